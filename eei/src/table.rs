@@ -1,0 +1,225 @@
+//! The EEI table: the 33 functions of module `ethereum`, with their wasm signatures and gas.
+//!
+//! Order and signatures follow the eWASM spec (Revision 4) and Hera's `eei_signatures`, which the
+//! eWASM state tests were filled against. A contract must import these with exactly these
+//! signatures; anything else is rejected by the validator before it runs.
+
+use crate::gas;
+
+/// The import module every contract import must come from.
+pub const ETHEREUM_MODULE: &str = "ethereum";
+
+/// The eWASM `debug` namespace. **Local tooling only**: test runners and developer nodes may
+/// offer these printing helpers, but a live chain must reject any module that imports them: their
+/// output is not part of consensus, and host-side printing would cost every node I/O that no gas
+/// schedule prices.
+pub const DEBUG_MODULE: &str = "debug";
+
+/// The functions of the [`DEBUG_MODULE`] namespace (local tooling only, see there).
+pub const DEBUG_FUNCTIONS: [&str; 6] = [
+    "print32",
+    "print64",
+    "printMem",
+    "printMemHex",
+    "printStorage",
+    "printStorageHex",
+];
+
+/// A wasm value type as it can appear in an EEI signature. The EEI uses only integers: pointers
+/// and lengths are `i32`, gas and block numbers `i64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WasmType {
+    /// 32-bit integer.
+    I32,
+    /// 64-bit integer.
+    I64,
+}
+
+/// One function of the EEI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HostFunction {
+    /// The import name within [`ETHEREUM_MODULE`].
+    pub name: &'static str,
+    /// Parameter types, in order.
+    pub params: &'static [WasmType],
+    /// Result types (at most one).
+    pub results: &'static [WasmType],
+    /// The fixed gas charged on every call, before anything else happens.
+    pub base_gas: u64,
+    /// The variable part of the cost, if any, in words; the host function charges it.
+    pub variable_gas: Option<&'static str>,
+}
+
+use WasmType::{I32, I64};
+
+const fn f(
+    name: &'static str,
+    params: &'static [WasmType],
+    results: &'static [WasmType],
+    base_gas: u64,
+) -> HostFunction {
+    HostFunction {
+        name,
+        params,
+        results,
+        base_gas,
+        variable_gas: None,
+    }
+}
+
+const fn var(
+    name: &'static str,
+    params: &'static [WasmType],
+    results: &'static [WasmType],
+    base_gas: u64,
+    variable_gas: &'static str,
+) -> HostFunction {
+    HostFunction {
+        name,
+        params,
+        results,
+        base_gas,
+        variable_gas: Some(variable_gas),
+    }
+}
+
+const COPY_RULE: &str = "+ 3 per 32-byte word of `length` (rounded up)";
+const CALL_RULE: &str = "+ 9000 if value != 0, + 25000 if value != 0 and the target does not exist, \
+                         + the gas forwarded (at most all but 1/64 of what is left)";
+
+/// Every function of the EEI, in the spec's order.
+pub const EEI_FUNCTIONS: [HostFunction; 33] = [
+    var("useGas", &[I64], &[], gas::ZERO, "the `amount` argument; negative traps"),
+    f("getGasLeft", &[], &[I64], gas::BASE),
+    f("getAddress", &[I32], &[], gas::BASE),
+    f("getExternalBalance", &[I32, I32], &[], gas::BALANCE),
+    f("getBlockHash", &[I64, I32], &[I32], gas::BLOCK_HASH),
+    var("call", &[I64, I32, I32, I32, I32], &[I32], gas::CALL, CALL_RULE),
+    var("callDataCopy", &[I32, I32, I32], &[], gas::COPY, COPY_RULE),
+    f("getCallDataSize", &[], &[I32], gas::BASE),
+    var(
+        "callCode",
+        &[I64, I32, I32, I32, I32],
+        &[I32],
+        gas::CALL,
+        "+ 9000 if value != 0, + the gas forwarded",
+    ),
+    var("callDelegate", &[I64, I32, I32, I32], &[I32], gas::CALL, "+ the gas forwarded"),
+    var("callStatic", &[I64, I32, I32, I32], &[I32], gas::CALL, "+ the gas forwarded"),
+    var(
+        "storageStore",
+        &[I32, I32],
+        &[],
+        gas::STORAGE_STORE_RESET,
+        "20000 instead when the slot is zero and the new value is not",
+    ),
+    f("storageLoad", &[I32, I32], &[], gas::STORAGE_LOAD),
+    f("getCaller", &[I32], &[], gas::BASE),
+    f("getCallValue", &[I32], &[], gas::BASE),
+    var("codeCopy", &[I32, I32, I32], &[], gas::COPY, COPY_RULE),
+    f("getCodeSize", &[], &[I32], gas::BASE),
+    f("getBlockCoinbase", &[I32], &[], gas::BASE),
+    var(
+        "create",
+        &[I32, I32, I32, I32],
+        &[I32],
+        gas::CREATE,
+        "+ all but 1/64 of the remaining gas, forwarded",
+    ),
+    f("getBlockDifficulty", &[I32], &[], gas::BASE),
+    var("externalCodeCopy", &[I32, I32, I32, I32], &[], gas::EXT_CODE, COPY_RULE),
+    f("getExternalCodeSize", &[I32], &[I32], gas::EXT_CODE),
+    f("getBlockGasLimit", &[], &[I64], gas::BASE),
+    f("getTxGasPrice", &[I32], &[], gas::BASE),
+    var(
+        "log",
+        &[I32, I32, I32, I32, I32, I32, I32],
+        &[],
+        gas::LOG,
+        "+ 375 per topic + 8 per data byte",
+    ),
+    f("getBlockNumber", &[], &[I64], gas::BASE),
+    f("getTxOrigin", &[I32], &[], gas::BASE),
+    f("finish", &[I32, I32], &[], gas::ZERO),
+    f("revert", &[I32, I32], &[], gas::ZERO),
+    f("getReturnDataSize", &[], &[I32], gas::BASE),
+    var("returnDataCopy", &[I32, I32, I32], &[], gas::COPY, COPY_RULE),
+    var(
+        "selfDestruct",
+        &[I32],
+        &[],
+        gas::SELF_DESTRUCT,
+        "+ 25000 if the beneficiary does not exist",
+    ),
+    f("getBlockTimestamp", &[], &[I64], gas::BASE),
+];
+
+/// The EEI function called `name`, if there is one. Names are case-sensitive, as wasm import
+/// names are.
+pub fn lookup(name: &str) -> Option<&'static HostFunction> {
+    EEI_FUNCTIONS.iter().find(|function| function.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn has_33_unique_names() {
+        let names: HashSet<_> = EEI_FUNCTIONS.iter().map(|function| function.name).collect();
+        assert_eq!(EEI_FUNCTIONS.len(), 33);
+        assert_eq!(names.len(), 33);
+    }
+
+    #[test]
+    fn every_entry_is_found_by_lookup() {
+        for function in &EEI_FUNCTIONS {
+            assert_eq!(lookup(function.name), Some(function));
+        }
+        assert_eq!(lookup("print32"), None);
+        assert_eq!(lookup("CALL"), None);
+        assert_eq!(lookup(""), None);
+    }
+
+    #[test]
+    fn at_most_one_result() {
+        assert!(EEI_FUNCTIONS.iter().all(|function| function.results.len() <= 1));
+    }
+
+    fn signature(name: &str) -> (&'static [WasmType], &'static [WasmType]) {
+        let function = lookup(name).unwrap_or_else(|| panic!("{name} is in the table"));
+        (function.params, function.results)
+    }
+
+    #[test]
+    fn pinned_signatures() {
+        assert_eq!(signature("call"), (&[I64, I32, I32, I32, I32][..], &[I32][..]));
+        assert_eq!(signature("log"), (&[I32; 7][..], &[][..]));
+        assert_eq!(signature("getBlockHash"), (&[I64, I32][..], &[I32][..]));
+        assert_eq!(signature("create"), (&[I32, I32, I32, I32][..], &[I32][..]));
+        assert_eq!(signature("storageStore"), (&[I32, I32][..], &[][..]));
+        assert_eq!(signature("useGas"), (&[I64][..], &[][..]));
+        assert_eq!(signature("getGasLeft"), (&[][..], &[I64][..]));
+    }
+
+    #[test]
+    fn pinned_gas() {
+        let base = |name| lookup(name).map(|function| function.base_gas);
+        assert_eq!(base("call"), Some(700));
+        assert_eq!(base("create"), Some(32_000));
+        assert_eq!(base("storageStore"), Some(5_000));
+        assert_eq!(base("storageLoad"), Some(200));
+        assert_eq!(base("getBlockHash"), Some(800));
+        assert_eq!(base("getExternalBalance"), Some(400));
+        assert_eq!(base("log"), Some(375));
+        assert_eq!(base("finish"), Some(0));
+        assert_eq!(base("getCaller"), Some(2));
+    }
+
+    #[test]
+    fn debug_namespace_is_separate() {
+        assert_ne!(DEBUG_MODULE, ETHEREUM_MODULE);
+        assert!(DEBUG_FUNCTIONS.iter().all(|name| lookup(name).is_none()));
+    }
+}

@@ -1,0 +1,236 @@
+//! The compiled-module cache: an in-memory LRU in front of an on-disk artifact store.
+//!
+//! Compiling is the expensive step (singlepass is linear, but a large contract still takes
+//! milliseconds), so each (code, configuration) pair is compiled once. The key covers everything
+//! that changes the compiled code: the code hash, the wasmer version, the instrumentation
+//! version, the gas schedule, the chain limits, the rule set and the target. A changed schedule
+//! or limit therefore can never run stale metered code (determinism rule 6).
+//!
+//! Artifacts on disk are untrusted input to an `unsafe` deserializer, so each file carries a
+//! Keccak-256 checksum of its payload, checked before deserializing. A corrupted or truncated file
+//! is ignored (and removed), and the module is compiled again. The checksum guards against
+//! corruption (disk errors, torn writes, a crash mid-write); it is not a defence against someone
+//! who can write the node's data folder, who could equally replace the node binary. Files are
+//! written to a temporary name and renamed, so readers never see a partial file.
+
+use std::fs;
+use std::io;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
+use sha3::{Digest, Keccak256};
+
+use crate::instrument::INSTRUMENTATION_VERSION;
+use crate::limits::ChainLimits;
+use crate::schedule::GasSchedule;
+use crate::validate::Rules;
+use crate::CompiledModule;
+
+/// The wasmer version compiled artifacts depend on (pinned in the workspace).
+pub const WASMER_VERSION: &str = "5.0.6";
+
+const FILE_MAGIC: &[u8; 8] = b"RWASMART";
+const FILE_FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 8 + 32;
+
+/// Everything that determines a compiled artifact, hashed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CacheKey([u8; 32]);
+
+impl CacheKey {
+    /// The key of `code` compiled under this configuration.
+    pub fn new(code_hash: &[u8; 32], schedule: &GasSchedule, limits: &ChainLimits, rules: Rules) -> Self {
+        let mut hasher = Keccak256::new();
+        hasher.update(b"rewasm-artifact-key-v1");
+        hasher.update(code_hash);
+        hasher.update(WASMER_VERSION.as_bytes());
+        hasher.update(INSTRUMENTATION_VERSION.to_le_bytes());
+        hasher.update(schedule.hash());
+        hasher.update(limits.hash());
+        hasher.update([rules as u8]);
+        hasher.update(wasmer::Target::default().triple().to_string().as_bytes());
+        Self(hasher.finalize().into())
+    }
+
+    /// Lower-case hex, used as the file name on disk.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+}
+
+/// Keccak-256 of contract code: the code hash of Ethereum accounts.
+pub fn code_hash(code: &[u8]) -> [u8; 32] {
+    Keccak256::digest(code).into()
+}
+
+/// In-memory LRU of compiled modules.
+#[derive(Debug)]
+pub struct MemoryCache {
+    entries: Mutex<LruCache<CacheKey, Arc<CompiledModule>>>,
+}
+
+impl MemoryCache {
+    /// A cache holding at most `capacity` modules (at least one).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
+        Self { entries: Mutex::new(LruCache::new(capacity)) }
+    }
+
+    /// The module under `key`, marking it recently used.
+    pub fn get(&self, key: &CacheKey) -> Option<Arc<CompiledModule>> {
+        self.entries.lock().ok()?.get(key).cloned()
+    }
+
+    /// Stores `module` under `key`, evicting the least recently used entry when full.
+    pub fn put(&self, key: CacheKey, module: Arc<CompiledModule>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.put(key, module);
+        }
+    }
+
+    /// Number of cached modules.
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|entries| entries.len()).unwrap_or(0)
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Why a file on disk was not used.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactFileError {
+    #[error("reading {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: truncated ({len} bytes)")]
+    Truncated { path: PathBuf, len: usize },
+    #[error("{path}: not a rewasm artifact (bad magic or format version)")]
+    Format { path: PathBuf },
+    #[error("{path}: checksum mismatch")]
+    Checksum { path: PathBuf },
+}
+
+/// The on-disk artifact store: one file per cache key.
+#[derive(Debug, Clone)]
+pub struct DiskCache {
+    dir: PathBuf,
+}
+
+impl DiskCache {
+    /// A store in `dir`, created if missing.
+    pub fn open(dir: impl Into<PathBuf>) -> io::Result<Self> {
+        let dir = dir.into();
+        fs::create_dir_all(&dir)?;
+        Ok(Self { dir })
+    }
+
+    /// Path of the artifact for `key`.
+    pub fn path_of(&self, key: &CacheKey) -> PathBuf {
+        self.dir.join(format!("{}.artifact", key.to_hex()))
+    }
+
+    /// The verified payload for `key`: `Ok(None)` when there is no file, an error when the file
+    /// exists but must not be deserialized (the caller removes it and recompiles).
+    pub fn load(&self, key: &CacheKey) -> Result<Option<Vec<u8>>, ArtifactFileError> {
+        let path = self.path_of(key);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(ArtifactFileError::Io { path, source }),
+        };
+        verify(&path, bytes).map(Some)
+    }
+
+    /// Writes the payload for `key` with its header, atomically.
+    pub fn store(&self, key: &CacheKey, payload: &[u8]) -> io::Result<()> {
+        let path = self.path_of(key);
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let mut file = Vec::with_capacity(HEADER_LEN + payload.len());
+        file.extend_from_slice(FILE_MAGIC);
+        file.extend_from_slice(&FILE_FORMAT_VERSION.to_le_bytes());
+        file.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        file.extend_from_slice(&Keccak256::digest(payload));
+        file.extend_from_slice(payload);
+        fs::write(&tmp, &file)?;
+        fs::rename(&tmp, &path)
+    }
+
+    /// Removes the file for `key`, if any.
+    pub fn remove(&self, key: &CacheKey) {
+        let _ = fs::remove_file(self.path_of(key));
+    }
+}
+
+/// Checks header, length and checksum; returns the payload.
+fn verify(path: &Path, mut bytes: Vec<u8>) -> Result<Vec<u8>, ArtifactFileError> {
+    let truncated = || ArtifactFileError::Truncated { path: path.to_path_buf(), len: bytes.len() };
+    let header = bytes.get(..HEADER_LEN).ok_or_else(truncated)?;
+    let (magic, rest) = header.split_at(8);
+    let (version, rest) = rest.split_at(4);
+    let (len, checksum) = rest.split_at(8);
+    if magic != FILE_MAGIC || version != FILE_FORMAT_VERSION.to_le_bytes() {
+        return Err(ArtifactFileError::Format { path: path.to_path_buf() });
+    }
+    let declared = u64::from_le_bytes(len.try_into().map_err(|_| truncated())?);
+    let checksum: [u8; 32] = checksum.try_into().map_err(|_| truncated())?;
+    if declared != (bytes.len() - HEADER_LEN) as u64 {
+        return Err(truncated());
+    }
+    let payload = bytes.split_off(HEADER_LEN);
+    if Keccak256::digest(&payload).as_slice() != checksum {
+        return Err(ArtifactFileError::Checksum { path: path.to_path_buf() });
+    }
+    Ok(payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> CacheKey {
+        CacheKey::new(&[byte; 32], &GasSchedule::default_schedule(), &ChainLimits::default(), Rules::Contract)
+    }
+
+    #[test]
+    fn key_changes_with_every_input() {
+        let schedule = GasSchedule::default_schedule();
+        let limits = ChainLimits::default();
+        let base = CacheKey::new(&[1; 32], &schedule, &limits, Rules::Contract);
+        assert_ne!(base, CacheKey::new(&[2; 32], &schedule, &limits, Rules::Contract));
+        assert_ne!(base, CacheKey::new(&[1; 32], &GasSchedule::ewasm_conformance(), &limits, Rules::Contract));
+        let tighter = ChainLimits { max_call_depth: 10, ..limits.clone() };
+        assert_ne!(base, CacheKey::new(&[1; 32], &schedule, &tighter, Rules::Contract));
+        assert_ne!(base, CacheKey::new(&[1; 32], &schedule, &limits, Rules::Determinism));
+    }
+
+    #[test]
+    fn disk_round_trip_and_rejections() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let disk = DiskCache::open(dir.path()).unwrap_or_else(|e| panic!("open: {e}"));
+        let k = key(7);
+        assert!(matches!(disk.load(&k), Ok(None)));
+        disk.store(&k, b"payload bytes").unwrap_or_else(|e| panic!("store: {e}"));
+        assert_eq!(disk.load(&k).ok().flatten().as_deref(), Some(&b"payload bytes"[..]));
+
+        let path = disk.path_of(&k);
+        let mut file = fs::read(&path).unwrap_or_default();
+        let last = file.len() - 1;
+        file[last] ^= 1;
+        fs::write(&path, &file).unwrap_or_else(|e| panic!("write: {e}"));
+        assert!(matches!(disk.load(&k), Err(ArtifactFileError::Checksum { .. })));
+
+        file.truncate(HEADER_LEN + 3);
+        fs::write(&path, &file).unwrap_or_else(|e| panic!("write: {e}"));
+        assert!(matches!(disk.load(&k), Err(ArtifactFileError::Truncated { .. })));
+
+        fs::write(&path, b"short").unwrap_or_else(|e| panic!("write: {e}"));
+        assert!(matches!(disk.load(&k), Err(ArtifactFileError::Truncated { .. })));
+
+        fs::write(&path, [0u8; HEADER_LEN + 4]).unwrap_or_else(|e| panic!("write: {e}"));
+        assert!(matches!(disk.load(&k), Err(ArtifactFileError::Format { .. })));
+    }
+}

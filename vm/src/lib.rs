@@ -1,0 +1,27 @@
+//! rewasm-vm: untrusted wasm bytes → a validated, metered, stack-limited, compiled module →
+//! one frame run, the same way on every machine.
+//!
+//! The pipeline, one module per determinism rule (see `docs/VM.md`):
+//! - [`validate`]: the determinism rules (features, floats, limits) and the contract shape;
+//! - [`schedule`]: gas schedules (per-instruction and run-time prices);
+//! - [`instrument`]: metering, run-time gas and the counted call-depth budget;
+//! - [`tunables`]: the memory ceiling and the wasm stack size;
+//! - [`engine`] and [`cache`]: singlepass compile, in-memory LRU and on-disk artifacts;
+//! - [`frame`]: instantiate, set gas, run an export, classify the outcome.
+
+pub mod cache;
+pub mod engine;
+pub mod frame;
+pub mod instrument;
+pub mod limits;
+mod probestack;
+pub mod schedule;
+pub mod tunables;
+pub mod validate;
+
+pub use engine::{CacheSource, CompileError, CompiledModule, Engine, EngineError, VmConfig};
+pub use frame::{host_exit, FrameResult, GasMeter, MeteredInstance, OutOfGas, Outcome, TrapKind};
+pub use limits::ChainLimits;
+pub use schedule::GasSchedule;
+pub use validate::{validate, ModuleSummary, Rules, ValidationError};
+pub use wasmer;

@@ -1,0 +1,98 @@
+//! The compiled-module cache: memory hits, disk hits, and corrupted or truncated artifacts that
+//! are ignored and recompiled, never loaded.
+
+use std::fs;
+
+use rewasm_vm::cache::{CacheKey, code_hash};
+use rewasm_vm::wasmer::{Imports, Value};
+use rewasm_vm::{CacheSource, Engine, MeteredInstance, Outcome, Rules, VmConfig};
+
+const ADDER: &str = r#"(module (memory 1)
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
+
+fn engine_with_dir(dir: &std::path::Path) -> Engine {
+    let config = VmConfig { cache_dir: Some(dir.to_path_buf()), ..VmConfig::default() };
+    Engine::new(config).expect("engine")
+}
+
+fn add(engine: &Engine, code: &[u8]) -> (CacheSource, Outcome, u64) {
+    let (module, source) = engine.compile_traced(code, Rules::Determinism).expect("compile");
+    let mut store = engine.new_store();
+    let instance = MeteredInstance::new(&mut store, &module, &Imports::new()).expect("instantiate");
+    let result = instance.call(&mut store, "add", &[Value::I32(2), Value::I32(40)], 1_000_000);
+    let used = result.gas_used();
+    (source, result.outcome, used)
+}
+
+fn artifact_path(dir: &std::path::Path, engine: &Engine, code: &[u8]) -> std::path::PathBuf {
+    let config = engine.config();
+    let key = CacheKey::new(&code_hash(code), &config.schedule, &config.limits, Rules::Determinism);
+    dir.join(format!("{}.artifact", key.to_hex()))
+}
+
+#[test]
+fn second_compile_is_a_memory_hit() {
+    let engine = Engine::new(VmConfig::default()).expect("engine");
+    let code = wat::parse_str(ADDER).expect("wat");
+    let (first, ..) = add(&engine, &code);
+    let (second, outcome, _) = add(&engine, &code);
+    assert_eq!((first, second), (CacheSource::Compiled, CacheSource::Memory));
+    assert!(matches!(outcome, Outcome::Returned(v) if v == vec![Value::I32(42)]));
+    assert_eq!(engine.cached_modules(), 1);
+}
+
+#[test]
+fn a_new_engine_loads_the_artifact_from_disk_and_runs_it_identically() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let code = wat::parse_str(ADDER).expect("wat");
+    let (source, fresh_outcome, fresh_gas) = add(&engine_with_dir(dir.path()), &code);
+    assert_eq!(source, CacheSource::Compiled);
+    let (source, disk_outcome, disk_gas) = add(&engine_with_dir(dir.path()), &code);
+    assert_eq!(source, CacheSource::Disk);
+    assert_eq!(format!("{fresh_outcome:?}"), format!("{disk_outcome:?}"));
+    assert_eq!(fresh_gas, disk_gas);
+}
+
+#[test]
+fn corrupted_and_truncated_artifacts_are_recompiled_not_loaded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let code = wat::parse_str(ADDER).expect("wat");
+    let engine = engine_with_dir(dir.path());
+    add(&engine, &code);
+    let path = artifact_path(dir.path(), &engine, &code);
+    let good = fs::read(&path).expect("artifact written");
+
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    let damaged: [(&str, Vec<u8>); 4] = [
+        ("bit flip", flipped),
+        ("truncated", good[..good.len() - 100].to_vec()),
+        ("header only", good[..52].to_vec()),
+        ("empty", Vec::new()),
+    ];
+    for (what, bytes) in damaged {
+        fs::write(&path, &bytes).expect("write");
+        let (source, outcome, _) = add(&engine_with_dir(dir.path()), &code);
+        assert_eq!(source, CacheSource::Compiled, "{what}");
+        assert!(matches!(outcome, Outcome::Returned(v) if v == vec![Value::I32(42)]), "{what}");
+        assert_eq!(fs::read(&path).expect("rewritten"), good, "{what}: artifact rewritten");
+    }
+}
+
+#[test]
+fn a_changed_schedule_never_reuses_an_artifact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let code = wat::parse_str(ADDER).expect("wat");
+    add(&engine_with_dir(dir.path()), &code);
+    let config = VmConfig {
+        cache_dir: Some(dir.path().to_path_buf()),
+        schedule: rewasm_vm::GasSchedule::ewasm_conformance(),
+        ..VmConfig::default()
+    };
+    let engine = Engine::new(config).expect("engine");
+    let (source, outcome, gas) = add(&engine, &code);
+    assert_eq!(source, CacheSource::Compiled);
+    assert!(matches!(outcome, Outcome::Returned(_)));
+    assert_eq!(gas, 0, "metered with the conformance schedule");
+}
