@@ -6,6 +6,7 @@
 //! version and the reason, so a new non-OSI dependency, or a new version of an excepted one, fails
 //! this test until someone looks at it. In particular the BUSL-licensed wasmer ≥ 6 can never slip
 //! in.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::process::Command;
 
@@ -45,7 +46,9 @@ fn osi_approved(licence: &str) -> bool {
 }
 
 fn excepted(name: &str, version: &str, licence: &str) -> bool {
-    EXCEPTIONS.iter().any(|&(n, v, l, _)| n == name && v == version && l == licence)
+    EXCEPTIONS
+        .iter()
+        .any(|&(n, v, l, _)| n == name && v == version && l == licence)
 }
 
 #[test]
@@ -56,10 +59,18 @@ fn every_dependency_is_osi_licensed() {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run cargo metadata");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let metadata: Value = serde_json::from_slice(&output.stdout).expect("metadata JSON");
     let packages = metadata["packages"].as_array().expect("packages");
-    assert!(packages.len() > 100, "suspiciously few packages: {}", packages.len());
+    assert!(
+        packages.len() > 100,
+        "suspiciously few packages: {}",
+        packages.len()
+    );
 
     let mut offenders = Vec::new();
     for package in packages {
@@ -70,7 +81,11 @@ fn every_dependency_is_osi_licensed() {
             offenders.push(format!("{name} {version}: {:?}", package["license"]));
         }
     }
-    assert!(offenders.is_empty(), "dependencies without an OSI-approved licence:\n{}", offenders.join("\n"));
+    assert!(
+        offenders.is_empty(),
+        "dependencies without an OSI-approved licence:\n{}",
+        offenders.join("\n")
+    );
 }
 
 #[test]
@@ -88,6 +103,10 @@ fn the_check_tells_osi_from_non_osi() {
 
 #[test]
 fn wasmer_is_the_mit_release() {
-    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).expect("Cargo.lock");
-    assert!(lock.contains("name = \"wasmer\"\nversion = \"5.0.6\""), "wasmer must stay pinned at 5.0.6");
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock"))
+        .expect("Cargo.lock");
+    assert!(
+        lock.contains("name = \"wasmer\"\nversion = \"5.0.6\""),
+        "wasmer must stay pinned at 5.0.6"
+    );
 }

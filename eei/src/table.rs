@@ -89,12 +89,24 @@ const CALL_RULE: &str = "+ 9000 if value != 0, + 25000 if value != 0 and the tar
 
 /// Every function of the EEI, in the spec's order.
 pub const EEI_FUNCTIONS: [HostFunction; 33] = [
-    var("useGas", &[I64], &[], gas::ZERO, "the `amount` argument; negative traps"),
+    var(
+        "useGas",
+        &[I64],
+        &[],
+        gas::ZERO,
+        "the `amount` argument; negative traps",
+    ),
     f("getGasLeft", &[], &[I64], gas::BASE),
     f("getAddress", &[I32], &[], gas::BASE),
     f("getExternalBalance", &[I32, I32], &[], gas::BALANCE),
     f("getBlockHash", &[I64, I32], &[I32], gas::BLOCK_HASH),
-    var("call", &[I64, I32, I32, I32, I32], &[I32], gas::CALL, CALL_RULE),
+    var(
+        "call",
+        &[I64, I32, I32, I32, I32],
+        &[I32],
+        gas::CALL,
+        CALL_RULE,
+    ),
     var("callDataCopy", &[I32, I32, I32], &[], gas::COPY, COPY_RULE),
     f("getCallDataSize", &[], &[I32], gas::BASE),
     var(
@@ -104,8 +116,20 @@ pub const EEI_FUNCTIONS: [HostFunction; 33] = [
         gas::CALL,
         "+ 9000 if value != 0, + the gas forwarded",
     ),
-    var("callDelegate", &[I64, I32, I32, I32], &[I32], gas::CALL, "+ the gas forwarded"),
-    var("callStatic", &[I64, I32, I32, I32], &[I32], gas::CALL, "+ the gas forwarded"),
+    var(
+        "callDelegate",
+        &[I64, I32, I32, I32],
+        &[I32],
+        gas::CALL,
+        "+ the gas forwarded",
+    ),
+    var(
+        "callStatic",
+        &[I64, I32, I32, I32],
+        &[I32],
+        gas::CALL,
+        "+ the gas forwarded",
+    ),
     var(
         "storageStore",
         &[I32, I32],
@@ -127,7 +151,13 @@ pub const EEI_FUNCTIONS: [HostFunction; 33] = [
         "+ all but 1/64 of the remaining gas, forwarded",
     ),
     f("getBlockDifficulty", &[I32], &[], gas::BASE),
-    var("externalCodeCopy", &[I32, I32, I32, I32], &[], gas::EXT_CODE, COPY_RULE),
+    var(
+        "externalCodeCopy",
+        &[I32, I32, I32, I32],
+        &[],
+        gas::EXT_CODE,
+        COPY_RULE,
+    ),
     f("getExternalCodeSize", &[I32], &[I32], gas::EXT_CODE),
     f("getBlockGasLimit", &[], &[I64], gas::BASE),
     f("getTxGasPrice", &[I32], &[], gas::BASE),
@@ -143,7 +173,13 @@ pub const EEI_FUNCTIONS: [HostFunction; 33] = [
     f("finish", &[I32, I32], &[], gas::ZERO),
     f("revert", &[I32, I32], &[], gas::ZERO),
     f("getReturnDataSize", &[], &[I32], gas::BASE),
-    var("returnDataCopy", &[I32, I32, I32], &[], gas::COPY, COPY_RULE),
+    var(
+        "returnDataCopy",
+        &[I32, I32, I32],
+        &[],
+        gas::COPY,
+        COPY_RULE,
+    ),
     var(
         "selfDestruct",
         &[I32],
@@ -184,7 +220,11 @@ mod tests {
 
     #[test]
     fn at_most_one_result() {
-        assert!(EEI_FUNCTIONS.iter().all(|function| function.results.len() <= 1));
+        assert!(
+            EEI_FUNCTIONS
+                .iter()
+                .all(|function| function.results.len() <= 1)
+        );
     }
 
     fn signature(name: &str) -> (&'static [WasmType], &'static [WasmType]) {
@@ -194,7 +234,10 @@ mod tests {
 
     #[test]
     fn pinned_signatures() {
-        assert_eq!(signature("call"), (&[I64, I32, I32, I32, I32][..], &[I32][..]));
+        assert_eq!(
+            signature("call"),
+            (&[I64, I32, I32, I32, I32][..], &[I32][..])
+        );
         assert_eq!(signature("log"), (&[I32; 7][..], &[][..]));
         assert_eq!(signature("getBlockHash"), (&[I64, I32][..], &[I32][..]));
         assert_eq!(signature("create"), (&[I32, I32, I32, I32][..], &[I32][..]));

@@ -22,11 +22,11 @@ use std::sync::{Arc, Mutex};
 use lru::LruCache;
 use sha3::{Digest, Keccak256};
 
+use crate::CompiledModule;
 use crate::instrument::INSTRUMENTATION_VERSION;
 use crate::limits::ChainLimits;
 use crate::schedule::GasSchedule;
 use crate::validate::Rules;
-use crate::CompiledModule;
 
 /// The wasmer version compiled artifacts depend on (pinned in the workspace).
 pub const WASMER_VERSION: &str = "5.0.6";
@@ -41,7 +41,12 @@ pub struct CacheKey([u8; 32]);
 
 impl CacheKey {
     /// The key of `code` compiled under this configuration.
-    pub fn new(code_hash: &[u8; 32], schedule: &GasSchedule, limits: &ChainLimits, rules: Rules) -> Self {
+    pub fn new(
+        code_hash: &[u8; 32],
+        schedule: &GasSchedule,
+        limits: &ChainLimits,
+        rules: Rules,
+    ) -> Self {
         let mut hasher = Keccak256::new();
         hasher.update(b"rewasm-artifact-key-v1");
         hasher.update(code_hash);
@@ -75,7 +80,9 @@ impl MemoryCache {
     /// A cache holding at most `capacity` modules (at least one).
     pub fn new(capacity: usize) -> Self {
         let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
-        Self { entries: Mutex::new(LruCache::new(capacity)) }
+        Self {
+            entries: Mutex::new(LruCache::new(capacity)),
+        }
     }
 
     /// The module under `key`, marking it recently used.
@@ -92,7 +99,10 @@ impl MemoryCache {
 
     /// Number of cached modules.
     pub fn len(&self) -> usize {
-        self.entries.lock().map(|entries| entries.len()).unwrap_or(0)
+        self.entries
+            .lock()
+            .map(|entries| entries.len())
+            .unwrap_or(0)
     }
 
     /// True when nothing is cached.
@@ -167,13 +177,18 @@ impl DiskCache {
 
 /// Checks header, length and checksum; returns the payload.
 fn verify(path: &Path, mut bytes: Vec<u8>) -> Result<Vec<u8>, ArtifactFileError> {
-    let truncated = || ArtifactFileError::Truncated { path: path.to_path_buf(), len: bytes.len() };
+    let truncated = || ArtifactFileError::Truncated {
+        path: path.to_path_buf(),
+        len: bytes.len(),
+    };
     let header = bytes.get(..HEADER_LEN).ok_or_else(truncated)?;
     let (magic, rest) = header.split_at(8);
     let (version, rest) = rest.split_at(4);
     let (len, checksum) = rest.split_at(8);
     if magic != FILE_MAGIC || version != FILE_FORMAT_VERSION.to_le_bytes() {
-        return Err(ArtifactFileError::Format { path: path.to_path_buf() });
+        return Err(ArtifactFileError::Format {
+            path: path.to_path_buf(),
+        });
     }
     let declared = u64::from_le_bytes(len.try_into().map_err(|_| truncated())?);
     let checksum: [u8; 32] = checksum.try_into().map_err(|_| truncated())?;
@@ -182,7 +197,9 @@ fn verify(path: &Path, mut bytes: Vec<u8>) -> Result<Vec<u8>, ArtifactFileError>
     }
     let payload = bytes.split_off(HEADER_LEN);
     if Keccak256::digest(&payload).as_slice() != checksum {
-        return Err(ArtifactFileError::Checksum { path: path.to_path_buf() });
+        return Err(ArtifactFileError::Checksum {
+            path: path.to_path_buf(),
+        });
     }
     Ok(payload)
 }
@@ -192,7 +209,12 @@ mod tests {
     use super::*;
 
     fn key(byte: u8) -> CacheKey {
-        CacheKey::new(&[byte; 32], &GasSchedule::default_schedule(), &ChainLimits::default(), Rules::Contract)
+        CacheKey::new(
+            &[byte; 32],
+            &GasSchedule::default_schedule(),
+            &ChainLimits::default(),
+            Rules::Contract,
+        )
     }
 
     #[test]
@@ -200,11 +222,31 @@ mod tests {
         let schedule = GasSchedule::default_schedule();
         let limits = ChainLimits::default();
         let base = CacheKey::new(&[1; 32], &schedule, &limits, Rules::Contract);
-        assert_ne!(base, CacheKey::new(&[2; 32], &schedule, &limits, Rules::Contract));
-        assert_ne!(base, CacheKey::new(&[1; 32], &GasSchedule::ewasm_conformance(), &limits, Rules::Contract));
-        let tighter = ChainLimits { max_call_depth: 10, ..limits.clone() };
-        assert_ne!(base, CacheKey::new(&[1; 32], &schedule, &tighter, Rules::Contract));
-        assert_ne!(base, CacheKey::new(&[1; 32], &schedule, &limits, Rules::Determinism));
+        assert_ne!(
+            base,
+            CacheKey::new(&[2; 32], &schedule, &limits, Rules::Contract)
+        );
+        assert_ne!(
+            base,
+            CacheKey::new(
+                &[1; 32],
+                &GasSchedule::ewasm_conformance(),
+                &limits,
+                Rules::Contract
+            )
+        );
+        let tighter = ChainLimits {
+            max_call_depth: 10,
+            ..limits.clone()
+        };
+        assert_ne!(
+            base,
+            CacheKey::new(&[1; 32], &schedule, &tighter, Rules::Contract)
+        );
+        assert_ne!(
+            base,
+            CacheKey::new(&[1; 32], &schedule, &limits, Rules::Determinism)
+        );
     }
 
     #[test]
@@ -213,24 +255,40 @@ mod tests {
         let disk = DiskCache::open(dir.path()).unwrap_or_else(|e| panic!("open: {e}"));
         let k = key(7);
         assert!(matches!(disk.load(&k), Ok(None)));
-        disk.store(&k, b"payload bytes").unwrap_or_else(|e| panic!("store: {e}"));
-        assert_eq!(disk.load(&k).ok().flatten().as_deref(), Some(&b"payload bytes"[..]));
+        disk.store(&k, b"payload bytes")
+            .unwrap_or_else(|e| panic!("store: {e}"));
+        assert_eq!(
+            disk.load(&k).ok().flatten().as_deref(),
+            Some(&b"payload bytes"[..])
+        );
 
         let path = disk.path_of(&k);
         let mut file = fs::read(&path).unwrap_or_default();
         let last = file.len() - 1;
         file[last] ^= 1;
         fs::write(&path, &file).unwrap_or_else(|e| panic!("write: {e}"));
-        assert!(matches!(disk.load(&k), Err(ArtifactFileError::Checksum { .. })));
+        assert!(matches!(
+            disk.load(&k),
+            Err(ArtifactFileError::Checksum { .. })
+        ));
 
         file.truncate(HEADER_LEN + 3);
         fs::write(&path, &file).unwrap_or_else(|e| panic!("write: {e}"));
-        assert!(matches!(disk.load(&k), Err(ArtifactFileError::Truncated { .. })));
+        assert!(matches!(
+            disk.load(&k),
+            Err(ArtifactFileError::Truncated { .. })
+        ));
 
         fs::write(&path, b"short").unwrap_or_else(|e| panic!("write: {e}"));
-        assert!(matches!(disk.load(&k), Err(ArtifactFileError::Truncated { .. })));
+        assert!(matches!(
+            disk.load(&k),
+            Err(ArtifactFileError::Truncated { .. })
+        ));
 
         fs::write(&path, [0u8; HEADER_LEN + 4]).unwrap_or_else(|e| panic!("write: {e}"));
-        assert!(matches!(disk.load(&k), Err(ArtifactFileError::Format { .. })));
+        assert!(matches!(
+            disk.load(&k),
+            Err(ArtifactFileError::Format { .. })
+        ));
     }
 }

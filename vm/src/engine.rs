@@ -13,12 +13,12 @@ use std::sync::Arc;
 use wasmer::sys::{EngineBuilder, Features, NativeEngineExt};
 use wasmer::{Module, Store};
 
-use crate::cache::{code_hash, CacheKey, DiskCache, MemoryCache};
+use crate::cache::{CacheKey, DiskCache, MemoryCache, code_hash};
 use crate::instrument::compiler_for;
 use crate::limits::ChainLimits;
 use crate::schedule::GasSchedule;
 use crate::tunables::ChainTunables;
-use crate::validate::{validate, ModuleSummary, Rules, ValidationError};
+use crate::validate::{ModuleSummary, Rules, ValidationError, validate};
 
 /// How the VM is set up; part of a node's chain configuration.
 #[derive(Clone, Debug)]
@@ -50,12 +50,19 @@ impl Default for VmConfig {
 /// Errors setting the engine up.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("wasm stack of {configured} bytes is below the {required} bytes the limits allow a module to use")]
+    #[error(
+        "wasm stack of {configured} bytes is below the {required} bytes the limits allow a module to use"
+    )]
     StackTooSmall { configured: u64, required: u64 },
-    #[error("wasm stack bound of {0} bytes exceeds what the runtime supports (100 MiB); lower the limits")]
+    #[error(
+        "wasm stack bound of {0} bytes exceeds what the runtime supports (100 MiB); lower the limits"
+    )]
     StackTooLarge(u64),
     #[error("opening the artifact cache in {path}: {source}")]
-    CacheDir { path: PathBuf, source: std::io::Error },
+    CacheDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Why code could not be turned into a runnable module.
@@ -114,7 +121,10 @@ impl Engine {
             return Err(EngineError::StackTooLarge(required));
         }
         if stack < required {
-            return Err(EngineError::StackTooSmall { configured: stack, required });
+            return Err(EngineError::StackTooSmall {
+                configured: stack,
+                required,
+            });
         }
         let stack = usize::try_from(stack).map_err(|_| EngineError::StackTooLarge(stack))?;
         let tunables = ChainTunables::new(config.limits.max_memory_pages, stack);
@@ -122,13 +132,21 @@ impl Engine {
         runtime.set_tunables(tunables.clone());
         let disk = match &config.cache_dir {
             Some(path) => Some(
-                DiskCache::open(path)
-                    .map_err(|source| EngineError::CacheDir { path: path.clone(), source })?,
+                DiskCache::open(path).map_err(|source| EngineError::CacheDir {
+                    path: path.clone(),
+                    source,
+                })?,
             ),
             None => None,
         };
         let memory = MemoryCache::new(config.memory_cache_capacity);
-        Ok(Self { config, runtime, tunables, memory, disk })
+        Ok(Self {
+            config,
+            runtime,
+            tunables,
+            memory,
+            disk,
+        })
     }
 
     /// The configuration this engine runs under.
@@ -166,7 +184,12 @@ impl Engine {
         };
         let initial_memory_gas =
             u64::from(summary.initial_pages).saturating_mul(self.config.schedule.initial_page);
-        let compiled = Arc::new(CompiledModule { module, summary, code_hash: hash, initial_memory_gas });
+        let compiled = Arc::new(CompiledModule {
+            module,
+            summary,
+            code_hash: hash,
+            initial_memory_gas,
+        });
         self.memory.put(key, compiled.clone());
         Ok((compiled, source))
     }
@@ -178,15 +201,20 @@ impl Engine {
 
     fn compile_fresh(&self, code: &[u8], key: &CacheKey) -> Result<Module, CompileError> {
         let compiler = compiler_for(&self.config.schedule, &self.config.limits);
-        let mut compiling: wasmer::Engine =
-            EngineBuilder::new(compiler).set_features(Some(Features::default())).engine().into();
+        let mut compiling: wasmer::Engine = EngineBuilder::new(compiler)
+            .set_features(Some(Features::default()))
+            .engine()
+            .into();
         compiling.set_tunables(self.tunables.clone());
-        let compiled = Module::new(&compiling, code).map_err(|e| CompileError::Compile(e.to_string()))?;
-        let artifact = compiled.serialize().map_err(|e| CompileError::Compile(e.to_string()))?;
-        if let Some(disk) = &self.disk {
-            if let Err(err) = disk.store(key, &artifact) {
-                tracing::warn!(%err, "could not write compiled artifact; continuing without disk cache");
-            }
+        let compiled =
+            Module::new(&compiling, code).map_err(|e| CompileError::Compile(e.to_string()))?;
+        let artifact = compiled
+            .serialize()
+            .map_err(|e| CompileError::Compile(e.to_string()))?;
+        if let Some(disk) = &self.disk
+            && let Err(err) = disk.store(key, &artifact)
+        {
+            tracing::warn!(%err, "could not write compiled artifact; continuing without disk cache");
         }
         // SAFETY: `artifact` was produced by `serialize` a line above, by this same wasmer
         // version, so it is a well-formed artifact for this engine.

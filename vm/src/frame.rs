@@ -11,10 +11,10 @@
 use wasmer::{AsStoreMut, Global, Imports, Instance, RuntimeError, Store, Value};
 use wasmer_types::TrapCode;
 
+use crate::CompiledModule;
 use crate::instrument::{
     CALL_DEPTH_EXPORT, GAS_EXHAUSTED_EXPORT, REMAINING_GAS_EXPORT, STACK_EXHAUSTED_EXPORT,
 };
-use crate::CompiledModule;
 
 /// The instrumentation globals of one instance. Cloning is cheap (store handles).
 #[derive(Clone, Debug)]
@@ -172,11 +172,19 @@ pub struct MeteredInstance {
 
 impl MeteredInstance {
     /// Instantiates `module` in `store` with `imports`.
-    pub fn new(store: &mut Store, module: &CompiledModule, imports: &Imports) -> Result<Self, InstantiateError> {
+    pub fn new(
+        store: &mut Store,
+        module: &CompiledModule,
+        imports: &Imports,
+    ) -> Result<Self, InstantiateError> {
         let instance = Instance::new(store, &module.module, imports)
             .map_err(|e| InstantiateError::Wasmer(e.to_string()))?;
         let meter = GasMeter::from_instance(&instance)?;
-        Ok(Self { instance, meter, initial_memory_gas: module.initial_memory_gas })
+        Ok(Self {
+            instance,
+            meter,
+            initial_memory_gas: module.initial_memory_gas,
+        })
     }
 
     /// The underlying wasmer instance (exports, memory).
@@ -191,7 +199,13 @@ impl MeteredInstance {
 
     /// Runs `export` with `args` as one frame with `gas_limit` gas. The frame first pays for
     /// the module's initial memory pages, then runs.
-    pub fn call(&self, store: &mut Store, export: &str, args: &[Value], gas_limit: u64) -> FrameResult {
+    pub fn call(
+        &self,
+        store: &mut Store,
+        export: &str,
+        args: &[Value],
+        gas_limit: u64,
+    ) -> FrameResult {
         self.meter.reset(store, gas_limit);
         let finish = |store: &mut Store, outcome| FrameResult {
             outcome,

@@ -20,8 +20,8 @@ pub mod tunables;
 pub mod validate;
 
 pub use engine::{CacheSource, CompileError, CompiledModule, Engine, EngineError, VmConfig};
-pub use frame::{host_exit, FrameResult, GasMeter, MeteredInstance, OutOfGas, Outcome, TrapKind};
+pub use frame::{FrameResult, GasMeter, MeteredInstance, OutOfGas, Outcome, TrapKind, host_exit};
 pub use limits::ChainLimits;
 pub use schedule::GasSchedule;
-pub use validate::{validate, ModuleSummary, Rules, ValidationError};
+pub use validate::{ModuleSummary, Rules, ValidationError, validate};
 pub use wasmer;

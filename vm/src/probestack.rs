@@ -13,7 +13,11 @@
 //! skipped; leave `rsp` and every register but `r11` as they were. This is the algorithm of
 //! compiler-builtins' `probestack.rs`.
 
-#[cfg(all(target_arch = "x86_64", not(target_os = "windows"), not(target_os = "macos")))]
+#[cfg(all(
+    target_arch = "x86_64",
+    not(target_os = "windows"),
+    not(target_os = "macos")
+))]
 std::arch::global_asm!(
     ".globl __rust_probestack",
     ".type __rust_probestack, @function",

@@ -115,8 +115,8 @@ impl GasSchedule {
                 div: 4,
                 load: 1,
                 store: 1,
-                call: 4,
-                call_indirect: 6,
+                call: 5,
+                call_indirect: 7,
                 ret: 1,
                 memory_size: 2,
                 memory_grow: 500,
@@ -124,8 +124,8 @@ impl GasSchedule {
                 other: 2,
             },
             bulk_memory_per_word: 1,
-            memory_grow_per_page: 2000,
-            initial_page: 2000,
+            memory_grow_per_page: 30_000,
+            initial_page: 30_000,
         }
     }
 
@@ -157,9 +157,10 @@ impl GasSchedule {
             O::CallIndirect { .. } => costs.call_indirect,
             O::MemorySize { .. } => costs.memory_size,
             O::MemoryGrow { .. } => costs.memory_grow,
-            O::MemoryCopy { .. } | O::MemoryFill { .. } | O::MemoryInit { .. } | O::DataDrop { .. } => {
-                costs.bulk_memory
-            }
+            O::MemoryCopy { .. }
+            | O::MemoryFill { .. }
+            | O::MemoryInit { .. }
+            | O::DataDrop { .. } => costs.bulk_memory,
             O::I32Mul | O::I64Mul => costs.mul,
             O::I32DivS | O::I32DivU | O::I32RemS | O::I32RemU => costs.div,
             O::I64DivS | O::I64DivU | O::I64RemS | O::I64RemU => costs.div,
@@ -308,7 +309,11 @@ mod tests {
     #[test]
     fn conformance_schedule_charges_nothing() {
         let schedule = GasSchedule::ewasm_conformance();
-        for op in [Operator::I32Add, Operator::Call { function_index: 0 }, Operator::I64DivU] {
+        for op in [
+            Operator::I32Add,
+            Operator::Call { function_index: 0 },
+            Operator::I64DivU,
+        ] {
             assert_eq!(schedule.operator_cost(&op), 0);
         }
     }
@@ -320,8 +325,17 @@ mod tests {
         assert_eq!(s.operator_cost(&Operator::I64DivU), c.div);
         assert_eq!(s.operator_cost(&Operator::I32Mul), c.mul);
         assert_eq!(s.operator_cost(&Operator::I64Rotl), c.alu);
-        assert_eq!(s.operator_cost(&Operator::CallIndirect { type_index: 0, table_index: 0 }), c.call_indirect);
-        assert_eq!(s.operator_cost(&Operator::MemoryFill { mem: 0 }), c.bulk_memory);
+        assert_eq!(
+            s.operator_cost(&Operator::CallIndirect {
+                type_index: 0,
+                table_index: 0
+            }),
+            c.call_indirect
+        );
+        assert_eq!(
+            s.operator_cost(&Operator::MemoryFill { mem: 0 }),
+            c.bulk_memory
+        );
     }
 
     #[test]
@@ -336,8 +350,14 @@ mod tests {
 
     #[test]
     fn by_name_finds_both_schedules() {
-        assert_eq!(GasSchedule::by_name("default").map(|s| s.name), Some("default"));
-        assert_eq!(GasSchedule::by_name("ewasm-conformance").map(|s| s.name), Some("ewasm-conformance"));
+        assert_eq!(
+            GasSchedule::by_name("default").map(|s| s.name),
+            Some("default")
+        );
+        assert_eq!(
+            GasSchedule::by_name("ewasm-conformance").map(|s| s.name),
+            Some("ewasm-conformance")
+        );
         assert!(GasSchedule::by_name("cheap").is_none());
     }
 }

@@ -42,13 +42,18 @@ impl ChainTunables {
             base: BaseTunables::for_target(&Target::default()),
             max_pages: Pages(max_pages),
             wasm_stack_size,
-            vmconfig: std::sync::Arc::new(VMConfig { wasm_stack_size: Some(wasm_stack_size) }),
+            vmconfig: std::sync::Arc::new(VMConfig {
+                wasm_stack_size: Some(wasm_stack_size),
+            }),
         }
     }
 
     fn capped(&self, ty: &MemoryType) -> MemoryType {
         let maximum = ty.maximum.map_or(self.max_pages, |m| m.min(self.max_pages));
-        MemoryType { maximum: Some(maximum), ..*ty }
+        MemoryType {
+            maximum: Some(maximum),
+            ..*ty
+        }
     }
 }
 
@@ -61,7 +66,11 @@ impl Tunables for ChainTunables {
         self.base.table_style(table)
     }
 
-    fn create_host_memory(&self, ty: &MemoryType, style: &MemoryStyle) -> Result<VMMemory, MemoryError> {
+    fn create_host_memory(
+        &self,
+        ty: &MemoryType,
+        style: &MemoryStyle,
+    ) -> Result<VMMemory, MemoryError> {
         self.base.create_host_memory(&self.capped(ty), style)
     }
 
@@ -72,7 +81,10 @@ impl Tunables for ChainTunables {
         vm_definition_location: NonNull<VMMemoryDefinition>,
     ) -> Result<VMMemory, MemoryError> {
         // SAFETY: forwarded unchanged; the caller upholds the contract on the location.
-        unsafe { self.base.create_vm_memory(&self.capped(ty), style, vm_definition_location) }
+        unsafe {
+            self.base
+                .create_vm_memory(&self.capped(ty), style, vm_definition_location)
+        }
     }
 
     fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {

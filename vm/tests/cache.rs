@@ -1,5 +1,6 @@
 //! The compiled-module cache: memory hits, disk hits, and corrupted or truncated artifacts that
 //! are ignored and recompiled, never loaded.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::fs;
 
@@ -11,22 +12,37 @@ const ADDER: &str = r#"(module (memory 1)
   (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
 
 fn engine_with_dir(dir: &std::path::Path) -> Engine {
-    let config = VmConfig { cache_dir: Some(dir.to_path_buf()), ..VmConfig::default() };
+    let config = VmConfig {
+        cache_dir: Some(dir.to_path_buf()),
+        ..VmConfig::default()
+    };
     Engine::new(config).expect("engine")
 }
 
 fn add(engine: &Engine, code: &[u8]) -> (CacheSource, Outcome, u64) {
-    let (module, source) = engine.compile_traced(code, Rules::Determinism).expect("compile");
+    let (module, source) = engine
+        .compile_traced(code, Rules::Determinism)
+        .expect("compile");
     let mut store = engine.new_store();
     let instance = MeteredInstance::new(&mut store, &module, &Imports::new()).expect("instantiate");
-    let result = instance.call(&mut store, "add", &[Value::I32(2), Value::I32(40)], 1_000_000);
+    let result = instance.call(
+        &mut store,
+        "add",
+        &[Value::I32(2), Value::I32(40)],
+        1_000_000,
+    );
     let used = result.gas_used();
     (source, result.outcome, used)
 }
 
 fn artifact_path(dir: &std::path::Path, engine: &Engine, code: &[u8]) -> std::path::PathBuf {
     let config = engine.config();
-    let key = CacheKey::new(&code_hash(code), &config.schedule, &config.limits, Rules::Determinism);
+    let key = CacheKey::new(
+        &code_hash(code),
+        &config.schedule,
+        &config.limits,
+        Rules::Determinism,
+    );
     dir.join(format!("{}.artifact", key.to_hex()))
 }
 
@@ -36,7 +52,10 @@ fn second_compile_is_a_memory_hit() {
     let code = wat::parse_str(ADDER).expect("wat");
     let (first, ..) = add(&engine, &code);
     let (second, outcome, _) = add(&engine, &code);
-    assert_eq!((first, second), (CacheSource::Compiled, CacheSource::Memory));
+    assert_eq!(
+        (first, second),
+        (CacheSource::Compiled, CacheSource::Memory)
+    );
     assert!(matches!(outcome, Outcome::Returned(v) if v == vec![Value::I32(42)]));
     assert_eq!(engine.cached_modules(), 1);
 }
@@ -75,8 +94,15 @@ fn corrupted_and_truncated_artifacts_are_recompiled_not_loaded() {
         fs::write(&path, &bytes).expect("write");
         let (source, outcome, _) = add(&engine_with_dir(dir.path()), &code);
         assert_eq!(source, CacheSource::Compiled, "{what}");
-        assert!(matches!(outcome, Outcome::Returned(v) if v == vec![Value::I32(42)]), "{what}");
-        assert_eq!(fs::read(&path).expect("rewritten"), good, "{what}: artifact rewritten");
+        assert!(
+            matches!(outcome, Outcome::Returned(v) if v == vec![Value::I32(42)]),
+            "{what}"
+        );
+        assert_eq!(
+            fs::read(&path).expect("rewritten"),
+            good,
+            "{what}: artifact rewritten"
+        );
     }
 }
 

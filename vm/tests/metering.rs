@@ -1,10 +1,20 @@
 //! Pinned gas for small modules under the `default` schedule, run-time charges, host charges,
 //! out of gas. Every number here is consensus: a change to metering must change these tests.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use rewasm_vm::wasmer::{Function, FunctionEnv, FunctionEnvMut, Imports, RuntimeError, Value, imports};
+use rewasm_vm::wasmer::{
+    Function, FunctionEnv, FunctionEnvMut, Imports, RuntimeError, Value, imports,
+};
 use rewasm_vm::{Engine, GasMeter, GasSchedule, MeteredInstance, Outcome, Rules, VmConfig};
 
 const GAS: u64 = 10_000_000;
+
+/// Prices of the `default` schedule, pinned here on purpose: changing the schedule is a
+/// consensus change and must change this file.
+const PAGE: u64 = 30_000;
+const CALL: u64 = 5;
+const GROW_BASE: u64 = 500;
+const BULK_BASE: u64 = 10;
 
 fn engine() -> Engine {
     Engine::new(VmConfig::default()).expect("engine")
@@ -30,11 +40,11 @@ const LOOP: &str = r#"(module
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $top)))))"#;
 
-/// 1 initial page (2000) + block and loop on entry (2) + 8 per iteration
+/// 1 initial page + block and loop on entry (2) + 8 per iteration
 /// (get, eqz, br_if; get, const, sub, set, br) + the exiting get, eqz, br_if (3) + the function's
 /// end (1). The `end` of the block is charged inside the block and skipped by the branch out.
 fn loop_gas(n: u64) -> u64 {
-    2000 + 2 + 8 * n + 3 + 1
+    PAGE + 2 + 8 * n + 3 + 1
 }
 
 #[test]
@@ -49,7 +59,10 @@ fn loop_of_n_iterations_costs_exactly() {
 
 #[test]
 fn conformance_schedule_charges_no_instruction_gas() {
-    let config = VmConfig { schedule: GasSchedule::ewasm_conformance(), ..VmConfig::default() };
+    let config = VmConfig {
+        schedule: GasSchedule::ewasm_conformance(),
+        ..VmConfig::default()
+    };
     let engine = Engine::new(config).expect("engine");
     let (outcome, used) = run(&engine, LOOP, "run", &[Value::I32(1000)], GAS);
     assert!(matches!(outcome, Outcome::Returned(_)));
@@ -75,8 +88,8 @@ fn initial_pages_are_charged_before_anything_runs() {
     let wat = r#"(module (memory 3) (func (export "run")))"#;
     let (outcome, used) = run(&engine, wat, "run", &[], GAS);
     assert!(matches!(outcome, Outcome::Returned(_)));
-    assert_eq!(used, 3 * 2000 + 1);
-    let (outcome, _) = run(&engine, wat, "run", &[], 3 * 2000 - 1);
+    assert_eq!(used, 3 * PAGE + 1);
+    let (outcome, _) = run(&engine, wat, "run", &[], 3 * PAGE - 1);
     assert!(matches!(outcome, Outcome::OutOfGas), "{outcome:?}");
 }
 
@@ -90,7 +103,7 @@ const BULK: &str = r#"(module
 /// 2 initial pages + const, const, local.get (3) + the bulk op's base cost (10) + end (1) +
 /// one gas per 32-byte word of the length, rounded up.
 fn bulk_gas(n: u64) -> u64 {
-    2 * 2000 + 3 + 10 + 1 + n.div_ceil(32)
+    2 * PAGE + 3 + BULK_BASE + 1 + n.div_ceil(32)
 }
 
 #[test]
@@ -99,13 +112,19 @@ fn bulk_memory_costs_per_word_of_length() {
     for export in ["copy", "fill"] {
         for n in [0u32, 1, 32, 33, 65536, 2 * 65536 - 100] {
             let (outcome, used) = run(&engine, BULK, export, &[Value::I32(n as i32)], GAS);
-            assert!(matches!(outcome, Outcome::Returned(_)), "{export} {n}: {outcome:?}");
+            assert!(
+                matches!(outcome, Outcome::Returned(_)),
+                "{export} {n}: {outcome:?}"
+            );
             assert_eq!(used, bulk_gas(n.into()), "{export} n = {n}");
         }
     }
     for n in [0u32, 5] {
         let (outcome, used) = run(&engine, BULK, "init", &[Value::I32(n as i32)], GAS);
-        assert!(matches!(outcome, Outcome::Returned(_)), "init {n}: {outcome:?}");
+        assert!(
+            matches!(outcome, Outcome::Returned(_)),
+            "init {n}: {outcome:?}"
+        );
         assert_eq!(used, bulk_gas(n.into()), "init n = {n}");
     }
 }
@@ -123,7 +142,13 @@ fn huge_bulk_length_runs_out_of_gas_before_copying() {
 fn out_of_bounds_bulk_copy_still_pays_then_traps() {
     let engine = engine();
     let (outcome, used) = run(&engine, BULK, "fill", &[Value::I32(3 * 65536)], GAS);
-    assert!(matches!(outcome, Outcome::Trap(rewasm_vm::TrapKind::MemoryOutOfBounds)), "{outcome:?}");
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Trap(rewasm_vm::TrapKind::MemoryOutOfBounds)
+        ),
+        "{outcome:?}"
+    );
     assert_eq!(used, GAS, "a trap consumes all gas");
 }
 
@@ -131,9 +156,9 @@ const GROW: &str = r#"(module
   (memory 1 4)
   (func (export "grow") (param $n i32) (result i32) (memory.grow (local.get $n))))"#;
 
-/// 1 initial page + local.get (1) + grow base (500) + end (1) + 2000 per page requested.
+/// 1 initial page + local.get (1) + grow base + end (1) + a page's price per page requested.
 fn grow_gas(n: u64) -> u64 {
-    2000 + 1 + 500 + 1 + 2000 * n
+    PAGE + 1 + GROW_BASE + 1 + PAGE * n
 }
 
 #[test]
@@ -155,10 +180,28 @@ fn memory_grow_past_the_chain_maximum_returns_minus_one() {
     let max = engine.config().limits.max_memory_pages;
     let wat = r#"(module (memory 1)
       (func (export "grow") (param $n i32) (result i32) (memory.grow (local.get $n))))"#;
-    let (outcome, _) = run(&engine, wat, "grow", &[Value::I32(max as i32)], u64::MAX / 2);
-    assert!(matches!(outcome, Outcome::Returned(ref v) if v == &vec![Value::I32(-1)]), "{outcome:?}");
-    let (outcome, _) = run(&engine, wat, "grow", &[Value::I32(max as i32 - 1)], u64::MAX / 2);
-    assert!(matches!(outcome, Outcome::Returned(ref v) if v == &vec![Value::I32(1)]), "{outcome:?}");
+    let (outcome, _) = run(
+        &engine,
+        wat,
+        "grow",
+        &[Value::I32(max as i32)],
+        u64::MAX / 2,
+    );
+    assert!(
+        matches!(outcome, Outcome::Returned(ref v) if v == &vec![Value::I32(-1)]),
+        "{outcome:?}"
+    );
+    let (outcome, _) = run(
+        &engine,
+        wat,
+        "grow",
+        &[Value::I32(max as i32 - 1)],
+        u64::MAX / 2,
+    );
+    assert!(
+        matches!(outcome, Outcome::Returned(ref v) if v == &vec![Value::I32(1)]),
+        "{outcome:?}"
+    );
 }
 
 /// Host state: the meter is filled in once the instance exists.
@@ -171,7 +214,10 @@ struct HostEnv {
 fn charge_100(mut env: FunctionEnvMut<HostEnv>) -> Result<(), RuntimeError> {
     let (host, mut store) = env.data_and_store_mut();
     host.calls += 1;
-    let meter = host.meter.clone().ok_or_else(|| RuntimeError::new("no meter"))?;
+    let meter = host
+        .meter
+        .clone()
+        .ok_or_else(|| RuntimeError::new("no meter"))?;
     meter.charge(&mut store, 100).map_err(rewasm_vm::host_exit)
 }
 
@@ -190,14 +236,22 @@ fn host_functions_charge_the_same_counter() {
     let instance = MeteredInstance::new(&mut store, &module, &imports).expect("instantiate");
     env.as_mut(&mut store).meter = Some(instance.meter().clone());
 
-    // 3 × (call 4 + host 100) + end 1.
+    // 3 × (call + host 100) + end 1.
     let result = instance.call(&mut store, "run", &[], GAS);
-    assert!(matches!(result.outcome, Outcome::Returned(_)), "{:?}", result.outcome);
-    assert_eq!(result.gas_used(), 3 * (4 + 100) + 1);
+    assert!(
+        matches!(result.outcome, Outcome::Returned(_)),
+        "{:?}",
+        result.outcome
+    );
+    assert_eq!(result.gas_used(), 3 * (CALL + 100) + 1);
 
     // Enough for two host charges only: the third runs out inside the host function.
-    let result = instance.call(&mut store, "run", &[], 2 * 104 + 4 + 50);
-    assert!(matches!(result.outcome, Outcome::OutOfGas), "{:?}", result.outcome);
-    assert_eq!(result.gas_used(), 2 * 104 + 4 + 50);
+    let result = instance.call(&mut store, "run", &[], 2 * (CALL + 100) + CALL + 50);
+    assert!(
+        matches!(result.outcome, Outcome::OutOfGas),
+        "{:?}",
+        result.outcome
+    );
+    assert_eq!(result.gas_used(), 2 * (CALL + 100) + CALL + 50);
     assert_eq!(env.as_ref(&store).calls, 6);
 }

@@ -6,6 +6,7 @@
 //! asks for, so each native stack size is tried in its own child process: the parent re-runs this
 //! test binary with `--ignored --exact probe_child` and an environment variable that says which
 //! probe to run on how large a stack.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::process::Command;
 
@@ -55,7 +56,10 @@ fn worst_case_frames(limits: &ChainLimits) -> String {
 
 /// Runs a probe in this process and prints its result for the parent to parse.
 fn run_probe(kind: &str, stack_size: usize) -> String {
-    let config = VmConfig { wasm_stack_size: Some(stack_size), ..VmConfig::default() };
+    let config = VmConfig {
+        wasm_stack_size: Some(stack_size),
+        ..VmConfig::default()
+    };
     let engine = Engine::new(config).expect("engine");
     let (wat, export, args) = match kind {
         "recursion" => (RECURSION.to_string(), "rec", vec![Value::I32(0)]),
@@ -71,7 +75,10 @@ fn run_probe(kind: &str, stack_size: usize) -> String {
         Ok(global) => format!("{:?}", global.get(&mut store)),
         Err(_) => "-".to_string(),
     };
-    format!("outcome={:?} gas_left={} deepest={deepest}", result.outcome, result.gas_left)
+    format!(
+        "outcome={:?} gas_left={} deepest={deepest}",
+        result.outcome, result.gas_left
+    )
 }
 
 /// Entry point of the child processes; does nothing unless the parent set the variable.
@@ -88,12 +95,22 @@ fn probe_child() {
 fn probe_in_child(kind: &str, stack_size: u64) -> String {
     let exe = std::env::current_exe().expect("current exe");
     let output = Command::new(exe)
-        .args(["--ignored", "--exact", "probe_child", "--nocapture", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            "probe_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(PROBE_ENV, format!("{kind}:{stack_size}"))
         .output()
         .expect("spawn child");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "child failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     stdout
         .lines()
         .find_map(|line| line.split_once("PROBE ").map(|(_, rest)| rest))
@@ -110,14 +127,28 @@ fn recursion_traps_at_the_same_depth_and_gas_on_two_native_stack_sizes() {
     let depth = ChainLimits::default().max_call_depth;
     assert!(small.starts_with("outcome=StackExhausted"), "{small}");
     assert!(small.ends_with(&format!("deepest=I32({depth})")), "{small}");
-    assert!(small.contains(&format!("gas_left={}", GAS - recursion_gas(depth))), "{small}");
+    assert!(
+        small.contains(&format!("gas_left={}", GAS - recursion_gas(depth))),
+        "{small}"
+    );
 }
 
-/// Gas spent before the trap: the initial page (2000), then every frame runs local.get,
-/// global.set, local.get, i32.const, i32.add (5 × 1) and is charged with the `call` (4) at the
-/// call site; the call that would go one deeper is charged before the depth check traps.
+/// Gas spent before the trap under the `default` schedule: the initial page (30 000), then every
+/// frame runs local.get, global.set, local.get, i32.const, i32.add (5 × 1) and is charged with
+/// the `call` (5) at the call site; the call that would go one deeper is charged before the depth
+/// check traps.
 fn recursion_gas(depth: u32) -> u64 {
-    2000 + (u64::from(depth) + 1) * 9
+    30_000 + (u64::from(depth) + 1) * 10
+}
+
+#[test]
+fn the_worst_case_module_has_the_largest_frames_validation_allows() {
+    let limits = ChainLimits::default();
+    let code = wat::parse_str(worst_case_frames(&limits)).expect("wat");
+    let summary = rewasm_vm::validate(&code, &limits, Rules::Determinism).expect("valid");
+    let frame = summary.function_frames.first().expect("the recursive function");
+    assert_eq!(frame.locals, limits.max_locals);
+    assert!(frame.max_operand_height + 8 >= limits.max_operand_stack_height, "{frame:?}");
 }
 
 #[test]
@@ -130,9 +161,15 @@ fn largest_frames_exhaust_the_budget_before_the_native_stack() {
 #[test]
 fn a_stack_below_the_bound_is_refused() {
     let bound = ChainLimits::default().native_stack_bound();
-    let config = VmConfig { wasm_stack_size: Some((bound - 1) as usize), ..VmConfig::default() };
+    let config = VmConfig {
+        wasm_stack_size: Some((bound - 1) as usize),
+        ..VmConfig::default()
+    };
     match Engine::new(config) {
-        Err(EngineError::StackTooSmall { configured, required }) => {
+        Err(EngineError::StackTooSmall {
+            configured,
+            required,
+        }) => {
             assert_eq!((configured, required), (bound - 1, bound));
         }
         other => panic!("expected StackTooSmall, got {other:?}"),
@@ -141,15 +178,33 @@ fn a_stack_below_the_bound_is_refused() {
 
 #[test]
 fn depth_budget_is_a_chain_limit() {
-    let limits = ChainLimits { max_call_depth: 10, ..ChainLimits::default() };
-    let engine = Engine::new(VmConfig { limits, ..VmConfig::default() }).expect("engine");
-    let module = engine.compile(&wat::parse_str(RECURSION).expect("wat"), Rules::Determinism).expect("compile");
+    let limits = ChainLimits {
+        max_call_depth: 10,
+        ..ChainLimits::default()
+    };
+    let engine = Engine::new(VmConfig {
+        limits,
+        ..VmConfig::default()
+    })
+    .expect("engine");
+    let module = engine
+        .compile(&wat::parse_str(RECURSION).expect("wat"), Rules::Determinism)
+        .expect("compile");
     let mut store = engine.new_store();
     let instance = MeteredInstance::new(&mut store, &module, &Imports::new()).expect("instantiate");
     let result = instance.call(&mut store, "rec", &[Value::I32(0)], GAS);
-    assert!(matches!(result.outcome, Outcome::StackExhausted), "{:?}", result.outcome);
+    assert!(
+        matches!(result.outcome, Outcome::StackExhausted),
+        "{:?}",
+        result.outcome
+    );
     assert_eq!(result.gas_used(), GAS);
-    let deepest = instance.instance().exports.get_global("deepest").expect("global").get(&mut store);
+    let deepest = instance
+        .instance()
+        .exports
+        .get_global("deepest")
+        .expect("global")
+        .get(&mut store);
     assert_eq!(deepest, Value::I32(10));
     // The counter is reset per frame: a second frame reaches the same depth.
     let again = instance.call(&mut store, "rec", &[Value::I32(0)], GAS);

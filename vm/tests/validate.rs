@@ -113,7 +113,9 @@ fn accepts_overlong_call_indirect_table_index() {
     code.extend([0x01, 0x04, 0x01, 0x60, 0x00, 0x00]); // type 0: [] -> []
     code.extend([0x03, 0x02, 0x01, 0x00]); // function 0: type 0
     code.extend([0x04, 0x04, 0x01, 0x70, 0x00, 0x01]); // table 0: funcref, min 1
-    let body = [0x00, 0x41, 0x00, 0x11, 0x00, 0x80, 0x80, 0x80, 0x80, 0x00, 0x0b];
+    let body = [
+        0x00, 0x41, 0x00, 0x11, 0x00, 0x80, 0x80, 0x80, 0x80, 0x00, 0x0b,
+    ];
     code.extend([0x0a, 0x0d, 0x01, 0x0b]); // code section, one body of 11 bytes
     code.extend(body);
     let summary = validate(&code, &ChainLimits::default(), Rules::Determinism).unwrap();
@@ -149,7 +151,10 @@ fn float_in_local() {
 
 #[test]
 fn float_in_global() {
-    let error = rejects("(module (global i32 (i32.const 0)) (global f64 (f64.const 0)))", "float");
+    let error = rejects(
+        "(module (global i32 (i32.const 0)) (global f64 (f64.const 0)))",
+        "float",
+    );
     assert_eq!(in_section(&error), (Section::Global, Some(1)));
     let error = rejects(r#"(module (import "env" "g" (global f32)))"#, "float");
     assert_eq!(in_section(&error), (Section::Import, Some(0)));
@@ -157,7 +162,10 @@ fn float_in_global() {
 
 #[test]
 fn float_in_block_type() {
-    rejects("(module (func (block (result f32) unreachable) drop))", "float");
+    rejects(
+        "(module (func (block (result f32) unreachable) drop))",
+        "float",
+    );
 }
 
 #[test]
@@ -172,7 +180,10 @@ fn float_const_is_located() {
     assert_eq!(error.detail, "f64.const");
     // Absolute index 2 (one import first); its body is `00 01 44 ..`: the const is at +2.
     assert_eq!(in_function(&error), (2, body_starts(&code)[1] + 2));
-    let expected = format!("float: f64.const at function 2, offset {:#x}", body_starts(&code)[1] + 2);
+    let expected = format!(
+        "float: f64.const at function 2, offset {:#x}",
+        body_starts(&code)[1] + 2
+    );
     assert_eq!(error.to_string(), expected);
 }
 
@@ -180,13 +191,19 @@ fn float_const_is_located() {
 fn float_arithmetic_in_dead_code() {
     let code = wasm("(module (func unreachable f64.add drop))");
     let error = validate(&code, &ChainLimits::default(), Rules::Determinism).unwrap_err();
-    assert_eq!((error.rule, error.detail.as_str()), (Rule::Float, "f64.add"));
+    assert_eq!(
+        (error.rule, error.detail.as_str()),
+        (Rule::Float, "f64.add")
+    );
     assert_eq!(in_function(&error), (0, body_starts(&code)[0] + 2));
 }
 
 #[test]
 fn float_load_and_store() {
-    rejects("(module (memory 1) (func i32.const 0 f32.load drop))", "float");
+    rejects(
+        "(module (memory 1) (func i32.const 0 f32.load drop))",
+        "float",
+    );
     rejects("(module (memory 1) (func unreachable f64.store))", "float");
 }
 
@@ -204,7 +221,9 @@ fn float_conversions_hidden_in_dead_code() {
         "f64.promote_f32",
         "f64.reinterpret_i64",
     ] {
-        let code = wasm(&format!("(module (func (result i32) i32.const 0 return {op} drop))"));
+        let code = wasm(&format!(
+            "(module (func (result i32) i32.const 0 return {op} drop))"
+        ));
         let error = validate(&code, &ChainLimits::default(), Rules::Determinism).unwrap_err();
         assert_eq!((error.rule, error.detail.as_str()), (Rule::Float, op));
         // `00`, `41 00`, `0f`, then the operator.
@@ -228,7 +247,10 @@ fn simd() {
 #[test]
 fn threads() {
     rejects("(module (memory 1 1 shared))", "threads");
-    let error = rejects("(module (memory 1) (func i32.const 0 i32.atomic.load drop))", "threads");
+    let error = rejects(
+        "(module (memory 1) (func i32.const 0 i32.atomic.load drop))",
+        "threads",
+    );
     assert_eq!(error.detail, "i32.atomic.load");
 }
 
@@ -258,9 +280,15 @@ fn start_function() {
 #[test]
 fn tables() {
     accepts("(module (table 1 funcref))");
-    let error = rejects("(module (table 1 funcref) (table 1 funcref))", "multi-table");
+    let error = rejects(
+        "(module (table 1 funcref) (table 1 funcref))",
+        "multi-table",
+    );
     assert_eq!(in_section(&error), (Section::Table, Some(1)));
-    rejects(r#"(module (import "env" "t" (table 1 funcref)) (table 1 funcref))"#, "multi-table");
+    rejects(
+        r#"(module (import "env" "t" (table 1 funcref)) (table 1 funcref))"#,
+        "multi-table",
+    );
     rejects("(module (table 1 externref))", "reference-types");
     rejects("(module (func (param externref)))", "reference-types");
     rejects("(module (func (local funcref)))", "reference-types");
@@ -277,19 +305,36 @@ fn table_mutation() {
         "table.init 0 0",
         "elem.drop 0",
     ] {
-        let error = rejects(&format!("(module {table} (func unreachable {op}))"), "table-mutation");
+        let error = rejects(
+            &format!("(module {table} (func unreachable {op}))"),
+            "table-mutation",
+        );
         assert_eq!(error.detail, op.split(' ').next().unwrap());
     }
-    rejects("(module (table 1 funcref) (elem func $f) (func $f))", "table-mutation");
+    rejects(
+        "(module (table 1 funcref) (elem func $f) (func $f))",
+        "table-mutation",
+    );
 }
 
 #[test]
 fn references_as_values() {
     let table = "(table 1 funcref) (elem (i32.const 0) $f) (func $f)";
-    for op in ["table.get 0 drop", "table.size 0 drop", "ref.func $f drop", "ref.null func drop"] {
-        rejects(&format!("(module {table} (func unreachable {op}))"), "reference-types");
+    for op in [
+        "table.get 0 drop",
+        "table.size 0 drop",
+        "ref.func $f drop",
+        "ref.null func drop",
+    ] {
+        rejects(
+            &format!("(module {table} (func unreachable {op}))"),
+            "reference-types",
+        );
     }
-    rejects("(module (elem declare func $f) (func $f))", "reference-types");
+    rejects(
+        "(module (elem declare func $f) (func $f))",
+        "reference-types",
+    );
 }
 
 #[test]
@@ -298,7 +343,10 @@ fn memory64_and_multi_memory() {
     rejects("(module (memory i64 1))", "memory64");
     let error = rejects("(module (memory 1) (memory 1))", "multi-memory");
     assert_eq!(in_section(&error), (Section::Memory, Some(1)));
-    rejects(r#"(module (import "env" "m" (memory 1)) (memory 1))"#, "multi-memory");
+    rejects(
+        r#"(module (import "env" "m" (memory 1)) (memory 1))"#,
+        "multi-memory",
+    );
 }
 
 #[test]
@@ -310,13 +358,22 @@ fn component_model() {
 #[test]
 fn malformed() {
     let limits = ChainLimits::default();
-    for bytes in [&b""[..], b"\0asm", b"\0asm\x02\0\0\0", b"not wasm at all", b"\0asm\x01\0\0\0\x01"] {
+    for bytes in [
+        &b""[..],
+        b"\0asm",
+        b"\0asm\x02\0\0\0",
+        b"not wasm at all",
+        b"\0asm\x01\0\0\0\x01",
+    ] {
         let error = validate(bytes, &limits, Rules::Determinism).unwrap_err();
         assert_eq!(error.rule, Rule::Malformed, "{error}");
     }
     // Valid binary, invalid module: a type mismatch is wasmparser's, located in the function.
     let error = rejects("(module (func (result i32) i64.const 0))", "malformed");
-    assert!(matches!(error.location, Location::Function { index: 0, .. }), "{error}");
+    assert!(
+        matches!(error.location, Location::Function { index: 0, .. }),
+        "{error}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,7 +385,12 @@ fn limits(edit: impl FnOnce(&mut ChainLimits)) -> ChainLimits {
     limits
 }
 
-fn at_limit_and_above(limits: &ChainLimits, ok: &str, too_many: &str, rule: &str) -> ValidationError {
+fn at_limit_and_above(
+    limits: &ChainLimits,
+    ok: &str,
+    too_many: &str,
+    rule: &str,
+) -> ValidationError {
     accepts_with(ok, limits, Rules::Determinism);
     rejects_with(too_many, limits, Rules::Determinism, rule)
 }
@@ -366,8 +428,14 @@ fn limit_functions() {
         r#"(module (import "env" "f" (func)) (func) (func))"#,
         "limit:max-functions",
     );
-    let only_imports = r#"(module (import "a" "a" (func)) (import "a" "b" (func)) (import "a" "c" (func)))"#;
-    rejects_with(only_imports, &limits, Rules::Determinism, "limit:max-functions");
+    let only_imports =
+        r#"(module (import "a" "a" (func)) (import "a" "b" (func)) (import "a" "c" (func)))"#;
+    rejects_with(
+        only_imports,
+        &limits,
+        Rules::Determinism,
+        "limit:max-functions",
+    );
 }
 
 #[test]
@@ -403,16 +471,25 @@ fn limit_locals_counts_parameters() {
         "limit:max-locals",
     );
     // Body: `02` declarations, `01 7e`, `01 7f` (the fourth local).
-    assert_eq!(in_function(&error), (0, body_starts(&wasm(too_many))[0] + 3));
+    assert_eq!(
+        in_function(&error),
+        (0, body_starts(&wasm(too_many))[0] + 3)
+    );
     // Parameters alone can exceed it.
     let limits = self::limits(|l| l.max_locals = 1);
-    rejects_with("(module (func (param i32 i32)))", &limits, Rules::Determinism, "limit:max-locals");
+    rejects_with(
+        "(module (func (param i32 i32)))",
+        &limits,
+        Rules::Determinism,
+        "limit:max-locals",
+    );
 }
 
 #[test]
 fn limit_operand_stack_height() {
     let limits = limits(|l| l.max_operand_stack_height = 3);
-    let too_high = "(module (func i32.const 1 i32.const 2 i32.const 3 i32.const 4 drop drop drop drop))";
+    let too_high =
+        "(module (func i32.const 1 i32.const 2 i32.const 3 i32.const 4 drop drop drop drop))";
     let error = at_limit_and_above(
         &limits,
         "(module (func i32.const 1 i32.const 2 i32.const 3 drop drop drop))",
@@ -420,7 +497,10 @@ fn limit_operand_stack_height() {
         "limit:max-operand-stack-height",
     );
     // The fourth `i32.const` (after `00` and three 2-byte consts).
-    assert_eq!(in_function(&error), (0, body_starts(&wasm(too_high))[0] + 7));
+    assert_eq!(
+        in_function(&error),
+        (0, body_starts(&wasm(too_high))[0] + 7)
+    );
 }
 
 #[test]
@@ -469,8 +549,18 @@ fn limit_exports() {
 #[test]
 fn limit_table_size() {
     let limits = limits(|l| l.max_table_size = 10);
-    at_limit_and_above(&limits, "(module (table 10 10 funcref))", "(module (table 11 funcref))", "limit:max-table-size");
-    let error = rejects_with("(module (table 1 11 funcref))", &limits, Rules::Determinism, "limit:max-table-size");
+    at_limit_and_above(
+        &limits,
+        "(module (table 10 10 funcref))",
+        "(module (table 11 funcref))",
+        "limit:max-table-size",
+    );
+    let error = rejects_with(
+        "(module (table 1 11 funcref))",
+        &limits,
+        Rules::Determinism,
+        "limit:max-table-size",
+    );
     assert_eq!(in_section(&error), (Section::Table, Some(0)));
 }
 
@@ -489,9 +579,17 @@ fn limit_br_table_targets() {
 fn limit_block_nesting() {
     let limits = limits(|l| l.max_block_nesting = 2);
     let too_deep = "(module (func (block (loop (if (i32.const 0) (then))))))";
-    let error = at_limit_and_above(&limits, "(module (func (block (loop))))", too_deep, "limit:max-block-nesting");
+    let error = at_limit_and_above(
+        &limits,
+        "(module (func (block (loop))))",
+        too_deep,
+        "limit:max-block-nesting",
+    );
     // `00`, `02 40`, `03 40`, `41 00`, then the `if`.
-    assert_eq!(in_function(&error), (0, body_starts(&wasm(too_deep))[0] + 7));
+    assert_eq!(
+        in_function(&error),
+        (0, body_starts(&wasm(too_deep))[0] + 7)
+    );
 }
 
 #[test]
@@ -521,9 +619,19 @@ fn limit_initial_pages() {
     let limits = limits(|l| l.max_initial_pages = 2);
     let summary = accepts_with("(module (memory 2))", &limits, Rules::Determinism);
     assert_eq!((summary.initial_pages, summary.max_pages), (2, None));
-    let error = rejects_with("(module (memory 3))", &limits, Rules::Determinism, "limit:max-initial-pages");
+    let error = rejects_with(
+        "(module (memory 3))",
+        &limits,
+        Rules::Determinism,
+        "limit:max-initial-pages",
+    );
     assert_eq!(in_section(&error), (Section::Memory, Some(0)));
-    rejects_with(r#"(module (import "env" "m" (memory 3)))"#, &limits, Rules::Determinism, "limit:max-initial-pages");
+    rejects_with(
+        r#"(module (import "env" "m" (memory 3)))"#,
+        &limits,
+        Rules::Determinism,
+        "limit:max-initial-pages",
+    );
 }
 
 #[test]
@@ -533,7 +641,12 @@ fn limit_memory_pages() {
     assert_eq!((summary.initial_pages, summary.max_pages), (1, Some(4)));
     // No declared maximum: allowed, the chain caps growth at run time.
     accepts_with("(module (memory 1))", &limits, Rules::Determinism);
-    rejects_with("(module (memory 1 5))", &limits, Rules::Determinism, "limit:max-memory-pages");
+    rejects_with(
+        "(module (memory 1 5))",
+        &limits,
+        Rules::Determinism,
+        "limit:max-memory-pages",
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -552,7 +665,12 @@ fn contract_accepts(parts: &[&str]) -> ModuleSummary {
 }
 
 fn contract_rejects(parts: &[&str], rule: &str) -> ValidationError {
-    rejects_with(&contract(parts), &ChainLimits::default(), Rules::Contract, rule)
+    rejects_with(
+        &contract(parts),
+        &ChainLimits::default(),
+        Rules::Contract,
+        rule,
+    )
 }
 
 #[test]
@@ -562,14 +680,28 @@ fn minimal_contract() {
     assert_eq!(summary.functions, 1);
     assert_eq!(summary.initial_pages, 1);
     // Under the determinism rules alone, the contract rules are not applied.
-    accepts(&contract(&[r#"(import "env" "x" (func))"#, r#"(func (export "run"))"#]));
+    accepts(&contract(&[
+        r#"(import "env" "x" (func))"#,
+        r#"(func (export "run"))"#,
+    ]));
 }
 
 #[test]
 fn contract_extra_export() {
-    let error = contract_rejects(&[FINISH, MEMORY, MAIN, r#"(func (export "helper"))"#], "contract:exports");
+    let error = contract_rejects(
+        &[FINISH, MEMORY, MAIN, r#"(func (export "helper"))"#],
+        "contract:exports",
+    );
     assert_eq!(in_section(&error), (Section::Export, Some(2)));
-    contract_rejects(&[FINISH, MEMORY, MAIN, r#"(global (export "g") i32 (i32.const 0))"#], "contract:exports");
+    contract_rejects(
+        &[
+            FINISH,
+            MEMORY,
+            MAIN,
+            r#"(global (export "g") i32 (i32.const 0))"#,
+        ],
+        "contract:exports",
+    );
 }
 
 #[test]
@@ -581,9 +713,18 @@ fn contract_missing_main() {
 
 #[test]
 fn contract_main_of_wrong_type_or_kind() {
-    contract_rejects(&[MEMORY, r#"(func (export "main") (param i32))"#], "contract:main-signature");
-    contract_rejects(&[MEMORY, r#"(func (export "main") (result i32) i32.const 0)"#], "contract:main-signature");
-    contract_rejects(&[MEMORY, r#"(global (export "main") i32 (i32.const 0))"#], "contract:exports");
+    contract_rejects(
+        &[MEMORY, r#"(func (export "main") (param i32))"#],
+        "contract:main-signature",
+    );
+    contract_rejects(
+        &[MEMORY, r#"(func (export "main") (result i32) i32.const 0)"#],
+        "contract:main-signature",
+    );
+    contract_rejects(
+        &[MEMORY, r#"(global (export "main") i32 (i32.const 0))"#],
+        "contract:exports",
+    );
 }
 
 #[test]
@@ -592,10 +733,16 @@ fn contract_memory() {
     let error = contract_rejects(&[r#"(func (export "main"))"#], "contract:memory");
     assert!(matches!(error.location, Location::Module { .. }), "{error}");
     // A memory that is not exported.
-    contract_rejects(&["(memory 1)", r#"(func (export "main"))"#], "contract:exports");
+    contract_rejects(
+        &["(memory 1)", r#"(func (export "main"))"#],
+        "contract:exports",
+    );
     // An imported memory.
     let imported = r#"(import "ethereum" "memory" (memory 1))"#;
-    contract_rejects(&[imported, r#"(func (export "main"))"#], "contract:import-kind");
+    contract_rejects(
+        &[imported, r#"(func (export "main"))"#],
+        "contract:import-kind",
+    );
 }
 
 #[test]
@@ -608,16 +755,25 @@ fn contract_unknown_import() {
 #[test]
 fn contract_import_signature() {
     let wrong = r#"(import "ethereum" "getBlockHash" (func (param i32 i32) (result i32)))"#;
-    let error = contract_rejects(&[wrong, MEMORY, r#"(func (export "main"))"#], "contract:import-signature");
+    let error = contract_rejects(
+        &[wrong, MEMORY, r#"(func (export "main"))"#],
+        "contract:import-signature",
+    );
     assert!(error.detail.contains("[i64, i32] -> [i32]"), "{error}");
     let missing_result = r#"(import "ethereum" "call" (func (param i64 i32 i32 i32 i32)))"#;
-    contract_rejects(&[missing_result, MEMORY, r#"(func (export "main"))"#], "contract:import-signature");
+    contract_rejects(
+        &[missing_result, MEMORY, r#"(func (export "main"))"#],
+        "contract:import-signature",
+    );
 }
 
 #[test]
 fn contract_import_from_another_module() {
     let env = r#"(import "env" "finish" (func (param i32 i32)))"#;
-    contract_rejects(&[env, MEMORY, r#"(func (export "main"))"#], "contract:import-module");
+    contract_rejects(
+        &[env, MEMORY, r#"(func (export "main"))"#],
+        "contract:import-module",
+    );
 }
 
 #[test]
@@ -629,12 +785,18 @@ fn contract_debug_import() {
 #[test]
 fn contract_imports_only_functions() {
     let global = r#"(import "ethereum" "gasLeft" (global i64))"#;
-    contract_rejects(&[global, MEMORY, r#"(func (export "main"))"#], "contract:import-kind");
+    contract_rejects(
+        &[global, MEMORY, r#"(func (export "main"))"#],
+        "contract:import-kind",
+    );
 }
 
 #[test]
 fn contract_start_function_is_a_determinism_rule() {
-    contract_rejects(&[MEMORY, r#"(func $s (export "main"))"#, "(start $s)"], "start-function");
+    contract_rejects(
+        &[MEMORY, r#"(func $s (export "main"))"#, "(start $s)"],
+        "start-function",
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -696,7 +858,14 @@ fn accepts_a_realistic_contract() {
 #[test]
 fn rule_names_are_listed() {
     let names: Vec<_> = Rule::ALL.iter().map(|rule| rule.name()).collect();
-    for name in ["float", "simd", "start-function", "malformed", "limit:max-locals", "contract:exports"] {
+    for name in [
+        "float",
+        "simd",
+        "start-function",
+        "malformed",
+        "limit:max-locals",
+        "contract:exports",
+    ] {
         assert!(names.contains(&name), "{name}");
     }
 }

@@ -29,18 +29,20 @@ enum RuleSet {
 const WASM_MAGIC: &[u8] = b"\0asm";
 
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let code = if !bytes.starts_with(WASM_MAGIC) && args.file.extension().is_some_and(|e| e == "wat") {
-        match wat::parse_bytes(&bytes) {
-            Ok(code) => code.into_owned(),
-            Err(err) => {
-                println!("invalid: malformed: not valid WebAssembly text: {err}");
-                return Ok(ExitCode::from(1));
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let code =
+        if !bytes.starts_with(WASM_MAGIC) && args.file.extension().is_some_and(|e| e == "wat") {
+            match wat::parse_bytes(&bytes) {
+                Ok(code) => code.into_owned(),
+                Err(err) => {
+                    println!("invalid: malformed: not valid WebAssembly text: {err}");
+                    return Ok(ExitCode::from(1));
+                }
             }
-        }
-    } else {
-        bytes
-    };
+        } else {
+            bytes
+        };
     let rules = match args.rules {
         RuleSet::Determinism => Rules::Determinism,
         RuleSet::Contract => Rules::Contract,

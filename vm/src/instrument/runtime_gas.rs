@@ -86,9 +86,17 @@ impl ModuleMiddleware for RuntimeGas {
             .lock()
             .map_err(|_| MiddlewareError::new("RuntimeGas", "poisoned lock"))?;
         if slot.is_some() {
-            return Err(MiddlewareError::new("RuntimeGas", "one RuntimeGas per compile"));
+            return Err(MiddlewareError::new(
+                "RuntimeGas",
+                "one RuntimeGas per compile",
+            ));
         }
-        *slot = Some(Globals { remaining, exhausted, operand, cost });
+        *slot = Some(Globals {
+            remaining,
+            exhausted,
+            operand,
+            cost,
+        });
         Ok(())
     }
 }
@@ -105,9 +113,9 @@ impl FunctionRuntimeGas {
     /// Price of the operator's variable part, as (unit price, operand→units conversion).
     fn priced(&self, operator: &Operator) -> Option<(u64, Units)> {
         match operator {
-            Operator::MemoryCopy { .. } | Operator::MemoryFill { .. } | Operator::MemoryInit { .. } => {
-                Some((self.per_word, Units::Words))
-            }
+            Operator::MemoryCopy { .. }
+            | Operator::MemoryFill { .. }
+            | Operator::MemoryInit { .. } => Some((self.per_word, Units::Words)),
             Operator::MemoryGrow { .. } => Some((self.per_page, Units::Pages)),
             _ => None,
         }
@@ -129,10 +137,10 @@ impl FunctionMiddleware for FunctionRuntimeGas {
         operator: Operator<'a>,
         state: &mut MiddlewareReaderState<'a>,
     ) -> Result<(), MiddlewareError> {
-        if let (Some((price, units)), Some(globals)) = (self.priced(&operator), self.globals) {
-            if price > 0 {
-                state.extend(charge_sequence(globals, price, units));
-            }
+        if let (Some((price, units)), Some(globals)) = (self.priced(&operator), self.globals)
+            && price > 0
+        {
+            state.extend(charge_sequence(globals, price, units));
         }
         state.push_operator(operator);
         Ok(())
@@ -144,9 +152,15 @@ fn charge_sequence(g: Globals, price: u64, units: Units) -> Vec<Operator<'static
     // Prices are small chain constants; u32::MAX units × a price below 2^31 fits in i64.
     let price = i64::try_from(price).unwrap_or(i64::MAX);
     let mut ops = vec![
-        Operator::GlobalSet { global_index: g.operand },
-        Operator::GlobalGet { global_index: g.operand },
-        Operator::GlobalGet { global_index: g.operand },
+        Operator::GlobalSet {
+            global_index: g.operand,
+        },
+        Operator::GlobalGet {
+            global_index: g.operand,
+        },
+        Operator::GlobalGet {
+            global_index: g.operand,
+        },
         Operator::I64ExtendI32U,
     ];
     if let Units::Words = units {
@@ -160,21 +174,37 @@ fn charge_sequence(g: Globals, price: u64, units: Units) -> Vec<Operator<'static
     ops.extend([
         Operator::I64Const { value: price },
         Operator::I64Mul,
-        Operator::GlobalSet { global_index: g.cost },
+        Operator::GlobalSet {
+            global_index: g.cost,
+        },
         // if remaining < cost { exhausted = 1; trap }
-        Operator::GlobalGet { global_index: g.remaining },
-        Operator::GlobalGet { global_index: g.cost },
+        Operator::GlobalGet {
+            global_index: g.remaining,
+        },
+        Operator::GlobalGet {
+            global_index: g.cost,
+        },
         Operator::I64LtU,
-        Operator::If { blockty: BlockType::Empty },
+        Operator::If {
+            blockty: BlockType::Empty,
+        },
         Operator::I32Const { value: 1 },
-        Operator::GlobalSet { global_index: g.exhausted },
+        Operator::GlobalSet {
+            global_index: g.exhausted,
+        },
         Operator::Unreachable,
         Operator::End,
         // remaining -= cost
-        Operator::GlobalGet { global_index: g.remaining },
-        Operator::GlobalGet { global_index: g.cost },
+        Operator::GlobalGet {
+            global_index: g.remaining,
+        },
+        Operator::GlobalGet {
+            global_index: g.cost,
+        },
         Operator::I64Sub,
-        Operator::GlobalSet { global_index: g.remaining },
+        Operator::GlobalSet {
+            global_index: g.remaining,
+        },
     ]);
     ops
 }

@@ -44,21 +44,30 @@ pub struct StackLimit {
 impl StackLimit {
     /// A budget of `max_depth` nested calls below the entry function.
     pub fn new(max_depth: u32) -> Self {
-        Self { max_depth, globals: Mutex::new(None) }
+        Self {
+            max_depth,
+            globals: Mutex::new(None),
+        }
     }
 }
 
 fn add_exported_i32(info: &mut ModuleInfo, name: &str) -> u32 {
-    let index: GlobalIndex = info.globals.push(GlobalType::new(Type::I32, Mutability::Var));
+    let index: GlobalIndex = info
+        .globals
+        .push(GlobalType::new(Type::I32, Mutability::Var));
     info.global_initializers.push(GlobalInit::I32Const(0));
-    info.exports.insert(name.to_string(), ExportIndex::Global(index));
+    info.exports
+        .insert(name.to_string(), ExportIndex::Global(index));
     index.as_u32()
 }
 
 impl ModuleMiddleware for StackLimit {
     fn generate_function_middleware(&self, _: LocalFunctionIndex) -> Box<dyn FunctionMiddleware> {
         let globals = self.globals.lock().ok().and_then(|guard| *guard);
-        Box::new(FunctionStackLimit { max_depth: self.max_depth, globals })
+        Box::new(FunctionStackLimit {
+            max_depth: self.max_depth,
+            globals,
+        })
     }
 
     fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
@@ -69,7 +78,10 @@ impl ModuleMiddleware for StackLimit {
             .lock()
             .map_err(|_| MiddlewareError::new("StackLimit", "poisoned lock"))?;
         if slot.is_some() {
-            return Err(MiddlewareError::new("StackLimit", "one StackLimit per compile"));
+            return Err(MiddlewareError::new(
+                "StackLimit",
+                "one StackLimit per compile",
+            ));
         }
         *slot = Some(Globals { depth, exhausted });
         Ok(())
@@ -88,7 +100,10 @@ impl FunctionMiddleware for FunctionStackLimit {
         operator: Operator<'a>,
         state: &mut MiddlewareReaderState<'a>,
     ) -> Result<(), MiddlewareError> {
-        let is_call = matches!(operator, Operator::Call { .. } | Operator::CallIndirect { .. });
+        let is_call = matches!(
+            operator,
+            Operator::Call { .. } | Operator::CallIndirect { .. }
+        );
         match (is_call, self.globals) {
             (true, Some(g)) => {
                 state.extend(enter_call(g, self.max_depth));
@@ -106,16 +121,26 @@ fn enter_call(g: Globals, max_depth: u32) -> [Operator<'static>; 12] {
     // max_depth is a chain limit far below i32::MAX; compared unsigned.
     let max = i32::try_from(max_depth).unwrap_or(i32::MAX);
     [
-        Operator::GlobalGet { global_index: g.depth },
+        Operator::GlobalGet {
+            global_index: g.depth,
+        },
         Operator::I32Const { value: 1 },
         Operator::I32Add,
-        Operator::GlobalSet { global_index: g.depth },
-        Operator::GlobalGet { global_index: g.depth },
+        Operator::GlobalSet {
+            global_index: g.depth,
+        },
+        Operator::GlobalGet {
+            global_index: g.depth,
+        },
         Operator::I32Const { value: max },
         Operator::I32GtU,
-        Operator::If { blockty: BlockType::Empty },
+        Operator::If {
+            blockty: BlockType::Empty,
+        },
         Operator::I32Const { value: 1 },
-        Operator::GlobalSet { global_index: g.exhausted },
+        Operator::GlobalSet {
+            global_index: g.exhausted,
+        },
         Operator::Unreachable,
         Operator::End,
     ]
@@ -124,9 +149,13 @@ fn enter_call(g: Globals, max_depth: u32) -> [Operator<'static>; 12] {
 /// depth -= 1
 fn leave_call(g: Globals) -> [Operator<'static>; 4] {
     [
-        Operator::GlobalGet { global_index: g.depth },
+        Operator::GlobalGet {
+            global_index: g.depth,
+        },
         Operator::I32Const { value: 1 },
         Operator::I32Sub,
-        Operator::GlobalSet { global_index: g.depth },
+        Operator::GlobalSet {
+            global_index: g.depth,
+        },
     ]
 }

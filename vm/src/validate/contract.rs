@@ -43,7 +43,10 @@ pub(crate) fn check_import(import: &Import<'_>, types: &[FuncType]) -> Result<()
         let detail = format!("`{module}.{name}` is not an EEI function");
         return Err(violation(ContractRule::ImportUnknown, detail));
     };
-    match usize::try_from(type_index).ok().and_then(|index| types.get(index)) {
+    match usize::try_from(type_index)
+        .ok()
+        .and_then(|index| types.get(index))
+    {
         Some(ty) if !signature_matches(host, ty) => {
             let (found, expected) = (describe_wasm(ty), describe_eei(host));
             let detail = format!("`{module}.{name}` imported as {found}, the EEI has {expected}");
@@ -88,7 +91,10 @@ fn signature_matches(host: &HostFunction, ty: &FuncType) -> bool {
     same(host.params, ty.params()) && same(host.results, ty.results())
 }
 
-fn describe(params: impl Iterator<Item = ValType>, results: impl Iterator<Item = ValType>) -> String {
+fn describe(
+    params: impl Iterator<Item = ValType>,
+    results: impl Iterator<Item = ValType>,
+) -> String {
     let list = |types: Vec<String>| types.join(", ");
     let params = list(params.map(|ty| ty.to_string()).collect());
     let results = list(results.map(|ty| ty.to_string()).collect());
@@ -201,9 +207,13 @@ mod tests {
     #[test]
     fn signature_detail_names_both_types() {
         let types = [FuncType::new([ValType::I32], [ValType::I32])];
-        let error = check_import(&import("ethereum", "getBlockHash", TypeRef::Func(0)), &types);
+        let error = check_import(
+            &import("ethereum", "getBlockHash", TypeRef::Func(0)),
+            &types,
+        );
         let detail = error.err().map(|violation| violation.detail);
-        let expected = "`ethereum.getBlockHash` imported as [i32] -> [i32], the EEI has [i64, i32] -> [i32]";
+        let expected =
+            "`ethereum.getBlockHash` imported as [i32] -> [i32], the EEI has [i64, i32] -> [i32]";
         assert_eq!(detail.as_deref(), Some(expected));
     }
 
@@ -211,18 +221,40 @@ mod tests {
     fn exports() {
         let unit = FuncType::new([], []);
         let mut exports = Exports::default();
-        let export = |name, kind| Export { name, kind, index: 0 };
-        assert_eq!(rule(exports.finish(1)), Some(Rule::Contract(ContractRule::Exports)));
-        assert_eq!(rule(exports.check(&export("main", ExternalKind::Func), Some(&unit))), None);
-        assert_eq!(rule(exports.check(&export("memory", ExternalKind::Memory), None)), None);
+        let export = |name, kind| Export {
+            name,
+            kind,
+            index: 0,
+        };
+        assert_eq!(
+            rule(exports.finish(1)),
+            Some(Rule::Contract(ContractRule::Exports))
+        );
+        assert_eq!(
+            rule(exports.check(&export("main", ExternalKind::Func), Some(&unit))),
+            None
+        );
+        assert_eq!(
+            rule(exports.check(&export("memory", ExternalKind::Memory), None)),
+            None
+        );
         assert_eq!(rule(exports.finish(1)), None);
-        assert_eq!(rule(exports.finish(0)), Some(Rule::Contract(ContractRule::Memory)));
+        assert_eq!(
+            rule(exports.finish(0)),
+            Some(Rule::Contract(ContractRule::Memory))
+        );
         let extra = exports.check(&export("foo", ExternalKind::Func), Some(&unit));
         assert_eq!(rule(extra), Some(Rule::Contract(ContractRule::Exports)));
         let wrong_kind = exports.check(&export("memory", ExternalKind::Global), None);
-        assert_eq!(rule(wrong_kind), Some(Rule::Contract(ContractRule::Exports)));
+        assert_eq!(
+            rule(wrong_kind),
+            Some(Rule::Contract(ContractRule::Exports))
+        );
         let main = FuncType::new([ValType::I32], []);
         let wrong_main = exports.check(&export("main", ExternalKind::Func), Some(&main));
-        assert_eq!(rule(wrong_main), Some(Rule::Contract(ContractRule::MainSignature)));
+        assert_eq!(
+            rule(wrong_main),
+            Some(Rule::Contract(ContractRule::MainSignature))
+        );
     }
 }

@@ -413,7 +413,10 @@ mod tests {
             index: 3,
             offset: 0x1a2,
         });
-        assert_eq!(error.to_string(), "float: f64.add at function 3, offset 0x1a2");
+        assert_eq!(
+            error.to_string(),
+            "float: f64.add at function 3, offset 0x1a2"
+        );
         let error = Violation::new(Rule::Contract(ContractRule::Exports), "extra export `foo`").at(
             Location::Section {
                 section: Section::Export,

@@ -56,15 +56,22 @@ pub(crate) fn check_value_type(ty: ValType, what: &str) -> Result<(), Violation>
 /// A type-section entry: a plain, final function type over allowed value types.
 pub(crate) fn check_sub_type(ty: &SubType, explicit_rec_group: bool) -> Result<(), Violation> {
     if explicit_rec_group || !ty.is_final || ty.supertype_idx.is_some() {
-        return Err(Violation::new(Rule::Gc, "recursive or sub-typed type definition"));
+        return Err(Violation::new(
+            Rule::Gc,
+            "recursive or sub-typed type definition",
+        ));
     }
     if ty.composite_type.shared {
         return Err(Violation::new(Rule::Threads, "shared type"));
     }
     match &ty.composite_type.inner {
         CompositeInnerType::Func(func) => {
-            func.params().iter().try_for_each(|ty| check_value_type(*ty, "parameter"))?;
-            func.results().iter().try_for_each(|ty| check_value_type(*ty, "result"))
+            func.params()
+                .iter()
+                .try_for_each(|ty| check_value_type(*ty, "parameter"))?;
+            func.results()
+                .iter()
+                .try_for_each(|ty| check_value_type(*ty, "result"))
         }
         CompositeInnerType::Array(_) => Err(Violation::new(Rule::Gc, "array type")),
         CompositeInnerType::Struct(_) => Err(Violation::new(Rule::Gc, "struct type")),
@@ -94,7 +101,10 @@ pub(crate) fn check_element_type(ty: RefType, what: &str) -> Result<(), Violatio
 /// More than one table: `call_indirect` needs one, and engines differ in how they lay out more.
 pub(crate) fn check_table_count(tables: u32) -> Result<(), Violation> {
     if tables > 1 {
-        return Err(Violation::new(Rule::MultiTable, format!("{tables} tables, at most 1")));
+        return Err(Violation::new(
+            Rule::MultiTable,
+            format!("{tables} tables, at most 1"),
+        ));
     }
     Ok(())
 }
@@ -175,13 +185,25 @@ mod tests {
     fn value_types() {
         assert_eq!(rule(check_value_type(ValType::I32, "local")), None);
         assert_eq!(rule(check_value_type(ValType::I64, "local")), None);
-        assert_eq!(rule(check_value_type(ValType::F32, "local")), Some(Rule::Float));
+        assert_eq!(
+            rule(check_value_type(ValType::F32, "local")),
+            Some(Rule::Float)
+        );
         let error = check_value_type(ValType::F64, "local").err();
         assert_eq!(error.map(|v| v.detail), Some("f64 local".to_owned()));
-        assert_eq!(rule(check_value_type(ValType::V128, "local")), Some(Rule::Simd));
+        assert_eq!(
+            rule(check_value_type(ValType::V128, "local")),
+            Some(Rule::Simd)
+        );
         let externref = ValType::Ref(RefType::EXTERNREF);
-        assert_eq!(rule(check_value_type(externref, "local")), Some(Rule::ReferenceTypes));
-        assert_eq!(rule(check_value_type(ValType::FUNCREF, "local")), Some(Rule::ReferenceTypes));
+        assert_eq!(
+            rule(check_value_type(externref, "local")),
+            Some(Rule::ReferenceTypes)
+        );
+        assert_eq!(
+            rule(check_value_type(ValType::FUNCREF, "local")),
+            Some(Rule::ReferenceTypes)
+        );
     }
 
     fn func_type(params: &[ValType], results: &[ValType]) -> SubType {
@@ -216,9 +238,15 @@ mod tests {
             maximum: None,
             shared: false,
         };
-        assert_eq!(rule(check_table_type(&table(RefType::FUNCREF, false))), None);
+        assert_eq!(
+            rule(check_table_type(&table(RefType::FUNCREF, false))),
+            None
+        );
         let extern_table = table(RefType::EXTERNREF, false);
-        assert_eq!(rule(check_table_type(&extern_table)), Some(Rule::ReferenceTypes));
+        assert_eq!(
+            rule(check_table_type(&extern_table)),
+            Some(Rule::ReferenceTypes)
+        );
         let table64 = table(RefType::FUNCREF, true);
         assert_eq!(rule(check_table_type(&table64)), Some(Rule::Memory64));
         let non_null = RefType::new(false, HeapType::FUNC);
@@ -237,8 +265,14 @@ mod tests {
             page_size_log2: None,
         };
         assert_eq!(rule(check_memory_type(&memory(false, false))), None);
-        assert_eq!(rule(check_memory_type(&memory(true, false))), Some(Rule::Memory64));
-        assert_eq!(rule(check_memory_type(&memory(false, true))), Some(Rule::Threads));
+        assert_eq!(
+            rule(check_memory_type(&memory(true, false))),
+            Some(Rule::Memory64)
+        );
+        assert_eq!(
+            rule(check_memory_type(&memory(false, true))),
+            Some(Rule::Threads)
+        );
         assert_eq!(rule(check_memory_count(2)), Some(Rule::MultiMemory));
     }
 

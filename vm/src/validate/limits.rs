@@ -38,8 +38,18 @@ pub(crate) fn check_types(count: u32, limits: &ChainLimits) -> Result<(), Violat
 
 /// Parameters and results of one function type.
 pub(crate) fn check_function_type(ty: &FuncType, limits: &ChainLimits) -> Result<(), Violation> {
-    at_most(Limit::Params, "parameters", len(ty.params()), limits.max_params)?;
-    at_most(Limit::Results, "results", len(ty.results()), limits.max_results)
+    at_most(
+        Limit::Params,
+        "parameters",
+        len(ty.params()),
+        limits.max_params,
+    )?;
+    at_most(
+        Limit::Results,
+        "results",
+        len(ty.results()),
+        limits.max_results,
+    )
 }
 
 fn len<T>(items: &[T]) -> u64 {
@@ -47,13 +57,21 @@ fn len<T>(items: &[T]) -> u64 {
 }
 
 /// Functions, imported plus defined.
-pub(crate) fn check_functions(imported: u32, defined: u32, limits: &ChainLimits) -> Result<(), Violation> {
+pub(crate) fn check_functions(
+    imported: u32,
+    defined: u32,
+    limits: &ChainLimits,
+) -> Result<(), Violation> {
     let total = u64::from(imported) + u64::from(defined);
     at_most(Limit::Functions, "functions", total, limits.max_functions)
 }
 
 /// Globals, imported plus defined.
-pub(crate) fn check_globals(imported: u32, defined: u32, limits: &ChainLimits) -> Result<(), Violation> {
+pub(crate) fn check_globals(
+    imported: u32,
+    defined: u32,
+    limits: &ChainLimits,
+) -> Result<(), Violation> {
     let total = u64::from(imported) + u64::from(defined);
     at_most(Limit::Globals, "globals", total, limits.max_globals)
 }
@@ -70,13 +88,23 @@ pub(crate) fn check_exports(count: u32, limits: &ChainLimits) -> Result<(), Viol
 
 /// Data segments (the data count section and the data section).
 pub(crate) fn check_data_segments(count: u32, limits: &ChainLimits) -> Result<(), Violation> {
-    at_most(Limit::DataSegments, "data segments", count.into(), limits.max_data_segments)
+    at_most(
+        Limit::DataSegments,
+        "data segments",
+        count.into(),
+        limits.max_data_segments,
+    )
 }
 
 /// Element segments.
 pub(crate) fn check_element_segments(count: u32, limits: &ChainLimits) -> Result<(), Violation> {
     let max = limits.max_element_segments;
-    at_most(Limit::ElementSegments, "element segments", count.into(), max)
+    at_most(
+        Limit::ElementSegments,
+        "element segments",
+        count.into(),
+        max,
+    )
 }
 
 /// The table's initial size and its declared maximum, if any. Without a maximum nothing can grow
@@ -96,7 +124,12 @@ pub(crate) fn check_memory_pages(
     ty: &MemoryType,
     limits: &ChainLimits,
 ) -> Result<(u32, Option<u32>), Violation> {
-    at_most(Limit::InitialPages, "initial pages", ty.initial, limits.max_initial_pages)?;
+    at_most(
+        Limit::InitialPages,
+        "initial pages",
+        ty.initial,
+        limits.max_initial_pages,
+    )?;
     let max = limits.max_memory_pages;
     at_most(Limit::MemoryPages, "initial pages", ty.initial, max)?;
     if let Some(maximum) = ty.maximum {
@@ -104,28 +137,48 @@ pub(crate) fn check_memory_pages(
     }
     // Both are at most a u32 limit now; `try_from` cannot fail, but never panics either.
     let initial = u32::try_from(ty.initial).unwrap_or(u32::MAX);
-    let maximum = ty.maximum.map(|maximum| u32::try_from(maximum).unwrap_or(u32::MAX));
+    let maximum = ty
+        .maximum
+        .map(|maximum| u32::try_from(maximum).unwrap_or(u32::MAX));
     Ok((initial, maximum))
 }
 
 /// Adds one local declaration (`count` locals) to the running total, parameters included.
 pub(crate) fn add_locals(total: u32, count: u32, limits: &ChainLimits) -> Result<u32, Violation> {
     let sum = u64::from(total) + u64::from(count);
-    at_most(Limit::Locals, "locals (parameters included)", sum, limits.max_locals)?;
+    at_most(
+        Limit::Locals,
+        "locals (parameters included)",
+        sum,
+        limits.max_locals,
+    )?;
     Ok(u32::try_from(sum).unwrap_or(u32::MAX))
 }
 
 /// The operand-stack height after an instruction.
 pub(crate) fn check_operand_stack(height: u32, limits: &ChainLimits) -> Result<(), Violation> {
     let max = limits.max_operand_stack_height;
-    at_most(Limit::OperandStackHeight, "operands on the stack", height.into(), max)
+    at_most(
+        Limit::OperandStackHeight,
+        "operands on the stack",
+        height.into(),
+        max,
+    )
 }
 
 /// Block nesting after an instruction, from wasmparser's control-stack height, which counts the
 /// function's own frame too.
-pub(crate) fn check_block_nesting(control_height: u32, limits: &ChainLimits) -> Result<(), Violation> {
+pub(crate) fn check_block_nesting(
+    control_height: u32,
+    limits: &ChainLimits,
+) -> Result<(), Violation> {
     let nesting = control_height.saturating_sub(1);
-    at_most(Limit::BlockNesting, "nested blocks", nesting.into(), limits.max_block_nesting)
+    at_most(
+        Limit::BlockNesting,
+        "nested blocks",
+        nesting.into(),
+        limits.max_block_nesting,
+    )
 }
 
 /// Instruction-level limits: the targets of a `br_table`, default target not counted.
@@ -133,7 +186,12 @@ pub(crate) fn check_operator(op: &Operator<'_>, limits: &ChainLimits) -> Result<
     match op {
         Operator::BrTable { targets } => {
             let max = limits.max_br_table_targets;
-            at_most(Limit::BrTableTargets, "br_table targets", targets.len().into(), max)
+            at_most(
+                Limit::BrTableTargets,
+                "br_table targets",
+                targets.len().into(),
+                max,
+            )
         }
         _ => Ok(()),
     }
@@ -157,13 +215,25 @@ mod tests {
             ..ChainLimits::default()
         };
         assert_eq!(rule(check_code_size(10, &limits)), None);
-        assert_eq!(rule(check_code_size(11, &limits)), Some(Rule::Limit(Limit::CodeSize)));
+        assert_eq!(
+            rule(check_code_size(11, &limits)),
+            Some(Rule::Limit(Limit::CodeSize))
+        );
         assert_eq!(rule(check_functions(1, 2, &limits)), None);
-        assert_eq!(rule(check_functions(2, 2, &limits)), Some(Rule::Limit(Limit::Functions)));
+        assert_eq!(
+            rule(check_functions(2, 2, &limits)),
+            Some(Rule::Limit(Limit::Functions))
+        );
         assert_eq!(add_locals(1, 3, &limits), Ok(4));
-        assert_eq!(rule(add_locals(4, 1, &limits)), Some(Rule::Limit(Limit::Locals)));
+        assert_eq!(
+            rule(add_locals(4, 1, &limits)),
+            Some(Rule::Limit(Limit::Locals))
+        );
         assert_eq!(rule(check_block_nesting(3, &limits)), None);
-        assert_eq!(rule(check_block_nesting(4, &limits)), Some(Rule::Limit(Limit::BlockNesting)));
+        assert_eq!(
+            rule(check_block_nesting(4, &limits)),
+            Some(Rule::Limit(Limit::BlockNesting))
+        );
     }
 
     #[test]
@@ -171,7 +241,10 @@ mod tests {
         let limits = ChainLimits::default();
         let error = check_functions(u32::MAX, u32::MAX, &limits);
         assert_eq!(rule(error), Some(Rule::Limit(Limit::Functions)));
-        assert_eq!(rule(add_locals(u32::MAX, u32::MAX, &limits)), Some(Rule::Limit(Limit::Locals)));
+        assert_eq!(
+            rule(add_locals(u32::MAX, u32::MAX, &limits)),
+            Some(Rule::Limit(Limit::Locals))
+        );
     }
 
     #[test]
@@ -184,8 +257,14 @@ mod tests {
             maximum,
             page_size_log2: None,
         };
-        assert_eq!(check_memory_pages(&memory(17, None), &limits), Ok((17, None)));
-        assert_eq!(check_memory_pages(&memory(1, Some(512)), &limits), Ok((1, Some(512))));
+        assert_eq!(
+            check_memory_pages(&memory(17, None), &limits),
+            Ok((17, None))
+        );
+        assert_eq!(
+            check_memory_pages(&memory(1, Some(512)), &limits),
+            Ok((1, Some(512)))
+        );
         let too_big = check_memory_pages(&memory(1, Some(513)), &limits);
         assert_eq!(rule(too_big), Some(Rule::Limit(Limit::MemoryPages)));
         let too_many = check_memory_pages(&memory(33, None), &limits);

@@ -3,16 +3,20 @@
 //!
 //! A consensus VM must reject, before anything runs, every module whose behaviour or cost could
 //! differ between two honest nodes. One pass over the module (wasmparser's `Parser`, with its
-//! `Validator` for the core specification) applies, in this order of precedence:
+//! `Validator` for the core specification) applies four groups of rules, one module each, each
+//! with its reasons in its module docs:
 //!
-//! 1. [`limits`](self::limits) — the chain's [`ChainLimits`]: a small upload must not become a huge
-//!    compiled artifact or an unbounded native frame;
-//! 2. [`features`](self::features) — the allowed WebAssembly features (MVP, mutable globals, sign
-//!    extension, multi-value, bulk memory, one `funcref` table for `call_indirect`), nothing else;
-//! 3. [`floats`](self::floats) and [`operators`](self::operators) — every instruction of every
-//!    body, reachable or not, classified before wasmparser validates it;
-//! 4. [`contract`](self::contract) — under [`Rules::Contract`], the eWASM shape: exports exactly
-//!    `main` and `memory`, imports exactly EEI functions.
+//! 1. `limits.rs` — the chain's [`ChainLimits`]: a small upload must not become a huge compiled
+//!    artifact or an unbounded native frame;
+//! 2. `features.rs` — the allowed WebAssembly features (MVP, mutable globals, sign extension,
+//!    multi-value, bulk memory, one `funcref` table for `call_indirect`), nothing else;
+//! 3. `floats.rs` and `operators.rs` — every instruction of every body, reachable or not,
+//!    classified before wasmparser validates it;
+//! 4. `contract.rs` — under [`Rules::Contract`], the eWASM shape: exports exactly `main` and
+//!    `memory`, imports exactly EEI functions.
+//!
+//! `module.rs` walks the sections and `code.rs` the function bodies; `error.rs` has the typed
+//! errors.
 //!
 //! Our checks see each item before wasmparser does, so a module gets the specific rule (`float`,
 //! `simd`, `limit:max-locals`) rather than wasmparser's generic message (`malformed`). Every
@@ -83,7 +87,9 @@ pub fn validate(
         .map_err(|violation| violation.at(Location::Module { offset: 0 }))?;
     let mut walk = module::Walk::new(limits, rules);
     for payload in Parser::new(0).parse_all(code) {
-        let payload = payload.map_err(|error| walk.malformed(&error))?;
+        // The parser reads section headers and sizes: its errors are about the module's framing.
+        let payload = payload
+            .map_err(|error| error::malformed(&error, |offset| Location::Module { offset }))?;
         if let Some(summary) = walk.payload(&payload)? {
             return Ok(summary);
         }

@@ -65,7 +65,7 @@ impl<'l> Walk<'l> {
     }
 
     /// wasmparser's rejection at `offset`, in the current section.
-    pub(crate) fn malformed(&self, error: &wasmparser::BinaryReaderError) -> ValidationError {
+    fn malformed(&self, error: &wasmparser::BinaryReaderError) -> ValidationError {
         malformed(error, |offset| self.at(offset))
     }
 
@@ -115,8 +115,10 @@ impl<'l> Walk<'l> {
                 Err(features::start_function(*func).at(self.at(range.start)))
             }
             Payload::ElementSection(reader) => self.element_section(reader.clone()),
-            Payload::DataCountSection { count, range } => limits::check_data_segments(*count, self.limits)
-                .map_err(|violation| violation.at(self.at(range.start))),
+            Payload::DataCountSection { count, range } => {
+                limits::check_data_segments(*count, self.limits)
+                    .map_err(|violation| violation.at(self.at(range.start)))
+            }
             Payload::DataSection(reader) => self.data_section(reader.clone()),
             _ => Ok(()),
         }
@@ -154,7 +156,8 @@ impl<'l> Walk<'l> {
         self.count(|l| limits::check_imports(count, l), start)?;
         for entry in items(Section::Import, reader) {
             let (location, import) = entry?;
-            self.import(&import.ty).map_err(|violation| violation.at(location))?;
+            self.import(&import.ty)
+                .map_err(|violation| violation.at(location))?;
             if self.rules == Rules::Contract {
                 contract::check_import(&import, &self.types).map_err(|v| v.at(location))?;
             }
@@ -182,9 +185,15 @@ impl<'l> Walk<'l> {
         }
     }
 
-    fn function_section(&mut self, reader: FunctionSectionReader<'_>) -> Result<(), ValidationError> {
+    fn function_section(
+        &mut self,
+        reader: FunctionSectionReader<'_>,
+    ) -> Result<(), ValidationError> {
         let (count, imported) = (reader.count(), self.imported_functions);
-        self.count(|l| limits::check_functions(imported, count, l), reader.range().start)?;
+        self.count(
+            |l| limits::check_functions(imported, count, l),
+            reader.range().start,
+        )?;
         for entry in items(Section::Function, reader) {
             let (_, type_index) = entry?;
             self.function_types.push(type_index);
@@ -195,9 +204,11 @@ impl<'l> Walk<'l> {
     fn table_section(&mut self, reader: TableSectionReader<'_>) -> Result<(), ValidationError> {
         for entry in items(Section::Table, reader) {
             let (location, table) = entry?;
-            self.table(&table.ty).map_err(|violation| violation.at(location))?;
+            self.table(&table.ty)
+                .map_err(|violation| violation.at(location))?;
             if let TableInit::Expr(_) = table.init {
-                let violation = Violation::new(Rule::ReferenceTypes, "table initialiser expression");
+                let violation =
+                    Violation::new(Rule::ReferenceTypes, "table initialiser expression");
                 return Err(violation.at(location));
             }
         }
@@ -215,7 +226,8 @@ impl<'l> Walk<'l> {
     fn memory_section(&mut self, reader: MemorySectionReader<'_>) -> Result<(), ValidationError> {
         for entry in items(Section::Memory, reader) {
             let (location, memory) = entry?;
-            self.memory(&memory).map_err(|violation| violation.at(location))?;
+            self.memory(&memory)
+                .map_err(|violation| violation.at(location))?;
             self.defined_memories = self.defined_memories.saturating_add(1);
         }
         Ok(())
@@ -232,7 +244,10 @@ impl<'l> Walk<'l> {
 
     fn global_section(&mut self, reader: GlobalSectionReader<'_>) -> Result<(), ValidationError> {
         let (count, imported) = (reader.count(), self.imported_globals);
-        self.count(|l| limits::check_globals(imported, count, l), reader.range().start)?;
+        self.count(
+            |l| limits::check_globals(imported, count, l),
+            reader.range().start,
+        )?;
         for entry in items(Section::Global, reader) {
             let (location, global) = entry?;
             features::check_global_type(&global.ty).map_err(|violation| violation.at(location))?;
@@ -266,7 +281,10 @@ impl<'l> Walk<'l> {
 
     fn element_section(&mut self, reader: ElementSectionReader<'_>) -> Result<(), ValidationError> {
         let count = reader.count();
-        self.count(|l| limits::check_element_segments(count, l), reader.range().start)?;
+        self.count(
+            |l| limits::check_element_segments(count, l),
+            reader.range().start,
+        )?;
         for entry in items(Section::Element, reader) {
             let (location, element) = entry?;
             let located = |violation: Violation| violation.at(location);
@@ -277,7 +295,8 @@ impl<'l> Walk<'l> {
             if let ElementItems::Expressions(ty, exprs) = element.items {
                 features::check_element_type(ty, "element segment").map_err(located)?;
                 for expr in exprs {
-                    let expr = expr.map_err(|error| malformed(&error, |offset| relocate(location, offset)))?;
+                    let expr = expr
+                        .map_err(|error| malformed(&error, |offset| relocate(location, offset)))?;
                     const_expr(&expr, location)?;
                 }
             }
@@ -287,7 +306,10 @@ impl<'l> Walk<'l> {
 
     fn data_section(&mut self, reader: DataSectionReader<'_>) -> Result<(), ValidationError> {
         let count = reader.count();
-        self.count(|l| limits::check_data_segments(count, l), reader.range().start)?;
+        self.count(
+            |l| limits::check_data_segments(count, l),
+            reader.range().start,
+        )?;
         for entry in items(Section::Data, reader) {
             let (location, data) = entry?;
             if let DataKind::Active { offset_expr, .. } = &data.kind {

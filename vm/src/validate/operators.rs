@@ -222,10 +222,12 @@ const NAMESPACES: [&str; 23] = [
 /// `i32_atomic_load` → `i32.atomic.load`, `br_table` stays.
 pub(crate) fn text_name(name: &str) -> String {
     match name.split_once('_') {
-        Some((prefix, rest)) if NAMESPACES.contains(&prefix) => match rest.strip_prefix("atomic_") {
-            Some(atomic) => format!("{prefix}.atomic.{atomic}"),
-            None => format!("{prefix}.{rest}"),
-        },
+        Some((prefix, rest)) if NAMESPACES.contains(&prefix) => {
+            match rest.strip_prefix("atomic_") {
+                Some(atomic) => format!("{prefix}.atomic.{atomic}"),
+                None => format!("{prefix}.{rest}"),
+            }
+        }
         _ => name.to_owned(),
     }
 }
@@ -243,10 +245,25 @@ mod tests {
     fn allowed_operators() {
         assert_eq!(class(&Operator::I32Add), OpClass::Allowed);
         assert_eq!(class(&Operator::I64Extend32S), OpClass::Allowed);
-        assert_eq!(class(&Operator::MemoryCopy { dst_mem: 0, src_mem: 0 }), OpClass::Allowed);
+        assert_eq!(
+            class(&Operator::MemoryCopy {
+                dst_mem: 0,
+                src_mem: 0
+            }),
+            OpClass::Allowed
+        );
         assert_eq!(class(&Operator::MemoryFill { mem: 0 }), OpClass::Allowed);
-        assert_eq!(class(&Operator::MemoryInit { data_index: 0, mem: 0 }), OpClass::Allowed);
-        assert_eq!(class(&Operator::DataDrop { data_index: 0 }), OpClass::Allowed);
+        assert_eq!(
+            class(&Operator::MemoryInit {
+                data_index: 0,
+                mem: 0
+            }),
+            OpClass::Allowed
+        );
+        assert_eq!(
+            class(&Operator::DataDrop { data_index: 0 }),
+            OpClass::Allowed
+        );
         let call_indirect = Operator::CallIndirect {
             type_index: 0,
             table_index: 0,
@@ -266,13 +283,28 @@ mod tests {
         assert_eq!(class(&Operator::I32TruncSatF64U), OpClass::Float);
         assert_eq!(class(&Operator::F32x4Add), OpClass::Simd);
         assert_eq!(class(&Operator::I32AtomicLoad { memarg }), OpClass::Threads);
-        assert_eq!(class(&Operator::ReturnCall { function_index: 0 }), OpClass::TailCall);
-        assert_eq!(class(&Operator::Throw { tag_index: 0 }), OpClass::Exceptions);
+        assert_eq!(
+            class(&Operator::ReturnCall { function_index: 0 }),
+            OpClass::TailCall
+        );
+        assert_eq!(
+            class(&Operator::Throw { tag_index: 0 }),
+            OpClass::Exceptions
+        );
         assert_eq!(class(&Operator::RefI31), OpClass::Gc);
         assert_eq!(class(&Operator::CallRef { type_index: 0 }), OpClass::Gc);
-        assert_eq!(class(&Operator::RefFunc { function_index: 0 }), OpClass::ReferenceTypes);
-        assert_eq!(class(&Operator::TableGet { table: 0 }), OpClass::ReferenceTypes);
-        assert_eq!(class(&Operator::TableSize { table: 0 }), OpClass::ReferenceTypes);
+        assert_eq!(
+            class(&Operator::RefFunc { function_index: 0 }),
+            OpClass::ReferenceTypes
+        );
+        assert_eq!(
+            class(&Operator::TableGet { table: 0 }),
+            OpClass::ReferenceTypes
+        );
+        assert_eq!(
+            class(&Operator::TableSize { table: 0 }),
+            OpClass::ReferenceTypes
+        );
         assert_eq!(class(&Operator::MemoryDiscard { mem: 0 }), OpClass::Feature);
         for op in [
             Operator::TableGrow { table: 0 },
@@ -307,13 +339,19 @@ mod tests {
         let float_block = Operator::Block {
             blockty: BlockType::Type(ValType::F64),
         };
-        assert_eq!(check_body_operator(&float_block).map_err(|v| v.rule), Err(Rule::Float));
+        assert_eq!(
+            check_body_operator(&float_block).map_err(|v| v.rule),
+            Err(Rule::Float)
+        );
         let select = Operator::TypedSelect { ty: ValType::I64 };
         assert_eq!(check_body_operator(&select), Ok(()));
         let select = Operator::TypedSelect {
             ty: ValType::FUNCREF,
         };
-        assert_eq!(check_body_operator(&select).map_err(|v| v.rule), Err(Rule::ReferenceTypes));
+        assert_eq!(
+            check_body_operator(&select).map_err(|v| v.rule),
+            Err(Rule::ReferenceTypes)
+        );
     }
 
     #[test]

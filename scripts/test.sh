@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, every crate's tests, and the external conformance
+# suites. This is the command the README names and `.ci/run` runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rewasm-target}"
+export CARGO_TERM_COLOR=never
+SHARED="${REWASM_SHARED:-../shared}"
+log="$(mktemp -d)"
+started=$SECONDS
+
+step() { printf '\n== %s ==\n' "$1"; }
+
+step "setup"
+bash scripts/setup.sh
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+set +e
+step "unit, integration and property tests"
+cargo test --workspace --locked 2>&1 | tee "$log/cargo-test.txt"
+test_status=${PIPESTATUS[0]}
+
+step "WebAssembly core suite ($SHARED/conformance/wasm-core)"
+cargo run -q -p rewasm-spec-tests --locked -- wasm-core "$SHARED/conformance/wasm-core" 2>&1 | tee "$log/wasm-core.txt"
+core_status=${PIPESTATUS[0]}
+set -e
+
+step "summary"
+read -r tests_passed tests_failed tests_ignored < <(
+  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) g += $i } }
+       END { print p + 0, f + 0, g + 0 }' "$log/cargo-test.txt")
+core_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/wasm-core.txt" | tail -1 || true)
+read -r core_passed core_failed core_skipped < <(echo "${core_line:-0 passed, 0 failed, 0 skipped}" | awk '{ print $1, $3, $5 }')
+echo "cargo test:        $tests_passed passed, $tests_failed failed, $tests_ignored ignored (child-process helpers)"
+echo "wasm core suite:   ${core_line:-did not report}"
+echo "time:              $((SECONDS - started)) s"
+total_failed=$((tests_failed + core_failed))
+if [ "$test_status" -ne 0 ] || [ "$core_status" -ne 0 ] || [ -z "$core_line" ]; then
+  total_failed=$((total_failed > 0 ? total_failed : 1))
+fi
+echo "$((tests_passed + core_passed)) passed, $total_failed failed, ${core_skipped:-0} skipped"
+[ "$total_failed" -eq 0 ]
