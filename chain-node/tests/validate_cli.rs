@@ -74,7 +74,7 @@ fn float_ops_hidden_in_dead_code_are_rejected_with_their_location() {
 }
 
 #[test]
-fn simd_start_imports_signatures_and_exports_are_rejected() {
+fn simd_multi_value_start_imports_signatures_and_exports_are_rejected() {
     assert_rejected(
         validate_wat(&contract("", "v128.const i64x2 0 0 drop"), &[]),
         "simd",
@@ -111,6 +111,13 @@ fn simd_start_imports_signatures_and_exports_are_rejected() {
     assert_rejected(
         validate_wat(&contract(r#"(func (export "extra"))"#, ""), &[]),
         "contract:exports",
+    );
+    assert_rejected(
+        validate_wat(
+            &contract("(func (result i32 i32) (i32.const 1) (i32.const 2))", ""),
+            &[],
+        ),
+        "multi-value",
     );
     let wrong_main = r#"(module (memory (export "memory") 1) (func (export "main") (param i32)))"#;
     assert_rejected(validate_wat(wrong_main, &[]), "contract:main-signature");
@@ -154,14 +161,6 @@ fn over_limit_modules() -> Vec<(&'static str, String)> {
         (
             "limit:max-params",
             format!("(module (func (param {})))", "i32 ".repeat(33)),
-        ),
-        (
-            "limit:max-results",
-            format!(
-                "(module (func (result {}) {}))",
-                "i32 ".repeat(9),
-                "(i32.const 0)".repeat(9)
-            ),
         ),
         (
             "limit:max-locals",

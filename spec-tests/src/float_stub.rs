@@ -33,7 +33,10 @@ pub struct RewriteError(String);
 
 /// Rewrites `bytes` (scanned as `scan`) into a float-free module; see the module docs.
 pub fn rewrite(bytes: &[u8], scan: &ModuleScan) -> Result<Vec<u8>, RewriteError> {
-    let mut stubber = FloatStubber { stubbed: &scan.float_functions, next_function: scan.imported_functions };
+    let mut stubber = FloatStubber {
+        stubbed: &scan.float_functions,
+        next_function: scan.imported_functions,
+    };
     let mut module = wasm_encoder::Module::new();
     stubber
         .parse_core_module(&mut module, wp::Parser::new(0), bytes)
@@ -50,7 +53,10 @@ struct FloatStubber<'a> {
 impl Reencode for FloatStubber<'_> {
     type Error = Infallible;
 
-    fn val_type(&mut self, ty: wp::ValType) -> Result<wasm_encoder::ValType, reencode::Error<Infallible>> {
+    fn val_type(
+        &mut self,
+        ty: wp::ValType,
+    ) -> Result<wasm_encoder::ValType, reencode::Error<Infallible>> {
         Ok(match ty {
             wp::ValType::F32 => wasm_encoder::ValType::I32,
             wp::ValType::F64 => wasm_encoder::ValType::I64,
@@ -58,7 +64,10 @@ impl Reencode for FloatStubber<'_> {
         })
     }
 
-    fn instruction<'a>(&mut self, op: wp::Operator<'a>) -> Result<Instruction<'a>, reencode::Error<Infallible>> {
+    fn instruction<'a>(
+        &mut self,
+        op: wp::Operator<'a>,
+    ) -> Result<Instruction<'a>, reencode::Error<Infallible>> {
         // Kept function bodies contain no float; only constant expressions (global
         // initializers) can still hold a float constant here.
         Ok(match op {
@@ -90,9 +99,8 @@ impl Reencode for FloatStubber<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wat;
     use crate::scan::scan;
-
+    use crate::wat;
 
     const MIXED: &str = r#"(module
         (import "spectest" "print_f32" (func $print_f32 (param f32)))
@@ -140,9 +148,15 @@ mod tests {
 
         let rewritten = rewrite(&original, &scanned).unwrap();
         let no_floats = wp::WasmFeatures::default() - wp::WasmFeatures::FLOATS;
-        wp::Validator::new_with_features(no_floats).validate_all(&rewritten).unwrap();
+        wp::Validator::new_with_features(no_floats)
+            .validate_all(&rewritten)
+            .unwrap();
         // The original really needs floats.
-        assert!(wp::Validator::new_with_features(no_floats).validate_all(&original).is_err());
+        assert!(
+            wp::Validator::new_with_features(no_floats)
+                .validate_all(&original)
+                .is_err()
+        );
 
         let rescanned = scan(&rewritten).unwrap();
         assert!(!rescanned.uses_float(), "{:?}", rescanned.float_use);
@@ -176,6 +190,9 @@ mod tests {
                 }
             }
         }
-        assert_eq!(found.unwrap(), format!("I32Const {{ value: {} }}", 1.5f32.to_bits() as i32));
+        assert_eq!(
+            found.unwrap(),
+            format!("I32Const {{ value: {} }}", 1.5f32.to_bits() as i32)
+        );
     }
 }

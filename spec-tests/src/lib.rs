@@ -32,7 +32,9 @@ use report::{Failure, ScriptReport};
 /// The core suite's folder when no path is given: `../shared/conformance/wasm-core` relative
 /// to the workspace root.
 pub fn default_wasm_core_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("../shared/conformance/wasm-core")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("../shared/conformance/wasm-core")
 }
 
 /// A path given on the command line could not be used.
@@ -49,7 +51,10 @@ pub enum SuiteError {
 pub fn collect_scripts(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SuiteError> {
     let mut scripts = Vec::new();
     for path in paths {
-        let read_error = |source| SuiteError::Read { path: path.clone(), source };
+        let read_error = |source| SuiteError::Read {
+            path: path.clone(),
+            source,
+        };
         if fs::metadata(path).map_err(read_error)?.is_dir() {
             let mut found = Vec::new();
             for entry in fs::read_dir(path).map_err(read_error)? {
@@ -73,10 +78,17 @@ pub fn collect_scripts(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SuiteError> {
 /// Runs every script in `scripts` on `engine`, printing each script's block to `out` as it
 /// finishes, then the totals. Returns the merged report. A script that cannot be read or
 /// parsed counts as a failure; only writing to `out` can fail this function.
-pub fn run_wasm_core(engine: &Engine, scripts: &[PathBuf], out: &mut dyn Write) -> io::Result<ScriptReport> {
+pub fn run_wasm_core(
+    engine: &Engine,
+    scripts: &[PathBuf],
+    out: &mut dyn Write,
+) -> io::Result<ScriptReport> {
     let mut total = ScriptReport::new("total");
     for path in scripts {
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         let report = match fs::read(path).map(String::from_utf8) {
             Ok(Ok(text)) => script::run_script(engine, &name, &text),
             Ok(Err(err)) => unreadable(&name, format!("not UTF-8: {err}")),
@@ -92,7 +104,12 @@ pub fn run_wasm_core(engine: &Engine, scripts: &[PathBuf], out: &mut dyn Write) 
 
 fn unreadable(name: &str, message: String) -> ScriptReport {
     let mut report = ScriptReport::new(name);
-    report.failures.push(Failure { line: 0, column: 0, directive: "script", message });
+    report.failures.push(Failure {
+        line: 0,
+        column: 0,
+        directive: "script",
+        message,
+    });
     report
 }
 

@@ -13,7 +13,9 @@ fn main() -> anyhow::Result<ExitCode> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("wasm-core") => {}
-        Some(other) => bail!("unknown suite `{other}`; usage: rewasm-spec-tests wasm-core [PATH...]"),
+        Some(other) => {
+            bail!("unknown suite `{other}`; usage: rewasm-spec-tests wasm-core [PATH...]")
+        }
         None => bail!("usage: rewasm-spec-tests wasm-core [PATH...]"),
     }
     let mut paths: Vec<PathBuf> = args.map(PathBuf::from).collect();
@@ -24,5 +26,9 @@ fn main() -> anyhow::Result<ExitCode> {
     let engine = Engine::new(VmConfig::default()).context("creating the engine")?;
     let mut stdout = std::io::stdout().lock();
     let total = run_wasm_core(&engine, &scripts, &mut stdout).context("writing the report")?;
-    Ok(if total.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if total.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

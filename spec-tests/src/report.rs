@@ -28,6 +28,14 @@ pub enum SkipReason {
     DependsOnRejectedModule,
     /// The check needs a module whose own check already failed (counted once, there).
     DependsOnFailedModule,
+    /// An earlier call on this module that may have changed its state (a store, a grow, a
+    /// global set) was skipped as a float call, so the module is not in the state the script
+    /// assumes any more.
+    DependsOnSkippedCall,
+    /// The spec result needs more than a chain limit allows (`memory.grow` past the chain's
+    /// `max_memory_pages` returns -1 by design), or comes after such a result changed the
+    /// module's state.
+    ChainLimit,
     /// The module's table may hold functions of an instance whose instantiation failed half
     /// way (2.0 semantics keep the segments written before the trap). wasmer 5.0.6 frees such
     /// an instance, so calling those functions is a use after free that kills the process.
@@ -38,13 +46,15 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Every reason, in report order.
-    pub const ALL: [SkipReason; 8] = [
+    pub const ALL: [SkipReason; 10] = [
         SkipReason::FloatSignature,
         SkipReason::FloatFunction,
         SkipReason::FloatModule,
         SkipReason::RejectedFeature,
         SkipReason::DependsOnRejectedModule,
         SkipReason::DependsOnFailedModule,
+        SkipReason::DependsOnSkippedCall,
+        SkipReason::ChainLimit,
         SkipReason::DanglingTableEntries,
         SkipReason::UnsupportedDirective,
     ];
@@ -58,6 +68,8 @@ impl SkipReason {
             SkipReason::RejectedFeature => "rejected-feature",
             SkipReason::DependsOnRejectedModule => "depends-on-rejected-module",
             SkipReason::DependsOnFailedModule => "depends-on-failed-module",
+            SkipReason::DependsOnSkippedCall => "depends-on-skipped-call",
+            SkipReason::ChainLimit => "chain-limit",
             SkipReason::DanglingTableEntries => "dangling-table-entries",
             SkipReason::UnsupportedDirective => "unsupported-directive",
         }
@@ -66,12 +78,20 @@ impl SkipReason {
     /// One line on what the reason means.
     pub const fn description(self) -> &'static str {
         match self {
-            SkipReason::FloatSignature => "float/vector argument, result or global on a float-stubbed module",
+            SkipReason::FloatSignature => {
+                "float/vector argument, result or global on a float-stubbed module"
+            }
             SkipReason::FloatFunction => "export stubbed by the float-stub rewrite",
-            SkipReason::FloatModule => "module-level assertion on a module rejected for floats/SIMD",
+            SkipReason::FloatModule => {
+                "module-level assertion on a module rejected for floats/SIMD"
+            }
             SkipReason::RejectedFeature => "module rejected by a determinism rule (rule in detail)",
             SkipReason::DependsOnRejectedModule => "needs a module that was rejected",
             SkipReason::DependsOnFailedModule => "needs a module whose check failed",
+            SkipReason::DependsOnSkippedCall => "module state changed by a skipped float call",
+            SkipReason::ChainLimit => {
+                "result beyond a chain limit (memory.grow past max_memory_pages)"
+            }
             SkipReason::DanglingTableEntries => {
                 "table shared with a failed instantiation (wasmer 5.0.6 frees its functions)"
             }
@@ -96,9 +116,9 @@ pub struct Failure {
 /// What happened to the modules the suite expects to be valid.
 #[derive(Clone, Debug, Default)]
 pub struct ModuleStats {
-    /// Accepted by the validator, as written or after the float-stub rewrite.
+    /// Accepted by the validator as written.
     pub accepted: u64,
-    /// Of those, accepted only after the float-stub rewrite.
+    /// Rejected for floats, then accepted as their float-stub rewrite.
     pub accepted_after_rewrite: u64,
     /// Rejected, by rule name (a rewritten module counts under `float`).
     pub rejected: BTreeMap<String, u64>,
@@ -134,7 +154,10 @@ pub struct ScriptReport {
 impl ScriptReport {
     /// An empty report for `name`.
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), ..Self::default() }
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
     }
 
     /// Number of failed checks.
@@ -144,17 +167,27 @@ impl ScriptReport {
 
     /// Number of skipped checks.
     pub fn skipped_total(&self) -> u64 {
-        self.skipped.values().flat_map(|details| details.values()).sum()
+        self.skipped
+            .values()
+            .flat_map(|details| details.values())
+            .sum()
     }
 
     /// Skipped checks with `reason`.
     pub fn skipped_for(&self, reason: SkipReason) -> u64 {
-        self.skipped.get(&reason).map_or(0, |details| details.values().sum())
+        self.skipped
+            .get(&reason)
+            .map_or(0, |details| details.values().sum())
     }
 
     /// Records a skip.
     pub fn skip(&mut self, reason: SkipReason, detail: &str) {
-        *self.skipped.entry(reason).or_default().entry(detail.to_string()).or_default() += 1;
+        *self
+            .skipped
+            .entry(reason)
+            .or_default()
+            .entry(detail.to_string())
+            .or_default() += 1;
     }
 
     /// Adds `other`'s counts (not its name) to this report.
@@ -173,7 +206,12 @@ impl ScriptReport {
 
     /// `P passed, F failed, S skipped`.
     pub fn counts_line(&self) -> String {
-        format!("{} passed, {} failed, {} skipped", self.passed, self.failed(), self.skipped_total())
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.passed,
+            self.failed(),
+            self.skipped_total()
+        )
     }
 
     /// The skip reasons with counts, e.g. `float-function 10; rejected-feature 2 [simd 2]`.
@@ -216,21 +254,38 @@ impl ScriptReport {
     pub fn totals_text(&self, scripts: usize) -> String {
         let mut text = String::new();
         let rejected: u64 = self.modules.rejected.values().sum();
-        let rules: Vec<String> =
-            self.modules.rejected.iter().map(|(rule, count)| format!("{rule} {count}")).collect();
+        let rules: Vec<String> = self
+            .modules
+            .rejected
+            .iter()
+            .map(|(rule, count)| format!("{rule} {count}"))
+            .collect();
         let _ = writeln!(text, "scripts: {scripts}");
         let _ = writeln!(
             text,
-            "modules: {} accepted ({} after the float-stub rewrite), {rejected} rejected by rule: {}",
+            "modules: {} accepted as written, {rejected} rejected by rule: {}; {} float modules run as float-stub rewrites",
             self.modules.accepted,
+            if rules.is_empty() {
+                "none".to_string()
+            } else {
+                rules.join(", ")
+            },
             self.modules.accepted_after_rewrite,
-            if rules.is_empty() { "none".to_string() } else { rules.join(", ") }
         );
-        let _ = writeln!(text, "integer assertions recovered from float-mixing scripts: {}", self.recovered);
+        let _ = writeln!(
+            text,
+            "integer assertions recovered from float-mixing scripts: {}",
+            self.recovered
+        );
         for reason in SkipReason::ALL {
             let count = self.skipped_for(reason);
             if count > 0 {
-                let _ = writeln!(text, "skipped {}: {count} ({})", reason.name(), reason.description());
+                let _ = writeln!(
+                    text,
+                    "skipped {}: {count} ({})",
+                    reason.name(),
+                    reason.description()
+                );
             }
         }
         text.push_str(&self.counts_line());
@@ -251,13 +306,21 @@ mod tests {
         a.skip(SkipReason::FloatFunction, "");
         a.modules.rejected.insert("simd".into(), 1);
         let mut b = ScriptReport::new("b.wast");
-        b.failures.push(Failure { line: 1, column: 2, directive: "module", message: "x".into() });
+        b.failures.push(Failure {
+            line: 1,
+            column: 2,
+            directive: "module",
+            message: "x".into(),
+        });
         b.recovered = 4;
         let mut total = ScriptReport::new("total");
         total.merge(&a);
         total.merge(&b);
         assert_eq!(total.counts_line(), "3 passed, 1 failed, 2 skipped");
-        assert_eq!(a.skip_summary(), "float-function 1; rejected-feature 1 [simd 1]");
+        assert_eq!(
+            a.skip_summary(),
+            "float-function 1; rejected-feature 1 [simd 1]"
+        );
         let text = total.totals_text(2);
         assert_eq!(text.lines().last(), Some("3 passed, 1 failed, 2 skipped"));
         assert!(text.contains("recovered from float-mixing scripts: 4"));

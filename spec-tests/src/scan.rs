@@ -16,7 +16,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use wasmparser_latest as wp;
-use wp::{BlockType, CompositeInnerType, ElementItems, ElementKind, Operator, Payload, TypeRef, ValType};
+use wp::{
+    BlockType, CompositeInnerType, ElementItems, ElementKind, Operator, Payload, TypeRef, ValType,
+};
 
 /// What an export is, as far as the runner cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +54,14 @@ pub struct ModuleScan {
     pub writes_on_instantiation: BTreeSet<String>,
     /// Whether the module has active element segments.
     pub active_elements: bool,
+    /// What each function export may read and write, directly or through calls. Skipping a
+    /// call that writes leaves the module in another state than the script assumes, for
+    /// every later call that reads what it writes.
+    pub export_effects: BTreeMap<String, Effects>,
+    /// Global exports, by name, with their index in the module's global index space.
+    pub global_exports: BTreeMap<String, u32>,
+    /// The memory's maximum in pages: `None` without a memory, `Some(None)` when unbounded.
+    pub memory_maximum: Option<Option<u64>>,
 }
 
 impl ModuleScan {
@@ -87,18 +97,29 @@ struct Mentions {
 impl Mentions {
     fn of(ty: ValType) -> Self {
         match ty {
-            ValType::F32 | ValType::F64 => Self { float: true, simd: false },
-            ValType::V128 => Self { float: false, simd: true },
+            ValType::F32 | ValType::F64 => Self {
+                float: true,
+                simd: false,
+            },
+            ValType::V128 => Self {
+                float: false,
+                simd: true,
+            },
             ValType::I32 | ValType::I64 | ValType::Ref(_) => Self::default(),
         }
     }
 
     fn of_all(types: impl IntoIterator<Item = ValType>) -> Self {
-        types.into_iter().fold(Self::default(), |acc, ty| acc.or(Self::of(ty)))
+        types
+            .into_iter()
+            .fold(Self::default(), |acc, ty| acc.or(Self::of(ty)))
     }
 
     fn or(self, other: Self) -> Self {
-        Self { float: self.float || other.float, simd: self.simd || other.simd }
+        Self {
+            float: self.float || other.float,
+            simd: self.simd || other.simd,
+        }
     }
 }
 
@@ -125,10 +146,103 @@ fn operator_mentions(op: &Operator<'_>) -> (Mentions, &'static str) {
     (Mentions { float, simd }, name)
 }
 
+/// A piece of instance state a function can read or write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Resource {
+    /// The memory (its bytes and size) and its data segments.
+    Memory,
+    /// The table and its element segments.
+    Table,
+    /// One global, by index.
+    Global(u32),
+    /// Anything, including other modules' state (calls to imports, unknown code).
+    All,
+}
+
+/// What a function may read and write.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// State the function's result or traps may depend on.
+    pub reads: BTreeSet<Resource>,
+    /// State the function may change.
+    pub writes: BTreeSet<Resource>,
+}
+
+impl Effects {
+    /// Everything: what a call to unknown code may do.
+    pub fn all() -> Self {
+        Self {
+            reads: BTreeSet::from([Resource::All]),
+            writes: BTreeSet::from([Resource::All]),
+        }
+    }
+
+    fn absorb(&mut self, other: &Effects) -> bool {
+        let before = (self.reads.len(), self.writes.len());
+        self.reads.extend(other.reads.iter().copied());
+        self.writes.extend(other.writes.iter().copied());
+        before != (self.reads.len(), self.writes.len())
+    }
+}
+
+/// Whether two sets of resources overlap (`All` overlaps anything).
+pub fn overlaps(a: &BTreeSet<Resource>, b: &BTreeSet<Resource>) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    a.contains(&Resource::All) || b.contains(&Resource::All) || a.iter().any(|r| b.contains(r))
+}
+
+/// What one operator reads and writes by itself.
+fn operator_effects(op: &Operator<'_>, name: &str, effects: &mut Effects) {
+    match op {
+        Operator::GlobalGet { global_index } => {
+            effects.reads.insert(Resource::Global(*global_index));
+        }
+        Operator::GlobalSet { global_index } => {
+            effects.writes.insert(Resource::Global(*global_index));
+        }
+        Operator::CallIndirect { .. } | Operator::ReturnCallIndirect { .. } => {
+            effects.reads.insert(Resource::Table);
+        }
+        _ => {}
+    }
+    let memory = name.contains("Load")
+        || name.contains("Store")
+        || name.contains("Atomic")
+        || name.starts_with("Memory")
+        || name == "DataDrop";
+    if memory {
+        effects.reads.insert(Resource::Memory);
+        let writes = name.contains("Store")
+            || name.contains("Atomic")
+            || matches!(
+                name,
+                "MemoryGrow"
+                    | "MemoryFill"
+                    | "MemoryCopy"
+                    | "MemoryInit"
+                    | "MemoryDiscard"
+                    | "DataDrop"
+            );
+        if writes {
+            effects.writes.insert(Resource::Memory);
+        }
+    }
+    if name.starts_with("Table") || name == "ElemDrop" {
+        effects.reads.insert(Resource::Table);
+        if !matches!(name, "TableGet" | "TableSize") {
+            effects.writes.insert(Resource::Table);
+        }
+    }
+}
+
 /// What one function body does, before the transitive closure.
 #[derive(Debug, Default)]
 struct Body {
     mentions: Mentions,
+    /// Reads and writes by itself (not counting calls).
+    effects: Effects,
     calls: BTreeSet<u32>,
     call_indirect: bool,
 }
@@ -144,6 +258,8 @@ struct Scanner {
     memory_imports: BTreeSet<String>,
     active_data: bool,
     start: bool,
+    /// Imported functions from a module other than `spectest` (whose functions do nothing).
+    foreign_functions: BTreeSet<u32>,
     /// Functions that can end up in a table (element segments, `ref.func`).
     referenced: BTreeSet<u32>,
     bodies: Vec<Body>,
@@ -199,11 +315,14 @@ impl Scanner {
                             CompositeInnerType::Func(ty) => {
                                 Mentions::of_all(ty.params().iter().chain(ty.results()).copied())
                             }
-                            CompositeInnerType::Array(array) => storage_mentions(array.0.element_type),
-                            CompositeInnerType::Struct(fields) => fields
-                                .fields
-                                .iter()
-                                .fold(Mentions::default(), |acc, f| acc.or(storage_mentions(f.element_type))),
+                            CompositeInnerType::Array(array) => {
+                                storage_mentions(array.0.element_type)
+                            }
+                            CompositeInnerType::Struct(fields) => {
+                                fields.fields.iter().fold(Mentions::default(), |acc, f| {
+                                    acc.or(storage_mentions(f.element_type))
+                                })
+                            }
                             CompositeInnerType::Cont(_) => Mentions::default(),
                         };
                         let index = self.types.len();
@@ -218,6 +337,10 @@ impl Scanner {
                     self.result.import_modules.insert(import.module.to_string());
                     match import.ty {
                         TypeRef::Func(ty) | TypeRef::FuncExact(ty) => {
+                            if import.module != "spectest" {
+                                self.foreign_functions
+                                    .insert(self.result.imported_functions);
+                            }
                             self.function_types.push(ty);
                             self.result.imported_functions += 1;
                         }
@@ -232,12 +355,16 @@ impl Scanner {
                             self.table_imported = true;
                             self.result.table_imports.insert(import.module.to_string());
                         }
-                        TypeRef::Memory(_) => {
+                        TypeRef::Memory(memory) => {
                             self.memory_imports.insert(import.module.to_string());
+                            self.result.memory_maximum.get_or_insert(memory.maximum);
                         }
                         TypeRef::Tag(_) => {}
                     }
-                    if matches!(import.ty, TypeRef::Table(_) | TypeRef::Memory(_) | TypeRef::Global(_)) {
+                    if matches!(
+                        import.ty,
+                        TypeRef::Table(_) | TypeRef::Memory(_) | TypeRef::Global(_)
+                    ) {
                         self.result.state_imports.insert(import.module.to_string());
                     }
                 }
@@ -245,6 +372,12 @@ impl Scanner {
             Payload::FunctionSection(reader) => {
                 for ty in reader {
                     self.function_types.push(ty?);
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    let memory = memory?;
+                    self.result.memory_maximum.get_or_insert(memory.maximum);
                 }
             }
             Payload::TableSection(reader) => {
@@ -267,7 +400,8 @@ impl Scanner {
             Payload::ExportSection(reader) => {
                 for export in reader {
                     let export = export?;
-                    self.exports.push((export.name.to_string(), export.kind, export.index));
+                    self.exports
+                        .push((export.name.to_string(), export.kind, export.index));
                 }
             }
             Payload::ElementSection(reader) => {
@@ -315,7 +449,11 @@ impl Scanner {
             let (mut mentions, name) = operator_mentions(&op);
             match op {
                 Operator::GlobalGet { global_index } => {
-                    mentions = mentions.or(self.globals.get(global_index as usize).copied().unwrap_or_default());
+                    mentions = mentions.or(self
+                        .globals
+                        .get(global_index as usize)
+                        .copied()
+                        .unwrap_or_default());
                 }
                 Operator::RefFunc { function_index } => {
                     self.referenced.insert(function_index);
@@ -344,7 +482,9 @@ impl Scanner {
             let op = reader.read()?;
             let (mut mentions, name) = operator_mentions(&op);
             match &op {
-                Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {
+                Operator::Block { blockty }
+                | Operator::Loop { blockty }
+                | Operator::If { blockty } => {
                     mentions = mentions.or(self.block_mentions(*blockty));
                 }
                 Operator::TryTable { try_table } => {
@@ -358,13 +498,17 @@ impl Scanner {
                     mentions = mentions.or(self.function_mentions(*function_index));
                     info.calls.insert(*function_index);
                 }
-                Operator::CallIndirect { type_index, .. } | Operator::ReturnCallIndirect { type_index, .. } => {
+                Operator::CallIndirect { type_index, .. }
+                | Operator::ReturnCallIndirect { type_index, .. } => {
                     mentions = mentions.or(self.type_mentions(*type_index));
                     info.call_indirect = true;
                 }
                 Operator::GlobalGet { global_index } | Operator::GlobalSet { global_index } => {
-                    mentions =
-                        mentions.or(self.globals.get(*global_index as usize).copied().unwrap_or_default());
+                    mentions = mentions.or(self
+                        .globals
+                        .get(*global_index as usize)
+                        .copied()
+                        .unwrap_or_default());
                 }
                 Operator::RefFunc { function_index } => {
                     self.referenced.insert(*function_index);
@@ -373,6 +517,7 @@ impl Scanner {
             }
             self.note(mentions, || format!("{name} in function {function}"));
             info.mentions = info.mentions.or(mentions);
+            operator_effects(&op, name, &mut info.effects);
         }
         self.bodies.push(info);
         Ok(())
@@ -393,7 +538,8 @@ impl Scanner {
         }
         // Transitive closure over direct calls and (conservatively) indirect calls.
         loop {
-            let indirect_unsafe = self.table_imported || self.referenced.iter().any(|f| float.contains(f));
+            let indirect_unsafe =
+                self.table_imported || self.referenced.iter().any(|f| float.contains(f));
             let mut changed = false;
             for (function, body) in (imported..).zip(&self.bodies) {
                 if float.contains(&function) {
@@ -409,13 +555,32 @@ impl Scanner {
                 break;
             }
         }
+        let effects = self.function_effects();
+        for (name, kind, index) in &self.exports {
+            match kind {
+                wp::ExternalKind::Func | wp::ExternalKind::FuncExact => {
+                    let effects = effects
+                        .get(*index as usize)
+                        .cloned()
+                        .unwrap_or_else(Effects::all);
+                    self.result.export_effects.insert(name.clone(), effects);
+                }
+                wp::ExternalKind::Global => {
+                    self.result.global_exports.insert(name.clone(), *index);
+                }
+                _ => {}
+            }
+        }
         for (name, kind, index) in &self.exports {
             let kind = match kind {
                 wp::ExternalKind::Func | wp::ExternalKind::FuncExact if float.contains(index) => {
                     ExportKind::Function
                 }
                 wp::ExternalKind::Global
-                    if self.globals.get(*index as usize).is_some_and(|g| g.float || g.simd) =>
+                    if self
+                        .globals
+                        .get(*index as usize)
+                        .is_some_and(|g| g.float || g.simd) =>
                 {
                     ExportKind::Global
                 }
@@ -438,6 +603,55 @@ impl Scanner {
     }
 }
 
+impl Scanner {
+    /// Effects of every function (imports first), closed over calls. An imported function
+    /// does nothing if it comes from `spectest` and anything otherwise; `call_indirect` may
+    /// do what any function in the table may do (anything if the table is imported).
+    fn function_effects(&self) -> Vec<Effects> {
+        let imported = self.result.imported_functions;
+        let mut effects: Vec<Effects> = (0..imported)
+            .map(|f| {
+                if self.foreign_functions.contains(&f) {
+                    Effects::all()
+                } else {
+                    Effects::default()
+                }
+            })
+            .chain(self.bodies.iter().map(|body| body.effects.clone()))
+            .collect();
+        loop {
+            let mut indirect = Effects::default();
+            if self.table_imported {
+                indirect = Effects::all();
+            } else {
+                for f in &self.referenced {
+                    if let Some(e) = effects.get(*f as usize) {
+                        indirect.absorb(e);
+                    }
+                }
+            }
+            let mut changed = false;
+            for (function, body) in (imported as usize..).zip(&self.bodies) {
+                let mut gathered = Effects::default();
+                for callee in &body.calls {
+                    if let Some(e) = effects.get(*callee as usize) {
+                        gathered.absorb(e);
+                    }
+                }
+                if body.call_indirect {
+                    gathered.absorb(&indirect);
+                }
+                if let Some(mine) = effects.get_mut(function) {
+                    changed |= mine.absorb(&gathered);
+                }
+            }
+            if !changed {
+                return effects;
+            }
+        }
+    }
+}
+
 fn storage_mentions(ty: wp::StorageType) -> Mentions {
     match ty {
         wp::StorageType::Val(ty) => Mentions::of(ty),
@@ -449,7 +663,6 @@ fn storage_mentions(ty: wp::StorageType) -> Mentions {
 mod tests {
     use super::*;
     use crate::wat;
-
 
     #[test]
     fn integer_module_uses_neither() {
@@ -481,7 +694,10 @@ mod tests {
 
     #[test]
     fn simd_is_found() {
-        let scan = scan(&wat("(module (func (result i32) (i32x4.extract_lane 0 (v128.const i64x2 0 0))))")).unwrap();
+        let scan = scan(&wat(
+            "(module (func (result i32) (i32x4.extract_lane 0 (v128.const i64x2 0 0))))",
+        ))
+        .unwrap();
         assert!(scan.uses_simd());
         assert!(!scan.uses_float());
     }
@@ -503,8 +719,51 @@ mod tests {
         assert_eq!(scan.float_functions, BTreeSet::from([0, 2, 3, 4]));
         assert!(!scan.float_exports.contains_key("int"));
         for name in ["direct", "indirect", "outer"] {
-            assert_eq!(scan.float_exports.get(name), Some(&ExportKind::Function), "{name}");
+            assert_eq!(
+                scan.float_exports.get(name),
+                Some(&ExportKind::Function),
+                "{name}"
+            );
         }
+    }
+
+    #[test]
+    fn effects_of_exports() {
+        let scan = scan(&wat(
+            r#"(module
+                (import "spectest" "print_i32" (func $print (param i32)))
+                (import "other" "f" (func $other))
+                (memory 1)
+                (global $g (mut i32) (i32.const 0))
+                (func $store (i32.store (i32.const 0) (i32.const 1)))
+                (func (export "pure") (result i32) (call $print (i32.const 1)) (i32.load (i32.const 0)))
+                (func (export "store") (call $store))
+                (func (export "set") (global.set $g (i32.const 1)))
+                (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+                (func (export "foreign") (call $other)))"#,
+        ))
+        .unwrap();
+        let writers: BTreeSet<&str> = scan
+            .export_effects
+            .iter()
+            .filter(|(_, e)| !e.writes.is_empty())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert_eq!(writers, BTreeSet::from(["store", "set", "grow", "foreign"]));
+        let pure = &scan.export_effects["pure"];
+        assert_eq!(pure.reads, BTreeSet::from([Resource::Memory]));
+        assert!(pure.writes.is_empty());
+        assert_eq!(
+            scan.export_effects["set"].writes,
+            BTreeSet::from([Resource::Global(0)])
+        );
+        assert!(overlaps(&scan.export_effects["store"].writes, &pure.reads));
+        assert!(!overlaps(&scan.export_effects["set"].writes, &pure.reads));
+        assert!(overlaps(
+            &scan.export_effects["foreign"].writes,
+            &pure.reads
+        ));
+        assert_eq!(scan.memory_maximum, Some(None));
     }
 
     #[test]

@@ -27,18 +27,37 @@ pub fn exports(store: &mut Store) -> Result<Vec<(String, Extern)>, SpectestError
         ("print_i64", Function::new_typed(store, |_: i64| {}).into()),
         ("print_f32", Function::new_typed(store, |_: i32| {}).into()),
         ("print_f64", Function::new_typed(store, |_: i64| {}).into()),
-        ("print_i32_f32", Function::new_typed(store, |_: i32, _: i32| {}).into()),
-        ("print_f64_f64", Function::new_typed(store, |_: i64, _: i64| {}).into()),
+        (
+            "print_i32_f32",
+            Function::new_typed(store, |_: i32, _: i32| {}).into(),
+        ),
+        (
+            "print_f64_f64",
+            Function::new_typed(store, |_: i64, _: i64| {}).into(),
+        ),
         ("global_i32", Global::new(store, Value::I32(666)).into()),
         ("global_i64", Global::new(store, Value::I64(666)).into()),
-        ("global_f32", Global::new(store, Value::I32(666.6f32.to_bits() as i32)).into()),
-        ("global_f64", Global::new(store, Value::I64(666.6f64.to_bits() as i64)).into()),
+        (
+            "global_f32",
+            Global::new(store, Value::I32(666.6f32.to_bits() as i32)).into(),
+        ),
+        (
+            "global_f64",
+            Global::new(store, Value::I64(666.6f64.to_bits() as i64)).into(),
+        ),
     ];
-    let table = Table::new(store, TableType::new(Type::FuncRef, 10, Some(20)), Value::FuncRef(None))
-        .map_err(|err| SpectestError(format!("table: {err}")))?;
+    let table = Table::new(
+        store,
+        TableType::new(Type::FuncRef, 10, Some(20)),
+        Value::FuncRef(None),
+    )
+    .map_err(|err| SpectestError(format!("table: {err}")))?;
     items.push(("table", table.into()));
     let memory = Memory::new(store, MemoryType::new(1, Some(2), false))
         .map_err(|err| SpectestError(format!("memory: {err}")))?;
     items.push(("memory", memory.into()));
-    Ok(items.into_iter().map(|(name, item)| (name.to_string(), item)).collect())
+    Ok(items
+        .into_iter()
+        .map(|(name, item)| (name.to_string(), item))
+        .collect())
 }

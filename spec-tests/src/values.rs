@@ -71,24 +71,36 @@ enum RefKind {
 
 fn null_kind(heap: &HeapType<'_>) -> Option<RefKind> {
     match heap {
-        HeapType::Abstract { ty: AbstractHeapType::Func | AbstractHeapType::NoFunc, .. } => Some(RefKind::Func),
-        HeapType::Abstract { ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern, .. } => {
-            Some(RefKind::Extern)
-        }
+        HeapType::Abstract {
+            ty: AbstractHeapType::Func | AbstractHeapType::NoFunc,
+            ..
+        } => Some(RefKind::Func),
+        HeapType::Abstract {
+            ty: AbstractHeapType::Extern | AbstractHeapType::NoExtern,
+            ..
+        } => Some(RefKind::Extern),
         HeapType::Concrete(_) | HeapType::Exact(_) => Some(RefKind::Func),
         HeapType::Abstract { .. } => None,
     }
 }
 
 /// Whether `actual` matches `expected`; an error for expectations the runner cannot check.
-pub fn matches(expected: &WastRet<'_>, actual: &Value, store: &impl AsStoreRef) -> Result<bool, ValueError> {
+pub fn matches(
+    expected: &WastRet<'_>,
+    actual: &Value,
+    store: &impl AsStoreRef,
+) -> Result<bool, ValueError> {
     match expected {
         WastRet::Core(expected) => matches_core(expected, actual, store),
         _ => Err(ValueError("component-model result".into())),
     }
 }
 
-fn matches_core(expected: &WastRetCore<'_>, actual: &Value, store: &impl AsStoreRef) -> Result<bool, ValueError> {
+fn matches_core(
+    expected: &WastRetCore<'_>,
+    actual: &Value,
+    store: &impl AsStoreRef,
+) -> Result<bool, ValueError> {
     Ok(match (expected, actual) {
         (WastRetCore::I32(e), Value::I32(a)) => e == a,
         (WastRetCore::I64(e), Value::I64(a)) => e == a,
@@ -96,10 +108,16 @@ fn matches_core(expected: &WastRetCore<'_>, actual: &Value, store: &impl AsStore
         (WastRetCore::F64(e), Value::F64(a)) => f64_matches(e, a.to_bits()),
         (WastRetCore::V128(e), Value::V128(a)) => v128_matches(e, *a),
         (WastRetCore::RefNull(None), Value::FuncRef(None) | Value::ExternRef(None)) => true,
-        (WastRetCore::RefNull(Some(heap)), Value::FuncRef(None)) => null_kind(heap) == Some(RefKind::Func),
-        (WastRetCore::RefNull(Some(heap)), Value::ExternRef(None)) => null_kind(heap) == Some(RefKind::Extern),
+        (WastRetCore::RefNull(Some(heap)), Value::FuncRef(None)) => {
+            null_kind(heap) == Some(RefKind::Func)
+        }
+        (WastRetCore::RefNull(Some(heap)), Value::ExternRef(None)) => {
+            null_kind(heap) == Some(RefKind::Extern)
+        }
         (WastRetCore::RefExtern(None), Value::ExternRef(Some(_))) => true,
-        (WastRetCore::RefExtern(Some(n)), Value::ExternRef(Some(r))) => r.downcast::<u32>(store) == Some(n),
+        (WastRetCore::RefExtern(Some(n)), Value::ExternRef(Some(r))) => {
+            r.downcast::<u32>(store) == Some(n)
+        }
         (WastRetCore::RefFunc(_), Value::FuncRef(Some(_))) => true,
         (WastRetCore::Either(options), actual) => {
             for option in options {
@@ -144,13 +162,22 @@ fn f64_matches(expected: &NanPattern<F64>, bits: u64) -> bool {
 
 fn v128_matches(expected: &V128Pattern, actual: u128) -> bool {
     let bytes = actual.to_le_bytes();
-    let lanes = |width: usize| bytes.chunks_exact(width).map(|lane| lane.iter().rev().fold(0u64, |acc, b| acc << 8 | u64::from(*b)));
+    let lanes = |width: usize| {
+        bytes.chunks_exact(width).map(|lane| {
+            lane.iter()
+                .rev()
+                .fold(0u64, |acc, b| acc << 8 | u64::from(*b))
+        })
+    };
     match expected {
         V128Pattern::I8x16(e) => e.iter().zip(lanes(1)).all(|(e, a)| *e as u8 as u64 == a),
         V128Pattern::I16x8(e) => e.iter().zip(lanes(2)).all(|(e, a)| *e as u16 as u64 == a),
         V128Pattern::I32x4(e) => e.iter().zip(lanes(4)).all(|(e, a)| *e as u32 as u64 == a),
         V128Pattern::I64x2(e) => e.iter().zip(lanes(8)).all(|(e, a)| *e as u64 == a),
-        V128Pattern::F32x4(e) => e.iter().zip(lanes(4)).all(|(e, a)| f32_matches(e, a as u32)),
+        V128Pattern::F32x4(e) => e
+            .iter()
+            .zip(lanes(4))
+            .all(|(e, a)| f32_matches(e, a as u32)),
         V128Pattern::F64x2(e) => e.iter().zip(lanes(8)).all(|(e, a)| f64_matches(e, a)),
     }
 }
@@ -185,8 +212,12 @@ pub fn describe_expected(rets: &[WastRet<'_>]) -> String {
         match ret {
             WastRetCore::I32(v) => format!("i32:{v}"),
             WastRetCore::I64(v) => format!("i64:{v}"),
-            WastRetCore::F32(NanPattern::Value(v)) => format!("f32:{} ({:#010x})", f32::from_bits(v.bits), v.bits),
-            WastRetCore::F64(NanPattern::Value(v)) => format!("f64:{} ({:#018x})", f64::from_bits(v.bits), v.bits),
+            WastRetCore::F32(NanPattern::Value(v)) => {
+                format!("f32:{} ({:#010x})", f32::from_bits(v.bits), v.bits)
+            }
+            WastRetCore::F64(NanPattern::Value(v)) => {
+                format!("f64:{} ({:#018x})", f64::from_bits(v.bits), v.bits)
+            }
             WastRetCore::F32(nan) => format!("f32:{}", nan_name(nan)),
             WastRetCore::F64(nan) => format!("f64:{}", nan_name(nan)),
             WastRetCore::Either(options) => {
@@ -232,7 +263,11 @@ mod tests {
     fn check(results: &str, actual: Value, expected: bool) {
         let store = Store::default();
         with_results(results, |rets| {
-            assert_eq!(matches(&rets[0], &actual, &store).unwrap(), expected, "{results} vs {actual:?}");
+            assert_eq!(
+                matches(&rets[0], &actual, &store).unwrap(),
+                expected,
+                "{results} vs {actual:?}"
+            );
         });
     }
 
@@ -250,16 +285,52 @@ mod tests {
     fn floats_compare_by_bits_and_nan_patterns() {
         check("(f32.const 1.5)", Value::F32(1.5), true);
         check("(f32.const -0)", Value::F32(0.0), false);
-        check("(f32.const nan:canonical)", Value::F32(f32::from_bits(0x7fc0_0000)), true);
-        check("(f32.const nan:canonical)", Value::F32(f32::from_bits(0xffc0_0000)), true);
-        check("(f32.const nan:canonical)", Value::F32(f32::from_bits(0x7fc0_0001)), false);
-        check("(f32.const nan:arithmetic)", Value::F32(f32::from_bits(0x7fc0_0001)), true);
-        check("(f32.const nan:arithmetic)", Value::F32(f32::from_bits(0x7f80_0001)), false);
-        check("(f64.const nan:canonical)", Value::F64(f64::from_bits(0x7ff8_0000_0000_0000)), true);
-        check("(f64.const nan:arithmetic)", Value::F64(f64::from_bits(0x7ff0_0000_0000_0001)), false);
+        check(
+            "(f32.const nan:canonical)",
+            Value::F32(f32::from_bits(0x7fc0_0000)),
+            true,
+        );
+        check(
+            "(f32.const nan:canonical)",
+            Value::F32(f32::from_bits(0xffc0_0000)),
+            true,
+        );
+        check(
+            "(f32.const nan:canonical)",
+            Value::F32(f32::from_bits(0x7fc0_0001)),
+            false,
+        );
+        check(
+            "(f32.const nan:arithmetic)",
+            Value::F32(f32::from_bits(0x7fc0_0001)),
+            true,
+        );
+        check(
+            "(f32.const nan:arithmetic)",
+            Value::F32(f32::from_bits(0x7f80_0001)),
+            false,
+        );
+        check(
+            "(f64.const nan:canonical)",
+            Value::F64(f64::from_bits(0x7ff8_0000_0000_0000)),
+            true,
+        );
+        check(
+            "(f64.const nan:arithmetic)",
+            Value::F64(f64::from_bits(0x7ff0_0000_0000_0001)),
+            false,
+        );
         check("(f64.const 2)", Value::F64(2.0), true);
-        check("(v128.const i32x4 1 2 3 4)", Value::V128(0x0000_0004_0000_0003_0000_0002_0000_0001), true);
-        check("(v128.const i32x4 1 2 3 5)", Value::V128(0x0000_0004_0000_0003_0000_0002_0000_0001), false);
+        check(
+            "(v128.const i32x4 1 2 3 4)",
+            Value::V128(0x0000_0004_0000_0003_0000_0002_0000_0001),
+            true,
+        );
+        check(
+            "(v128.const i32x4 1 2 3 5)",
+            Value::V128(0x0000_0004_0000_0003_0000_0002_0000_0001),
+            false,
+        );
     }
 
     #[test]
@@ -286,22 +357,33 @@ mod tests {
 
     #[test]
     fn float_detection_and_arguments() {
-        with_results("(f32.const 1) (i32.const 1) (either (i32.const 1) (f64.const 1))", |rets| {
-            assert!(is_float_ret(&rets[0]));
-            assert!(!is_float_ret(&rets[1]));
-            assert!(is_float_ret(&rets[2]));
-        });
+        with_results(
+            "(f32.const 1) (i32.const 1) (either (i32.const 1) (f64.const 1))",
+            |rets| {
+                assert!(is_float_ret(&rets[0]));
+                assert!(!is_float_ret(&rets[1]));
+                assert!(is_float_ret(&rets[2]));
+            },
+        );
         let text = "(invoke \"f\" (i32.const 1) (f64.const 2) (ref.extern 3) (ref.null func))";
         let buffer = wast::parser::ParseBuffer::new(text).unwrap();
         let wast = wast::parser::parse::<wast::Wast>(&buffer).unwrap();
-        let [wast::WastDirective::Invoke(invoke)] = &wast.directives[..] else { panic!() };
+        let [wast::WastDirective::Invoke(invoke)] = &wast.directives[..] else {
+            panic!()
+        };
         let mut store = Store::default();
         let flags: Vec<bool> = invoke.args.iter().map(is_float_arg).collect();
         assert_eq!(flags, [false, true, false, false]);
-        let values: Vec<Value> = invoke.args.iter().map(|a| to_value(a, &mut store).unwrap()).collect();
+        let values: Vec<Value> = invoke
+            .args
+            .iter()
+            .map(|a| to_value(a, &mut store).unwrap())
+            .collect();
         assert!(matches!(values[0], Value::I32(1)));
         assert!(matches!(values[1], Value::F64(v) if v == 2.0));
-        assert!(matches!(&values[2], Value::ExternRef(Some(r)) if r.downcast::<u32>(&store) == Some(&3)));
+        assert!(
+            matches!(&values[2], Value::ExternRef(Some(r)) if r.downcast::<u32>(&store) == Some(&3))
+        );
         assert!(matches!(values[3], Value::FuncRef(None)));
     }
 }

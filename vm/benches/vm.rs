@@ -117,7 +117,8 @@ fn instantiate(c: &mut Criterion) {
         ..roomy_config(GasSchedule::default_schedule())
     };
     let warm = Engine::new(disk_config.clone()).unwrap_or_else(|e| panic!("{e}"));
-    warm.compile(&code, Rules::Determinism).unwrap_or_else(|e| panic!("{e}"));
+    warm.compile(&code, Rules::Determinism)
+        .unwrap_or_else(|e| panic!("{e}"));
     group.bench_function(
         "from disk cache (engine + verify + deserialize + instance)",
         |b| {

@@ -2,7 +2,7 @@
 //! one frame run, the same way on every machine.
 //!
 //! The pipeline, one module per determinism rule (see `docs/VM.md`):
-//! - [`validate`]: the determinism rules (features, floats, limits) and the contract shape;
+//! - [`mod@validate`]: the determinism rules (features, floats, limits) and the contract shape;
 //! - [`schedule`]: gas schedules (per-instruction and run-time prices);
 //! - [`instrument`]: metering, run-time gas and the counted call-depth budget;
 //! - [`tunables`]: the memory ceiling and the wasm stack size;
@@ -16,6 +16,7 @@ pub mod instrument;
 pub mod limits;
 mod probestack;
 pub mod schedule;
+pub mod state_root;
 pub mod tunables;
 pub mod validate;
 

@@ -4,7 +4,7 @@
 //! modules or trap at different points. The limits exist for two reasons. First, a small upload must
 //! never turn into a huge compiled artifact or a slow compile (CosmWasm advisory CWA-2023-004: a
 //! function type with thousands of parameters blew up singlepass output). Second, the deterministic
-//! stack budget ([`crate::stack`]) needs every native frame to be bounded, which it is only when
+//! stack budget ([`crate::instrument::stack`]) needs every native frame to be bounded, which it is only when
 //! locals and operand-stack height per function are bounded.
 //!
 //! The defaults are generous for contracts produced by `rustc` for `wasm32-unknown-unknown`
@@ -28,7 +28,9 @@ pub struct ChainLimits {
     pub max_functions: u32,
     /// Maximum parameters of one function type. Default 32.
     pub max_params: u32,
-    /// Maximum results of one function type (multi-value). Default 8.
+    /// Maximum results of one function type. Default 1; several results are multi-value, which
+    /// the validator rejects whatever this says (wasmer 5.0.6 singlepass miscompiles it), so only
+    /// 0 (no function returns a value) is a meaningful other setting.
     pub max_results: u32,
     /// Maximum locals of one function, parameters included. Default 512.
     pub max_locals: u32,
@@ -65,7 +67,7 @@ impl Default for ChainLimits {
             max_types: 512,
             max_functions: 4096,
             max_params: 32,
-            max_results: 8,
+            max_results: 1,
             max_locals: 512,
             max_operand_stack_height: 512,
             max_globals: 256,

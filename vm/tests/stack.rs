@@ -146,9 +146,15 @@ fn the_worst_case_module_has_the_largest_frames_validation_allows() {
     let limits = ChainLimits::default();
     let code = wat::parse_str(worst_case_frames(&limits)).expect("wat");
     let summary = rewasm_vm::validate(&code, &limits, Rules::Determinism).expect("valid");
-    let frame = summary.function_frames.first().expect("the recursive function");
+    let frame = summary
+        .function_frames
+        .first()
+        .expect("the recursive function");
     assert_eq!(frame.locals, limits.max_locals);
-    assert!(frame.max_operand_height + 8 >= limits.max_operand_stack_height, "{frame:?}");
+    assert!(
+        frame.max_operand_height + 8 >= limits.max_operand_stack_height,
+        "{frame:?}"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! Counting calls is enough because the validator bounds every frame (locals, parameters and
 //! operand-stack height per function, see [`crate::limits`]): the deepest native stack a valid
 //! module can build is `max_call_depth + 1` bounded frames, and the frame runner sizes the wasm
-//! stack above that ([`crate::stack_budget`]), so the native stack can never overflow first.
+//! stack above that ([`crate::ChainLimits::native_stack_bound`]), so the native stack can never overflow first.
 //!
 //! The check sits at the call site, not in the callee's prologue, because a callee has many exits
 //! (`return`, branches to the function label, the final `end`) and the caller has exactly one

@@ -44,6 +44,10 @@ pub enum Rule {
     MultiMemory,
     /// More than one table.
     MultiTable,
+    /// Several results from a function, or a block typed by a type index (block parameters or
+    /// several results). wasmer 5.0.6 singlepass cannot compile these, and an export with several
+    /// results returns wrong values without an error, so no chain setting may allow them.
+    MultiValue,
     /// Reference types beyond one `funcref` table used by `call_indirect`.
     ReferenceTypes,
     /// An instruction that changes a table, or a segment only such an instruction could use.
@@ -121,7 +125,7 @@ pub enum ContractRule {
 
 impl Rule {
     /// Every rule, for documentation and tools (`rewasm validate --rules`).
-    pub const ALL: [Rule; 39] = [
+    pub const ALL: [Rule; 40] = [
         Rule::Malformed,
         Rule::Float,
         Rule::Simd,
@@ -132,6 +136,7 @@ impl Rule {
         Rule::Memory64,
         Rule::MultiMemory,
         Rule::MultiTable,
+        Rule::MultiValue,
         Rule::ReferenceTypes,
         Rule::TableMutation,
         Rule::Feature,
@@ -176,6 +181,7 @@ impl Rule {
             Rule::Memory64 => "memory64",
             Rule::MultiMemory => "multi-memory",
             Rule::MultiTable => "multi-table",
+            Rule::MultiValue => "multi-value",
             Rule::ReferenceTypes => "reference-types",
             Rule::TableMutation => "table-mutation",
             Rule::Feature => "feature",

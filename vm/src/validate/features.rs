@@ -1,9 +1,16 @@
 //! Which WebAssembly features a module may use, outside of instructions (types, tables, memories,
 //! globals, segments, the start function).
 //!
-//! Allowed: the MVP, mutable globals, sign extension, multi-value and bulk memory — Rust ≥ 1.82
-//! emits them by default for `wasm32-unknown-unknown`, so real contracts need them — and reference
-//! types only as far as `call_indirect` through one `funcref` table needs. That last one is subtle:
+//! Allowed: the MVP, mutable globals, sign extension and bulk memory — Rust ≥ 1.82 emits them by
+//! default for `wasm32-unknown-unknown`, so real contracts need them — and reference types only as
+//! far as `call_indirect` through one `funcref` table needs.
+//!
+//! Multi-value is rejected although DESIGN.md lists it as allowed: wasmer 5.0.6 singlepass fails
+//! to compile blocks with parameters or several results and calls of functions with several
+//! results, and an exported function with several results returns wrong values without an error
+//! (found by the WebAssembly core suite: `br.wast`, `fac.wast`, `block.wast`). rustc's C ABI for
+//! `wasm32-unknown-unknown` returns aggregates through memory, so contracts do not need it; the
+//! SDK's build can also pass `-C target-feature=-multivalue`. That last one is subtle:
 //! rustc enables the reference-types target feature by default, and the linker then encodes the
 //! table index of `call_indirect` as a (possibly padded) LEB128, which wasmparser decodes only with
 //! reference types on. So wasmparser runs with reference types enabled, and we take back
@@ -29,12 +36,11 @@ use super::error::{Rule, Violation};
 use super::floats::is_float_type;
 
 /// The feature set wasmparser validates with. Floats are off too (a second line of defence
-/// behind [`super::floats`]), as are SIMD, threads, exceptions, tail calls, GC, memory64 and
-/// multi-memory.
+/// behind [`super::floats`]), as are multi-value, SIMD, threads, exceptions, tail calls, GC,
+/// memory64 and multi-memory.
 pub(crate) fn wasm_features() -> WasmFeatures {
     WasmFeatures::MUTABLE_GLOBAL
         | WasmFeatures::SIGN_EXTENSION
-        | WasmFeatures::MULTI_VALUE
         | WasmFeatures::BULK_MEMORY
         | WasmFeatures::REFERENCE_TYPES
         | WasmFeatures::GC_TYPES
@@ -71,11 +77,23 @@ pub(crate) fn check_sub_type(ty: &SubType, explicit_rec_group: bool) -> Result<(
                 .try_for_each(|ty| check_value_type(*ty, "parameter"))?;
             func.results()
                 .iter()
-                .try_for_each(|ty| check_value_type(*ty, "result"))
+                .try_for_each(|ty| check_value_type(*ty, "result"))?;
+            check_result_count(func.results().len())
         }
         CompositeInnerType::Array(_) => Err(Violation::new(Rule::Gc, "array type")),
         CompositeInnerType::Struct(_) => Err(Violation::new(Rule::Gc, "struct type")),
     }
+}
+
+/// At most one result: see the module docs on multi-value.
+pub(crate) fn check_result_count(results: usize) -> Result<(), Violation> {
+    if results > 1 {
+        return Err(Violation::new(
+            Rule::MultiValue,
+            format!("function type with {results} results, at most 1"),
+        ));
+    }
+    Ok(())
 }
 
 /// The one table: 32-bit, unshared, of `funcref` (what `call_indirect` calls through).
@@ -222,9 +240,14 @@ mod tests {
 
     #[test]
     fn function_types() {
-        let ok = func_type(&[ValType::I32, ValType::I64], &[ValType::I32, ValType::I32]);
+        let ok = func_type(&[ValType::I32, ValType::I64], &[ValType::I32]);
         assert_eq!(rule(check_sub_type(&ok, false)), None);
         assert_eq!(rule(check_sub_type(&ok, true)), Some(Rule::Gc));
+        let two_results = func_type(&[], &[ValType::I32, ValType::I32]);
+        assert_eq!(
+            rule(check_sub_type(&two_results, false)),
+            Some(Rule::MultiValue)
+        );
         let float = func_type(&[], &[ValType::F32]);
         assert_eq!(rule(check_sub_type(&float, false)), Some(Rule::Float));
     }
@@ -287,6 +310,7 @@ mod tests {
         assert!(!features.multi_memory());
         assert!(!features.tail_call());
         assert!(!features.exceptions());
-        assert!(features.bulk_memory() && features.multi_value() && features.sign_extension());
+        assert!(!features.multi_value());
+        assert!(features.bulk_memory() && features.sign_extension());
     }
 }

@@ -33,6 +33,7 @@ mod floats;
 mod limits;
 mod module;
 mod operators;
+mod priority;
 
 use wasmparser::Parser;
 
@@ -76,17 +77,29 @@ pub struct FunctionFrame {
 
 /// Validates `code` under `limits` and `rules`.
 ///
-/// Returns the first broken rule; the order in which rules are checked follows the module's
-/// byte order, so the error is the earliest problem in the binary.
+/// Returns the earliest broken rule in the binary, except that a float or SIMD use anywhere is
+/// reported in preference to any other rule (see `priority.rs`).
 pub fn validate(
     code: &[u8],
     limits: &ChainLimits,
     rules: Rules,
 ) -> Result<ModuleSummary, ValidationError> {
+    walk(code, limits, rules).map_err(|error| match error.rule {
+        Rule::Float | Rule::Simd => error,
+        _ => priority::find_float_or_simd(code).unwrap_or(error),
+    })
+}
+
+/// One pass over the module; the first broken rule in byte order.
+fn walk(code: &[u8], limits: &ChainLimits, rules: Rules) -> Result<ModuleSummary, ValidationError> {
     limits::check_code_size(code.len(), limits)
         .map_err(|violation| violation.at(Location::Module { offset: 0 }))?;
     let mut walk = module::Walk::new(limits, rules);
-    for payload in Parser::new(0).parse_all(code) {
+    let mut parser = Parser::new(0);
+    // The parser decodes some encodings differently per feature (e.g. the reserved memory index
+    // of `memory.size` is a LEB128 only with multi-memory), so it must see our feature set.
+    parser.set_features(features::wasm_features());
+    for payload in parser.parse_all(code) {
         // The parser reads section headers and sizes: its errors are about the module's framing.
         let payload = payload
             .map_err(|error| error::malformed(&error, |offset| Location::Module { offset }))?;

@@ -203,11 +203,16 @@ pub(crate) fn check_const_operator(op: &Operator<'_>) -> Result<(), Violation> {
     }
 }
 
-/// A block's result type; a type index refers to the type section, already checked there.
+/// A block's type: empty or one result. A type index (parameters or several results) is
+/// multi-value, which the engine cannot compile.
 fn check_block_type(blockty: BlockType) -> Result<(), Violation> {
     match blockty {
-        BlockType::Empty | BlockType::FuncType(_) => Ok(()),
+        BlockType::Empty => Ok(()),
         BlockType::Type(ty) => check_value_type(ty, "block result"),
+        BlockType::FuncType(index) => Err(Violation::new(
+            Rule::MultiValue,
+            format!("block typed by type {index}"),
+        )),
     }
 }
 
