@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rewasm-target}"
 export CARGO_TERM_COLOR=never
-SHARED="${REWASM_SHARED:-../shared}"
+# The external suites: shared/ beside the clone, or wherever REWASM_SHARED points.
+SHARED="$(cd "${REWASM_SHARED:-../shared}" && pwd)"
+export REWASM_SHARED="$SHARED"
 log="$(mktemp -d)"
 started=$SECONDS
 

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod frame;
 pub mod instrument;
 pub mod limits;
+pub mod precompiles;
 mod probestack;
 pub mod schedule;
 pub mod state_root;

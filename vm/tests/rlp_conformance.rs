@@ -9,26 +9,11 @@ use primitive_types::U256;
 use rewasm_vm::state_root::rlp::{RlpError, RlpItem, decode_item, decode_u256, encode_u256};
 use serde_json::Value;
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/ethereum-tests/RLPTests/"
-);
+mod common;
+use common::hex;
 
 fn load(name: &str) -> serde_json::Map<String, Value> {
-    let path = format!("{DIR}{name}");
-    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    match serde_json::from_str(&text).unwrap() {
-        Value::Object(map) => map,
-        other => panic!("{path}: not an object: {other}"),
-    }
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    assert!(text.len().is_multiple_of(2), "odd hex {text:?}");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    common::load(&format!("ethereum-tests/RLPTests/{name}"))
 }
 
 /// Minimal big-endian bytes of a decimal number of any size (empty for zero).
@@ -189,7 +174,7 @@ fn random_rlp_round_trips() {
 
 #[test]
 fn every_file_is_accounted_for() {
-    let mut files: Vec<String> = fs::read_dir(DIR)
+    let mut files: Vec<String> = fs::read_dir(common::conformance("ethereum-tests/RLPTests"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
@@ -198,10 +183,12 @@ fn every_file_is_accounted_for() {
         files,
         ["RandomRLPTests", "invalidRLPTest.json", "rlptest.json"]
     );
-    let random: Vec<_> = fs::read_dir(format!("{DIR}RandomRLPTests"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let random: Vec<_> = fs::read_dir(common::conformance(
+        "ethereum-tests/RLPTests/RandomRLPTests",
+    ))
+    .unwrap()
+    .map(|e| e.unwrap().file_name().into_string().unwrap())
+    .collect();
     assert_eq!(random, ["example.json"]);
 }
 

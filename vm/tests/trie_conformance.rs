@@ -14,26 +14,11 @@ use rewasm_vm::state_root::{
 };
 use serde_json::Value;
 
-const DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/ethereum-tests/TrieTests/"
-);
+mod common;
+use common::hex;
 
 fn load(name: &str) -> serde_json::Map<String, Value> {
-    let path = format!("{DIR}{name}");
-    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    match serde_json::from_str(&text).unwrap() {
-        Value::Object(map) => map,
-        other => panic!("{path}: not an object: {other}"),
-    }
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    assert!(text.len().is_multiple_of(2), "odd hex {text:?}");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    common::load(&format!("ethereum-tests/TrieTests/{name}"))
 }
 
 /// A key or value in the vectors: "0x…" is hex, any other string its UTF-8 bytes, null the empty
@@ -150,7 +135,7 @@ fn hex_encoded_securetrie_as_accounts() {
 
 #[test]
 fn every_file_is_accounted_for() {
-    let mut files: Vec<String> = fs::read_dir(DIR)
+    let mut files: Vec<String> = fs::read_dir(common::conformance("ethereum-tests/TrieTests"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.ends_with(".json"))
