@@ -15,9 +15,15 @@
 //! tooling (the SDK build tool, the CLI's `validate`) use it without pulling in a compiler.
 //! Signatures are therefore written in this crate's own [`WasmType`]; the VM converts.
 
+pub mod functions;
 pub mod gas;
+pub mod host;
 mod table;
 
+pub use host::{
+    Address, BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CreateOutcome, FrameInfo,
+    Gas, Host, HostExit, Memory, TxInfo,
+};
 pub use table::{
     DEBUG_FUNCTIONS, DEBUG_MODULE, EEI_FUNCTIONS, ETHEREUM_MODULE, HostFunction, WasmType, lookup,
 };

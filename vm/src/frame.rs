@@ -65,8 +65,7 @@ impl GasMeter {
                 Ok(())
             }
             None => {
-                self.set_remaining(store, 0);
-                let _ = self.exhausted.set(store, Value::I32(1));
+                self.exhaust(store);
                 Err(OutOfGas)
             }
         }
@@ -78,7 +77,14 @@ impl GasMeter {
         self.set_remaining(store, left.saturating_add(amount));
     }
 
-    fn set_remaining(&self, store: &mut impl AsStoreMut, value: u64) {
+    /// Marks the frame out of gas: nothing left, and the outcome will be [`Outcome::OutOfGas`].
+    pub fn exhaust(&self, store: &mut impl AsStoreMut) {
+        self.set_remaining(store, 0);
+        let _ = self.exhausted.set(store, Value::I32(1));
+    }
+
+    /// Sets the gas left (a host function that kept its own count writes it back).
+    pub fn set_remaining(&self, store: &mut impl AsStoreMut, value: u64) {
         // The global is a mutable i64 the instrumentation added; `set` can only fail on a type
         // or mutability mismatch, which instantiation already ruled out.
         let _ = self.remaining.set(store, Value::I64(value as i64));

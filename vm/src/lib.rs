@@ -11,6 +11,7 @@
 
 pub mod cache;
 pub mod engine;
+pub mod executor;
 pub mod frame;
 pub mod instrument;
 pub mod limits;

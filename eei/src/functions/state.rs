@@ -1,0 +1,122 @@
+//! Storage, logs and the ends of a frame: `storageLoad`, `storageStore`, `log`, `finish`,
+//! `revert`, `selfDestruct`.
+
+use crate::gas;
+use crate::host::{Gas, Host, HostExit, Memory};
+
+use super::{Eei, ptr, usize_from};
+
+/// The most topics a log may carry.
+const MAX_TOPICS: u32 = 4;
+
+impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
+    /// `storageLoad(i32 pathOffset, i32 resultOffset)`: charges 200, reads the 32-byte key,
+    /// writes the 32-byte value.
+    pub fn storage_load(&mut self, path_offset: i32, result_offset: i32) -> Result<(), HostExit> {
+        self.gas.charge(gas::STORAGE_LOAD)?;
+        let key = self.read_bytes32(path_offset)?;
+        let value = self.host.storage_load(&key);
+        self.write(result_offset, value.as_bytes())
+    }
+
+    /// `storageStore(i32 pathOffset, i32 valueOffset)`, in Hera's order: charge 5000 → static
+    /// check → read key and value → read the current value → charge 15000 more when the slot is
+    /// zero and the new value is not (20000 in all) → register the 15000 refund when a non-zero
+    /// slot is cleared → write. Everything that can fail comes before the write, so a store that
+    /// runs out of gas leaves nothing behind.
+    pub fn storage_store(&mut self, path_offset: i32, value_offset: i32) -> Result<(), HostExit> {
+        self.gas.charge(gas::STORAGE_STORE_RESET)?;
+        self.ensure_not_static("storageStore")?;
+        let key = self.read_bytes32(path_offset)?;
+        let value = self.read_bytes32(value_offset)?;
+        let current = self.host.storage_load(&key);
+        if current.is_zero() && !value.is_zero() {
+            self.gas
+                .charge(gas::STORAGE_STORE_SET - gas::STORAGE_STORE_RESET)?;
+        }
+        if !current.is_zero() && value.is_zero() {
+            self.host.add_refund(gas::STORAGE_CLEAR_REFUND);
+        }
+        let _previous = self.host.storage_store(&key, &value);
+        Ok(())
+    }
+
+    /// `log(i32 dataOffset, i32 dataLength, i32 numberOfTopics, i32 topic1 .. topic4)`, in Hera's
+    /// order: charge 375 + 375 × numberOfTopics + 8 × dataLength (with the count and length as
+    /// given, before either is checked) → static check → more than 4 topics traps → read the
+    /// used topics (32 bytes each; unused topic offsets are ignored) → read the data → emit.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the import's seven wasm parameters"
+    )]
+    pub fn log(
+        &mut self,
+        data_offset: i32,
+        data_length: i32,
+        number_of_topics: i32,
+        topic1: i32,
+        topic2: i32,
+        topic3: i32,
+        topic4: i32,
+    ) -> Result<(), HostExit> {
+        let count = ptr(number_of_topics);
+        // At most 375 + 375 × (2^32 − 1) + 8 × (2^32 − 1) < 2^41: no overflow, but checked anyway.
+        let cost = gas::LOG_TOPIC
+            .checked_mul(u64::from(count))
+            .and_then(|topics| topics.checked_add(gas::LOG))
+            .and_then(|fixed| {
+                gas::LOG_DATA_BYTE
+                    .checked_mul(u64::from(ptr(data_length)))
+                    .and_then(|data| fixed.checked_add(data))
+            })
+            .ok_or(HostExit::OutOfGas)?;
+        self.gas.charge(cost)?;
+        self.ensure_not_static("log")?;
+        if count > MAX_TOPICS {
+            return Err(HostExit::InvalidArgument {
+                function: "log",
+                reason: "more than 4 topics",
+            });
+        }
+        let mut topics = Vec::with_capacity(4);
+        for offset in [topic1, topic2, topic3, topic4]
+            .into_iter()
+            .take(usize_from(count))
+        {
+            topics.push(self.read_bytes32(offset)?);
+        }
+        let data = self.read_bytes(data_offset, data_length)?;
+        self.host.log(topics, data);
+        Ok(())
+    }
+
+    /// `finish(i32 dataOffset, i32 dataLength)`: no gas; reads the output (bounds-checked even
+    /// when empty) and ends the frame successfully.
+    pub fn finish(&mut self, data_offset: i32, data_length: i32) -> Result<(), HostExit> {
+        let data = self.read_bytes(data_offset, data_length)?;
+        Err(HostExit::Finish(data))
+    }
+
+    /// `revert(i32 dataOffset, i32 dataLength)`: no gas; reads the output (bounds-checked even
+    /// when empty) and ends the frame, its state changes undone and its unused gas returned.
+    pub fn revert(&mut self, data_offset: i32, data_length: i32) -> Result<(), HostExit> {
+        let data = self.read_bytes(data_offset, data_length)?;
+        Err(HostExit::Revert(data))
+    }
+
+    /// `selfDestruct(i32 addressOffset)`, in Hera's order: charge 5000 → static check → read the
+    /// beneficiary → charge 25000 when the beneficiary is not alive (`Host::is_alive`, Hera's
+    /// `account_exists`; Hera does *not* also require the destroyed account's balance to be
+    /// non-zero, unlike the EVM's EIP-161 rule, and neither do we) → `Host::self_destruct`
+    /// (which owns the 24000 refund, once per account) → end the frame successfully.
+    pub fn self_destruct(&mut self, address_offset: i32) -> Result<(), HostExit> {
+        self.gas.charge(gas::SELF_DESTRUCT)?;
+        self.ensure_not_static("selfDestruct")?;
+        let beneficiary = self.read_address(address_offset)?;
+        if !self.host.is_alive(&beneficiary) {
+            self.gas.charge(gas::SELF_DESTRUCT_NEW_ACCOUNT)?;
+        }
+        self.host.self_destruct(&beneficiary);
+        Err(HostExit::SelfDestruct)
+    }
+}

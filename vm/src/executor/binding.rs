@@ -1,0 +1,260 @@
+//! Binds the 33 EEI functions of `rewasm-eei` to a wasmer store.
+//!
+//! Each import is a thin wrapper: it builds an [`Eei`] over the frame's [`FrameHost`], a view of
+//! the instance's memory and a local copy of the gas counter, calls the function's semantics, and
+//! writes the gas back. Keeping the counter local for the duration of one host call lets the
+//! memory view (which borrows the store) and the gas live side by side; it is written back before
+//! the wrapper returns, also when the call ends the frame.
+
+use rewasm_eei::functions::Eei;
+use rewasm_eei::{FrameInfo, Gas, HostExit, Memory};
+use wasmer::{
+    AsStoreMut, Exports, Function, FunctionEnv, FunctionEnvMut, Imports, MemoryView, RuntimeError,
+    Store,
+};
+
+use super::world::{FrameHost, World};
+use crate::{GasMeter, MeteredInstance, host_exit};
+
+/// The world pointer a frame's host functions use.
+///
+/// SAFETY (of the `Send` impl and of every dereference): the pointer is created in
+/// [`World::run_code`](super::world) from the `&mut World` that function holds for the whole
+/// time the frame's wasm runs, and the store and its host functions never leave the thread that
+/// runs the frame. `run_code` does not touch the world while the wasm runs, host functions run
+/// one at a time, and each turns the pointer into a `&mut World` only for the duration of one host
+/// call; a nested frame gets a pointer derived from that reborrow and is finished before the host
+/// call returns. So at any time exactly one `&mut World` is in use.
+struct WorldPtr(*mut World<'static>);
+
+// SAFETY: see `WorldPtr`; the store (and so this pointer) stays on one thread.
+unsafe impl Send for WorldPtr {}
+
+/// A frame's host-function environment.
+pub struct EeiEnv {
+    world: WorldPtr,
+    frame: FrameInfo,
+    memory: Option<wasmer::Memory>,
+    meter: Option<GasMeter>,
+    return_data: Vec<u8>,
+}
+
+impl std::fmt::Debug for EeiEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EeiEnv")
+            .field("frame", &self.frame)
+            .finish()
+    }
+}
+
+/// The contract's memory, through a view of the store.
+struct ViewMemory<'v>(&'v MemoryView<'v>);
+
+impl ViewMemory<'_> {
+    /// Like wasm's bulk-memory instructions, an access ending past the memory traps even when it
+    /// is empty.
+    fn check(&self, offset: u32, len: u64) -> Result<(), HostExit> {
+        if u64::from(offset) + len > self.0.data_size() {
+            return Err(HostExit::OutOfBounds {
+                offset: offset.into(),
+                len,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Memory for ViewMemory<'_> {
+    fn read(&self, offset: u32, len: u32) -> Result<Vec<u8>, HostExit> {
+        self.check(offset, len.into())?;
+        let mut buffer = vec![0; len as usize];
+        self.0
+            .read(u64::from(offset), &mut buffer)
+            .map_err(|_| HostExit::OutOfBounds {
+                offset: offset.into(),
+                len: len.into(),
+            })?;
+        Ok(buffer)
+    }
+
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), HostExit> {
+        self.check(offset, bytes.len() as u64)?;
+        self.0
+            .write(u64::from(offset), bytes)
+            .map_err(|_| HostExit::OutOfBounds {
+                offset: offset.into(),
+                len: bytes.len() as u64,
+            })
+    }
+}
+
+/// The gas counter for one host call.
+struct LocalGas(u64);
+
+impl Gas for LocalGas {
+    fn charge(&mut self, amount: u64) -> Result<(), HostExit> {
+        match self.0.checked_sub(amount) {
+            Some(left) => {
+                self.0 = left;
+                Ok(())
+            }
+            None => {
+                self.0 = 0;
+                Err(HostExit::OutOfGas)
+            }
+        }
+    }
+
+    fn left(&mut self) -> u64 {
+        self.0
+    }
+
+    fn refund(&mut self, amount: u64) {
+        self.0 = self.0.saturating_add(amount);
+    }
+}
+
+type HostEei<'e, 'w, 'a, 'v> = Eei<'e, FrameHost<'w, 'a>, ViewMemory<'v>, LocalGas>;
+
+/// Runs one EEI function for the frame of `ctx`.
+fn with_eei<R>(
+    mut ctx: FunctionEnvMut<EeiEnv>,
+    function: impl FnOnce(&mut HostEei<'_, '_, '_, '_>) -> Result<R, HostExit>,
+) -> Result<R, RuntimeError> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    let (Some(memory), Some(meter)) = (env.memory.clone(), env.meter.clone()) else {
+        return Err(RuntimeError::new(
+            "EEI called before the instance was attached",
+        ));
+    };
+    let mut gas = LocalGas(meter.remaining(&mut store));
+    let result = {
+        let view = memory.view(&store);
+        let mut memory = ViewMemory(&view);
+        // SAFETY: see `WorldPtr`: the only `&mut World` in use during this host call.
+        let world = unsafe { &mut *env.world.0 };
+        let mut host = FrameHost {
+            world,
+            frame: &env.frame,
+        };
+        let mut eei = Eei {
+            host: &mut host,
+            memory: &mut memory,
+            gas: &mut gas,
+            return_data: &mut env.return_data,
+        };
+        function(&mut eei)
+    };
+    match result {
+        Ok(value) => {
+            meter.set_remaining(&mut store, gas.0);
+            Ok(value)
+        }
+        Err(HostExit::OutOfGas) => {
+            meter.exhaust(&mut store);
+            Err(host_exit(HostExit::OutOfGas))
+        }
+        Err(exit) => {
+            meter.set_remaining(&mut store, gas.0);
+            Err(host_exit(exit))
+        }
+    }
+}
+
+macro_rules! ret {
+    () => {
+        ()
+    };
+    ($ty:ty) => {
+        $ty
+    };
+}
+
+macro_rules! eei_exports {
+    ($store:expr, $env:expr; $( $name:literal => $method:ident ( $($arg:ident : $ty:ty),* ) $(-> $ret:ty)? ;)* ) => {{
+        let mut exports = Exports::new();
+        $(
+            // `log` takes seven wasm arguments; the wrapper mirrors the import exactly.
+            #[allow(clippy::too_many_arguments)]
+            fn $method(ctx: FunctionEnvMut<EeiEnv>, $($arg: $ty),*) -> Result<ret!($($ret)?), RuntimeError> {
+                with_eei(ctx, |eei| eei.$method($($arg),*))
+            }
+            exports.insert($name, Function::new_typed_with_env($store, $env, $method));
+        )*
+        exports
+    }};
+}
+
+/// Creates the frame's environment and the `ethereum` imports bound to it.
+pub(super) fn bind(
+    store: &mut Store,
+    world: &mut World<'_>,
+    frame: FrameInfo,
+) -> (FunctionEnv<EeiEnv>, Imports) {
+    let world = WorldPtr((world as *mut World<'_>).cast::<World<'static>>());
+    let env = FunctionEnv::new(
+        store,
+        EeiEnv {
+            world,
+            frame,
+            memory: None,
+            meter: None,
+            return_data: Vec::new(),
+        },
+    );
+    let exports = eei_exports! { store, &env;
+        "useGas" => use_gas(amount: i64);
+        "getGasLeft" => get_gas_left() -> i64;
+        "getAddress" => get_address(result: i32);
+        "getExternalBalance" => get_external_balance(address: i32, result: i32);
+        "getBlockHash" => get_block_hash(number: i64, result: i32) -> i32;
+        "call" => call(gas: i64, address: i32, value: i32, data: i32, length: i32) -> i32;
+        "callDataCopy" => call_data_copy(result: i32, data: i32, length: i32);
+        "getCallDataSize" => get_call_data_size() -> i32;
+        "callCode" => call_code(gas: i64, address: i32, value: i32, data: i32, length: i32) -> i32;
+        "callDelegate" => call_delegate(gas: i64, address: i32, data: i32, length: i32) -> i32;
+        "callStatic" => call_static(gas: i64, address: i32, data: i32, length: i32) -> i32;
+        "storageStore" => storage_store(path: i32, value: i32);
+        "storageLoad" => storage_load(path: i32, result: i32);
+        "getCaller" => get_caller(result: i32);
+        "getCallValue" => get_call_value(result: i32);
+        "codeCopy" => code_copy(result: i32, code: i32, length: i32);
+        "getCodeSize" => get_code_size() -> i32;
+        "getBlockCoinbase" => get_block_coinbase(result: i32);
+        "create" => create(value: i32, data: i32, length: i32, result: i32) -> i32;
+        "getBlockDifficulty" => get_block_difficulty(result: i32);
+        "externalCodeCopy" => external_code_copy(address: i32, result: i32, code: i32, length: i32);
+        "getExternalCodeSize" => get_external_code_size(address: i32) -> i32;
+        "getBlockGasLimit" => get_block_gas_limit() -> i64;
+        "getTxGasPrice" => get_tx_gas_price(value: i32);
+        "log" => log(data: i32, length: i32, topics: i32, topic1: i32, topic2: i32, topic3: i32, topic4: i32);
+        "getBlockNumber" => get_block_number() -> i64;
+        "getTxOrigin" => get_tx_origin(result: i32);
+        "finish" => finish(data: i32, length: i32);
+        "revert" => revert(data: i32, length: i32);
+        "getReturnDataSize" => get_return_data_size() -> i32;
+        "returnDataCopy" => return_data_copy(result: i32, data: i32, length: i32);
+        "selfDestruct" => self_destruct(address: i32);
+        "getBlockTimestamp" => get_block_timestamp() -> i64;
+    };
+    let mut imports = Imports::new();
+    imports.register_namespace(rewasm_eei::ETHEREUM_MODULE, exports);
+    (env, imports)
+}
+
+/// Gives the environment the instance's memory and gas meter, once it exists.
+pub(super) fn attach(
+    store: &mut impl AsStoreMut,
+    env: &FunctionEnv<EeiEnv>,
+    instance: &MeteredInstance,
+) {
+    let memory = instance
+        .instance()
+        .exports
+        .get_memory("memory")
+        .ok()
+        .cloned();
+    let data = env.as_mut(store);
+    data.memory = memory;
+    data.meter = Some(instance.meter().clone());
+}

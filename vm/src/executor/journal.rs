@@ -1,0 +1,358 @@
+//! Journaled state: the executor's view of the world during one transaction.
+//!
+//! Every change is recorded with what it replaced, so a failed or reverted frame undoes exactly
+//! its own changes (nested checkpoints are positions in the record). Reads fall through to the
+//! committed [`State`]; nothing reaches it until the transaction ends and [`Journal::finish`]
+//! turns the surviving changes, self-destructs and EIP-158 removals into [`StateChanges`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use primitive_types::{H160, H256, U256};
+
+use super::state::{AccountChange, BasicAccount, State, StateChanges};
+use crate::state_root::LogEntry;
+
+/// An account as cached by the journal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Cached {
+    basic: BasicAccount,
+    /// Slots written in this transaction (zero included).
+    storage: BTreeMap<H256, H256>,
+    /// The committed storage no longer applies (the account was created anew).
+    storage_reset: bool,
+}
+
+/// One undoable change.
+#[derive(Clone, Debug)]
+enum Entry {
+    /// The cache entry of `address` before: `None` = not cached, `Some(None)` = known absent.
+    Account {
+        address: H160,
+        previous: Option<Option<Cached>>,
+    },
+    Storage {
+        address: H160,
+        key: H256,
+        previous: Option<H256>,
+    },
+    Log,
+    Refund {
+        previous: u64,
+    },
+    Destructed {
+        address: H160,
+    },
+    Touched {
+        address: H160,
+    },
+}
+
+/// A position in the journal to return to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkpoint(usize);
+
+/// The transaction's journaled view of the world.
+pub struct Journal<'s> {
+    base: &'s dyn State,
+    accounts: BTreeMap<H160, Option<Cached>>,
+    entries: Vec<Entry>,
+    logs: Vec<LogEntry>,
+    refund: u64,
+    destructed: BTreeSet<H160>,
+    touched: BTreeSet<H160>,
+}
+
+impl std::fmt::Debug for Journal<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("accounts", &self.accounts)
+            .field("entries", &self.entries.len())
+            .finish()
+    }
+}
+
+impl<'s> Journal<'s> {
+    /// An empty journal over `base`.
+    pub fn new(base: &'s dyn State) -> Self {
+        Self {
+            base,
+            accounts: BTreeMap::new(),
+            entries: Vec::new(),
+            logs: Vec::new(),
+            refund: 0,
+            destructed: BTreeSet::new(),
+            touched: BTreeSet::new(),
+        }
+    }
+
+    fn cached(&mut self, address: &H160) -> Option<&Cached> {
+        let base = self.base;
+        self.accounts
+            .entry(*address)
+            .or_insert_with(|| {
+                base.basic(address).map(|basic| Cached {
+                    basic,
+                    ..Cached::default()
+                })
+            })
+            .as_ref()
+    }
+
+    /// The account, if it exists.
+    pub fn basic(&mut self, address: &H160) -> Option<BasicAccount> {
+        self.cached(address).map(|cached| cached.basic.clone())
+    }
+
+    /// True if the account exists.
+    pub fn exists(&mut self, address: &H160) -> bool {
+        self.cached(address).is_some()
+    }
+
+    /// EIP-161: exists and is not empty.
+    pub fn is_alive(&mut self, address: &H160) -> bool {
+        self.cached(address)
+            .is_some_and(|cached| !cached.basic.is_empty())
+    }
+
+    /// The balance (zero for an absent account).
+    pub fn balance(&mut self, address: &H160) -> U256 {
+        self.cached(address)
+            .map(|cached| cached.basic.balance)
+            .unwrap_or_default()
+    }
+
+    /// The code (empty for an absent account).
+    pub fn code(&mut self, address: &H160) -> Arc<[u8]> {
+        self.cached(address)
+            .map(|cached| cached.basic.code.clone())
+            .unwrap_or_else(|| Arc::from([]))
+    }
+
+    /// A storage slot.
+    pub fn storage(&mut self, address: &H160, key: &H256) -> H256 {
+        let base = self.base;
+        match self.cached(address) {
+            None => H256::zero(),
+            Some(cached) => match cached.storage.get(key) {
+                Some(value) => *value,
+                None if cached.storage_reset => H256::zero(),
+                None => base.storage(address, key),
+            },
+        }
+    }
+
+    /// Changes an account through `change`, creating it (empty) if absent, and records the undo.
+    fn modify(&mut self, address: &H160, change: impl FnOnce(&mut Cached)) {
+        self.cached(address);
+        let slot = self.accounts.entry(*address).or_insert(None);
+        self.entries.push(Entry::Account {
+            address: *address,
+            previous: Some(slot.clone()),
+        });
+        change(slot.get_or_insert_with(Cached::default));
+    }
+
+    /// Sets the balance.
+    pub fn set_balance(&mut self, address: &H160, balance: U256) {
+        self.modify(address, |cached| cached.basic.balance = balance);
+    }
+
+    /// Adds to the balance; false (and no change) on overflow.
+    pub fn credit(&mut self, address: &H160, amount: U256) -> bool {
+        match self.balance(address).checked_add(amount) {
+            Some(balance) => {
+                self.set_balance(address, balance);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Moves `amount` from `from` to `to`; false (and no change) if `from` cannot pay.
+    pub fn transfer(&mut self, from: &H160, to: &H160, amount: U256) -> bool {
+        let Some(rest) = self.balance(from).checked_sub(amount) else {
+            return false;
+        };
+        if from == to {
+            self.touch(to);
+            return true;
+        }
+        let Some(credited) = self.balance(to).checked_add(amount) else {
+            return false;
+        };
+        self.set_balance(from, rest);
+        self.set_balance(to, credited);
+        self.touch(to);
+        true
+    }
+
+    /// Sets the nonce.
+    pub fn set_nonce(&mut self, address: &H160, nonce: u64) {
+        self.modify(address, |cached| cached.basic.nonce = nonce);
+    }
+
+    /// Sets the code.
+    pub fn set_code(&mut self, address: &H160, code: Arc<[u8]>) {
+        self.modify(address, |cached| cached.basic.code = code);
+    }
+
+    /// Creates a fresh account at `address` (keeping any balance it already had), with nonce 1
+    /// (EIP-161) and no storage.
+    pub fn create_account(&mut self, address: &H160) {
+        let balance = self.balance(address);
+        self.modify(address, |cached| {
+            *cached = Cached {
+                basic: BasicAccount {
+                    nonce: 1,
+                    balance,
+                    code: Arc::from([]),
+                },
+                storage: BTreeMap::new(),
+                storage_reset: true,
+            };
+        });
+    }
+
+    /// Writes a storage slot; the account must exist.
+    pub fn set_storage(&mut self, address: &H160, key: H256, value: H256) {
+        self.cached(address);
+        if let Some(Some(cached)) = self.accounts.get_mut(address) {
+            let previous = cached.storage.insert(key, value);
+            self.entries.push(Entry::Storage {
+                address: *address,
+                key,
+                previous,
+            });
+        }
+    }
+
+    /// Appends a log.
+    pub fn log(&mut self, entry: LogEntry) {
+        self.logs.push(entry);
+        self.entries.push(Entry::Log);
+    }
+
+    /// Adds to the refund counter.
+    pub fn add_refund(&mut self, amount: u64) {
+        self.entries.push(Entry::Refund {
+            previous: self.refund,
+        });
+        self.refund = self.refund.saturating_add(amount);
+    }
+
+    /// The refund counter.
+    pub fn refund(&self) -> u64 {
+        self.refund
+    }
+
+    /// Marks an account for destruction at the end of the transaction; true the first time.
+    pub fn mark_destructed(&mut self, address: &H160) -> bool {
+        let first = self.destructed.insert(*address);
+        if first {
+            self.entries.push(Entry::Destructed { address: *address });
+        }
+        first
+    }
+
+    /// Records that an account was touched (EIP-158 removes touched empty accounts).
+    pub fn touch(&mut self, address: &H160) {
+        if self.touched.insert(*address) {
+            self.entries.push(Entry::Touched { address: *address });
+        }
+    }
+
+    /// The current position, to return to with [`Journal::revert_to`].
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint(self.entries.len())
+    }
+
+    /// Undoes every change since `checkpoint`.
+    pub fn revert_to(&mut self, checkpoint: Checkpoint) {
+        while self.entries.len() > checkpoint.0 {
+            let Some(entry) = self.entries.pop() else {
+                break;
+            };
+            self.undo(entry);
+        }
+    }
+
+    fn undo(&mut self, entry: Entry) {
+        match entry {
+            Entry::Account {
+                address,
+                previous: Some(previous),
+            } => {
+                self.accounts.insert(address, previous);
+            }
+            Entry::Account {
+                address,
+                previous: None,
+            } => {
+                self.accounts.remove(&address);
+            }
+            Entry::Storage {
+                address,
+                key,
+                previous,
+            } => {
+                if let Some(Some(cached)) = self.accounts.get_mut(&address) {
+                    match previous {
+                        Some(value) => cached.storage.insert(key, value),
+                        None => cached.storage.remove(&key),
+                    };
+                }
+            }
+            Entry::Log => {
+                self.logs.pop();
+            }
+            Entry::Refund { previous } => self.refund = previous,
+            Entry::Destructed { address } => {
+                self.destructed.remove(&address);
+            }
+            Entry::Touched { address } => {
+                self.touched.remove(&address);
+            }
+        }
+    }
+
+    /// The logs so far.
+    pub fn logs(&self) -> &[LogEntry] {
+        &self.logs
+    }
+
+    /// Ends the transaction: deletes self-destructed accounts and touched empty ones (EIP-158),
+    /// and returns every change with the logs.
+    pub fn finish(mut self) -> (StateChanges, Vec<LogEntry>) {
+        let mut changes = StateChanges::new();
+        for address in std::mem::take(&mut self.destructed) {
+            changes.insert(address, AccountChange::Deleted);
+            self.accounts.remove(&address);
+        }
+        let touched = std::mem::take(&mut self.touched);
+        for (address, cached) in std::mem::take(&mut self.accounts) {
+            let Some(cached) = cached else { continue };
+            if touched.contains(&address) && cached.basic.is_empty() {
+                if self.base.basic(&address).is_some() || cached.storage_reset {
+                    changes.insert(address, AccountChange::Deleted);
+                }
+                continue;
+            }
+            if self.base.basic(&address).as_ref() == Some(&cached.basic)
+                && cached.storage.is_empty()
+                && !cached.storage_reset
+            {
+                continue;
+            }
+            changes.insert(
+                address,
+                AccountChange::Updated {
+                    account: cached.basic,
+                    storage_reset: cached.storage_reset,
+                    storage: cached.storage,
+                },
+            );
+        }
+        (changes, self.logs)
+    }
+}

@@ -1,0 +1,18 @@
+//! The executor: transactions → message calls and creates over journaled state, with the EEI
+//! bound to each frame and precompiles run natively.
+//!
+//! - [`state`]: the `State` trait and the in-memory state;
+//! - [`journal`]: the transaction's journaled view with nested checkpoints and EIP-158 cleanup;
+//! - `world`: message calls, creates and the [`rewasm_eei::Host`] a frame sees;
+//! - `binding`: the 33 EEI imports bound to a wasmer store;
+//! - [`transaction`]: intrinsic gas, checks, refunds, fees.
+
+mod binding;
+pub mod journal;
+pub mod state;
+pub mod transaction;
+mod world;
+
+pub use state::{Account, AccountChange, BasicAccount, InMemoryState, State, StateChanges};
+pub use transaction::{Receipt, Transaction, TxError, execute_transaction, intrinsic_gas};
+pub use world::{BlockHashes, CODE_DEPOSIT_PER_BYTE, MAX_CODE_SIZE, create_address};

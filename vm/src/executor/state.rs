@@ -1,0 +1,139 @@
+//! World state: the `State` trait the executor reads and commits to, and its in-memory
+//! implementation (the node's RocksDB store implements the same trait).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use primitive_types::{H160, H256, U256};
+
+use crate::state_root::{self, AccountLeaf, EMPTY_CODE_HASH, keccak256};
+
+/// An account as the executor sees it, without storage.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BasicAccount {
+    /// Transactions sent (or contracts created, for a contract).
+    pub nonce: u64,
+    /// Balance in wei.
+    pub balance: U256,
+    /// The code; empty for an externally owned account.
+    pub code: Arc<[u8]>,
+}
+
+impl BasicAccount {
+    /// EIP-161: no nonce, no balance, no code.
+    pub fn is_empty(&self) -> bool {
+        self.nonce == 0 && self.balance.is_zero() && self.code.is_empty()
+    }
+
+    /// Keccak-256 of the code.
+    pub fn code_hash(&self) -> H256 {
+        if self.code.is_empty() {
+            EMPTY_CODE_HASH
+        } else {
+            keccak256(&self.code)
+        }
+    }
+}
+
+/// What one transaction changed in one account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountChange {
+    /// The account no longer exists (selfdestructed, or emptied and touched: EIP-158).
+    Deleted,
+    /// The account exists with these fields; `storage_reset` says its old storage is gone
+    /// (it was created anew) before `storage` applies.
+    Updated {
+        account: BasicAccount,
+        storage_reset: bool,
+        storage: BTreeMap<H256, H256>,
+    },
+}
+
+/// The changes of a transaction, ready to commit.
+pub type StateChanges = BTreeMap<H160, AccountChange>;
+
+/// Read access to committed state, and commit.
+pub trait State {
+    /// The account, if it exists.
+    fn basic(&self, address: &H160) -> Option<BasicAccount>;
+    /// A storage slot (zero when absent).
+    fn storage(&self, address: &H160, key: &H256) -> H256;
+    /// Applies one transaction's changes.
+    fn commit(&mut self, changes: StateChanges);
+}
+
+/// A full account with storage, for the in-memory state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Account {
+    /// Nonce, balance, code.
+    pub basic: BasicAccount,
+    /// Non-zero storage slots.
+    pub storage: BTreeMap<H256, H256>,
+}
+
+/// State held in memory: tests, `rewasm run`, `rewasm statetest`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InMemoryState {
+    /// Every existing account.
+    pub accounts: BTreeMap<H160, Account>,
+}
+
+impl InMemoryState {
+    /// The Byzantium state root over every account.
+    pub fn state_root(&self) -> H256 {
+        state_root::state_root(self.accounts.iter().map(|(address, account)| {
+            let leaf = AccountLeaf {
+                nonce: account.basic.nonce,
+                balance: account.basic.balance,
+                storage_root: state_root::storage_root(
+                    account.storage.iter().map(|(k, v)| (*k, *v)),
+                ),
+                code_hash: account.basic.code_hash(),
+            };
+            (*address, leaf)
+        }))
+    }
+}
+
+impl State for InMemoryState {
+    fn basic(&self, address: &H160) -> Option<BasicAccount> {
+        self.accounts
+            .get(address)
+            .map(|account| account.basic.clone())
+    }
+
+    fn storage(&self, address: &H160, key: &H256) -> H256 {
+        self.accounts
+            .get(address)
+            .and_then(|account| account.storage.get(key).copied())
+            .unwrap_or_default()
+    }
+
+    fn commit(&mut self, changes: StateChanges) {
+        for (address, change) in changes {
+            match change {
+                AccountChange::Deleted => {
+                    self.accounts.remove(&address);
+                }
+                AccountChange::Updated {
+                    account,
+                    storage_reset,
+                    storage,
+                } => {
+                    let entry = self.accounts.entry(address).or_default();
+                    entry.basic = account;
+                    if storage_reset {
+                        entry.storage.clear();
+                    }
+                    for (key, value) in storage {
+                        if value.is_zero() {
+                            entry.storage.remove(&key);
+                        } else {
+                            entry.storage.insert(key, value);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

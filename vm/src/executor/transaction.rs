@@ -1,0 +1,214 @@
+//! A transaction from start to end (Byzantium): checks, intrinsic gas, the top-level call or
+//! create, refunds capped at half the gas used, fees to the coinbase, and the state changes.
+
+use primitive_types::{H160, U256};
+use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
+
+use super::journal::Journal;
+use super::state::State;
+use super::world::{BlockHashes, Message, World, create_address};
+use crate::Engine;
+use crate::state_root::LogEntry;
+
+/// Intrinsic gas of every transaction.
+pub const TX_GAS: u64 = 21_000;
+/// Intrinsic gas of a contract-creating transaction.
+pub const TX_CREATE_GAS: u64 = 53_000;
+/// Intrinsic gas per zero byte of data.
+pub const TX_DATA_ZERO_GAS: u64 = 4;
+/// Intrinsic gas per non-zero byte of data.
+pub const TX_DATA_NON_ZERO_GAS: u64 = 68;
+
+/// A transaction whose sender is known.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Transaction {
+    /// The recovered sender.
+    pub sender: H160,
+    /// The callee; `None` creates a contract from `data`.
+    pub to: Option<H160>,
+    /// Must equal the sender's nonce.
+    pub nonce: u64,
+    /// Gas the sender buys.
+    pub gas_limit: u64,
+    /// Wei per gas.
+    pub gas_price: U256,
+    /// Wei transferred.
+    pub value: U256,
+    /// Call data, or init code for a create.
+    pub data: Vec<u8>,
+}
+
+/// Why a transaction is invalid (it changes nothing and pays nothing).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TxError {
+    #[error("nonce mismatch: account has {expected}, transaction has {got}")]
+    Nonce { expected: u64, got: u64 },
+    #[error("intrinsic gas too low: need {needed}, gas limit {limit}")]
+    IntrinsicGas { needed: u64, limit: u64 },
+    #[error("gas limit {limit} exceeds the block gas limit {block}")]
+    BlockGasLimit { limit: u64, block: u64 },
+    #[error("insufficient funds for gas * price + value: have {have}, need {need}")]
+    InsufficientFunds { have: U256, need: U256 },
+    #[error("gas * price + value overflows 256 bits")]
+    Overflow,
+}
+
+/// The result of an included transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    /// Success, failure or revert of the top-level frame.
+    pub status: CallStatus,
+    /// Gas used after refunds.
+    pub gas_used: u64,
+    /// Logs, when the frame succeeded.
+    pub logs: Vec<LogEntry>,
+    /// The top-level frame's output (revert data included).
+    pub output: Vec<u8>,
+    /// The created contract, for a successful create.
+    pub contract_address: Option<H160>,
+}
+
+/// Intrinsic gas: 21000 (53000 for a create) plus 4 per zero and 68 per non-zero data byte.
+pub fn intrinsic_gas(tx: &Transaction) -> u64 {
+    let base = if tx.to.is_some() {
+        TX_GAS
+    } else {
+        TX_CREATE_GAS
+    };
+    tx.data.iter().fold(base, |gas, byte| {
+        gas.saturating_add(if *byte == 0 {
+            TX_DATA_ZERO_GAS
+        } else {
+            TX_DATA_NON_ZERO_GAS
+        })
+    })
+}
+
+/// Executes `tx` on `state` in `block` and commits its changes.
+pub fn execute_transaction(
+    engine: &Engine,
+    state: &mut dyn State,
+    block: &BlockInfo,
+    block_hashes: &BlockHashes,
+    tx: &Transaction,
+) -> Result<Receipt, TxError> {
+    let (receipt, changes) = {
+        let journal = Journal::new(&*state);
+        let mut world = World {
+            journal,
+            engine,
+            block: block.clone(),
+            tx: TxInfo {
+                origin: tx.sender,
+                gas_price: tx.gas_price,
+            },
+            block_hashes,
+        };
+        let receipt = run(&mut world, tx)?;
+        let (changes, _) = world.journal.finish();
+        (receipt, changes)
+    };
+    state.commit(changes);
+    Ok(receipt)
+}
+
+fn check(world: &mut World<'_>, tx: &Transaction) -> Result<u64, TxError> {
+    let expected = world
+        .journal
+        .basic(&tx.sender)
+        .map(|a| a.nonce)
+        .unwrap_or_default();
+    if expected != tx.nonce {
+        return Err(TxError::Nonce {
+            expected,
+            got: tx.nonce,
+        });
+    }
+    let needed = intrinsic_gas(tx);
+    if tx.gas_limit < needed {
+        return Err(TxError::IntrinsicGas {
+            needed,
+            limit: tx.gas_limit,
+        });
+    }
+    if tx.gas_limit > world.block.gas_limit {
+        return Err(TxError::BlockGasLimit {
+            limit: tx.gas_limit,
+            block: world.block.gas_limit,
+        });
+    }
+    let fee = U256::from(tx.gas_limit)
+        .checked_mul(tx.gas_price)
+        .ok_or(TxError::Overflow)?;
+    let need = fee.checked_add(tx.value).ok_or(TxError::Overflow)?;
+    let have = world.journal.balance(&tx.sender);
+    if have < need {
+        return Err(TxError::InsufficientFunds { have, need });
+    }
+    Ok(needed)
+}
+
+fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
+    let intrinsic = check(world, tx)?;
+    let fee = U256::from(tx.gas_limit) * tx.gas_price;
+    let balance = world.journal.balance(&tx.sender);
+    world.journal.set_balance(&tx.sender, balance - fee);
+    world
+        .journal
+        .set_nonce(&tx.sender, tx.nonce.saturating_add(1));
+    let gas = tx.gas_limit - intrinsic;
+
+    let (status, gas_left, output, contract_address) = match tx.to {
+        Some(to) => {
+            let frame = FrameInfo {
+                address: to,
+                caller: tx.sender,
+                value: tx.value,
+                input: tx.data.clone().into(),
+                code: Vec::new().into(),
+                is_static: false,
+                depth: 0,
+            };
+            let outcome = world.call(Message {
+                frame,
+                code_address: to,
+                transfer: true,
+                gas,
+            });
+            (outcome.status, outcome.gas_left, outcome.output, None)
+        }
+        None => {
+            let address = create_address(&tx.sender, tx.nonce);
+            let outcome = world.create_at(tx.sender, address, tx.value, tx.data.clone(), gas, 0);
+            (
+                outcome.status,
+                outcome.gas_left,
+                outcome.output,
+                outcome.address,
+            )
+        }
+    };
+
+    let used = tx.gas_limit - gas_left;
+    let refund = world.journal.refund().min(used / 2);
+    let gas_used = used - refund;
+    let returned = U256::from(tx.gas_limit - gas_used) * tx.gas_price;
+    world.journal.credit(&tx.sender, returned);
+    let coinbase = world.block.coinbase;
+    world
+        .journal
+        .credit(&coinbase, U256::from(gas_used) * tx.gas_price);
+    world.journal.touch(&coinbase);
+    let logs = if status == CallStatus::Success {
+        world.journal.logs().to_vec()
+    } else {
+        Vec::new()
+    };
+    Ok(Receipt {
+        status,
+        gas_used,
+        logs,
+        output,
+        contract_address,
+    })
+}

@@ -1,0 +1,422 @@
+//! Message calls and creates with Ethereum semantics, over the journal, running contract code
+//! through the engine.
+//!
+//! Each frame's state changes sit between a journal checkpoint taken when the frame starts and
+//! the frame's end: success keeps them, revert and failure undo them (failure also consumes all
+//! the frame's gas). Nested frames are run by the EEI's `call*`/`create` through [`FrameHost`],
+//! which is the [`Host`] the contract's host functions see.
+
+use std::sync::Arc;
+
+use primitive_types::{H160, H256, U256};
+use rewasm_eei::{
+    BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CreateOutcome, FrameInfo, Host,
+    TxInfo,
+};
+
+use super::binding;
+use super::journal::Journal;
+use crate::precompiles::{self, PrecompileOutcome};
+use crate::state_root::{LogEntry, keccak256};
+use crate::validate::Rules;
+use crate::{Engine, MeteredInstance, Outcome};
+
+/// EIP-170: the largest code a create may deposit.
+pub const MAX_CODE_SIZE: usize = 24_576;
+/// Gas per byte of deposited code.
+pub const CODE_DEPOSIT_PER_BYTE: u64 = 200;
+/// The wasm magic number: deposited code starting with it must be a valid contract.
+const WASM_MAGIC: &[u8] = b"\0asm";
+
+/// Where block hashes come from (the state-test tool uses keccak of the decimal number).
+pub type BlockHashes = dyn Fn(u64) -> Option<H256>;
+
+/// Everything a transaction's frames share.
+pub struct World<'a> {
+    /// The journaled state.
+    pub journal: Journal<'a>,
+    /// Compiles and caches contract code.
+    pub engine: &'a Engine,
+    /// The block.
+    pub block: BlockInfo,
+    /// The transaction.
+    pub tx: TxInfo,
+    /// Hashes of recent blocks.
+    pub block_hashes: &'a BlockHashes,
+}
+
+impl std::fmt::Debug for World<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("World")
+            .field("block", &self.block)
+            .field("tx", &self.tx)
+            .finish()
+    }
+}
+
+/// A frame to run.
+#[derive(Clone, Debug)]
+pub struct Message {
+    /// The frame's facts (address, caller, value, input, static mode, depth); `code` is filled
+    /// from `code_address`.
+    pub frame: FrameInfo,
+    /// Whose code runs.
+    pub code_address: H160,
+    /// Whether `frame.value` moves from `frame.caller` to `frame.address`.
+    pub transfer: bool,
+    /// Gas for the frame.
+    pub gas: u64,
+}
+
+/// How a frame's code ended.
+#[derive(Debug)]
+enum End {
+    Success(Vec<u8>),
+    Revert(Vec<u8>),
+    Failure,
+}
+
+impl<'a> World<'a> {
+    /// Runs a message call.
+    pub fn call(&mut self, mut message: Message) -> CallOutcome {
+        let checkpoint = self.journal.checkpoint();
+        let frame = &message.frame;
+        if message.transfer
+            && !self
+                .journal
+                .transfer(&frame.caller, &frame.address, frame.value)
+        {
+            self.journal.revert_to(checkpoint);
+            return outcome(CallStatus::Failure, message.gas, Vec::new());
+        }
+        self.journal.touch(&message.frame.address);
+        if let Some(result) =
+            precompiles::run(&message.code_address, &message.frame.input, message.gas)
+        {
+            return match result {
+                PrecompileOutcome::Success { output, gas_used } => outcome(
+                    CallStatus::Success,
+                    message.gas.saturating_sub(gas_used),
+                    output,
+                ),
+                PrecompileOutcome::OutOfGas => {
+                    self.journal.revert_to(checkpoint);
+                    outcome(CallStatus::Failure, 0, Vec::new())
+                }
+            };
+        }
+        message.frame.code = self.journal.code(&message.code_address);
+        if message.frame.code.is_empty() {
+            return outcome(CallStatus::Success, message.gas, Vec::new());
+        }
+        let (end, gas_left) = self.run_code(message.frame, message.gas);
+        match end {
+            End::Success(output) => outcome(CallStatus::Success, gas_left, output),
+            End::Revert(output) => {
+                self.journal.revert_to(checkpoint);
+                outcome(CallStatus::Revert, gas_left, output)
+            }
+            End::Failure => {
+                self.journal.revert_to(checkpoint);
+                outcome(CallStatus::Failure, 0, Vec::new())
+            }
+        }
+    }
+
+    /// Runs a create from `caller` at `depth`; the new address is derived from the caller's
+    /// nonce, which is incremented whatever happens next.
+    pub fn create(
+        &mut self,
+        caller: H160,
+        value: U256,
+        init_code: Vec<u8>,
+        gas: u64,
+        depth: u32,
+    ) -> CreateOutcome {
+        let nonce = self
+            .journal
+            .basic(&caller)
+            .map(|account| account.nonce)
+            .unwrap_or_default();
+        let address = create_address(&caller, nonce);
+        self.journal.set_nonce(&caller, nonce.saturating_add(1));
+        self.create_at(caller, address, value, init_code, gas, depth)
+    }
+
+    /// Runs a create at a given address (a transaction's create derives it from the tx nonce).
+    pub fn create_at(
+        &mut self,
+        caller: H160,
+        address: H160,
+        value: U256,
+        init_code: Vec<u8>,
+        gas: u64,
+        depth: u32,
+    ) -> CreateOutcome {
+        let failed = |output| CreateOutcome {
+            status: CallStatus::Failure,
+            address: None,
+            gas_left: 0,
+            output,
+        };
+        if self
+            .journal
+            .basic(&address)
+            .is_some_and(|a| a.nonce != 0 || !a.code.is_empty())
+        {
+            return failed(Vec::new());
+        }
+        let checkpoint = self.journal.checkpoint();
+        self.journal.create_account(&address);
+        if !self.journal.transfer(&caller, &address, value) {
+            self.journal.revert_to(checkpoint);
+            return CreateOutcome {
+                status: CallStatus::Failure,
+                address: None,
+                gas_left: gas,
+                output: Vec::new(),
+            };
+        }
+        let frame = FrameInfo {
+            address,
+            caller,
+            value,
+            input: Arc::from([]),
+            code: Arc::from(init_code),
+            is_static: false,
+            depth,
+        };
+        let (end, gas_left) = self.run_code(frame, gas);
+        match end {
+            End::Success(code) => match self.deposit(&address, code, gas_left) {
+                Some(gas_left) => CreateOutcome {
+                    status: CallStatus::Success,
+                    address: Some(address),
+                    gas_left,
+                    output: Vec::new(),
+                },
+                None => {
+                    self.journal.revert_to(checkpoint);
+                    failed(Vec::new())
+                }
+            },
+            End::Revert(output) => {
+                self.journal.revert_to(checkpoint);
+                CreateOutcome {
+                    status: CallStatus::Revert,
+                    address: None,
+                    gas_left,
+                    output,
+                }
+            }
+            End::Failure => {
+                self.journal.revert_to(checkpoint);
+                failed(Vec::new())
+            }
+        }
+    }
+
+    /// Stores the init code's output as the new code; the gas left after the deposit, or `None`
+    /// when the code is too large, not a valid contract, or the deposit cannot be paid.
+    fn deposit(&mut self, address: &H160, code: Vec<u8>, gas_left: u64) -> Option<u64> {
+        if code.len() > MAX_CODE_SIZE {
+            return None;
+        }
+        if code.starts_with(WASM_MAGIC) {
+            crate::validate(&code, &self.engine.config().limits, Rules::Contract).ok()?;
+        }
+        let cost = CODE_DEPOSIT_PER_BYTE.checked_mul(code.len() as u64)?;
+        let left = gas_left.checked_sub(cost)?;
+        self.journal.set_code(address, Arc::from(code));
+        Some(left)
+    }
+
+    /// Compiles and runs `frame.code`'s `main` with `gas`.
+    fn run_code(&mut self, frame: FrameInfo, gas: u64) -> (End, u64) {
+        let Ok(module) = self.engine.compile(&frame.code, Rules::Contract) else {
+            return (End::Failure, 0);
+        };
+        let mut store = self.engine.new_store();
+        let (env, imports) = binding::bind(&mut store, self, frame);
+        let Ok(instance) = MeteredInstance::new(&mut store, &module, &imports) else {
+            return (End::Failure, 0);
+        };
+        binding::attach(&mut store, &env, &instance);
+        let result = instance.call(&mut store, "main", &[], gas);
+        let gas_left = result.gas_left;
+        let end = match result.outcome {
+            Outcome::Returned(_) => End::Success(Vec::new()),
+            Outcome::Host(error) => match error.downcast::<rewasm_eei::HostExit>() {
+                Ok(exit) => match *exit {
+                    rewasm_eei::HostExit::Finish(data) => End::Success(data),
+                    rewasm_eei::HostExit::Revert(data) => End::Revert(data),
+                    rewasm_eei::HostExit::SelfDestruct => End::Success(Vec::new()),
+                    _ => End::Failure,
+                },
+                Err(_) => End::Failure,
+            },
+            Outcome::OutOfGas
+            | Outcome::StackExhausted
+            | Outcome::Trap(_)
+            | Outcome::BadExport(_) => End::Failure,
+        };
+        (end, gas_left)
+    }
+
+    /// The hash of block `number`, if it is one of the 256 before the current one.
+    fn block_hash(&self, number: u64) -> Option<H256> {
+        let current = self.block.number;
+        (number < current && current - number <= 256)
+            .then(|| (self.block_hashes)(number))
+            .flatten()
+    }
+}
+
+fn outcome(status: CallStatus, gas_left: u64, output: Vec<u8>) -> CallOutcome {
+    CallOutcome {
+        status,
+        gas_left,
+        output,
+    }
+}
+
+/// keccak(rlp([sender, nonce]))[12..].
+pub fn create_address(sender: &H160, nonce: u64) -> H160 {
+    let mut payload = Vec::with_capacity(32);
+    alloy_rlp::Encodable::encode(&sender.as_bytes(), &mut payload);
+    alloy_rlp::Encodable::encode(&nonce, &mut payload);
+    let mut list = Vec::with_capacity(payload.len() + 2);
+    alloy_rlp::Header {
+        list: true,
+        payload_length: payload.len(),
+    }
+    .encode(&mut list);
+    list.extend_from_slice(&payload);
+    H160::from_slice(keccak256(&list).as_bytes().get(12..).unwrap_or(&[0; 20]))
+}
+
+/// The [`Host`] one frame's host functions see.
+pub struct FrameHost<'w, 'a> {
+    /// The shared world.
+    pub world: &'w mut World<'a>,
+    /// The frame.
+    pub frame: &'w FrameInfo,
+}
+
+impl Host for FrameHost<'_, '_> {
+    fn frame(&self) -> &FrameInfo {
+        self.frame
+    }
+
+    fn tx(&self) -> &TxInfo {
+        &self.world.tx
+    }
+
+    fn block(&self) -> &BlockInfo {
+        &self.world.block
+    }
+
+    fn storage_load(&mut self, key: &H256) -> H256 {
+        self.world.journal.storage(&self.frame.address, key)
+    }
+
+    fn storage_store(&mut self, key: &H256, value: &H256) -> H256 {
+        let previous = self.world.journal.storage(&self.frame.address, key);
+        self.world
+            .journal
+            .set_storage(&self.frame.address, *key, *value);
+        previous
+    }
+
+    fn add_refund(&mut self, amount: u64) {
+        self.world.journal.add_refund(amount);
+    }
+
+    fn balance(&mut self, address: &H160) -> U256 {
+        self.world.journal.balance(address)
+    }
+
+    fn is_alive(&mut self, address: &H160) -> bool {
+        self.world.journal.is_alive(address)
+    }
+
+    fn code(&mut self, address: &H160) -> Arc<[u8]> {
+        self.world.journal.code(address)
+    }
+
+    fn block_hash(&mut self, number: u64) -> Option<H256> {
+        self.world.block_hash(number)
+    }
+
+    fn call(&mut self, message: CallMessage) -> CallOutcome {
+        let frame = self.frame;
+        let depth = frame.depth.saturating_add(1);
+        let (caller, address, value, transfer, is_static) = match message.kind {
+            CallKind::Call => (
+                frame.address,
+                message.to,
+                message.value,
+                true,
+                frame.is_static,
+            ),
+            CallKind::CallCode => (
+                frame.address,
+                frame.address,
+                message.value,
+                true,
+                frame.is_static,
+            ),
+            CallKind::Delegate => (
+                frame.caller,
+                frame.address,
+                frame.value,
+                false,
+                frame.is_static,
+            ),
+            CallKind::Static => (frame.address, message.to, U256::zero(), true, true),
+        };
+        let callee = FrameInfo {
+            address,
+            caller,
+            value,
+            input: Arc::from(message.input),
+            code: Arc::from([]),
+            is_static,
+            depth,
+        };
+        self.world.call(Message {
+            frame: callee,
+            code_address: message.to,
+            transfer,
+            gas: message.gas,
+        })
+    }
+
+    fn create(&mut self, value: U256, init_code: Vec<u8>, gas: u64) -> CreateOutcome {
+        let depth = self.frame.depth.saturating_add(1);
+        self.world
+            .create(self.frame.address, value, init_code, gas, depth)
+    }
+
+    fn log(&mut self, topics: Vec<H256>, data: Vec<u8>) {
+        self.world.journal.log(LogEntry {
+            address: self.frame.address,
+            topics,
+            data,
+        });
+    }
+
+    fn self_destruct(&mut self, beneficiary: &H160) {
+        let journal = &mut self.world.journal;
+        let address = self.frame.address;
+        let balance = journal.balance(&address);
+        if address != *beneficiary {
+            journal.credit(beneficiary, balance);
+        }
+        journal.touch(beneficiary);
+        journal.set_balance(&address, U256::zero());
+        if journal.mark_destructed(&address) {
+            journal.add_refund(rewasm_eei::gas::SELF_DESTRUCT_REFUND);
+        }
+    }
+}
