@@ -228,7 +228,7 @@ fn over_limit_modules() -> Vec<(&'static str, String)> {
                 repeat(257, |_| "(elem (i32.const 0) $f)".into())
             ),
         ),
-        ("limit:max-initial-pages", "(module (memory 33))".into()),
+        ("limit:max-initial-pages", "(module (memory 129))".into()),
         ("limit:max-memory-pages", "(module (memory 1 513))".into()),
     ]
 }

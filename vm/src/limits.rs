@@ -52,7 +52,7 @@ pub struct ChainLimits {
     pub max_data_segments: u32,
     /// Maximum number of element segments. Default 256.
     pub max_element_segments: u32,
-    /// Maximum initial memory in pages. Default 32 (2 MiB).
+    /// Maximum initial memory in pages. Default 128 (8 MiB): the eWASM state tests declare 100.
     pub max_initial_pages: u32,
     /// Maximum memory in pages, declared or reached by `memory.grow`. Default 512 (32 MiB).
     pub max_memory_pages: u32,
@@ -78,7 +78,7 @@ impl Default for ChainLimits {
             max_block_nesting: 128,
             max_data_segments: 256,
             max_element_segments: 256,
-            max_initial_pages: 32,
+            max_initial_pages: 128,
             max_memory_pages: 512,
             max_call_depth: 1024,
         }

@@ -53,7 +53,7 @@ pub enum AccountChange {
 pub type StateChanges = BTreeMap<H160, AccountChange>;
 
 /// Read access to committed state, and commit.
-pub trait State {
+pub trait State: Send + Sync {
     /// The account, if it exists.
     fn basic(&self, address: &H160) -> Option<BasicAccount>;
     /// A storage slot (zero when absent).

@@ -51,6 +51,8 @@ pub enum TxError {
     InsufficientFunds { have: U256, need: U256 },
     #[error("gas * price + value overflows 256 bits")]
     Overflow,
+    #[error("executor failure (not a property of the transaction): {0}")]
+    Executor(String),
 }
 
 /// The result of an included transaction.
@@ -84,8 +86,36 @@ pub fn intrinsic_gas(tx: &Transaction) -> u64 {
     })
 }
 
+/// Native stack for a transaction's host side. Every nested call (up to depth 1024) adds host
+/// frames — the EEI wrapper, the executor, wasmer's entry into the callee — on the thread that runs
+/// the transaction (wasm itself runs on wasmer's own stacks). A host stack overflow would abort
+/// the node, so transactions run on a thread whose stack covers the deepest chain with a wide
+/// margin (a depth-1024 chain needs under 8 MiB in a debug build). Only touched pages are
+/// committed.
+pub const EXECUTOR_STACK_BYTES: usize = 256 << 20;
+
 /// Executes `tx` on `state` in `block` and commits its changes.
 pub fn execute_transaction(
+    engine: &Engine,
+    state: &mut dyn State,
+    block: &BlockInfo,
+    block_hashes: &BlockHashes,
+    tx: &Transaction,
+) -> Result<Receipt, TxError> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("rewasm-tx".into())
+            .stack_size(EXECUTOR_STACK_BYTES)
+            .spawn_scoped(scope, || {
+                execute_on_this_thread(engine, state, block, block_hashes, tx)
+            })
+            .map_err(|err| TxError::Executor(err.to_string()))?
+            .join()
+            .map_err(|_| TxError::Executor("the transaction thread panicked".to_string()))?
+    })
+}
+
+fn execute_on_this_thread(
     engine: &Engine,
     state: &mut dyn State,
     block: &BlockInfo,

@@ -29,7 +29,7 @@ pub const CODE_DEPOSIT_PER_BYTE: u64 = 200;
 const WASM_MAGIC: &[u8] = b"\0asm";
 
 /// Where block hashes come from (the state-test tool uses keccak of the decimal number).
-pub type BlockHashes = dyn Fn(u64) -> Option<H256>;
+pub type BlockHashes = dyn Fn(u64) -> Option<H256> + Sync;
 
 /// Everything a transaction's frames share.
 pub struct World<'a> {
@@ -173,6 +173,16 @@ impl<'a> World<'a> {
             return CreateOutcome {
                 status: CallStatus::Failure,
                 address: None,
+                gas_left: gas,
+                output: Vec::new(),
+            };
+        }
+        // Empty init code runs nothing and deposits nothing, as an empty account's code does
+        // on a call: the account is created and all the gas comes back.
+        if init_code.is_empty() {
+            return CreateOutcome {
+                status: CallStatus::Success,
+                address: Some(address),
                 gas_left: gas,
                 output: Vec::new(),
             };

@@ -267,7 +267,7 @@ mod tests {
         );
         let too_big = check_memory_pages(&memory(1, Some(513)), &limits);
         assert_eq!(rule(too_big), Some(Rule::Limit(Limit::MemoryPages)));
-        let too_many = check_memory_pages(&memory(33, None), &limits);
+        let too_many = check_memory_pages(&memory(129, None), &limits);
         assert_eq!(rule(too_many), Some(Rule::Limit(Limit::InitialPages)));
     }
 }
