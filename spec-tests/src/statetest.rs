@@ -223,6 +223,24 @@ fn describe(account: &Account) -> String {
     )
 }
 
+/// A state file in the format of a state test's `pre` section: `{ "0xaddress": { "balance",
+/// "code", "nonce", "storage": { slot: value } } }`, all hex. Used by `rewasm run --state`.
+pub fn load_state(path: &Path) -> Result<InMemoryState, StateTestError> {
+    let text = std::fs::read_to_string(path).map_err(|source| StateTestError::Io {
+        path: path.into(),
+        source,
+    })?;
+    let accounts: BTreeMap<String, PreAccount> =
+        serde_json::from_str(&text).map_err(|source| StateTestError::Json {
+            path: path.into(),
+            source,
+        })?;
+    pre_state(&accounts).map_err(|detail| StateTestError::Field {
+        test: path.display().to_string(),
+        detail,
+    })
+}
+
 /// Runs every Byzantium post entry of one test.
 fn run_test(engine: &Engine, name: &str, test: &StateTest) -> Result<Vec<Verdict>, String> {
     let pre = pre_state(&test.pre)?;

@@ -1,6 +1,7 @@
 //! Command-line interface. Each subcommand lives in its own module; exit codes: 0 success,
 //! 1 a negative answer (e.g. an invalid module), 2 a usage or I/O error.
 
+mod run;
 mod statetest;
 mod validate;
 
@@ -20,6 +21,8 @@ pub struct Cli {
 enum Command {
     /// Check a module against the chain's rules and explain a rejection.
     Validate(validate::ValidateArgs),
+    /// Run a contract's `main` once and print the outcome as JSON.
+    Run(run::RunArgs),
     /// Run eWASM GeneralStateTests JSON files (like `evm statetest`).
     Statetest(statetest::StatetestArgs),
 }
@@ -29,6 +32,7 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         match self.command {
             Command::Validate(args) => validate::run(&args),
+            Command::Run(args) => run::run(&args),
             Command::Statetest(args) => statetest::run(&args),
         }
     }

@@ -68,6 +68,8 @@ pub struct Receipt {
     pub output: Vec<u8>,
     /// The created contract, for a successful create.
     pub contract_address: Option<H160>,
+    /// Why the top-level frame failed (a trap, out of gas, invalid code), when it did.
+    pub failure: Option<String>,
 }
 
 /// Intrinsic gas: 21000 (53000 for a create) plus 4 per zero and 68 per non-zero data byte.
@@ -133,6 +135,7 @@ fn execute_on_this_thread(
                 gas_price: tx.gas_price,
             },
             block_hashes,
+            failure: None,
         };
         let receipt = run(&mut world, tx)?;
         let (changes, _) = world.journal.finish();
@@ -240,5 +243,6 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
         logs,
         output,
         contract_address,
+        failure: world.failure.take(),
     })
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{
     BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CreateOutcome, FrameInfo, Host,
-    TxInfo,
+    HostExit, TxInfo,
 };
 
 use super::binding;
@@ -43,6 +43,8 @@ pub struct World<'a> {
     pub tx: TxInfo,
     /// Hashes of recent blocks.
     pub block_hashes: &'a BlockHashes,
+    /// Why the transaction's own frame failed, if it did.
+    pub failure: Option<String>,
 }
 
 impl std::fmt::Debug for World<'_> {
@@ -73,8 +75,11 @@ pub struct Message {
 enum End {
     Success(Vec<u8>),
     Revert(Vec<u8>),
-    Failure,
+    Failure(String),
 }
+
+/// The failure reason recorded when a frame ran out of gas.
+pub const OUT_OF_GAS: &str = "out of gas";
 
 impl<'a> World<'a> {
     /// Runs a message call.
@@ -116,7 +121,7 @@ impl<'a> World<'a> {
                 self.journal.revert_to(checkpoint);
                 outcome(CallStatus::Revert, gas_left, output)
             }
-            End::Failure => {
+            End::Failure(_) => {
                 self.journal.revert_to(checkpoint);
                 outcome(CallStatus::Failure, 0, Vec::new())
             }
@@ -219,7 +224,7 @@ impl<'a> World<'a> {
                     output,
                 }
             }
-            End::Failure => {
+            End::Failure(_) => {
                 self.journal.revert_to(checkpoint);
                 failed(Vec::new())
             }
@@ -241,36 +246,47 @@ impl<'a> World<'a> {
         Some(left)
     }
 
-    /// Compiles and runs `frame.code`'s `main` with `gas`.
+    /// Compiles and runs `frame.code`'s `main` with `gas`. A failure of the transaction's own
+    /// frame (depth 0) leaves its reason in [`World::failure`] for tools like `rewasm run`.
     fn run_code(&mut self, frame: FrameInfo, gas: u64) -> (End, u64) {
-        let Ok(module) = self.engine.compile(&frame.code, Rules::Contract) else {
-            return (End::Failure, 0);
+        let top_level = frame.depth == 0;
+        let (end, gas_left) = self.run_main(frame, gas);
+        if let (End::Failure(reason), true) = (&end, top_level) {
+            self.failure = Some(reason.clone());
+        }
+        (end, gas_left)
+    }
+
+    fn run_main(&mut self, frame: FrameInfo, gas: u64) -> (End, u64) {
+        let module = match self.engine.compile(&frame.code, Rules::Contract) {
+            Ok(module) => module,
+            Err(err) => return (End::Failure(err.to_string()), 0),
         };
         let mut store = self.engine.new_store();
         let (env, imports) = binding::bind(&mut store, self, frame);
-        let Ok(instance) = MeteredInstance::new(&mut store, &module, &imports) else {
-            return (End::Failure, 0);
+        let instance = match MeteredInstance::new(&mut store, &module, &imports) {
+            Ok(instance) => instance,
+            Err(err) => return (End::Failure(err.to_string()), 0),
         };
         binding::attach(&mut store, &env, &instance);
         let result = instance.call(&mut store, "main", &[], gas);
-        let gas_left = result.gas_left;
         let end = match result.outcome {
             Outcome::Returned(_) => End::Success(Vec::new()),
-            Outcome::Host(error) => match error.downcast::<rewasm_eei::HostExit>() {
+            Outcome::Host(error) => match error.downcast::<HostExit>() {
                 Ok(exit) => match *exit {
-                    rewasm_eei::HostExit::Finish(data) => End::Success(data),
-                    rewasm_eei::HostExit::Revert(data) => End::Revert(data),
-                    rewasm_eei::HostExit::SelfDestruct => End::Success(Vec::new()),
-                    _ => End::Failure,
+                    HostExit::Finish(data) => End::Success(data),
+                    HostExit::Revert(data) => End::Revert(data),
+                    HostExit::SelfDestruct => End::Success(Vec::new()),
+                    other => End::Failure(other.to_string()),
                 },
-                Err(_) => End::Failure,
+                Err(other) => End::Failure(other.to_string()),
             },
-            Outcome::OutOfGas
-            | Outcome::StackExhausted
-            | Outcome::Trap(_)
-            | Outcome::BadExport(_) => End::Failure,
+            Outcome::OutOfGas => End::Failure(OUT_OF_GAS.to_string()),
+            Outcome::StackExhausted => End::Failure("wasm call stack exhausted".to_string()),
+            Outcome::Trap(kind) => End::Failure(format!("trap: {kind:?}")),
+            Outcome::BadExport(detail) => End::Failure(detail),
         };
-        (end, gas_left)
+        (end, result.gas_left)
     }
 
     /// The hash of block `number`, if it is one of the 256 before the current one.
