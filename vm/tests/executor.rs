@@ -1,0 +1,267 @@
+//! Executor properties: journal reverts restore the exact state, value is conserved, gas never
+//! underflows, and the deepest call chain the EEI allows runs without exhausting the host stack.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::sync::Arc;
+
+use primitive_types::{H160, H256, U256};
+use proptest::prelude::*;
+use rewasm_eei::{BlockInfo, CallStatus};
+use rewasm_vm::executor::journal::Journal;
+use rewasm_vm::executor::{
+    Account, BasicAccount, InMemoryState, State, Transaction, execute_transaction,
+};
+use rewasm_vm::state_root::LogEntry;
+use rewasm_vm::{Engine, GasSchedule, VmConfig};
+
+/// Small test addresses, clear of the precompiles at 0x01–0x09.
+fn address(n: u8) -> H160 {
+    H160::from_low_u64_be(0x1000 + u64::from(n))
+}
+
+fn funded(accounts: &[(u8, u64)]) -> InMemoryState {
+    let mut state = InMemoryState::default();
+    for (n, balance) in accounts {
+        let basic = BasicAccount {
+            balance: U256::from(*balance),
+            ..BasicAccount::default()
+        };
+        state.accounts.insert(
+            address(*n),
+            Account {
+                basic,
+                ..Account::default()
+            },
+        );
+    }
+    state
+}
+
+/// One journal operation on a small address and key space.
+#[derive(Clone, Debug)]
+enum Op {
+    Balance(u8, u64),
+    Nonce(u8, u64),
+    Storage(u8, u8, u8),
+    Code(u8, Vec<u8>),
+    Create(u8),
+    Transfer(u8, u8, u64),
+    Log(u8),
+    Refund(u64),
+    Destruct(u8),
+    Touch(u8),
+    /// Run the nested operations inside a checkpoint, then revert (true) or keep them.
+    Nested(Vec<Op>, bool),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let leaf = prop_oneof![
+        (0u8..4, any::<u64>()).prop_map(|(a, b)| Op::Balance(a, b)),
+        (0u8..4, any::<u64>()).prop_map(|(a, n)| Op::Nonce(a, n)),
+        (0u8..4, 0u8..3, any::<u8>()).prop_map(|(a, k, v)| Op::Storage(a, k, v)),
+        (0u8..4, proptest::collection::vec(any::<u8>(), 0..4)).prop_map(|(a, c)| Op::Code(a, c)),
+        (0u8..4).prop_map(Op::Create),
+        (0u8..4, 0u8..4, 0u64..2000).prop_map(|(a, b, v)| Op::Transfer(a, b, v)),
+        (0u8..4).prop_map(Op::Log),
+        (0u64..50_000).prop_map(Op::Refund),
+        (0u8..4).prop_map(Op::Destruct),
+        (0u8..4).prop_map(Op::Touch),
+    ];
+    leaf.prop_recursive(3, 40, 6, |inner| {
+        (proptest::collection::vec(inner, 0..6), any::<bool>())
+            .prop_map(|(ops, revert)| Op::Nested(ops, revert))
+    })
+}
+
+fn apply(journal: &mut Journal<'_>, op: &Op) {
+    match op {
+        Op::Balance(a, b) => journal.set_balance(&address(*a), U256::from(*b)),
+        Op::Nonce(a, n) => journal.set_nonce(&address(*a), *n),
+        Op::Storage(a, k, v) => {
+            if journal.exists(&address(*a)) {
+                journal.set_storage(
+                    &address(*a),
+                    H256::from_low_u64_be(u64::from(*k)),
+                    H256::from_low_u64_be(u64::from(*v)),
+                );
+            }
+        }
+        Op::Code(a, code) => journal.set_code(&address(*a), Arc::from(code.clone())),
+        Op::Create(a) => journal.create_account(&address(*a)),
+        Op::Transfer(a, b, v) => {
+            journal.transfer(&address(*a), &address(*b), U256::from(*v));
+        }
+        Op::Log(a) => journal.log(LogEntry {
+            address: address(*a),
+            topics: vec![],
+            data: vec![*a],
+        }),
+        Op::Refund(r) => journal.add_refund(*r),
+        Op::Destruct(a) => {
+            journal.mark_destructed(&address(*a));
+        }
+        Op::Touch(a) => journal.touch(&address(*a)),
+        Op::Nested(ops, revert) => {
+            let checkpoint = journal.checkpoint();
+            for op in ops {
+                apply(journal, op);
+            }
+            if *revert {
+                journal.revert_to(checkpoint);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Any sequence of changes with nested checkpoints, reverted to the start, leaves exactly the
+    /// state it started from: no account, slot, log, refund, destruct or touch survives.
+    #[test]
+    fn reverting_to_the_start_restores_the_state(ops in proptest::collection::vec(op(), 0..20)) {
+        let base = funded(&[(0, 1_000), (1, 0), (2, 5)]);
+        let mut journal = Journal::new(&base);
+        let start = journal.checkpoint();
+        for op in &ops {
+            apply(&mut journal, op);
+        }
+        journal.revert_to(start);
+        prop_assert_eq!(journal.refund(), 0);
+        for n in 0..4 {
+            prop_assert_eq!(journal.basic(&address(n)), base.basic(&address(n)));
+            prop_assert_eq!(journal.storage(&address(n), &H256::from_low_u64_be(1)), H256::zero());
+        }
+        let (changes, logs) = journal.finish();
+        prop_assert!(changes.is_empty(), "{changes:?}");
+        prop_assert!(logs.is_empty());
+    }
+
+    /// Plain transfers with fees: the sum of all balances (fees go to the coinbase) never changes,
+    /// and an invalid transaction changes nothing.
+    #[test]
+    fn value_and_fees_are_conserved(
+        txs in proptest::collection::vec((0u8..4, 0u8..5, 0u64..400_000, 0u64..3, 21_000u64..40_000), 1..12)
+    ) {
+        let engine = Engine::new(VmConfig::default()).unwrap();
+        let mut state = funded(&[(0, 3_000_000), (1, 100_000), (2, 0), (3, 50_000_000)]);
+        let coinbase = address(9);
+        let block = BlockInfo { coinbase, gas_limit: 10_000_000, number: 1, ..BlockInfo::default() };
+        let total = |s: &InMemoryState| s.accounts.values().fold(U256::zero(), |sum, a| sum + a.basic.balance);
+        let before = total(&state);
+        for (from, to, value, price, gas) in txs {
+            let nonce = state.basic(&address(from)).map(|a| a.nonce).unwrap_or_default();
+            let tx = Transaction {
+                sender: address(from),
+                to: Some(address(to)),
+                nonce,
+                gas_limit: gas,
+                gas_price: U256::from(price),
+                value: U256::from(value),
+                data: vec![],
+            };
+            let snapshot = state.clone();
+            match execute_transaction(&engine, &mut state, &block, &|_| None, &tx) {
+                Ok(receipt) => prop_assert_eq!(receipt.gas_used, 21_000),
+                Err(_) => prop_assert_eq!(&state, &snapshot),
+            }
+            prop_assert_eq!(total(&state), before);
+        }
+    }
+
+    /// Whatever gas a contract gets, it never uses more than it was given, and the sender pays
+    /// exactly the gas used.
+    #[test]
+    fn gas_never_underflows(gas in 21_000u64..200_000, iterations in 0u32..500) {
+        let engine = Engine::new(VmConfig::default()).unwrap();
+        let contract = address(7);
+        let code = wat::parse_str(LOOPER).unwrap();
+        let mut state = funded(&[(0, 10_000_000)]);
+        state.accounts.insert(contract, Account { basic: BasicAccount { code: Arc::from(code), ..BasicAccount::default() }, ..Account::default() });
+        let block = BlockInfo { gas_limit: 10_000_000, number: 1, ..BlockInfo::default() };
+        let tx = Transaction {
+            sender: address(0),
+            to: Some(contract),
+            gas_limit: gas,
+            gas_price: U256::one(),
+            data: iterations.to_be_bytes().to_vec(),
+            ..Transaction::default()
+        };
+        let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx).unwrap();
+        prop_assert!(receipt.gas_used <= gas);
+        let paid = U256::from(10_000_000u64) - state.basic(&address(0)).unwrap().balance;
+        prop_assert_eq!(paid, U256::from(receipt.gas_used));
+    }
+}
+
+/// Loops as many times as the big-endian u32 in the call data says, storing the counter.
+const LOOPER: &str = r#"(module
+  (import "ethereum" "callDataCopy" (func $copy (param i32 i32 i32)))
+  (import "ethereum" "storageStore" (func $store (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "main") (local $n i32)
+    (call $copy (i32.const 0) (i32.const 0) (i32.const 4))
+    (local.set $n (i32.load8_u (i32.const 3)))
+    (block $done (loop $top
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $top)))
+    (call $store (i32.const 64) (i32.const 0))))"#;
+
+/// Calls itself until the EEI's depth limit stops it, counting frames in slot 0.
+const SELF_CALLER: &str = r#"(module
+  (import "ethereum" "getAddress" (func $address (param i32)))
+  (import "ethereum" "storageLoad" (func $load (param i32 i32)))
+  (import "ethereum" "storageStore" (func $store (param i32 i32)))
+  (import "ethereum" "getGasLeft" (func $gas (result i64)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "main")
+    (call $load (i32.const 100) (i32.const 200))
+    (i32.store8 (i32.const 231) (i32.add (i32.load8_u (i32.const 231)) (i32.const 1)))
+    (if (i32.eqz (i32.load8_u (i32.const 231)))
+      (then (i32.store8 (i32.const 230) (i32.add (i32.load8_u (i32.const 230)) (i32.const 1)))))
+    (call $store (i32.const 100) (i32.const 200))
+    (call $address (i32.const 0))
+    (drop (call $call (call $gas) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 0)))))"#;
+
+#[test]
+fn a_call_chain_as_deep_as_the_eei_allows_completes() {
+    let engine = Engine::new(VmConfig {
+        schedule: GasSchedule::ewasm_conformance(),
+        ..VmConfig::default()
+    })
+    .unwrap();
+    let contract = address(5);
+    let code = wat::parse_str(SELF_CALLER).unwrap();
+    let mut state = funded(&[(0, 0)]);
+    state.accounts.insert(
+        contract,
+        Account {
+            basic: BasicAccount {
+                code: Arc::from(code),
+                ..BasicAccount::default()
+            },
+            ..Account::default()
+        },
+    );
+    // Each level keeps 1/64 of its gas and spends ~6000 on storage and the call, so the 1024th
+    // level needs ~10^15 at the top.
+    let gas = 1_000_000_000_000_000u64;
+    let block = BlockInfo {
+        gas_limit: gas,
+        number: 1,
+        ..BlockInfo::default()
+    };
+    let tx = Transaction {
+        sender: address(0),
+        to: Some(contract),
+        gas_limit: gas,
+        ..Transaction::default()
+    };
+    let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx).unwrap();
+    assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+    let frames = state.storage(&contract, &H256::zero());
+    // Depths 0..=1024 each ran once; the call from depth 1024 returned 1 without running.
+    assert_eq!(frames, H256::from_low_u64_be(1025));
+}
