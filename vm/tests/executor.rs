@@ -265,3 +265,64 @@ fn a_call_chain_as_deep_as_the_eei_allows_completes() {
     // Depths 0..=1024 each ran once; the call from depth 1024 returned 1 without running.
     assert_eq!(frames, H256::from_low_u64_be(1025));
 }
+
+/// Init code that stores its call data size in slot 0 and deploys a one-byte code.
+const CTOR: &str = r#"(module
+  (import "ethereum" "getCallDataSize" (func $size (result i32)))
+  (import "ethereum" "storageStore" (func $store (param i32 i32)))
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "main")
+    (i32.store8 (i32.const 63) (call $size))
+    (call $store (i32.const 0) (i32.const 32))
+    (call $finish (i32.const 100) (i32.const 1))))"#;
+
+fn with_args_section(code: &[u8], args: &[u8]) -> Vec<u8> {
+    // Custom section: id 0, size 12, name "rewasm.args" (11 bytes, length-prefixed), no payload.
+    let mut data = code.to_vec();
+    data.extend_from_slice(&[0, 12, 11]);
+    data.extend_from_slice(b"rewasm.args");
+    data.extend_from_slice(args);
+    data
+}
+
+#[test]
+fn constructor_arguments_follow_the_args_section() {
+    let code = wat::parse_str(CTOR).unwrap();
+    let args = [7u8; 64];
+    let data = with_args_section(&code, &args);
+    let (init, call_data) = rewasm_vm::executor::split_init_code(&data);
+    assert_eq!((init.len(), call_data), (code.len() + 14, &args[..]));
+    assert_eq!(
+        rewasm_vm::executor::split_init_code(&code),
+        (&code[..], &[][..]),
+        "no section, no args"
+    );
+
+    let engine = Engine::new(VmConfig {
+        schedule: GasSchedule::ewasm_conformance(),
+        ..VmConfig::default()
+    })
+    .unwrap();
+    let mut state = funded(&[(0, 0)]);
+    let block = BlockInfo {
+        gas_limit: 10_000_000,
+        number: 1,
+        ..BlockInfo::default()
+    };
+    let tx = Transaction {
+        sender: address(0),
+        to: None,
+        gas_limit: 5_000_000,
+        data,
+        ..Transaction::default()
+    };
+    let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx).unwrap();
+    assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+    let created = receipt.contract_address.unwrap();
+    assert_eq!(
+        state.storage(&created, &H256::zero()),
+        H256::from_low_u64_be(64)
+    );
+    assert_eq!(state.basic(&created).unwrap().code.len(), 1);
+}

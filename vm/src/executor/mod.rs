@@ -15,4 +15,7 @@ mod world;
 
 pub use state::{Account, AccountChange, BasicAccount, InMemoryState, State, StateChanges};
 pub use transaction::{Receipt, Transaction, TxError, execute_transaction, intrinsic_gas};
-pub use world::{BlockHashes, CODE_DEPOSIT_PER_BYTE, MAX_CODE_SIZE, OUT_OF_GAS, create_address};
+pub use world::{
+    BlockHashes, CODE_DEPOSIT_PER_BYTE, CONSTRUCTOR_ARGS_SECTION, MAX_CODE_SIZE, OUT_OF_GAS,
+    create_address, split_init_code,
+};

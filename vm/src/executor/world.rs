@@ -27,6 +27,32 @@ pub const MAX_CODE_SIZE: usize = 24_576;
 pub const CODE_DEPOSIT_PER_BYTE: u64 = 200;
 /// The wasm magic number: deposited code starting with it must be a valid contract.
 const WASM_MAGIC: &[u8] = b"\0asm";
+/// A custom section with this name ends the init code of a create; the bytes after it are the
+/// constructor's call data. Deploy tools (ethers' `ContractFactory`, web3.py, `rewasm deploy`)
+/// append ABI-encoded constructor arguments to the init code, as for Solidity; `rewasm build`
+/// ends every init code with this (empty) section so that the result stays a valid module.
+pub const CONSTRUCTOR_ARGS_SECTION: &str = "rewasm.args";
+
+/// Splits a create's data into init code and constructor call data at the end of the
+/// [`CONSTRUCTOR_ARGS_SECTION`]; data without that section is all init code.
+pub fn split_init_code(data: &[u8]) -> (&[u8], &[u8]) {
+    for payload in wasmparser::Parser::new(0).parse_all(data) {
+        match payload {
+            Ok(wasmparser::Payload::CustomSection(section))
+                if section.name() == CONSTRUCTOR_ARGS_SECTION =>
+            {
+                let end = section.data_offset().saturating_add(section.data().len());
+                return match (data.get(..end), data.get(end..)) {
+                    (Some(code), Some(args)) => (code, args),
+                    _ => (data, &[]),
+                };
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    (data, &[])
+}
 
 /// Where block hashes come from (the state-test tool uses keccak of the decimal number).
 pub type BlockHashes = dyn Fn(u64) -> Option<H256> + Sync;
@@ -192,12 +218,13 @@ impl<'a> World<'a> {
                 output: Vec::new(),
             };
         }
+        let (code, args) = split_init_code(&init_code);
         let frame = FrameInfo {
             address,
             caller,
             value,
-            input: Arc::from([]),
-            code: Arc::from(init_code),
+            input: Arc::from(args),
+            code: Arc::from(code),
             is_static: false,
             depth,
         };
