@@ -1,6 +1,7 @@
 //! `rewasm`: the rewasm node and its command-line tools.
 
 mod cli;
+mod contract_build;
 
 use std::process::ExitCode;
 

@@ -1,6 +1,7 @@
 //! Command-line interface. Each subcommand lives in its own module; exit codes: 0 success,
 //! 1 a negative answer (e.g. an invalid module), 2 a usage or I/O error.
 
+mod build;
 mod run;
 mod statetest;
 mod validate;
@@ -25,6 +26,9 @@ enum Command {
     Run(run::RunArgs),
     /// Run eWASM GeneralStateTests JSON files (like `evm statetest`).
     Statetest(statetest::StatetestArgs),
+    /// Compile a contract crate into runtime code, init (deploy) code and its ABI.
+    #[command(after_long_help = build::AFTER_HELP)]
+    Build(build::BuildArgs),
 }
 
 impl Cli {
@@ -34,6 +38,7 @@ impl Cli {
             Command::Validate(args) => validate::run(&args),
             Command::Run(args) => run::run(&args),
             Command::Statetest(args) => statetest::run(&args),
+            Command::Build(args) => build::run(&args),
         }
     }
 }
