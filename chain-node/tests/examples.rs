@@ -24,7 +24,7 @@ type Artifacts = BTreeMap<&'static str, (Vec<u8>, Vec<u8>)>;
 fn built() -> &'static Artifacts {
     static BUILT: OnceLock<Artifacts> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let out = tempfile::tempdir().unwrap().keep();
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples");
         let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/examples");
         EXAMPLES
             .iter()
