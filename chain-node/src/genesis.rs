@@ -1,0 +1,286 @@
+//! Genesis: the chain's first state and parameters, from a JSON file or the built-in dev chain.
+//!
+//! The dev chain prefunds the ten accounts of the standard test mnemonic ("test test test test
+//! test test test test test test test junk", m/44'/60'/0'/0/i) — the accounts anvil and hardhat
+//! users already have in their tools — with 10 000 ETH each, chain id 31337.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use bip32::{DerivationPath, XPrv};
+use k256::ecdsa::SigningKey;
+use primitive_types::{H160, H256, U256};
+use rewasm_vm::GasSchedule;
+use rewasm_vm::executor::{Account, BasicAccount, InMemoryState};
+use rewasm_vm::state_root::keccak256;
+use serde::Deserialize;
+
+/// The standard test mnemonic of anvil and hardhat.
+pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+/// Chain id of the dev chain (anvil's and hardhat's).
+pub const DEV_CHAIN_ID: u64 = 31_337;
+/// Accounts the dev chain prefunds.
+pub const DEV_ACCOUNTS: u32 = 10;
+/// 10 000 ETH in wei.
+pub const DEV_BALANCE_ETH: u64 = 10_000;
+/// Block gas limit of the dev chain.
+pub const DEV_GAS_LIMIT: u64 = 30_000_000;
+
+/// Why a genesis could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum GenesisError {
+    #[error("reading {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Json {
+        path: String,
+        source: serde_json::Error,
+    },
+    #[error("unknown gas schedule {0:?} (use \"default\" or \"ewasm-conformance\")")]
+    Schedule(String),
+    #[error("alloc {address}: {detail}")]
+    Alloc { address: String, detail: String },
+    #[error("key derivation: {0}")]
+    Derivation(String),
+}
+
+/// One prefunded account in a genesis file.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct AllocAccount {
+    /// Wei, decimal or 0x-hex.
+    pub balance: String,
+    /// Code, 0x-hex.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Nonce.
+    #[serde(default)]
+    pub nonce: Option<u64>,
+    /// Storage slots, 0x-hex → 0x-hex.
+    #[serde(default)]
+    pub storage: BTreeMap<String, String>,
+}
+
+/// A genesis file: `{"chainId": 1, "gasSchedule": "default", "gasLimit": 30000000,
+/// "timestamp": 0, "alloc": {"0x…": {"balance": "…"}}}`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Genesis {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Gas schedule name.
+    #[serde(default = "default_schedule")]
+    pub gas_schedule: String,
+    /// Block gas limit.
+    #[serde(default = "default_gas_limit")]
+    pub gas_limit: u64,
+    /// Timestamp of block 0.
+    #[serde(default)]
+    pub timestamp: u64,
+    /// Prefunded accounts.
+    pub alloc: BTreeMap<String, AllocAccount>,
+}
+
+fn default_schedule() -> String {
+    "default".to_string()
+}
+
+fn default_gas_limit() -> u64 {
+    DEV_GAS_LIMIT
+}
+
+/// A dev account: its address and key.
+#[derive(Clone, Debug)]
+pub struct DevAccount {
+    /// The address.
+    pub address: H160,
+    /// The private key.
+    pub key: SigningKey,
+}
+
+/// The address of a key: keccak(uncompressed public key)[12..].
+pub fn address_of(key: &SigningKey) -> H160 {
+    let point = key.verifying_key().to_encoded_point(false);
+    let hash = keccak256(point.as_bytes().get(1..).unwrap_or_default());
+    H160::from_slice(hash.as_bytes().get(12..).unwrap_or(&[0; 20]))
+}
+
+/// The BIP-39 seed of an (ASCII, already normalised) English phrase with no passphrase.
+fn bip39_seed(phrase: &str) -> [u8; 64] {
+    let mut seed = [0u8; 64];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(phrase.as_bytes(), b"mnemonic", 2048, &mut seed);
+    seed
+}
+
+/// The first `count` accounts of `phrase` at m/44'/60'/0'/0/i.
+pub fn derive_accounts(phrase: &str, count: u32) -> Result<Vec<DevAccount>, GenesisError> {
+    let seed = bip39_seed(phrase);
+    (0..count)
+        .map(|i| {
+            let path: DerivationPath = format!("m/44'/60'/0'/0/{i}")
+                .parse()
+                .map_err(|e: bip32::Error| GenesisError::Derivation(e.to_string()))?;
+            let xprv = XPrv::derive_from_path(seed, &path)
+                .map_err(|e| GenesisError::Derivation(e.to_string()))?;
+            let key = xprv.private_key().clone();
+            Ok(DevAccount {
+                address: address_of(&key),
+                key,
+            })
+        })
+        .collect()
+}
+
+impl Genesis {
+    /// The built-in dev chain.
+    pub fn dev() -> Result<Self, GenesisError> {
+        let wei = U256::from(DEV_BALANCE_ETH) * U256::exp10(18);
+        let alloc = derive_accounts(DEV_MNEMONIC, DEV_ACCOUNTS)?
+            .into_iter()
+            .map(|account| {
+                (
+                    format!("{:?}", account.address),
+                    AllocAccount {
+                        balance: wei.to_string(),
+                        ..AllocAccount::default()
+                    },
+                )
+            })
+            .collect();
+        Ok(Self {
+            chain_id: DEV_CHAIN_ID,
+            gas_schedule: default_schedule(),
+            gas_limit: DEV_GAS_LIMIT,
+            timestamp: 0,
+            alloc,
+        })
+    }
+
+    /// A genesis file.
+    pub fn load(path: &Path) -> Result<Self, GenesisError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| GenesisError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| GenesisError::Json {
+            path: shown,
+            source,
+        })
+    }
+
+    /// The gas schedule it names.
+    pub fn schedule(&self) -> Result<GasSchedule, GenesisError> {
+        GasSchedule::by_name(&self.gas_schedule)
+            .ok_or_else(|| GenesisError::Schedule(self.gas_schedule.clone()))
+    }
+
+    /// The state of block 0.
+    pub fn state(&self) -> Result<InMemoryState, GenesisError> {
+        let mut state = InMemoryState::default();
+        for (address, alloc) in &self.alloc {
+            let fail = |detail: String| GenesisError::Alloc {
+                address: address.clone(),
+                detail,
+            };
+            let account = parse_alloc(alloc).map_err(fail)?;
+            state
+                .accounts
+                .insert(parse_address(address).map_err(fail)?, account);
+        }
+        Ok(state)
+    }
+}
+
+fn parse_address(text: &str) -> Result<H160, String> {
+    let bytes =
+        hex::decode(text.trim_start_matches("0x")).map_err(|e| format!("bad address: {e}"))?;
+    if bytes.len() != 20 {
+        return Err("an address is 20 bytes".to_string());
+    }
+    Ok(H160::from_slice(&bytes))
+}
+
+fn parse_u256(text: &str) -> Result<U256, String> {
+    match text.strip_prefix("0x") {
+        Some(hex) => U256::from_str_radix(hex, 16).map_err(|e| format!("bad number {text}: {e:?}")),
+        None => U256::from_dec_str(text).map_err(|e| format!("bad number {text}: {e:?}")),
+    }
+}
+
+fn parse_alloc(alloc: &AllocAccount) -> Result<Account, String> {
+    let code = match &alloc.code {
+        Some(code) => {
+            hex::decode(code.trim_start_matches("0x")).map_err(|e| format!("bad code: {e}"))?
+        }
+        None => Vec::new(),
+    };
+    let mut storage = BTreeMap::new();
+    for (key, value) in &alloc.storage {
+        let value = H256(parse_u256(value)?.to_big_endian());
+        if !value.is_zero() {
+            storage.insert(H256(parse_u256(key)?.to_big_endian()), value);
+        }
+    }
+    let basic = BasicAccount {
+        nonce: alloc.nonce.unwrap_or(0),
+        balance: parse_u256(&alloc.balance)?,
+        code: Arc::from(code),
+    };
+    Ok(Account { basic, storage })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_accounts_are_anvils() {
+        let accounts = derive_accounts(DEV_MNEMONIC, 2).unwrap();
+        assert_eq!(
+            format!("{:?}", accounts[0].address),
+            "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+        );
+        assert_eq!(
+            hex::encode(accounts[0].key.to_bytes()),
+            "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+        );
+        assert_eq!(
+            format!("{:?}", accounts[1].address),
+            "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+        );
+    }
+
+    #[test]
+    fn dev_genesis_prefunds_ten_accounts() {
+        let genesis = Genesis::dev().unwrap();
+        let state = genesis.state().unwrap();
+        assert_eq!(state.accounts.len(), 10);
+        let wei = U256::from(10_000u64) * U256::exp10(18);
+        assert!(state.accounts.values().all(|a| a.basic.balance == wei));
+        assert_eq!(genesis.chain_id, 31_337);
+    }
+
+    #[test]
+    fn genesis_files_are_checked() {
+        let bad: Result<Genesis, _> =
+            serde_json::from_str(r#"{"chainId": 1, "alloc": {}, "surprise": 1}"#);
+        assert!(bad.is_err(), "unknown fields are refused");
+        let genesis: Genesis =
+            serde_json::from_str(r#"{"chainId": 7, "alloc": {"0x00000000000000000000000000000000000000aa": {"balance": "0x10", "storage": {"0x1": "0x2"}}}}"#)
+                .unwrap();
+        let state = genesis.state().unwrap();
+        let account = &state.accounts[&H160::from_low_u64_be(0xaa)];
+        assert_eq!(account.basic.balance, U256::from(16));
+        assert_eq!(
+            account.storage[&H256::from_low_u64_be(1)],
+            H256::from_low_u64_be(2)
+        );
+        let short: Genesis =
+            serde_json::from_str(r#"{"chainId": 7, "alloc": {"0xaa": {"balance": "1"}}}"#).unwrap();
+        assert!(short.state().is_err());
+    }
+}

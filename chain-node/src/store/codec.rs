@@ -1,0 +1,132 @@
+//! The store's on-disk encodings: fixed-width, big-endian, no serialisation framework.
+//!
+//! Every decoder checks the length exactly and returns [`StoreError::Corrupt`] otherwise: a
+//! value read from disk is never trusted to have the shape we wrote.
+
+use primitive_types::{H160, H256, U256};
+
+use super::StoreError;
+
+/// Length of an `accounts` value: nonce (8) ++ balance (32) ++ code hash (32).
+pub const ACCOUNT_LEN: usize = 8 + 32 + 32;
+/// Length of a `storage` key: address (20) ++ slot (32).
+pub const STORAGE_KEY_LEN: usize = 20 + 32;
+
+/// An account as the `accounts` column family stores it (the code lives in `code`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredAccount {
+    /// Nonce.
+    pub nonce: u64,
+    /// Balance in wei.
+    pub balance: U256,
+    /// keccak-256 of the code ([`rewasm_vm::state_root::EMPTY_CODE_HASH`] for none).
+    pub code_hash: H256,
+}
+
+impl StoredAccount {
+    /// `nonce_be8 ++ balance_be32 ++ code_hash`.
+    pub fn encode(&self) -> [u8; ACCOUNT_LEN] {
+        let mut out = [0u8; ACCOUNT_LEN];
+        let (nonce, rest) = out.split_at_mut(8);
+        let (balance, code_hash) = rest.split_at_mut(32);
+        nonce.copy_from_slice(&self.nonce.to_be_bytes());
+        balance.copy_from_slice(&self.balance.to_big_endian());
+        code_hash.copy_from_slice(self.code_hash.as_bytes());
+        out
+    }
+
+    /// The inverse of [`Self::encode`]; any other length is corruption.
+    pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
+        let corrupt = || StoreError::corrupt("accounts", format!("value of {} bytes", bytes.len()));
+        if bytes.len() != ACCOUNT_LEN {
+            return Err(corrupt());
+        }
+        let (nonce, rest) = bytes.split_at_checked(8).ok_or_else(corrupt)?;
+        let (balance, code_hash) = rest.split_at_checked(32).ok_or_else(corrupt)?;
+        Ok(Self {
+            nonce: u64::from_be_bytes(nonce.try_into().map_err(|_| corrupt())?),
+            balance: U256::from_big_endian(balance),
+            code_hash: h256(code_hash, "accounts")?,
+        })
+    }
+}
+
+/// `address ++ slot`.
+pub fn storage_key(address: &H160, slot: &H256) -> [u8; STORAGE_KEY_LEN] {
+    let mut out = [0u8; STORAGE_KEY_LEN];
+    let (a, s) = out.split_at_mut(20);
+    a.copy_from_slice(address.as_bytes());
+    s.copy_from_slice(slot.as_bytes());
+    out
+}
+
+/// Splits a `storage` key back into the slot, checking it belongs to `address`.
+pub fn storage_slot(key: &[u8], address: &H160) -> Result<H256, StoreError> {
+    let corrupt = || StoreError::corrupt("storage", format!("key of {} bytes", key.len()));
+    if key.len() != STORAGE_KEY_LEN {
+        return Err(corrupt());
+    }
+    let (a, slot) = key.split_at_checked(20).ok_or_else(corrupt)?;
+    if a != address.as_bytes() {
+        return Err(StoreError::corrupt(
+            "storage",
+            "key outside the address prefix".to_string(),
+        ));
+    }
+    h256(slot, "storage")
+}
+
+/// Exactly 32 bytes as an `H256`.
+pub fn h256(bytes: &[u8], column: &'static str) -> Result<H256, StoreError> {
+    <[u8; 32]>::try_from(bytes)
+        .map(H256)
+        .map_err(|_| StoreError::corrupt(column, format!("expected 32 bytes, got {}", bytes.len())))
+}
+
+/// Exactly 8 big-endian bytes as a `u64`.
+pub fn u64_be(bytes: &[u8], column: &'static str) -> Result<u64, StoreError> {
+    <[u8; 8]>::try_from(bytes)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::corrupt(column, format!("expected 8 bytes, got {}", bytes.len())))
+}
+
+/// Exactly 4 big-endian bytes as a `u32`.
+pub fn u32_be(bytes: &[u8], column: &'static str) -> Result<u32, StoreError> {
+    <[u8; 4]>::try_from(bytes)
+        .map(u32::from_be_bytes)
+        .map_err(|_| StoreError::corrupt(column, format!("expected 4 bytes, got {}", bytes.len())))
+}
+
+/// `number_be8 ++ hash` (the `head` meta value).
+pub fn encode_head(number: u64, hash: &H256) -> [u8; 40] {
+    let mut out = [0u8; 40];
+    let (n, h) = out.split_at_mut(8);
+    n.copy_from_slice(&number.to_be_bytes());
+    h.copy_from_slice(hash.as_bytes());
+    out
+}
+
+/// The inverse of [`encode_head`].
+pub fn decode_head(bytes: &[u8]) -> Result<(u64, H256), StoreError> {
+    let (n, h) = bytes
+        .split_at_checked(8)
+        .ok_or_else(|| StoreError::corrupt("meta", format!("head of {} bytes", bytes.len())))?;
+    Ok((u64_be(n, "meta")?, h256(h, "meta")?))
+}
+
+/// `block_number_be8 ++ index_be4` (a `tx_index` value).
+pub fn encode_tx_location(number: u64, index: u32) -> [u8; 12] {
+    let mut out = [0u8; 12];
+    let (n, i) = out.split_at_mut(8);
+    n.copy_from_slice(&number.to_be_bytes());
+    i.copy_from_slice(&index.to_be_bytes());
+    out
+}
+
+/// The inverse of [`encode_tx_location`].
+pub fn decode_tx_location(bytes: &[u8]) -> Result<(u64, u32), StoreError> {
+    let (n, i) = bytes.split_at_checked(8).ok_or_else(|| {
+        StoreError::corrupt("tx_index", format!("value of {} bytes", bytes.len()))
+    })?;
+    Ok((u64_be(n, "tx_index")?, u32_be(i, "tx_index")?))
+}

@@ -1,0 +1,458 @@
+//! The RocksDB store: commit and read back, persistence, schema check, storage reset, the state
+//! root against `InMemoryState`, and all-or-nothing block writes.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use primitive_types::{H160, H256, U256};
+use proptest::prelude::*;
+use rewasm_node::store::{
+    BlockWrite, META_SCHEMA_VERSION, SCHEMA_VERSION, Store, StoreError, TxWrite, cf,
+};
+use rewasm_vm::executor::{AccountChange, BasicAccount, InMemoryState, State, StateChanges};
+
+fn addr(n: u8) -> H160 {
+    H160::repeat_byte(n)
+}
+
+fn slot(n: u8) -> H256 {
+    H256::from_low_u64_be(u64::from(n))
+}
+
+fn account(nonce: u64, balance: u64, code: &[u8]) -> BasicAccount {
+    BasicAccount {
+        nonce,
+        balance: U256::from(balance),
+        code: Arc::from(code),
+    }
+}
+
+fn updated(account: BasicAccount, storage_reset: bool, slots: &[(u8, u8)]) -> AccountChange {
+    AccountChange::Updated {
+        account,
+        storage_reset,
+        storage: slots.iter().map(|&(k, v)| (slot(k), slot(v))).collect(),
+    }
+}
+
+fn block(number: u64, changes: StateChanges) -> BlockWrite {
+    BlockWrite {
+        number,
+        hash: H256::from_low_u64_be(0xb10c_0000 + number),
+        header: format!("header {number}").into_bytes(),
+        changes,
+        transactions: vec![TxWrite {
+            hash: H256::from_low_u64_be(0x7800_0000 + number),
+            receipt: format!("receipt {number}").into_bytes(),
+        }],
+        logs: format!("logs {number}").into_bytes(),
+    }
+}
+
+fn first_changes() -> StateChanges {
+    let mut changes = StateChanges::new();
+    changes.insert(addr(1), updated(account(1, 1000, b""), false, &[]));
+    changes.insert(
+        addr(2),
+        updated(account(1, 5, b"\0asm contract"), false, &[(1, 10), (2, 20)]),
+    );
+    changes
+}
+
+#[test]
+fn commit_and_read_back_then_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.head().unwrap(), None);
+        store.commit_block(block(0, first_changes())).unwrap();
+
+        assert_eq!(
+            store.account(&addr(1)).unwrap(),
+            Some(account(1, 1000, b""))
+        );
+        assert_eq!(
+            store.account(&addr(2)).unwrap(),
+            Some(account(1, 5, b"\0asm contract"))
+        );
+        assert_eq!(store.account(&addr(3)).unwrap(), None);
+        assert_eq!(store.storage(&addr(2), &slot(1)).unwrap(), slot(10));
+        assert_eq!(store.storage(&addr(2), &slot(3)).unwrap(), H256::zero());
+        // The State view reads the same.
+        let state = store.state();
+        assert_eq!(state.basic(&addr(1)), Some(account(1, 1000, b"")));
+        assert_eq!(state.storage(&addr(2), &slot(2)), slot(20));
+        assert!(state.into_block_changes().unwrap().is_empty());
+    }
+    // Reopen: everything persisted.
+    let store = Store::open(dir.path()).unwrap();
+    let hash0 = H256::from_low_u64_be(0xb10c_0000);
+    assert_eq!(store.head().unwrap(), Some((0, hash0)));
+    assert_eq!(store.block_header(0).unwrap(), Some(b"header 0".to_vec()));
+    assert_eq!(store.block_number(&hash0).unwrap(), Some(0));
+    let tx = H256::from_low_u64_be(0x7800_0000);
+    assert_eq!(store.receipt(&tx).unwrap(), Some(b"receipt 0".to_vec()));
+    assert_eq!(store.tx_location(&tx).unwrap(), Some((0, 0)));
+    assert_eq!(store.block_logs(0).unwrap(), Some(b"logs 0".to_vec()));
+    assert_eq!(
+        store.account(&addr(2)).unwrap(),
+        Some(account(1, 5, b"\0asm contract"))
+    );
+    assert_eq!(store.storage(&addr(2), &slot(2)).unwrap(), slot(20));
+
+    let mut memory = InMemoryState::default();
+    memory.commit(first_changes());
+    assert_eq!(store.state_root().unwrap(), memory.state_root());
+    assert_eq!(store.state_root_uncached().unwrap(), memory.state_root());
+
+    // Blocks must extend the head.
+    let err = store
+        .commit_block(block(5, StateChanges::new()))
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        StoreError::NotNextBlock {
+            head: Some(0),
+            number: 5
+        }
+    ));
+}
+
+#[test]
+fn schema_version_mismatch_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    {
+        // Rewrite the version behind the store's back.
+        let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), dir.path()).unwrap();
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), names).unwrap();
+        let meta = db.cf_handle(cf::META).unwrap();
+        db.put_cf(
+            meta,
+            META_SCHEMA_VERSION,
+            (SCHEMA_VERSION + 1).to_be_bytes(),
+        )
+        .unwrap();
+    }
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::SchemaMismatch { found, expected }
+                if found == SCHEMA_VERSION + 1 && expected == SCHEMA_VERSION
+        ),
+        "{err:?}"
+    );
+    {
+        // A corrupt (wrong-length) version is a typed error too, never a panic.
+        let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), dir.path()).unwrap();
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), names).unwrap();
+        let meta = db.cf_handle(cf::META).unwrap();
+        db.put_cf(meta, META_SCHEMA_VERSION, b"x").unwrap();
+    }
+    assert!(matches!(
+        Store::open(dir.path()).unwrap_err(),
+        StoreError::Corrupt { column: "meta", .. }
+    ));
+    {
+        let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), dir.path()).unwrap();
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), names).unwrap();
+        let meta = db.cf_handle(cf::META).unwrap();
+        db.delete_cf(meta, META_SCHEMA_VERSION).unwrap();
+    }
+    assert!(matches!(
+        Store::open(dir.path()).unwrap_err(),
+        StoreError::SchemaMissing
+    ));
+}
+
+#[test]
+fn a_foreign_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut options = rocksdb::Options::default();
+        options.create_if_missing(true);
+        let db = rocksdb::DB::open(&options, dir.path()).unwrap();
+        db.put(b"k", b"v").unwrap();
+    }
+    assert!(matches!(
+        Store::open(dir.path()).unwrap_err(),
+        StoreError::MissingColumnFamily(_)
+    ));
+}
+
+#[test]
+fn corrupt_values_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.commit_block(block(0, first_changes())).unwrap();
+    }
+    {
+        let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), dir.path()).unwrap();
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir.path(), names).unwrap();
+        db.put_cf(
+            db.cf_handle(cf::ACCOUNTS).unwrap(),
+            addr(1).as_bytes(),
+            b"short",
+        )
+        .unwrap();
+        let mut key = addr(2).as_bytes().to_vec();
+        key.extend_from_slice(slot(1).as_bytes());
+        db.put_cf(db.cf_handle(cf::STORAGE).unwrap(), key, b"not 32 bytes")
+            .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert!(matches!(
+        store.account(&addr(1)).unwrap_err(),
+        StoreError::Corrupt {
+            column: "accounts",
+            ..
+        }
+    ));
+    assert!(matches!(
+        store.storage(&addr(2), &slot(1)).unwrap_err(),
+        StoreError::Corrupt {
+            column: "storage",
+            ..
+        }
+    ));
+    assert!(store.state_root().is_err());
+    // Through the State trait: reads as absent, and the block is refused.
+    let state = store.state();
+    assert_eq!(state.basic(&addr(1)), None);
+    assert!(matches!(
+        state.into_block_changes().unwrap_err(),
+        StoreError::Corrupt { .. }
+    ));
+}
+
+#[test]
+fn storage_reset_clears_old_slots() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.commit_block(block(0, first_changes())).unwrap();
+
+    // Re-create account 2 with one new slot (and re-set slot 2 to a new value after the reset).
+    let mut state = store.state();
+    let mut changes = StateChanges::new();
+    changes.insert(
+        addr(2),
+        updated(account(0, 0, b"new code"), true, &[(2, 99), (7, 70)]),
+    );
+    state.commit(changes.clone());
+    // The overlay hides the old slots before the block is written.
+    assert_eq!(state.storage(&addr(2), &slot(1)), H256::zero());
+    assert_eq!(state.storage(&addr(2), &slot(2)), slot(99));
+    let merged = state.into_block_changes().unwrap();
+    store.commit_block(block(1, merged)).unwrap();
+
+    assert_eq!(store.storage(&addr(2), &slot(1)).unwrap(), H256::zero());
+    assert_eq!(store.storage(&addr(2), &slot(2)).unwrap(), slot(99));
+    assert_eq!(store.storage(&addr(2), &slot(7)).unwrap(), slot(70));
+    let slots = store.storage_slots(&addr(2)).unwrap();
+    assert_eq!(slots.len(), 2);
+
+    // Deleting an account removes its slots too.
+    let mut changes_del = StateChanges::new();
+    changes_del.insert(addr(2), AccountChange::Deleted);
+    store.commit_block(block(2, changes_del.clone())).unwrap();
+    assert_eq!(store.account(&addr(2)).unwrap(), None);
+    assert!(store.storage_slots(&addr(2)).unwrap().is_empty());
+
+    let mut memory = InMemoryState::default();
+    memory.commit(first_changes());
+    memory.commit(changes);
+    memory.commit(changes_del);
+    assert_eq!(store.state_root().unwrap(), memory.state_root());
+    assert_eq!(store.state_root_uncached().unwrap(), memory.state_root());
+}
+
+#[test]
+fn transactions_of_a_block_see_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.commit_block(block(0, first_changes())).unwrap();
+
+    let mut state = store.state();
+    let mut tx1 = StateChanges::new();
+    tx1.insert(
+        addr(2),
+        updated(account(2, 5, b"\0asm contract"), false, &[(1, 11)]),
+    );
+    state.commit(tx1.clone());
+    assert_eq!(state.storage(&addr(2), &slot(1)), slot(11));
+    assert_eq!(state.storage(&addr(2), &slot(2)), slot(20)); // from disk
+    assert_eq!(state.basic(&addr(2)).unwrap().nonce, 2);
+    // Not on disk yet.
+    assert_eq!(store.storage(&addr(2), &slot(1)).unwrap(), slot(10));
+
+    let mut tx2 = StateChanges::new();
+    tx2.insert(addr(2), AccountChange::Deleted);
+    state.commit(tx2.clone());
+    assert_eq!(state.basic(&addr(2)), None);
+    assert_eq!(state.storage(&addr(2), &slot(2)), H256::zero());
+
+    let mut tx3 = StateChanges::new();
+    tx3.insert(addr(2), updated(account(0, 1, b""), false, &[(3, 33)]));
+    state.commit(tx3.clone());
+    assert_eq!(state.storage(&addr(2), &slot(2)), H256::zero());
+    assert_eq!(state.storage(&addr(2), &slot(3)), slot(33));
+
+    let merged = state.into_block_changes().unwrap();
+    let expected_root = store.state_root_after(&merged).unwrap();
+    store.commit_block(block(1, merged)).unwrap();
+
+    let mut memory = InMemoryState::default();
+    for changes in [first_changes(), tx1, tx2, tx3] {
+        memory.commit(changes);
+    }
+    assert_eq!(expected_root, memory.state_root());
+    assert_eq!(store.state_root().unwrap(), memory.state_root());
+    assert_eq!(store.storage_slots(&addr(2)).unwrap().len(), 1);
+}
+
+#[test]
+fn an_unwritten_batch_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_before;
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.commit_block(block(0, first_changes())).unwrap();
+        root_before = store.state_root().unwrap();
+
+        let mut changes = StateChanges::new();
+        changes.insert(addr(1), AccountChange::Deleted);
+        changes.insert(addr(2), updated(account(9, 9, b""), true, &[(5, 5)]));
+        changes.insert(
+            addr(3),
+            updated(account(1, 1, b"fresh code"), false, &[(1, 1)]),
+        );
+        let prepared = store.prepare_block(&block(1, changes)).unwrap();
+        // The "crash": the batch is built but never written, and the DB goes away.
+        drop(prepared);
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.head().unwrap(),
+        Some((0, H256::from_low_u64_be(0xb10c_0000)))
+    );
+    assert_eq!(store.block_header(1).unwrap(), None);
+    assert_eq!(
+        store
+            .tx_location(&H256::from_low_u64_be(0x7800_0001))
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.account(&addr(1)).unwrap(),
+        Some(account(1, 1000, b""))
+    );
+    assert_eq!(store.account(&addr(3)).unwrap(), None);
+    assert_eq!(store.storage(&addr(2), &slot(1)).unwrap(), slot(10));
+    assert_eq!(store.state_root().unwrap(), root_before);
+
+    // And the same block written afterwards is fully visible.
+    let mut changes = StateChanges::new();
+    changes.insert(
+        addr(3),
+        updated(account(1, 1, b"fresh code"), false, &[(1, 1)]),
+    );
+    store.commit_block(block(1, changes)).unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.head().unwrap().map(|(n, _)| n), Some(1));
+    assert_eq!(store.storage(&addr(3), &slot(1)).unwrap(), slot(1));
+    assert_eq!(
+        store.account(&addr(3)).unwrap(),
+        Some(account(1, 1, b"fresh code"))
+    );
+}
+
+#[test]
+fn a_second_open_of_the_same_path_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let _store = Store::open(dir.path()).unwrap();
+    assert!(matches!(
+        Store::open(dir.path()).unwrap_err(),
+        StoreError::Rocks(_)
+    ));
+}
+
+// ---- state root against InMemoryState -------------------------------------------------------
+
+fn arb_change() -> impl Strategy<Value = AccountChange> {
+    let codes: [&'static [u8]; 3] = [b"", b"code a", b"code b"];
+    prop_oneof![
+        1 => Just(AccountChange::Deleted),
+        4 => (
+            0u64..3,
+            0u64..1000,
+            0usize..3,
+            any::<bool>(),
+            prop::collection::btree_map(0u8..6, 0u8..4, 0..5),
+        )
+            .prop_map(move |(nonce, balance, code, reset, slots)| {
+                AccountChange::Updated {
+                    account: account(nonce, balance, codes[code]),
+                    storage_reset: reset,
+                    storage: slots
+                        .into_iter()
+                        .map(|(k, v)| (slot(k), slot(v)))
+                        .collect::<BTreeMap<_, _>>(),
+                }
+            }),
+    ]
+}
+
+fn arb_tx() -> impl Strategy<Value = StateChanges> {
+    prop::collection::btree_map((0u8..5).prop_map(addr), arb_change(), 0..4)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn state_root_matches_in_memory(
+        blocks in prop::collection::vec(prop::collection::vec(arb_tx(), 1..4), 1..4)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut memory = InMemoryState::default();
+        for (number, txs) in blocks.into_iter().enumerate() {
+            let mut state = store.state();
+            for tx in txs {
+                state.commit(tx.clone());
+                memory.commit(tx);
+                // The overlay reads what the in-memory state reads.
+                for a in 0u8..5 {
+                    prop_assert_eq!(state.basic(&addr(a)), memory.basic(&addr(a)));
+                    for s in 0u8..6 {
+                        prop_assert_eq!(
+                            state.storage(&addr(a), &slot(s)),
+                            memory.storage(&addr(a), &slot(s))
+                        );
+                    }
+                }
+            }
+            let merged = state.into_block_changes().unwrap();
+            prop_assert_eq!(store.state_root_after(&merged).unwrap(), memory.state_root());
+            store.commit_block(block(number as u64, merged)).unwrap();
+            prop_assert_eq!(store.state_root().unwrap(), memory.state_root());
+            prop_assert_eq!(store.state_root_uncached().unwrap(), memory.state_root());
+        }
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        prop_assert_eq!(store.state_root().unwrap(), memory.state_root());
+        for a in 0u8..5 {
+            prop_assert_eq!(store.account(&addr(a)).unwrap(), memory.basic(&addr(a)));
+            let expected = memory
+                .accounts
+                .get(&addr(a))
+                .map(|account| account.storage.clone())
+                .unwrap_or_default();
+            prop_assert_eq!(store.storage_slots(&addr(a)).unwrap(), expected);
+        }
+    }
+}
