@@ -28,6 +28,18 @@ const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
         "Mozilla CA certificate data; only in wasmer 5.0.6's build script (via ureq), never linked into rewasm",
     ),
     (
+        "secp256k1",
+        "0.27.0",
+        "CC0-1.0",
+        "optional dependency of bip32 (feature secp256k1-ffi), listed by cargo metadata but not enabled and never built (`cargo tree -i secp256k1` is empty)",
+    ),
+    (
+        "secp256k1-sys",
+        "0.8.2",
+        "CC0-1.0",
+        "as above, under secp256k1",
+    ),
+    (
         "webpki-roots",
         "1.0.10",
         "CDLA-Permissive-2.0",
