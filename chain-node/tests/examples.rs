@@ -25,7 +25,7 @@ fn built() -> &'static Artifacts {
     static BUILT: OnceLock<Artifacts> = OnceLock::new();
     BUILT.get_or_init(|| {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples");
-        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/examples");
+        let examples = manifest_dir().join("../contracts/examples");
         EXAMPLES
             .iter()
             .map(|name| {
@@ -578,4 +578,13 @@ fn every_example_passes_the_contract_rules() {
             assert!(verdict.is_ok(), "{name} {what}: {verdict:?}");
         }
     }
+}
+
+/// The crate's directory, read when the program runs (cargo sets it for `cargo test` and
+/// `cargo run`): a target folder shared between checkouts can hold a binary compiled in another
+/// checkout, whose compile-time path would point there.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -104,7 +104,7 @@ fn run_reads_input_and_value() {
 #[test]
 fn statetest_passes_a_reference_test_and_reports_counts() {
     let shared = std::env::var("REWASM_SHARED")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").to_string());
+        .unwrap_or_else(|_| manifest_dir().join("../../shared").display().to_string());
     let file = format!("{shared}/conformance/ewasm-state-tests/filled/callDataCopy.json");
     let (code, out) = rewasm(&["statetest", &file]);
     assert_eq!(code, 0, "{out}");
@@ -114,4 +114,13 @@ fn statetest_passes_a_reference_test_and_reports_counts() {
     assert_eq!(code, 0);
     let line: Value = serde_json::from_str(out.lines().next().expect("a line")).expect("JSON");
     assert_eq!(line["pass"], true);
+}
+
+/// The crate's directory, read when the program runs (cargo sets it for `cargo test` and
+/// `cargo run`): a target folder shared between checkouts can hold a binary compiled in another
+/// checkout, whose compile-time path would point there.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

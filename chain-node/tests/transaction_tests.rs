@@ -31,7 +31,7 @@ const KNOWN_DEVIATIONS: &[&str] = &[
 fn shared_dir() -> PathBuf {
     std::env::var_os("REWASM_SHARED")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
+        .unwrap_or_else(|| manifest_dir().join("../../shared"))
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -117,4 +117,13 @@ fn ethereum_transaction_tests() {
     );
     assert_eq!(files.len(), 178, "vector files");
     assert_eq!((valid, invalid), (44, 134), "(valid, invalid) vectors");
+}
+
+/// The crate's directory, read when the program runs (cargo sets it for `cargo test` and
+/// `cargo run`): a target folder shared between checkouts can hold a binary compiled in another
+/// checkout, whose compile-time path would point there.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

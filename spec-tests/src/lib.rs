@@ -16,7 +16,7 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rewasm_vm::Engine;
 
@@ -33,7 +33,7 @@ use report::{Failure, ScriptReport};
 /// The core suite's folder when no path is given: `../shared/conformance/wasm-core` relative
 /// to the workspace root.
 pub fn default_wasm_core_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    manifest_dir()
         .join("..")
         .join("../shared/conformance/wasm-core")
 }
@@ -120,4 +120,13 @@ pub(crate) fn wat(text: &str) -> Vec<u8> {
     let buffer = wast::parser::ParseBuffer::new(text).unwrap();
     let mut module = wast::parser::parse::<wast::Wat>(&buffer).unwrap();
     module.encode().unwrap()
+}
+
+/// The crate's directory, read when the program runs (cargo sets it for `cargo test` and
+/// `cargo run`): a target folder shared between checkouts can hold a binary compiled in another
+/// checkout, whose compile-time path would point there.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

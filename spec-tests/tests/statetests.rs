@@ -9,7 +9,7 @@ use rewasm_spec_tests::statetest::{collect_tests, conformance_engine, report, ru
 fn filled_dir() -> PathBuf {
     let shared = std::env::var_os("REWASM_SHARED")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")));
+        .unwrap_or_else(|| manifest_dir().join("../../shared"));
     shared.join("conformance/ewasm-state-tests/filled")
 }
 
@@ -35,4 +35,13 @@ fn every_ewasm_state_test_matches_the_reference_roots() {
         .join("\n");
     assert_eq!(failed, 0, "{passed} passed, {failed} failed:\n{failures}");
     assert!(passed >= files.len());
+}
+
+/// The crate's directory, read when the program runs (cargo sets it for `cargo test` and
+/// `cargo run`): a target folder shared between checkouts can hold a binary compiled in another
+/// checkout, whose compile-time path would point there.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

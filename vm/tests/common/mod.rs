@@ -16,7 +16,7 @@ use serde_json::Value;
 pub fn conformance(relative: &str) -> PathBuf {
     let shared = std::env::var_os("REWASM_SHARED")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")));
+        .unwrap_or_else(|| manifest_dir().join("../../shared"));
     shared.join("conformance").join(relative)
 }
 
@@ -38,4 +38,13 @@ pub fn hex(text: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
         .collect()
+}
+
+/// The crate's directory, read when the program runs (cargo sets it for `cargo test` and
+/// `cargo run`): a target folder shared between checkouts can hold a binary compiled in another
+/// checkout, whose compile-time path would point there.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
