@@ -24,12 +24,16 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 set +e
 step "unit, integration and property tests"
-cargo test --workspace --locked 2>&1 | tee "$log/cargo-test.txt"
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log/cargo-test.txt"
 test_status=${PIPESTATUS[0]}
 
 step "WebAssembly core suite ($SHARED/conformance/wasm-core)"
 cargo run -q -p rewasm-spec-tests --locked -- wasm-core "$SHARED/conformance/wasm-core" 2>&1 | tee "$log/wasm-core.txt"
 core_status=${PIPESTATUS[0]}
+
+step "real clients: web3.py and ethers against rewasm node"
+bash scripts/client-tests.sh 2>&1 | tee "$log/clients.txt"
+clients_status=${PIPESTATUS[0]}
 set -e
 
 step "summary"
@@ -40,10 +44,13 @@ core_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/wasm-core.txt" | tail 
 read -r core_passed core_failed core_skipped < <(echo "${core_line:-0 passed, 0 failed, 0 skipped}" | awk '{ print $1, $3, $5 }')
 echo "cargo test:        $tests_passed passed, $tests_failed failed, $tests_ignored ignored (child-process helpers)"
 echo "wasm core suite:   ${core_line:-did not report}"
+clients_line=$(grep -E '^clients: [0-9]+ passed, [0-9]+ failed' "$log/clients.txt" | tail -1 || true)
+read -r clients_passed clients_failed < <(echo "${clients_line:-clients: 0 passed, 0 failed}" | awk '{ print $2, $4 }')
+echo "real clients:      ${clients_line:-did not report}"
 echo "time:              $((SECONDS - started)) s"
-total_failed=$((tests_failed + core_failed))
-if [ "$test_status" -ne 0 ] || [ "$core_status" -ne 0 ] || [ -z "$core_line" ]; then
+total_failed=$((tests_failed + core_failed + clients_failed))
+if [ "$test_status" -ne 0 ] || [ "$core_status" -ne 0 ] || [ "$clients_status" -ne 0 ] || [ -z "$core_line" ] || [ -z "$clients_line" ]; then
   total_failed=$((total_failed > 0 ? total_failed : 1))
 fi
-echo "$((tests_passed + core_passed)) passed, $total_failed failed, ${core_skipped:-0} skipped"
+echo "$((tests_passed + core_passed + clients_passed)) passed, $total_failed failed, ${core_skipped:-0} skipped"
 [ "$total_failed" -eq 0 ]

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use bip32::{DerivationPath, XPrv};
 use k256::ecdsa::SigningKey;
 use primitive_types::{H160, H256, U256};
-use rewasm_vm::GasSchedule;
 use rewasm_vm::executor::{Account, BasicAccount, InMemoryState};
 use rewasm_vm::state_root::keccak256;
+use rewasm_vm::{ChainLimits, GasSchedule};
 use serde::Deserialize;
 
 /// The standard test mnemonic of anvil and hardhat.
@@ -46,6 +46,10 @@ pub enum GenesisError {
     Alloc { address: String, detail: String },
     #[error("key derivation: {0}")]
     Derivation(String),
+    #[error(
+        "unknown limit {0:?} (the names are ChainLimits' fields in camelCase, e.g. \"maxCodeSize\")"
+    )]
+    UnknownLimit(String),
 }
 
 /// One prefunded account in a genesis file.
@@ -82,6 +86,10 @@ pub struct Genesis {
     pub timestamp: u64,
     /// Prefunded accounts.
     pub alloc: BTreeMap<String, AllocAccount>,
+    /// Overrides of the validation and execution limits (`ChainLimits`), by camelCase field
+    /// name, e.g. `{"maxCodeSize": 262144, "maxCallDepth": 512}`; the rest keep their defaults.
+    #[serde(default)]
+    pub limits: BTreeMap<String, u32>,
 }
 
 fn default_schedule() -> String {
@@ -156,6 +164,7 @@ impl Genesis {
             gas_limit: DEV_GAS_LIMIT,
             timestamp: 0,
             alloc,
+            limits: BTreeMap::new(),
         })
     }
 
@@ -176,6 +185,36 @@ impl Genesis {
     pub fn schedule(&self) -> Result<GasSchedule, GenesisError> {
         GasSchedule::by_name(&self.gas_schedule)
             .ok_or_else(|| GenesisError::Schedule(self.gas_schedule.clone()))
+    }
+
+    /// The chain limits: the defaults with the file's overrides.
+    pub fn limits(&self) -> Result<ChainLimits, GenesisError> {
+        let mut limits = ChainLimits::default();
+        for (name, value) in &self.limits {
+            let field = match name.as_str() {
+                "maxCodeSize" => &mut limits.max_code_size,
+                "maxTypes" => &mut limits.max_types,
+                "maxFunctions" => &mut limits.max_functions,
+                "maxParams" => &mut limits.max_params,
+                "maxResults" => &mut limits.max_results,
+                "maxLocals" => &mut limits.max_locals,
+                "maxOperandStackHeight" => &mut limits.max_operand_stack_height,
+                "maxGlobals" => &mut limits.max_globals,
+                "maxImports" => &mut limits.max_imports,
+                "maxExports" => &mut limits.max_exports,
+                "maxTableSize" => &mut limits.max_table_size,
+                "maxBrTableTargets" => &mut limits.max_br_table_targets,
+                "maxBlockNesting" => &mut limits.max_block_nesting,
+                "maxDataSegments" => &mut limits.max_data_segments,
+                "maxElementSegments" => &mut limits.max_element_segments,
+                "maxInitialPages" => &mut limits.max_initial_pages,
+                "maxMemoryPages" => &mut limits.max_memory_pages,
+                "maxCallDepth" => &mut limits.max_call_depth,
+                _ => return Err(GenesisError::UnknownLimit(name.clone())),
+            };
+            *field = *value;
+        }
+        Ok(limits)
     }
 
     /// The state of block 0.
@@ -282,5 +321,23 @@ mod tests {
         let short: Genesis =
             serde_json::from_str(r#"{"chainId": 7, "alloc": {"0xaa": {"balance": "1"}}}"#).unwrap();
         assert!(short.state().is_err());
+    }
+
+    #[test]
+    fn genesis_limits_override_the_defaults_by_name() {
+        let genesis: Genesis = serde_json::from_str(
+            r#"{"chainId": 7, "alloc": {}, "limits": {"maxCodeSize": 1000, "maxCallDepth": 64}}"#,
+        )
+        .unwrap();
+        let limits = genesis.limits().unwrap();
+        assert_eq!(limits.max_code_size, 1000);
+        assert_eq!(limits.max_call_depth, 64);
+        assert_eq!(limits.max_locals, ChainLimits::default().max_locals);
+        let typo: Genesis =
+            serde_json::from_str(r#"{"chainId": 7, "alloc": {}, "limits": {"maxCodeSise": 1}}"#)
+                .unwrap();
+        assert!(
+            matches!(typo.limits(), Err(GenesisError::UnknownLimit(name)) if name == "maxCodeSise")
+        );
     }
 }

@@ -45,6 +45,18 @@ const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
         "CDLA-Permissive-2.0",
         "as above (0.26 re-exports 1.0)",
     ),
+    (
+        "webpki-root-certs",
+        "0.26.11",
+        "CDLA-Permissive-2.0",
+        "Mozilla CA certificate data for jsonrpsee's client TLS (rustls-platform-verifier), only on targets without a platform verifier; not built on Linux (`cargo tree -i webpki-root-certs` is empty without --target all)",
+    ),
+    (
+        "webpki-root-certs",
+        "1.0.11",
+        "CDLA-Permissive-2.0",
+        "as above (0.26 re-exports 1.0)",
+    ),
 ];
 
 fn osi_approved(licence: &str) -> bool {

@@ -56,6 +56,9 @@ pub struct BlockInfo {
     pub gas_limit: u64,
     /// `getBlockDifficulty`.
     pub difficulty: U256,
+    /// EIP-1559 base fee per gas: the part of the gas price that is burned instead of paid to the
+    /// coinbase. No EEI import reads it; zero for chains and tests without EIP-1559.
+    pub base_fee: U256,
 }
 
 /// How a nested call treats caller, value, storage and static mode.

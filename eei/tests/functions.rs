@@ -72,6 +72,7 @@ impl Default for MockHost {
                 timestamp: 1_600_000_000,
                 gas_limit: 8_000_000,
                 difficulty: U256::from(0x0002_0000u64),
+                base_fee: Default::default(),
             },
             storage: HashMap::new(),
             stores: Vec::new(),

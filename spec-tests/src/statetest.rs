@@ -250,6 +250,7 @@ fn run_test(engine: &Engine, name: &str, test: &StateTest) -> Result<Vec<Verdict
         timestamp: u64_of(&test.env.current_timestamp)?,
         gas_limit: u64_of(&test.env.current_gas_limit)?,
         difficulty: u256(&test.env.current_difficulty)?,
+        base_fee: Default::default(),
     };
     let tx = &test.transaction;
     let sender = sender_of(&tx.secret_key)?;

@@ -169,6 +169,42 @@ proptest! {
         }
     }
 
+    /// EIP-1559: with a base fee, exactly gas used × base fee leaves circulation (burned), the
+    /// coinbase gets gas used × (price − base fee), and a price below the base fee is invalid.
+    #[test]
+    fn the_base_fee_is_burned_and_the_tip_paid(base_fee in 0u64..50, tip in 0u64..50, value in 0u64..1000) {
+        let engine = Engine::new(VmConfig::default()).unwrap();
+        let mut state = funded(&[(0, 10_000_000)]);
+        let coinbase = address(9);
+        let block = BlockInfo {
+            coinbase,
+            gas_limit: 10_000_000,
+            number: 1,
+            base_fee: U256::from(base_fee),
+            ..BlockInfo::default()
+        };
+        let total = |s: &InMemoryState| s.accounts.values().fold(U256::zero(), |sum, a| sum + a.basic.balance);
+        let before = total(&state);
+        let tx = Transaction {
+            sender: address(0),
+            to: Some(address(1)),
+            gas_limit: 21_000,
+            gas_price: U256::from(base_fee + tip),
+            value: U256::from(value),
+            ..Transaction::default()
+        };
+        let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx).unwrap();
+        prop_assert_eq!(receipt.gas_used, 21_000);
+        prop_assert_eq!(before - total(&state), U256::from(21_000 * base_fee));
+        prop_assert_eq!(state.basic(&coinbase).map(|a| a.balance).unwrap_or_default(), U256::from(21_000 * tip));
+        if base_fee > 0 {
+            let cheap = Transaction { nonce: 1, gas_price: U256::from(base_fee - 1), ..tx };
+            let snapshot = state.clone();
+            prop_assert!(execute_transaction(&engine, &mut state, &block, &|_| None, &cheap).is_err());
+            prop_assert_eq!(&state, &snapshot);
+        }
+    }
+
     /// Whatever gas a contract gets, it never uses more than it was given, and the sender pays
     /// exactly the gas used.
     #[test]

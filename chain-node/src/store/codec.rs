@@ -7,8 +7,8 @@ use primitive_types::{H160, H256, U256};
 
 use super::StoreError;
 
-/// Length of an `accounts` value: nonce (8) ++ balance (32) ++ code hash (32).
-pub const ACCOUNT_LEN: usize = 8 + 32 + 32;
+/// Length of an `accounts` value: nonce (8) ++ balance (32) ++ code hash (32) ++ storage root (32).
+pub const ACCOUNT_LEN: usize = 8 + 32 + 32 + 32;
 /// Length of a `storage` key: address (20) ++ slot (32).
 pub const STORAGE_KEY_LEN: usize = 20 + 32;
 
@@ -21,17 +21,21 @@ pub struct StoredAccount {
     pub balance: U256,
     /// keccak-256 of the code ([`rewasm_vm::state_root::EMPTY_CODE_HASH`] for none).
     pub code_hash: H256,
+    /// Root of the account's storage trie ([`rewasm_vm::state_root::EMPTY_ROOT`] for none).
+    pub storage_root: H256,
 }
 
 impl StoredAccount {
-    /// `nonce_be8 ++ balance_be32 ++ code_hash`.
+    /// `nonce_be8 ++ balance_be32 ++ code_hash ++ storage_root`.
     pub fn encode(&self) -> [u8; ACCOUNT_LEN] {
         let mut out = [0u8; ACCOUNT_LEN];
         let (nonce, rest) = out.split_at_mut(8);
-        let (balance, code_hash) = rest.split_at_mut(32);
+        let (balance, rest) = rest.split_at_mut(32);
+        let (code_hash, storage_root) = rest.split_at_mut(32);
         nonce.copy_from_slice(&self.nonce.to_be_bytes());
         balance.copy_from_slice(&self.balance.to_big_endian());
         code_hash.copy_from_slice(self.code_hash.as_bytes());
+        storage_root.copy_from_slice(self.storage_root.as_bytes());
         out
     }
 
@@ -42,11 +46,13 @@ impl StoredAccount {
             return Err(corrupt());
         }
         let (nonce, rest) = bytes.split_at_checked(8).ok_or_else(corrupt)?;
-        let (balance, code_hash) = rest.split_at_checked(32).ok_or_else(corrupt)?;
+        let (balance, rest) = rest.split_at_checked(32).ok_or_else(corrupt)?;
+        let (code_hash, storage_root) = rest.split_at_checked(32).ok_or_else(corrupt)?;
         Ok(Self {
             nonce: u64::from_be_bytes(nonce.try_into().map_err(|_| corrupt())?),
             balance: U256::from_big_endian(balance),
             code_hash: h256(code_hash, "accounts")?,
+            storage_root: h256(storage_root, "accounts")?,
         })
     }
 }
@@ -58,6 +64,20 @@ pub fn storage_key(address: &H160, slot: &H256) -> [u8; STORAGE_KEY_LEN] {
     a.copy_from_slice(address.as_bytes());
     s.copy_from_slice(slot.as_bytes());
     out
+}
+
+/// The `storage` key range `[start, end)` holding every slot of `address`, for a range delete:
+/// `address ++ 0…0` up to `address ++ ff…ff ++ 00`, which sorts after every 52-byte key of the
+/// address and before every key of a higher address.
+pub fn storage_range(address: &H160) -> ([u8; STORAGE_KEY_LEN], [u8; STORAGE_KEY_LEN + 1]) {
+    let start = storage_key(address, &H256::zero());
+    let mut end = [0u8; STORAGE_KEY_LEN + 1];
+    let (a, rest) = end.split_at_mut(20);
+    a.copy_from_slice(address.as_bytes());
+    if let Some(slot) = rest.get_mut(..32) {
+        slot.fill(0xff);
+    }
+    (start, end)
 }
 
 /// Splits a `storage` key back into the slot, checking it belongs to `address`.

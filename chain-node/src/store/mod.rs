@@ -5,70 +5,97 @@
 //! One RocksDB database with these column families (all keys and values fixed-width big-endian
 //! unless said otherwise; see [`codec`]):
 //!
-//! | column family   | key                       | value                                        |
-//! |-----------------|---------------------------|----------------------------------------------|
-//! | `accounts`      | address (20)              | nonce (8) ++ balance (32) ++ code hash (32)  |
-//! | `storage`       | address (20) ++ slot (32) | value (32); a zero value is never stored     |
-//! | `storage_roots` | address (20)              | the account's storage root (32), a cache     |
-//! | `code`          | code hash (32)            | code (never deleted: content-addressed)      |
-//! | `blocks`        | number (8)                | header bytes (opaque for now)                |
-//! | `block_hashes`  | block hash (32)           | number (8)                                   |
-//! | `receipts`      | tx hash (32)              | receipt bytes (opaque)                       |
-//! | `tx_index`      | tx hash (32)              | block number (8) ++ index in block (4)       |
-//! | `logs`          | number (8)                | the block's logs (opaque)                    |
-//! | `meta`          | `schema_version`, `head`  | version (4); head number (8) ++ hash (32)    |
+//! | column family  | key                       | value                                           |
+//! |----------------|---------------------------|-------------------------------------------------|
+//! | `accounts`     | address (20)              | nonce (8) ++ balance (32) ++ code hash (32)     |
+//! |                |                           | ++ storage root (32)                            |
+//! | `storage`      | address (20) ++ slot (32) | value (32); a zero value is never stored        |
+//! | `trie_nodes`   | keccak of the node (32)   | the node's RLP (never deleted: content-addressed) |
+//! | `code`         | code hash (32)            | code (never deleted: content-addressed)         |
+//! | `blocks`       | number (8)                | header bytes (opaque for now)                   |
+//! | `block_hashes` | block hash (32)           | number (8)                                      |
+//! | `receipts`     | tx hash (32)              | receipt bytes (opaque)                          |
+//! | `tx_index`     | tx hash (32)              | block number (8) ++ index in block (4)          |
+//! | `logs`         | number (8)                | the block's logs (opaque)                       |
+//! | `meta`         | `schema_version`          | version (4)                                     |
+//! |                | `head`                    | head number (8) ++ hash (32)                    |
+//! |                | `state_root`              | the head's state root (32)                      |
+//!
+//! `accounts` and `storage` are the head state, flat, so that execution reads a slot with one
+//! lookup; `trie_nodes` holds the Merkle-Patricia tries of every committed state, for the roots
+//! and for reads at older roots.
 //!
 //! # Atomicity
 //!
-//! A block — its state changes, header, receipts, indexes, logs and the new head — is written
-//! by [`Store::commit_block`] as ONE `WriteBatch` with `sync = true`: after a crash the store
-//! holds either the whole block or none of it, and an acknowledged block is on disk.
+//! A block — its state changes, new trie nodes, header, receipts, indexes, logs, the new head
+//! and its state root — is written by [`Store::commit_block`] as ONE `WriteBatch` with
+//! `sync = true`: after a crash the store holds either the whole block or none of it, and an
+//! acknowledged block is on disk.
 //!
 //! # Execution
 //!
 //! [`StoreState`] is the executor's [`State`](rewasm_vm::executor::State) over a store: the
 //! transactions of a block commit into an in-memory overlay (so each sees the ones before it),
 //! and [`StoreState::into_block_changes`] hands the merged changes to [`BlockWrite`].
+//! [`StateAt`] is the same over the state at an older root (for `eth_call` on an old block).
 //!
 //! # State root
 //!
-//! [`Store::state_root`] computes the Byzantium state root from the store. Storage roots are
-//! cached per account in `storage_roots` and recomputed on commit only for the accounts the block
-//! touches (from that account's slots), but the account trie itself is still rebuilt over every
-//! account: cost O(accounts) per block. The node needs an incremental (persisted) Merkle-Patricia
-//! trie, whose cost per block is proportional to the accounts and slots touched; that is the next
-//! step, and it will replace `storage_roots` with trie-node column families.
+//! The state is a persisted secure Merkle-Patricia trie ([`trie`]): the account trie maps
+//! keccak(address) to the account's RLP, each account's storage trie maps keccak(slot) to the
+//! value's RLP, exactly as Ethereum (and `rewasm_vm::state_root`, the reference) does. Nodes are
+//! stored content-addressed in `trie_nodes`; the head's root is in `meta` and each account's
+//! storage root in its `accounts` record, so [`Store::state_root`] is one read.
+//!
+//! [`Store::state_root_after`] and [`Store::prepare_block`] update only what a block touches:
+//! each touched account's storage trie (from its stored root, or from the empty trie after a
+//! storage reset) and the touched paths of the account trie, reading and writing O(touched ×
+//! depth) nodes whatever the size of the state. A deleted account leaves the account trie and
+//! its storage trie is dropped with it.
+//!
+//! Old nodes are kept (no pruning): every root ever committed stays readable through
+//! [`Store::account_at`], [`Store::storage_at`] and [`Store::state_at`]. The cost is disk: each
+//! block adds its changed nodes (a few hundred bytes per touched key and trie level).
+//! [`Store::state_root_uncached`] recomputes the root from the flat state with the reference
+//! (sort-based) trie, as a consistency check.
 
 pub mod codec;
 mod state;
+pub mod trie;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use primitive_types::{H160, H256};
+use primitive_types::{H160, H256, U256};
 use rewasm_vm::executor::{AccountChange, BasicAccount, StateChanges};
-use rewasm_vm::state_root::{self, AccountLeaf, EMPTY_CODE_HASH, EMPTY_ROOT};
+use rewasm_vm::state_root::{
+    self, AccountLeaf, EMPTY_CODE_HASH, EMPTY_ROOT, keccak256, storage_value_rlp,
+};
 use rocksdb::{
     ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options,
     PrefixRange, ReadOptions, WriteBatch, WriteOptions,
 };
 
 use codec::StoredAccount;
-pub use state::StoreState;
+pub use state::{StateAt, StoreState};
 
 /// The layout version this code reads and writes. Bump it on any change of layout or encoding;
 /// a store of another version is refused at open ([`StoreError::SchemaMismatch`]).
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: the `trie_nodes` column family and the `state_root` meta key; `accounts` records carry the
+/// storage root; `storage_roots` is gone.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Column family names.
 pub mod cf {
-    /// address → account.
+    /// address → account (with its storage root).
     pub const ACCOUNTS: &str = "accounts";
     /// address ++ slot → value.
     pub const STORAGE: &str = "storage";
-    /// address → storage root (cache, maintained on commit).
-    pub const STORAGE_ROOTS: &str = "storage_roots";
+    /// keccak(node RLP) → node RLP: the state and storage tries of every committed block.
+    pub const TRIE_NODES: &str = "trie_nodes";
     /// code hash → code.
     pub const CODE: &str = "code";
     /// number → header bytes.
@@ -81,13 +108,13 @@ pub mod cf {
     pub const TX_INDEX: &str = "tx_index";
     /// number → logs bytes.
     pub const LOGS: &str = "logs";
-    /// Schema version and head.
+    /// Schema version, head and the head's state root.
     pub const META: &str = "meta";
     /// Every column family of the schema.
     pub const ALL: [&str; 10] = [
         ACCOUNTS,
         STORAGE,
-        STORAGE_ROOTS,
+        TRIE_NODES,
         CODE,
         BLOCKS,
         BLOCK_HASHES,
@@ -102,6 +129,9 @@ pub mod cf {
 pub const META_SCHEMA_VERSION: &[u8] = b"schema_version";
 /// `meta` key of the head (number ++ hash).
 pub const META_HEAD: &[u8] = b"head";
+/// `meta` key of the head's state root (32 bytes; absent before the first block, when the root
+/// is [`EMPTY_ROOT`]).
+pub const META_STATE_ROOT: &[u8] = b"state_root";
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +154,10 @@ pub enum StoreError {
         column: &'static str,
         reason: String,
     },
+    /// A trie node that should be in `trie_nodes` is not: the root asked for was never
+    /// committed here, or the store lost a node.
+    #[error("trie node {hash:?} is not in the store (unknown state root, or a damaged store)")]
+    MissingTrieNode { hash: H256 },
     /// A block that does not extend the head.
     #[error("block {number} does not extend the head {head:?}")]
     NotNextBlock { head: Option<u64>, number: u64 },
@@ -169,12 +203,28 @@ pub struct BlockWrite {
 /// dropping it writes nothing.
 pub struct PreparedBlock {
     batch: WriteBatch,
+    state_root: H256,
+    trie_nodes: usize,
+}
+
+impl PreparedBlock {
+    /// The state root after the block.
+    pub fn state_root(&self) -> H256 {
+        self.state_root
+    }
+
+    /// How many trie nodes the block writes (new or changed nodes of the tries it touches).
+    pub fn trie_nodes_written(&self) -> usize {
+        self.trie_nodes
+    }
 }
 
 impl std::fmt::Debug for PreparedBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedBlock")
             .field("operations", &self.batch.len())
+            .field("state_root", &self.state_root)
+            .field("trie_nodes", &self.trie_nodes)
             .finish()
     }
 }
@@ -183,6 +233,8 @@ impl std::fmt::Debug for PreparedBlock {
 /// (the block builder) serialises block commits.
 pub struct Store {
     db: DB,
+    /// Trie nodes read from `trie_nodes` since open: a cost measure for metrics and tests.
+    trie_node_reads: AtomicU64,
 }
 
 impl std::fmt::Debug for Store {
@@ -205,6 +257,14 @@ fn sync_write() -> WriteOptions {
     options
 }
 
+/// What a block does to the state: the new root, the trie nodes to store and the records of
+/// the updated accounts.
+struct StateUpdate {
+    root: H256,
+    nodes: Vec<(H256, Vec<u8>)>,
+    accounts: BTreeMap<H160, StoredAccount>,
+}
+
 impl Store {
     /// Opens the store at `path`, creating it (with the current schema version) if there is no
     /// database there. An existing database must carry [`SCHEMA_VERSION`] and every column
@@ -216,32 +276,33 @@ impl Store {
         let existing = path.join("CURRENT").exists();
         if existing {
             // Open every column family the database has (a newer schema may have more, and
-            // RocksDB refuses to open a subset), then check ours are there and the version.
+            // RocksDB refuses to open a subset), then check the version — so that an older
+            // store is reported as such, not as missing a new column family — and ours.
             let names = DB::list_cf(&options, path)?;
+            if !names.iter().any(|n| n == cf::META) {
+                return Err(StoreError::MissingColumnFamily(cf::META));
+            }
+            let descriptors = names
+                .iter()
+                .map(|name| ColumnFamilyDescriptor::new(name, cf_options()));
+            let db = DB::open_cf_descriptors(&options, path, descriptors)?;
+            let store = Self::new(db);
+            let Some(bytes) = store.db.get_cf(store.cf(cf::META)?, META_SCHEMA_VERSION)? else {
+                return Err(StoreError::SchemaMissing);
+            };
+            let found = codec::u32_be(&bytes, "meta")?;
+            if found != SCHEMA_VERSION {
+                return Err(StoreError::SchemaMismatch {
+                    found,
+                    expected: SCHEMA_VERSION,
+                });
+            }
             for name in cf::ALL {
                 if !names.iter().any(|n| n == name) {
                     return Err(StoreError::MissingColumnFamily(name));
                 }
             }
-            let descriptors = names
-                .into_iter()
-                .map(|name| ColumnFamilyDescriptor::new(name, cf_options()));
-            let db = DB::open_cf_descriptors(&options, path, descriptors)?;
-            let store = Self { db };
-            match store.db.get_cf(store.cf(cf::META)?, META_SCHEMA_VERSION)? {
-                None => Err(StoreError::SchemaMissing),
-                Some(bytes) => {
-                    let found = codec::u32_be(&bytes, "meta")?;
-                    if found == SCHEMA_VERSION {
-                        Ok(store)
-                    } else {
-                        Err(StoreError::SchemaMismatch {
-                            found,
-                            expected: SCHEMA_VERSION,
-                        })
-                    }
-                }
-            }
+            Ok(store)
         } else {
             options.create_if_missing(true);
             options.create_missing_column_families(true);
@@ -249,7 +310,7 @@ impl Store {
                 .into_iter()
                 .map(|name| ColumnFamilyDescriptor::new(name, cf_options()));
             let db = DB::open_cf_descriptors(&options, path, descriptors)?;
-            let store = Self { db };
+            let store = Self::new(db);
             let mut batch = WriteBatch::default();
             batch.put_cf(
                 store.cf(cf::META)?,
@@ -258,6 +319,13 @@ impl Store {
             );
             store.db.write_opt(batch, &sync_write())?;
             Ok(store)
+        }
+    }
+
+    fn new(db: DB) -> Self {
+        Self {
+            db,
+            trie_node_reads: AtomicU64::new(0),
         }
     }
 
@@ -270,6 +338,18 @@ impl Store {
     /// A state view for executing a block on top of the committed state.
     pub fn state(&self) -> StoreState<'_> {
         StoreState::new(self)
+    }
+
+    /// A state view over the state with root `root` (any root this store committed), for
+    /// executing on top of an older block. Reads go through the tries; commits stay in memory.
+    pub fn state_at(&self, root: H256) -> StateAt<'_> {
+        StateAt::new(self, root)
+    }
+
+    /// Trie nodes read from disk since the store was opened (a cost measure: an update or a
+    /// historical read costs O(depth) node reads per key).
+    pub fn trie_node_reads(&self) -> u64 {
+        self.trie_node_reads.load(Ordering::Relaxed)
     }
 
     // ---- reads ------------------------------------------------------------------------------
@@ -294,14 +374,27 @@ impl Store {
         let Some(stored) = self.stored_account(address)? else {
             return Ok(None);
         };
-        let code = self.code(&stored.code_hash)?.ok_or_else(|| {
-            StoreError::corrupt("code", format!("no code for hash {:?}", stored.code_hash))
+        Ok(Some(self.basic_account(
+            stored.nonce,
+            stored.balance,
+            &stored.code_hash,
+        )?))
+    }
+
+    fn basic_account(
+        &self,
+        nonce: u64,
+        balance: U256,
+        code_hash: &H256,
+    ) -> Result<BasicAccount, StoreError> {
+        let code = self.code(code_hash)?.ok_or_else(|| {
+            StoreError::corrupt("code", format!("no code for hash {code_hash:?}"))
         })?;
-        Ok(Some(BasicAccount {
-            nonce: stored.nonce,
-            balance: stored.balance,
+        Ok(BasicAccount {
+            nonce,
+            balance,
             code,
-        }))
+        })
     }
 
     /// Code by hash (the empty code for [`EMPTY_CODE_HASH`]). The hash is checked: code whose
@@ -313,7 +406,7 @@ impl Store {
         match self.db.get_pinned_cf(self.cf(cf::CODE)?, hash.as_bytes())? {
             None => Ok(None),
             Some(code) => {
-                if state_root::keccak256(&code) != *hash {
+                if keccak256(&code) != *hash {
                     return Err(StoreError::corrupt(
                         "code",
                         format!("code under {hash:?} hashes differently"),
@@ -384,60 +477,79 @@ impl Store {
         Ok(self.db.get_cf(self.cf(cf::LOGS)?, number.to_be_bytes())?)
     }
 
-    // ---- state root -------------------------------------------------------------------------
+    // ---- historical reads (through the tries) -----------------------------------------------
 
-    /// The cached storage root of a committed account ([`EMPTY_ROOT`] when none is cached, which
-    /// only happens for an account that does not exist).
-    fn cached_storage_root(&self, address: &H160) -> Result<H256, StoreError> {
-        match self
-            .db
-            .get_pinned_cf(self.cf(cf::STORAGE_ROOTS)?, address.as_bytes())?
-        {
-            None => Ok(EMPTY_ROOT),
-            Some(bytes) => codec::h256(&bytes, "storage_roots"),
+    /// The account trie's leaf for `address` in the state with root `root` (nonce, balance,
+    /// storage root, code hash), if the account exists there.
+    pub fn account_leaf_at(
+        &self,
+        root: H256,
+        address: &H160,
+    ) -> Result<Option<AccountLeaf>, StoreError> {
+        let Some(rlp) = trie::get(self, &root, keccak256(address.as_bytes()).as_bytes())? else {
+            return Ok(None);
+        };
+        AccountLeaf::decode_rlp(&rlp).map(Some).map_err(|error| {
+            StoreError::corrupt(
+                "trie_nodes",
+                format!("account {address:?} under root {root:?}: {error}"),
+            )
+        })
+    }
+
+    /// The account (with its code) in the state with root `root`, if it exists there.
+    pub fn account_at(
+        &self,
+        root: H256,
+        address: &H160,
+    ) -> Result<Option<BasicAccount>, StoreError> {
+        self.account_leaf_at(root, address)?
+            .map(|leaf| self.basic_account(leaf.nonce, leaf.balance, &leaf.code_hash))
+            .transpose()
+    }
+
+    /// A storage slot in the state with root `root` (zero when absent, or when the account does
+    /// not exist there).
+    pub fn storage_at(&self, root: H256, address: &H160, slot: &H256) -> Result<H256, StoreError> {
+        match self.account_leaf_at(root, address)? {
+            None => Ok(H256::zero()),
+            Some(leaf) => self.slot_in(&leaf.storage_root, slot),
         }
     }
 
-    /// The Byzantium state root of the committed state: the account trie over every account,
-    /// with the cached storage roots. O(accounts); see the module docs.
+    /// A slot in the storage trie with root `storage_root`.
+    fn slot_in(&self, storage_root: &H256, slot: &H256) -> Result<H256, StoreError> {
+        match trie::get(self, storage_root, keccak256(slot.as_bytes()).as_bytes())? {
+            None => Ok(H256::zero()),
+            Some(rlp) => decode_storage_value(&rlp).map_err(|reason| {
+                StoreError::corrupt(
+                    "trie_nodes",
+                    format!("slot {slot:?} under storage root {storage_root:?}: {reason}"),
+                )
+            }),
+        }
+    }
+
+    // ---- state root -------------------------------------------------------------------------
+
+    /// The Byzantium state root of the committed state (the head's), read from `meta`.
     pub fn state_root(&self) -> Result<H256, StoreError> {
-        self.state_root_after(&StateChanges::new())
+        match self.db.get_pinned_cf(self.cf(cf::META)?, META_STATE_ROOT)? {
+            None => Ok(EMPTY_ROOT),
+            Some(bytes) => codec::h256(&bytes, "meta"),
+        }
     }
 
     /// The state root the store would have after committing `changes` (what a block builder
-    /// puts in the header before [`Store::commit_block`]). Nothing is written.
+    /// puts in the header before [`Store::commit_block`]). Nothing is written; the cost is
+    /// O(touched accounts and slots × trie depth).
     pub fn state_root_after(&self, changes: &StateChanges) -> Result<H256, StoreError> {
-        let roots = self.touched_storage_roots(changes)?;
-        let mut leaves = Vec::new();
-        for item in self
-            .db
-            .iterator_cf(self.cf(cf::ACCOUNTS)?, IteratorMode::Start)
-        {
-            let (key, value) = item?;
-            let address = address_key(&key)?;
-            if changes.contains_key(&address) {
-                continue;
-            }
-            let stored = StoredAccount::decode(&value)?;
-            let storage_root = self.cached_storage_root(&address)?;
-            leaves.push((address, leaf(&stored, storage_root)));
-        }
-        for (address, change) in changes {
-            if let AccountChange::Updated { account, .. } = change {
-                let storage_root = roots.get(address).copied().unwrap_or(EMPTY_ROOT);
-                let stored = StoredAccount {
-                    nonce: account.nonce,
-                    balance: account.balance,
-                    code_hash: account.code_hash(),
-                };
-                leaves.push((*address, leaf(&stored, storage_root)));
-            }
-        }
-        Ok(state_root::state_root(leaves))
+        Ok(self.state_update(changes)?.root)
     }
 
-    /// The state root recomputed from every account's slots, ignoring the `storage_roots` cache
-    /// (a consistency check; O(state)).
+    /// The state root recomputed from the flat `accounts` and `storage` column families with
+    /// the reference (sort-based) trie, ignoring the persisted tries and stored storage roots:
+    /// a consistency check, O(state).
     pub fn state_root_uncached(&self) -> Result<H256, StoreError> {
         let mut leaves = Vec::new();
         for item in self
@@ -447,54 +559,77 @@ impl Store {
             let (key, value) = item?;
             let address = address_key(&key)?;
             let stored = StoredAccount::decode(&value)?;
-            let storage_root = state_root::storage_root(self.storage_slots(&address)?);
-            leaves.push((address, leaf(&stored, storage_root)));
+            let leaf = AccountLeaf {
+                storage_root: state_root::storage_root(self.storage_slots(&address)?),
+                ..leaf(&stored)
+            };
+            leaves.push((address, leaf));
         }
         Ok(state_root::state_root(leaves))
     }
 
-    /// The new storage root of every account `changes` updates: its committed slots (none after a
-    /// reset) with the changed slots applied.
-    fn touched_storage_roots(
-        &self,
-        changes: &StateChanges,
-    ) -> Result<BTreeMap<H160, H256>, StoreError> {
-        let mut roots = BTreeMap::new();
+    /// Applies `changes` to the head's tries in memory: each updated account's storage trie
+    /// (from its stored root, or empty after a reset), then the account trie.
+    fn state_update(&self, changes: &StateChanges) -> Result<StateUpdate, StoreError> {
+        let mut nodes = Vec::new();
+        let mut accounts = BTreeMap::new();
+        let mut entries = Vec::with_capacity(changes.len());
         for (address, change) in changes {
+            let key = keccak256(address.as_bytes());
             let AccountChange::Updated {
+                account,
                 storage_reset,
                 storage,
-                ..
             } = change
             else {
+                entries.push((key, None));
                 continue;
             };
-            let root = if !storage_reset && storage.is_empty() {
-                // Untouched storage: the cache is right (EMPTY_ROOT for a new account).
-                self.cached_storage_root(address)?
+            let base = if *storage_reset {
+                EMPTY_ROOT
             } else {
-                let mut slots = if *storage_reset {
-                    BTreeMap::new()
-                } else {
-                    self.storage_slots(address)?
-                };
-                for (key, value) in storage {
-                    if value.is_zero() {
-                        slots.remove(key);
-                    } else {
-                        slots.insert(*key, *value);
-                    }
-                }
-                state_root::storage_root(slots)
+                self.stored_account(address)?
+                    .map_or(EMPTY_ROOT, |stored| stored.storage_root)
             };
-            roots.insert(*address, root);
+            let storage_root = if storage.is_empty() {
+                base
+            } else {
+                let mut slots: Vec<(H256, Option<Vec<u8>>)> = storage
+                    .iter()
+                    .map(|(slot, value)| {
+                        let rlp = storage_value_rlp(value);
+                        (keccak256(slot.as_bytes()), Some(rlp))
+                    })
+                    .collect();
+                // Path order: neighbouring updates share the nodes they load.
+                slots.sort_unstable_by_key(|(key, _)| *key);
+                let commit = trie::update(self, base, slots)?;
+                nodes.extend(commit.nodes);
+                commit.root
+            };
+            let stored = StoredAccount {
+                nonce: account.nonce,
+                balance: account.balance,
+                code_hash: account.code_hash(),
+                storage_root,
+            };
+            entries.push((key, Some(leaf(&stored).rlp())));
+            accounts.insert(*address, stored);
         }
-        Ok(roots)
+        entries.sort_unstable_by_key(|(key, _)| *key);
+        let commit = trie::update(self, self.state_root()?, entries)?;
+        nodes.extend(commit.nodes);
+        Ok(StateUpdate {
+            root: commit.root,
+            nodes,
+            accounts,
+        })
     }
 
     // ---- writes -----------------------------------------------------------------------------
 
-    /// Builds the `WriteBatch` of a block without writing it.
+    /// Builds the `WriteBatch` of a block without writing it: the flat state, the new trie
+    /// nodes and the new state root, and the block's data.
     pub fn prepare_block(&self, block: &BlockWrite) -> Result<PreparedBlock, StoreError> {
         let head = self.head()?.map(|(number, _)| number);
         let expected = head.map_or(Some(0), |head| head.checked_add(1));
@@ -505,37 +640,37 @@ impl Store {
             });
         }
 
-        let accounts = self.cf(cf::ACCOUNTS)?;
+        let accounts_cf = self.cf(cf::ACCOUNTS)?;
         let storage_cf = self.cf(cf::STORAGE)?;
-        let roots_cf = self.cf(cf::STORAGE_ROOTS)?;
         let code_cf = self.cf(cf::CODE)?;
         let mut batch = WriteBatch::default();
 
-        let roots = self.touched_storage_roots(&block.changes)?;
+        let update = self.state_update(&block.changes)?;
         for (address, change) in &block.changes {
+            let (start, end) = codec::storage_range(address);
             match change {
                 AccountChange::Deleted => {
-                    batch.delete_cf(accounts, address.as_bytes());
-                    batch.delete_cf(roots_cf, address.as_bytes());
-                    self.delete_storage(&mut batch, address)?;
+                    batch.delete_cf(accounts_cf, address.as_bytes());
+                    batch.delete_range_cf(storage_cf, start.as_slice(), end.as_slice());
                 }
                 AccountChange::Updated {
                     account,
                     storage_reset,
                     storage,
                 } => {
-                    let code_hash = account.code_hash();
-                    if code_hash != EMPTY_CODE_HASH {
-                        batch.put_cf(code_cf, code_hash.as_bytes(), account.code.as_ref());
+                    let stored = update.accounts.get(address).ok_or_else(|| {
+                        StoreError::corrupt(
+                            "accounts",
+                            format!("no updated record for {address:?}"),
+                        )
+                    })?;
+                    if stored.code_hash != EMPTY_CODE_HASH {
+                        batch.put_cf(code_cf, stored.code_hash.as_bytes(), account.code.as_ref());
                     }
-                    let stored = StoredAccount {
-                        nonce: account.nonce,
-                        balance: account.balance,
-                        code_hash,
-                    };
-                    batch.put_cf(accounts, address.as_bytes(), stored.encode());
+                    batch.put_cf(accounts_cf, address.as_bytes(), stored.encode());
                     if *storage_reset {
-                        self.delete_storage(&mut batch, address)?;
+                        // One range tombstone, whatever the number of old slots.
+                        batch.delete_range_cf(storage_cf, start.as_slice(), end.as_slice());
                     }
                     // Batch operations apply in order: a slot set after the reset survives it.
                     for (slot, value) in storage {
@@ -546,10 +681,12 @@ impl Store {
                             batch.put_cf(storage_cf, key, value.as_bytes());
                         }
                     }
-                    let root = roots.get(address).copied().unwrap_or(EMPTY_ROOT);
-                    batch.put_cf(roots_cf, address.as_bytes(), root.as_bytes());
                 }
             }
+        }
+        let trie_cf = self.cf(cf::TRIE_NODES)?;
+        for (hash, rlp) in &update.nodes {
+            batch.put_cf(trie_cf, hash.as_bytes(), rlp);
         }
 
         let number = block.number.to_be_bytes();
@@ -567,12 +704,18 @@ impl Store {
             );
         }
         batch.put_cf(self.cf(cf::LOGS)?, number, &block.logs);
+        let meta = self.cf(cf::META)?;
         batch.put_cf(
-            self.cf(cf::META)?,
+            meta,
             META_HEAD,
             codec::encode_head(block.number, &block.hash),
         );
-        Ok(PreparedBlock { batch })
+        batch.put_cf(meta, META_STATE_ROOT, update.root.as_bytes());
+        Ok(PreparedBlock {
+            batch,
+            state_root: update.root,
+            trie_nodes: update.nodes.len(),
+        })
     }
 
     /// Writes a prepared block: one `WriteBatch`, `sync = true`.
@@ -582,26 +725,18 @@ impl Store {
     }
 
     /// Commits a block atomically and durably: state changes (old slots of re-created or deleted
-    /// accounts removed), header, receipts, indexes, logs and the new head in one `WriteBatch`
-    /// written with `sync = true`.
+    /// accounts removed), trie nodes, header, receipts, indexes, logs, the new head and state
+    /// root in one `WriteBatch` written with `sync = true`.
     pub fn commit_block(&self, block: BlockWrite) -> Result<(), StoreError> {
         let prepared = self.prepare_block(&block)?;
         self.write_prepared(prepared)
     }
+}
 
-    /// Adds a delete of every committed slot of `address` to `batch`.
-    fn delete_storage(&self, batch: &mut WriteBatch, address: &H160) -> Result<(), StoreError> {
-        let storage_cf = self.cf(cf::STORAGE)?;
-        let mut read = ReadOptions::default();
-        read.set_iterate_range(PrefixRange(address.as_bytes()));
-        for item in self
-            .db
-            .iterator_cf_opt(storage_cf, read, IteratorMode::Start)
-        {
-            let (key, _) = item?;
-            batch.delete_cf(storage_cf, key);
-        }
-        Ok(())
+impl trie::NodeSource for Store {
+    fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
+        self.trie_node_reads.fetch_add(1, Ordering::Relaxed);
+        Ok(self.db.get_cf(self.cf(cf::TRIE_NODES)?, hash.as_bytes())?)
     }
 }
 
@@ -611,11 +746,29 @@ fn address_key(key: &[u8]) -> Result<H160, StoreError> {
         .map_err(|_| StoreError::corrupt("accounts", format!("key of {} bytes", key.len())))
 }
 
-fn leaf(stored: &StoredAccount, storage_root: H256) -> AccountLeaf {
+fn leaf(stored: &StoredAccount) -> AccountLeaf {
     AccountLeaf {
         nonce: stored.nonce,
         balance: stored.balance,
-        storage_root,
+        storage_root: stored.storage_root,
         code_hash: stored.code_hash,
     }
+}
+
+/// A storage trie value ([`storage_value_rlp`]) back to the slot: an RLP string of at most 32
+/// bytes, left-padded.
+fn decode_storage_value(rlp: &[u8]) -> Result<H256, String> {
+    let mut buf = rlp;
+    let payload = alloy_rlp::Header::decode_bytes(&mut buf, false).map_err(|e| e.to_string())?;
+    if !buf.is_empty() {
+        return Err(format!("{} bytes after the value", buf.len()));
+    }
+    let mut value = H256::zero();
+    let offset = 32usize
+        .checked_sub(payload.len())
+        .ok_or_else(|| format!("a value of {} bytes", payload.len()))?;
+    if let Some(tail) = value.0.get_mut(offset..) {
+        tail.copy_from_slice(payload);
+    }
+    Ok(value)
 }

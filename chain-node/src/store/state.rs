@@ -1,9 +1,16 @@
-//! [`StoreState`]: the executor's view of a store while a block executes.
+//! [`StoreState`] and [`StateAt`]: the executor's views of a store, at the head while a block
+//! executes, and at an older state root (`eth_call` on a past block).
+//!
+//! Both read committed state under an in-memory overlay of the changes committed through them;
+//! they differ only in where committed state comes from (the flat head columns, or the tries
+//! at a root), so the overlay rules live here once.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use primitive_types::{H160, H256};
 use rewasm_vm::executor::{AccountChange, BasicAccount, State, StateChanges};
+use rewasm_vm::state_root::AccountLeaf;
 
 use super::{Store, StoreError};
 
@@ -20,7 +27,7 @@ use super::{Store, StoreError};
 pub struct StoreState<'a> {
     store: &'a Store,
     overlay: StateChanges,
-    error: Mutex<Option<StoreError>>,
+    error: FirstError,
 }
 
 impl<'a> StoreState<'a> {
@@ -28,7 +35,7 @@ impl<'a> StoreState<'a> {
         Self {
             store,
             overlay: StateChanges::new(),
-            error: Mutex::new(None),
+            error: FirstError::default(),
         }
     }
 
@@ -44,32 +51,146 @@ impl<'a> StoreState<'a> {
 
     /// Takes the first read error seen, if any.
     pub fn error(&self) -> Option<StoreError> {
-        self.error
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+        self.error.take()
     }
 
     /// The block's changes, every transaction's merged in order, for [`super::BlockWrite`];
     /// or the first read error, in which case the execution read wrong state and must be
     /// discarded.
     pub fn into_block_changes(self) -> Result<StateChanges, StoreError> {
-        match self
-            .error
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-        {
+        match self.error.into_inner() {
+            Some(error) => Err(error),
+            None => Ok(self.overlay),
+        }
+    }
+}
+
+impl State for StoreState<'_> {
+    fn basic(&self, address: &H160) -> Option<BasicAccount> {
+        overlay_basic(&self.overlay, address)
+            .unwrap_or_else(|| self.error.record(self.store.account(address)))
+    }
+
+    fn storage(&self, address: &H160, key: &H256) -> H256 {
+        overlay_storage(&self.overlay, address, key)
+            .unwrap_or_else(|| self.error.record(self.store.storage(address, key)))
+    }
+
+    fn commit(&mut self, changes: StateChanges) {
+        merge(&mut self.overlay, changes);
+    }
+}
+
+/// The state at an older root of a [`Store`] (any root it committed), read through the tries,
+/// under an in-memory overlay: what `eth_call` on a past block executes against. Commits never
+/// reach the store.
+///
+/// Read errors behave as in [`StoreState`]: absent / zero, remembered for [`Self::error`] and
+/// [`Self::into_changes`]. A root the store does not have reads as
+/// [`StoreError::MissingTrieNode`].
+#[derive(Debug)]
+pub struct StateAt<'a> {
+    store: &'a Store,
+    root: H256,
+    overlay: StateChanges,
+    /// Account leaves read so far: a storage read needs the account's storage root, and a call
+    /// reads the same few accounts over and over.
+    leaves: Mutex<HashMap<H160, Option<AccountLeaf>>>,
+    error: FirstError,
+}
+
+impl<'a> StateAt<'a> {
+    pub(super) fn new(store: &'a Store, root: H256) -> Self {
+        Self {
+            store,
+            root,
+            overlay: StateChanges::new(),
+            leaves: Mutex::new(HashMap::new()),
+            error: FirstError::default(),
+        }
+    }
+
+    /// The state root this view reads.
+    pub fn root(&self) -> H256 {
+        self.root
+    }
+
+    /// The changes committed through this view so far, merged.
+    pub fn pending(&self) -> &StateChanges {
+        &self.overlay
+    }
+
+    /// Takes the first read error seen, if any.
+    pub fn error(&self) -> Option<StoreError> {
+        self.error.take()
+    }
+
+    /// The changes committed through this view, merged; or the first read error.
+    pub fn into_changes(self) -> Result<StateChanges, StoreError> {
+        match self.error.into_inner() {
             Some(error) => Err(error),
             None => Ok(self.overlay),
         }
     }
 
+    fn leaf(&self, address: &H160) -> Result<Option<AccountLeaf>, StoreError> {
+        let mut leaves = self
+            .leaves
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(leaf) = leaves.get(address) {
+            return Ok(*leaf);
+        }
+        let leaf = self.store.account_leaf_at(self.root, address)?;
+        leaves.insert(*address, leaf);
+        Ok(leaf)
+    }
+
+    fn committed_basic(&self, address: &H160) -> Result<Option<BasicAccount>, StoreError> {
+        self.leaf(address)?
+            .map(|leaf| {
+                self.store
+                    .basic_account(leaf.nonce, leaf.balance, &leaf.code_hash)
+            })
+            .transpose()
+    }
+
+    fn committed_storage(&self, address: &H160, key: &H256) -> Result<H256, StoreError> {
+        match self.leaf(address)? {
+            None => Ok(H256::zero()),
+            Some(leaf) => self.store.slot_in(&leaf.storage_root, key),
+        }
+    }
+}
+
+impl State for StateAt<'_> {
+    fn basic(&self, address: &H160) -> Option<BasicAccount> {
+        overlay_basic(&self.overlay, address)
+            .unwrap_or_else(|| self.error.record(self.committed_basic(address)))
+    }
+
+    fn storage(&self, address: &H160, key: &H256) -> H256 {
+        overlay_storage(&self.overlay, address, key)
+            .unwrap_or_else(|| self.error.record(self.committed_storage(address, key)))
+    }
+
+    fn commit(&mut self, changes: StateChanges) {
+        merge(&mut self.overlay, changes);
+    }
+}
+
+/// The first read error of a view (the `State` trait cannot return one).
+#[derive(Debug, Default)]
+struct FirstError(Mutex<Option<StoreError>>);
+
+impl FirstError {
+    /// The value, or the default after remembering the error (the first one wins).
     fn record<T: Default>(&self, result: Result<T, StoreError>) -> T {
         match result {
             Ok(value) => value,
             Err(error) => {
                 let mut slot = self
-                    .error
+                    .0
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 if slot.is_none() {
@@ -79,96 +200,110 @@ impl<'a> StoreState<'a> {
             }
         }
     }
+
+    fn take(&self) -> Option<StoreError> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+
+    fn into_inner(self) -> Option<StoreError> {
+        self.0
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
-impl State for StoreState<'_> {
-    fn basic(&self, address: &H160) -> Option<BasicAccount> {
-        match self.overlay.get(address) {
-            Some(AccountChange::Deleted) => None,
-            Some(AccountChange::Updated { account, .. }) => Some(account.clone()),
-            None => self.record(self.store.account(address)),
-        }
+/// The account as the overlay has it, or `None` when the overlay does not decide (read the
+/// committed state).
+fn overlay_basic(overlay: &StateChanges, address: &H160) -> Option<Option<BasicAccount>> {
+    match overlay.get(address)? {
+        AccountChange::Deleted => Some(None),
+        AccountChange::Updated { account, .. } => Some(Some(account.clone())),
     }
+}
 
-    fn storage(&self, address: &H160, key: &H256) -> H256 {
-        match self.overlay.get(address) {
-            Some(AccountChange::Deleted) => H256::zero(),
-            Some(AccountChange::Updated {
-                storage_reset,
+/// The slot as the overlay has it, or `None` when the overlay does not decide.
+fn overlay_storage(overlay: &StateChanges, address: &H160, key: &H256) -> Option<H256> {
+    match overlay.get(address)? {
+        AccountChange::Deleted => Some(H256::zero()),
+        AccountChange::Updated {
+            storage_reset,
+            storage,
+            ..
+        } => match storage.get(key) {
+            Some(value) => Some(*value),
+            None if *storage_reset => Some(H256::zero()),
+            None => None,
+        },
+    }
+}
+
+/// Merges one transaction's changes into the pending ones, so that the result applied to the
+/// committed state equals applying both in order.
+fn merge(overlay: &mut StateChanges, changes: StateChanges) {
+    for (address, change) in changes {
+        let merged = match (overlay.remove(&address), change) {
+            (_, AccountChange::Deleted) => AccountChange::Deleted,
+            // Re-created: the earlier pending slots go with the old storage.
+            (
+                _,
+                AccountChange::Updated {
+                    account,
+                    storage_reset: true,
+                    storage,
+                },
+            ) => AccountChange::Updated {
+                account,
+                storage_reset: true,
                 storage,
-                ..
-            }) => match storage.get(key) {
-                Some(value) => *value,
-                None if *storage_reset => H256::zero(),
-                None => self.record(self.store.storage(address, key)),
             },
-            None => self.record(self.store.storage(address, key)),
-        }
-    }
-
-    fn commit(&mut self, changes: StateChanges) {
-        for (address, change) in changes {
-            let merged = match (self.overlay.remove(&address), change) {
-                (_, AccountChange::Deleted) => AccountChange::Deleted,
-                // Re-created: the earlier pending slots go with the old storage.
-                (
-                    _,
-                    AccountChange::Updated {
-                        account,
-                        storage_reset: true,
-                        storage,
-                    },
-                ) => AccountChange::Updated {
-                    account,
-                    storage_reset: true,
-                    storage,
-                },
-                // Deleted earlier in the block: the committed storage is gone.
-                (
-                    Some(AccountChange::Deleted),
-                    AccountChange::Updated {
-                        account,
-                        storage_reset: false,
-                        storage,
-                    },
-                ) => AccountChange::Updated {
-                    account,
-                    storage_reset: true,
-                    storage,
-                },
-                (
-                    Some(AccountChange::Updated {
-                        storage_reset,
-                        storage: mut pending,
-                        ..
-                    }),
-                    AccountChange::Updated {
-                        account,
-                        storage_reset: false,
-                        storage,
-                    },
-                ) => {
-                    pending.extend(storage);
-                    AccountChange::Updated {
-                        account,
-                        storage_reset,
-                        storage: pending,
-                    }
-                }
-                (
-                    None,
-                    AccountChange::Updated {
-                        account,
-                        storage_reset: false,
-                        storage,
-                    },
-                ) => AccountChange::Updated {
+            // Deleted earlier in the block: the committed storage is gone.
+            (
+                Some(AccountChange::Deleted),
+                AccountChange::Updated {
                     account,
                     storage_reset: false,
                     storage,
                 },
-            };
-            self.overlay.insert(address, merged);
-        }
+            ) => AccountChange::Updated {
+                account,
+                storage_reset: true,
+                storage,
+            },
+            (
+                Some(AccountChange::Updated {
+                    storage_reset,
+                    storage: mut pending,
+                    ..
+                }),
+                AccountChange::Updated {
+                    account,
+                    storage_reset: false,
+                    storage,
+                },
+            ) => {
+                pending.extend(storage);
+                AccountChange::Updated {
+                    account,
+                    storage_reset,
+                    storage: pending,
+                }
+            }
+            (
+                None,
+                AccountChange::Updated {
+                    account,
+                    storage_reset: false,
+                    storage,
+                },
+            ) => AccountChange::Updated {
+                account,
+                storage_reset: false,
+                storage,
+            },
+        };
+        overlay.insert(address, merged);
     }
 }

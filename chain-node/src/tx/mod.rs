@@ -10,7 +10,7 @@
 //! chain id (see [`SignedTransaction::chain_id`]; pre-EIP-155 legacy transactions have none), the
 //! nonce, balances, intrinsic gas, and `max_priority_fee <= max_fee`.
 
-mod rlp;
+pub(crate) mod rlp;
 
 use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
 use primitive_types::{H160, H256, U256};
@@ -92,6 +92,21 @@ pub struct SignedTransaction {
     pub sender: H160,
     /// keccak256 of the raw bytes: the transaction hash clients see.
     pub hash: H256,
+    /// The signature as encoded (JSON-RPC returns it with the transaction).
+    pub signature: TxSignature,
+}
+
+/// A transaction's signature fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TxSignature {
+    /// The raw `v`: 27/28, `chain_id * 2 + 35/36` (EIP-155), or the y parity (typed).
+    pub v: U256,
+    /// `r`.
+    pub r: U256,
+    /// `s`.
+    pub s: U256,
+    /// The parity of the recovery point's y coordinate.
+    pub y_parity: bool,
 }
 
 impl SignedTransaction {
@@ -366,6 +381,12 @@ fn decode_legacy(raw: &[u8], hash: H256) -> Result<SignedTransaction, TxDecodeEr
         access_list: Vec::new(),
         sender,
         hash,
+        signature: TxSignature {
+            v,
+            r,
+            s,
+            y_parity: y_odd,
+        },
     })
 }
 
@@ -454,6 +475,12 @@ fn decode_typed(kind: TxKind, raw: &[u8], hash: H256) -> Result<SignedTransactio
         access_list,
         sender,
         hash,
+        signature: TxSignature {
+            v: y_parity,
+            r,
+            s,
+            y_parity: y_odd,
+        },
     })
 }
 

@@ -30,7 +30,8 @@ pub struct Transaction {
     pub nonce: u64,
     /// Gas the sender buys.
     pub gas_limit: u64,
-    /// Wei per gas.
+    /// Wei per gas the sender pays (for an EIP-1559 transaction the effective price,
+    /// min(max fee, base fee + tip), worked out by the caller). At least the block's base fee.
     pub gas_price: U256,
     /// Wei transferred.
     pub value: U256,
@@ -51,6 +52,8 @@ pub enum TxError {
     InsufficientFunds { have: U256, need: U256 },
     #[error("gas * price + value overflows 256 bits")]
     Overflow,
+    #[error("gas price {price} below the block's base fee {base_fee}")]
+    GasPriceBelowBaseFee { price: U256, base_fee: U256 },
     #[error("executor failure (not a property of the transaction): {0}")]
     Executor(String),
 }
@@ -101,7 +104,7 @@ pub fn execute_transaction(
     engine: &Engine,
     state: &mut dyn State,
     block: &BlockInfo,
-    block_hashes: &BlockHashes,
+    block_hashes: &BlockHashes<'_>,
     tx: &Transaction,
 ) -> Result<Receipt, TxError> {
     std::thread::scope(|scope| {
@@ -121,7 +124,7 @@ fn execute_on_this_thread(
     engine: &Engine,
     state: &mut dyn State,
     block: &BlockInfo,
-    block_hashes: &BlockHashes,
+    block_hashes: &BlockHashes<'_>,
     tx: &Transaction,
 ) -> Result<Receipt, TxError> {
     let (receipt, changes) = {
@@ -162,6 +165,12 @@ fn check(world: &mut World<'_>, tx: &Transaction) -> Result<u64, TxError> {
         return Err(TxError::IntrinsicGas {
             needed,
             limit: tx.gas_limit,
+        });
+    }
+    if tx.gas_price < world.block.base_fee {
+        return Err(TxError::GasPriceBelowBaseFee {
+            price: tx.gas_price,
+            base_fee: world.block.base_fee,
         });
     }
     if tx.gas_limit > world.block.gas_limit {
@@ -227,10 +236,11 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
     let gas_used = used - refund;
     let returned = U256::from(tx.gas_limit - gas_used) * tx.gas_price;
     world.journal.credit(&tx.sender, returned);
+    // EIP-1559: the base fee part of the price is burned; the coinbase gets the rest (the tip).
+    // `check` guarantees gas_price >= base_fee.
     let coinbase = world.block.coinbase;
-    world
-        .journal
-        .credit(&coinbase, U256::from(gas_used) * tx.gas_price);
+    let tip = tx.gas_price.saturating_sub(world.block.base_fee);
+    world.journal.credit(&coinbase, U256::from(gas_used) * tip);
     world.journal.touch(&coinbase);
     let logs = if status == CallStatus::Success {
         world.journal.logs().to_vec()

@@ -55,7 +55,7 @@ pub fn split_init_code(data: &[u8]) -> (&[u8], &[u8]) {
 }
 
 /// Where block hashes come from (the state-test tool uses keccak of the decimal number).
-pub type BlockHashes = dyn Fn(u64) -> Option<H256> + Sync;
+pub type BlockHashes<'a> = dyn Fn(u64) -> Option<H256> + Sync + 'a;
 
 /// Everything a transaction's frames share.
 pub struct World<'a> {
@@ -68,7 +68,7 @@ pub struct World<'a> {
     /// The transaction.
     pub tx: TxInfo,
     /// Hashes of recent blocks.
-    pub block_hashes: &'a BlockHashes,
+    pub block_hashes: &'a BlockHashes<'a>,
     /// Why the transaction's own frame failed, if it did.
     pub failure: Option<String>,
 }

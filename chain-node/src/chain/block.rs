@@ -1,0 +1,156 @@
+//! A block: its header and transactions, the form the store keeps, and the roots and size
+//! computed from the transactions.
+
+use primitive_types::H256;
+use rewasm_vm::state_root::trie_root;
+
+use super::header::Header;
+use super::receipt::index_key;
+use crate::tx::rlp::{Item, ListWriter, single_item};
+use crate::tx::{self, RlpError, SignedTransaction, TxDecodeError};
+
+/// A block with its decoded transactions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// The header.
+    pub header: Header,
+    /// keccak of the header's RLP.
+    pub hash: H256,
+    /// The transactions in order, decoded (senders recovered).
+    pub transactions: Vec<SignedTransaction>,
+    /// The raw (network-form, EIP-2718) bytes of each transaction, as signed.
+    pub raw_transactions: Vec<Vec<u8>>,
+}
+
+/// Why stored block bytes could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum BlockDecodeError {
+    #[error("block rlp: {0}")]
+    Rlp(#[from] RlpError),
+    #[error("transaction {index} of the block: {source}")]
+    Transaction { index: usize, source: TxDecodeError },
+}
+
+impl Block {
+    /// A block from its header and raw transactions, decoding each.
+    pub fn new(header: Header, raw_transactions: Vec<Vec<u8>>) -> Result<Self, BlockDecodeError> {
+        let transactions = raw_transactions
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                tx::decode(raw).map_err(|source| BlockDecodeError::Transaction { index, source })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            hash: header.hash(),
+            header,
+            transactions,
+            raw_transactions,
+        })
+    }
+
+    /// The stored form: `rlp([header, [raw transaction, ...]])`, each transaction a byte string.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut transactions = ListWriter::new();
+        for raw in &self.raw_transactions {
+            transactions.bytes(raw);
+        }
+        let mut block = ListWriter::new();
+        block.raw(&self.header.encode()).raw(&transactions.finish());
+        block.finish()
+    }
+
+    /// Reads [`Block::encode`]'s output back, recovering every sender.
+    pub fn decode(bytes: &[u8]) -> Result<Self, BlockDecodeError> {
+        let (header, raws) = Self::decode_parts(bytes)?;
+        Self::new(header, raws)
+    }
+
+    /// The header and raw transactions of a stored block, without decoding the transactions.
+    pub fn decode_parts(bytes: &[u8]) -> Result<(Header, Vec<Vec<u8>>), RlpError> {
+        let mut list = single_item(bytes)?.list()?;
+        let header = match list.next()? {
+            Item::List(payload) => {
+                let mut wrapped = ListWriter::new();
+                wrapped.raw(payload);
+                Header::decode(&wrapped.finish())?
+            }
+            Item::Bytes(_) => return Err(RlpError::ExpectedList),
+        };
+        let mut transactions = list.next()?.list()?;
+        let mut raws = Vec::new();
+        while !transactions.is_empty() {
+            raws.push(transactions.next()?.bytes()?.to_vec());
+        }
+        list.finish()?;
+        Ok((header, raws))
+    }
+
+    /// The size clients see: the length of the block's network RLP
+    /// `[header, [transaction, ...], []]`, where a legacy transaction is embedded as its list and a
+    /// typed one as a byte string.
+    pub fn size(&self) -> u64 {
+        let mut transactions = ListWriter::new();
+        for raw in &self.raw_transactions {
+            if raw.first().is_some_and(|&b| b >= 0xc0) {
+                transactions.raw(raw);
+            } else {
+                transactions.bytes(raw);
+            }
+        }
+        let mut block = ListWriter::new();
+        block
+            .raw(&self.header.encode())
+            .raw(&transactions.finish())
+            .raw(&ListWriter::new().finish());
+        block.finish().len() as u64
+    }
+}
+
+/// The transactions root: the trie from `rlp(index)` to each raw transaction.
+pub fn transactions_root(raw_transactions: &[Vec<u8>]) -> H256 {
+    trie_root(
+        raw_transactions
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| (index_key(index), raw.as_slice())),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::header::tests::london_block_1;
+
+    /// The one (legacy) transaction of block 1 of `Call1MB1024Calldepth_d0g0v0_London`.
+    const LONDON_TX: &str = "f860800a830249f094bbbf5374fce5edbc8e2a8697c15331677e6ebf0b0a801ba06843bbbe573744c46cf47f1c126c11a53cffa1bcc3eeb0e0d328e6a73ecc5447a02062c2fbb34bfea606f3cf268b5a94a81d68e748d4d896c514061c03e8acb774";
+
+    #[test]
+    fn the_transactions_root_and_size_match_ethereum_tests() {
+        let raw = hex::decode(LONDON_TX).unwrap();
+        let block = Block::new(london_block_1(), vec![raw]).unwrap();
+        assert_eq!(
+            transactions_root(&block.raw_transactions),
+            block.header.transactions_root
+        );
+        // The test's block RLP starts f9 0263: 3 + 0x263 bytes.
+        assert_eq!(block.size(), 3 + 0x263);
+        assert_eq!(Block::decode(&block.encode()).unwrap(), block);
+    }
+
+    #[test]
+    fn a_stored_block_with_a_bad_transaction_is_an_error_not_a_panic() {
+        let block = Block {
+            header: london_block_1(),
+            hash: london_block_1().hash(),
+            transactions: vec![],
+            raw_transactions: vec![vec![0x02, 0xc0]],
+        };
+        assert!(matches!(
+            Block::decode(&block.encode()),
+            Err(BlockDecodeError::Transaction { index: 0, .. })
+        ));
+        assert!(Block::decode(&[0xc0]).is_err());
+        assert!(Block::decode(&[]).is_err());
+    }
+}

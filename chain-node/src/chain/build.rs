@@ -1,0 +1,348 @@
+//! Executing a block's transactions and sealing its header: the code both mining and replay run,
+//! so a replayed block is built exactly as it was mined.
+
+use primitive_types::{H160, H256, U256};
+use rewasm_eei::{BlockInfo, CallStatus};
+use rewasm_vm::executor::{State, Transaction, TxError, execute_transaction};
+
+use super::block::{Block, transactions_root};
+use super::header::{Bloom, EMPTY_OMMERS_HASH, Header};
+use super::receipt::{BlockLog, ReceiptRecord, encode_block_logs, receipts_root};
+use super::{Chain, ChainConfig, ChainError, EXTRA_DATA};
+use crate::store::{BlockWrite, TxWrite};
+use crate::tx::SignedTransaction;
+
+/// The context a block executes in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BlockEnv {
+    pub number: u64,
+    pub parent_hash: H256,
+    pub timestamp: u64,
+    pub coinbase: H160,
+    pub gas_limit: u64,
+    pub base_fee: U256,
+    pub extra_data: Vec<u8>,
+}
+
+impl BlockEnv {
+    /// The next block on `parent`, sealed by this node.
+    pub fn child_of(parent: &Header, config: &ChainConfig, timestamp: u64) -> Self {
+        Self {
+            number: parent.number.saturating_add(1),
+            parent_hash: parent.hash(),
+            timestamp,
+            coinbase: config.coinbase,
+            gas_limit: config.gas_limit,
+            base_fee: parent.next_base_fee(),
+            extra_data: EXTRA_DATA.to_vec(),
+        }
+    }
+
+    /// The context a stored block was built in (for replay).
+    pub fn of(header: &Header) -> Self {
+        Self {
+            number: header.number,
+            parent_hash: header.parent_hash,
+            timestamp: header.timestamp,
+            coinbase: header.beneficiary,
+            gas_limit: header.gas_limit,
+            base_fee: header.base_fee_per_gas,
+            extra_data: header.extra_data.clone(),
+        }
+    }
+
+    /// What the EEI sees of the block.
+    pub fn block_info(&self) -> BlockInfo {
+        BlockInfo {
+            coinbase: self.coinbase,
+            number: self.number,
+            timestamp: self.timestamp,
+            gas_limit: self.gas_limit,
+            difficulty: U256::zero(),
+            base_fee: self.base_fee,
+        }
+    }
+}
+
+/// Whether an invalid candidate is a fault (replaying a stored block) or just left out (mining).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Mine,
+    Replay,
+}
+
+/// A candidate the block left out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The transaction hash.
+    pub hash: H256,
+    /// Why, in geth's words where it has them.
+    pub reason: String,
+    /// True when the transaction can never become valid (the pool should drop it); false when it
+    /// may later (a nonce gap, a base fee above its cap, a full block).
+    pub permanent: bool,
+}
+
+/// A built, sealed, not yet committed block.
+pub(crate) struct Built {
+    pub block: Block,
+    pub receipts: Vec<ReceiptRecord>,
+    pub rejected: Vec<Rejection>,
+    pub write: BlockWrite,
+}
+
+/// The price per gas `tx` pays in a block with `base_fee` (EIP-1559: min(max fee, base fee +
+/// tip); legacy and EIP-2930 transactions have max fee = tip = gas price), or why it cannot be
+/// included now.
+pub(crate) fn effective_gas_price(
+    tx: &SignedTransaction,
+    base_fee: U256,
+    chain_id: u64,
+) -> Result<U256, Rejection> {
+    let reject = |reason: String, permanent: bool| Rejection {
+        hash: tx.hash,
+        reason,
+        permanent,
+    };
+    if tx.chain_id.is_some_and(|id| id != chain_id) {
+        return Err(reject(
+            format!(
+                "invalid chain id for signer: have {} want {chain_id}",
+                tx.chain_id.unwrap_or_default()
+            ),
+            true,
+        ));
+    }
+    if tx.max_priority_fee > tx.max_fee {
+        return Err(reject(
+            "max priority fee per gas higher than max fee per gas".to_string(),
+            true,
+        ));
+    }
+    if tx.max_fee < base_fee {
+        return Err(reject(
+            format!(
+                "max fee per gas less than block base fee: maxFeePerGas: {}, baseFee: {base_fee}",
+                tx.max_fee
+            ),
+            false,
+        ));
+    }
+    Ok(tx.max_fee.min(base_fee.saturating_add(tx.max_priority_fee)))
+}
+
+/// geth's `buyGas` check: the sender must afford `gas × max fee + value`, even though it pays
+/// only the effective price.
+fn check_fee_cap_funds(state: &dyn State, tx: &SignedTransaction) -> Result<(), Rejection> {
+    let cost = U256::from(tx.gas_limit)
+        .checked_mul(tx.max_fee)
+        .and_then(|fee| fee.checked_add(tx.value));
+    let balance = state
+        .basic(&tx.sender)
+        .map(|account| account.balance)
+        .unwrap_or_default();
+    match cost {
+        Some(cost) if cost <= balance => Ok(()),
+        Some(cost) => Err(Rejection {
+            hash: tx.hash,
+            reason: format!(
+                "insufficient funds for gas * price + value: address {:?} have {balance} want {cost}",
+                tx.sender
+            ),
+            permanent: true,
+        }),
+        None => Err(Rejection {
+            hash: tx.hash,
+            reason: "insufficient funds for gas * price + value: cost overflows 256 bits"
+                .to_string(),
+            permanent: true,
+        }),
+    }
+}
+
+fn executor_rejection(tx: &SignedTransaction, error: TxError) -> Result<Rejection, ChainError> {
+    let (reason, permanent) = match error {
+        TxError::Nonce { expected, got } if got < expected => (
+            format!("nonce too low: next nonce {expected}, tx nonce {got}"),
+            true,
+        ),
+        TxError::Nonce { expected, got } => (
+            format!("nonce too high: next nonce {expected}, tx nonce {got}"),
+            false,
+        ),
+        TxError::IntrinsicGas { .. } => ("intrinsic gas too low".to_string(), true),
+        TxError::BlockGasLimit { .. } => ("exceeds block gas limit".to_string(), true),
+        TxError::InsufficientFunds { have, need } => (
+            format!("insufficient funds for gas * price + value: have {have} want {need}"),
+            true,
+        ),
+        TxError::Overflow => ("gas * price + value overflows 256 bits".to_string(), true),
+        TxError::GasPriceBelowBaseFee { price, base_fee } => (
+            format!(
+                "max fee per gas less than block base fee: maxFeePerGas: {price}, baseFee: {base_fee}"
+            ),
+            false,
+        ),
+        // Not a property of the transaction: the node cannot execute right now.
+        TxError::Executor(message) => return Err(ChainError::Execution(message)),
+    };
+    Ok(Rejection {
+        hash: tx.hash,
+        reason,
+        permanent,
+    })
+}
+
+/// Executes `candidates` in order on the head state and seals the block.
+pub(crate) fn build_block(
+    chain: &Chain,
+    env: &BlockEnv,
+    candidates: Vec<(SignedTransaction, Vec<u8>)>,
+    mode: Mode,
+) -> Result<Built, ChainError> {
+    let mut state = chain.store().state();
+    let block_info = env.block_info();
+    let block_hashes = |number: u64| chain.block_hash_of(number);
+    let mut included = Vec::new();
+    let mut raws = Vec::new();
+    let mut receipts: Vec<ReceiptRecord> = Vec::new();
+    let mut logs = Vec::new();
+    let mut rejected = Vec::new();
+    let mut cumulative_gas: u64 = 0;
+
+    for (tx, raw) in candidates {
+        let outcome = if cumulative_gas.saturating_add(tx.gas_limit) > env.gas_limit {
+            Err(Rejection {
+                hash: tx.hash,
+                reason: "gas limit reached".to_string(),
+                permanent: false,
+            })
+        } else {
+            effective_gas_price(&tx, env.base_fee, chain.chain_id())
+                .and_then(|price| check_fee_cap_funds(&state, &tx).map(|()| price))
+        };
+        let price = match outcome {
+            Ok(price) => price,
+            Err(rejection) => {
+                reject(mode, &mut rejected, rejection)?;
+                continue;
+            }
+        };
+        let executable = Transaction {
+            sender: tx.sender,
+            to: tx.to,
+            nonce: tx.nonce,
+            gas_limit: tx.gas_limit,
+            gas_price: price,
+            value: tx.value,
+            data: tx.data.clone(),
+        };
+        let receipt = match execute_transaction(
+            chain.engine(),
+            &mut state,
+            &block_info,
+            &block_hashes,
+            &executable,
+        ) {
+            Ok(receipt) => receipt,
+            Err(error) => {
+                let rejection = executor_rejection(&tx, error)?;
+                reject(mode, &mut rejected, rejection)?;
+                continue;
+            }
+        };
+        cumulative_gas = cumulative_gas.saturating_add(receipt.gas_used);
+        let tx_index = included.len() as u64;
+        let first_log_index = logs.len() as u64;
+        logs.extend(receipt.logs.iter().map(|log| BlockLog {
+            tx_index,
+            tx_hash: tx.hash,
+            log: log.clone(),
+        }));
+        receipts.push(ReceiptRecord {
+            tx_type: tx.kind.type_byte(),
+            success: receipt.status == CallStatus::Success,
+            cumulative_gas_used: cumulative_gas,
+            gas_used: receipt.gas_used,
+            effective_gas_price: price,
+            contract_address: receipt.contract_address,
+            logs: receipt.logs,
+            first_log_index,
+            output: receipt.output,
+            failure: receipt.failure,
+        });
+        included.push(tx);
+        raws.push(raw);
+    }
+
+    let changes = state.into_block_changes()?;
+    let state_root = chain.store().state_root_after(&changes)?;
+    let mut logs_bloom = Bloom::default();
+    for receipt in &receipts {
+        logs_bloom.union(&receipt.bloom());
+    }
+    let header = Header {
+        parent_hash: env.parent_hash,
+        ommers_hash: EMPTY_OMMERS_HASH,
+        beneficiary: env.coinbase,
+        state_root,
+        transactions_root: transactions_root(&raws),
+        receipts_root: receipts_root(&receipts),
+        logs_bloom,
+        difficulty: U256::zero(),
+        number: env.number,
+        gas_limit: env.gas_limit,
+        gas_used: cumulative_gas,
+        timestamp: env.timestamp,
+        extra_data: env.extra_data.clone(),
+        mix_hash: H256::zero(),
+        nonce: [0; 8],
+        base_fee_per_gas: env.base_fee,
+    };
+    let hash = header.hash();
+    let block = Block {
+        header,
+        hash,
+        transactions: included,
+        raw_transactions: raws,
+    };
+    let write = BlockWrite {
+        number: env.number,
+        hash,
+        header: block.encode(),
+        changes,
+        transactions: block
+            .transactions
+            .iter()
+            .zip(&receipts)
+            .map(|(tx, receipt)| TxWrite {
+                hash: tx.hash,
+                receipt: receipt.encode(),
+            })
+            .collect(),
+        logs: encode_block_logs(&logs),
+    };
+    Ok(Built {
+        block,
+        receipts,
+        rejected,
+        write,
+    })
+}
+
+fn reject(
+    mode: Mode,
+    rejected: &mut Vec<Rejection>,
+    rejection: Rejection,
+) -> Result<(), ChainError> {
+    match mode {
+        Mode::Mine => {
+            rejected.push(rejection);
+            Ok(())
+        }
+        Mode::Replay => Err(ChainError::Execution(format!(
+            "stored transaction {:?} is invalid on replay: {}",
+            rejection.hash, rejection.reason
+        ))),
+    }
+}

@@ -1,0 +1,466 @@
+//! The chain: genesis, block building, reads of blocks, transactions, receipts and logs, calls
+//! against any block's state, and replay.
+//!
+//! [`Chain`] is the one writer of the store. Building a block ([`Chain::mine`]) executes the
+//! candidate transactions on a [`StoreState`](crate::store::StoreState) overlay, seals a header
+//! over the resulting state, transactions and receipts roots, and commits everything as one
+//! synced `WriteBatch` — so what a crash leaves behind is always a whole block. The same
+//! execution code replays stored blocks in [`verify`], which is how a node proves its head.
+//!
+//! Everything consensus-relevant about a block is decided here: which transactions are valid in
+//! it (chain id, fee cap against the base fee, the sender's balance for `gas × max fee + value`),
+//! the price each pays (EIP-1559 effective gas price, base fee burned, tip to the coinbase), the
+//! header fields and the base fee rule.
+
+pub mod block;
+mod build;
+mod call;
+pub mod header;
+pub mod receipt;
+mod verify;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use primitive_types::{H160, H256, U256};
+use rewasm_vm::executor::{AccountChange, BasicAccount, StateChanges};
+use rewasm_vm::{Engine, EngineError, VmConfig};
+
+use crate::genesis::{Genesis, GenesisError};
+use crate::store::{BlockWrite, Store, StoreError};
+use crate::tx::{RlpError, SignedTransaction};
+
+pub use block::{Block, BlockDecodeError, transactions_root};
+pub use build::Rejection;
+pub use call::{CallError, CallOutcome, CallRequest, revert_reason};
+pub use header::{Bloom, Header};
+pub use receipt::{BlockLog, ReceiptRecord};
+pub use verify::{VerifyError, VerifyReport, verify};
+
+/// Extra data of every block this node seals.
+pub const EXTRA_DATA: &[u8] = b"rewasm";
+
+/// Everything that can go wrong in the chain layer.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("genesis: {0}")]
+    Genesis(#[from] GenesisError),
+    #[error("vm engine: {0}")]
+    Engine(#[from] EngineError),
+    #[error("stored block {number}: {source}")]
+    CorruptBlock {
+        number: u64,
+        source: BlockDecodeError,
+    },
+    #[error("stored {what} of {key}: {source}")]
+    CorruptRecord {
+        what: &'static str,
+        key: String,
+        source: RlpError,
+    },
+    #[error(
+        "the data folder holds another chain: its genesis is {found:?}, this config's is {expected:?}"
+    )]
+    GenesisMismatch { found: H256, expected: H256 },
+    #[error("block {0} is missing from the store")]
+    MissingBlock(u64),
+    #[error("executing the block: {0}")]
+    Execution(String),
+    #[error("creating the data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the chain lock was poisoned by a panic")]
+    Poisoned,
+}
+
+/// Chain-wide settings (from the genesis config).
+#[derive(Clone, Debug)]
+pub struct ChainConfig {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Gas limit of every block.
+    pub gas_limit: u64,
+    /// The coinbase of the blocks this node seals.
+    pub coinbase: H160,
+    /// Validation limits and gas schedule.
+    pub vm: VmConfig,
+}
+
+impl ChainConfig {
+    /// The settings a genesis config names.
+    pub fn from_genesis(genesis: &Genesis) -> Result<Self, ChainError> {
+        Ok(Self {
+            chain_id: genesis.chain_id,
+            gas_limit: genesis.gas_limit,
+            coinbase: H160::zero(),
+            vm: VmConfig {
+                schedule: genesis.schedule()?,
+                limits: genesis.limits()?,
+                ..VmConfig::default()
+            },
+        })
+    }
+}
+
+/// Where a transaction is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxLocation {
+    pub block_number: u64,
+    pub block_hash: H256,
+    pub index: u64,
+}
+
+/// An included transaction with its block and receipt.
+#[derive(Clone, Debug)]
+pub struct IncludedTransaction {
+    pub transaction: SignedTransaction,
+    pub raw: Vec<u8>,
+    pub location: TxLocation,
+    /// The block's base fee (for the effective gas price clients compute).
+    pub base_fee: U256,
+}
+
+/// A sealed and committed block with what it did.
+#[derive(Clone, Debug)]
+pub struct MinedBlock {
+    pub block: Arc<Block>,
+    pub receipts: Vec<ReceiptRecord>,
+    /// Candidates left out and why (invalid now: wrong nonce, too poor, …).
+    pub rejected: Vec<Rejection>,
+    /// Time spent executing and sealing.
+    pub execute_time: std::time::Duration,
+    /// Time spent writing the block.
+    pub commit_time: std::time::Duration,
+}
+
+/// The chain over a store.
+pub struct Chain {
+    store: Store,
+    engine: Engine,
+    config: ChainConfig,
+    genesis_hash: H256,
+    head: RwLock<Arc<Block>>,
+    writer: Mutex<()>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chain")
+            .field("store", &self.store)
+            .field("chain_id", &self.config.chain_id)
+            .field("genesis_hash", &self.genesis_hash)
+            .finish()
+    }
+}
+
+fn now_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The state changes that create the genesis accounts.
+fn genesis_changes(genesis: &Genesis) -> Result<StateChanges, ChainError> {
+    Ok(genesis
+        .state()?
+        .accounts
+        .into_iter()
+        .map(|(address, account)| {
+            (
+                address,
+                AccountChange::Updated {
+                    account: account.basic,
+                    storage_reset: true,
+                    storage: account.storage,
+                },
+            )
+        })
+        .collect())
+}
+
+impl Chain {
+    /// Opens the chain in `datadir` (creating the store and writing the genesis block when it is
+    /// empty). A store that holds another genesis is refused.
+    ///
+    /// The store lives in `datadir/chaindata`; compiled contracts are cached on disk under
+    /// `datadir/wasm-cache` unless the config names another folder.
+    pub fn open(
+        datadir: &Path,
+        genesis: &Genesis,
+        mut config: ChainConfig,
+    ) -> Result<Self, ChainError> {
+        std::fs::create_dir_all(datadir).map_err(|source| ChainError::DataDir {
+            path: datadir.display().to_string(),
+            source,
+        })?;
+        let store = Store::open(datadir.join("chaindata"))?;
+        if config.vm.cache_dir.is_none() {
+            config.vm.cache_dir = Some(datadir.join("wasm-cache"));
+        }
+        Self::with_store(store, genesis, config)
+    }
+
+    /// The chain over an opened store.
+    pub fn with_store(
+        store: Store,
+        genesis: &Genesis,
+        config: ChainConfig,
+    ) -> Result<Self, ChainError> {
+        let engine = Engine::new(config.vm.clone())?;
+        let changes = genesis_changes(genesis)?;
+        let state_root = genesis.state()?.state_root();
+        let header = Header {
+            ommers_hash: header::EMPTY_OMMERS_HASH,
+            beneficiary: H160::zero(),
+            state_root,
+            transactions_root: transactions_root(&[]),
+            receipts_root: receipt::receipts_root(&[]),
+            gas_limit: genesis.gas_limit,
+            timestamp: genesis.timestamp,
+            extra_data: EXTRA_DATA.to_vec(),
+            base_fee_per_gas: U256::from(header::INITIAL_BASE_FEE),
+            ..Header::default()
+        };
+        let genesis_block = Block::new(header, Vec::new())
+            .map_err(|source| ChainError::CorruptBlock { number: 0, source })?;
+        let genesis_hash = genesis_block.hash;
+        if store.head()?.is_none() {
+            store.commit_block(BlockWrite {
+                number: 0,
+                hash: genesis_hash,
+                header: genesis_block.encode(),
+                changes,
+                transactions: Vec::new(),
+                logs: receipt::encode_block_logs(&[]),
+            })?;
+        }
+        let chain = Self {
+            store,
+            engine,
+            config,
+            genesis_hash,
+            head: RwLock::new(Arc::new(genesis_block)),
+            writer: Mutex::new(()),
+        };
+        let stored_genesis = chain
+            .header_by_number(0)?
+            .ok_or(ChainError::MissingBlock(0))?
+            .hash();
+        if stored_genesis != genesis_hash {
+            return Err(ChainError::GenesisMismatch {
+                found: stored_genesis,
+                expected: genesis_hash,
+            });
+        }
+        let (head_number, _) = chain.store.head()?.ok_or(ChainError::MissingBlock(0))?;
+        let head = chain
+            .block_by_number(head_number)?
+            .ok_or(ChainError::MissingBlock(head_number))?;
+        *chain.head.write().map_err(|_| ChainError::Poisoned)? = head;
+        Ok(chain)
+    }
+
+    /// The store underneath (read-only use).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The chain settings.
+    pub fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.config.chain_id
+    }
+
+    /// The genesis block's hash.
+    pub fn genesis_hash(&self) -> H256 {
+        self.genesis_hash
+    }
+
+    /// The head block.
+    pub fn head(&self) -> Arc<Block> {
+        match self.head.read() {
+            Ok(head) => Arc::clone(&head),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// The base fee the next block will have.
+    pub fn next_base_fee(&self) -> U256 {
+        self.head().header.next_base_fee()
+    }
+
+    /// A block by number.
+    pub fn block_by_number(&self, number: u64) -> Result<Option<Arc<Block>>, ChainError> {
+        let head = self.head();
+        if head.header.number == number {
+            return Ok(Some(head));
+        }
+        match self.store.block_header(number)? {
+            None => Ok(None),
+            Some(bytes) => Block::decode(&bytes)
+                .map(|block| Some(Arc::new(block)))
+                .map_err(|source| ChainError::CorruptBlock { number, source }),
+        }
+    }
+
+    /// A block's header by number, without recovering its transactions' senders.
+    pub fn header_by_number(&self, number: u64) -> Result<Option<Header>, ChainError> {
+        match self.store.block_header(number)? {
+            None => Ok(None),
+            Some(bytes) => Block::decode_parts(&bytes)
+                .map(|(header, _)| Some(header))
+                .map_err(|source| ChainError::CorruptBlock {
+                    number,
+                    source: BlockDecodeError::Rlp(source),
+                }),
+        }
+    }
+
+    /// A block by hash.
+    pub fn block_by_hash(&self, hash: &H256) -> Result<Option<Arc<Block>>, ChainError> {
+        match self.store.block_number(hash)? {
+            None => Ok(None),
+            Some(number) => self.block_by_number(number),
+        }
+    }
+
+    /// The number of a block hash.
+    pub fn block_number(&self, hash: &H256) -> Result<Option<u64>, ChainError> {
+        Ok(self.store.block_number(hash)?)
+    }
+
+    /// An included transaction.
+    pub fn transaction(&self, hash: &H256) -> Result<Option<IncludedTransaction>, ChainError> {
+        let Some((number, index)) = self.store.tx_location(hash)? else {
+            return Ok(None);
+        };
+        let block = self
+            .block_by_number(number)?
+            .ok_or(ChainError::MissingBlock(number))?;
+        let position = usize::try_from(index).unwrap_or(usize::MAX);
+        let (Some(transaction), Some(raw)) = (
+            block.transactions.get(position),
+            block.raw_transactions.get(position),
+        ) else {
+            return Err(ChainError::MissingBlock(number));
+        };
+        Ok(Some(IncludedTransaction {
+            transaction: transaction.clone(),
+            raw: raw.clone(),
+            location: TxLocation {
+                block_number: number,
+                block_hash: block.hash,
+                index: u64::from(index),
+            },
+            base_fee: block.header.base_fee_per_gas,
+        }))
+    }
+
+    /// The receipt of an included transaction.
+    pub fn receipt(&self, hash: &H256) -> Result<Option<ReceiptRecord>, ChainError> {
+        match self.store.receipt(hash)? {
+            None => Ok(None),
+            Some(bytes) => ReceiptRecord::decode(&bytes).map(Some).map_err(|source| {
+                ChainError::CorruptRecord {
+                    what: "receipt",
+                    key: format!("{hash:?}"),
+                    source,
+                }
+            }),
+        }
+    }
+
+    /// The logs of a block, in order (position = log index).
+    pub fn block_logs(&self, number: u64) -> Result<Vec<BlockLog>, ChainError> {
+        match self.store.block_logs(number)? {
+            None => Ok(Vec::new()),
+            Some(bytes) => {
+                receipt::decode_block_logs(&bytes).map_err(|source| ChainError::CorruptRecord {
+                    what: "logs",
+                    key: format!("block {number}"),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// An account at the state after block `number`.
+    pub fn account_at(&self, address: &H160, number: u64) -> Result<BasicAccount, ChainError> {
+        let header = self
+            .header_by_number(number)?
+            .ok_or(ChainError::MissingBlock(number))?;
+        Ok(self
+            .store
+            .account_at(header.state_root, address)?
+            .unwrap_or_default())
+    }
+
+    /// A storage slot at the state after block `number`.
+    pub fn storage_at(&self, address: &H160, slot: &H256, number: u64) -> Result<H256, ChainError> {
+        let header = self
+            .header_by_number(number)?
+            .ok_or(ChainError::MissingBlock(number))?;
+        Ok(self.store.storage_at(header.state_root, address, slot)?)
+    }
+
+    /// Builds, seals and commits the next block from `candidates` (in the given order; each is
+    /// included if valid at that point and if it fits the remaining gas, else left out with the
+    /// reason). `timestamp` defaults to the wall clock, and is always after the parent's.
+    pub fn mine(
+        &self,
+        candidates: Vec<(SignedTransaction, Vec<u8>)>,
+        timestamp: Option<u64>,
+    ) -> Result<MinedBlock, ChainError> {
+        let _writer = self.writer.lock().map_err(|_| ChainError::Poisoned)?;
+        let parent = self.head();
+        let timestamp = timestamp
+            .unwrap_or_else(now_seconds)
+            .max(parent.header.timestamp.saturating_add(1));
+        let started = std::time::Instant::now();
+        let env = build::BlockEnv::child_of(&parent.header, &self.config, timestamp);
+        let built = build::build_block(self, &env, candidates, build::Mode::Mine)?;
+        let execute_time = started.elapsed();
+        let committed = std::time::Instant::now();
+        let receipts = built.receipts.clone();
+        let rejected = built.rejected.clone();
+        let block = self.commit_built(built)?;
+        Ok(MinedBlock {
+            block,
+            receipts,
+            rejected,
+            execute_time,
+            commit_time: committed.elapsed(),
+        })
+    }
+
+    /// Commits a built block and makes it the head.
+    fn commit_built(&self, built: build::Built) -> Result<Arc<Block>, ChainError> {
+        self.store.commit_block(built.write)?;
+        let block = Arc::new(built.block);
+        *self.head.write().map_err(|_| ChainError::Poisoned)? = Arc::clone(&block);
+        Ok(block)
+    }
+
+    /// The VM engine (compiled-module cache shared by blocks and calls).
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The hash of block `number`, for the EEI's `getBlockHash`.
+    pub(crate) fn block_hash_of(&self, number: u64) -> Option<H256> {
+        self.header_by_number(number)
+            .ok()
+            .flatten()
+            .map(|header| header.hash())
+    }
+}

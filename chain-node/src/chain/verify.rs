@@ -1,0 +1,196 @@
+//! `rewasm verify`: replays every stored block from genesis into a fresh store and compares.
+//!
+//! A node's word on its head is only as good as this check: the replay re-executes each block's
+//! transactions in the stored block's context with the same code that mined them, and every
+//! header field, every receipt and the final state root must come out identical. It also
+//! recomputes the head's state root from the flat account and storage columns, which proves the
+//! incrementally maintained trie agrees with the state it summarises.
+
+use std::path::Path;
+
+use primitive_types::H256;
+
+use super::build::{self, BlockEnv, Mode};
+use super::{Chain, ChainConfig, ChainError};
+use crate::genesis::Genesis;
+
+/// What a successful replay covered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Blocks replayed (the head's number; the genesis is rebuilt, not replayed).
+    pub blocks: u64,
+    /// Transactions re-executed.
+    pub transactions: u64,
+    /// The head's hash, equal in both stores.
+    pub head_hash: H256,
+    /// The head's state root, equal in both stores and to the recomputation from flat state.
+    pub state_root: H256,
+}
+
+/// Where the stored chain and the replay part ways.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("temporary store for the replay: {0}")]
+    TempDir(#[from] std::io::Error),
+    #[error("block {number}: stored {field} is {stored}, the replay gives {replayed}")]
+    Mismatch {
+        number: u64,
+        field: String,
+        stored: String,
+        replayed: String,
+    },
+}
+
+fn check<T: PartialEq + std::fmt::Debug>(
+    number: u64,
+    field: &str,
+    stored: &T,
+    replayed: &T,
+) -> Result<(), VerifyError> {
+    if stored == replayed {
+        Ok(())
+    } else {
+        Err(VerifyError::Mismatch {
+            number,
+            field: field.to_string(),
+            stored: format!("{stored:?}"),
+            replayed: format!("{replayed:?}"),
+        })
+    }
+}
+
+/// Replays the chain in `datadir` (which no running node may hold open) from `genesis`.
+pub fn verify(
+    datadir: &Path,
+    genesis: &Genesis,
+    config: ChainConfig,
+) -> Result<VerifyReport, VerifyError> {
+    let stored = Chain::open(datadir, genesis, config.clone())?;
+    let scratch = tempfile::tempdir()?;
+    let replay = Chain::open(scratch.path(), genesis, config)?;
+    check(
+        0,
+        "genesis hash",
+        &stored.genesis_hash(),
+        &replay.genesis_hash(),
+    )?;
+
+    let head = stored.head();
+    let mut transactions = 0u64;
+    let mut parent = replay.head().header.clone();
+    for number in 1..=head.header.number {
+        let block = stored
+            .block_by_number(number)?
+            .ok_or(ChainError::MissingBlock(number))?;
+        check(
+            number,
+            "base fee (EIP-1559 rule from the parent)",
+            &block.header.base_fee_per_gas,
+            &parent.next_base_fee(),
+        )?;
+        if block.header.timestamp <= parent.timestamp {
+            return Err(VerifyError::Mismatch {
+                number,
+                field: "timestamp".to_string(),
+                stored: block.header.timestamp.to_string(),
+                replayed: format!("after the parent's {}", parent.timestamp),
+            });
+        }
+        let candidates = block
+            .transactions
+            .iter()
+            .cloned()
+            .zip(block.raw_transactions.iter().cloned())
+            .collect();
+        let built = build::build_block(
+            &replay,
+            &BlockEnv::of(&block.header),
+            candidates,
+            Mode::Replay,
+        )?;
+        compare_headers(number, &block.header, &built.block.header)?;
+        for (tx, receipt) in block.transactions.iter().zip(&built.receipts) {
+            let stored_receipt = stored.receipt(&tx.hash)?;
+            check(
+                number,
+                &format!("receipt of {:?}", tx.hash),
+                &stored_receipt.as_ref(),
+                &Some(receipt),
+            )?;
+        }
+        transactions += block.transactions.len() as u64;
+        parent = built.block.header.clone();
+        replay.commit_built(built)?;
+    }
+
+    let replayed_head = replay.head();
+    check(
+        head.header.number,
+        "head hash",
+        &head.hash,
+        &replayed_head.hash,
+    )?;
+    let root = stored.store().state_root()?;
+    check(
+        head.header.number,
+        "store state root",
+        &head.header.state_root,
+        &root,
+    )?;
+    let flat = stored.store().state_root_uncached()?;
+    check(
+        head.header.number,
+        "state root recomputed from flat state",
+        &head.header.state_root,
+        &flat,
+    )?;
+    Ok(VerifyReport {
+        blocks: head.header.number,
+        transactions,
+        head_hash: head.hash,
+        state_root: head.header.state_root,
+    })
+}
+
+fn compare_headers(
+    number: u64,
+    stored: &super::Header,
+    replayed: &super::Header,
+) -> Result<(), VerifyError> {
+    check(
+        number,
+        "parent hash",
+        &stored.parent_hash,
+        &replayed.parent_hash,
+    )?;
+    check(
+        number,
+        "state root",
+        &stored.state_root,
+        &replayed.state_root,
+    )?;
+    check(
+        number,
+        "transactions root",
+        &stored.transactions_root,
+        &replayed.transactions_root,
+    )?;
+    check(
+        number,
+        "receipts root",
+        &stored.receipts_root,
+        &replayed.receipts_root,
+    )?;
+    check(
+        number,
+        "logs bloom",
+        &stored.logs_bloom,
+        &replayed.logs_bloom,
+    )?;
+    check(number, "gas used", &stored.gas_used, &replayed.gas_used)?;
+    check(number, "header", stored, replayed)
+}

@@ -1,0 +1,465 @@
+//! The node service: the chain, the transaction pool, the miner and the events the JSON-RPC
+//! serves to filters and subscriptions.
+//!
+//! [`Node`] is what the RPC handlers hold. Everything on it is synchronous and may touch the
+//! disk or run contracts, so async code calls it from `tokio::task::spawn_blocking`; the one
+//! exception is waking the miner, which is a `Notify`.
+//!
+//! Blocks are sealed one at a time (a sealing lock spans taking the pool's best transactions,
+//! building, committing and updating the pool):
+//! - [`Mining::Instant`] (the default): `eth_sendRawTransaction` seals blocks itself, before it
+//!   answers, until the pool has nothing executable left, as anvil's and hardhat's automine do.
+//!   A client's first receipt poll therefore finds the receipt: ethers' `tx.wait()` subscribes
+//!   to new blocks only after that first poll, and on an idle chain would otherwise wait for a
+//!   block that never comes. Transactions that arrive while a block is being built wait for the
+//!   lock and share the next block, so bursts do not cost one block each.
+//! - [`Mining::Interval`]: a task ([`Node::spawn_miner`]) seals a block every period, empty or
+//!   not, like a real chain's slots.
+//!
+//! After each block the pool forgets what was mined and what the block builder found
+//! permanently invalid; candidates left out for now (a nonce gap, a fee cap under the base fee)
+//! stay pooled. Each block is then published on a broadcast channel, which is how filters and
+//! WebSocket subscriptions learn about it without polling the store.
+//!
+//! Stopping: the miner checks its stop signal only between blocks and awaits the block it is
+//! building, so a shutdown never abandons a half-committed block (the store commits a block
+//! as one write batch anyway; this makes the node also log and publish it).
+
+pub mod metrics;
+pub mod service;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use primitive_types::{H160, H256, U256};
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+
+use crate::chain::{Block, Chain, ChainConfig, ChainError, MinedBlock, ReceiptRecord};
+use crate::genesis::Genesis;
+use crate::pool::{AccountReader, Pool, PoolConfig, PoolError};
+use crate::store::Store;
+use crate::tx::{self, SignedTransaction, TxDecodeError};
+
+pub use metrics::Metrics;
+
+/// How many published blocks a slow subscriber may fall behind before it skips some.
+const BLOCK_EVENTS: usize = 256;
+/// How many accepted transaction hashes a slow pending-transaction filter may fall behind.
+const TRANSACTION_EVENTS: usize = 4096;
+
+/// When the node seals blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mining {
+    /// As soon as the pool holds an executable transaction.
+    Instant,
+    /// Every period, with or without transactions.
+    Interval(Duration),
+}
+
+/// A committed block as the events carry it.
+#[derive(Clone, Debug)]
+pub struct NewBlock {
+    /// The block.
+    pub block: Arc<Block>,
+    /// Its receipts, in transaction order.
+    pub receipts: Vec<ReceiptRecord>,
+}
+
+/// Why the node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("opening the chain in {path}: {source}")]
+    Open { path: String, source: ChainError },
+    #[error("creating the data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Why `eth_sendRawTransaction` refused a transaction.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The bytes are not a well-formed signed transaction (geth's decoding texts).
+    #[error(transparent)]
+    Decode(#[from] TxDecodeError),
+    /// The pool refused it (geth's pool texts; [`PoolError::code`] is the JSON-RPC code).
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+}
+
+/// The head state as the pool reads it: the store's committed accounts.
+///
+/// A read error is logged and read as an empty account: the pool then refuses or holds back the
+/// transaction rather than the node failing the whole request, and the store error itself
+/// resurfaces on the next block.
+struct HeadState<'a>(&'a Store);
+
+impl HeadState<'_> {
+    fn account(&self, address: &H160) -> Option<rewasm_vm::executor::BasicAccount> {
+        match self.0.account(address) {
+            Ok(account) => account,
+            Err(error) => {
+                tracing::error!(%error, ?address, "reading an account for the pool");
+                None
+            }
+        }
+    }
+}
+
+impl AccountReader for HeadState<'_> {
+    fn nonce(&self, address: &H160) -> u64 {
+        self.account(address).map_or(0, |account| account.nonce)
+    }
+
+    fn balance(&self, address: &H160) -> U256 {
+        self.account(address)
+            .map_or(U256::zero(), |account| account.balance)
+    }
+}
+
+/// The chain, the pool and the miner's wiring.
+pub struct Node {
+    chain: Arc<Chain>,
+    pool: Mutex<Pool>,
+    mining: Mining,
+    sealing: Mutex<()>,
+    blocks: broadcast::Sender<Arc<NewBlock>>,
+    transactions: broadcast::Sender<H256>,
+    metrics: Metrics,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("chain", &self.chain)
+            .field("mining", &self.mining)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Node {
+    /// Opens (or creates) the chain in `datadir` and an empty pool for it.
+    pub fn open(datadir: &Path, genesis: &Genesis, mining: Mining) -> Result<Self, NodeError> {
+        let shown = datadir.display().to_string();
+        std::fs::create_dir_all(datadir).map_err(|source| NodeError::DataDir {
+            path: shown.clone(),
+            source,
+        })?;
+        let open = || -> Result<Chain, ChainError> {
+            let config = ChainConfig::from_genesis(genesis)?;
+            Chain::open(datadir, genesis, config)
+        };
+        let chain = open().map_err(|source| NodeError::Open {
+            path: shown,
+            source,
+        })?;
+        Ok(Self::new(Arc::new(chain), mining))
+    }
+
+    /// A node over an opened chain.
+    pub fn new(chain: Arc<Chain>, mining: Mining) -> Self {
+        let pool = Pool::new(PoolConfig::new(chain.chain_id(), chain.config().gas_limit));
+        let metrics = Metrics::new();
+        metrics.set_head(chain.head().header.number);
+        Self {
+            chain,
+            pool: Mutex::new(pool),
+            mining,
+            sealing: Mutex::new(()),
+            blocks: broadcast::channel(BLOCK_EVENTS).0,
+            transactions: broadcast::channel(TRANSACTION_EVENTS).0,
+            metrics,
+        }
+    }
+
+    /// The chain.
+    pub fn chain(&self) -> &Arc<Chain> {
+        &self.chain
+    }
+
+    /// The mining mode.
+    pub fn mining(&self) -> Mining {
+        self.mining
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The pool, even if a panic poisoned its lock: every pool operation leaves it consistent
+    /// between statements that can panic, and a dev node is better served running on.
+    fn pool(&self) -> MutexGuard<'_, Pool> {
+        self.pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Decodes raw transaction bytes and pools the transaction; with instant mining, also seals
+    /// the blocks that include it. Returns the transaction hash.
+    ///
+    /// A sealing failure is logged, not returned: the transaction was accepted and stays pooled.
+    pub fn submit_raw_transaction(&self, raw: Vec<u8>) -> Result<H256, SubmitError> {
+        let transaction = tx::decode(&raw)?;
+        let head = HeadState(self.chain.store());
+        let hash = self
+            .pool()
+            .add(transaction, raw, &head, self.chain.next_base_fee())?;
+        tracing::debug!(?hash, "transaction pooled");
+        // No receiver (no pending filter or subscription) is the normal case.
+        let _ = self.transactions.send(hash);
+        if self.mining == Mining::Instant {
+            self.seal_pending();
+        }
+        Ok(hash)
+    }
+
+    /// Seals blocks until the pool has nothing executable left. A block that includes nothing
+    /// (every candidate was rejected) ends the run, so a bad candidate cannot spin it.
+    fn seal_pending(&self) {
+        loop {
+            match self.mine_block(false) {
+                Ok(Some(mined)) if !mined.block.transactions.is_empty() => {}
+                Ok(_) => return,
+                Err(error) => {
+                    tracing::error!(%error, "sealing a block failed");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The next nonce of `address` counting its pooled transactions
+    /// (`eth_getTransactionCount(address, "pending")`).
+    pub fn pending_nonce(&self, address: &H160) -> u64 {
+        let head = HeadState(self.chain.store());
+        self.pool().pending_nonce(address, &head)
+    }
+
+    /// A transaction still in the pool.
+    pub fn pooled_transaction(&self, hash: &H256) -> Option<SignedTransaction> {
+        self.pool().get(hash).cloned()
+    }
+
+    /// Receives every block committed from now on.
+    pub fn subscribe_blocks(&self) -> broadcast::Receiver<Arc<NewBlock>> {
+        self.blocks.subscribe()
+    }
+
+    /// Receives the hash of every transaction pooled from now on.
+    pub fn subscribe_transactions(&self) -> broadcast::Receiver<H256> {
+        self.transactions.subscribe()
+    }
+
+    /// The metrics page, with the pool gauges and head number brought up to date.
+    pub fn render_metrics(&self) -> String {
+        let head = HeadState(self.chain.store());
+        let (pending, queued) = {
+            let pool = self.pool();
+            (pool.pending_count(&head), pool.queued_count(&head))
+        };
+        self.metrics.set_pool(pending, queued);
+        self.metrics.set_head(self.chain.head().header.number);
+        self.metrics.render()
+    }
+
+    /// Seals one block from the pool's best transactions and publishes it. With
+    /// `allow_empty` false and nothing executable in the pool, seals nothing and returns `None`.
+    pub fn mine_block(&self, allow_empty: bool) -> Result<Option<MinedBlock>, ChainError> {
+        let _sealing = self
+            .sealing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let head = HeadState(self.chain.store());
+        let candidates = self.pool().best(
+            &head,
+            self.chain.next_base_fee(),
+            self.chain.config().gas_limit,
+        );
+        if candidates.is_empty() && !allow_empty {
+            return Ok(None);
+        }
+        let mined = self.chain.mine(candidates, None)?;
+        let dropped: Vec<H256> = mined
+            .rejected
+            .iter()
+            .filter(|rejection| rejection.permanent)
+            .map(|rejection| rejection.hash)
+            .collect();
+        self.pool().on_new_block(&head, &dropped);
+
+        let block = &mined.block;
+        for rejection in &mined.rejected {
+            tracing::debug!(
+                hash = ?rejection.hash,
+                reason = %rejection.reason,
+                dropped = rejection.permanent,
+                "transaction left out of block {}",
+                block.header.number
+            );
+        }
+        tracing::info!(
+            number = block.header.number,
+            hash = ?block.hash,
+            txs = block.transactions.len(),
+            gas_used = block.header.gas_used,
+            execute_ms = mined.execute_time.as_secs_f64() * 1000.0,
+            commit_ms = mined.commit_time.as_secs_f64() * 1000.0,
+            "mined block"
+        );
+        self.metrics.block_mined(
+            block.header.number,
+            block.transactions.len(),
+            block.header.gas_used,
+            mined.execute_time,
+            mined.commit_time,
+        );
+        // No receiver (no subscription or filter task) is the normal case.
+        let _ = self.blocks.send(Arc::new(NewBlock {
+            block: Arc::clone(block),
+            receipts: mined.receipts.clone(),
+        }));
+        Ok(Some(mined))
+    }
+
+    /// Starts the interval miner task, or nothing with instant mining (submissions seal their
+    /// own blocks); it stops (after finishing the block it is building) when `stop` turns true
+    /// or its sender is dropped.
+    pub fn spawn_miner(self: &Arc<Self>, stop: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
+        let Mining::Interval(period) = self.mining else {
+            return None;
+        };
+        let node = Arc::clone(self);
+        Some(tokio::spawn(node.mine_every(period, stop)))
+    }
+
+    async fn mine_every(self: Arc<Self>, period: Duration, mut stop: watch::Receiver<bool>) {
+        let start = tokio::time::Instant::now() + period;
+        let mut ticker = tokio::time::interval_at(start, period);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = stop.changed() => return,
+            }
+            self.mine_blocking(true).await;
+        }
+    }
+
+    /// Runs [`Node::mine_block`] on the blocking pool and waits for it.
+    async fn mine_blocking(self: &Arc<Self>, allow_empty: bool) {
+        let node = Arc::clone(self);
+        match tokio::task::spawn_blocking(move || node.mine_block(allow_empty)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "sealing a block failed"),
+            Err(error) => tracing::error!(%error, "the block builder panicked"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genesis::{DEV_MNEMONIC, derive_accounts};
+    use crate::tx::{TxKind, UnsignedTransaction};
+
+    fn transfer(nonce: u64, value: u64) -> Vec<u8> {
+        let key = &derive_accounts(DEV_MNEMONIC, 1).unwrap()[0].key;
+        tx::sign(
+            &UnsignedTransaction {
+                kind: TxKind::DynamicFee,
+                chain_id: Some(crate::genesis::DEV_CHAIN_ID),
+                nonce,
+                gas_limit: 21_000,
+                gas_price: U256::zero(),
+                max_fee: U256::from(10_000_000_000u64),
+                max_priority_fee: U256::from(1_000_000_000u64),
+                to: Some(H160::repeat_byte(0x42)),
+                value: U256::from(value),
+                data: Vec::new(),
+                access_list: Vec::new(),
+            },
+            key,
+        )
+        .unwrap()
+    }
+
+    /// A period no test waits for: blocks are sealed only by `mine_block`.
+    const MANUAL: Mining = Mining::Interval(Duration::from_secs(3600));
+
+    #[test]
+    fn instant_mining_seals_before_the_submission_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap();
+        let mut blocks = node.subscribe_blocks();
+        let first = node.submit_raw_transaction(transfer(0, 1)).unwrap();
+        let (block, location) = node
+            .chain()
+            .transaction(&first)
+            .unwrap()
+            .map(|included| (included.location.block_number, included.location.index))
+            .expect("mined when submit returns");
+        assert_eq!((block, location), (1, 0));
+        assert!(node.pooled_transaction(&first).is_none());
+        assert_eq!(blocks.try_recv().unwrap().block.header.number, 1);
+
+        // A nonce gap waits in the pool and seals nothing; filling it mines both.
+        let gapped = node.submit_raw_transaction(transfer(2, 3)).unwrap();
+        assert_eq!(node.chain().head().header.number, 1);
+        assert!(node.pooled_transaction(&gapped).is_some());
+        node.submit_raw_transaction(transfer(1, 2)).unwrap();
+        assert!(node.pooled_transaction(&gapped).is_none());
+        assert!(node.chain().transaction(&gapped).unwrap().is_some());
+        assert_eq!(node.chain().head().header.number, 2, "both share one block");
+    }
+
+    #[test]
+    fn a_block_takes_the_pooled_transactions_and_the_pool_forgets_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), MANUAL).unwrap();
+        let mut blocks = node.subscribe_blocks();
+        let mut pooled = node.subscribe_transactions();
+        let first = node.submit_raw_transaction(transfer(0, 1)).unwrap();
+        let second = node.submit_raw_transaction(transfer(1, 2)).unwrap();
+        assert_eq!(pooled.try_recv().unwrap(), first);
+        assert_eq!(pooled.try_recv().unwrap(), second);
+        let sender = derive_accounts(DEV_MNEMONIC, 1).unwrap()[0].address;
+        assert_eq!(node.pending_nonce(&sender), 2);
+        assert!(node.pooled_transaction(&first).is_some());
+
+        let mined = node.mine_block(false).unwrap().unwrap();
+        assert_eq!(mined.block.header.number, 1);
+        assert_eq!(mined.block.transactions.len(), 2);
+        assert!(node.pooled_transaction(&first).is_none());
+        assert_eq!(node.pending_nonce(&sender), 2);
+        let event = blocks.try_recv().unwrap();
+        assert_eq!(event.block.hash, mined.block.hash);
+        assert_eq!(event.receipts.len(), 2);
+
+        assert!(node.mine_block(false).unwrap().is_none(), "nothing to mine");
+        let empty = node.mine_block(true).unwrap().unwrap();
+        assert_eq!(empty.block.header.number, 2);
+        assert!(empty.block.transactions.is_empty());
+        let page = node.render_metrics();
+        assert!(page.contains("rewasm_head_block_number 2"), "{page}");
+        assert!(page.contains("rewasm_transactions_mined_total 2"), "{page}");
+    }
+
+    #[test]
+    fn bad_submissions_are_typed_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), MANUAL).unwrap();
+        assert!(matches!(
+            node.submit_raw_transaction(vec![0x05, 0xc0]),
+            Err(SubmitError::Decode(TxDecodeError::TxTypeNotSupported))
+        ));
+        node.submit_raw_transaction(transfer(0, 1)).unwrap();
+        assert!(matches!(
+            node.submit_raw_transaction(transfer(0, 1)),
+            Err(SubmitError::Pool(PoolError::AlreadyKnown))
+        ));
+    }
+}

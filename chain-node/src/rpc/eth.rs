@@ -1,0 +1,533 @@
+//! The method handlers: `web3_*`, `net_*` and `eth_*`.
+//!
+//! Every handler is synchronous (it reads the store or runs a contract) and runs on tokio's
+//! blocking pool; see [`super::METHODS`] for the table that names them with their arity.
+//!
+//! Block parameters: `latest`, `pending`, `safe` and `finalized` all mean the head — a block is
+//! final when sealed, and the pending block's state is the head's (except for
+//! `eth_getTransactionCount(…, "pending")`, which counts pooled transactions, as geth does).
+//! An unknown block is `null` for block queries and geth's "header not found" /
+//! "header for hash not found" error for state queries.
+
+use primitive_types::U256;
+use rewasm_eei::CallStatus;
+use serde_json::{Value, json};
+
+use super::RpcContext;
+use super::error::RpcError;
+use super::filters;
+use super::json;
+use super::params::{self, Args, BlockId, BlockTag};
+use crate::chain::{Block, CallError, Chain, TxLocation, revert_reason};
+
+/// The tip suggested to senders (`eth_maxPriorityFeePerGas`, and on top of the base fee for
+/// `eth_gasPrice`): 1 gwei. A dev chain has no fee market to sample, and 1 gwei is what geth's
+/// oracle falls back to and what ethers, viem and web3.py assume when they see no data.
+pub const SUGGESTED_TIP: u64 = 1_000_000_000;
+
+/// Most blocks one `eth_feeHistory` call reports (geth's `maxBlockCount`).
+pub const MAX_FEE_HISTORY: u64 = 1024;
+/// Most reward percentiles one `eth_feeHistory` call takes (geth's `maxQueryLimit`).
+pub const MAX_PERCENTILES: usize = 100;
+
+/// What a handler returns.
+pub type Answer = Result<Value, RpcError>;
+
+/// The head block number.
+fn head(chain: &Chain) -> u64 {
+    chain.head().header.number
+}
+
+/// The number a tag names, which may be beyond the head.
+fn tag_number(chain: &Chain, tag: BlockTag) -> u64 {
+    filters::resolve_tag(tag, head(chain))
+}
+
+/// The block whose state a state query reads, or geth's error for an unknown one.
+fn state_block(chain: &Chain, id: BlockId) -> Result<u64, RpcError> {
+    match id {
+        BlockId::Tag(tag) => {
+            let number = tag_number(chain, tag);
+            if number > head(chain) {
+                return Err(RpcError::header_not_found());
+            }
+            Ok(number)
+        }
+        BlockId::Hash(hash) => chain
+            .block_number(&hash)?
+            .ok_or_else(|| RpcError::server("header for hash not found")),
+    }
+}
+
+/// The block a block query names, if it exists.
+fn block_by_tag(chain: &Chain, tag: BlockTag) -> Result<Option<std::sync::Arc<Block>>, RpcError> {
+    let number = tag_number(chain, tag);
+    if number > head(chain) {
+        return Ok(None);
+    }
+    Ok(chain.block_by_number(number)?)
+}
+
+pub fn client_version(_: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(format!(
+        "rewasm/v{}/{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )))
+}
+
+pub fn sha3(_: &RpcContext, args: &Args) -> Answer {
+    let input = args.required(0, params::bytes)?;
+    Ok(json!(json::hash(&crate::tx::keccak256(&input))))
+}
+
+pub fn net_version(context: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(context.node.chain().chain_id().to_string()))
+}
+
+pub fn net_listening(_: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(true))
+}
+
+pub fn net_peer_count(_: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(json::quantity(0)))
+}
+
+pub fn chain_id(context: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(json::quantity(context.node.chain().chain_id())))
+}
+
+pub fn block_number(context: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(json::quantity(head(context.node.chain()))))
+}
+
+pub fn syncing(_: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(false))
+}
+
+pub fn mining(_: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(true))
+}
+
+pub fn accounts(_: &RpcContext, _: &Args) -> Answer {
+    Ok(json!([]))
+}
+
+pub fn gas_price(context: &RpcContext, _: &Args) -> Answer {
+    let price = context
+        .node
+        .chain()
+        .next_base_fee()
+        .saturating_add(U256::from(SUGGESTED_TIP));
+    Ok(json!(json::quantity_u256(price)))
+}
+
+pub fn max_priority_fee(_: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(json::quantity(SUGGESTED_TIP)))
+}
+
+pub fn get_balance(context: &RpcContext, args: &Args) -> Answer {
+    let address = args.required(0, params::address)?;
+    let id = args.required(1, params::block_id)?;
+    let chain = context.node.chain();
+    let account = chain.account_at(&address, state_block(chain, id)?)?;
+    Ok(json!(json::quantity_u256(account.balance)))
+}
+
+pub fn get_transaction_count(context: &RpcContext, args: &Args) -> Answer {
+    let address = args.required(0, params::address)?;
+    let id = args.required(1, params::block_id)?;
+    if id == BlockId::Tag(BlockTag::Pending) {
+        return Ok(json!(json::quantity(context.node.pending_nonce(&address))));
+    }
+    let chain = context.node.chain();
+    let account = chain.account_at(&address, state_block(chain, id)?)?;
+    Ok(json!(json::quantity(account.nonce)))
+}
+
+pub fn get_code(context: &RpcContext, args: &Args) -> Answer {
+    let address = args.required(0, params::address)?;
+    let id = args.required(1, params::block_id)?;
+    let chain = context.node.chain();
+    let account = chain.account_at(&address, state_block(chain, id)?)?;
+    Ok(json!(json::data(&account.code)))
+}
+
+pub fn get_storage_at(context: &RpcContext, args: &Args) -> Answer {
+    let address = args.required(0, params::address)?;
+    let slot = params::storage_slot(&args.required(1, params::string)?)?;
+    let id = args.required(2, params::block_id)?;
+    let chain = context.node.chain();
+    let value = chain.storage_at(&address, &slot, state_block(chain, id)?)?;
+    Ok(json!(json::hash(&value)))
+}
+
+/// State and block overrides (`eth_call`'s third and fourth parameters) are not supported;
+/// refusing them beats silently ignoring them.
+fn refuse_overrides(args: &Args, from: usize, to: usize) -> Result<(), RpcError> {
+    for index in from..to {
+        let given = args.optional(index, |value, _| Ok(value.clone()))?;
+        if given.is_some() {
+            return Err(RpcError::invalid_argument(
+                index,
+                "overrides are not supported",
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn call(context: &RpcContext, args: &Args) -> Answer {
+    let request = args.required(0, params::call_request)?.into_request()?;
+    let id = args
+        .optional(1, params::block_id)?
+        .unwrap_or(BlockId::Tag(BlockTag::Latest));
+    refuse_overrides(args, 2, 4)?;
+    let chain = context.node.chain();
+    let outcome = chain.call(&request, state_block(chain, id)?)?;
+    match outcome.status {
+        CallStatus::Success => Ok(json!(json::data(&outcome.output))),
+        CallStatus::Revert => Err(CallError::Reverted {
+            reason: revert_reason(&outcome.output),
+            data: outcome.output,
+        }
+        .into()),
+        CallStatus::Failure => Err(RpcError::server(
+            outcome
+                .failure
+                .unwrap_or_else(|| "execution failed".to_string()),
+        )),
+    }
+}
+
+pub fn estimate_gas(context: &RpcContext, args: &Args) -> Answer {
+    let request = args.required(0, params::call_request)?.into_request()?;
+    let id = args
+        .optional(1, params::block_id)?
+        .unwrap_or(BlockId::Tag(BlockTag::Latest));
+    refuse_overrides(args, 2, 3)?;
+    let chain = context.node.chain();
+    let gas = chain.estimate_gas(&request, state_block(chain, id)?)?;
+    Ok(json!(json::quantity(gas)))
+}
+
+pub fn send_raw_transaction(context: &RpcContext, args: &Args) -> Answer {
+    let raw = args.required(0, params::bytes)?;
+    let hash = context.node.submit_raw_transaction(raw)?;
+    Ok(json!(json::hash(&hash)))
+}
+
+pub fn get_transaction_by_hash(context: &RpcContext, args: &Args) -> Answer {
+    let hash = args.required(0, params::hash)?;
+    if let Some(included) = context.node.chain().transaction(&hash)? {
+        return Ok(json::transaction(
+            &included.transaction,
+            Some((&included.location, included.base_fee)),
+        ));
+    }
+    Ok(context
+        .node
+        .pooled_transaction(&hash)
+        .map_or(Value::Null, |pooled| json::transaction(&pooled, None)))
+}
+
+pub fn get_transaction_receipt(context: &RpcContext, args: &Args) -> Answer {
+    let hash = args.required(0, params::hash)?;
+    let chain = context.node.chain();
+    let (Some(included), Some(receipt)) = (chain.transaction(&hash)?, chain.receipt(&hash)?) else {
+        return Ok(Value::Null);
+    };
+    Ok(json::receipt(
+        &included.transaction,
+        &receipt,
+        &included.location,
+    ))
+}
+
+pub fn get_block_by_number(context: &RpcContext, args: &Args) -> Answer {
+    let tag = args.required(0, params::block_tag)?;
+    let full = args.required(1, params::boolean)?;
+    Ok(block_by_tag(context.node.chain(), tag)?
+        .map_or(Value::Null, |block| json::block(&block, full)))
+}
+
+pub fn get_block_by_hash(context: &RpcContext, args: &Args) -> Answer {
+    let hash = args.required(0, params::hash)?;
+    let full = args.required(1, params::boolean)?;
+    Ok(context
+        .node
+        .chain()
+        .block_by_hash(&hash)?
+        .map_or(Value::Null, |block| json::block(&block, full)))
+}
+
+fn transaction_count(block: Option<std::sync::Arc<Block>>) -> Value {
+    block.map_or(Value::Null, |block| {
+        json!(json::quantity(block.transactions.len() as u64))
+    })
+}
+
+pub fn get_block_transaction_count_by_number(context: &RpcContext, args: &Args) -> Answer {
+    let tag = args.required(0, params::block_tag)?;
+    Ok(transaction_count(block_by_tag(context.node.chain(), tag)?))
+}
+
+pub fn get_block_transaction_count_by_hash(context: &RpcContext, args: &Args) -> Answer {
+    let hash = args.required(0, params::hash)?;
+    Ok(transaction_count(
+        context.node.chain().block_by_hash(&hash)?,
+    ))
+}
+
+fn transaction_in(block: Option<std::sync::Arc<Block>>, index: u64) -> Value {
+    let Some(block) = block else {
+        return Value::Null;
+    };
+    let Some(tx) = usize::try_from(index)
+        .ok()
+        .and_then(|position| block.transactions.get(position))
+    else {
+        return Value::Null;
+    };
+    let location = TxLocation {
+        block_number: block.header.number,
+        block_hash: block.hash,
+        index,
+    };
+    json::transaction(tx, Some((&location, block.header.base_fee_per_gas)))
+}
+
+pub fn get_transaction_by_block_number_and_index(context: &RpcContext, args: &Args) -> Answer {
+    let tag = args.required(0, params::block_tag)?;
+    let index = args.required(1, params::quantity_u64)?;
+    Ok(transaction_in(
+        block_by_tag(context.node.chain(), tag)?,
+        index,
+    ))
+}
+
+pub fn get_transaction_by_block_hash_and_index(context: &RpcContext, args: &Args) -> Answer {
+    let hash = args.required(0, params::hash)?;
+    let index = args.required(1, params::quantity_u64)?;
+    Ok(transaction_in(
+        context.node.chain().block_by_hash(&hash)?,
+        index,
+    ))
+}
+
+pub fn get_block_receipts(context: &RpcContext, args: &Args) -> Answer {
+    let id = args.required(0, params::block_id)?;
+    let chain = context.node.chain();
+    let block = match id {
+        BlockId::Tag(tag) => block_by_tag(chain, tag)?,
+        BlockId::Hash(hash) => chain.block_by_hash(&hash)?,
+    };
+    let Some(block) = block else {
+        return Ok(Value::Null);
+    };
+    let mut receipts = Vec::with_capacity(block.transactions.len());
+    for (index, tx) in block.transactions.iter().enumerate() {
+        let receipt = chain
+            .receipt(&tx.hash)?
+            .ok_or_else(|| RpcError::internal(format!("no receipt stored for {:?}", tx.hash)))?;
+        let location = TxLocation {
+            block_number: block.header.number,
+            block_hash: block.hash,
+            index: index as u64,
+        };
+        receipts.push(json::receipt(tx, &receipt, &location));
+    }
+    Ok(Value::Array(receipts))
+}
+
+pub fn fee_history(context: &RpcContext, args: &Args) -> Answer {
+    let count = args.required(0, params::hex_or_decimal_u64)?;
+    let newest_tag = args.required(1, params::block_tag)?;
+    let percentiles = args.optional(2, params::floats)?.unwrap_or_default();
+    check_percentiles(&percentiles)?;
+    let chain = context.node.chain();
+    let head = head(chain);
+    let newest = tag_number(chain, newest_tag);
+    if newest > head {
+        return Err(RpcError::server(format!(
+            "request beyond head block: requested {newest}, head {head}"
+        )));
+    }
+    if count == 0 {
+        return Ok(json!({"oldestBlock": json::quantity(0), "gasUsedRatio": null}));
+    }
+    let count = count.min(MAX_FEE_HISTORY).min(newest.saturating_add(1));
+    let oldest = newest + 1 - count;
+    let mut base_fees = Vec::new();
+    let mut ratios = Vec::new();
+    let mut rewards = Vec::new();
+    let mut next_base_fee = U256::zero();
+    for number in oldest..=newest {
+        let block = chain
+            .block_by_number(number)?
+            .ok_or_else(RpcError::header_not_found)?;
+        let header = &block.header;
+        base_fees.push(json!(json::quantity_u256(header.base_fee_per_gas)));
+        let ratio = if header.gas_limit == 0 {
+            0.0
+        } else {
+            header.gas_used as f64 / header.gas_limit as f64
+        };
+        ratios.push(json!(ratio));
+        if !percentiles.is_empty() {
+            rewards.push(block_rewards(chain, &block, &percentiles)?);
+        }
+        next_base_fee = header.next_base_fee();
+    }
+    base_fees.push(json!(json::quantity_u256(next_base_fee)));
+    let mut answer = json!({
+        "oldestBlock": json::quantity(oldest),
+        "baseFeePerGas": base_fees,
+        "gasUsedRatio": ratios,
+    });
+    if !percentiles.is_empty()
+        && let Some(map) = answer.as_object_mut()
+    {
+        map.insert("reward".into(), Value::Array(rewards));
+    }
+    Ok(answer)
+}
+
+fn check_percentiles(percentiles: &[f64]) -> Result<(), RpcError> {
+    if percentiles.len() > MAX_PERCENTILES {
+        return Err(RpcError::server(format!(
+            "too many reward percentiles: {}, limit {MAX_PERCENTILES}",
+            percentiles.len()
+        )));
+    }
+    for (index, &p) in percentiles.iter().enumerate() {
+        if !(0.0..=100.0).contains(&p) {
+            return Err(RpcError::server(format!(
+                "invalid reward percentile: {p:.6}"
+            )));
+        }
+        if let Some(&previous) = index.checked_sub(1).and_then(|i| percentiles.get(i))
+            && previous > p
+        {
+            return Err(RpcError::server(format!(
+                "invalid reward percentile: #{}:{previous:.6} > #{index}:{p:.6}",
+                index - 1
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// geth's fee history rewards: the block's effective tips sorted ascending, each weighted by
+/// the gas its transaction used; for each percentile the tip at which that share of the block's
+/// gas is reached. An empty block rewards zero.
+fn block_rewards(chain: &Chain, block: &Block, percentiles: &[f64]) -> Result<Value, RpcError> {
+    let base_fee = block.header.base_fee_per_gas;
+    let mut tips = Vec::with_capacity(block.transactions.len());
+    for tx in &block.transactions {
+        let receipt = chain
+            .receipt(&tx.hash)?
+            .ok_or_else(|| RpcError::internal(format!("no receipt stored for {:?}", tx.hash)))?;
+        tips.push((
+            receipt.effective_gas_price.saturating_sub(base_fee),
+            receipt.gas_used,
+        ));
+    }
+    let zero = json!(json::quantity(0));
+    if tips.is_empty() {
+        return Ok(Value::Array(vec![zero; percentiles.len()]));
+    }
+    tips.sort_by_key(|&(tip, _)| tip);
+    let mut rewards = Vec::with_capacity(percentiles.len());
+    let mut index = 0;
+    let mut gas_so_far = tips.first().map_or(0, |&(_, gas)| gas);
+    for &p in percentiles {
+        let threshold = (block.header.gas_used as f64 * p / 100.0) as u64;
+        while gas_so_far < threshold && index + 1 < tips.len() {
+            index += 1;
+            gas_so_far = gas_so_far.saturating_add(tips.get(index).map_or(0, |&(_, gas)| gas));
+        }
+        let tip = tips.get(index).map_or(U256::zero(), |&(tip, _)| tip);
+        rewards.push(json!(json::quantity_u256(tip)));
+    }
+    Ok(Value::Array(rewards))
+}
+
+pub fn get_logs(context: &RpcContext, args: &Args) -> Answer {
+    let filter = args.required(0, params::filter)?;
+    Ok(Value::Array(filters::get_logs(
+        context.node.chain(),
+        &filter,
+        context.log_limits,
+    )?))
+}
+
+pub fn new_filter(context: &RpcContext, args: &Args) -> Answer {
+    let filter = args.required(0, params::filter)?;
+    let head = head(context.node.chain());
+    Ok(json!(context.filters.new_log_filter(filter, head)?))
+}
+
+pub fn new_block_filter(context: &RpcContext, _: &Args) -> Answer {
+    let head = head(context.node.chain());
+    Ok(json!(context.filters.new_block_filter(head)))
+}
+
+pub fn new_pending_transaction_filter(context: &RpcContext, args: &Args) -> Answer {
+    if args.optional(0, params::boolean)? == Some(true) {
+        return Err(RpcError::invalid_argument(
+            0,
+            "full transactions are not supported by pending transaction filters",
+        ));
+    }
+    let receiver = context.node.subscribe_transactions();
+    Ok(json!(
+        context.filters.new_pending_transaction_filter(receiver)
+    ))
+}
+
+fn filter_id(args: &Args) -> Result<String, RpcError> {
+    args.required(0, params::string)
+}
+
+pub fn get_filter_changes(context: &RpcContext, args: &Args) -> Answer {
+    let id = filter_id(args)?;
+    Ok(Value::Array(context.filters.changes(
+        &id,
+        context.node.chain(),
+        context.log_limits,
+    )?))
+}
+
+pub fn get_filter_logs(context: &RpcContext, args: &Args) -> Answer {
+    let id = filter_id(args)?;
+    Ok(Value::Array(context.filters.logs(
+        &id,
+        context.node.chain(),
+        context.log_limits,
+    )?))
+}
+
+pub fn uninstall_filter(context: &RpcContext, args: &Args) -> Answer {
+    let id = filter_id(args)?;
+    Ok(json!(context.filters.uninstall(&id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_must_be_in_range_and_ascending() {
+        assert!(check_percentiles(&[10.0, 50.0, 90.0]).is_ok());
+        assert_eq!(
+            check_percentiles(&[101.0]).unwrap_err().message,
+            "invalid reward percentile: 101.000000"
+        );
+        assert_eq!(
+            check_percentiles(&[50.0, 10.0]).unwrap_err().message,
+            "invalid reward percentile: #0:50.000000 > #1:10.000000"
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! The Ethereum JSON-RPC server: HTTP and WebSocket on one port (jsonrpsee), batches, and
+//! `GET /metrics`.
+//!
+//! Every request is bounded before it reaches a handler: the body size (5 MiB: a contract
+//! deployment is at most ~100 KB of init code, hex doubles it), the batch length, the response
+//! size, the number of connections and of subscriptions per connection. Per-call work is bounded
+//! by the chain's gas cap for calls and by the range and result limits of log queries.
+//!
+//! Parameters are parsed strictly with geth's messages ([`params`]); answers have geth's shapes
+//! ([`json`]) and errors geth's codes ([`error`]). jsonrpsee itself answers the protocol errors:
+//! `-32700` "Parse error" for malformed JSON, `-32601` "Method not found", `-32600` "Invalid
+//! request", `-32007` "Request is too big" (HTTP 413) for an oversized body and `-32010` "The
+//! batch request was too large" for an oversized batch.
+
+pub mod error;
+pub mod eth;
+pub mod filters;
+pub mod http;
+pub mod json;
+pub mod params;
+pub mod pubsub;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jsonrpsee::RpcModule;
+use jsonrpsee::core::middleware::{Batch, Notification, Request, RpcServiceBuilder, RpcServiceT};
+use jsonrpsee::core::server::MethodResponse;
+use jsonrpsee::server::{BatchRequestConfig, RegisterMethodError, ServerConfig, ServerHandle};
+use jsonrpsee::types::ErrorObject;
+
+pub use error::RpcError;
+pub use filters::{FILTER_TIMEOUT, Filters, LogLimits};
+
+use crate::node::Node;
+use params::Args;
+
+/// The default listening address.
+pub const DEFAULT_ADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8545);
+
+/// The server's limits and address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RpcConfig {
+    /// Where to listen (port 0: any free port).
+    pub addr: SocketAddr,
+    /// Largest request body (HTTP) or message (WebSocket).
+    pub max_request_body_bytes: u32,
+    /// Largest response.
+    pub max_response_body_bytes: u32,
+    /// Most calls in one batch.
+    pub max_batch: u32,
+    /// Most simultaneous connections.
+    pub max_connections: u32,
+    /// Most subscriptions one WebSocket connection may hold.
+    pub max_subscriptions_per_connection: u32,
+    /// Log query limits (also for filters).
+    pub logs: LogLimits,
+    /// How long an unpolled filter lives.
+    pub filter_timeout: Duration,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        Self {
+            addr: DEFAULT_ADDR,
+            max_request_body_bytes: 5 * 1024 * 1024,
+            max_response_body_bytes: 32 * 1024 * 1024,
+            max_batch: 100,
+            max_connections: 256,
+            max_subscriptions_per_connection: 128,
+            logs: LogLimits::default(),
+            filter_timeout: FILTER_TIMEOUT,
+        }
+    }
+}
+
+/// What every handler sees.
+#[derive(Debug)]
+pub struct RpcContext {
+    /// The node.
+    pub node: Arc<Node>,
+    /// Installed filters.
+    pub filters: Filters,
+    /// Log query limits.
+    pub log_limits: LogLimits,
+}
+
+/// A method handler.
+type Handler = fn(&RpcContext, &Args) -> Result<serde_json::Value, RpcError>;
+
+/// Every method but the subscriptions: name, most parameters it takes, handler.
+pub const METHODS: &[(&str, usize, Handler)] = &[
+    ("web3_clientVersion", 0, eth::client_version),
+    ("web3_sha3", 1, eth::sha3),
+    ("net_version", 0, eth::net_version),
+    ("net_listening", 0, eth::net_listening),
+    ("net_peerCount", 0, eth::net_peer_count),
+    ("eth_chainId", 0, eth::chain_id),
+    ("eth_blockNumber", 0, eth::block_number),
+    ("eth_syncing", 0, eth::syncing),
+    ("eth_mining", 0, eth::mining),
+    ("eth_accounts", 0, eth::accounts),
+    ("eth_gasPrice", 0, eth::gas_price),
+    ("eth_maxPriorityFeePerGas", 0, eth::max_priority_fee),
+    ("eth_feeHistory", 3, eth::fee_history),
+    ("eth_getBalance", 2, eth::get_balance),
+    ("eth_getTransactionCount", 2, eth::get_transaction_count),
+    ("eth_getCode", 2, eth::get_code),
+    ("eth_getStorageAt", 3, eth::get_storage_at),
+    ("eth_call", 4, eth::call),
+    ("eth_estimateGas", 3, eth::estimate_gas),
+    ("eth_sendRawTransaction", 1, eth::send_raw_transaction),
+    ("eth_getTransactionByHash", 1, eth::get_transaction_by_hash),
+    ("eth_getTransactionReceipt", 1, eth::get_transaction_receipt),
+    ("eth_getBlockByNumber", 2, eth::get_block_by_number),
+    ("eth_getBlockByHash", 2, eth::get_block_by_hash),
+    (
+        "eth_getBlockTransactionCountByNumber",
+        1,
+        eth::get_block_transaction_count_by_number,
+    ),
+    (
+        "eth_getBlockTransactionCountByHash",
+        1,
+        eth::get_block_transaction_count_by_hash,
+    ),
+    (
+        "eth_getTransactionByBlockNumberAndIndex",
+        2,
+        eth::get_transaction_by_block_number_and_index,
+    ),
+    (
+        "eth_getTransactionByBlockHashAndIndex",
+        2,
+        eth::get_transaction_by_block_hash_and_index,
+    ),
+    ("eth_getBlockReceipts", 1, eth::get_block_receipts),
+    ("eth_getLogs", 1, eth::get_logs),
+    ("eth_newFilter", 1, eth::new_filter),
+    ("eth_newBlockFilter", 0, eth::new_block_filter),
+    (
+        "eth_newPendingTransactionFilter",
+        1,
+        eth::new_pending_transaction_filter,
+    ),
+    ("eth_getFilterChanges", 1, eth::get_filter_changes),
+    ("eth_getFilterLogs", 1, eth::get_filter_logs),
+    ("eth_uninstallFilter", 1, eth::uninstall_filter),
+];
+
+/// The RPC module: every method of [`METHODS`] plus `eth_subscribe` / `eth_unsubscribe`.
+pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMethodError> {
+    let mut module = RpcModule::new(context);
+    for &(name, arity, handler) in METHODS {
+        module.register_async_method(name, move |params, context, _| async move {
+            let started = Instant::now();
+            let worker = Arc::clone(&context);
+            let result = tokio::task::spawn_blocking(move || {
+                let args = Args::parse(params.as_str(), arity)?;
+                handler(&worker, &args)
+            })
+            .await
+            .unwrap_or_else(|error| Err(RpcError::internal(format!("{name}: {error}"))));
+            context
+                .node
+                .metrics()
+                .rpc_call(name, started.elapsed(), result.is_err());
+            if let Err(error) = &result {
+                tracing::debug!(method = name, code = error.code, message = %error.message, "rpc error");
+            }
+            result
+        })?;
+    }
+    pubsub::register(&mut module)?;
+    Ok(module)
+}
+
+/// geth's answer to `eth_subscribe` / `eth_unsubscribe` over plain HTTP, where jsonrpsee
+/// answers "Internal error" (it has no sink to deliver notifications to).
+fn notifications_unsupported() -> ErrorObject<'static> {
+    ErrorObject::owned(
+        error::METHOD_NOT_FOUND,
+        "notifications not supported",
+        None::<()>,
+    )
+}
+
+/// Replaces jsonrpsee's "Internal error" for a subscription call on a connection that cannot
+/// carry notifications with geth's "notifications not supported". Calls inside a batch pass
+/// through unchanged (jsonrpsee runs them past the middleware).
+#[derive(Clone, Debug)]
+struct SubscriptionsOverHttp<S>(S);
+
+impl<S> RpcServiceT for SubscriptionsOverHttp<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
+{
+    type MethodResponse = MethodResponse;
+    type NotificationResponse = MethodResponse;
+    type BatchResponse = MethodResponse;
+
+    fn call<'a>(&self, request: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let subscription = matches!(request.method_name(), "eth_subscribe" | "eth_unsubscribe");
+        let id = request.id().into_owned();
+        let service = self.0.clone();
+        async move {
+            let response = service.call(request).await;
+            if subscription && response.as_error_code() == Some(error::INTERNAL_ERROR) {
+                MethodResponse::error(id, notifications_unsupported())
+            } else {
+                response
+            }
+        }
+    }
+
+    fn batch<'a>(&self, requests: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        self.0.batch(requests)
+    }
+
+    fn notification<'a>(
+        &self,
+        notification: Notification<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        self.0.notification(notification)
+    }
+}
+
+/// Why the server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RpcStartError {
+    #[error("listening on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("registering the RPC methods: {0}")]
+    Register(#[from] RegisterMethodError),
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct RpcServer {
+    addr: SocketAddr,
+    handle: ServerHandle,
+}
+
+impl RpcServer {
+    /// Starts serving `node` on `config.addr`.
+    pub async fn start(node: Arc<Node>, config: &RpcConfig) -> Result<Self, RpcStartError> {
+        let context = RpcContext {
+            node: Arc::clone(&node),
+            filters: Filters::new(config.filter_timeout),
+            log_limits: config.logs,
+        };
+        let module = module(context)?;
+        let server_config = ServerConfig::builder()
+            .max_request_body_size(config.max_request_body_bytes)
+            .max_response_body_size(config.max_response_body_bytes)
+            .max_connections(config.max_connections)
+            .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
+            .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch))
+            .set_id_provider(pubsub::HexIds::default())
+            .build();
+        let http = tower::ServiceBuilder::new().layer(http::MetricsLayer::new(node));
+        let calls = RpcServiceBuilder::new().layer_fn(SubscriptionsOverHttp);
+        let server = jsonrpsee::server::Server::builder()
+            .set_config(server_config)
+            .set_http_middleware(http)
+            .set_rpc_middleware(calls)
+            .build(config.addr)
+            .await
+            .map_err(|source| RpcStartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = server.local_addr().map_err(|source| RpcStartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+        let handle = server.start(module);
+        tracing::info!("rpc listening on {addr}");
+        Ok(Self { addr, handle })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections and waits until the open ones are closed.
+    pub async fn stop(self) {
+        // Already stopped is fine: the goal is a stopped server.
+        let _ = self.handle.stop();
+        self.handle.stopped().await;
+    }
+}

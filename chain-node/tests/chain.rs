@@ -1,0 +1,650 @@
+//! The chain over a real store: genesis, mining with fees and rejections, contract creation and
+//! calls, reverts with reasons, gas estimation, historical state, and replay (`verify`).
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+
+use primitive_types::{H160, H256, U256};
+use rewasm_node::chain::{
+    CallError, CallRequest, Chain, ChainConfig, ChainError, VerifyError, verify,
+};
+use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, Genesis, derive_accounts};
+use rewasm_node::store::BlockWrite;
+use rewasm_node::tx::{self, SignedTransaction, TxKind, UnsignedTransaction};
+use rewasm_vm::executor::{BasicAccount, create_address};
+
+const GWEI: u64 = 1_000_000_000;
+/// Fixed timestamps make block hashes reproducible.
+const T0: u64 = 1_700_000_000;
+
+fn accounts() -> Vec<DevAccount> {
+    derive_accounts(DEV_MNEMONIC, 3).unwrap()
+}
+
+fn open(dir: &std::path::Path) -> Chain {
+    let genesis = Genesis::dev().unwrap();
+    let config = ChainConfig::from_genesis(&genesis).unwrap();
+    Chain::open(dir, &genesis, config).unwrap()
+}
+
+struct Tx {
+    kind: TxKind,
+    nonce: u64,
+    to: Option<H160>,
+    value: U256,
+    data: Vec<u8>,
+    gas: u64,
+    max_fee: U256,
+    tip: U256,
+    chain_id: u64,
+}
+
+impl Default for Tx {
+    fn default() -> Self {
+        Self {
+            kind: TxKind::DynamicFee,
+            nonce: 0,
+            to: Some(H160::repeat_byte(0x77)),
+            value: U256::from(1000),
+            data: vec![],
+            gas: 21_000,
+            max_fee: U256::from(2 * GWEI),
+            tip: U256::from(GWEI),
+            chain_id: 31_337,
+        }
+    }
+}
+
+fn signed(from: &DevAccount, tx: Tx) -> (SignedTransaction, Vec<u8>) {
+    let unsigned = UnsignedTransaction {
+        kind: tx.kind,
+        chain_id: match tx.kind {
+            TxKind::Legacy { chain_id } => chain_id,
+            _ => Some(tx.chain_id),
+        },
+        nonce: tx.nonce,
+        gas_limit: tx.gas,
+        gas_price: tx.max_fee,
+        max_fee: tx.max_fee,
+        max_priority_fee: tx.tip,
+        to: tx.to,
+        value: tx.value,
+        data: tx.data,
+        access_list: vec![],
+    };
+    let raw = tx::sign(&unsigned, &from.key).unwrap();
+    (tx::decode(&raw).unwrap(), raw)
+}
+
+fn balance(chain: &Chain, address: &H160, number: u64) -> U256 {
+    chain.account_at(address, number).unwrap().balance
+}
+
+/// Init code that deploys `runtime`: its `main` returns the runtime bytes from a data segment.
+fn init_code(runtime: &[u8]) -> Vec<u8> {
+    let escaped: String = runtime.iter().map(|b| format!("\\{b:02x}")).collect();
+    let wat = format!(
+        r#"(module
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{escaped}")
+  (func (export "main") (call $finish (i32.const 0) (i32.const {len}))))"#,
+        len = runtime.len()
+    );
+    wat::parse_str(wat).unwrap()
+}
+
+/// Counts calls in slot 0, logs the new count (topic = 0x11…11), returns it; call data `0xdead`
+/// reverts with `Error("no dead beef")`.
+const COUNTER: &str = r#"(module
+  (import "ethereum" "storageLoad" (func $load (param i32 i32)))
+  (import "ethereum" "storageStore" (func $store (param i32 i32)))
+  (import "ethereum" "log" (func $log (param i32 i32 i32 i32 i32 i32 i32)))
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (import "ethereum" "revert" (func $revert (param i32 i32)))
+  (import "ethereum" "getCallDataSize" (func $size (result i32)))
+  (import "ethereum" "callDataCopy" (func $copy (param i32 i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 128) "\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11\11")
+  (data (i32.const 256) "\08\c3\79\a0\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\20\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\0cno dead beef\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00")
+  (func (export "main")
+    (if (i32.eq (call $size) (i32.const 2))
+      (then
+        (call $copy (i32.const 200) (i32.const 0) (i32.const 2))
+        (if (i32.eq (i32.load16_u (i32.const 200)) (i32.const 0xadde))
+          (then (call $revert (i32.const 256) (i32.const 100))))))
+    (call $load (i32.const 0) (i32.const 32))
+    (i32.store8 (i32.const 63) (i32.add (i32.load8_u (i32.const 63)) (i32.const 1)))
+    (call $store (i32.const 0) (i32.const 32))
+    (call $log (i32.const 32) (i32.const 32) (i32.const 1) (i32.const 128) (i32.const 0) (i32.const 0) (i32.const 0))
+    (call $finish (i32.const 32) (i32.const 32))))"#;
+
+fn word(n: u8) -> Vec<u8> {
+    let mut word = vec![0; 32];
+    word[31] = n;
+    word
+}
+
+#[test]
+fn genesis_is_stable_and_another_genesis_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let hash = {
+        let chain = open(dir.path());
+        assert_eq!(chain.head().header.number, 0);
+        assert_eq!(chain.head().header.base_fee_per_gas, U256::from(GWEI));
+        let dev = &accounts()[0];
+        assert_eq!(
+            balance(&chain, &dev.address, 0),
+            U256::from(10_000u64) * U256::exp10(18)
+        );
+        chain.genesis_hash()
+    };
+    let again = open(dir.path());
+    assert_eq!(again.genesis_hash(), hash);
+    assert_eq!(again.head().hash, hash);
+    drop(again);
+
+    let mut other = Genesis::dev().unwrap();
+    other.chain_id = 1;
+    other.alloc.clear();
+    let config = ChainConfig::from_genesis(&other).unwrap();
+    match Chain::open(dir.path(), &other, config) {
+        Err(ChainError::GenesisMismatch { found, .. }) => assert_eq!(found, hash),
+        other => panic!("expected a genesis mismatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn fees_are_split_between_burn_and_coinbase_for_every_envelope() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path());
+    let [a, b, _] = <[DevAccount; 3]>::try_from(accounts()).ok().unwrap();
+    let to = H160::repeat_byte(0x77);
+    let txs = vec![
+        signed(&a, Tx::default()),
+        signed(
+            &a,
+            Tx {
+                nonce: 1,
+                kind: TxKind::Legacy {
+                    chain_id: Some(31_337),
+                },
+                max_fee: U256::from(3 * GWEI),
+                ..Tx::default()
+            },
+        ),
+        signed(
+            &a,
+            Tx {
+                nonce: 2,
+                kind: TxKind::Legacy { chain_id: None },
+                max_fee: U256::from(3 * GWEI),
+                ..Tx::default()
+            },
+        ),
+        signed(
+            &b,
+            Tx {
+                kind: TxKind::AccessList,
+                max_fee: U256::from(3 * GWEI),
+                ..Tx::default()
+            },
+        ),
+    ];
+    let before_a = balance(&chain, &a.address, 0);
+    let mined = chain.mine(txs.clone(), Some(T0)).unwrap();
+    assert!(mined.rejected.is_empty(), "{:?}", mined.rejected);
+    let block = &mined.block;
+    assert_eq!(block.header.number, 1);
+    assert_eq!(block.header.gas_used, 4 * 21_000);
+    assert_eq!(block.transactions.len(), 4);
+    // The genesis (1 gwei) used no gas: block 1's base fee is 1/8 lower.
+    let base = U256::from(GWEI * 7 / 8);
+    assert_eq!(block.header.base_fee_per_gas, base);
+
+    // 1559: pays base + tip; legacy: pays its 3 gwei price.
+    let prices = [GWEI * 7 / 8 + GWEI, 3 * GWEI, 3 * GWEI, 3 * GWEI];
+    for ((tx, _), price) in txs.iter().zip(prices) {
+        let receipt = chain.receipt(&tx.hash).unwrap().unwrap();
+        assert!(receipt.success);
+        assert_eq!(receipt.gas_used, 21_000);
+        assert_eq!(receipt.effective_gas_price, U256::from(price));
+        let included = chain.transaction(&tx.hash).unwrap().unwrap();
+        assert_eq!(included.location.block_hash, block.hash);
+        assert_eq!(&included.transaction, tx);
+    }
+    let spent: U256 = prices[..3]
+        .iter()
+        .map(|p| U256::from(21_000 * p))
+        .fold(U256::zero(), |s, x| s + x);
+    assert_eq!(
+        balance(&chain, &a.address, 1),
+        before_a - spent - U256::from(3000)
+    );
+    assert_eq!(balance(&chain, &to, 1), U256::from(4000));
+    // The coinbase (zero address) gets the tips: 1 gwei for the 1559 tx, price − base for the rest.
+    let tips = 21_000 * (GWEI + 3 * (3 * GWEI - GWEI * 7 / 8));
+    assert_eq!(balance(&chain, &H160::zero(), 1), U256::from(tips));
+    assert_eq!(balance(&chain, &a.address, 0), before_a, "history is kept");
+
+    // Under the target (15M of 30M): the next base fee drops by (1 − used/target)/8.
+    let expected = base - base * U256::from(15_000_000 - 84_000) / U256::from(15_000_000u64 * 8);
+    assert_eq!(chain.next_base_fee(), expected);
+    let next = chain.mine(vec![], Some(T0 + 1)).unwrap();
+    assert_eq!(next.block.header.base_fee_per_gas, expected);
+    assert_eq!(next.block.header.parent_hash, block.hash);
+    assert_eq!(
+        chain.block_by_hash(&block.hash).unwrap().unwrap().hash,
+        block.hash
+    );
+}
+
+#[test]
+fn invalid_candidates_are_left_out_with_geths_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path());
+    let [a, _, _] = <[DevAccount; 3]>::try_from(accounts()).ok().unwrap();
+    let poor = derive_accounts(
+        "test test test test test test test test test test test test",
+        1,
+    )
+    .unwrap()
+    .remove(0);
+    let cases = vec![
+        (
+            signed(
+                &a,
+                Tx {
+                    chain_id: 1,
+                    ..Tx::default()
+                },
+            ),
+            "invalid chain id for signer",
+            true,
+        ),
+        (
+            signed(
+                &a,
+                Tx {
+                    nonce: 5,
+                    ..Tx::default()
+                },
+            ),
+            "nonce too high: next nonce 0, tx nonce 5",
+            false,
+        ),
+        (
+            signed(&poor, Tx::default()),
+            "insufficient funds for gas * price + value",
+            true,
+        ),
+        (
+            signed(
+                &a,
+                Tx {
+                    max_fee: U256::from(GWEI / 2),
+                    tip: U256::zero(),
+                    ..Tx::default()
+                },
+            ),
+            "max fee per gas less than block base fee",
+            false,
+        ),
+        (
+            signed(
+                &a,
+                Tx {
+                    tip: U256::from(3 * GWEI),
+                    ..Tx::default()
+                },
+            ),
+            "max priority fee per gas higher than max fee per gas",
+            true,
+        ),
+        (
+            signed(
+                &a,
+                Tx {
+                    gas: 20_999,
+                    ..Tx::default()
+                },
+            ),
+            "intrinsic gas too low",
+            true,
+        ),
+    ];
+    let candidates = cases.iter().map(|(tx, _, _)| tx.clone()).collect();
+    let mined = chain.mine(candidates, Some(T0)).unwrap();
+    assert!(mined.block.transactions.is_empty());
+    assert_eq!(mined.rejected.len(), cases.len());
+    for (rejection, ((tx, _), reason, permanent)) in mined.rejected.iter().zip(&cases) {
+        assert_eq!(rejection.hash, tx.hash);
+        assert!(
+            rejection.reason.starts_with(reason),
+            "{} !~ {reason}",
+            rejection.reason
+        );
+        assert_eq!(rejection.permanent, *permanent, "{reason}");
+    }
+    chain
+        .mine(vec![signed(&a, Tx::default())], Some(T0 + 1))
+        .unwrap();
+    let stale = chain
+        .mine(
+            vec![signed(
+                &a,
+                Tx {
+                    value: U256::from(5),
+                    ..Tx::default()
+                },
+            )],
+            Some(T0 + 2),
+        )
+        .unwrap();
+    assert_eq!(
+        stale.rejected[0].reason,
+        "nonce too low: next nonce 1, tx nonce 0"
+    );
+}
+
+#[test]
+fn contracts_deploy_run_log_revert_and_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path());
+    let a = accounts().remove(0);
+    let runtime = wat::parse_str(COUNTER).unwrap();
+    let create = signed(
+        &a,
+        Tx {
+            to: None,
+            data: init_code(&runtime),
+            gas: 2_000_000,
+            value: U256::zero(),
+            ..Tx::default()
+        },
+    );
+    let mined = chain.mine(vec![create.clone()], Some(T0)).unwrap();
+    let receipt = &mined.receipts[0];
+    assert!(receipt.success, "{receipt:?}");
+    let contract = create_address(&a.address, 0);
+    assert_eq!(receipt.contract_address, Some(contract));
+    assert_eq!(
+        chain.account_at(&contract, 1).unwrap().code.as_ref(),
+        runtime.as_slice()
+    );
+
+    let call = CallRequest {
+        from: Some(a.address),
+        to: Some(contract),
+        ..CallRequest::default()
+    };
+    let outcome = chain.call(&call, 1).unwrap();
+    assert_eq!(outcome.output, word(1));
+    assert_eq!(
+        chain.call(&call, 1).unwrap().output,
+        word(1),
+        "a call changes nothing"
+    );
+
+    let estimate = chain.estimate_gas(&call, 1).unwrap();
+    let bump = signed(
+        &a,
+        Tx {
+            nonce: 1,
+            to: Some(contract),
+            gas: estimate,
+            value: U256::zero(),
+            ..Tx::default()
+        },
+    );
+    let mined = chain.mine(vec![bump.clone()], Some(T0 + 1)).unwrap();
+    let receipt = &mined.receipts[0];
+    assert!(
+        receipt.success,
+        "the estimate {estimate} is enough: {receipt:?}"
+    );
+    assert_eq!(
+        receipt.gas_used, estimate,
+        "without refunds the estimate is exactly the gas used"
+    );
+    assert_eq!(receipt.logs.len(), 1);
+    assert_eq!(receipt.logs[0].topics, vec![H256::repeat_byte(0x11)]);
+    assert_eq!(receipt.logs[0].data, word(1));
+    assert!(
+        mined
+            .block
+            .header
+            .logs_bloom
+            .may_contain(contract.as_bytes())
+    );
+    let logs = chain.block_logs(2).unwrap();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].tx_hash, bump.0.hash);
+    assert_eq!(
+        chain.storage_at(&contract, &H256::zero(), 2).unwrap(),
+        H256::from_slice(&word(1))
+    );
+    assert_eq!(
+        chain.storage_at(&contract, &H256::zero(), 1).unwrap(),
+        H256::zero()
+    );
+    assert_eq!(chain.call(&call, 2).unwrap().output, word(2));
+    assert_eq!(
+        chain.call(&call, 1).unwrap().output,
+        word(1),
+        "calls run on old state too"
+    );
+
+    let transfer = CallRequest {
+        from: Some(a.address),
+        to: Some(H160::repeat_byte(0x77)),
+        value: Some(U256::from(5)),
+        ..CallRequest::default()
+    };
+    assert_eq!(
+        chain.estimate_gas(&transfer, 2).unwrap(),
+        21_000,
+        "a plain transfer estimates exactly 21000, as geth"
+    );
+
+    let dead = CallRequest {
+        data: vec![0xde, 0xad],
+        ..call.clone()
+    };
+    match chain.call(&dead, 2) {
+        Ok(outcome) => {
+            assert_eq!(outcome.status, rewasm_eei::CallStatus::Revert);
+        }
+        Err(other) => panic!("a revert is an outcome of call: {other}"),
+    }
+    match chain.estimate_gas(&dead, 2) {
+        Err(error @ CallError::Reverted { .. }) => {
+            assert_eq!(error.to_string(), "execution reverted: no dead beef");
+        }
+        other => panic!("expected a revert, got {other:?}"),
+    }
+    let reverting = signed(
+        &a,
+        Tx {
+            nonce: 2,
+            to: Some(contract),
+            gas: 100_000,
+            data: vec![0xde, 0xad],
+            value: U256::zero(),
+            ..Tx::default()
+        },
+    );
+    let mined = chain.mine(vec![reverting], Some(T0 + 2)).unwrap();
+    assert!(!mined.receipts[0].success);
+    assert!(mined.receipts[0].logs.is_empty());
+    assert_eq!(
+        rewasm_node::chain::revert_reason(&mined.receipts[0].output).as_deref(),
+        Some("no dead beef")
+    );
+
+    let rich = CallRequest {
+        from: Some(H160::repeat_byte(0x99)),
+        value: Some(U256::one()),
+        ..call
+    };
+    match chain.call(&rich, 2) {
+        Err(CallError::Invalid(message)) => {
+            assert!(message.starts_with("insufficient funds for gas * price + value"))
+        }
+        other => panic!("expected insufficient funds, got {other:?}"),
+    }
+}
+
+#[test]
+fn verify_replays_the_chain_and_finds_a_forged_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let genesis = Genesis::dev().unwrap();
+    let config = ChainConfig::from_genesis(&genesis).unwrap();
+    let (head_hash, head_root) = {
+        let chain = open(dir.path());
+        let [a, b, _] = <[DevAccount; 3]>::try_from(accounts()).ok().unwrap();
+        let runtime = wat::parse_str(COUNTER).unwrap();
+        chain
+            .mine(
+                vec![signed(
+                    &a,
+                    Tx {
+                        to: None,
+                        data: init_code(&runtime),
+                        gas: 2_000_000,
+                        value: U256::zero(),
+                        ..Tx::default()
+                    },
+                )],
+                Some(T0),
+            )
+            .unwrap();
+        let contract = create_address(&a.address, 0);
+        for i in 1..6u64 {
+            let txs = vec![
+                signed(
+                    &a,
+                    Tx {
+                        nonce: i,
+                        to: Some(contract),
+                        gas: 200_000,
+                        value: U256::zero(),
+                        ..Tx::default()
+                    },
+                ),
+                signed(
+                    &b,
+                    Tx {
+                        nonce: i - 1,
+                        value: U256::from(i),
+                        ..Tx::default()
+                    },
+                ),
+            ];
+            let mined = chain.mine(txs, Some(T0 + i)).unwrap();
+            assert!(mined.rejected.is_empty());
+        }
+        let head = chain.head();
+        (head.hash, head.header.state_root)
+    };
+    let report = verify(dir.path(), &genesis, config.clone()).unwrap();
+    assert_eq!(report.blocks, 6);
+    assert_eq!(report.transactions, 11);
+    assert_eq!(report.head_hash, head_hash);
+    assert_eq!(report.state_root, head_root);
+
+    // A block whose header claims a state the transactions do not produce.
+    {
+        let chain = open(dir.path());
+        let head = chain.head();
+        let mut header = head.header.clone();
+        header.parent_hash = head.hash;
+        header.number += 1;
+        header.timestamp += 1;
+        header.base_fee_per_gas = head.header.next_base_fee();
+        header.gas_used = 0;
+        header.transactions_root = rewasm_node::chain::transactions_root(&[]);
+        header.receipts_root = H256::repeat_byte(0x55);
+        let block = rewasm_node::chain::Block::new(header, vec![]).unwrap();
+        let mut changes = std::collections::BTreeMap::new();
+        changes.insert(
+            H160::repeat_byte(0x42),
+            rewasm_vm::executor::AccountChange::Updated {
+                account: BasicAccount {
+                    balance: U256::from(1),
+                    ..BasicAccount::default()
+                },
+                storage_reset: true,
+                storage: Default::default(),
+            },
+        );
+        chain
+            .store()
+            .commit_block(BlockWrite {
+                number: block.header.number,
+                hash: block.hash,
+                header: block.encode(),
+                changes,
+                transactions: vec![],
+                logs: vec![0xc0],
+            })
+            .unwrap();
+    }
+    match verify(dir.path(), &genesis, config) {
+        Err(VerifyError::Mismatch { number, field, .. }) => {
+            assert_eq!(number, 7);
+            assert_eq!(field, "receipts root");
+        }
+        other => panic!("expected a mismatch, got {other:?}"),
+    }
+}
+
+/// Consensus pin: a fixed sequence of blocks has exactly this head hash, state root and gas.
+/// Any change here is a change of consensus (header encoding, fees, gas, state encoding).
+#[test]
+fn a_fixed_chain_has_a_pinned_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path());
+    let a = accounts().remove(0);
+    let runtime = wat::parse_str(COUNTER).unwrap();
+    chain
+        .mine(
+            vec![signed(
+                &a,
+                Tx {
+                    to: None,
+                    data: init_code(&runtime),
+                    gas: 2_000_000,
+                    value: U256::zero(),
+                    ..Tx::default()
+                },
+            )],
+            Some(T0),
+        )
+        .unwrap();
+    let contract = create_address(&a.address, 0);
+    let mined = chain
+        .mine(
+            vec![signed(
+                &a,
+                Tx {
+                    nonce: 1,
+                    to: Some(contract),
+                    gas: 200_000,
+                    value: U256::zero(),
+                    ..Tx::default()
+                },
+            )],
+            Some(T0 + 1),
+        )
+        .unwrap();
+    let head = chain.head();
+    assert_eq!(mined.receipts[0].gas_used, PINNED_CALL_GAS);
+    assert_eq!(format!("{:?}", chain.genesis_hash()), PINNED_GENESIS);
+    assert_eq!(format!("{:?}", head.header.state_root), PINNED_ROOT);
+    assert_eq!(format!("{:?}", head.hash), PINNED_HASH);
+}
+
+/// 21 000 intrinsic + 30 000 initial page + 20 000 storage set + log + metered instructions.
+const PINNED_CALL_GAS: u64 = 72_255;
+const PINNED_GENESIS: &str = "0xbbd64a26d1305660653e8474485409df04e07648a9e51bd1bcd0a975ee9dc25a";
+const PINNED_ROOT: &str = "0x9c39cf63daa077cc4d1bd5419895ec7de2ed348ad8a08650d937012eb1e8bf20";
+const PINNED_HASH: &str = "0x23eea6bc911227ba465a7d7ada12e92ffd517bb3612af5663a69cef4ec7db85d";

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The real-client tests: web3.py (pytest) and ethers v6 (node --test) against a freshly started
+# `rewasm node --dev`, with the example ERC-20 built from source. Proves that unchanged Python
+# and JavaScript tooling deploys, calls, transacts and reads events on rewasm.
+#
+# Needs python3 (with venv), node and npm; installs the pinned client libraries into a venv at
+# $REWASM_VENV (default $HOME/.cache/rewasm-venv) and into chain-node/tests/clients/js/node_modules
+# (git-ignored). Ends with `clients: N passed, M failed`; exits non-zero if anything failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rewasm-target}"
+CLIENTS="$ROOT/chain-node/tests/clients"
+VENV="${REWASM_VENV:-$HOME/.cache/rewasm-venv}"
+STARTUP_TIMEOUT=60
+SUITE_TIMEOUT=600
+
+work="$(mktemp -d)"
+node_pid=""
+cleanup() {
+  if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
+    kill "$node_pid" 2>/dev/null || true
+    wait "$node_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step() { printf '\n== %s ==\n' "$1"; }
+die() {
+  echo "client-tests: $*" >&2
+  echo "clients: 0 passed, 1 failed"
+  exit 1
+}
+
+for tool in python3 node npm; do
+  command -v "$tool" >/dev/null || die "$tool is not installed (bash scripts/setup.sh)"
+done
+
+step "python client (web3.py) in $VENV"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV" || die "cannot create a venv at $VENV (is python3-venv installed?)"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -r "$CLIENTS/python/requirements.txt" || die "pip install failed"
+
+step "javascript client (ethers) via npm ci"
+(cd "$CLIENTS/js" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+
+step "build rewasm and the ERC-20"
+# The binary the workspace test build makes (a no-op right after `cargo test --workspace`):
+# `cargo build -p rewasm-node` would unify features differently and rebuild wasmer and rocksdb.
+cargo test --workspace --locked --no-run || die "cargo build failed"
+REWASM="$CARGO_TARGET_DIR/debug/rewasm"
+"$REWASM" build contracts/examples/erc20 --out "$work/erc20" || die "rewasm build of the ERC-20 failed"
+
+step "start rewasm node --dev"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+url="http://127.0.0.1:$port"
+"$REWASM" node --dev --datadir "$work/data" --http.port "$port" >"$work/node.log" 2>&1 &
+node_pid=$!
+node_log() {
+  echo "---- node log ($work/node.log, last 80 lines) ----" >&2
+  tail -n 80 "$work/node.log" >&2 || true
+  echo "----" >&2
+}
+answers_chain_id() {
+  python3 - "$url" <<'EOF' 2>/dev/null
+import json, sys, urllib.request
+body = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
+request = urllib.request.Request(sys.argv[1], data=body, headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(request, timeout=2) as response:
+    sys.exit(0 if "result" in json.load(response) else 1)
+EOF
+}
+started=$SECONDS
+until answers_chain_id; do
+  if ! kill -0 "$node_pid" 2>/dev/null; then
+    node_log
+    die "the node exited before answering eth_chainId on $url"
+  fi
+  if [ $((SECONDS - started)) -ge "$STARTUP_TIMEOUT" ]; then
+    node_log
+    die "the node did not answer eth_chainId on $url within $STARTUP_TIMEOUT s"
+  fi
+  sleep 0.2
+done
+echo "node answering on $url (pid $node_pid)"
+
+export REWASM_RPC_URL="$url"
+export REWASM_ARTIFACTS="$work/erc20"
+
+set +e
+step "pytest (web3.py)"
+timeout "$SUITE_TIMEOUT" "$VENV/bin/python" -m pytest -p no:cacheprovider -v \
+  --junitxml="$work/pytest.xml" "$CLIENTS/python"
+py_status=$?
+
+step "node --test (ethers)"
+(cd "$CLIENTS/js" && timeout "$SUITE_TIMEOUT" node --test \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=junit --test-reporter-destination="$work/node.xml" erc20.test.mjs)
+js_status=$?
+set -e
+
+# passed failed, from a JUnit XML report; "0 0" if there is none.
+counts() {
+  python3 - "$1" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError):
+    print(0, 0)
+    sys.exit()
+passed = failed = 0
+for case in root.iter("testcase"):
+    if case.find("failure") is not None or case.find("error") is not None:
+        failed += 1
+    elif case.find("skipped") is None:
+        passed += 1
+print(passed, failed)
+EOF
+}
+read -r py_passed py_failed < <(counts "$work/pytest.xml")
+read -r js_passed js_failed < <(counts "$work/node.xml")
+# A runner that failed without reporting a failed test (a crash, a timeout) still counts.
+if [ "$py_status" -ne 0 ] && [ "$py_failed" -eq 0 ]; then py_failed=1; fi
+if [ "$js_status" -ne 0 ] && [ "$js_failed" -eq 0 ]; then js_failed=1; fi
+if [ $((py_failed + js_failed)) -gt 0 ]; then node_log; fi
+
+step "summary"
+echo "web3.py: $py_passed passed, $py_failed failed"
+echo "ethers:  $js_passed passed, $js_failed failed"
+passed=$((py_passed + js_passed))
+failed=$((py_failed + js_failed))
+echo "clients: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
