@@ -34,6 +34,17 @@ core_status=${PIPESTATUS[0]}
 step "real clients: web3.py and ethers against rewasm node"
 bash scripts/client-tests.sh 2>&1 | tee "$log/clients.txt"
 clients_status=${PIPESTATUS[0]}
+
+step "fuzzing: every cargo-fuzz target for ${FUZZ_SECONDS:-60} s (nightly)"
+# The fuzz build links the RocksDB archive the stable build above already compiled (same
+# librocksdb-sys version in both lockfiles) instead of compiling RocksDB a second time.
+rocksdb_archive=$(ls -t "$CARGO_TARGET_DIR"/debug/build/librocksdb-sys-*/out/librocksdb.a 2>/dev/null | head -n 1 || true)
+if [ -n "$rocksdb_archive" ]; then
+  ROCKSDB_LIB_DIR="$(dirname "$rocksdb_archive")" ROCKSDB_STATIC=1 bash scripts/fuzz.sh 2>&1 | tee "$log/fuzz.txt"
+else
+  bash scripts/fuzz.sh 2>&1 | tee "$log/fuzz.txt"
+fi
+fuzz_status=${PIPESTATUS[0]}
 set -e
 
 step "summary"
@@ -47,9 +58,12 @@ echo "wasm core suite:   ${core_line:-did not report}"
 clients_line=$(grep -E '^clients: [0-9]+ passed, [0-9]+ failed' "$log/clients.txt" | tail -1 || true)
 read -r clients_passed clients_failed < <(echo "${clients_line:-clients: 0 passed, 0 failed}" | awk '{ print $2, $4 }')
 echo "real clients:      ${clients_line:-did not report}"
+fuzz_line=$(grep -E '^fuzz: [0-9]+ targets clean, [0-9]+ failed' "$log/fuzz.txt" | tail -1 || true)
+fuzz_failed=$(echo "${fuzz_line:-fuzz: 0 targets clean, 0 failed}" | awk '{ print $5 }')
+echo "fuzzing:           ${fuzz_line:-did not report}"
 echo "time:              $((SECONDS - started)) s"
-total_failed=$((tests_failed + core_failed + clients_failed))
-if [ "$test_status" -ne 0 ] || [ "$core_status" -ne 0 ] || [ "$clients_status" -ne 0 ] || [ -z "$core_line" ] || [ -z "$clients_line" ]; then
+total_failed=$((tests_failed + core_failed + clients_failed + fuzz_failed))
+if [ "$test_status" -ne 0 ] || [ "$core_status" -ne 0 ] || [ "$clients_status" -ne 0 ] || [ "$fuzz_status" -ne 0 ] || [ -z "$core_line" ] || [ -z "$clients_line" ] || [ -z "$fuzz_line" ]; then
   total_failed=$((total_failed > 0 ? total_failed : 1))
 fi
 echo "$((tests_passed + core_passed + clients_passed)) passed, $total_failed failed, ${core_skipped:-0} skipped"

@@ -57,6 +57,60 @@ const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
         "CDLA-Permissive-2.0",
         "as above (0.26 re-exports 1.0)",
     ),
+    (
+        "aurora-engine-modexp",
+        "1.3.0",
+        "CC0-1.0",
+        "public-domain dedication; a mandatory dependency of revm-precompile, linked only into the rewasm-bench binary (revm is the benchmark peer), never into the node",
+    ),
+    (
+        "secp256k1",
+        "0.31.1",
+        "CC0-1.0",
+        "optional dependency of revm-precompile (feature secp256k1, off): listed by cargo metadata, never built (`cargo tree -i secp256k1 --target all` is empty)",
+    ),
+    (
+        "secp256k1-sys",
+        "0.11.0",
+        "CC0-1.0",
+        "as above, under revm-precompile's off secp256k1 feature",
+    ),
+    (
+        "bitcoin_hashes",
+        "0.14.101",
+        "CC0-1.0",
+        "as above, under revm-precompile's off secp256k1 feature",
+    ),
+    (
+        "bitcoin-io",
+        "0.1.101",
+        "CC0-1.0",
+        "as above, under revm-precompile's off secp256k1 feature",
+    ),
+    (
+        "bitcoin-internals",
+        "0.7.0",
+        "CC0-1.0",
+        "as above, under revm-precompile's off secp256k1 feature",
+    ),
+    (
+        "bitcoin-consensus-encoding",
+        "1.3.0",
+        "CC0-1.0",
+        "as above, under revm-precompile's off secp256k1 feature",
+    ),
+    (
+        "hex-conservative",
+        "0.2.3",
+        "CC0-1.0",
+        "as above, under revm-precompile's off secp256k1 feature",
+    ),
+    (
+        "hex-conservative",
+        "1.3.0",
+        "CC0-1.0",
+        "as above, under revm-precompile's off secp256k1 feature",
+    ),
 ];
 
 fn osi_approved(licence: &str) -> bool {

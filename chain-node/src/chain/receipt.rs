@@ -85,7 +85,7 @@ impl ReceiptRecord {
     pub fn decode(bytes: &[u8]) -> Result<Self, RlpError> {
         let mut list = single_item(bytes)?.list()?;
         let tx_type = u8::try_from(list.next()?.u64()?).map_err(|_| RlpError::StringTooLong)?;
-        let success = list.next()?.u64()? == 1;
+        let success = flag(list.next()?.u64()?)?;
         let cumulative_gas_used = list.next()?.u64()?;
         let gas_used = list.next()?.u64()?;
         let effective_gas_price = list.next()?.u256()?;
@@ -93,9 +93,14 @@ impl ReceiptRecord {
         let logs = decode_logs(list.next()?.list()?)?;
         let first_log_index = list.next()?.u64()?;
         let output = list.next()?.bytes()?.to_vec();
-        let has_failure = list.next()?.u64()? == 1;
+        let has_failure = flag(list.next()?.u64()?)?;
         let reason = list.next()?.bytes()?;
         list.finish()?;
+        // One encoding per record: no reason without a failure (the fuzzer's rlp target found
+        // records that decoded but re-encoded differently).
+        if !has_failure && !reason.is_empty() {
+            return Err(RlpError::NonCanonicalValue);
+        }
         Ok(Self {
             tx_type,
             success,
@@ -132,6 +137,15 @@ fn encode_logs(logs: &[LogEntry]) -> Vec<u8> {
         list.raw(&alloy_rlp::encode(log));
     }
     list.finish()
+}
+
+/// A stored boolean: exactly 0 or 1.
+fn flag(value: u64) -> Result<bool, RlpError> {
+    match value {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(RlpError::NonCanonicalValue),
+    }
 }
 
 fn decode_logs(mut list: ListReader<'_>) -> Result<Vec<LogEntry>, RlpError> {
@@ -206,6 +220,53 @@ pub fn decode_block_logs(bytes: &[u8]) -> Result<Vec<BlockLog>, RlpError> {
 mod tests {
     use super::*;
     use crate::chain::header::tests::{h256, london_block_1};
+
+    /// Found by the rlp fuzz target: a record with a non-0/1 flag, or a reason without a
+    /// failure, decoded and then re-encoded differently.
+    #[test]
+    fn only_canonical_records_decode() {
+        let record = ReceiptRecord {
+            tx_type: 2,
+            success: false,
+            cumulative_gas_used: 21_000,
+            gas_used: 21_000,
+            effective_gas_price: U256::from(7),
+            contract_address: None,
+            logs: Vec::new(),
+            first_log_index: 0,
+            output: Vec::new(),
+            failure: Some("out of gas".into()),
+        };
+        let encoded = record.encode();
+        assert_eq!(ReceiptRecord::decode(&encoded).unwrap(), record);
+        let without_failure = ReceiptRecord {
+            failure: None,
+            ..record
+        };
+        assert_eq!(
+            ReceiptRecord::decode(&without_failure.encode()).unwrap(),
+            without_failure
+        );
+        // The failure flag (the tenth field, 0x01) set to 2: not a flag.
+        let position = encoded.len() - "out of gas".len() - 2;
+        assert_eq!(encoded[position], 0x01);
+        let mut two = encoded.clone();
+        two[position] = 0x02;
+        assert_eq!(
+            ReceiptRecord::decode(&two),
+            Err(RlpError::NonCanonicalValue)
+        );
+        // The flag cleared while the reason stays: one record, two encodings.
+        let mut cleared = encoded;
+        cleared[position] = 0x80;
+        assert_eq!(
+            ReceiptRecord::decode(&cleared),
+            Err(RlpError::NonCanonicalValue)
+        );
+        let fuzzed =
+            include_bytes!("../../../fuzz/regressions/rlp/receipt-reason-without-failure.bin");
+        assert!(ReceiptRecord::decode(fuzzed).is_err());
+    }
 
     #[test]
     fn index_keys_are_rlp_integers() {

@@ -41,6 +41,10 @@ pub enum RlpError {
     /// Bytes after the outermost value.
     #[error("input contains more than one value")]
     TrailingBytes,
+    /// A value the node's own records never hold: a flag other than 0 or 1, a field that must
+    /// be empty given another (so every stored record has exactly one encoding).
+    #[error("non-canonical value")]
+    NonCanonicalValue,
 }
 
 /// One RLP item: a byte string or the (not yet decoded) payload of a list.

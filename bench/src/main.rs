@@ -1,0 +1,281 @@
+//! `rewasm-bench`: the subcommands scripts/bench.sh runs. Each writes JSON; `report` turns the
+//! JSON of one run into docs/BENCHMARKS.md and its plots.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, ensure};
+use clap::{Parser, Subcommand};
+use rewasm_bench::artifacts::Artifacts;
+use rewasm_bench::machine::Machine;
+use rewasm_bench::node_bench::{self, Load, NodeProcess, NodeResult, free_port};
+use rewasm_bench::report::{self, RunResults};
+use rewasm_bench::scaling::{self, ScalePoint};
+use rewasm_bench::timing::Budget;
+use rewasm_bench::{KernelSizes, vm_bench};
+
+#[derive(Parser, Debug)]
+#[command(about = "rewasm against its peers: see scripts/bench.sh")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// In-process: ERC-20 vs revm, kernels vs native/wasmi/revm, per-call and metering overhead.
+    Vm {
+        /// Folder with erc20.deploy.wasm, kernels_contract.deploy.wasm, kernels_raw.wasm.
+        #[arg(long)]
+        wasm: PathBuf,
+        /// bench/solidity/out.
+        #[arg(long)]
+        solidity: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// A few iterations only (smoke run).
+        #[arg(long)]
+        quick: bool,
+    },
+    /// JSON-RPC throughput and latency of `rewasm node --dev` and anvil.
+    Node {
+        /// The release `rewasm` binary.
+        #[arg(long)]
+        rewasm: PathBuf,
+        /// The anvil binary.
+        #[arg(long)]
+        anvil: PathBuf,
+        #[arg(long)]
+        wasm: PathBuf,
+        #[arg(long)]
+        solidity: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        senders: u32,
+        #[arg(long, default_value_t = 250)]
+        transfers: u32,
+        #[arg(long, default_value_t = 2000)]
+        calls: u32,
+    },
+    /// The store's block commit time at several state sizes.
+    Scaling {
+        #[arg(long)]
+        out: PathBuf,
+        /// Comma-separated account counts.
+        #[arg(
+            long,
+            default_value = "1000,10000,100000,1000000",
+            value_delimiter = ','
+        )]
+        accounts: Vec<u64>,
+        /// Blocks measured per kind and size.
+        #[arg(long, default_value_t = 20)]
+        samples: u32,
+        /// Accounts per filling block.
+        #[arg(long, default_value_t = 100_000)]
+        chunk: u64,
+    },
+    /// docs/BENCHMARKS.md and docs/bench/*.png from a results folder.
+    Report {
+        /// Folder holding vm.json, node.json, scaling.json (any may be missing).
+        #[arg(long)]
+        results: PathBuf,
+        /// The Markdown file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The folder for the PNGs (referenced as bench/NAME.png from the Markdown).
+        #[arg(long)]
+        plots: PathBuf,
+        /// The command to print as the way to regenerate.
+        #[arg(long, default_value = "bash scripts/bench.sh")]
+        command: String,
+        /// Wall-clock seconds of the run.
+        #[arg(long)]
+        seconds: Option<f64>,
+    },
+}
+
+fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, serde_json::to_vec_pretty(value)?)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<Option<T>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(
+            serde_json::from_slice(&bytes)
+                .with_context(|| format!("parsing {}", path.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Cmd::Vm {
+            wasm,
+            solidity,
+            out,
+            quick,
+        } => {
+            let artifacts = Artifacts::load(&wasm, &solidity)?;
+            let budget = if quick {
+                Budget::quick()
+            } else {
+                Budget::normal()
+            };
+            let results = vm_bench::run(&artifacts, KernelSizes::default(), budget)?;
+            for r in &results.ratios {
+                println!(
+                    "{:<45} {:<42} {:>8.2}x  ({} / {})",
+                    r.group,
+                    r.benchmark,
+                    r.ratio(),
+                    r.rewasm,
+                    r.peer
+                );
+            }
+            write_json(&out, &results)
+        }
+        Cmd::Node {
+            rewasm,
+            anvil,
+            wasm,
+            solidity,
+            out,
+            senders,
+            transfers,
+            calls,
+        } => {
+            let artifacts = Artifacts::load(&wasm, &solidity)?;
+            let load = Load {
+                senders,
+                transfers_per_sender: transfers,
+                calls,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let results: Vec<NodeResult> = runtime.block_on(async {
+                let work = tempfile::tempdir()?;
+                let mut results = Vec::new();
+                {
+                    let port = free_port()?;
+                    let datadir = work.path().join("rewasm-data");
+                    let args = vec![
+                        "node".to_string(),
+                        "--dev".to_string(),
+                        "--datadir".to_string(),
+                        datadir.display().to_string(),
+                        "--http.port".to_string(),
+                        port.to_string(),
+                    ];
+                    let node =
+                        NodeProcess::start(&rewasm, &args, port, &work.path().join("rewasm.log"))
+                            .await?;
+                    eprintln!("rewasm node --dev at {}", node.url);
+                    results.push(
+                        node_bench::run("rewasm", &node.url, &artifacts.erc20_deploy, load).await?,
+                    );
+                }
+                {
+                    let port = free_port()?;
+                    let args = vec![
+                        "--port".to_string(),
+                        port.to_string(),
+                        "--host".to_string(),
+                        "127.0.0.1".to_string(),
+                    ];
+                    let node =
+                        NodeProcess::start(&anvil, &args, port, &work.path().join("anvil.log"))
+                            .await?;
+                    eprintln!("anvil at {}", node.url);
+                    results.push(
+                        node_bench::run("anvil", &node.url, &artifacts.sol_erc20, load).await?,
+                    );
+                }
+                anyhow::Ok(results)
+            })?;
+            if let [a, b] = results.as_slice() {
+                ensure!(
+                    a.balances == b.balances,
+                    "token balances differ: rewasm {:?}, anvil {:?}",
+                    a.balances,
+                    b.balances
+                );
+            }
+            for n in &results {
+                println!(
+                    "{:<8} {:>8.0} tx/s   eth_call p50 {:.0} µs p99 {:.0} µs   send p50 {:.0} µs",
+                    n.node,
+                    n.tps,
+                    n.call_p(0.5),
+                    n.call_p(0.99),
+                    n.send_p(0.5)
+                );
+            }
+            write_json(&out, &results)
+        }
+        Cmd::Scaling {
+            out,
+            accounts,
+            samples,
+            chunk,
+        } => {
+            let mut points: Vec<ScalePoint> = Vec::new();
+            for n in accounts {
+                let dir = tempfile::tempdir()?;
+                let p = scaling::measure_point(dir.path(), n, chunk.max(1), samples)?;
+                println!(
+                    "{:>8} accounts: filled in {:.1} s; 1-account block {:.2} ms (p90 {:.2}), \
+                     100-account block {:.2} ms (p90 {:.2}), {} trie reads",
+                    p.accounts,
+                    p.fill_seconds,
+                    p.one_account_ms,
+                    p.one_account_p90_ms,
+                    p.hundred_accounts_ms,
+                    p.hundred_accounts_p90_ms,
+                    p.trie_reads_one
+                );
+                points.push(p);
+                // Written after every size, so a partial run still reports.
+                write_json(&out, &points)?;
+            }
+            Ok(())
+        }
+        Cmd::Report {
+            results,
+            out,
+            plots,
+            command,
+            seconds,
+        } => {
+            let run = RunResults {
+                machine: Machine::detect(),
+                command,
+                seconds,
+                vm: read_json(&results.join("vm.json"))?,
+                nodes: read_json(&results.join("node.json"))?.unwrap_or_default(),
+                scaling: read_json(&results.join("scaling.json"))?.unwrap_or_default(),
+            };
+            std::fs::create_dir_all(&plots)?;
+            report::register_font()?;
+            if !run.scaling.is_empty() {
+                report::plot_scaling(&run.scaling, &plots.join("scaling.png"))?;
+            }
+            if !run.nodes.is_empty() {
+                report::plot_latency(&run.nodes, &plots.join("latency.png"))?;
+            }
+            write_json(&results.join("run.json"), &run)?;
+            std::fs::write(&out, report::markdown(&run))
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {}", out.display());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! rewasm in-process: transactions through `execute_transaction` on an in-memory state (the
+//! full path a node runs, minus the store), and plain modules on a live `MeteredInstance`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail};
+use primitive_types::{H160, U256};
+use rewasm_eei::{BlockInfo, CallStatus};
+use rewasm_vm::executor::{
+    Account, BasicAccount, InMemoryState, Receipt, Transaction, execute_transaction,
+};
+use rewasm_vm::wasmer::{Imports, Store, Value};
+use rewasm_vm::{Engine, GasSchedule, MeteredInstance, Outcome, Rules, VmConfig};
+
+/// Gas limit of benchmark transactions and blocks: compute kernels need more than a mainnet
+/// block.
+pub const TX_GAS: u64 = 4_000_000_000;
+
+/// An engine, an in-memory state and a block: transactions run as a node runs them.
+#[derive(Debug)]
+pub struct RewasmChain {
+    /// The engine (compile cache warm after the first call of a code).
+    pub engine: Engine,
+    /// The world state.
+    pub state: InMemoryState,
+    block: BlockInfo,
+    nonces: HashMap<H160, u64>,
+}
+
+impl RewasmChain {
+    /// A chain under `schedule` with `funded` accounts holding plenty of ether.
+    pub fn new(schedule: GasSchedule, funded: &[H160]) -> anyhow::Result<Self> {
+        let engine = Engine::new(VmConfig {
+            schedule,
+            ..VmConfig::default()
+        })?;
+        let mut state = InMemoryState::default();
+        for address in funded {
+            state.accounts.insert(
+                *address,
+                Account {
+                    basic: BasicAccount {
+                        nonce: 0,
+                        balance: U256::from(10u64).pow(U256::from(30)),
+                        code: Arc::from(&[][..]),
+                    },
+                    storage: Default::default(),
+                },
+            );
+        }
+        Ok(Self {
+            engine,
+            state,
+            block: BlockInfo {
+                coinbase: H160::repeat_byte(0xc0),
+                number: 1,
+                timestamp: 1_700_000_000,
+                gas_limit: TX_GAS,
+                difficulty: U256::zero(),
+                base_fee: U256::zero(),
+            },
+            nonces: HashMap::new(),
+        })
+    }
+
+    /// Runs one transaction from `sender` (nonce tracked here), gas price zero.
+    pub fn transact(
+        &mut self,
+        sender: H160,
+        to: Option<H160>,
+        data: Vec<u8>,
+    ) -> anyhow::Result<Receipt> {
+        let nonce = self.nonces.entry(sender).or_insert(0);
+        let tx = Transaction {
+            sender,
+            to,
+            nonce: *nonce,
+            gas_limit: TX_GAS,
+            gas_price: U256::zero(),
+            value: U256::zero(),
+            data,
+        };
+        *nonce += 1;
+        let hashes = |_: u64| None;
+        let receipt = execute_transaction(&self.engine, &mut self.state, &self.block, &hashes, &tx)
+            .map_err(|e| anyhow!("rewasm transaction rejected: {e}"))?;
+        Ok(receipt)
+    }
+
+    /// A successful call's output.
+    pub fn call(&mut self, sender: H160, to: H160, data: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        let receipt = self.transact(sender, Some(to), data)?;
+        if receipt.status != CallStatus::Success {
+            bail!(
+                "rewasm call failed: {:?} {:?}",
+                receipt.status,
+                receipt.failure
+            );
+        }
+        Ok(receipt.output)
+    }
+
+    /// Deploys `init` (init code with constructor arguments appended).
+    pub fn deploy(&mut self, sender: H160, init: Vec<u8>) -> anyhow::Result<H160> {
+        let receipt = self.transact(sender, None, init)?;
+        match (receipt.status, receipt.contract_address) {
+            (CallStatus::Success, Some(address)) => Ok(address),
+            (status, _) => bail!("rewasm deploy failed: {status:?} {:?}", receipt.failure),
+        }
+    }
+
+    /// Puts `code` at `address` directly (no constructor).
+    pub fn install(&mut self, address: H160, code: &[u8]) {
+        self.state.accounts.insert(
+            address,
+            Account {
+                basic: BasicAccount {
+                    nonce: 1,
+                    balance: U256::zero(),
+                    code: Arc::from(code),
+                },
+                storage: Default::default(),
+            },
+        );
+    }
+
+    /// The code at `address`.
+    pub fn code(&self, address: &H160) -> Option<Arc<[u8]>> {
+        self.state
+            .accounts
+            .get(address)
+            .map(|account| account.basic.code.clone())
+    }
+}
+
+/// A plain module (no imports) instantiated once; calls reuse the live instance.
+#[derive(Debug)]
+pub struct LiveModule {
+    store: Store,
+    instance: MeteredInstance,
+}
+
+/// An engine for plain modules under `schedule`.
+pub fn engine(schedule: GasSchedule) -> anyhow::Result<Engine> {
+    Ok(Engine::new(VmConfig {
+        schedule,
+        ..VmConfig::default()
+    })?)
+}
+
+impl LiveModule {
+    /// Compiles (or finds in the cache) and instantiates `code`.
+    pub fn new(engine: &Engine, code: &[u8]) -> anyhow::Result<Self> {
+        let module = engine.compile(code, Rules::Determinism)?;
+        let mut store = engine.new_store();
+        let instance = MeteredInstance::new(&mut store, &module, &Imports::new())?;
+        Ok(Self { store, instance })
+    }
+
+    /// Calls `export(arg)`, expecting one i64 result.
+    pub fn call_u64(&mut self, export: &str, arg: u32) -> anyhow::Result<u64> {
+        let result = self.instance.call(
+            &mut self.store,
+            export,
+            &[Value::I32(arg as i32)],
+            u64::MAX / 2,
+        );
+        match result.outcome {
+            Outcome::Returned(values) => match values.first() {
+                Some(Value::I64(v)) => Ok(*v as u64),
+                other => bail!("{export}: unexpected result {other:?}"),
+            },
+            other => bail!("{export}: {other:?}"),
+        }
+    }
+
+    /// Calls a `[] -> []` export.
+    pub fn call_empty(&mut self, export: &str) -> anyhow::Result<()> {
+        let result = self
+            .instance
+            .call(&mut self.store, export, &[], u64::MAX / 2);
+        match result.outcome {
+            Outcome::Returned(_) => Ok(()),
+            other => bail!("{export}: {other:?}"),
+        }
+    }
+}
+
+/// The smallest contract: `main` returns at once.
+pub const EMPTY_CONTRACT_WAT: &str =
+    r#"(module (memory (export "memory") 1) (func (export "main")))"#;

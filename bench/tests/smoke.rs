@@ -1,0 +1,147 @@
+//! Correctness of the benchmarks, never their speed: the two ERC-20s end with the same balances,
+//! every kernel runner returns the native result, a quick in-process run and a tiny scaling
+//! point complete, and the report renders. Builds the contracts as scripts/bench.sh does:
+//! `rewasm build` (the binary from `$REWASM_BIN`, else the debug one `cargo test --workspace`
+//! builds for rewasm-node's tests, else built here) and cargo for the plain kernel module.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use rewasm_bench::artifacts::{Artifacts, repo_root};
+use rewasm_bench::machine::Machine;
+use rewasm_bench::report::{RunResults, markdown};
+use rewasm_bench::timing::Budget;
+use rewasm_bench::{KernelSizes, scaling, vm_bench};
+use rewasm_vm::GasSchedule;
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(repo_root());
+    command
+}
+
+fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    let out = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    PathBuf::from(json["target_directory"].as_str().unwrap())
+}
+
+fn run(command: &mut Command) {
+    let status = command.status().unwrap();
+    assert!(status.success(), "{command:?} failed");
+}
+
+/// A `rewasm` binary. Building it here with `-p rewasm-node` alone would unify features
+/// differently from the test's own build and compile a second RocksDB, so an existing one is
+/// preferred.
+fn rewasm_binary(target: &Path) -> PathBuf {
+    if let Some(bin) = std::env::var_os("REWASM_BIN") {
+        return PathBuf::from(bin);
+    }
+    let debug = target.join("debug").join("rewasm");
+    if !debug.exists() {
+        run(cargo().args(["build", "-p", "rewasm-node", "--bin", "rewasm"]));
+    }
+    debug
+}
+
+/// Builds the wasm inputs once per test binary.
+fn artifacts() -> &'static Artifacts {
+    static ARTIFACTS: OnceLock<Artifacts> = OnceLock::new();
+    ARTIFACTS.get_or_init(|| {
+        let root = repo_root();
+        let target = target_dir();
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-wasm");
+        std::fs::create_dir_all(&out).unwrap();
+        let rewasm = rewasm_binary(&target);
+        for krate in [
+            "contracts/examples/erc20",
+            "bench/contracts/kernels-contract",
+        ] {
+            run(Command::new(&rewasm)
+                .current_dir(&root)
+                .args(["build", krate, "--out"])
+                .arg(&out));
+        }
+        let raw_target = target.join("bench-contracts");
+        run(cargo()
+            .env(
+                "RUSTFLAGS",
+                "-C link-arg=-zstack-size=32768 -C target-feature=-multivalue",
+            )
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--manifest-path",
+                "bench/contracts/Cargo.toml",
+                "-p",
+                "kernels-raw",
+                "--target-dir",
+            ])
+            .arg(&raw_target));
+        std::fs::copy(
+            raw_target.join("wasm32-unknown-unknown/release/kernels_raw.wasm"),
+            out.join("kernels_raw.wasm"),
+        )
+        .unwrap();
+        Artifacts::load(&out, &root.join("bench/solidity/out")).unwrap()
+    })
+}
+
+#[test]
+fn both_erc20s_end_with_the_same_balances() {
+    // erc20_pair checks the balances of the deployer, several recipients and zero.
+    vm_bench::erc20_pair(artifacts(), GasSchedule::default_schedule(), 25).unwrap();
+    vm_bench::erc20_pair(artifacts(), GasSchedule::ewasm_conformance(), 3).unwrap();
+}
+
+#[test]
+fn every_kernel_runner_agrees_with_native() {
+    vm_bench::check_kernels(
+        artifacts(),
+        KernelSizes {
+            hash_rounds: 3,
+            u256_iterations: 100,
+            fib_n: 12,
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_quick_run_completes_and_renders() {
+    let sizes = KernelSizes {
+        hash_rounds: 2,
+        u256_iterations: 50,
+        fib_n: 10,
+    };
+    let vm = vm_bench::run(artifacts(), sizes, Budget::quick()).unwrap();
+    assert!(
+        vm.ratios
+            .iter()
+            .all(|r| r.rewasm_ns > 0.0 && r.peer_ns > 0.0)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let point = scaling::measure_point(dir.path(), 1_000, 400, 2).unwrap();
+    assert_eq!(point.accounts, 1_000);
+    let md = markdown(&RunResults {
+        machine: Machine::detect(),
+        command: "test".into(),
+        seconds: None,
+        vm: Some(vm),
+        nodes: vec![],
+        scaling: vec![point],
+    });
+    assert!(md.contains("| ERC-20 | transfer transaction |"), "{md}");
+    assert!(md.contains("bench/scaling.png"));
+}

@@ -1,0 +1,295 @@
+//! `differential`: the same generated module and inputs through rewasm's engine (validator,
+//! singlepass, metering, run-time gas, call-depth budget) and through wasmi running a
+//! self-counting rewrite of the module ([`crate::reference`]).
+//!
+//! Per call, under the `default` schedule and default limits:
+//! - instantiation succeeds in both or fails in both;
+//! - the outcome agrees as [`crate::reference`] defines: identical return values and
+//!   `gas_used == count` on success; the same trap kind (or stack exhaustion) with all gas used
+//!   when the reference traps within the limit; no return when the reference runs out;
+//! - after every call whose outcome matched exactly, every exported memory is byte-identical and
+//!   every exported global equal;
+//! - for the first call of a module that returned using `C` gas, a fresh rewasm instance given
+//!   `C - 1` runs out of gas (the limit is exact).
+//!
+//! After an out-of-gas the two stop at different points (block versus instruction), so the
+//! module's remaining calls are skipped.
+
+use arbitrary::Unstructured;
+use rewasm_vm::wasmer::{Imports, Value as WasmerValue};
+use rewasm_vm::{CompileError, Engine, FrameResult, MeteredInstance, Outcome, Rules, TrapKind};
+use wasmi::TrapCode;
+
+use crate::reference::{RefOutcome, Reference, Value};
+use crate::smith;
+
+/// The most calls one input makes.
+const MAX_CALLS: u32 = 6;
+
+/// Runs one fuzz input.
+pub fn check(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Some(code) = smith::module(&mut u) else {
+        return;
+    };
+    crate::engine::with_engine(|engine| run(engine, &code, &mut u));
+}
+
+/// A gas limit above the initial-page charge: mostly up to 20 000 more (the reference counts
+/// every instruction in an interpreter, so long runs cost the fuzzer most of its speed),
+/// sometimes up to 300 000, sometimes right around the charge itself, so every boundary gets
+/// hit.
+fn gas_limit(u: &mut Unstructured<'_>, initial: u64) -> u64 {
+    let pick = u.int_in_range(0u8..=7).unwrap_or(7);
+    let extra = match pick {
+        0 => return u.int_in_range(0..=initial.saturating_add(100)).unwrap_or(0),
+        1 => u.int_in_range(0..=1_000).unwrap_or(0),
+        2 => u.int_in_range(0..=300_000).unwrap_or(300_000),
+        _ => u.int_in_range(0..=20_000).unwrap_or(20_000),
+    };
+    initial.saturating_add(extra)
+}
+
+fn to_wasmer(values: &[Value]) -> Vec<WasmerValue> {
+    values
+        .iter()
+        .map(|value| match value {
+            Value::I32(v) => WasmerValue::I32(*v),
+            Value::I64(v) => WasmerValue::I64(*v),
+        })
+        .collect()
+}
+
+fn from_wasmer(value: &WasmerValue) -> Option<Value> {
+    match value {
+        WasmerValue::I32(v) => Some(Value::I32(*v)),
+        WasmerValue::I64(v) => Some(Value::I64(*v)),
+        _ => None,
+    }
+}
+
+fn args(u: &mut Unstructured<'_>, params: &[smith::ValKind]) -> Option<Vec<Value>> {
+    smith::args(u, params).map(|values| values.iter().filter_map(from_wasmer).collect())
+}
+
+/// rewasm's name for a wasmi trap code.
+fn trap_kind(code: TrapCode) -> Option<TrapKind> {
+    Some(match code {
+        TrapCode::UnreachableCodeReached => TrapKind::Unreachable,
+        TrapCode::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+        TrapCode::TableOutOfBounds => TrapKind::TableOutOfBounds,
+        TrapCode::IndirectCallToNull => TrapKind::IndirectCallToNull,
+        TrapCode::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+        TrapCode::IntegerOverflow => TrapKind::IntegerOverflow,
+        TrapCode::BadSignature => TrapKind::BadSignature,
+        _ => return None,
+    })
+}
+
+/// Compiles `code` in both engines and runs a call sequence drawn from `u`.
+pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
+    let compiled = match engine.compile(code, Rules::Determinism) {
+        Ok(module) => module,
+        Err(CompileError::Invalid(_)) => return,
+        Err(CompileError::Compile(err)) => {
+            panic!("a module the validator accepted failed to compile: {err}")
+        }
+    };
+    let Some(exports) = smith::exports(code) else {
+        panic!("an accepted module does not parse with the latest wasmparser");
+    };
+    // The generator can learn any string the harness compares with, the reference's export
+    // names included; such a module cannot be rewritten without a clash, so it is skipped.
+    let clash = |name: &String| name.starts_with(crate::reference::EXPORT_PREFIX);
+    if exports.funcs.iter().any(|f| clash(&f.name))
+        || exports.memories.iter().any(clash)
+        || exports.globals.iter().any(clash)
+    {
+        return;
+    }
+    let schedule = &engine.config().schedule;
+    let limits = &engine.config().limits;
+    let instrumented = match crate::reference::instrument(code, schedule, limits.max_call_depth) {
+        Ok(bytes) => bytes,
+        Err(err) => panic!("rewriting an accepted module for the reference failed: {err}"),
+    };
+    let reference = match Reference::new(&instrumented) {
+        Ok(reference) => reference,
+        Err(err) => panic!("wasmi rejects (the rewrite of) a module rewasm accepted: {err}"),
+    };
+    let mut store = engine.new_store();
+    let ours = MeteredInstance::new(&mut store, &compiled, &Imports::new());
+    let (instance, mut reference) = match (ours, reference) {
+        (Ok(instance), Some(reference)) => (instance, reference),
+        (Err(_), None) => return,
+        (Ok(_), None) => panic!("rewasm instantiates a module wasmi does not"),
+        (Err(err), Some(_)) => panic!("wasmi instantiates a module rewasm does not: {err}"),
+    };
+    let initial = exports.initial_pages.saturating_mul(schedule.initial_page);
+    assert_eq!(
+        compiled.initial_memory_gas, initial,
+        "initial memory gas differs from initial pages × page price"
+    );
+    let calls = u.int_in_range(1..=MAX_CALLS).unwrap_or(1);
+    for call in 0..calls {
+        let Ok(func) = u.choose(&exports.funcs) else {
+            return;
+        };
+        let Some(args) = args(u, &func.params) else {
+            continue;
+        };
+        let limit = gas_limit(u, initial);
+        let ours = instance.call(&mut store, &func.name, &to_wasmer(&args), limit);
+        let theirs = reference.call(&func.name, &args, initial, limit);
+        let context = || format!("call {call}: {}({args:?}) with {limit} gas", func.name);
+        let comparable = compare(&ours, &theirs, limit, &context);
+        if !comparable {
+            return;
+        }
+        compare_state(&instance, &mut store, &reference, &exports, &context);
+        if call == 0
+            && let RefOutcome::Returned(_) = theirs.outcome
+            && theirs.gas > 0
+        {
+            exact_limit(engine, &compiled, &func.name, &args, theirs.gas, &context);
+        }
+    }
+}
+
+/// Asserts the outcomes agree; returns whether the two states are comparable afterwards.
+fn compare(
+    ours: &FrameResult,
+    theirs: &crate::reference::RefResult,
+    limit: u64,
+    context: &dyn Fn() -> String,
+) -> bool {
+    let used = ours.gas_used();
+    assert!(used <= limit, "{}: used {used} > limit", context());
+    match &theirs.outcome {
+        RefOutcome::Returned(values) => {
+            let Outcome::Returned(returned) = &ours.outcome else {
+                panic!(
+                    "{}: reference returned {values:?} using {}, rewasm {:?}",
+                    context(),
+                    theirs.gas,
+                    ours.outcome
+                );
+            };
+            let returned: Vec<Option<Value>> = returned.iter().map(from_wasmer).collect();
+            let expected: Vec<Option<Value>> = values.iter().copied().map(Some).collect();
+            assert_eq!(returned, expected, "{}: return values differ", context());
+            assert_eq!(
+                used,
+                theirs.gas,
+                "{}: rewasm used {used} gas, the independent count is {}",
+                context(),
+                theirs.gas
+            );
+            true
+        }
+        RefOutcome::Trap(code) => {
+            let expected = trap_kind(*code);
+            match &ours.outcome {
+                Outcome::Trap(kind) if Some(kind) == expected.as_ref() => {}
+                other => panic!(
+                    "{}: reference trapped {code:?} at count {}, rewasm {other:?}",
+                    context(),
+                    theirs.gas
+                ),
+            }
+            assert_eq!(used, limit, "{}: a trap must use all gas", context());
+            true
+        }
+        RefOutcome::StackExhausted => {
+            assert!(
+                matches!(ours.outcome, Outcome::StackExhausted),
+                "{}: reference exhausted the depth budget, rewasm {:?}",
+                context(),
+                ours.outcome
+            );
+            assert_eq!(used, limit, "{}: stack exhaustion uses all gas", context());
+            true
+        }
+        RefOutcome::OutOfGas => {
+            assert!(
+                matches!(
+                    ours.outcome,
+                    Outcome::OutOfGas | Outcome::Trap(_) | Outcome::StackExhausted
+                ),
+                "{}: the independent count passes the limit, rewasm {:?}",
+                context(),
+                ours.outcome
+            );
+            assert_eq!(used, limit, "{}: out of gas uses all gas", context());
+            false
+        }
+    }
+}
+
+/// Exported memories and globals of the module (not the instrumentation's) are equal.
+fn compare_state(
+    instance: &MeteredInstance,
+    store: &mut rewasm_vm::wasmer::Store,
+    reference: &Reference,
+    exports: &smith::Exports,
+    context: &dyn Fn() -> String,
+) {
+    for name in &exports.memories {
+        let Ok(memory) = instance.instance().exports.get_memory(name) else {
+            panic!("{}: rewasm lacks memory export {name}", context());
+        };
+        let ours = memory.view(&*store).copy_to_vec().unwrap_or_default();
+        let Some(theirs) = reference.memory(name) else {
+            panic!("{}: reference lacks memory export {name}", context());
+        };
+        assert_eq!(
+            ours.len(),
+            theirs.len(),
+            "{}: memory {name} sizes differ",
+            context()
+        );
+        if ours != theirs {
+            let first = ours
+                .iter()
+                .zip(&theirs)
+                .position(|(a, b)| a != b)
+                .unwrap_or_default();
+            panic!("{}: memory {name} differs first at byte {first}", context());
+        }
+    }
+    for name in &exports.globals {
+        let Ok(global) = instance.instance().exports.get_global(name) else {
+            panic!("{}: rewasm lacks global export {name}", context());
+        };
+        let ours = from_wasmer(&global.get(&mut *store));
+        assert_eq!(
+            ours,
+            reference.global(name),
+            "{}: global {name} differs",
+            context()
+        );
+    }
+}
+
+/// A fresh instance given one gas less than a successful first call used runs out of gas.
+fn exact_limit(
+    engine: &Engine,
+    compiled: &rewasm_vm::CompiledModule,
+    name: &str,
+    args: &[Value],
+    used: u64,
+    context: &dyn Fn() -> String,
+) {
+    let mut store = engine.new_store();
+    let Ok(instance) = MeteredInstance::new(&mut store, compiled, &Imports::new()) else {
+        panic!("{}: a second instance failed", context());
+    };
+    let result = instance.call(&mut store, name, &to_wasmer(args), used - 1);
+    assert!(
+        matches!(result.outcome, Outcome::OutOfGas),
+        "{}: with {} gas (one less than it used) rewasm gives {:?}",
+        context(),
+        used - 1,
+        result.outcome
+    );
+}

@@ -1,0 +1,6 @@
+//! The `validate` target; see `rewasm_fuzz_checks::validate` for what it checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    rewasm_fuzz_checks::Target::Validate.check(data);
+});
