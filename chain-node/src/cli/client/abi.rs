@@ -1170,3 +1170,96 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod round_trip {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn leaf_type() -> impl Strategy<Value = AbiType> {
+        prop_oneof![
+            (1usize..=32).prop_map(|bytes| AbiType::Uint(bytes * 8)),
+            Just(AbiType::Int(256)),
+            Just(AbiType::Address),
+            Just(AbiType::Bool),
+            (1usize..=32).prop_map(AbiType::FixedBytes),
+            Just(AbiType::Bytes),
+            Just(AbiType::String),
+        ]
+    }
+
+    fn any_type() -> impl Strategy<Value = AbiType> {
+        leaf_type().prop_recursive(3, 12, 3, |inner| {
+            prop_oneof![
+                inner.clone().prop_map(|t| AbiType::Array(Box::new(t))),
+                (inner.clone(), 1usize..3).prop_map(|(t, n)| AbiType::FixedArray(Box::new(t), n)),
+                proptest::collection::vec(inner, 1..3).prop_map(AbiType::Tuple),
+            ]
+        })
+    }
+
+    fn word() -> impl Strategy<Value = U256> {
+        proptest::array::uniform32(any::<u8>()).prop_map(|b| U256::from_big_endian(&b))
+    }
+
+    /// A value of type `ty`: integers within the type's width, byte strings of any length.
+    fn value_of(ty: &AbiType) -> BoxedStrategy<AbiValue> {
+        match ty {
+            AbiType::Uint(bits) => {
+                let bits = *bits;
+                word()
+                    .prop_map(move |w| {
+                        let mask = if bits == 256 {
+                            U256::MAX
+                        } else {
+                            (U256::one() << bits) - 1
+                        };
+                        AbiValue::Uint(w & mask)
+                    })
+                    .boxed()
+            }
+            AbiType::Int(_) => word().prop_map(AbiValue::Int).boxed(),
+            AbiType::Address => proptest::array::uniform20(any::<u8>())
+                .prop_map(|a| AbiValue::Address(H160(a)))
+                .boxed(),
+            AbiType::Bool => any::<bool>().prop_map(AbiValue::Bool).boxed(),
+            AbiType::FixedBytes(n) => proptest::collection::vec(any::<u8>(), *n)
+                .prop_map(AbiValue::FixedBytes)
+                .boxed(),
+            AbiType::Bytes => proptest::collection::vec(any::<u8>(), 0..70)
+                .prop_map(AbiValue::Bytes)
+                .boxed(),
+            AbiType::String => ".{0,40}".prop_map(AbiValue::String).boxed(),
+            AbiType::Array(inner) => proptest::collection::vec(value_of(inner), 0..3)
+                .prop_map(AbiValue::Array)
+                .boxed(),
+            AbiType::FixedArray(inner, n) => proptest::collection::vec(value_of(inner), *n)
+                .prop_map(AbiValue::FixedArray)
+                .boxed(),
+            AbiType::Tuple(items) => items
+                .iter()
+                .map(value_of)
+                .collect::<Vec<_>>()
+                .prop_map(AbiValue::Tuple)
+                .boxed(),
+        }
+    }
+
+    fn typed_values() -> impl Strategy<Value = (Vec<AbiType>, Vec<AbiValue>)> {
+        proptest::collection::vec(any_type(), 0..4).prop_flat_map(|types| {
+            let values: Vec<_> = types.iter().map(value_of).collect();
+            (Just(types), values)
+        })
+    }
+
+    proptest! {
+        /// What the CLI encodes for a call, it decodes back from a result, for every type shape.
+        #[test]
+        fn encode_then_decode_is_the_identity((types, values) in typed_values()) {
+            let encoded = encode(&values);
+            prop_assert_eq!(encoded.len() % 32, 0);
+            prop_assert_eq!(decode(&types, &encoded).unwrap(), values);
+        }
+    }
+}
