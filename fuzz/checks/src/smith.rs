@@ -177,6 +177,7 @@ pub fn exports(code: &[u8]) -> Option<Exports> {
                 for export in reader {
                     let export = export.ok()?;
                     let name = export.name.to_string();
+                    out.names.push(name.clone());
                     match export.kind {
                         ExternalKind::Func => {
                             let ty = funcs.get(usize::try_from(export.index).ok()?)?;
@@ -205,6 +206,8 @@ pub struct Exports {
     pub funcs: Vec<ExportedFunc>,
     pub memories: Vec<String>,
     pub globals: Vec<String>,
+    /// Every export's name, whatever its kind (tables included).
+    pub names: Vec<String>,
     /// The largest initial size of a defined memory, in pages (0 without one).
     pub initial_pages: u64,
 }
