@@ -28,10 +28,10 @@
 //! Recursion depth is bounded by twice the key's nibble count; the store's keys are 32-byte
 //! hashes (64 nibbles).
 
-use alloy_rlp::{BufMut, EMPTY_STRING_CODE, Header};
+use alloy_rlp::EMPTY_STRING_CODE;
 use primitive_types::H256;
 use rewasm_vm::state_root::rlp::{RlpItem, decode_item};
-use rewasm_vm::state_root::trie::hex_prefix;
+use rewasm_vm::state_root::trie::{hex_prefix, list};
 use rewasm_vm::state_root::{EMPTY_ROOT, keccak256};
 
 use super::StoreError;
@@ -529,20 +529,6 @@ fn reference(child: &Node, new_nodes: &mut Vec<(H256, Vec<u8>)>) -> Vec<u8> {
 
 fn string(bytes: &[u8]) -> Vec<u8> {
     alloy_rlp::encode(bytes)
-}
-
-fn list(encoded_items: &[Vec<u8>]) -> Vec<u8> {
-    let payload_length = encoded_items.iter().map(Vec::len).sum();
-    let header = Header {
-        list: true,
-        payload_length,
-    };
-    let mut out = Vec::with_capacity(header.length_with_payload());
-    header.encode(&mut out);
-    for item in encoded_items {
-        out.put_slice(item);
-    }
-    out
 }
 
 // ---- decoding ---------------------------------------------------------------------------------

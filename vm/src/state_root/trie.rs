@@ -191,7 +191,7 @@ fn string(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// An RLP list whose items are already encoded.
-fn list(encoded_items: &[Vec<u8>]) -> Vec<u8> {
+pub fn list(encoded_items: &[Vec<u8>]) -> Vec<u8> {
     let payload_length = encoded_items.iter().map(Vec::len).sum();
     let header = Header {
         list: true,
