@@ -153,7 +153,7 @@ impl LiveModule {
     /// Compiles (or finds in the cache) and instantiates `code`.
     pub fn new(engine: &Engine, code: &[u8]) -> anyhow::Result<Self> {
         let module = engine.compile(code, Rules::Determinism)?;
-        let mut store = engine.new_store();
+        let mut store = module.new_store();
         let instance = MeteredInstance::new(&mut store, &module, &Imports::new())?;
         Ok(Self { store, instance })
     }

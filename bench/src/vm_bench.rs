@@ -486,7 +486,7 @@ fn rewasm_phases(
     for _ in 0..iterations {
         let t0 = Instant::now();
         let module = engine.compile(code, Rules::Determinism)?;
-        let mut store = engine.new_store();
+        let mut store = module.new_store();
         let instance = MeteredInstance::new(&mut store, &module, &Imports::new())?;
         let t1 = Instant::now();
         let result = instance.call(&mut store, "noop", &[], 1_000_000);

@@ -23,7 +23,13 @@ fn main() -> anyhow::Result<ExitCode> {
         paths.push(default_wasm_core_dir());
     }
     let scripts = collect_scripts(&paths)?;
-    let engine = Engine::new(VmConfig::default()).context("creating the engine")?;
+    // One store links all modules of a script, so they must share one runtime engine: no
+    // generations (the suite loads a bounded number of modules).
+    let config = VmConfig {
+        modules_per_generation: None,
+        ..VmConfig::default()
+    };
+    let engine = Engine::new(config).context("creating the engine")?;
     let mut stdout = std::io::stdout().lock();
     let total = run_wasm_core(&engine, &scripts, &mut stdout).context("writing the report")?;
     Ok(if total.failed() == 0 {

@@ -1222,7 +1222,11 @@ mod tests {
     use rewasm_vm::VmConfig;
 
     fn engine() -> Engine {
-        Engine::new(VmConfig::default()).unwrap()
+        Engine::new(VmConfig {
+            modules_per_generation: None,
+            ..VmConfig::default()
+        })
+        .unwrap()
     }
 
     /// Integer-only: the counts do not depend on what the validator rejects.

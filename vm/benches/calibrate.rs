@@ -119,7 +119,7 @@ fn measure(engine: &Engine, code: &[u8], iterations: i32) -> (f64, u64) {
     let module = engine
         .compile(code, Rules::Determinism)
         .unwrap_or_else(|e| panic!("compile: {e}"));
-    let mut store = engine.new_store();
+    let mut store = module.new_store();
     let instance = MeteredInstance::new(&mut store, &module, &Imports::new())
         .unwrap_or_else(|e| panic!("instantiate: {e}"));
     let mut best = f64::MAX;
@@ -209,7 +209,7 @@ fn memory_grow_and_pages(unmetered: &Engine, metered: &Engine) {
             let module = unmetered
                 .compile(&code, Rules::Determinism)
                 .unwrap_or_else(|e| panic!("compile: {e}"));
-            let mut store = unmetered.new_store();
+            let mut store = module.new_store();
             let instance = MeteredInstance::new(&mut store, &module, &Imports::new())
                 .unwrap_or_else(|e| panic!("instantiate: {e}"));
             let start = Instant::now();

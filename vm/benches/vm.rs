@@ -1,5 +1,5 @@
-//! VM benchmarks: compile throughput, instantiation from the memory and disk caches, and the
-//! cost of metering on a compute kernel. Figures go to `docs/PERFORMANCE.md`.
+//! VM benchmarks: compile throughput, instantiation from the memory and disk caches, the cost
+//! of metering on a compute kernel, and what a trap costs once many modules have been loaded. Figures go to `docs/PERFORMANCE.md`.
 //! Run: `cargo bench -p rewasm-vm --bench vm`.
 
 use std::time::Duration;
@@ -100,13 +100,13 @@ fn instantiate(c: &mut Criterion) {
             let module = engine
                 .compile(&code, Rules::Determinism)
                 .unwrap_or_else(|e| panic!("{e}"));
-            let mut store = engine.new_store();
+            let mut store = module.new_store();
             MeteredInstance::new(&mut store, &module, &Imports::new())
                 .unwrap_or_else(|e| panic!("{e}"))
         })
     });
     group.bench_function("empty call on a live instance", |b| {
-        let mut store = engine.new_store();
+        let mut store = module.new_store();
         let instance = MeteredInstance::new(&mut store, &module, &Imports::new())
             .unwrap_or_else(|e| panic!("{e}"));
         b.iter(|| instance.call(&mut store, "f0", &[Value::I32(0)], 1_000_000))
@@ -127,7 +127,7 @@ fn instantiate(c: &mut Criterion) {
                 let module = engine
                     .compile(&code, Rules::Determinism)
                     .unwrap_or_else(|e| panic!("{e}"));
-                let mut store = engine.new_store();
+                let mut store = module.new_store();
                 MeteredInstance::new(&mut store, &module, &Imports::new())
                     .unwrap_or_else(|e| panic!("{e}"))
             })
@@ -155,7 +155,7 @@ fn metering_overhead(c: &mut Criterion) {
         let module = engine
             .compile(&code, Rules::Determinism)
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut store = engine.new_store();
+        let mut store = module.new_store();
         let instance = MeteredInstance::new(&mut store, &module, &Imports::new())
             .unwrap_or_else(|e| panic!("{e}"));
         group.bench_function(label, |b| {
@@ -165,5 +165,50 @@ fn metering_overhead(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, compile, instantiate, metering_overhead);
+/// `(func (export "run") i64.const n drop unreachable)`: distinct code per `n`, traps.
+fn trapping_module(n: i64) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module (func (export "run") i64.const {n} drop unreachable))"#
+    ))
+    .unwrap_or_else(|e| panic!("wat: {e}"))
+}
+
+/// A trap unwinds through the system unwinder, which searches the unwind tables of every module
+/// loaded into a live wasmer engine; runtime-engine generations bound that number.
+fn trap_after_loads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("trap after 3000 modules loaded");
+    for per_generation in [None, Some(1024), Some(256), Some(64)] {
+        let engine = Engine::new(VmConfig {
+            memory_cache_capacity: 4,
+            modules_per_generation: per_generation,
+            ..VmConfig::default()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        for n in 0..3_000 {
+            engine
+                .compile(&trapping_module(n), Rules::Determinism)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let module = engine
+            .compile(&trapping_module(-1), Rules::Determinism)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut store = module.new_store();
+        let instance = MeteredInstance::new(&mut store, &module, &Imports::new())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let label =
+            per_generation.map_or("one engine".to_string(), |n| format!("{n} per generation"));
+        group.bench_function(label, |b| {
+            b.iter(|| instance.call(&mut store, "run", &[], 1_000_000))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    compile,
+    instantiate,
+    metering_overhead,
+    trap_after_loads
+);
 criterion_main!(benches);

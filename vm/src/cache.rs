@@ -97,6 +97,13 @@ impl MemoryCache {
         }
     }
 
+    /// Drops every entry.
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+
     /// Number of cached modules.
     pub fn len(&self) -> usize {
         self.entries

@@ -2,13 +2,23 @@
 //!
 //! Compiling needs a wasmer engine that carries the instrumentation chain, and that chain holds
 //! per-module state (the indexes of the globals it adds), so every compile gets a fresh compiler
-//! and engine. The compiled artifact is then serialized and loaded into one long-lived headless
-//! *runtime* engine, the same path an artifact read from disk takes. Every module therefore lives
-//! in one engine, with one set of tunables, and a store made by [`Engine::new_store`] can
-//! instantiate any of them.
+//! and engine. The compiled artifact is then serialized and loaded into a headless *runtime*
+//! engine, the same path an artifact read from disk takes.
+//!
+//! Runtime engines come in *generations*. A wasmer 5.0.6 engine never frees the machine code of
+//! a module loaded into it (`EngineInner::code_memory` only grows, and every entry keeps the
+//! module's unwind tables registered with the system unwinder until the engine drops), so one
+//! engine for the life of a node would leak code memory with every cache miss and make every
+//! trap slower, since unwinding searches all registered tables. After
+//! [`VmConfig::modules_per_generation`] loads the engine starts a new generation and empties
+//! its in-memory cache; the old generation is freed once the last module and store using it are
+//! dropped. Every generation has the same tunables and the artifacts are the same bytes, so a
+//! rotation changes nothing a contract can observe. Signatures are registered per wasmer
+//! engine, so a module must run in a store of its own generation:
+//! [`CompiledModule::new_store`] makes one.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use wasmer::sys::{EngineBuilder, Features, NativeEngineExt};
 use wasmer::{Module, Store};
@@ -33,6 +43,10 @@ pub struct VmConfig {
     pub memory_cache_capacity: usize,
     /// Bytes of the stack wasm runs on; `None` picks twice [`ChainLimits::native_stack_bound`].
     pub wasm_stack_size: Option<usize>,
+    /// Modules loaded into one runtime engine before the next generation starts (see the module
+    /// docs); `None` keeps one engine for ever, for harnesses that link many modules in one
+    /// store and load a bounded number of them.
+    pub modules_per_generation: Option<usize>,
 }
 
 impl Default for VmConfig {
@@ -43,9 +57,16 @@ impl Default for VmConfig {
             cache_dir: None,
             memory_cache_capacity: 256,
             wasm_stack_size: None,
+            modules_per_generation: Some(DEFAULT_MODULES_PER_GENERATION),
         }
     }
 }
+
+/// Loads per runtime engine by default. A working set that fits the memory cache loads nothing
+/// and never rotates; under churn, a trap costs about 1.8× what it costs in a fresh engine at
+/// 256 loaded modules, 8× at 1024 and 37× at 3000 (`cargo bench -p rewasm-vm --bench vm --
+/// trap`), because a trap walks the unwind tables of every module of every live engine.
+pub const DEFAULT_MODULES_PER_GENERATION: usize = 256;
 
 /// Errors setting the engine up.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +99,8 @@ pub enum CompileError {
 /// that made it.
 #[derive(Debug)]
 pub struct CompiledModule {
-    /// The compiled module.
+    /// The compiled module; declared before `generation` so it drops first (wasmer deregisters
+    /// the module's trap metadata before its engine frees the code).
     pub module: Module,
     /// What validation learned about it.
     pub summary: ModuleSummary,
@@ -86,6 +108,42 @@ pub struct CompiledModule {
     pub code_hash: [u8; 32],
     /// Gas every frame pays before it runs: initial pages × the schedule's page price.
     pub initial_memory_gas: u64,
+    /// The runtime engine holding the module's code, kept alive as long as the module.
+    generation: Arc<Generation>,
+}
+
+impl CompiledModule {
+    /// A store of the module's generation, where it (and its host functions) can be instantiated.
+    pub fn new_store(&self) -> Store {
+        Store::new(self.generation.runtime.clone())
+    }
+
+    /// The number of the runtime-engine generation the module was loaded into (0 for the first).
+    pub fn generation(&self) -> u64 {
+        self.generation.number
+    }
+}
+
+/// One runtime engine and its sequence number.
+#[derive(Debug)]
+struct Generation {
+    number: u64,
+    runtime: wasmer::Engine,
+}
+
+impl Generation {
+    fn new(number: u64, tunables: &ChainTunables) -> Self {
+        let mut runtime = wasmer::Engine::headless();
+        runtime.set_tunables(tunables.clone());
+        Self { number, runtime }
+    }
+}
+
+/// The generation new modules are loaded into, and how many it holds.
+#[derive(Debug)]
+struct CurrentGeneration {
+    generation: Arc<Generation>,
+    loaded: usize,
 }
 
 /// Where [`Engine::compile`] found the module; for metrics and tests.
@@ -100,7 +158,7 @@ pub enum CacheSource {
 #[derive(Debug)]
 pub struct Engine {
     config: VmConfig,
-    runtime: wasmer::Engine,
+    current: Mutex<CurrentGeneration>,
     tunables: ChainTunables,
     memory: MemoryCache,
     disk: Option<DiskCache>,
@@ -128,8 +186,10 @@ impl Engine {
         }
         let stack = usize::try_from(stack).map_err(|_| EngineError::StackTooLarge(stack))?;
         let tunables = ChainTunables::new(config.limits.max_memory_pages, stack);
-        let mut runtime = wasmer::Engine::headless();
-        runtime.set_tunables(tunables.clone());
+        let current = Mutex::new(CurrentGeneration {
+            generation: Arc::new(Generation::new(0, &tunables)),
+            loaded: 0,
+        });
         let disk = match &config.cache_dir {
             Some(path) => Some(
                 DiskCache::open(path).map_err(|source| EngineError::CacheDir {
@@ -142,7 +202,7 @@ impl Engine {
         let memory = MemoryCache::new(config.memory_cache_capacity);
         Ok(Self {
             config,
-            runtime,
+            current,
             tunables,
             memory,
             disk,
@@ -154,9 +214,16 @@ impl Engine {
         &self.config
     }
 
-    /// A store whose instances run under this engine's tunables.
+    /// A store of the current generation. Modules compiled later may belong to a newer one;
+    /// prefer [`CompiledModule::new_store`] unless one store must host several modules, and then
+    /// set [`VmConfig::modules_per_generation`] to `None`.
     pub fn new_store(&self) -> Store {
-        Store::new(self.runtime.clone())
+        Store::new(self.lock_current().generation.runtime.clone())
+    }
+
+    /// The number of the generation new modules are loaded into.
+    pub fn generation(&self) -> u64 {
+        self.lock_current().generation.number
     }
 
     /// Validates and compiles `code` under `rules`, or returns the cached module.
@@ -178,9 +245,13 @@ impl Engine {
         // Validation runs again for code loaded from disk: the rules are checked whenever code
         // is loaded, and the summary is not stored in the artifact.
         let summary = validate(code, &self.config.limits, rules)?;
-        let (module, source) = match self.load_from_disk(&key) {
+        let generation = self.generation_for_load();
+        let (module, source) = match self.load_from_disk(&key, &generation.runtime) {
             Some(module) => (module, CacheSource::Disk),
-            None => (self.compile_fresh(code, &key)?, CacheSource::Compiled),
+            None => (
+                self.compile_fresh(code, &key, &generation.runtime)?,
+                CacheSource::Compiled,
+            ),
         };
         let initial_memory_gas =
             u64::from(summary.initial_pages).saturating_mul(self.config.schedule.initial_page);
@@ -189,9 +260,46 @@ impl Engine {
             summary,
             code_hash: hash,
             initial_memory_gas,
+            generation,
         });
-        self.memory.put(key, compiled.clone());
+        self.remember(key, &compiled);
         Ok((compiled, source))
+    }
+
+    /// The generation the next module is loaded into, starting a new one (and emptying the
+    /// memory cache, which would pin the old one) when the current one is full.
+    fn generation_for_load(&self) -> Arc<Generation> {
+        let mut current = self.lock_current();
+        let full = self
+            .config
+            .modules_per_generation
+            .is_some_and(|limit| current.loaded >= limit);
+        if full {
+            let number = current.generation.number.saturating_add(1);
+            tracing::debug!(
+                generation = number,
+                "starting a new runtime engine generation"
+            );
+            current.generation = Arc::new(Generation::new(number, &self.tunables));
+            current.loaded = 0;
+            self.memory.clear();
+        }
+        current.loaded = current.loaded.saturating_add(1);
+        current.generation.clone()
+    }
+
+    /// Caches `module` unless a rotation made its generation old while it loaded.
+    fn remember(&self, key: CacheKey, module: &Arc<CompiledModule>) {
+        let current = self.lock_current();
+        if Arc::ptr_eq(&current.generation, &module.generation) {
+            self.memory.put(key, module.clone());
+        }
+    }
+
+    /// The current generation; a panic elsewhere while holding the lock cannot leave it
+    /// inconsistent (every update is a single assignment), so poisoning is ignored.
+    fn lock_current(&self) -> MutexGuard<'_, CurrentGeneration> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Number of modules in the in-memory cache.
@@ -199,7 +307,12 @@ impl Engine {
         self.memory.len()
     }
 
-    fn compile_fresh(&self, code: &[u8], key: &CacheKey) -> Result<Module, CompileError> {
+    fn compile_fresh(
+        &self,
+        code: &[u8],
+        key: &CacheKey,
+        runtime: &wasmer::Engine,
+    ) -> Result<Module, CompileError> {
         let compiler = compiler_for(&self.config.schedule, &self.config.limits);
         let mut compiling: wasmer::Engine = EngineBuilder::new(compiler)
             .set_features(Some(Features::default()))
@@ -218,11 +331,11 @@ impl Engine {
         }
         // SAFETY: `artifact` was produced by `serialize` a line above, by this same wasmer
         // version, so it is a well-formed artifact for this engine.
-        unsafe { Module::deserialize_unchecked(&self.runtime, artifact) }
+        unsafe { Module::deserialize_unchecked(runtime, artifact) }
             .map_err(|e| CompileError::Compile(e.to_string()))
     }
 
-    fn load_from_disk(&self, key: &CacheKey) -> Option<Module> {
+    fn load_from_disk(&self, key: &CacheKey, runtime: &wasmer::Engine) -> Option<Module> {
         let disk = self.disk.as_ref()?;
         let payload = match disk.load(key) {
             Ok(payload) => payload?,
@@ -235,7 +348,7 @@ impl Engine {
         // SAFETY: the payload's Keccak-256 checksum matched the one written with it, so these are
         // exactly the bytes `Module::serialize` produced for this key (wasmer version,
         // instrumentation, schedule, limits and target are all in the key).
-        match unsafe { Module::deserialize_unchecked(&self.runtime, payload) } {
+        match unsafe { Module::deserialize_unchecked(runtime, payload) } {
             Ok(module) => Some(module),
             Err(err) => {
                 tracing::warn!(%err, "cached artifact did not load; recompiling");
@@ -243,5 +356,51 @@ impl Engine {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Weak;
+
+    use super::*;
+
+    fn module(n: u32) -> Vec<u8> {
+        wat::parse_str(format!(
+            "(module (func (export \"f\") (result i32) i32.const {n}))"
+        ))
+        .expect("wat")
+    }
+
+    /// The point of generations: once no module uses a retired engine (and no store, which holds
+    /// its own handle to the wasmer engine), it is dropped, and with it the code memory and
+    /// unwind registrations of everything loaded into it.
+    #[test]
+    fn a_retired_generation_is_freed_with_its_last_module() {
+        let engine = Engine::new(VmConfig {
+            modules_per_generation: Some(2),
+            ..VmConfig::default()
+        })
+        .expect("engine");
+        let first = engine
+            .compile(&module(0), Rules::Determinism)
+            .expect("compile");
+        let retired: Weak<Generation> = Arc::downgrade(&first.generation);
+        engine
+            .compile(&module(1), Rules::Determinism)
+            .expect("compile");
+        engine
+            .compile(&module(2), Rules::Determinism)
+            .expect("compile");
+        assert_eq!(engine.generation(), 1);
+        assert!(
+            retired.upgrade().is_some(),
+            "a live module keeps its engine"
+        );
+        drop(first);
+        assert!(
+            retired.upgrade().is_none(),
+            "nothing uses the old engine any more"
+        );
     }
 }

@@ -22,7 +22,10 @@ pub mod state_root;
 pub mod tunables;
 pub mod validate;
 
-pub use engine::{CacheSource, CompileError, CompiledModule, Engine, EngineError, VmConfig};
+pub use engine::{
+    CacheSource, CompileError, CompiledModule, DEFAULT_MODULES_PER_GENERATION, Engine, EngineError,
+    VmConfig,
+};
 pub use frame::{FrameResult, GasMeter, MeteredInstance, OutOfGas, Outcome, TrapKind, host_exit};
 pub use limits::ChainLimits;
 pub use schedule::GasSchedule;

@@ -23,7 +23,7 @@ fn add(engine: &Engine, code: &[u8]) -> (CacheSource, Outcome, u64) {
     let (module, source) = engine
         .compile_traced(code, Rules::Determinism)
         .expect("compile");
-    let mut store = engine.new_store();
+    let mut store = module.new_store();
     let instance = MeteredInstance::new(&mut store, &module, &Imports::new()).expect("instantiate");
     let result = instance.call(
         &mut store,

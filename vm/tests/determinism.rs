@@ -36,7 +36,7 @@ const MODULES: [&str; 4] = [
 fn run(engine: &Engine, wat: &str, input: i32, gas: u64) -> (String, u64, u64) {
     let code = wat::parse_str(wat).expect("wat");
     let module = engine.compile(&code, Rules::Determinism).expect("compile");
-    let mut store = engine.new_store();
+    let mut store = module.new_store();
     let instance =
         rewasm_vm::MeteredInstance::new(&mut store, &module, &Imports::new()).expect("instantiate");
     let result = instance.call(&mut store, "run", &[Value::I32(input)], gas);

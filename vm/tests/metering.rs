@@ -24,7 +24,7 @@ fn engine() -> Engine {
 fn run(engine: &Engine, wat: &str, export: &str, args: &[Value], gas: u64) -> (Outcome, u64) {
     let code = wat::parse_str(wat).expect("wat");
     let module = engine.compile(&code, Rules::Determinism).expect("compile");
-    let mut store = engine.new_store();
+    let mut store = module.new_store();
     let instance = MeteredInstance::new(&mut store, &module, &Imports::new()).expect("instantiate");
     let result = instance.call(&mut store, export, args, gas);
     let used = result.gas_used();
@@ -230,7 +230,7 @@ fn host_functions_charge_the_same_counter() {
     )
     .expect("wat");
     let module = engine.compile(&code, Rules::Determinism).expect("compile");
-    let mut store = engine.new_store();
+    let mut store = module.new_store();
     let env = FunctionEnv::new(&mut store, HostEnv::default());
     let imports = imports! { "env" => { "charge" => Function::new_typed_with_env(&mut store, &env, charge_100) } };
     let instance = MeteredInstance::new(&mut store, &module, &imports).expect("instantiate");

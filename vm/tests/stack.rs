@@ -68,7 +68,7 @@ fn run_probe(kind: &str, stack_size: usize) -> String {
     };
     let code = wat::parse_str(&wat).expect("wat");
     let module = engine.compile(&code, Rules::Determinism).expect("compile");
-    let mut store = engine.new_store();
+    let mut store = module.new_store();
     let instance = MeteredInstance::new(&mut store, &module, &Imports::new()).expect("instantiate");
     let result = instance.call(&mut store, export, &args, GAS);
     let deepest = match instance.instance().exports.get_global("deepest") {
@@ -196,7 +196,7 @@ fn depth_budget_is_a_chain_limit() {
     let module = engine
         .compile(&wat::parse_str(RECURSION).expect("wat"), Rules::Determinism)
         .expect("compile");
-    let mut store = engine.new_store();
+    let mut store = module.new_store();
     let instance = MeteredInstance::new(&mut store, &module, &Imports::new()).expect("instantiate");
     let result = instance.call(&mut store, "rec", &[Value::I32(0)], GAS);
     assert!(

@@ -27,8 +27,12 @@ use std::time::{Duration, Instant};
 use jsonrpsee::RpcModule;
 use jsonrpsee::core::middleware::{Batch, Notification, Request, RpcServiceBuilder, RpcServiceT};
 use jsonrpsee::core::server::MethodResponse;
-use jsonrpsee::server::{BatchRequestConfig, RegisterMethodError, ServerConfig, ServerHandle};
+use jsonrpsee::server::{
+    BatchRequestConfig, RegisterMethodError, ServerBuilder, ServerConfig, ServerHandle,
+    TowerService,
+};
 use jsonrpsee::types::ErrorObject;
+use tower::layer::util::{Identity, Stack};
 
 pub use error::RpcError;
 pub use filters::{FILTER_TIMEOUT, Filters, LogLimits};
@@ -191,7 +195,26 @@ fn notifications_unsupported() -> ErrorObject<'static> {
 /// carry notifications with geth's "notifications not supported". Calls inside a batch pass
 /// through unchanged (jsonrpsee runs them past the middleware).
 #[derive(Clone, Debug)]
-struct SubscriptionsOverHttp<S>(S);
+pub struct SubscriptionsOverHttp<S>(S);
+
+/// The layer that wraps every call in [`SubscriptionsOverHttp`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SubscriptionsOverHttpLayer;
+
+impl<S> tower::Layer<S> for SubscriptionsOverHttpLayer {
+    type Service = SubscriptionsOverHttp<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SubscriptionsOverHttp(inner)
+    }
+}
+
+/// The HTTP middleware of the server: the metrics route.
+pub type HttpLayers = Stack<http::MetricsLayer, Identity>;
+/// The per-call middleware of the server.
+pub type CallLayers = Stack<SubscriptionsOverHttpLayer, Identity>;
+/// The server's request handling without a listening socket (see [`in_process_service`]).
+pub type InProcessService = TowerService<CallLayers, HttpLayers>;
 
 impl<S> RpcServiceT for SubscriptionsOverHttp<S>
 where
@@ -246,6 +269,50 @@ pub enum RpcStartError {
     Register(#[from] RegisterMethodError),
 }
 
+/// The handlers' shared state for `node`.
+fn context(node: &Arc<Node>, config: &RpcConfig) -> RpcContext {
+    RpcContext {
+        node: Arc::clone(node),
+        filters: Filters::new(config.filter_timeout),
+        log_limits: config.logs,
+    }
+}
+
+/// The server with its limits and middleware, not yet bound: shared by [`RpcServer::start`] and
+/// [`in_process_service`], so both handle a request the same way.
+fn server_builder(node: Arc<Node>, config: &RpcConfig) -> ServerBuilder<HttpLayers, CallLayers> {
+    let server_config = ServerConfig::builder()
+        .max_request_body_size(config.max_request_body_bytes)
+        .max_response_body_size(config.max_response_body_bytes)
+        .max_connections(config.max_connections)
+        .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
+        .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch))
+        .set_id_provider(pubsub::HexIds::default())
+        .build();
+    let http = tower::ServiceBuilder::new().layer(http::MetricsLayer::new(node));
+    let calls = RpcServiceBuilder::new().layer(SubscriptionsOverHttpLayer);
+    jsonrpsee::server::Server::builder()
+        .set_config(server_config)
+        .set_http_middleware(http)
+        .set_rpc_middleware(calls)
+}
+
+/// The server's HTTP request handling as a tower service, without a socket: body limits,
+/// batches, the metrics route, the middleware and every method, exactly as [`RpcServer`] runs
+/// them for one connection. For fuzzing and tests; the [`ServerHandle`] must be kept while the
+/// service is used (dropping it stops the service).
+pub fn in_process_service(
+    node: Arc<Node>,
+    config: &RpcConfig,
+) -> Result<(InProcessService, ServerHandle), RegisterMethodError> {
+    let module = module(context(&node, config))?;
+    let (stop, handle) = jsonrpsee::server::stop_channel();
+    let service = server_builder(node, config)
+        .to_service_builder()
+        .build(module, stop);
+    Ok((service, handle))
+}
+
 /// A running server.
 #[derive(Debug)]
 pub struct RpcServer {
@@ -256,26 +323,8 @@ pub struct RpcServer {
 impl RpcServer {
     /// Starts serving `node` on `config.addr`.
     pub async fn start(node: Arc<Node>, config: &RpcConfig) -> Result<Self, RpcStartError> {
-        let context = RpcContext {
-            node: Arc::clone(&node),
-            filters: Filters::new(config.filter_timeout),
-            log_limits: config.logs,
-        };
-        let module = module(context)?;
-        let server_config = ServerConfig::builder()
-            .max_request_body_size(config.max_request_body_bytes)
-            .max_response_body_size(config.max_response_body_bytes)
-            .max_connections(config.max_connections)
-            .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
-            .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch))
-            .set_id_provider(pubsub::HexIds::default())
-            .build();
-        let http = tower::ServiceBuilder::new().layer(http::MetricsLayer::new(node));
-        let calls = RpcServiceBuilder::new().layer_fn(SubscriptionsOverHttp);
-        let server = jsonrpsee::server::Server::builder()
-            .set_config(server_config)
-            .set_http_middleware(http)
-            .set_rpc_middleware(calls)
+        let module = module(context(&node, config))?;
+        let server = server_builder(node, config)
             .build(config.addr)
             .await
             .map_err(|source| RpcStartError::Bind {

@@ -118,7 +118,7 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
         Ok(reference) => reference,
         Err(err) => panic!("wasmi rejects (the rewrite of) a module rewasm accepted: {err}"),
     };
-    let mut store = engine.new_store();
+    let mut store = compiled.new_store();
     let ours = MeteredInstance::new(&mut store, &compiled, &Imports::new());
     let (instance, mut reference) = match (ours, reference) {
         (Ok(instance), Some(reference)) => (instance, reference),
@@ -152,7 +152,7 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
             && let RefOutcome::Returned(_) = theirs.outcome
             && theirs.gas > 0
         {
-            exact_limit(engine, &compiled, &func.name, &args, theirs.gas, &context);
+            exact_limit(&compiled, &func.name, &args, theirs.gas, &context);
         }
     }
 }
@@ -274,14 +274,13 @@ fn compare_state(
 
 /// A fresh instance given one gas less than a successful first call used runs out of gas.
 fn exact_limit(
-    engine: &Engine,
     compiled: &rewasm_vm::CompiledModule,
     name: &str,
     args: &[Value],
     used: u64,
     context: &dyn Fn() -> String,
 ) {
-    let mut store = engine.new_store();
+    let mut store = compiled.new_store();
     let Ok(instance) = MeteredInstance::new(&mut store, compiled, &Imports::new()) else {
         panic!("{}: a second instance failed", context());
     };

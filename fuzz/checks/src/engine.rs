@@ -1,25 +1,19 @@
-//! The engine the checks share on a thread, recycled every [`RECYCLE_AFTER`] uses.
+//! The engine the checks share on a thread.
 //!
-//! Why recycle: a wasmer 5.0.6 `Engine` never frees the code of a module it loaded (its
-//! `EngineInner::code_memory` only grows, and each entry keeps the module's unwind tables
-//! registered with the system unwinder until the engine drops). Over a fuzzing run of millions of
-//! distinct modules that is both a memory leak and a slowdown: every trap walks the registered
-//! unwind tables (`_Unwind_Find_FDE`), which came to 70% of the differential target's time
-//! after a few thousand modules. A fresh engine every few hundred inputs keeps both flat. (The
-//! node keeps one engine for its whole life, so there the growth is real; see the report in
-//! `fuzz/README.md`.)
-
-use std::cell::RefCell;
+//! It lives for the whole fuzzing run, as the node's does, with a short runtime-engine
+//! generation so the fuzzers keep crossing rotations: modules loaded before a rotation must
+//! still run, and run the same, while new ones load into the next generation.
 
 use rewasm_vm::{Engine, VmConfig};
 
-/// Inputs served by one engine before it is replaced.
-pub const RECYCLE_AFTER: u32 = 256;
+/// Modules per runtime-engine generation in the checks (the node's default is 256).
+pub const MODULES_PER_GENERATION: usize = 64;
 
 /// The VM configuration of every check: the node's defaults, with a small module cache.
 pub fn config() -> VmConfig {
     VmConfig {
         memory_cache_capacity: 8,
+        modules_per_generation: Some(MODULES_PER_GENERATION),
         ..VmConfig::default()
     }
 }
@@ -33,17 +27,10 @@ pub fn new_engine() -> Engine {
 }
 
 thread_local! {
-    static ENGINE: RefCell<(Engine, u32)> = RefCell::new((new_engine(), 0));
+    static ENGINE: Engine = new_engine();
 }
 
 /// Runs `f` with this thread's engine.
 pub fn with_engine<R>(f: impl FnOnce(&Engine) -> R) -> R {
-    ENGINE.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.1 >= RECYCLE_AFTER {
-            *slot = (new_engine(), 0);
-        }
-        slot.1 += 1;
-        f(&slot.0)
-    })
+    ENGINE.with(f)
 }

@@ -69,7 +69,7 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
             });
         }
     }
-    let transcript = run_calls(engine, &first, &calls, &exports);
+    let transcript = run_calls(&first, &calls, &exports);
     let hit = match engine.compile_traced(code, Rules::Determinism) {
         Ok((module, CacheSource::Memory)) => module,
         Ok((_, source)) => panic!("second compile came from {source:?}, not the memory cache"),
@@ -77,7 +77,7 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
     };
     assert_eq!(
         transcript,
-        run_calls(engine, &hit, &calls, &exports),
+        run_calls(&hit, &calls, &exports),
         "a cache hit runs differently"
     );
     let fresh = crate::engine::new_engine();
@@ -88,20 +88,15 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
     };
     assert_eq!(
         transcript,
-        run_calls(&fresh, &miss, &calls, &exports),
+        run_calls(&miss, &calls, &exports),
         "a fresh engine runs differently"
     );
 }
 
 /// Runs `calls` on a new instance of `module`; one line per call (outcome, gas, state digest),
 /// or one line saying instantiation failed.
-fn run_calls(
-    engine: &Engine,
-    module: &CompiledModule,
-    calls: &[Call],
-    exports: &smith::Exports,
-) -> Vec<String> {
-    let mut store = engine.new_store();
+fn run_calls(module: &CompiledModule, calls: &[Call], exports: &smith::Exports) -> Vec<String> {
+    let mut store = module.new_store();
     let instance = match MeteredInstance::new(&mut store, module, &Imports::new()) {
         Ok(instance) => instance,
         Err(err) => return vec![format!("instantiation failed: {err}")],

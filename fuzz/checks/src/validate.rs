@@ -69,7 +69,7 @@ fn compile_and_instantiate(engine: &Engine, data: &[u8]) {
             panic!("a module the validator accepted failed to compile: {err}")
         }
     };
-    let mut store = engine.new_store();
+    let mut store = module.new_store();
     let Some(imports) = dummy_imports(&mut store, &module.module) else {
         return;
     };

@@ -289,7 +289,7 @@ impl<'a> World<'a> {
             Ok(module) => module,
             Err(err) => return (End::Failure(err.to_string()), 0),
         };
-        let mut store = self.engine.new_store();
+        let mut store = module.new_store();
         let (env, imports) = binding::bind(&mut store, self, frame);
         let instance = match MeteredInstance::new(&mut store, &module, &imports) {
             Ok(instance) => instance,

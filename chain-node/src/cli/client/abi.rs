@@ -1263,3 +1263,252 @@ mod round_trip {
         }
     }
 }
+
+/// The contract SDK's typed ABI codec (`rewasm_sdk::abi`, what contracts run) against this one
+/// (what the CLI sends and reads): two independent implementations of the same spec must
+/// produce the same bytes and read each other's output back, for every type the SDK maps.
+#[cfg(test)]
+mod sdk_agreement {
+    use proptest::prelude::*;
+    use rewasm_sdk::abi::{self as sdk, Decode, Encode};
+    use rewasm_sdk::{Address, H256};
+
+    use super::*;
+
+    /// The CLI's value for an SDK value.
+    trait AsCli {
+        fn as_cli(&self) -> AbiValue;
+    }
+
+    macro_rules! unsigned {
+        ($($t:ty),*) => {$(
+            impl AsCli for $t {
+                fn as_cli(&self) -> AbiValue {
+                    AbiValue::Uint(U256::from(*self))
+                }
+            }
+        )*};
+    }
+    unsigned!(u8, u16, u32, u64, u128);
+
+    macro_rules! signed {
+        ($($t:ty),*) => {$(
+            impl AsCli for $t {
+                fn as_cli(&self) -> AbiValue {
+                    let magnitude = U256::from(self.unsigned_abs());
+                    AbiValue::Int(if *self < 0 { negate(magnitude) } else { magnitude })
+                }
+            }
+        )*};
+    }
+    signed!(i8, i16, i32, i64, i128);
+
+    impl AsCli for U256 {
+        fn as_cli(&self) -> AbiValue {
+            AbiValue::Uint(*self)
+        }
+    }
+
+    impl AsCli for bool {
+        fn as_cli(&self) -> AbiValue {
+            AbiValue::Bool(*self)
+        }
+    }
+
+    impl AsCli for Address {
+        fn as_cli(&self) -> AbiValue {
+            AbiValue::Address(*self)
+        }
+    }
+
+    impl AsCli for H256 {
+        fn as_cli(&self) -> AbiValue {
+            AbiValue::FixedBytes(self.as_bytes().to_vec())
+        }
+    }
+
+    impl<const N: usize> AsCli for [u8; N] {
+        fn as_cli(&self) -> AbiValue {
+            AbiValue::FixedBytes(self.to_vec())
+        }
+    }
+
+    impl AsCli for String {
+        fn as_cli(&self) -> AbiValue {
+            AbiValue::String(self.clone())
+        }
+    }
+
+    /// `Vec<u8>` is `bytes`; any other vector is `T[]`.
+    trait ElementsAsCli {
+        fn vec_as_cli(items: &[Self]) -> AbiValue
+        where
+            Self: Sized;
+    }
+
+    impl<T: ElementsAsCli> AsCli for Vec<T> {
+        fn as_cli(&self) -> AbiValue {
+            T::vec_as_cli(self)
+        }
+    }
+
+    impl ElementsAsCli for u8 {
+        fn vec_as_cli(items: &[Self]) -> AbiValue {
+            AbiValue::Bytes(items.to_vec())
+        }
+    }
+
+    macro_rules! array_elements {
+        ($($t:ty),*) => {$(
+            impl ElementsAsCli for $t {
+                fn vec_as_cli(items: &[Self]) -> AbiValue {
+                    AbiValue::Array(items.iter().map(AsCli::as_cli).collect())
+                }
+            }
+        )*};
+    }
+    array_elements!(
+        u64,
+        U256,
+        i32,
+        bool,
+        Address,
+        String,
+        Vec<u8>,
+        Vec<U256>,
+        (u32, Vec<u8>)
+    );
+
+    macro_rules! tuples {
+        ($(($($t:ident $i:tt),+))*) => {$(
+            impl<$($t: AsCli),+> AsCli for ($($t,)+) {
+                fn as_cli(&self) -> AbiValue {
+                    AbiValue::Tuple(vec![$(self.$i.as_cli()),+])
+                }
+            }
+        )*};
+    }
+    tuples! {
+        (A 0, B 1)
+        (A 0, B 1, C 2)
+        (A 0, B 1, C 2, D 3)
+        (A 0, B 1, C 2, D 3, E 4)
+        (A 0, B 1, C 2, D 3, E 4, F 5)
+    }
+
+    /// The parameter types of the SDK tuple `T`, as the CLI parses its Solidity name.
+    fn cli_params<T: sdk::AbiType>() -> Vec<AbiType> {
+        match AbiType::parse(&sdk::type_name::<T>()) {
+            Ok(AbiType::Tuple(types)) => types,
+            other => panic!("{}: {other:?}", sdk::type_name::<T>()),
+        }
+    }
+
+    /// Both codecs agree on `params` (a tuple, encoded as a parameter list).
+    fn agree<T>(params: &T) -> Result<(), TestCaseError>
+    where
+        T: Encode + Decode + AsCli + Clone + PartialEq + std::fmt::Debug,
+    {
+        let AbiValue::Tuple(values) = params.as_cli() else {
+            panic!("parameters are a tuple");
+        };
+        let ours = sdk::encode(params);
+        prop_assert_eq!(&ours, &encode(&values), "SDK and CLI encode differently");
+        prop_assert_eq!(sdk::decode::<T>(&ours), Ok(params.clone()));
+        prop_assert_eq!(decode(&cli_params::<T>(), &ours).ok(), Some(values));
+        Ok(())
+    }
+
+    /// One byte of a valid encoding changed: if both codecs accept the result they read the same
+    /// value; the SDK (strict like Solidity's coder v2) never accepts what the CLI rejects.
+    fn agree_on_corruption<T>(params: &T, at: usize, byte: u8) -> Result<(), TestCaseError>
+    where
+        T: Encode + Decode + AsCli + std::fmt::Debug,
+    {
+        let mut data = sdk::encode(params);
+        if data.is_empty() {
+            return Ok(());
+        }
+        let at = at % data.len();
+        data[at] = byte;
+        let theirs = decode(&cli_params::<T>(), &data);
+        match (sdk::decode::<T>(&data), theirs) {
+            (Ok(value), Ok(values)) => {
+                prop_assert_eq!(value.as_cli(), AbiValue::Tuple(values));
+            }
+            (Ok(value), Err(err)) => {
+                prop_assert!(false, "SDK accepts {value:?}, CLI rejects: {err}");
+            }
+            (Err(_), _) => {}
+        }
+        Ok(())
+    }
+
+    fn word() -> impl Strategy<Value = U256> {
+        proptest::array::uniform32(any::<u8>()).prop_map(|b| U256::from_big_endian(&b))
+    }
+
+    fn address() -> impl Strategy<Value = Address> {
+        proptest::array::uniform20(any::<u8>()).prop_map(Address::from)
+    }
+
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(any::<u8>(), 0..70)
+    }
+
+    fn small_vec<S: Strategy>(element: S) -> impl Strategy<Value = Vec<S::Value>> {
+        proptest::collection::vec(element, 0..4)
+    }
+
+    proptest! {
+        #[test]
+        fn unsigned_integers(v in (any::<u8>(), any::<u16>(), any::<u32>(), any::<u64>(),
+                                   any::<u128>(), word())) {
+            agree(&v)?;
+        }
+
+        #[test]
+        fn signed_integers_and_bools(v in (any::<i8>(), any::<i16>(), any::<i32>(),
+                                           any::<i64>(), any::<i128>(), any::<bool>())) {
+            agree(&v)?;
+        }
+
+        #[test]
+        fn addresses_and_fixed_bytes(v in (address(),
+                                           proptest::array::uniform32(any::<u8>()).prop_map(H256),
+                                           any::<[u8; 1]>(), any::<[u8; 7]>(),
+                                           proptest::array::uniform31(any::<u8>()),
+                                           proptest::array::uniform32(any::<u8>()))) {
+            agree(&v)?;
+        }
+
+        #[test]
+        fn dynamic_values(v in (bytes(), ".{0,40}", small_vec(any::<u64>()),
+                                small_vec(address()))) {
+            agree(&v)?;
+        }
+
+        #[test]
+        fn nested_values(v in (small_vec(".{0,20}"), small_vec(bytes()),
+                               small_vec(small_vec(word())),
+                               small_vec((any::<u32>(), bytes())),
+                               (any::<bool>(), ".{0,20}"),
+                               small_vec(any::<i32>()))) {
+            agree(&v)?;
+        }
+
+        #[test]
+        fn corrupted_static_encodings(v in (any::<u8>(), any::<i16>(), any::<bool>(), address(),
+                                            any::<[u8; 7]>()),
+                                      at in any::<usize>(), byte in any::<u8>()) {
+            agree_on_corruption(&v, at, byte)?;
+        }
+
+        #[test]
+        fn corrupted_dynamic_encodings(v in (bytes(), ".{0,40}", small_vec(small_vec(word())),
+                                             small_vec((any::<u32>(), bytes()))),
+                                       at in any::<usize>(), byte in any::<u8>()) {
+            agree_on_corruption(&v, at, byte)?;
+        }
+    }
+}
