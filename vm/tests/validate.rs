@@ -970,3 +970,27 @@ proptest! {
         validate_all_ways(&code);
     }
 }
+
+/// The instrumentation exports its globals under fixed names, and wasmer's export map would
+/// silently replace a module export of the same name (the fuzzers' `execute` target generated
+/// such a function: it became uncallable). Under the contract rules only `main` and `memory`
+/// are exported, so the contract rule rejects these names first, as before the rule existed.
+#[test]
+fn reserved_export_names() {
+    for name in rewasm_vm::instrument::RESERVED_EXPORTS {
+        let as_function = format!(r#"(module (func (export "{name}")))"#);
+        let error = rejects(&as_function, "reserved-export");
+        assert_eq!(in_section(&error), (Section::Export, Some(0)));
+        assert_eq!(
+            error.detail,
+            format!("export \"{name}\" is the engine's own")
+        );
+        rejects(
+            &format!(r#"(module (global (export "{name}") (mut i64) (i64.const 0)))"#),
+            "reserved-export",
+        );
+        let export = format!(r#"(func (export "{name}"))"#);
+        contract_rejects(&[FINISH, MEMORY, MAIN, &export], "contract:exports");
+    }
+    accepts(r#"(module (func (export "wasmer_metering")) (func (export "rewasm_call")))"#);
+}

@@ -32,6 +32,16 @@ pub const CALL_DEPTH_EXPORT: &str = "rewasm_call_depth";
 /// Export name of the stack-exhausted flag (i32, 1 once the depth budget trapped).
 pub const STACK_EXHAUSTED_EXPORT: &str = "rewasm_stack_exhausted";
 
+/// Every export name the instrumentation adds. wasmer inserts these into the module's export map,
+/// silently replacing a module export of the same name, so the validator reserves them
+/// (rule `reserved-export`).
+pub const RESERVED_EXPORTS: [&str; 4] = [
+    REMAINING_GAS_EXPORT,
+    GAS_EXHAUSTED_EXPORT,
+    CALL_DEPTH_EXPORT,
+    STACK_EXHAUSTED_EXPORT,
+];
+
 /// Bumped whenever the instrumentation changes the code it emits; part of the cache key.
 pub const INSTRUMENTATION_VERSION: u32 = 1;
 

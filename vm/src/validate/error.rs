@@ -56,6 +56,9 @@ pub enum Rule {
     Feature,
     /// A start function: code would run at instantiation, outside `main` and its gas accounting.
     StartFunction,
+    /// An export named like one the instrumentation adds (`wasmer_metering_remaining_points`,
+    /// …): wasmer would silently replace the module's own export with the engine's global.
+    ReservedExport,
     /// A chain limit ([`crate::limits::ChainLimits`]) exceeded.
     Limit(Limit),
     /// The eWASM contract shape (only under [`super::Rules::Contract`]).
@@ -125,7 +128,7 @@ pub enum ContractRule {
 
 impl Rule {
     /// Every rule, for documentation and tools (`rewasm validate --rules`).
-    pub const ALL: [Rule; 40] = [
+    pub const ALL: [Rule; 41] = [
         Rule::Malformed,
         Rule::Float,
         Rule::Simd,
@@ -141,6 +144,7 @@ impl Rule {
         Rule::TableMutation,
         Rule::Feature,
         Rule::StartFunction,
+        Rule::ReservedExport,
         Rule::Limit(Limit::CodeSize),
         Rule::Limit(Limit::Types),
         Rule::Limit(Limit::Functions),
@@ -186,6 +190,7 @@ impl Rule {
             Rule::TableMutation => "table-mutation",
             Rule::Feature => "feature",
             Rule::StartFunction => "start-function",
+            Rule::ReservedExport => "reserved-export",
             Rule::Limit(limit) => limit.name(),
             Rule::Contract(rule) => rule.name(),
         }

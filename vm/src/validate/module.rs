@@ -18,6 +18,7 @@ use wasmparser::{
 
 use super::error::{Location, Rule, Section, ValidationError, Violation, malformed};
 use super::{FunctionFrame, ModuleSummary, Rules, code, contract, features, limits, operators};
+use crate::instrument::RESERVED_EXPORTS;
 use crate::limits::ChainLimits;
 
 /// The state of one validation pass.
@@ -268,6 +269,10 @@ impl<'l> Walk<'l> {
                 };
                 let checked = self.exports.check(&export, function_type.as_ref());
                 checked.map_err(|violation| violation.at(location))?;
+            }
+            if RESERVED_EXPORTS.contains(&export.name) {
+                let detail = format!("export \"{}\" is the engine's own", export.name);
+                return Err(Violation::new(Rule::ReservedExport, detail).at(location));
             }
         }
         Ok(())
