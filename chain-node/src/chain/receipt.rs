@@ -101,6 +101,14 @@ impl ReceiptRecord {
         if !has_failure && !reason.is_empty() {
             return Err(RlpError::NonCanonicalValue);
         }
+        // The node only writes reasons from a `String`; bytes that are not UTF-8 would come back
+        // with replacement characters, i.e. re-encode differently (found by the same target).
+        let failure = match has_failure {
+            true => {
+                Some(String::from_utf8(reason.to_vec()).map_err(|_| RlpError::NonCanonicalValue)?)
+            }
+            false => None,
+        };
         Ok(Self {
             tx_type,
             success,
@@ -111,7 +119,7 @@ impl ReceiptRecord {
             logs,
             first_log_index,
             output,
-            failure: has_failure.then(|| String::from_utf8_lossy(reason).into_owned()),
+            failure,
         })
     }
 }
@@ -221,8 +229,8 @@ mod tests {
     use super::*;
     use crate::chain::header::tests::{h256, london_block_1};
 
-    /// Found by the rlp fuzz target: a record with a non-0/1 flag, or a reason without a
-    /// failure, decoded and then re-encoded differently.
+    /// Found by the rlp fuzz target: a record with a non-0/1 flag, a reason without a failure,
+    /// or a reason that is not UTF-8, decoded and then re-encoded differently.
     #[test]
     fn only_canonical_records_decode() {
         let record = ReceiptRecord {
@@ -266,6 +274,20 @@ mod tests {
         let fuzzed =
             include_bytes!("../../../fuzz/regressions/rlp/receipt-reason-without-failure.bin");
         assert!(ReceiptRecord::decode(fuzzed).is_err());
+        // A reason that is not UTF-8 ("out of gas" with its first byte made 0xc3).
+        let mut not_utf8 = two.clone();
+        not_utf8[position] = 0x01;
+        let start = not_utf8.len() - "out of gas".len();
+        not_utf8[start] = 0xc3;
+        assert_eq!(
+            ReceiptRecord::decode(&not_utf8),
+            Err(RlpError::NonCanonicalValue)
+        );
+        let fuzzed = include_bytes!("../../../fuzz/regressions/rlp/receipt-reason-not-utf8.bin");
+        assert_eq!(
+            ReceiptRecord::decode(fuzzed),
+            Err(RlpError::NonCanonicalValue)
+        );
     }
 
     #[test]
