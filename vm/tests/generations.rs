@@ -138,3 +138,43 @@ fn a_rotation_empties_the_memory_cache_and_the_disk_serves_the_reload() {
     assert_eq!(again.generation(), 1);
     assert_eq!(run(&again), expected);
 }
+
+/// The node compiles on several threads at once (block building, `eth_call`s): rotations
+/// racing with loads, cache hits and runs on other threads must leave every module runnable in
+/// its own generation with its own results.
+#[test]
+fn threads_loading_across_rotations_each_get_their_own_results() {
+    let engine = Engine::new(VmConfig {
+        modules_per_generation: Some(3),
+        memory_cache_capacity: 2,
+        ..VmConfig::default()
+    })
+    .expect("engine");
+    let reference = run(&engine.compile(&module(0), Rules::Determinism).unwrap());
+    std::thread::scope(|scope| {
+        for thread in 0..4i64 {
+            let engine = &engine;
+            let reference = &reference;
+            scope.spawn(move || {
+                for i in 0..40 {
+                    // Every thread also reloads a few shared modules, so hits and loads mix.
+                    let n = if i % 4 == 0 {
+                        i % 8
+                    } else {
+                        1_000 * (thread + 1) + i
+                    };
+                    let compiled = engine.compile(&module(n), Rules::Determinism).unwrap();
+                    let outcome = run(&compiled);
+                    let sum = format!("{:?}", Outcome::Returned(vec![Value::I64(42 + n)]));
+                    assert_eq!(outcome[0].0, sum, "module {n}");
+                    assert_eq!(outcome[0].1, reference[0].1, "same code shape, same gas");
+                    assert_eq!(outcome[1], reference[1], "module {n}: trap and its gas");
+                }
+            });
+        }
+    });
+    assert!(
+        engine.generation() >= 40,
+        "the loads rotated the engine many times"
+    );
+}
