@@ -10,6 +10,7 @@ use rewasm_eei::{BlockInfo, CallStatus};
 use rewasm_vm::executor::journal::Journal;
 use rewasm_vm::executor::{
     Account, BasicAccount, InMemoryState, State, Transaction, execute_transaction,
+    on_executor_stack,
 };
 use rewasm_vm::state_root::LogEntry;
 use rewasm_vm::{Engine, GasSchedule, VmConfig};
@@ -301,6 +302,72 @@ fn a_call_chain_as_deep_as_the_eei_allows_completes() {
     let frames = state.storage(&contract, &H256::zero());
     // Depths 0..=1024 each ran once; the call from depth 1024 returned 1 without running.
     assert_eq!(frames, H256::from_low_u64_be(1025));
+    // The same chain inside a block's shared executor thread, below the block loop's frames.
+    let again = Transaction { nonce: 1, ..tx };
+    let receipt =
+        on_executor_stack(|| execute_transaction(&engine, &mut state, &block, &|_| None, &again))
+            .unwrap()
+            .unwrap();
+    assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+}
+
+/// Transactions run on one shared executor thread (a block's) give exactly the receipts and
+/// state they give each on a thread of its own.
+#[test]
+fn a_shared_executor_thread_changes_nothing() {
+    let engine = Engine::new(VmConfig::default()).unwrap();
+    let contract = address(7);
+    let mut state = funded(&[(0, 10_000_000)]);
+    state.accounts.insert(
+        contract,
+        Account {
+            basic: BasicAccount {
+                code: Arc::from(wat::parse_str(LOOPER).unwrap()),
+                ..BasicAccount::default()
+            },
+            ..Account::default()
+        },
+    );
+    let block = BlockInfo {
+        gas_limit: 10_000_000,
+        number: 1,
+        ..BlockInfo::default()
+    };
+    let txs: Vec<Transaction> = (0..6u32)
+        .map(|n| Transaction {
+            sender: address(0),
+            to: Some(contract),
+            nonce: u64::from(n),
+            gas_limit: 100_000 + u64::from(n) * 20_000,
+            gas_price: U256::one(),
+            data: (n * 50).to_be_bytes().to_vec(),
+            ..Transaction::default()
+        })
+        .collect();
+    let mut separate = state.clone();
+    let separate_receipts: Vec<_> = txs
+        .iter()
+        .map(|tx| execute_transaction(&engine, &mut separate, &block, &|_| None, tx).unwrap())
+        .collect();
+    let mut shared = state;
+    let (shared_receipts, outer, inner) = on_executor_stack(|| {
+        let receipts: Vec<_> = txs
+            .iter()
+            .map(|tx| execute_transaction(&engine, &mut shared, &block, &|_| None, tx).unwrap())
+            .collect();
+        let inner = on_executor_stack(|| std::thread::current().id()).unwrap();
+        (receipts, std::thread::current().id(), inner)
+    })
+    .unwrap();
+    assert_eq!(outer, inner, "nested use runs on the same thread");
+    assert_ne!(outer, std::thread::current().id());
+    assert!(
+        separate_receipts
+            .iter()
+            .all(|r| r.status == CallStatus::Success)
+    );
+    assert_eq!(shared_receipts, separate_receipts);
+    assert_eq!(shared, separate);
 }
 
 /// Init code that stores its call data size in slot 0 and deploys a one-byte code.

@@ -3,7 +3,7 @@
 
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_vm::executor::{State, Transaction, TxError, execute_transaction};
+use rewasm_vm::executor::{State, Transaction, TxError, execute_transaction, on_executor_stack};
 
 use super::block::{Block, transactions_root};
 use super::header::{Bloom, EMPTY_OMMERS_HASH, Header};
@@ -210,70 +210,75 @@ pub(crate) fn build_block(
     let mut rejected = Vec::new();
     let mut cumulative_gas: u64 = 0;
 
-    for (tx, raw) in candidates {
-        let outcome = if cumulative_gas.saturating_add(tx.gas_limit) > env.gas_limit {
-            Err(Rejection {
-                hash: tx.hash,
-                reason: "gas limit reached".to_string(),
-                permanent: false,
-            })
-        } else {
-            effective_gas_price(&tx, env.base_fee, chain.chain_id())
-                .and_then(|price| check_fee_cap_funds(&state, &tx).map(|()| price))
-        };
-        let price = match outcome {
-            Ok(price) => price,
-            Err(rejection) => {
-                reject(mode, &mut rejected, rejection)?;
-                continue;
-            }
-        };
-        let executable = Transaction {
-            sender: tx.sender,
-            to: tx.to,
-            nonce: tx.nonce,
-            gas_limit: tx.gas_limit,
-            gas_price: price,
-            value: tx.value,
-            data: tx.data.clone(),
-        };
-        let receipt = match execute_transaction(
-            chain.engine(),
-            &mut state,
-            &block_info,
-            &block_hashes,
-            &executable,
-        ) {
-            Ok(receipt) => receipt,
-            Err(error) => {
-                let rejection = executor_rejection(&tx, error)?;
-                reject(mode, &mut rejected, rejection)?;
-                continue;
-            }
-        };
-        cumulative_gas = cumulative_gas.saturating_add(receipt.gas_used);
-        let tx_index = included.len() as u64;
-        let first_log_index = logs.len() as u64;
-        logs.extend(receipt.logs.iter().map(|log| BlockLog {
-            tx_index,
-            tx_hash: tx.hash,
-            log: log.clone(),
-        }));
-        receipts.push(ReceiptRecord {
-            tx_type: tx.kind.type_byte(),
-            success: receipt.status == CallStatus::Success,
-            cumulative_gas_used: cumulative_gas,
-            gas_used: receipt.gas_used,
-            effective_gas_price: price,
-            contract_address: receipt.contract_address,
-            logs: receipt.logs,
-            first_log_index,
-            output: receipt.output,
-            failure: receipt.failure,
-        });
-        included.push(tx);
-        raws.push(raw);
-    }
+    // One executor thread for the whole block instead of one per transaction.
+    let executed = on_executor_stack(|| -> Result<(), ChainError> {
+        for (tx, raw) in candidates {
+            let outcome = if cumulative_gas.saturating_add(tx.gas_limit) > env.gas_limit {
+                Err(Rejection {
+                    hash: tx.hash,
+                    reason: "gas limit reached".to_string(),
+                    permanent: false,
+                })
+            } else {
+                effective_gas_price(&tx, env.base_fee, chain.chain_id())
+                    .and_then(|price| check_fee_cap_funds(&state, &tx).map(|()| price))
+            };
+            let price = match outcome {
+                Ok(price) => price,
+                Err(rejection) => {
+                    reject(mode, &mut rejected, rejection)?;
+                    continue;
+                }
+            };
+            let executable = Transaction {
+                sender: tx.sender,
+                to: tx.to,
+                nonce: tx.nonce,
+                gas_limit: tx.gas_limit,
+                gas_price: price,
+                value: tx.value,
+                data: tx.data.clone(),
+            };
+            let receipt = match execute_transaction(
+                chain.engine(),
+                &mut state,
+                &block_info,
+                &block_hashes,
+                &executable,
+            ) {
+                Ok(receipt) => receipt,
+                Err(error) => {
+                    let rejection = executor_rejection(&tx, error)?;
+                    reject(mode, &mut rejected, rejection)?;
+                    continue;
+                }
+            };
+            cumulative_gas = cumulative_gas.saturating_add(receipt.gas_used);
+            let tx_index = included.len() as u64;
+            let first_log_index = logs.len() as u64;
+            logs.extend(receipt.logs.iter().map(|log| BlockLog {
+                tx_index,
+                tx_hash: tx.hash,
+                log: log.clone(),
+            }));
+            receipts.push(ReceiptRecord {
+                tx_type: tx.kind.type_byte(),
+                success: receipt.status == CallStatus::Success,
+                cumulative_gas_used: cumulative_gas,
+                gas_used: receipt.gas_used,
+                effective_gas_price: price,
+                contract_address: receipt.contract_address,
+                logs: receipt.logs,
+                first_log_index,
+                output: receipt.output,
+                failure: receipt.failure,
+            });
+            included.push(tx);
+            raws.push(raw);
+        }
+        Ok(())
+    });
+    executed.map_err(|error| ChainError::Execution(error.to_string()))??;
 
     let changes = state.into_block_changes()?;
     let state_root = chain.store().state_root_after(&changes)?;

@@ -10,7 +10,9 @@
 
 use primitive_types::{H160, U256};
 use rewasm_eei::CallStatus;
-use rewasm_vm::executor::{State, Transaction, TxError, execute_transaction, intrinsic_gas};
+use rewasm_vm::executor::{
+    State, Transaction, TxError, execute_transaction, intrinsic_gas, on_executor_stack,
+};
 use rewasm_vm::state_root::LogEntry;
 
 use super::build::BlockEnv;
@@ -106,8 +108,14 @@ impl Chain {
         self.call_with_gas(request, number, gas)
     }
 
-    /// The gas `request` needs on the state after block `number`.
+    /// The gas `request` needs on the state after block `number`. Its trial runs share one
+    /// executor thread.
     pub fn estimate_gas(&self, request: &CallRequest, number: u64) -> Result<u64, CallError> {
+        on_executor_stack(|| self.search_gas(request, number))
+            .map_err(|error| ChainError::Execution(error.to_string()))?
+    }
+
+    fn search_gas(&self, request: &CallRequest, number: u64) -> Result<u64, CallError> {
         let cap = request
             .gas
             .unwrap_or(self.config.gas_limit)

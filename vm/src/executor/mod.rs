@@ -14,7 +14,9 @@ pub mod transaction;
 mod world;
 
 pub use state::{Account, AccountChange, BasicAccount, InMemoryState, State, StateChanges};
-pub use transaction::{Receipt, Transaction, TxError, execute_transaction, intrinsic_gas};
+pub use transaction::{
+    Receipt, Transaction, TxError, execute_transaction, intrinsic_gas, on_executor_stack,
+};
 pub use world::{
     BlockHashes, CODE_DEPOSIT_PER_BYTE, CONSTRUCTOR_ARGS_SECTION, MAX_CODE_SIZE, OUT_OF_GAS,
     create_address, split_init_code,
