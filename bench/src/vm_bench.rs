@@ -494,13 +494,30 @@ fn hex_stop_init() -> Vec<u8> {
     ]
 }
 
+/// Runs `once` `iterations` times; each run returns its four time marks (start, instantiated,
+/// ran, torn down), summarised per phase.
+fn time_phases(
+    iterations: usize,
+    mut once: impl FnMut() -> anyhow::Result<[Instant; 4]>,
+) -> anyhow::Result<(Stats, Stats, Stats)> {
+    let mut phases = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..iterations {
+        let [t0, t1, t2, t3] = once()?;
+        for (phase, d) in phases.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2]) {
+            phase.push(d.as_secs_f64() * 1e9);
+        }
+    }
+    let [a, b, c] = &mut phases;
+    let n = iterations as u64;
+    Ok((summarize(a, n), summarize(b, n), summarize(c, n)))
+}
+
 fn rewasm_phases(
     engine: &rewasm_vm::Engine,
     code: &[u8],
     iterations: usize,
 ) -> anyhow::Result<(Stats, Stats, Stats)> {
-    let mut phases = [Vec::new(), Vec::new(), Vec::new()];
-    for _ in 0..iterations {
+    time_phases(iterations, || {
         let t0 = Instant::now();
         let module = engine.compile(code, Rules::Determinism)?;
         let mut store = module.new_store();
@@ -512,19 +529,12 @@ fn rewasm_phases(
         drop(instance);
         drop(store);
         drop(module);
-        let t3 = Instant::now();
-        for (phase, d) in phases.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2]) {
-            phase.push(d.as_secs_f64() * 1e9);
-        }
-    }
-    let [a, b, c] = &mut phases;
-    let n = iterations as u64;
-    Ok((summarize(a, n), summarize(b, n), summarize(c, n)))
+        Ok([t0, t1, t2, Instant::now()])
+    })
 }
 
 fn wasmi_phases(wasmi: &Wasmi, iterations: usize) -> anyhow::Result<(Stats, Stats, Stats)> {
-    let mut phases = [Vec::new(), Vec::new(), Vec::new()];
-    for _ in 0..iterations {
+    time_phases(iterations, || {
         let t0 = Instant::now();
         let (mut store, instance) = wasmi.instantiate()?;
         let t1 = Instant::now();
@@ -534,12 +544,6 @@ fn wasmi_phases(wasmi: &Wasmi, iterations: usize) -> anyhow::Result<(Stats, Stat
         black_box(f.call(&mut store, ()).ok());
         let t2 = Instant::now();
         drop(store);
-        let t3 = Instant::now();
-        for (phase, d) in phases.iter_mut().zip([t1 - t0, t2 - t1, t3 - t2]) {
-            phase.push(d.as_secs_f64() * 1e9);
-        }
-    }
-    let [a, b, c] = &mut phases;
-    let n = iterations as u64;
-    Ok((summarize(a, n), summarize(b, n), summarize(c, n)))
+        Ok([t0, t1, t2, Instant::now()])
+    })
 }
