@@ -82,7 +82,7 @@ impl RewasmChain {
             data,
         };
         *nonce += 1;
-        let hashes = |_: u64| None;
+        let hashes = |_: u64| Ok(None);
         let receipt = execute_transaction(&self.engine, &mut self.state, &self.block, &hashes, &tx)
             .map_err(|e| anyhow!("rewasm transaction rejected: {e}"))?;
         Ok(receipt)

@@ -241,7 +241,7 @@ fn transact(state: &mut InMemoryState, to: Option<H160>, nonce: u64, data: Vec<u
         data,
         ..Transaction::default()
     };
-    let receipt = execute_transaction(&engine, state, &block, &|_| None, &tx).unwrap();
+    let receipt = execute_transaction(&engine, state, &block, &|_| Ok(None), &tx).unwrap();
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
     receipt
 }

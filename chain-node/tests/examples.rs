@@ -107,7 +107,14 @@ impl Chain {
             value: U256::from(value),
             data,
         };
-        execute_transaction(&self.engine, &mut self.state, &self.block, &|_| None, &tx).unwrap()
+        execute_transaction(
+            &self.engine,
+            &mut self.state,
+            &self.block,
+            &|_| Ok(None),
+            &tx,
+        )
+        .unwrap()
     }
 
     /// Deploys `name` with ABI-encoded constructor arguments appended to its init code.

@@ -49,6 +49,40 @@ pub const SELF_DESTRUCT_REFUND: u64 = 24_000;
 /// `finish`, `revert`, and `useGas` before its argument.
 pub const ZERO: u64 = 0;
 
+/// Prices of bulk work the host does for a contract that Hera's schedule left free: copying a
+/// nested call's input or a create's init code out of memory, copying a frame's output, and
+/// validating and compiling new code. Without them a contract makes the host copy up to all of
+/// its memory, or validate and compile half a megabyte of init code, for a flat 700 or 32 000.
+/// The eWASM state tests were filled without these charges, so their schedule uses
+/// [`HostPrices::REFERENCE`]; a chain's schedule sets them (consensus: they are part of the
+/// gas schedule and its hash).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct HostPrices {
+    /// Per 32-byte word (rounded up) of call input (`call*`) and init code (`create`) read from
+    /// memory, charged before the copy.
+    pub input_per_word: u64,
+    /// Per 32-byte word (rounded up) of output read by `finish` and `revert`, charged before the
+    /// copy.
+    pub output_per_word: u64,
+    /// Per byte of init code a create (a transaction's or `create`'s) validates and compiles,
+    /// charged from the create's gas before the code is compiled.
+    pub code_per_byte: u64,
+}
+
+impl HostPrices {
+    /// Hera's schedule: none of these charges.
+    pub const REFERENCE: Self = Self {
+        input_per_word: 0,
+        output_per_word: 0,
+        code_per_byte: 0,
+    };
+
+    /// `per_word` × ceil(`len` / 32), saturating.
+    pub const fn words(per_word: u64, len: u64) -> u64 {
+        len.div_ceil(32).saturating_mul(per_word)
+    }
+}
+
 /// `W(len)` of the EEI: [`COPY_PER_WORD`] × ceil(len / 32). Cannot overflow for any `u64` length
 /// (ceil(len / 32) < 2^59); the multiplication saturates anyway so a future constant cannot wrap.
 pub const fn copy_words(len: u64) -> u64 {

@@ -147,6 +147,11 @@ pub trait Host {
     fn code(&mut self, address: &Address) -> Arc<[u8]>;
     /// The hash of one of the 256 most recent blocks.
     fn block_hash(&mut self, number: u64) -> Option<H256>;
+    /// The chain's prices for the host's bulk work; Hera's (none) unless the host says
+    /// otherwise.
+    fn prices(&self) -> crate::gas::HostPrices {
+        crate::gas::HostPrices::REFERENCE
+    }
     /// Runs a nested call.
     fn call(&mut self, message: CallMessage) -> CallOutcome;
     /// Runs a create with `gas` for the init code.

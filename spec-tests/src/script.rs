@@ -1057,6 +1057,7 @@ impl Runner<'_> {
             Outcome::Trap(kind) => format!("trap {kind:?}"),
             Outcome::Host(err) => format!("host error: {err}"),
             Outcome::BadExport(err) => format!("bad export: {err}"),
+            Outcome::HostFailure(failure) => format!("host failure: {failure}"),
         }
     }
 

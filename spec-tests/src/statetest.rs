@@ -10,7 +10,9 @@ use std::sync::Arc;
 use k256::elliptic_curve::sec1::ToEncodedPoint;
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::BlockInfo;
-use rewasm_vm::executor::{Account, BasicAccount, InMemoryState, Transaction, execute_transaction};
+use rewasm_vm::executor::{
+    Account, BasicAccount, HostFailure, InMemoryState, Transaction, execute_transaction,
+};
 use rewasm_vm::state_root::{keccak256, logs_hash};
 use rewasm_vm::{Engine, GasSchedule, VmConfig};
 use serde::Deserialize;
@@ -186,8 +188,8 @@ fn pre_state(pre: &BTreeMap<String, PreAccount>) -> Result<InMemoryState, String
 }
 
 /// The state-test tool's block hashes: keccak256 of the decimal block number.
-fn test_block_hash(number: u64) -> Option<H256> {
-    Some(keccak256(number.to_string().as_bytes()))
+fn test_block_hash(number: u64) -> Result<Option<H256>, HostFailure> {
+    Ok(Some(keccak256(number.to_string().as_bytes())))
 }
 
 fn describe_changes(pre: &InMemoryState, post: &InMemoryState) -> Vec<String> {

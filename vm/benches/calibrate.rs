@@ -174,6 +174,91 @@ fn main() {
         );
     }
     memory_grow_and_pages(&unmetered, &metered);
+    compile_per_byte(&metered);
+}
+
+/// Validation + instrumentation + singlepass compile + artifact load per byte of code, for
+/// code shapes that compile slowly per byte: many tiny functions, one long straight-line body,
+/// deep blocks with branches, and wide `br_table`s. The `default` schedule's
+/// `host.code_per_byte` must cover the worst of them at one gas per nanosecond.
+fn compile_per_byte(metered: &Engine) {
+    let shapes: [(&str, fn(u32) -> String); 4] = [
+        ("tiny functions", |salt| {
+            let mut funcs = String::new();
+            for i in 0..3000 {
+                funcs.push_str(&format!(
+                    "(func (param i32) (result i32) (i32.add (local.get 0) (i32.const {})))",
+                    i + salt
+                ));
+            }
+            funcs
+        }),
+        ("straight line", |salt| {
+            let mut body = format!("(local $x i64) (local.set $x (i64.const {salt}))");
+            for i in 0..20_000 {
+                body.push_str(&format!(
+                    "(local.set $x (i64.xor (i64.mul (local.get $x) (i64.const {i})) (i64.const 7)))"
+                ));
+            }
+            format!("(func {body})")
+        }),
+        ("branches", |salt| {
+            let mut body = format!("(local $x i32) (local.set $x (i32.const {salt}))");
+            for i in 0..8_000 {
+                body.push_str(&format!(
+                    "(block (br_if 0 (i32.eq (local.get $x) (i32.const {i}))) (local.set $x (i32.add (local.get $x) (i32.const 1))))"
+                ));
+            }
+            format!("(func {body})")
+        }),
+        ("br_table", |salt| {
+            let targets = "0 ".repeat(1000);
+            let mut body = format!("(local $x i32) (local.set $x (i32.const {salt}))");
+            for _ in 0..100 {
+                body.push_str(&format!("(block (br_table {targets} (local.get $x)))"));
+            }
+            format!("(func {body})")
+        }),
+    ];
+    println!(
+        "{:<24} {:>12} {:>12}",
+        "compile (fresh)", "bytes", "ns/byte"
+    );
+    for (name, shape) in shapes {
+        let mut best = f64::MAX;
+        let mut bytes = 0;
+        for salt in 0..3 {
+            let code = wat::parse_str(format!("(module (memory 1) {})", shape(salt)))
+                .unwrap_or_else(|e| panic!("wat: {e}"));
+            let start = Instant::now();
+            metered
+                .compile(&code, Rules::Determinism)
+                .unwrap_or_else(|e| panic!("compile {name}: {e}"));
+            best = best.min(start.elapsed().as_nanos() as f64 / code.len() as f64);
+            bytes = code.len();
+        }
+        println!("{name:<24} {bytes:>12} {best:>12.1}");
+    }
+    // Real contracts to compare with, e.g. the output of `rewasm build` for the examples.
+    let files = std::env::var("REWASM_CALIBRATE_WASM").unwrap_or_default();
+    for path in files.split(':').filter(|path| !path.is_empty()) {
+        let code = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let fresh = engine(GasSchedule::default_schedule());
+        let start = Instant::now();
+        fresh
+            .compile(&code, Rules::Determinism)
+            .unwrap_or_else(|e| panic!("compile {path}: {e}"));
+        let ns = start.elapsed().as_nanos() as f64;
+        println!(
+            "{path:<24} {:>12} {:>12.1}",
+            code.len(),
+            ns / code.len() as f64
+        );
+    }
+    println!(
+        "host.code_per_byte in the default schedule: {}",
+        metered.config().schedule.host.code_per_byte
+    );
 }
 
 /// `memory.grow` per page and initial pages per page, measured as whole frames.

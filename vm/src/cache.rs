@@ -12,6 +12,11 @@
 //! corruption (disk errors, torn writes, a crash mid-write); it is not a defence against someone
 //! who can write the node's data folder, who could equally replace the node binary. Files are
 //! written to a temporary name and renamed, so readers never see a partial file.
+//!
+//! The disk store is bounded in bytes: it keeps the least recently used artifacts out once the
+//! total passes its budget (their modification times carry the order across restarts), so no
+//! sequence of deployments or calls can fill the disk. Which artifacts are written at all is the
+//! engine's choice ([`crate::ArtifactPolicy`]): only code that is on chain.
 
 use std::fs;
 use std::io;
@@ -36,7 +41,7 @@ const FILE_FORMAT_VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 
 /// Everything that determines a compiled artifact, hashed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CacheKey([u8; 32]);
 
 impl CacheKey {
@@ -62,6 +67,19 @@ impl CacheKey {
     /// Lower-case hex, used as the file name on disk.
     pub fn to_hex(&self) -> String {
         self.0.iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+
+    /// The key a file name's hex part spells, if it is one.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let mut key = [0u8; 32];
+        if hex.len() != 64 {
+            return None;
+        }
+        for (byte, pair) in key.iter_mut().zip(hex.as_bytes().chunks(2)) {
+            let text = std::str::from_utf8(pair).ok()?;
+            *byte = u8::from_str_radix(text, 16).ok()?;
+        }
+        Some(Self(key))
     }
 }
 
@@ -131,38 +149,123 @@ pub enum ArtifactFileError {
     Checksum { path: PathBuf },
 }
 
-/// The on-disk artifact store: one file per cache key.
-#[derive(Debug, Clone)]
+/// The on-disk artifact store: one file per cache key, at most `max_bytes` in all.
+#[derive(Debug)]
 pub struct DiskCache {
     dir: PathBuf,
+    max_bytes: u64,
+    index: Mutex<DiskIndex>,
 }
 
+/// The files on disk, least recently used first, and their total size.
+#[derive(Debug)]
+struct DiskIndex {
+    files: LruCache<CacheKey, u64>,
+    bytes: u64,
+}
+
+impl DiskIndex {
+    fn insert(&mut self, key: CacheKey, size: u64) {
+        if let Some(old) = self.files.put(key, size) {
+            self.bytes = self.bytes.saturating_sub(old);
+        }
+        self.bytes = self.bytes.saturating_add(size);
+    }
+
+    fn remove(&mut self, key: &CacheKey) {
+        if let Some(size) = self.files.pop(key) {
+            self.bytes = self.bytes.saturating_sub(size);
+        }
+    }
+}
+
+/// Default budget of the on-disk artifact store.
+pub const DEFAULT_DISK_CACHE_BYTES: u64 = 1 << 30;
+
+const ARTIFACT_EXTENSION: &str = "artifact";
+
 impl DiskCache {
-    /// A store in `dir`, created if missing.
-    pub fn open(dir: impl Into<PathBuf>) -> io::Result<Self> {
+    /// A store in `dir` (created if missing) holding at most `max_bytes`; the artifacts already
+    /// there are indexed by their modification times and trimmed to the budget.
+    pub fn open(dir: impl Into<PathBuf>, max_bytes: u64) -> io::Result<Self> {
         let dir = dir.into();
         fs::create_dir_all(&dir)?;
-        Ok(Self { dir })
+        let mut found = Vec::new();
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let key = path
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .and_then(CacheKey::from_hex);
+            let is_artifact = path
+                .extension()
+                .is_some_and(|ext| ext == ARTIFACT_EXTENSION);
+            match (key, is_artifact) {
+                (Some(key), true) => {
+                    let metadata = entry.metadata()?;
+                    let used = metadata.modified().unwrap_or(std::time::UNIX_EPOCH);
+                    found.push((used, key, metadata.len()));
+                }
+                // A temporary file a crash left behind.
+                (Some(_), false) => {
+                    let _ = fs::remove_file(&path);
+                }
+                _ => {}
+            }
+        }
+        found.sort();
+        let mut index = DiskIndex {
+            files: LruCache::unbounded(),
+            bytes: 0,
+        };
+        for (_, key, size) in found {
+            index.insert(key, size);
+        }
+        let cache = Self {
+            dir,
+            max_bytes,
+            index: Mutex::new(index),
+        };
+        cache.trim();
+        Ok(cache)
     }
 
     /// Path of the artifact for `key`.
     pub fn path_of(&self, key: &CacheKey) -> PathBuf {
-        self.dir.join(format!("{}.artifact", key.to_hex()))
+        self.dir
+            .join(format!("{}.{ARTIFACT_EXTENSION}", key.to_hex()))
+    }
+
+    /// Bytes the stored artifacts take.
+    pub fn bytes(&self) -> u64 {
+        self.lock_index().bytes
     }
 
     /// The verified payload for `key`: `Ok(None)` when there is no file, an error when the file
-    /// exists but must not be deserialized (the caller removes it and recompiles).
+    /// exists but must not be deserialized (the caller removes it and recompiles). A hit becomes
+    /// the most recently used artifact.
     pub fn load(&self, key: &CacheKey) -> Result<Option<Vec<u8>>, ArtifactFileError> {
         let path = self.path_of(key);
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                self.lock_index().remove(key);
+                return Ok(None);
+            }
             Err(source) => return Err(ArtifactFileError::Io { path, source }),
         };
+        self.lock_index().files.promote(key);
+        // The order survives a restart through the modification time; failing to set it only
+        // makes the artifact look older.
+        if let Ok(file) = fs::File::options().append(true).open(&path) {
+            let _ = file.set_modified(std::time::SystemTime::now());
+        }
         verify(&path, bytes).map(Some)
     }
 
-    /// Writes the payload for `key` with its header, atomically.
+    /// Writes the payload for `key` with its header, atomically, then removes the least
+    /// recently used artifacts until the store fits its budget.
     pub fn store(&self, key: &CacheKey, payload: &[u8]) -> io::Result<()> {
         let path = self.path_of(key);
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
@@ -173,12 +276,40 @@ impl DiskCache {
         file.extend_from_slice(&Keccak256::digest(payload));
         file.extend_from_slice(payload);
         fs::write(&tmp, &file)?;
-        fs::rename(&tmp, &path)
+        fs::rename(&tmp, &path)?;
+        self.lock_index().insert(*key, file.len() as u64);
+        self.trim();
+        Ok(())
     }
 
     /// Removes the file for `key`, if any.
     pub fn remove(&self, key: &CacheKey) {
+        self.lock_index().remove(key);
         let _ = fs::remove_file(self.path_of(key));
+    }
+
+    /// Removes least recently used artifacts until the total fits the budget.
+    fn trim(&self) {
+        let mut index = self.lock_index();
+        while index.bytes > self.max_bytes {
+            let Some((key, size)) = index.files.pop_lru() else {
+                break;
+            };
+            index.bytes = index.bytes.saturating_sub(size);
+            if let Err(err) = fs::remove_file(self.path_of(&key))
+                && err.kind() != io::ErrorKind::NotFound
+            {
+                tracing::warn!(%err, key = %key.to_hex(), "could not remove an evicted artifact");
+            }
+        }
+    }
+
+    /// The index; a panic elsewhere while holding the lock leaves at worst a stale size, so
+    /// poisoning is ignored.
+    fn lock_index(&self) -> std::sync::MutexGuard<'_, DiskIndex> {
+        self.index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -259,7 +390,8 @@ mod tests {
     #[test]
     fn disk_round_trip_and_rejections() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        let disk = DiskCache::open(dir.path()).unwrap_or_else(|e| panic!("open: {e}"));
+        let disk = DiskCache::open(dir.path(), DEFAULT_DISK_CACHE_BYTES)
+            .unwrap_or_else(|e| panic!("open: {e}"));
         let k = key(7);
         assert!(matches!(disk.load(&k), Ok(None)));
         disk.store(&k, b"payload bytes")
@@ -297,5 +429,46 @@ mod tests {
             disk.load(&k),
             Err(ArtifactFileError::Format { .. })
         ));
+    }
+
+    #[test]
+    fn the_disk_store_keeps_the_most_recently_used_within_its_budget() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let file_size = (HEADER_LEN + 1000) as u64;
+        let disk =
+            DiskCache::open(dir.path(), 3 * file_size).unwrap_or_else(|e| panic!("open: {e}"));
+        for n in 0..3 {
+            disk.store(&key(n), &[n; 1000])
+                .unwrap_or_else(|e| panic!("store: {e}"));
+        }
+        assert_eq!(disk.bytes(), 3 * file_size);
+        // Using the oldest makes the second the least recently used.
+        assert!(matches!(disk.load(&key(0)), Ok(Some(_))));
+        disk.store(&key(3), &[3; 1000])
+            .unwrap_or_else(|e| panic!("store: {e}"));
+        assert_eq!(disk.bytes(), 3 * file_size);
+        assert!(matches!(disk.load(&key(1)), Ok(None)), "evicted");
+        assert!(!disk.path_of(&key(1)).exists());
+        for kept in [0, 2, 3] {
+            assert!(matches!(disk.load(&key(kept)), Ok(Some(_))), "{kept}");
+        }
+        let files = fs::read_dir(dir.path()).map(Iterator::count).unwrap_or(0);
+        assert_eq!(files, 3);
+
+        // Reopened with a smaller budget, the store trims itself in the same order.
+        drop(disk);
+        let smaller =
+            DiskCache::open(dir.path(), 2 * file_size).unwrap_or_else(|e| panic!("open: {e}"));
+        assert_eq!(smaller.bytes(), 2 * file_size);
+        let files = fs::read_dir(dir.path()).map(Iterator::count).unwrap_or(0);
+        assert_eq!(files, 2);
+    }
+
+    #[test]
+    fn keys_round_trip_through_file_names() {
+        let k = key(9);
+        assert_eq!(CacheKey::from_hex(&k.to_hex()), Some(k));
+        assert_eq!(CacheKey::from_hex("zz"), None);
+        assert_eq!(CacheKey::from_hex(&"g".repeat(64)), None);
     }
 }

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use wasmer::sys::{EngineBuilder, Features, NativeEngineExt};
 use wasmer::{Module, Store};
 
-use crate::cache::{CacheKey, DiskCache, MemoryCache, code_hash};
+use crate::cache::{CacheKey, DEFAULT_DISK_CACHE_BYTES, DiskCache, MemoryCache, code_hash};
 use crate::instrument::compiler_for;
 use crate::limits::ChainLimits;
 use crate::schedule::GasSchedule;
@@ -41,6 +41,8 @@ pub struct VmConfig {
     pub cache_dir: Option<PathBuf>,
     /// Compiled modules kept in memory.
     pub memory_cache_capacity: usize,
+    /// Bytes the on-disk artifact store may take (least recently used artifacts go first).
+    pub disk_cache_max_bytes: u64,
     /// Bytes of the stack wasm runs on; `None` picks twice [`ChainLimits::native_stack_bound`].
     pub wasm_stack_size: Option<usize>,
     /// Modules loaded into one runtime engine before the next generation starts (see the module
@@ -56,6 +58,7 @@ impl Default for VmConfig {
             schedule: GasSchedule::default_schedule(),
             cache_dir: None,
             memory_cache_capacity: 256,
+            disk_cache_max_bytes: DEFAULT_DISK_CACHE_BYTES,
             wasm_stack_size: None,
             modules_per_generation: Some(DEFAULT_MODULES_PER_GENERATION),
         }
@@ -154,6 +157,17 @@ pub enum CacheSource {
     Compiled,
 }
 
+/// Whether a module compiled on a cache miss may be written to the disk cache. Only code that
+/// is (or is about to be) on chain earns disk space: an `eth_call` or init code runs code that
+/// may never be seen again, and persisting it would let free requests fill the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArtifactPolicy {
+    /// Write the artifact to disk (and read it from there next time).
+    Persist,
+    /// Keep it in memory only (it is still served from disk if already there).
+    MemoryOnly,
+}
+
 /// Compiles, caches and hosts modules under one chain configuration.
 #[derive(Debug)]
 pub struct Engine {
@@ -191,12 +205,12 @@ impl Engine {
             loaded: 0,
         });
         let disk = match &config.cache_dir {
-            Some(path) => Some(
-                DiskCache::open(path).map_err(|source| EngineError::CacheDir {
+            Some(path) => Some(DiskCache::open(path, config.disk_cache_max_bytes).map_err(
+                |source| EngineError::CacheDir {
                     path: path.clone(),
                     source,
-                })?,
-            ),
+                },
+            )?),
             None => None,
         };
         let memory = MemoryCache::new(config.memory_cache_capacity);
@@ -237,6 +251,17 @@ impl Engine {
         code: &[u8],
         rules: Rules,
     ) -> Result<(Arc<CompiledModule>, CacheSource), CompileError> {
+        self.compile_with(code, rules, ArtifactPolicy::Persist)
+    }
+
+    /// As [`Engine::compile_traced`], with the artifact written to disk only when `policy`
+    /// allows it.
+    pub fn compile_with(
+        &self,
+        code: &[u8],
+        rules: Rules,
+        policy: ArtifactPolicy,
+    ) -> Result<(Arc<CompiledModule>, CacheSource), CompileError> {
         let hash = code_hash(code);
         let key = CacheKey::new(&hash, &self.config.schedule, &self.config.limits, rules);
         if let Some(module) = self.memory.get(&key) {
@@ -249,7 +274,7 @@ impl Engine {
         let (module, source) = match self.load_from_disk(&key, &generation.runtime) {
             Some(module) => (module, CacheSource::Disk),
             None => (
-                self.compile_fresh(code, &key, &generation.runtime)?,
+                self.compile_fresh(code, &key, &generation.runtime, policy)?,
                 CacheSource::Compiled,
             ),
         };
@@ -312,6 +337,7 @@ impl Engine {
         code: &[u8],
         key: &CacheKey,
         runtime: &wasmer::Engine,
+        policy: ArtifactPolicy,
     ) -> Result<Module, CompileError> {
         let compiler = compiler_for(&self.config.schedule, &self.config.limits);
         let mut compiling: wasmer::Engine = EngineBuilder::new(compiler)
@@ -325,6 +351,7 @@ impl Engine {
             .serialize()
             .map_err(|e| CompileError::Compile(e.to_string()))?;
         if let Some(disk) = &self.disk
+            && policy == ArtifactPolicy::Persist
             && let Err(err) = disk.store(key, &artifact)
         {
             tracing::warn!(%err, "could not write compiled artifact; continuing without disk cache");

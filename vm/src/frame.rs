@@ -8,7 +8,10 @@
 //! end a frame by returning a `RuntimeError::user` error, which comes back as
 //! [`Outcome::Host`].
 
-use wasmer::{AsStoreMut, Global, Imports, Instance, RuntimeError, Store, Value};
+use wasmer::{
+    AsStoreMut, Global, Imports, Instance, InstantiationError, LinkError, RuntimeError, Store,
+    Value,
+};
 use wasmer_types::TrapCode;
 
 use crate::CompiledModule;
@@ -105,8 +108,14 @@ impl GasMeter {
 /// Why a module could not be instantiated.
 #[derive(Debug, thiserror::Error)]
 pub enum InstantiateError {
-    #[error("instantiation failed: {0}")]
-    Wasmer(String),
+    /// Instantiation trapped (an active data or element segment out of bounds): the same on
+    /// every machine, so a contract-visible failure.
+    #[error("instantiation trapped: {0}")]
+    Trap(String),
+    /// The host could not instantiate (memory or table allocation refused, an import the
+    /// engine bound wrongly): a node failure, never a contract result.
+    #[error("the host could not instantiate the module: {0}")]
+    Host(String),
     #[error("module lacks instrumentation global {0}; was it compiled by this engine?")]
     NotInstrumented(String),
 }
@@ -144,6 +153,9 @@ pub enum Outcome {
     Host(Box<dyn std::error::Error + Send + Sync>),
     /// The export does not exist or has another signature than the call assumed.
     BadExport(String),
+    /// The host failed while the frame ran (see [`crate::host_failure`]); whatever the wasm
+    /// did afterwards is not a result.
+    HostFailure(String),
 }
 
 /// The result of running one frame.
@@ -183,8 +195,8 @@ impl MeteredInstance {
         module: &CompiledModule,
         imports: &Imports,
     ) -> Result<Self, InstantiateError> {
-        let instance = Instance::new(store, &module.module, imports)
-            .map_err(|e| InstantiateError::Wasmer(e.to_string()))?;
+        let instance =
+            Instance::new(store, &module.module, imports).map_err(classify_instantiation)?;
         let meter = GasMeter::from_instance(&instance)?;
         Ok(Self {
             instance,
@@ -229,6 +241,10 @@ impl MeteredInstance {
             Ok(values) => Outcome::Returned(values.into_vec()),
             Err(err) => self.classify(store, err),
         };
+        let outcome = match crate::host_failure::take() {
+            Some(failure) => Outcome::HostFailure(failure),
+            None => outcome,
+        };
         if matches!(outcome, Outcome::OutOfGas) {
             self.meter.set_remaining(store, 0);
         }
@@ -253,6 +269,18 @@ impl MeteredInstance {
             Some(code) => Outcome::Trap(trap_kind(code)),
             None => unknown_error(message),
         }
+    }
+}
+
+/// A trap while instantiating is the module's doing; anything else is the host's.
+fn classify_instantiation(error: InstantiationError) -> InstantiateError {
+    match error {
+        InstantiationError::Start(trap) | InstantiationError::Link(LinkError::Trap(trap))
+            if trap.clone().to_trap().is_some() =>
+        {
+            InstantiateError::Trap(trap.to_string())
+        }
+        other => InstantiateError::Host(other.to_string()),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod engine;
 pub mod executor;
 pub mod frame;
+pub mod host_failure;
 pub mod instrument;
 pub mod limits;
 pub mod precompiles;
@@ -23,10 +24,13 @@ pub mod tunables;
 pub mod validate;
 
 pub use engine::{
-    CacheSource, CompileError, CompiledModule, DEFAULT_MODULES_PER_GENERATION, Engine, EngineError,
-    VmConfig,
+    ArtifactPolicy, CacheSource, CompileError, CompiledModule, DEFAULT_MODULES_PER_GENERATION,
+    Engine, EngineError, VmConfig,
 };
-pub use frame::{FrameResult, GasMeter, MeteredInstance, OutOfGas, Outcome, TrapKind, host_exit};
+pub use frame::{
+    FrameResult, GasMeter, InstantiateError, MeteredInstance, OutOfGas, Outcome, TrapKind,
+    host_exit,
+};
 pub use limits::ChainLimits;
 pub use schedule::GasSchedule;
 pub use validate::{ModuleSummary, Rules, ValidationError, validate};

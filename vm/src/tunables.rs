@@ -7,13 +7,17 @@
 //!   grow within the maximum only changes protection and never fails for lack of address space.
 //! - Stack: every entry into wasm runs on a wasm stack of `wasm_stack_size` bytes, which the
 //!   engine checks is at least [`crate::ChainLimits::native_stack_bound`].
+//! - Host failures: every memory is wrapped in a [`GuardedMemory`], which tells a grow refused
+//!   by the maximum (a deterministic -1) from one the host could not carry out (a refused
+//!   `mprotect`), and records the latter in [`crate::host_failure`] so the transaction aborts
+//!   instead of the contract seeing -1.
 
 use std::ptr::NonNull;
 
 use wasmer::sys::BaseTunables;
 use wasmer::vm::{
-    MemoryError, MemoryStyle, TableStyle, VMConfig, VMMemory, VMMemoryDefinition, VMTable,
-    VMTableDefinition,
+    LinearMemory, MemoryError, MemoryStyle, TableStyle, VMConfig, VMMemory, VMMemoryDefinition,
+    VMTable, VMTableDefinition,
 };
 use wasmer::{MemoryType, Pages, TableType, Target, Tunables};
 
@@ -71,7 +75,9 @@ impl Tunables for ChainTunables {
         ty: &MemoryType,
         style: &MemoryStyle,
     ) -> Result<VMMemory, MemoryError> {
-        self.base.create_host_memory(&self.capped(ty), style)
+        self.base
+            .create_host_memory(&self.capped(ty), style)
+            .map(GuardedMemory::wrap)
     }
 
     unsafe fn create_vm_memory(
@@ -85,6 +91,7 @@ impl Tunables for ChainTunables {
             self.base
                 .create_vm_memory(&self.capped(ty), style, vm_definition_location)
         }
+        .map(GuardedMemory::wrap)
     }
 
     fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {
@@ -103,5 +110,73 @@ impl Tunables for ChainTunables {
 
     fn vmconfig(&self) -> &VMConfig {
         &self.vmconfig
+    }
+}
+
+/// A linear memory whose failed grows within the maximum are recorded as host failures.
+#[derive(Debug)]
+pub struct GuardedMemory(VMMemory);
+
+impl GuardedMemory {
+    fn wrap(memory: VMMemory) -> VMMemory {
+        VMMemory(Box::new(Self(memory)))
+    }
+
+    /// Whether growing by `delta` stays within the memory's maximum and the index range, so
+    /// that only the host can refuse it.
+    fn within_limits(&self, delta: Pages) -> bool {
+        let maximum = self.0.ty().maximum.unwrap_or(Pages::max_value());
+        self.0
+            .size()
+            .0
+            .checked_add(delta.0)
+            .is_some_and(|pages| pages <= maximum.0 && pages < Pages::max_value().0)
+    }
+}
+
+impl LinearMemory for GuardedMemory {
+    fn ty(&self) -> MemoryType {
+        self.0.ty()
+    }
+
+    fn size(&self) -> Pages {
+        self.0.size()
+    }
+
+    fn style(&self) -> MemoryStyle {
+        self.0.style()
+    }
+
+    fn grow(&mut self, delta: Pages) -> Result<Pages, MemoryError> {
+        let within_limits = self.within_limits(delta);
+        let from = self.0.size();
+        self.0.grow(delta).inspect_err(|error| {
+            if within_limits {
+                crate::host_failure::record(format!(
+                    "memory.grow by {} pages from {} failed in the host: {error}",
+                    delta.0, from.0
+                ));
+            }
+        })
+    }
+
+    fn grow_at_least(&mut self, min_size: u64) -> Result<(), MemoryError> {
+        self.0.grow_at_least(min_size)
+    }
+
+    fn reset(&mut self) -> Result<(), MemoryError> {
+        self.0.reset()
+    }
+
+    fn vmmemory(&self) -> NonNull<VMMemoryDefinition> {
+        self.0.vmmemory()
+    }
+
+    fn try_clone(&self) -> Result<Box<dyn LinearMemory + 'static>, MemoryError> {
+        self.0.try_clone()
+    }
+
+    fn copy(&mut self) -> Result<Box<dyn LinearMemory + 'static>, MemoryError> {
+        self.0.copy()
     }
 }

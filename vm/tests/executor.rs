@@ -162,7 +162,7 @@ proptest! {
                 data: vec![],
             };
             let snapshot = state.clone();
-            match execute_transaction(&engine, &mut state, &block, &|_| None, &tx) {
+            match execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx) {
                 Ok(receipt) => prop_assert_eq!(receipt.gas_used, 21_000),
                 Err(_) => prop_assert_eq!(&state, &snapshot),
             }
@@ -194,14 +194,14 @@ proptest! {
             value: U256::from(value),
             ..Transaction::default()
         };
-        let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx).unwrap();
+        let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
         prop_assert_eq!(receipt.gas_used, 21_000);
         prop_assert_eq!(before - total(&state), U256::from(21_000 * base_fee));
         prop_assert_eq!(state.basic(&coinbase).map(|a| a.balance).unwrap_or_default(), U256::from(21_000 * tip));
         if base_fee > 0 {
             let cheap = Transaction { nonce: 1, gas_price: U256::from(base_fee - 1), ..tx };
             let snapshot = state.clone();
-            prop_assert!(execute_transaction(&engine, &mut state, &block, &|_| None, &cheap).is_err());
+            prop_assert!(execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &cheap).is_err());
             prop_assert_eq!(&state, &snapshot);
         }
     }
@@ -225,7 +225,7 @@ proptest! {
             data: iterations.to_be_bytes().to_vec(),
             ..Transaction::default()
         };
-        let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx).unwrap();
+        let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
         prop_assert!(receipt.gas_used <= gas);
         let paid = U256::from(10_000_000u64) - state.basic(&address(0)).unwrap().balance;
         prop_assert_eq!(paid, U256::from(receipt.gas_used));
@@ -297,17 +297,18 @@ fn a_call_chain_as_deep_as_the_eei_allows_completes() {
         gas_limit: gas,
         ..Transaction::default()
     };
-    let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx).unwrap();
+    let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
     let frames = state.storage(&contract, &H256::zero());
     // Depths 0..=1024 each ran once; the call from depth 1024 returned 1 without running.
     assert_eq!(frames, H256::from_low_u64_be(1025));
     // The same chain inside a block's shared executor thread, below the block loop's frames.
     let again = Transaction { nonce: 1, ..tx };
-    let receipt =
-        on_executor_stack(|| execute_transaction(&engine, &mut state, &block, &|_| None, &again))
-            .unwrap()
-            .unwrap();
+    let receipt = on_executor_stack(|| {
+        execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &again)
+    })
+    .unwrap()
+    .unwrap();
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
 }
 
@@ -347,13 +348,13 @@ fn a_shared_executor_thread_changes_nothing() {
     let mut separate = state.clone();
     let separate_receipts: Vec<_> = txs
         .iter()
-        .map(|tx| execute_transaction(&engine, &mut separate, &block, &|_| None, tx).unwrap())
+        .map(|tx| execute_transaction(&engine, &mut separate, &block, &|_| Ok(None), tx).unwrap())
         .collect();
     let mut shared = state;
     let (shared_receipts, outer, inner) = on_executor_stack(|| {
         let receipts: Vec<_> = txs
             .iter()
-            .map(|tx| execute_transaction(&engine, &mut shared, &block, &|_| None, tx).unwrap())
+            .map(|tx| execute_transaction(&engine, &mut shared, &block, &|_| Ok(None), tx).unwrap())
             .collect();
         let inner = on_executor_stack(|| std::thread::current().id()).unwrap();
         (receipts, std::thread::current().id(), inner)
@@ -421,7 +422,7 @@ fn constructor_arguments_follow_the_args_section() {
         data,
         ..Transaction::default()
     };
-    let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx).unwrap();
+    let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
     let created = receipt.contract_address.unwrap();
     assert_eq!(

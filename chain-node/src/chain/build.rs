@@ -185,6 +185,8 @@ fn executor_rejection(tx: &SignedTransaction, error: TxError) -> Result<Rejectio
         ),
         // Not a property of the transaction: the node cannot execute right now.
         TxError::Executor(message) => return Err(ChainError::Execution(message)),
+        // Blocks run without a time limit; should one ever stop a block, it is the node's.
+        error @ TxError::Timeout(_) => return Err(ChainError::Execution(error.to_string())),
     };
     Ok(Rejection {
         hash: tx.hash,

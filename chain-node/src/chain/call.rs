@@ -7,11 +7,23 @@
 //! answer whenever no refund or 63/64 reserve is involved, and always for a plain transfer), and
 //! otherwise binary-searches the smallest gas limit that does not fail, stopping within 1.5% as
 //! geth does.
+//!
+//! Calls are free to send, so their work is bounded ([`CallLimits`]): at most
+//! `executors` of them execute at once (the rest wait for a free executor), and each call or
+//! estimate (all its trial runs together) stops with geth's "execution aborted (timeout = 5s)"
+//! at its deadline, checked at every frame start and host call (the wasm between two host calls
+//! is bounded by its gas). A call never writes compiled artifacts to the disk cache: the code it
+//! runs need not be on chain.
+
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use primitive_types::{H160, U256};
 use rewasm_eei::CallStatus;
+use rewasm_vm::ArtifactPolicy;
 use rewasm_vm::executor::{
-    State, Transaction, TxError, execute_transaction, intrinsic_gas, on_executor_stack,
+    ExecutionOptions, State, Transaction, TxError, execute_transaction_with, intrinsic_gas,
+    on_executor_stack,
 };
 use rewasm_vm::state_root::LogEntry;
 
@@ -65,9 +77,77 @@ pub enum CallError {
     /// The call is invalid as a transaction (funds, fee below the base fee, …).
     #[error("{0}")]
     Invalid(String),
+    /// The call ran past its time limit, or waited that long for an executor (geth's text).
+    #[error("execution aborted (timeout = {0:?})")]
+    Timeout(Duration),
     /// The node failed.
     #[error(transparent)]
     Chain(#[from] ChainError),
+}
+
+/// Bounds on the work `eth_call` and `eth_estimateGas` may make the node do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallLimits {
+    /// Wall-clock limit of one call, or of one estimate's trial runs together, waiting for an
+    /// executor included (geth's `--rpc.evmtimeout`, 5 s).
+    pub timeout: Duration,
+    /// Calls and estimates executing at once; the others wait.
+    pub executors: usize,
+}
+
+/// geth's `--rpc.evmtimeout` default.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_CALL_TIMEOUT,
+            executors: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
+        }
+    }
+}
+
+/// A counting semaphore over the executors calls may use.
+#[derive(Debug)]
+pub(crate) struct CallSlots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// A taken executor, given back when dropped.
+#[derive(Debug)]
+struct CallSlot<'a>(&'a CallSlots);
+
+impl CallSlots {
+    pub(crate) fn new(executors: usize) -> Self {
+        Self {
+            free: Mutex::new(executors.max(1)),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Takes an executor, waiting until `deadline` at most.
+    fn take(&self, deadline: Instant) -> Option<CallSlot<'_>> {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        while *free == 0 {
+            let wait = deadline.checked_duration_since(Instant::now())?;
+            free = self
+                .freed
+                .wait_timeout(free, wait)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        *free -= 1;
+        Some(CallSlot(self))
+    }
+}
+
+impl Drop for CallSlot<'_> {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(PoisonError::into_inner);
+        *free = free.saturating_add(1);
+        self.0.freed.notify_one();
+    }
 }
 
 /// The reason in revert data: `Error(string)` gives the string, `Panic(uint256)` a description.
@@ -105,22 +185,41 @@ impl Chain {
             .gas
             .unwrap_or(self.config.gas_limit)
             .min(self.config.gas_limit);
-        self.call_with_gas(request, number, gas)
+        self.bounded(|deadline| self.call_with_gas(request, number, gas, deadline))
     }
 
     /// The gas `request` needs on the state after block `number`. Its trial runs share one
-    /// executor thread.
+    /// executor thread and one deadline.
     pub fn estimate_gas(&self, request: &CallRequest, number: u64) -> Result<u64, CallError> {
-        on_executor_stack(|| self.search_gas(request, number))
+        self.bounded(|deadline| self.search_gas(request, number, deadline))
+    }
+
+    /// Runs `work` on an executor thread once one is free, with the call deadline.
+    fn bounded<R: Send>(
+        &self,
+        work: impl FnOnce(Instant) -> Result<R, CallError> + Send,
+    ) -> Result<R, CallError> {
+        let timeout = self.config.calls.timeout;
+        let deadline = Instant::now() + timeout;
+        let _slot = self
+            .call_slots
+            .take(deadline)
+            .ok_or(CallError::Timeout(timeout))?;
+        on_executor_stack(|| work(deadline))
             .map_err(|error| ChainError::Execution(error.to_string()))?
     }
 
-    fn search_gas(&self, request: &CallRequest, number: u64) -> Result<u64, CallError> {
+    fn search_gas(
+        &self,
+        request: &CallRequest,
+        number: u64,
+        deadline: Instant,
+    ) -> Result<u64, CallError> {
         let cap = request
             .gas
             .unwrap_or(self.config.gas_limit)
             .min(self.config.gas_limit);
-        let first = self.call_with_gas(request, number, cap)?;
+        let first = self.call_with_gas(request, number, cap, deadline)?;
         match first.status {
             CallStatus::Success => {}
             CallStatus::Revert => return Err(reverted(first.output)),
@@ -141,13 +240,13 @@ impl Chain {
         // Below what the run used nothing succeeds (refunds only lower `gas_used`), so when exactly
         // that is enough it is the answer: a plain transfer estimates 21000, as on geth.
         let used = first.gas_used.max(floor);
-        if used < cap && self.succeeds(request, number, used)? {
+        if used < cap && self.succeeds(request, number, used, deadline)? {
             return Ok(used);
         }
         let mut low = used;
         let mut high = cap;
         let optimistic = first.gas_used.saturating_mul(2).max(floor);
-        if optimistic < high && self.succeeds(request, number, optimistic)? {
+        if optimistic < high && self.succeeds(request, number, optimistic, deadline)? {
             high = optimistic;
         }
         while low.saturating_add(1) < high {
@@ -155,7 +254,7 @@ impl Chain {
                 break;
             }
             let middle = low + (high - low) / 2;
-            if self.succeeds(request, number, middle)? {
+            if self.succeeds(request, number, middle, deadline)? {
                 high = middle;
             } else {
                 low = middle;
@@ -164,8 +263,14 @@ impl Chain {
         Ok(high)
     }
 
-    fn succeeds(&self, request: &CallRequest, number: u64, gas: u64) -> Result<bool, CallError> {
-        match self.call_with_gas(request, number, gas) {
+    fn succeeds(
+        &self,
+        request: &CallRequest,
+        number: u64,
+        gas: u64,
+        deadline: Instant,
+    ) -> Result<bool, CallError> {
+        match self.call_with_gas(request, number, gas, deadline) {
             Ok(outcome) => Ok(outcome.status == CallStatus::Success),
             Err(CallError::Invalid(_)) => Ok(false),
             Err(other) => Err(other),
@@ -177,7 +282,12 @@ impl Chain {
         request: &CallRequest,
         number: u64,
         gas: u64,
+        deadline: Instant,
     ) -> Result<CallOutcome, CallError> {
+        let timeout = self.config.calls.timeout;
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .ok_or(CallError::Timeout(timeout))?;
         let header = self
             .header_by_number(number)?
             .ok_or(ChainError::MissingBlock(number))?;
@@ -215,15 +325,21 @@ impl Chain {
             data: request.data.clone(),
         };
         let block_hashes = |n: u64| self.block_hash_of(n);
-        let receipt = execute_transaction(
+        let options = ExecutionOptions {
+            timeout: Some(left),
+            artifacts: ArtifactPolicy::MemoryOnly,
+        };
+        let receipt = execute_transaction_with(
             self.engine(),
             state.as_mut(),
             &env.block_info(),
             &block_hashes,
             &tx,
+            options,
         )
         .map_err(|error| match error {
             TxError::Executor(message) => CallError::Chain(ChainError::Execution(message)),
+            TxError::Timeout(_) => CallError::Timeout(timeout),
             TxError::InsufficientFunds { have, need } => CallError::Invalid(format!(
                 "insufficient funds for gas * price + value: address {sender:?} have {have} want {need}"
             )),

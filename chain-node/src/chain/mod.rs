@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use primitive_types::{H160, H256, U256};
-use rewasm_vm::executor::{AccountChange, BasicAccount, StateChanges};
+use rewasm_vm::executor::{AccountChange, BasicAccount, HostFailure, StateChanges};
 use rewasm_vm::{Engine, EngineError, VmConfig};
 
 use crate::genesis::{Genesis, GenesisError};
@@ -33,7 +33,9 @@ use crate::tx::{RlpError, SignedTransaction};
 
 pub use block::{Block, BlockDecodeError, transactions_root};
 pub use build::Rejection;
-pub use call::{CallError, CallOutcome, CallRequest, revert_reason};
+pub use call::{
+    CallError, CallLimits, CallOutcome, CallRequest, DEFAULT_CALL_TIMEOUT, revert_reason,
+};
 pub use header::{Bloom, Header};
 pub use receipt::{BlockLog, ReceiptRecord};
 pub use verify::{VerifyError, VerifyReport, verify};
@@ -89,6 +91,8 @@ pub struct ChainConfig {
     pub coinbase: H160,
     /// Validation limits and gas schedule.
     pub vm: VmConfig,
+    /// Bounds on `eth_call` and `eth_estimateGas` (not consensus).
+    pub calls: CallLimits,
 }
 
 impl ChainConfig {
@@ -103,6 +107,7 @@ impl ChainConfig {
                 limits: genesis.limits()?,
                 ..VmConfig::default()
             },
+            calls: CallLimits::default(),
         })
     }
 }
@@ -146,6 +151,7 @@ pub struct Chain {
     genesis_hash: H256,
     head: RwLock<Arc<Block>>,
     writer: Mutex<()>,
+    call_slots: call::CallSlots,
 }
 
 impl std::fmt::Debug for Chain {
@@ -243,10 +249,11 @@ impl Chain {
         let chain = Self {
             store,
             engine,
-            config,
             genesis_hash,
             head: RwLock::new(Arc::new(genesis_block)),
             writer: Mutex::new(()),
+            call_slots: call::CallSlots::new(config.calls.executors),
+            config,
         };
         let stored_genesis = chain
             .header_by_number(0)?
@@ -456,11 +463,11 @@ impl Chain {
         &self.engine
     }
 
-    /// The hash of block `number`, for the EEI's `getBlockHash`.
-    pub(crate) fn block_hash_of(&self, number: u64) -> Option<H256> {
+    /// The hash of block `number`, for the EEI's `getBlockHash`. A store error is the node's
+    /// failure, not an absent block: the execution aborts with it.
+    pub(crate) fn block_hash_of(&self, number: u64) -> Result<Option<H256>, HostFailure> {
         self.header_by_number(number)
-            .ok()
-            .flatten()
-            .map(|header| header.hash())
+            .map(|header| header.map(|header| header.hash()))
+            .map_err(|error| HostFailure(error.to_string()))
     }
 }

@@ -120,7 +120,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         ..VmConfig::default()
     })
     .context("creating the engine")?;
-    let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx)?;
+    let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx)?;
 
     let status = match (receipt.status, receipt.failure.as_deref()) {
         (CallStatus::Success, _) => "success",

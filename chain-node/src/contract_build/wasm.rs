@@ -829,7 +829,7 @@ mod tests {
             data: init.to_vec(),
             ..Transaction::default()
         };
-        let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &tx).unwrap();
+        let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
         assert_eq!(
             receipt.status,
             rewasm_eei::CallStatus::Success,

@@ -16,7 +16,7 @@ use primitive_types::U256;
 use crate::gas;
 use crate::host::{CallKind, CallMessage, CallStatus, Gas, Host, HostExit, Memory};
 
-use super::{Eei, MAX_CALL_DEPTH, all_but_one_64th};
+use super::{Eei, MAX_CALL_DEPTH, all_but_one_64th, ptr};
 
 const FAILURE: i32 = CallStatus::Failure as i32;
 
@@ -24,7 +24,8 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     /// `call(i64 gas, i32 addressOffset, i32 valueOffset, i32 dataOffset, i32 dataLength) → i32`.
     ///
     /// In this exact order (Hera's `eeiCall`): a negative `gas` traps → read the address and the
-    /// u128 LE value → a non-zero value in static mode traps → read the data (not at all when
+    /// u128 LE value → a non-zero value in static mode traps → charge the schedule's
+    /// [`gas::HostPrices::input_per_word`] (none in Hera's) → read the data (not at all when
     /// `dataLength` is 0) → charge 700 → at depth ≥ 1024 return 1 → if the value is non-zero:
     /// charge 9000, return 1 when the frame's balance is below the value (a balance of 2^128 or
     /// more traps), charge 25000 when the target is not alive → forward
@@ -119,7 +120,8 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     ///
     /// In this exact order (Hera's `eeiCreate`): charge 32000 → static mode traps → read the
     /// u128 LE value → at depth ≥ 1024 return 1 → return 1 when the frame's balance is below the
-    /// value (a balance of 2^128 or more traps, even for value 0) → read the init code (not at
+    /// value (a balance of 2^128 or more traps, even for value 0) → charge the schedule's
+    /// [`gas::HostPrices::input_per_word`] (none in Hera's) → read the init code (not at
     /// all when `dataLength` is 0) → forward left − left / 64 and charge it → run → refund the
     /// unused gas → on success write the 20-byte address at `resultOffset` and clear the buffer;
     /// otherwise the buffer becomes the init code's output.
@@ -140,6 +142,7 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         if self.balance_u128("create", &account)? < value.low_u128() {
             return Ok(FAILURE);
         }
+        self.charge_input(data_length)?;
         let init_code = self.read_input(data_offset, data_length)?;
         let forwarded = all_but_one_64th(self.gas.left());
         self.gas.charge(forwarded)?;
@@ -162,6 +165,13 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
                 Ok(status as i32)
             }
         }
+    }
+
+    /// Charges [`gas::HostPrices::input_per_word`] for the input about to be copied.
+    fn charge_input(&mut self, data_length: i32) -> Result<(), HostExit> {
+        let price = self.host.prices().input_per_word;
+        self.gas
+            .charge(gas::HostPrices::words(price, u64::from(ptr(data_length))))
     }
 
     /// The four calls; `value_offset` is `Some` for `call` and `callCode`.
@@ -194,6 +204,7 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         if kind == CallKind::Call && transfers_value {
             self.ensure_not_static("call with value")?;
         }
+        self.charge_input(data_length)?;
         let input = self.read_input(data_offset, data_length)?;
 
         self.gas.charge(gas::CALL)?;

@@ -90,18 +90,29 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         Ok(())
     }
 
-    /// `finish(i32 dataOffset, i32 dataLength)`: no gas; reads the output (bounds-checked even
-    /// when empty) and ends the frame successfully.
+    /// `finish(i32 dataOffset, i32 dataLength)`: no gas under Hera's schedule (a chain's charges
+    /// [`gas::HostPrices::output_per_word`] first); reads the output (bounds-checked even when
+    /// empty) and ends the frame successfully.
     pub fn finish(&mut self, data_offset: i32, data_length: i32) -> Result<(), HostExit> {
+        self.charge_output(data_length)?;
         let data = self.read_bytes(data_offset, data_length)?;
         Err(HostExit::Finish(data))
     }
 
-    /// `revert(i32 dataOffset, i32 dataLength)`: no gas; reads the output (bounds-checked even
+    /// `revert(i32 dataOffset, i32 dataLength)`: no gas under Hera's schedule (a chain's charges
+    /// [`gas::HostPrices::output_per_word`] first); reads the output (bounds-checked even
     /// when empty) and ends the frame, its state changes undone and its unused gas returned.
     pub fn revert(&mut self, data_offset: i32, data_length: i32) -> Result<(), HostExit> {
+        self.charge_output(data_length)?;
         let data = self.read_bytes(data_offset, data_length)?;
         Err(HostExit::Revert(data))
+    }
+
+    /// Charges [`gas::HostPrices::output_per_word`] for the output about to be copied.
+    fn charge_output(&mut self, data_length: i32) -> Result<(), HostExit> {
+        let price = self.host.prices().output_per_word;
+        self.gas
+            .charge(gas::HostPrices::words(price, u64::from(ptr(data_length))))
     }
 
     /// `selfDestruct(i32 addressOffset)`, in Hera's order: charge 5000 → static check → read the

@@ -135,6 +135,7 @@ fn check_outcome(outcome: &Outcome, call: &Call) {
         ),
         Outcome::Host(err) => panic!("{call:?}: host error without imports: {err}"),
         Outcome::BadExport(err) => panic!("{call:?}: export not callable: {err}"),
+        Outcome::HostFailure(failure) => panic!("{call:?}: the host failed: {failure}"),
     }
 }
 

@@ -229,7 +229,7 @@ pub fn check(data: &[u8]) {
         let start = state_with(&code);
         let before = total_balance(&start);
         let mut first = start.clone();
-        let receipt = execute_transaction(engine, &mut first, &block, &|_| None, &tx);
+        let receipt = execute_transaction(engine, &mut first, &block, &|_| Ok(None), &tx);
         let receipt = match receipt {
             Ok(receipt) => receipt,
             Err(TxError::IntrinsicGas { .. }) => return,
@@ -269,7 +269,7 @@ pub fn check(data: &[u8]) {
             assert_eq!(after, before, "value is not conserved");
         }
         let mut second = start.clone();
-        let again = execute_transaction(engine, &mut second, &block, &|_| None, &tx);
+        let again = execute_transaction(engine, &mut second, &block, &|_| Ok(None), &tx);
         assert_eq!(again.as_ref().ok(), Some(&receipt), "second run differs");
         assert_eq!(second, first, "second run leaves another state");
     });

@@ -114,6 +114,9 @@ impl Gas for LocalGas {
     }
 }
 
+/// The error that ends a frame whose execution was aborted.
+const ABORTED: &str = "the transaction's execution was aborted";
+
 type HostEei<'e, 'w, 'a, 'v> = Eei<'e, FrameHost<'w, 'a>, ViewMemory<'v>, LocalGas>;
 
 /// Runs one EEI function for the frame of `ctx`.
@@ -128,11 +131,14 @@ fn with_eei<R>(
         ));
     };
     let mut gas = LocalGas(meter.remaining(&mut store));
-    let result = {
+    let (result, stop) = {
         let view = memory.view(&store);
         let mut memory = ViewMemory(&view);
         // SAFETY: see `WorldPtr`: the only `&mut World` in use during this host call.
         let world = unsafe { &mut *env.world.0 };
+        if world.should_stop() {
+            return Err(RuntimeError::new(ABORTED));
+        }
         let mut host = FrameHost {
             world,
             frame: &env.frame,
@@ -143,8 +149,14 @@ fn with_eei<R>(
             gas: &mut gas,
             return_data: &mut env.return_data,
         };
-        function(&mut eei)
+        let result = function(&mut eei);
+        (result, host.world.should_stop())
     };
+    // An aborted execution (a host failure in this call or a nested frame, or the deadline)
+    // ends every frame at once; the world knows why, and the frame's result is discarded.
+    if stop {
+        return Err(RuntimeError::new(ABORTED));
+    }
     match result {
         Ok(value) => {
             meter.set_remaining(&mut store, gas.0);

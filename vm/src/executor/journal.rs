@@ -23,13 +23,24 @@ struct Cached {
     storage_reset: bool,
 }
 
-/// One undoable change.
+/// One undoable change. Each records only what it replaced, never a copy of the account's
+/// storage, so a journal's memory grows with the number of operations, not with operations ×
+/// slots written (a contract that writes thousands of slots and then makes cheap calls would
+/// otherwise copy the whole slot map on every balance change).
 #[derive(Clone, Debug)]
 enum Entry {
-    /// The cache entry of `address` before: `None` = not cached, `Some(None)` = known absent.
+    /// The nonce, balance or code of `address` changed; `previous` is `None` when the account
+    /// did not exist.
     Account {
         address: H160,
-        previous: Option<Option<Cached>>,
+        previous: Option<BasicAccount>,
+    },
+    /// `address` was created anew: its slots written so far were set aside and its committed
+    /// storage stopped applying.
+    StorageReset {
+        address: H160,
+        previous: BTreeMap<H256, H256>,
+        previous_reset: bool,
     },
     Storage {
         address: H160,
@@ -142,20 +153,21 @@ impl<'s> Journal<'s> {
         }
     }
 
-    /// Changes an account through `change`, creating it (empty) if absent, and records the undo.
-    fn modify(&mut self, address: &H160, change: impl FnOnce(&mut Cached)) {
+    /// Changes an account's nonce, balance or code through `change`, creating it (empty) if
+    /// absent, and records the undo.
+    fn modify(&mut self, address: &H160, change: impl FnOnce(&mut BasicAccount)) {
         self.cached(address);
         let slot = self.accounts.entry(*address).or_insert(None);
         self.entries.push(Entry::Account {
             address: *address,
-            previous: Some(slot.clone()),
+            previous: slot.as_ref().map(|cached| cached.basic.clone()),
         });
-        change(slot.get_or_insert_with(Cached::default));
+        change(&mut slot.get_or_insert_with(Cached::default).basic);
     }
 
     /// Sets the balance.
     pub fn set_balance(&mut self, address: &H160, balance: U256) {
-        self.modify(address, |cached| cached.basic.balance = balance);
+        self.modify(address, |basic| basic.balance = balance);
     }
 
     /// Adds to the balance; false (and no change) on overflow.
@@ -189,29 +201,33 @@ impl<'s> Journal<'s> {
 
     /// Sets the nonce.
     pub fn set_nonce(&mut self, address: &H160, nonce: u64) {
-        self.modify(address, |cached| cached.basic.nonce = nonce);
+        self.modify(address, |basic| basic.nonce = nonce);
     }
 
     /// Sets the code.
     pub fn set_code(&mut self, address: &H160, code: Arc<[u8]>) {
-        self.modify(address, |cached| cached.basic.code = code);
+        self.modify(address, |basic| basic.code = code);
     }
 
     /// Creates a fresh account at `address` (keeping any balance it already had), with nonce 1
     /// (EIP-161) and no storage.
     pub fn create_account(&mut self, address: &H160) {
         let balance = self.balance(address);
-        self.modify(address, |cached| {
-            *cached = Cached {
-                basic: BasicAccount {
-                    nonce: 1,
-                    balance,
-                    code: Arc::from([]),
-                },
-                storage: BTreeMap::new(),
-                storage_reset: true,
+        self.modify(address, |basic| {
+            *basic = BasicAccount {
+                nonce: 1,
+                balance,
+                code: Arc::from([]),
             };
         });
+        if let Some(Some(cached)) = self.accounts.get_mut(address) {
+            self.entries.push(Entry::StorageReset {
+                address: *address,
+                previous: std::mem::take(&mut cached.storage),
+                previous_reset: cached.storage_reset,
+            });
+            cached.storage_reset = true;
+        }
     }
 
     /// Writes a storage slot; the account must exist.
@@ -281,15 +297,27 @@ impl<'s> Journal<'s> {
         match entry {
             Entry::Account {
                 address,
-                previous: Some(previous),
+                previous: None,
             } => {
-                self.accounts.insert(address, previous);
+                self.accounts.insert(address, None);
             }
             Entry::Account {
                 address,
-                previous: None,
+                previous: Some(previous),
             } => {
-                self.accounts.remove(&address);
+                if let Some(Some(cached)) = self.accounts.get_mut(&address) {
+                    cached.basic = previous;
+                }
+            }
+            Entry::StorageReset {
+                address,
+                previous,
+                previous_reset,
+            } => {
+                if let Some(Some(cached)) = self.accounts.get_mut(&address) {
+                    cached.storage = previous;
+                    cached.storage_reset = previous_reset;
+                }
             }
             Entry::Storage {
                 address,

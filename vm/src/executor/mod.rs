@@ -15,9 +15,10 @@ mod world;
 
 pub use state::{Account, AccountChange, BasicAccount, InMemoryState, State, StateChanges};
 pub use transaction::{
-    Receipt, Transaction, TxError, execute_transaction, intrinsic_gas, on_executor_stack,
+    Receipt, Transaction, TxError, execute_transaction, execute_transaction_with, intrinsic_gas,
+    on_executor_stack,
 };
 pub use world::{
-    BlockHashes, CODE_DEPOSIT_PER_BYTE, CONSTRUCTOR_ARGS_SECTION, MAX_CODE_SIZE, OUT_OF_GAS,
-    create_address, split_init_code,
+    BlockHashes, CODE_DEPOSIT_PER_BYTE, CONSTRUCTOR_ARGS_SECTION, ExecutionOptions, HostFailure,
+    MAX_CODE_SIZE, OUT_OF_GAS, create_address, split_init_code,
 };

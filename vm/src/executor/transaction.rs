@@ -8,7 +8,9 @@ use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
 
 use super::journal::Journal;
 use super::state::State;
-use super::world::{BlockHashes, Message, World, create_address};
+use super::world::{
+    Abort, BlockHashes, Deadline, ExecutionOptions, Message, World, create_address,
+};
 use crate::Engine;
 use crate::state_root::LogEntry;
 
@@ -58,6 +60,9 @@ pub enum TxError {
     GasPriceBelowBaseFee { price: U256, base_fee: U256 },
     #[error("executor failure (not a property of the transaction): {0}")]
     Executor(String),
+    /// The execution ran past [`ExecutionOptions::timeout`] (geth's text).
+    #[error("execution aborted (timeout = {0:?})")]
+    Timeout(std::time::Duration),
 }
 
 /// The result of an included transaction.
@@ -136,7 +141,27 @@ pub fn execute_transaction(
     block_hashes: &BlockHashes<'_>,
     tx: &Transaction,
 ) -> Result<Receipt, TxError> {
-    on_executor_stack(|| execute_on_this_thread(engine, state, block, block_hashes, tx))?
+    execute_transaction_with(
+        engine,
+        state,
+        block,
+        block_hashes,
+        tx,
+        ExecutionOptions::default(),
+    )
+}
+
+/// As [`execute_transaction`], with `options`. An aborted execution (a failure of the host,
+/// or the time limit) commits nothing and is an error, never a receipt.
+pub fn execute_transaction_with(
+    engine: &Engine,
+    state: &mut dyn State,
+    block: &BlockInfo,
+    block_hashes: &BlockHashes<'_>,
+    tx: &Transaction,
+    options: ExecutionOptions,
+) -> Result<Receipt, TxError> {
+    on_executor_stack(|| execute_on_this_thread(engine, state, block, block_hashes, tx, options))?
 }
 
 fn execute_on_this_thread(
@@ -145,7 +170,11 @@ fn execute_on_this_thread(
     block: &BlockInfo,
     block_hashes: &BlockHashes<'_>,
     tx: &Transaction,
+    options: ExecutionOptions,
 ) -> Result<Receipt, TxError> {
+    // A failure recorded by an earlier execution on this thread that never reached a frame's
+    // end (a panic) is not this transaction's.
+    crate::host_failure::take();
     let (receipt, changes) = {
         let journal = Journal::new(&*state);
         let mut world = World {
@@ -158,8 +187,16 @@ fn execute_on_this_thread(
             },
             block_hashes,
             failure: None,
+            abort: None,
+            deadline: options.timeout.map(Deadline::after),
+            artifacts: options.artifacts,
         };
         let receipt = run(&mut world, tx)?;
+        match world.abort.take() {
+            Some(Abort::HostFailure(failure)) => return Err(TxError::Executor(failure)),
+            Some(Abort::Timeout(timeout)) => return Err(TxError::Timeout(timeout)),
+            None => {}
+        }
         let (changes, _) = world.journal.finish();
         (receipt, changes)
     };

@@ -7,8 +7,10 @@
 //! which is the [`Host`] the contract's host functions see.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use primitive_types::{H160, H256, U256};
+use rewasm_eei::gas::HostPrices;
 use rewasm_eei::{
     BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CreateOutcome, FrameInfo, Host,
     HostExit, TxInfo,
@@ -19,7 +21,7 @@ use super::journal::Journal;
 use crate::precompiles::{self, PrecompileOutcome};
 use crate::state_root::{LogEntry, keccak256};
 use crate::validate::Rules;
-use crate::{Engine, MeteredInstance, Outcome};
+use crate::{ArtifactPolicy, CompileError, Engine, InstantiateError, MeteredInstance, Outcome};
 
 /// EIP-170: the largest code a create may deposit.
 pub const MAX_CODE_SIZE: usize = 24_576;
@@ -54,8 +56,61 @@ pub fn split_init_code(data: &[u8]) -> (&[u8], &[u8]) {
     (data, &[])
 }
 
-/// Where block hashes come from (the state-test tool uses keccak of the decimal number).
-pub type BlockHashes<'a> = dyn Fn(u64) -> Option<H256> + Sync + 'a;
+/// Where block hashes come from (the state-test tool uses keccak of the decimal number). A
+/// failure to read one is the node's, not the contract's: the transaction aborts.
+pub type BlockHashes<'a> = dyn Fn(u64) -> Result<Option<H256>, HostFailure> + Sync + 'a;
+
+/// A failure of the node while it runs a transaction (a store read, an `mmap`, a compile after
+/// validation). Never a contract-visible result: the transaction aborts with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HostFailure(pub String);
+
+/// Why a transaction's execution stopped without a result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Abort {
+    /// The host failed.
+    HostFailure(String),
+    /// The caller's time limit ran out (`eth_call`'s `--rpc.evmtimeout`).
+    Timeout(Duration),
+}
+
+/// How to execute a transaction, beyond the transaction itself. Nothing here changes a result
+/// that is recorded: a block runs with the defaults, and a time limit only ever aborts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExecutionOptions {
+    /// Abort (with no result) at the first frame start or host call after this much time. A
+    /// frame's wasm between host calls is bounded by its gas instead.
+    pub timeout: Option<Duration>,
+    /// Whether called code compiled on a cache miss may be written to the disk cache: blocks
+    /// persist what they run, calls do not. Init code is never persisted.
+    pub artifacts: ArtifactPolicy,
+}
+
+impl Default for ExecutionOptions {
+    fn default() -> Self {
+        Self {
+            timeout: None,
+            artifacts: ArtifactPolicy::Persist,
+        }
+    }
+}
+
+/// When a time-limited execution must stop.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Deadline {
+    at: Instant,
+    timeout: Duration,
+}
+
+impl Deadline {
+    pub(super) fn after(timeout: Duration) -> Self {
+        Self {
+            at: Instant::now() + timeout,
+            timeout,
+        }
+    }
+}
 
 /// Everything a transaction's frames share.
 pub struct World<'a> {
@@ -71,6 +126,12 @@ pub struct World<'a> {
     pub block_hashes: &'a BlockHashes<'a>,
     /// Why the transaction's own frame failed, if it did.
     pub failure: Option<String>,
+    /// Set when the execution must stop without a result; every frame then ends at once.
+    pub(super) abort: Option<Abort>,
+    /// When a time-limited execution stops.
+    pub(super) deadline: Option<Deadline>,
+    /// Whether called code may be written to the disk cache.
+    pub(super) artifacts: ArtifactPolicy,
 }
 
 impl std::fmt::Debug for World<'_> {
@@ -102,14 +163,38 @@ enum End {
     Success(Vec<u8>),
     Revert(Vec<u8>),
     Failure(String),
+    /// The execution was aborted ([`World::abort`]); the frame is undone like a failure, and
+    /// the transaction has no result.
+    Aborted,
 }
 
 /// The failure reason recorded when a frame ran out of gas.
 pub const OUT_OF_GAS: &str = "out of gas";
 
 impl<'a> World<'a> {
+    /// True when the execution must stop: it was aborted, or its deadline has passed (which
+    /// aborts it now).
+    pub(super) fn should_stop(&mut self) -> bool {
+        if self.abort.is_none()
+            && let Some(deadline) = self.deadline
+            && Instant::now() >= deadline.at
+        {
+            self.abort = Some(Abort::Timeout(deadline.timeout));
+        }
+        self.abort.is_some()
+    }
+
+    /// Aborts the execution because the host failed; the first failure is kept.
+    pub(super) fn fail_host(&mut self, failure: String) {
+        tracing::warn!(%failure, "the host failed while executing a transaction");
+        self.abort.get_or_insert(Abort::HostFailure(failure));
+    }
+
     /// Runs a message call.
     pub fn call(&mut self, mut message: Message) -> CallOutcome {
+        if self.should_stop() {
+            return outcome(CallStatus::Failure, 0, Vec::new());
+        }
         let checkpoint = self.journal.checkpoint();
         let frame = &message.frame;
         if message.transfer
@@ -140,14 +225,14 @@ impl<'a> World<'a> {
         if message.frame.code.is_empty() {
             return outcome(CallStatus::Success, message.gas, Vec::new());
         }
-        let (end, gas_left) = self.run_code(message.frame, message.gas);
+        let (end, gas_left) = self.run_code(message.frame, message.gas, self.artifacts);
         match end {
             End::Success(output) => outcome(CallStatus::Success, gas_left, output),
             End::Revert(output) => {
                 self.journal.revert_to(checkpoint);
                 outcome(CallStatus::Revert, gas_left, output)
             }
-            End::Failure(_) => {
+            End::Failure(_) | End::Aborted => {
                 self.journal.revert_to(checkpoint);
                 outcome(CallStatus::Failure, 0, Vec::new())
             }
@@ -190,6 +275,9 @@ impl<'a> World<'a> {
             gas_left: 0,
             output,
         };
+        if self.should_stop() {
+            return failed(Vec::new());
+        }
         if self
             .journal
             .basic(&address)
@@ -219,6 +307,17 @@ impl<'a> World<'a> {
             };
         }
         let (code, args) = split_init_code(&init_code);
+        let code_gas = self
+            .engine
+            .config()
+            .schedule
+            .host
+            .code_per_byte
+            .saturating_mul(code.len() as u64);
+        let Some(gas) = gas.checked_sub(code_gas) else {
+            self.journal.revert_to(checkpoint);
+            return failed(Vec::new());
+        };
         let frame = FrameInfo {
             address,
             caller,
@@ -228,7 +327,7 @@ impl<'a> World<'a> {
             is_static: false,
             depth,
         };
-        let (end, gas_left) = self.run_code(frame, gas);
+        let (end, gas_left) = self.run_code(frame, gas, ArtifactPolicy::MemoryOnly);
         match end {
             End::Success(code) => match self.deposit(&address, code, gas_left) {
                 Some(gas_left) => CreateOutcome {
@@ -251,7 +350,7 @@ impl<'a> World<'a> {
                     output,
                 }
             }
-            End::Failure(_) => {
+            End::Failure(_) | End::Aborted => {
                 self.journal.revert_to(checkpoint);
                 failed(Vec::new())
             }
@@ -275,28 +374,49 @@ impl<'a> World<'a> {
 
     /// Compiles and runs `frame.code`'s `main` with `gas`. A failure of the transaction's own
     /// frame (depth 0) leaves its reason in [`World::failure`] for tools like `rewasm run`.
-    fn run_code(&mut self, frame: FrameInfo, gas: u64) -> (End, u64) {
+    fn run_code(&mut self, frame: FrameInfo, gas: u64, artifacts: ArtifactPolicy) -> (End, u64) {
         let top_level = frame.depth == 0;
-        let (end, gas_left) = self.run_main(frame, gas);
+        let (end, gas_left) = self.run_main(frame, gas, artifacts);
         if let (End::Failure(reason), true) = (&end, top_level) {
             self.failure = Some(reason.clone());
         }
         (end, gas_left)
     }
 
-    fn run_main(&mut self, frame: FrameInfo, gas: u64) -> (End, u64) {
-        let module = match self.engine.compile(&frame.code, Rules::Contract) {
-            Ok(module) => module,
-            Err(err) => return (End::Failure(err.to_string()), 0),
+    /// Only validation results and wasm traps are results; every failure of the host aborts.
+    fn run_main(&mut self, frame: FrameInfo, gas: u64, artifacts: ArtifactPolicy) -> (End, u64) {
+        let module = match self
+            .engine
+            .compile_with(&frame.code, Rules::Contract, artifacts)
+        {
+            Ok((module, _)) => module,
+            Err(CompileError::Invalid(error)) => return (End::Failure(error.to_string()), 0),
+            Err(error @ CompileError::Compile(_)) => {
+                self.fail_host(error.to_string());
+                return (End::Aborted, 0);
+            }
         };
         let mut store = module.new_store();
         let (env, imports) = binding::bind(&mut store, self, frame);
         let instance = match MeteredInstance::new(&mut store, &module, &imports) {
             Ok(instance) => instance,
-            Err(err) => return (End::Failure(err.to_string()), 0),
+            Err(InstantiateError::Trap(trap)) => {
+                return (End::Failure(format!("instantiation trapped: {trap}")), 0);
+            }
+            Err(error) => {
+                self.fail_host(error.to_string());
+                return (End::Aborted, 0);
+            }
         };
         binding::attach(&mut store, &env, &instance);
         let result = instance.call(&mut store, "main", &[], gas);
+        if let Outcome::HostFailure(failure) = result.outcome {
+            self.fail_host(failure);
+            return (End::Aborted, 0);
+        }
+        if self.abort.is_some() {
+            return (End::Aborted, 0);
+        }
         let end = match result.outcome {
             Outcome::Returned(_) => End::Success(Vec::new()),
             Outcome::Host(error) => match error.downcast::<HostExit>() {
@@ -312,16 +432,25 @@ impl<'a> World<'a> {
             Outcome::StackExhausted => End::Failure("wasm call stack exhausted".to_string()),
             Outcome::Trap(kind) => End::Failure(format!("trap: {kind:?}")),
             Outcome::BadExport(detail) => End::Failure(detail),
+            Outcome::HostFailure(_) => End::Aborted,
         };
         (end, result.gas_left)
     }
 
-    /// The hash of block `number`, if it is one of the 256 before the current one.
-    fn block_hash(&self, number: u64) -> Option<H256> {
+    /// The hash of block `number`, if it is one of the 256 before the current one. A failure
+    /// to read it aborts the execution (and answers `None` to a frame that is ending anyway).
+    fn block_hash(&mut self, number: u64) -> Option<H256> {
         let current = self.block.number;
-        (number < current && current - number <= 256)
-            .then(|| (self.block_hashes)(number))
-            .flatten()
+        if !(number < current && current - number <= 256) {
+            return None;
+        }
+        match (self.block_hashes)(number) {
+            Ok(hash) => hash,
+            Err(HostFailure(failure)) => {
+                self.fail_host(format!("reading the hash of block {number}: {failure}"));
+                None
+            }
+        }
     }
 }
 
@@ -399,6 +528,10 @@ impl Host for FrameHost<'_, '_> {
 
     fn block_hash(&mut self, number: u64) -> Option<H256> {
         self.world.block_hash(number)
+    }
+
+    fn prices(&self) -> HostPrices {
+        self.world.engine.config().schedule.host
     }
 
     fn call(&mut self, message: CallMessage) -> CallOutcome {
