@@ -14,6 +14,7 @@ use primitive_types::{H160, U256};
 use rewasm_node::genesis::{DEV_CHAIN_ID, DEV_MNEMONIC, Genesis, derive_accounts};
 use rewasm_node::node::Mining;
 use rewasm_node::node::service::{Service, ServiceConfig};
+use rewasm_node::pool::PoolLimits;
 use rewasm_node::rpc::{LogLimits, RpcConfig};
 use rewasm_node::tx::{self, TxKind, UnsignedTransaction};
 use serde_json::{Value, json};
@@ -39,6 +40,7 @@ async fn start_with(mining: Mining, logs: LogLimits) -> TestNode {
             logs,
             ..RpcConfig::default()
         },
+        pool: PoolLimits::default(),
     })
     .await
     .unwrap();

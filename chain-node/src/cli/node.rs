@@ -11,6 +11,10 @@ use clap::{Args, ValueEnum};
 use rewasm_node::genesis::Genesis;
 use rewasm_node::node::Mining;
 use rewasm_node::node::service::{Service, ServiceConfig, shutdown_signal};
+use rewasm_node::pool::{
+    DEFAULT_ACCOUNT_QUEUE, DEFAULT_ACCOUNT_SLOTS, DEFAULT_GLOBAL_QUEUE, DEFAULT_GLOBAL_SLOTS,
+    DEFAULT_PRICE_BUMP_PERCENT, DEFAULT_PRICE_LIMIT, PoolLimits,
+};
 use rewasm_node::rpc::RpcConfig;
 
 /// How the node writes its logs (read by `main` before tracing starts; here for `--help` and
@@ -33,6 +37,12 @@ test test test test test test junk\" hold 10 000 ETH each).
 
 Blocks are sealed as soon as a transaction arrives (transactions arriving meanwhile share the
 next block), or every S seconds with --block-time.
+
+The transaction pool takes geth's --txpool.* limits: transactions tipping less than
+--txpool.pricelimit wei are refused; executable ones must also cover the next base fee. When its
+slots are full a transaction that pays more evicts the cheapest one (gapped ones first), others
+are refused (\"transaction underpriced\"); gapped transactions are dropped after
+--txpool.lifetime without a new transaction from their sender.
 
 JSON-RPC (HTTP and WebSocket) listens on --http.addr:--http.port; Prometheus metrics are at
 GET /metrics on the same port. Logs go to stderr at info level (REWASM_LOG overrides, e.g.
@@ -60,6 +70,38 @@ pub struct NodeArgs {
     /// arrives.
     #[arg(long = "block-time", value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
     block_time: Option<u64>,
+    /// Minimum tip (a legacy transaction's gas price) in wei to accept a transaction.
+    #[arg(
+        long = "txpool.pricelimit",
+        value_name = "WEI",
+        default_value_t = DEFAULT_PRICE_LIMIT,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    txpool_pricelimit: u64,
+    /// Percentage by which a replacement must raise both fees.
+    #[arg(
+        long = "txpool.pricebump",
+        value_name = "PERCENT",
+        default_value_t = DEFAULT_PRICE_BUMP_PERCENT,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    txpool_pricebump: u64,
+    /// Executable transactions guaranteed per sender.
+    #[arg(long = "txpool.accountslots", value_name = "N", default_value_t = DEFAULT_ACCOUNT_SLOTS, value_parser = positive)]
+    txpool_accountslots: usize,
+    /// Executable transactions in all.
+    #[arg(long = "txpool.globalslots", value_name = "N", default_value_t = DEFAULT_GLOBAL_SLOTS, value_parser = positive)]
+    txpool_globalslots: usize,
+    /// Transactions behind a nonce gap per sender.
+    #[arg(long = "txpool.accountqueue", value_name = "N", default_value_t = DEFAULT_ACCOUNT_QUEUE, value_parser = positive)]
+    txpool_accountqueue: usize,
+    /// Transactions behind a nonce gap in all.
+    #[arg(long = "txpool.globalqueue", value_name = "N", default_value_t = DEFAULT_GLOBAL_QUEUE, value_parser = positive)]
+    txpool_globalqueue: usize,
+    /// How long a sender's gapped transactions stay after its last accepted transaction
+    /// (e.g. 3h, 90m, 1h30m0s).
+    #[arg(long = "txpool.lifetime", value_name = "DURATION", default_value = "3h0m0s", value_parser = go_duration)]
+    txpool_lifetime: Duration,
     /// Log format.
     #[arg(
         long = "log-format",
@@ -87,6 +129,15 @@ pub fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
             addr: SocketAddr::new(args.http_addr, args.http_port),
             ..RpcConfig::default()
         },
+        pool: PoolLimits {
+            price_limit: args.txpool_pricelimit.into(),
+            price_bump_percent: args.txpool_pricebump,
+            account_slots: args.txpool_accountslots,
+            global_slots: args.txpool_globalslots,
+            account_queue: args.txpool_accountqueue,
+            global_queue: args.txpool_globalqueue,
+            lifetime: args.txpool_lifetime,
+        },
     };
     tracing::info!(
         datadir = %config.datadir.display(),
@@ -105,4 +156,79 @@ pub fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A count of at least 1.
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// A positive duration in Go's notation, as geth's flags take it: numbers with units `h`, `m`,
+/// `s` or `ms`, e.g. `3h0m0s`, `90m`, `1h30m`.
+fn go_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("invalid duration {text:?} (use e.g. 3h, 90m, 1h30m0s)");
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(digits);
+        let number: u64 = number.parse().map_err(|_| invalid())?;
+        let units = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(units);
+        let part = match unit {
+            "h" => number.checked_mul(3600).map(Duration::from_secs),
+            "m" => number.checked_mul(60).map(Duration::from_secs),
+            "s" => Some(Duration::from_secs(number)),
+            "ms" => Some(Duration::from_millis(number)),
+            _ => None,
+        };
+        total = part
+            .and_then(|part| total.checked_add(part))
+            .ok_or_else(invalid)?;
+        rest = tail;
+    }
+    if total.is_zero() {
+        return Err(invalid());
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration("3h0m0s"), Ok(Duration::from_secs(3 * 3600)));
+        assert_eq!(go_duration("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(go_duration("1h30m15s"), Ok(Duration::from_secs(5415)));
+        assert_eq!(go_duration("250ms"), Ok(Duration::from_millis(250)));
+        for bad in [
+            "",
+            "0s",
+            "3",
+            "h",
+            "3d",
+            "1.5h",
+            "-1h",
+            "99999999999999999999h",
+        ] {
+            assert!(go_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn positive_counts() {
+        assert_eq!(positive("16"), Ok(16));
+        assert!(positive("0").is_err());
+        assert!(positive("-1").is_err());
+    }
 }

@@ -38,7 +38,7 @@ use tokio::task::JoinHandle;
 
 use crate::chain::{Block, Chain, ChainConfig, ChainError, MinedBlock, ReceiptRecord};
 use crate::genesis::Genesis;
-use crate::pool::{AccountReader, Pool, PoolConfig, PoolError};
+use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
 use crate::store::Store;
 use crate::tx::{self, SignedTransaction, TxDecodeError};
 
@@ -141,8 +141,19 @@ impl std::fmt::Debug for Node {
 }
 
 impl Node {
-    /// Opens (or creates) the chain in `datadir` and an empty pool for it.
+    /// Opens (or creates) the chain in `datadir` and an empty pool for it with the default
+    /// limits.
     pub fn open(datadir: &Path, genesis: &Genesis, mining: Mining) -> Result<Self, NodeError> {
+        Self::open_with_pool(datadir, genesis, mining, PoolLimits::default())
+    }
+
+    /// Opens (or creates) the chain in `datadir` and an empty pool for it with `pool` limits.
+    pub fn open_with_pool(
+        datadir: &Path,
+        genesis: &Genesis,
+        mining: Mining,
+        pool: PoolLimits,
+    ) -> Result<Self, NodeError> {
         let shown = datadir.display().to_string();
         std::fs::create_dir_all(datadir).map_err(|source| NodeError::DataDir {
             path: shown.clone(),
@@ -156,12 +167,20 @@ impl Node {
             path: shown,
             source,
         })?;
-        Ok(Self::new(Arc::new(chain), mining))
+        Ok(Self::with_pool(Arc::new(chain), mining, pool))
     }
 
-    /// A node over an opened chain.
+    /// A node over an opened chain, with the default pool limits.
     pub fn new(chain: Arc<Chain>, mining: Mining) -> Self {
-        let pool = Pool::new(PoolConfig::new(chain.chain_id(), chain.config().gas_limit));
+        Self::with_pool(chain, mining, PoolLimits::default())
+    }
+
+    /// A node over an opened chain, with `limits` for its pool.
+    pub fn with_pool(chain: Arc<Chain>, mining: Mining, limits: PoolLimits) -> Self {
+        let pool = Pool::new(PoolConfig {
+            limits,
+            ..PoolConfig::new(chain.chain_id(), chain.config().gas_limit)
+        });
         let metrics = Metrics::new();
         metrics.set_head(chain.head().header.number);
         Self {

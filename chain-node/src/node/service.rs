@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::{Mining, Node, NodeError};
 use crate::genesis::Genesis;
+use crate::pool::PoolLimits;
 use crate::rpc::{RpcConfig, RpcServer, RpcStartError};
 
 /// What to run.
@@ -27,6 +28,8 @@ pub struct ServiceConfig {
     pub mining: Mining,
     /// The JSON-RPC server.
     pub rpc: RpcConfig,
+    /// The transaction pool's limits.
+    pub pool: PoolLimits,
 }
 
 /// Why the service did not start.
@@ -58,9 +61,12 @@ impl Service {
             genesis,
             mining,
             rpc,
+            pool,
         } = config;
-        let node =
-            tokio::task::spawn_blocking(move || Node::open(&datadir, &genesis, mining)).await??;
+        let node = tokio::task::spawn_blocking(move || {
+            Node::open_with_pool(&datadir, &genesis, mining, pool)
+        })
+        .await??;
         let node = Arc::new(node);
         let head = node.chain().head();
         tracing::info!(

@@ -173,6 +173,16 @@ pub enum PoolError {
         needed: u64,
     },
 
+    /// The tip (a legacy transaction's gas price) is below `PoolLimits::price_limit`.
+    /// geth core/txpool/validation.go `ErrTxGasPriceTooLow`, wrapped there.
+    #[error("transaction gas price below minimum: gas tip cap {tip}, minimum needed {minimum}")]
+    TipBelowMinimum {
+        /// `max_priority_fee`.
+        tip: U256,
+        /// `PoolLimits::price_limit`.
+        minimum: U256,
+    },
+
     /// The nonce is below the account's nonce: already used on chain.
     /// geth core/error.go `ErrNonceTooLow`, wrapped in core/txpool/validation.go.
     #[error("nonce too low: next nonce {next}, tx nonce {nonce}")]
@@ -181,6 +191,20 @@ pub enum PoolError {
         next: u64,
         /// The transaction's nonce.
         nonce: u64,
+    },
+
+    /// A transaction executable now (its nonce is the sender's next) whose fee cap is below
+    /// the next block's base fee: no block could include it. geth's pool keeps such a
+    /// transaction; this one refuses it with the text geth's state transition gives it
+    /// (core/error.go `ErrFeeCapTooLow`) and the block builder here uses.
+    #[error(
+        "max fee per gas less than block base fee: maxFeePerGas: {fee_cap}, baseFee: {base_fee}"
+    )]
+    FeeCapTooLow {
+        /// `max_fee`.
+        fee_cap: U256,
+        /// The next block's base fee.
+        base_fee: U256,
     },
 
     /// The balance does not cover the transaction, alone or together with the sender's other
@@ -196,19 +220,27 @@ pub enum PoolError {
     #[error("replacement transaction underpriced")]
     ReplaceUnderpriced,
 
-    /// The sender already has `PoolConfig::max_per_sender` transactions pooled.
+    /// The sender already has `PoolLimits::account_queue` transactions behind a nonce gap
+    /// (for a gapped transaction), or `PoolLimits::account_slots` executable ones while the
+    /// executable slots are full (for an executable one).
     /// geth core/txpool/errors.go `ErrAccountLimitExceeded`, wrapped in
     /// core/txpool/validation.go.
     #[error("account limit exceeded: pooled {pooled} txs")]
     AccountLimitExceeded {
-        /// How many transactions the sender has pooled.
+        /// How many transactions of that kind the sender has pooled.
         pooled: usize,
     },
 
-    /// The pool holds `PoolConfig::max_total` transactions.
-    /// geth core/txpool/legacypool/legacypool.go `ErrTxPoolOverflow`.
-    #[error("txpool is full")]
-    TxPoolOverflow,
+    /// The pool is full and the transaction does not pay more than the cheapest one it could
+    /// evict. geth core/txpool/errors.go `ErrUnderpriced`.
+    #[error("transaction underpriced")]
+    Underpriced,
+
+    /// The pool is full, the transaction is behind a nonce gap, and only executable
+    /// transactions are cheaper: a gapped one never evicts an executable one.
+    /// geth core/txpool/errors.go `ErrFutureReplacePending`.
+    #[error("future transaction tries to replace pending")]
+    FutureReplacePending,
 }
 
 impl PoolError {

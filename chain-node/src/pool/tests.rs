@@ -14,7 +14,7 @@ const GWEI: u64 = 1_000_000_000;
 
 fn accounts() -> &'static [DevAccount] {
     static ACCOUNTS: OnceLock<Vec<DevAccount>> = OnceLock::new();
-    ACCOUNTS.get_or_init(|| derive_accounts(DEV_MNEMONIC, 4).unwrap())
+    ACCOUNTS.get_or_init(|| derive_accounts(DEV_MNEMONIC, 6).unwrap())
 }
 
 fn addr(i: usize) -> H160 {
@@ -93,6 +93,31 @@ fn pool() -> Pool {
     Pool::new(PoolConfig::new(CHAIN, 30_000_000))
 }
 
+/// A pool with these limits (the rest default).
+fn limited(limits: PoolLimits) -> Pool {
+    Pool::new(PoolConfig {
+        limits,
+        ..PoolConfig::new(CHAIN, 30_000_000)
+    })
+}
+
+/// A clock the test moves.
+#[derive(Debug)]
+struct ManualClock(std::sync::Mutex<Instant>);
+
+impl ManualClock {
+    fn advance(&self, by: Duration) {
+        let mut now = self.0.lock().unwrap();
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Instant {
+        *self.0.lock().unwrap()
+    }
+}
+
 fn add(
     pool: &mut Pool,
     state: &FakeState,
@@ -125,11 +150,38 @@ fn default_config_matches_the_documented_limits() {
     let config = PoolConfig::default();
     assert_eq!(config.chain_id, 31_337);
     assert_eq!(config.block_gas_limit, 30_000_000);
-    assert_eq!(config.price_bump_percent, 10);
-    assert_eq!(config.max_per_sender, 64);
-    assert_eq!(config.max_total, 10_000);
     assert_eq!(config.max_tx_size, 131_072);
     assert_eq!(config.max_code_size, 98_304);
+    // geth's legacypool DefaultConfig.
+    let limits = &config.limits;
+    assert_eq!(limits.price_limit, U256::one());
+    assert_eq!(limits.price_bump_percent, 10);
+    assert_eq!(limits.account_slots, 16);
+    assert_eq!(limits.global_slots, 5120);
+    assert_eq!(limits.account_queue, 64);
+    assert_eq!(limits.global_queue, 1024);
+    assert_eq!(limits.lifetime, Duration::from_secs(3 * 60 * 60));
+    assert_eq!(limits.capacity(), 6144);
+}
+
+#[test]
+fn zero_limits_are_replaced_by_the_defaults() {
+    let pool = limited(PoolLimits {
+        price_limit: U256::zero(),
+        price_bump_percent: 0,
+        account_slots: 0,
+        global_slots: 0,
+        account_queue: 0,
+        global_queue: 0,
+        lifetime: Duration::ZERO,
+    });
+    assert_eq!(pool.config().limits, PoolLimits::default());
+    let kept = PoolLimits {
+        price_limit: U256::from(7u64),
+        account_queue: 3,
+        ..PoolLimits::default()
+    };
+    assert_eq!(limited(kept.clone()).config().limits, kept);
 }
 
 #[test]
@@ -336,7 +388,7 @@ fn insufficient_funds_for_the_transaction_alone() {
 fn insufficient_funds_when_the_cost_exceeds_256_bits() {
     let state = FakeState::funded();
     let mut pool = pool();
-    let mut huge = dynamic(0, 0, 0);
+    let mut huge = dynamic(0, 0, 1);
     huge.max_fee = U256::MAX;
     huge.value = U256::MAX;
     let cost = U512::from(21_000u64) * U512::from(U256::MAX) + U512::from(U256::MAX);
@@ -487,39 +539,398 @@ fn dynamic_fee_replacement_needs_both_fees_raised_ten_percent() {
 }
 
 #[test]
-fn account_limit_exceeded() {
+fn account_queue_limits_each_senders_gapped_transactions() {
     let state = FakeState::funded();
-    let mut pool = Pool::new(PoolConfig {
-        max_per_sender: 2,
-        ..PoolConfig::new(CHAIN, 30_000_000)
+    let mut pool = limited(PoolLimits {
+        account_queue: 2,
+        ..PoolLimits::default()
     });
-    add(&mut pool, &state, 0, &legacy(0, GWEI)).unwrap();
-    add(&mut pool, &state, 0, &legacy(5, GWEI)).unwrap();
+    // Executable ones do not count against the queue.
+    for nonce in 0..5 {
+        add(&mut pool, &state, 0, &legacy(nonce, GWEI)).unwrap();
+    }
+    add(&mut pool, &state, 0, &legacy(7, GWEI)).unwrap();
+    add(&mut pool, &state, 0, &legacy(9, GWEI)).unwrap();
     assert_eq!(
-        refused(&mut pool, &state, 0, &legacy(1, GWEI)),
+        refused(&mut pool, &state, 0, &legacy(8, GWEI)),
         "account limit exceeded: pooled 2 txs"
     );
-    // A replacement takes no new slot; another sender has its own.
-    add(&mut pool, &state, 0, &legacy(5, 2 * GWEI)).unwrap();
+    // A replacement takes no new slot; another sender has its own queue.
+    add(&mut pool, &state, 0, &legacy(9, 2 * GWEI)).unwrap();
+    add(&mut pool, &state, 1, &legacy(3, GWEI)).unwrap();
+    assert_eq!(pool.len(), 8);
+    // Filling the gap makes 7 executable, so 8 is allowed now.
+    add(&mut pool, &state, 0, &legacy(5, GWEI)).unwrap();
+    add(&mut pool, &state, 0, &legacy(6, GWEI)).unwrap();
+    add(&mut pool, &state, 0, &legacy(10, GWEI)).unwrap();
+    assert_eq!(
+        refused(&mut pool, &state, 0, &legacy(11, GWEI)),
+        "account limit exceeded: pooled 2 txs"
+    );
+}
+
+#[test]
+fn account_slots_bind_once_the_global_slots_are_in_use() {
+    let state = FakeState::funded();
+    let mut pool = limited(PoolLimits {
+        account_slots: 2,
+        global_slots: 4,
+        ..PoolLimits::default()
+    });
+    // Below global_slots a sender may have more than its share.
+    for nonce in 0..3 {
+        add(&mut pool, &state, 0, &legacy(nonce, GWEI)).unwrap();
+    }
     add(&mut pool, &state, 1, &legacy(0, GWEI)).unwrap();
+    // Four executable: sender 0 (three) is over its share of two, sender 1 (one) is not.
+    assert_eq!(
+        refused(&mut pool, &state, 0, &legacy(3, GWEI)),
+        "account limit exceeded: pooled 3 txs"
+    );
+    add(&mut pool, &state, 1, &legacy(1, GWEI)).unwrap();
+    assert_eq!(
+        refused(&mut pool, &state, 1, &legacy(2, GWEI)),
+        "account limit exceeded: pooled 2 txs"
+    );
+    add(&mut pool, &state, 2, &legacy(0, GWEI)).unwrap();
+    // A gapped transaction is not executable and uses the queue instead.
+    add(&mut pool, &state, 0, &legacy(9, GWEI)).unwrap();
+    assert_eq!(pool.len(), 7);
+}
+
+/// The review's attack: 300 zero-fee transactions from keys that hold nothing, with nonce gaps,
+/// were all pooled and never left.
+#[test]
+fn zero_fee_gapped_spam_from_empty_accounts_is_refused() {
+    let empty = FakeState::default();
+    let mut pool = pool();
+    for i in 0..300u32 {
+        let mut seed = [0u8; 32];
+        seed[..4].copy_from_slice(&(i + 1).to_be_bytes());
+        let key = k256::ecdsa::SigningKey::from_slice(&seed).unwrap();
+        let nonce = u64::from(i % 7) * 3 + 1;
+        let unsigned = if i % 2 == 0 {
+            legacy(nonce, 0)
+        } else {
+            dynamic(nonce, 0, 0)
+        };
+        let raw = sign(&unsigned, &key).unwrap();
+        let err = pool
+            .add(decode(&raw).unwrap(), raw, &empty, U256::zero())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "transaction gas price below minimum: gas tip cap 0, minimum needed 1"
+        );
+    }
+    assert!(pool.is_empty());
+    // At the floor a transaction costs something, which an empty account cannot pay, even
+    // gapped and with a base fee of zero.
+    assert_eq!(
+        refused(&mut pool, &empty, 0, &dynamic(5, 1, 1)),
+        "insufficient funds for gas * price + value: balance 0, tx cost 21001, overshot 21001"
+    );
+    let mut no_value = legacy(5, 1);
+    no_value.value = U256::zero();
+    assert_eq!(
+        refused(&mut pool, &empty, 0, &no_value),
+        "insufficient funds for gas * price + value: balance 0, tx cost 21000, overshot 21000"
+    );
+    assert!(pool.is_empty());
+}
+
+#[test]
+fn price_limit_is_the_minimum_tip() {
+    let state = FakeState::funded();
+    let mut pool = limited(PoolLimits {
+        price_limit: U256::from(GWEI),
+        ..PoolLimits::default()
+    });
+    assert_eq!(
+        refused(&mut pool, &state, 0, &dynamic(0, 100 * GWEI, GWEI - 1)),
+        "transaction gas price below minimum: gas tip cap 999999999, minimum needed 1000000000"
+    );
+    // A legacy price is its tip.
+    assert_eq!(
+        refused(&mut pool, &state, 0, &legacy(0, GWEI - 1)),
+        "transaction gas price below minimum: gas tip cap 999999999, minimum needed 1000000000"
+    );
+    add(&mut pool, &state, 0, &dynamic(0, GWEI, GWEI)).unwrap();
+    add(&mut pool, &state, 0, &legacy(1, GWEI)).unwrap();
+}
+
+#[test]
+fn executable_transaction_below_the_base_fee_is_refused() {
+    let state = FakeState::funded();
+    let mut pool = pool();
+    let base_fee = U256::from(10 * GWEI);
+    let at = |pool: &mut Pool, i: usize, unsigned: &UnsignedTransaction| {
+        let (tx, raw) = signed(i, unsigned);
+        pool.add(tx, raw, &state, base_fee)
+    };
+    let err = at(&mut pool, 0, &dynamic(0, 10 * GWEI - 1, GWEI)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "max fee per gas less than block base fee: maxFeePerGas: 9999999999, baseFee: 10000000000"
+    );
+    assert_eq!(err.code(), -32000);
+    // The floor comes before the funds check: a poor sender hears about the price first.
+    let mut poor = FakeState::funded();
+    poor.set_balance(1, 0u64);
+    let (tx, raw) = signed(1, &legacy(0, GWEI));
+    assert!(
+        pool.add(tx, raw, &poor, base_fee)
+            .unwrap_err()
+            .to_string()
+            .starts_with("max fee per gas less than block base fee")
+    );
+    // A gapped transaction may wait for the base fee to fall.
+    at(&mut pool, 0, &dynamic(2, GWEI, GWEI)).unwrap();
+    // At the base fee exactly it is executable (tip 0 at this base fee).
+    at(&mut pool, 0, &dynamic(0, 10 * GWEI, GWEI)).unwrap();
+    // Filling the gap is executable too, so it must pay the base fee.
+    assert!(
+        at(&mut pool, 0, &dynamic(1, 5 * GWEI, GWEI))
+            .unwrap_err()
+            .to_string()
+            .starts_with("max fee per gas less than block base fee")
+    );
+    // So must a replacement of an executable one.
+    assert!(
+        at(&mut pool, 0, &legacy(0, 9 * GWEI))
+            .unwrap_err()
+            .to_string()
+            .starts_with("max fee per gas less than block base fee")
+    );
+    assert_eq!(pool.len(), 2);
+}
+
+#[test]
+fn transactions_priced_like_the_rpc_suggests_are_accepted() {
+    // eth_gasPrice answers next base fee + 1 gwei, eth_maxPriorityFeePerGas 1 gwei; ethers and
+    // web3.py offer max fee 2 * base fee + tip. The dev genesis starts at 1 gwei.
+    let state = FakeState::funded();
+    let mut pool = pool();
+    for base_fee in [0, 7, 875_000_000, GWEI, 50 * GWEI] {
+        let tip = crate::rpc::eth::SUGGESTED_TIP;
+        let gas_price = legacy(pool.pending_nonce(&addr(0), &state), base_fee + tip);
+        let (tx, raw) = signed(0, &gas_price);
+        pool.add(tx, raw, &state, U256::from(base_fee)).unwrap();
+        let eip1559 = dynamic(
+            pool.pending_nonce(&addr(1), &state),
+            2 * base_fee + tip,
+            tip,
+        );
+        let (tx, raw) = signed(1, &eip1559);
+        pool.add(tx, raw, &state, U256::from(base_fee)).unwrap();
+    }
+    // The node's own tests: max fee 10 gwei, tip 1 gwei, at the genesis base fee.
+    let (tx, raw) = signed(2, &dynamic(0, 10 * GWEI, GWEI));
+    pool.add(tx, raw, &state, U256::from(GWEI)).unwrap();
+    assert_eq!(pool.len(), 11);
+}
+
+/// The review's lock-out: a full pool refused everyone ("txpool is full"), so cheap spam kept
+/// paying senders out. Now the newcomer that pays more evicts the cheapest transaction (gapped
+/// ones first); one that pays no more is refused.
+#[test]
+fn underpriced_spam_cannot_lock_out_a_paying_sender() {
+    let state = FakeState::funded();
+    let mut pool = limited(PoolLimits {
+        account_slots: 3,
+        global_slots: 3,
+        account_queue: 2,
+        global_queue: 2,
+        ..PoolLimits::default()
+    });
+    // The spammer fills the pool at the minimum: three executable (its share), two gapped.
+    let spam: Vec<H256> = [0, 1, 2, 5, 6]
+        .into_iter()
+        .map(|nonce| add(&mut pool, &state, 1, &legacy(nonce, 1)).unwrap())
+        .collect();
+    assert_eq!(pool.len(), 5);
+    assert_eq!(
+        refused(&mut pool, &state, 1, &legacy(3, 2)),
+        "account limit exceeded: pooled 3 txs"
+    );
+    assert_eq!(
+        refused(&mut pool, &state, 1, &legacy(7, 2)),
+        "account limit exceeded: pooled 2 txs"
+    );
+    // Paying the same is not enough.
+    assert_eq!(
+        refused(&mut pool, &state, 0, &legacy(0, 1)),
+        "transaction underpriced"
+    );
+    // Paying more evicts the cheapest: gapped ones first, the highest nonce first.
+    let honest = add(&mut pool, &state, 0, &legacy(0, GWEI)).unwrap();
+    assert!(pool.contains(&honest));
+    assert!(!pool.contains(&spam[4]));
+    add(&mut pool, &state, 2, &legacy(0, GWEI)).unwrap();
+    assert!(!pool.contains(&spam[3]));
+    // Then the spammer's executable ones, from its highest nonce down: what is left of the
+    // spammer stays executable in nonce order.
+    add(&mut pool, &state, 3, &legacy(0, GWEI)).unwrap();
+    assert!(!pool.contains(&spam[2]));
+    assert!(pool.contains(&spam[0]) && pool.contains(&spam[1]));
+    assert_eq!(pool.pending_nonce(&addr(1), &state), 2);
+    assert_eq!(pool.len(), 5);
+    // Every sender who paid is in the next block.
+    assert_eq!(
+        order(&pool.best(&state, U256::zero(), 30_000_000)),
+        [(0, 0), (2, 0), (3, 0), (1, 0), (1, 1)]
+    );
+    // With only executable transactions cheaper, a gapped newcomer cannot get in.
+    assert_eq!(
+        refused(&mut pool, &state, 4, &legacy(3, GWEI)),
+        "future transaction tries to replace pending"
+    );
+    // The spammer's last executable transaction goes the same way.
+    add(&mut pool, &state, 0, &legacy(1, GWEI)).unwrap();
+    assert!(!pool.contains(&spam[1]));
+    assert!(pool.contains(&spam[0]));
+    assert_eq!(pool.len(), 5);
+}
+
+#[test]
+fn a_sender_owed_its_share_displaces_one_over_its_share() {
+    let state = FakeState::funded();
+    let mut pool = limited(PoolLimits {
+        account_slots: 2,
+        global_slots: 3,
+        global_queue: 1,
+        ..PoolLimits::default()
+    });
+    // Sender 0 takes every executable slot and the queue, all at one price.
+    let big: Vec<H256> = [0, 1, 2, 9]
+        .into_iter()
+        .map(|nonce| add(&mut pool, &state, 0, &legacy(nonce, GWEI)).unwrap())
+        .collect();
+    // Paying the same, sender 1 gets in at the expense of sender 0's highest executable nonce
+    // (sender 0 holds three executable slots, one over its share of two).
+    let share = add(&mut pool, &state, 1, &legacy(0, GWEI)).unwrap();
+    assert!(pool.contains(&share));
+    assert!(!pool.contains(&big[2]));
+    assert!(pool.contains(&big[3]));
+    // Now nobody is over their share: paying the same is not enough.
+    assert_eq!(
+        refused(&mut pool, &state, 2, &legacy(0, GWEI)),
+        "transaction underpriced"
+    );
+}
+
+#[test]
+fn eviction_takes_the_cheapest_senders_highest_nonce() {
+    let state = FakeState::funded();
+    let mut pool = limited(PoolLimits {
+        global_slots: 3,
+        global_queue: 1,
+        ..PoolLimits::default()
+    });
+    // Sender 0's second transaction pays 100 gwei but cannot run before its 1 gwei first one,
+    // so sender 0 is the cheapest: 1 gwei against sender 1's 2 gwei.
+    let a0 = add(&mut pool, &state, 0, &legacy(0, GWEI)).unwrap();
+    let a1 = add(&mut pool, &state, 0, &legacy(1, 100 * GWEI)).unwrap();
+    let b0 = add(&mut pool, &state, 1, &legacy(0, 2 * GWEI)).unwrap();
+    let b2 = add(&mut pool, &state, 1, &legacy(2, 50 * GWEI)).unwrap();
+    // The gapped one goes first even though it pays more per gas than everything else but a1.
+    let c0 = add(&mut pool, &state, 2, &legacy(0, 3 * GWEI)).unwrap();
+    assert!(!pool.contains(&b2));
+    // Then sender 0 loses nonce 1 (its highest), not nonce 0.
+    let d0 = add(&mut pool, &state, 3, &legacy(0, 3 * GWEI)).unwrap();
+    assert!(!pool.contains(&a1));
+    for kept in [a0, b0, c0, d0] {
+        assert!(pool.contains(&kept));
+    }
+    // A sender's own chain does not outbid itself: its next nonce is worth its cheapest
+    // predecessor.
+    assert_eq!(
+        refused(&mut pool, &state, 0, &legacy(1, 100 * GWEI)),
+        "transaction underpriced"
+    );
+    // The effective price at the base fee decides: at base fee 10 gwei a 12 gwei fee cap with
+    // a 5 gwei tip pays 12, a legacy 11 gwei price pays 11.
+    let mut pool = limited(PoolLimits {
+        global_slots: 1,
+        global_queue: 1,
+        ..PoolLimits::default()
+    });
+    let base_fee = U256::from(10 * GWEI);
+    for (i, unsigned) in [legacy(0, 11 * GWEI), dynamic(0, 12 * GWEI, 5 * GWEI)]
+        .iter()
+        .enumerate()
+    {
+        let (tx, raw) = signed(i, unsigned);
+        pool.add(tx, raw, &state, base_fee).unwrap();
+    }
+    let (tx, raw) = signed(2, &legacy(0, 12 * GWEI));
+    pool.add(tx, raw, &state, base_fee).unwrap();
+    assert_eq!(
+        order(&pool.best(&state, base_fee, 30_000_000)),
+        [(1, 0), (2, 0)]
+    );
+}
+
+#[test]
+fn global_queue_evicts_the_cheapest_gapped_transaction() {
+    let state = FakeState::funded();
+    let mut pool = limited(PoolLimits {
+        global_queue: 2,
+        ..PoolLimits::default()
+    });
+    let cheap = add(&mut pool, &state, 0, &legacy(5, GWEI)).unwrap();
+    add(&mut pool, &state, 1, &legacy(5, 2 * GWEI)).unwrap();
+    assert_eq!(
+        refused(&mut pool, &state, 2, &legacy(5, GWEI)),
+        "transaction underpriced"
+    );
+    add(&mut pool, &state, 2, &legacy(5, 3 * GWEI)).unwrap();
+    assert!(!pool.contains(&cheap));
+    assert_eq!(pool.queued_count(&state), 2);
+    // The queue being full does not stop executable transactions.
+    add(&mut pool, &state, 0, &legacy(0, 1)).unwrap();
     assert_eq!(pool.len(), 3);
 }
 
 #[test]
-fn txpool_is_full() {
-    let state = FakeState::funded();
-    let mut pool = Pool::new(PoolConfig {
-        max_total: 2,
-        ..PoolConfig::new(CHAIN, 30_000_000)
-    });
-    add(&mut pool, &state, 0, &legacy(0, GWEI)).unwrap();
-    add(&mut pool, &state, 1, &legacy(0, GWEI)).unwrap();
-    assert_eq!(
-        refused(&mut pool, &state, 2, &legacy(0, GWEI)),
-        "txpool is full"
+fn queued_transactions_expire_after_the_lifetime() {
+    let mut state = FakeState::funded();
+    let clock = Arc::new(ManualClock(std::sync::Mutex::new(Instant::now())));
+    let mut pool = Pool::with_clock(
+        PoolConfig {
+            limits: PoolLimits {
+                lifetime: Duration::from_secs(60),
+                ..PoolLimits::default()
+            },
+            ..PoolConfig::new(CHAIN, 30_000_000)
+        },
+        clock.clone(),
     );
-    add(&mut pool, &state, 1, &legacy(0, 2 * GWEI)).unwrap();
+    let pending = add(&mut pool, &state, 0, &legacy(0, GWEI)).unwrap();
+    let queued = add(&mut pool, &state, 0, &legacy(2, GWEI)).unwrap();
+    let other = add(&mut pool, &state, 1, &legacy(4, GWEI)).unwrap();
+    // The lifetime counts from the sender's last accepted transaction.
+    clock.advance(Duration::from_secs(40));
+    add(&mut pool, &state, 0, &legacy(3, GWEI)).unwrap();
+    clock.advance(Duration::from_secs(20));
+    // Exactly the lifetime is not past it.
+    pool.on_new_block(&state, &[]);
+    assert!(pool.contains(&other));
+    clock.advance(Duration::from_secs(1));
+    pool.on_new_block(&state, &[]);
+    assert!(!pool.contains(&other));
+    assert!(pool.contains(&queued));
+    // Sender 0's gapped ones go 60 s after its last add; its executable one stays.
+    clock.advance(Duration::from_secs(40));
+    add(&mut pool, &state, 2, &legacy(0, GWEI)).unwrap();
+    assert!(!pool.contains(&queued));
+    assert!(pool.contains(&pending));
     assert_eq!(pool.len(), 2);
+    assert_eq!(pool.queued_count(&state), 0);
+    // Once mined past, nothing of sender 0 is left to expire.
+    state.set_nonce(0, 1);
+    pool.on_new_block(&state, &[]);
+    assert_eq!(pool.len(), 1);
 }
 
 #[test]
@@ -538,12 +949,14 @@ fn checks_run_in_geth_order() {
     tx.to = None;
     tx.data = vec![1; 98_305];
     tx.gas_limit = 40_000_000;
+    tx.gas_price = U256::zero();
     let expected = [
         "oversized data",
         "max initcode size exceeded",
         "exceeds block gas limit",
         "invalid sender",
         "intrinsic gas too low",
+        "transaction gas price below minimum",
         "nonce too low",
         "insufficient funds",
     ];
@@ -559,6 +972,7 @@ fn checks_run_in_geth_order() {
             tx.chain_id = Some(CHAIN);
         }),
         Box::new(|tx, _| tx.gas_limit = 100_000),
+        Box::new(|tx, _| tx.gas_price = U256::from(GWEI)),
         Box::new(|tx, _| tx.nonce = 3),
     ];
     fixes.reverse();
@@ -694,15 +1108,15 @@ fn effective_tip_depends_on_the_base_fee() {
 }
 
 #[test]
-fn fee_cap_below_base_fee_is_pooled_but_not_offered() {
+fn fee_cap_below_a_risen_base_fee_stays_pooled_but_is_not_offered() {
     let state = FakeState::funded();
     let mut pool = pool();
-    let base_fee = U256::from(10 * GWEI);
-    let (tx, raw) = signed(0, &dynamic(0, 5 * GWEI, GWEI));
-    pool.add(tx, raw, &state, base_fee).unwrap();
+    // Accepted while the base fee was low enough.
+    add(&mut pool, &state, 0, &dynamic(0, 5 * GWEI, GWEI)).unwrap();
     add(&mut pool, &state, 0, &dynamic(1, 100 * GWEI, 50 * GWEI)).unwrap();
     add(&mut pool, &state, 1, &dynamic(0, 20 * GWEI, 2 * GWEI)).unwrap();
-    // Sender 0's first transaction cannot pay the base fee, so neither can run.
+    // Then the base fee rose: sender 0's first transaction cannot pay it, so neither can run.
+    let base_fee = U256::from(10 * GWEI);
     assert_eq!(order(&pool.best(&state, base_fee, 30_000_000)), [(1, 0)]);
     // At the fee cap exactly it can (tip 0), and the base fee has dropped for everyone.
     let lower = U256::from(5 * GWEI);
@@ -897,13 +1311,65 @@ fn check_invariants(pool: &Pool, state: &FakeState) -> Result<(), TestCaseError>
     Ok(())
 }
 
+/// Small limits the property test's universe (3 senders, 6 nonces) can reach.
+fn small_limits() -> PoolLimits {
+    PoolLimits {
+        account_slots: 2,
+        global_slots: 4,
+        account_queue: 2,
+        global_queue: 2,
+        ..PoolLimits::default()
+    }
+}
+
+/// The slot limits hold after every operation of `random_operations_keep_the_invariants`
+/// under [`small_limits`]: evictions take a sender's highest nonce, so they never turn
+/// executable transactions into queued ones, and a block cuts back what its rejected
+/// transactions turned queued.
+fn check_limits(pool: &Pool, state: &FakeState) -> Result<(), TestCaseError> {
+    let limits = &pool.config().limits;
+    prop_assert!(pool.len() <= limits.capacity());
+    let mut total_queued = 0;
+    for i in 0..3 {
+        let sender = addr(i);
+        let start = state.nonce(&sender);
+        let nonces: Vec<u64> = universe()
+            .iter()
+            .filter(|(tx, _)| tx.sender == sender && pool.contains(&tx.hash))
+            .map(|(tx, _)| tx.nonce)
+            .collect();
+        let run = run_end_of(&nonces, start) - start;
+        let queued = nonces.iter().filter(|&&n| n >= start).count() - run as usize;
+        prop_assert!(
+            queued <= limits.account_queue,
+            "sender {} queues {}",
+            i,
+            queued
+        );
+        total_queued += queued;
+    }
+    prop_assert!(total_queued <= limits.global_queue);
+    Ok(())
+}
+
+fn run_end_of(nonces: &[u64], start: u64) -> u64 {
+    let mut next = start;
+    while nonces.contains(&next) {
+        next += 1;
+    }
+    next
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
-    fn random_operations_keep_the_invariants(ops in proptest::collection::vec(op(), 1..40)) {
+    fn random_operations_keep_the_invariants(
+        ops in proptest::collection::vec(op(), 1..40),
+        small in any::<bool>(),
+    ) {
         let mut state = FakeState::funded();
-        let mut pool = pool();
+        let mut pool = if small { limited(small_limits()) } else { pool() };
         for op in ops {
             match op {
                 Op::Add(i) => {
@@ -922,6 +1388,14 @@ proptest! {
                         Err(PoolError::NonceTooLow { .. } | PoolError::ReplaceUnderpriced) => {
                             prop_assert!(!pool.contains(&hash));
                         }
+                        Err(
+                            PoolError::AccountLimitExceeded { .. }
+                            | PoolError::Underpriced
+                            | PoolError::FutureReplacePending,
+                        ) if small => {
+                            prop_assert!(!pool.contains(&hash));
+                            prop_assert_eq!(pool.len(), before);
+                        }
                         Err(other) => prop_assert!(false, "unexpected rejection: {other}"),
                     }
                 }
@@ -939,6 +1413,9 @@ proptest! {
                 }
             }
             check_invariants(&pool, &state)?;
+            if small {
+                check_limits(&pool, &state)?;
+            }
         }
     }
 }
