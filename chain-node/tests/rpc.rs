@@ -15,7 +15,7 @@ use rewasm_node::genesis::{DEV_CHAIN_ID, DEV_MNEMONIC, Genesis, derive_accounts}
 use rewasm_node::node::Mining;
 use rewasm_node::node::service::{Service, ServiceConfig};
 use rewasm_node::pool::PoolLimits;
-use rewasm_node::rpc::{LogLimits, RpcConfig};
+use rewasm_node::rpc::{LogLimits, RpcConfig, VirtualHosts};
 use rewasm_node::tx::{self, TxKind, UnsignedTransaction};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -30,6 +30,18 @@ struct TestNode {
 }
 
 async fn start_with(mining: Mining, logs: LogLimits) -> TestNode {
+    start_config(
+        mining,
+        RpcConfig {
+            logs,
+            ..RpcConfig::default()
+        },
+    )
+    .await
+}
+
+/// A node with `rpc`'s limits, listening on a free port of 127.0.0.1.
+async fn start_config(mining: Mining, rpc: RpcConfig) -> TestNode {
     let dir = tempfile::tempdir().unwrap();
     let service = Service::start(ServiceConfig {
         datadir: dir.path().join("data"),
@@ -37,8 +49,7 @@ async fn start_with(mining: Mining, logs: LogLimits) -> TestNode {
         mining,
         rpc: RpcConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
-            logs,
-            ..RpcConfig::default()
+            ..rpc
         },
         pool: PoolLimits::default(),
     })
@@ -58,11 +69,16 @@ async fn start() -> TestNode {
 
 /// One HTTP/1.1 request; the status and the body.
 async fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
+    raw_http(addr, &head, body).await
+}
+
+/// Sends `head` (the request line and headers) and `body`; the status and the body.
+async fn raw_http(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(head.as_bytes()).await.unwrap();
     // A server may answer (413) before reading an oversized body and close; that is not an error.
     let _ = stream.write_all(body).await;
@@ -981,7 +997,7 @@ async fn bad_input_gets_geths_codes_and_messages() {
             "unable to decode storage key: hex string invalid".into()),
         ("eth_getLogs", json!([{"fromBlock": "0x2", "toBlock": "0x1"}]), -32000, "invalid block range params".into()),
         ("eth_getLogs", json!([{"blockHash": format!("0x{}", "11".repeat(32))}]), -32000, "unknown block".into()),
-        ("eth_getLogs", json!([{"topics": [null, null, null, null, null]}]), -32000, "exceed max topics".into()),
+        ("eth_getLogs", json!([{"topics": [null, null, null, null, null]}]), -32602, "invalid argument 0: exceed max topics".into()),
         ("eth_feeHistory", json!(["0x1", "latest", [60, 40]]), -32000,
             "invalid reward percentile: #0:60.000000 > #1:40.000000".into()),
         ("eth_sendRawTransaction", json!(["0x05c0"]), -32000, "transaction type not supported".into()),
@@ -1086,7 +1102,7 @@ async fn log_queries_are_bounded_in_range_and_results() {
     let (code, message, _) = error(a, "eth_getLogs", range).await;
     assert_eq!(
         (code, message.as_str()),
-        (-32005, "query exceeds max results 1")
+        (-32005, "query returned more than 1 results")
     );
     let one = json!([{"fromBlock": blocks[1], "toBlock": blocks[1]}]);
     assert_eq!(
@@ -1098,6 +1114,286 @@ async fn log_queries_are_bounded_in_range_and_results() {
         1
     );
     node.service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_and_estimates_run_with_at_most_the_gas_cap() {
+    // Reading the slot takes ~51 000 gas, storing a word ~72 000.
+    let cap = 60_000;
+    let node = start_config(
+        Mining::Instant,
+        RpcConfig {
+            gas_cap: cap,
+            ..RpcConfig::default()
+        },
+    )
+    .await;
+    let a = node.addr;
+    let keys = keys();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+    let from = addr_hex(&address(&keys[0]));
+    let to = addr_hex(&contract);
+    // Storing a word costs more than the cap: asking for the block's 30 M gas does not help,
+    // the call runs with the cap.
+    let store = json!({"from": from, "to": to, "data": hex(&word(7)), "gas": "0x1c9c380"});
+    let (code, message, _) = error(a, "eth_call", json!([store, "latest"])).await;
+    assert_eq!(code, -32000);
+    assert!(message.contains("out of gas"), "{message}");
+    let (code, message, _) = error(a, "eth_estimateGas", json!([store])).await;
+    assert_eq!(
+        (code, message.as_str()),
+        (-32000, "gas required exceeds allowance (60000)")
+    );
+    let unset = json!({"from": from, "to": to, "data": hex(&word(7))});
+    let (_, message, _) = error(a, "eth_estimateGas", json!([unset])).await;
+    assert_eq!(message, "gas required exceeds allowance (60000)");
+    // A call that fits is clamped, not refused.
+    let load = json!({"from": from, "to": to, "data": "0x01", "gas": "0x1c9c380"});
+    assert_eq!(
+        result(a, "eth_call", json!([load, "latest"])).await,
+        hex(&[0u8; 32])
+    );
+    assert!(quantity(&result(a, "eth_estimateGas", json!([load])).await) <= cap);
+    node.service.shutdown().await;
+}
+
+/// 1001 addresses (one over geth's limit), as JSON strings.
+fn too_many_addresses() -> Vec<String> {
+    (0..1001u32).map(|i| format!("0x{:040x}", i)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn filters_and_subscriptions_are_bounded() {
+    let node = start_config(
+        Mining::Instant,
+        RpcConfig {
+            max_filters: 3,
+            max_subscriptions_per_connection: 2,
+            ..RpcConfig::default()
+        },
+    )
+    .await;
+    let a = node.addr;
+    let topic = hex(&TOPIC);
+    let addresses = json!({"address": too_many_addresses()});
+    let alternatives = json!({"topics": [null, vec![topic.clone(); 1001]]});
+    for method in ["eth_getLogs", "eth_newFilter"] {
+        let (code, message, _) = error(a, method, json!([addresses])).await;
+        assert_eq!(
+            (code, message.as_str()),
+            (-32602, "invalid argument 0: exceed max addresses"),
+            "{method}"
+        );
+        let (code, message, _) = error(a, method, json!([alternatives])).await;
+        assert_eq!(
+            (code, message.as_str()),
+            (-32602, "invalid argument 0: exceed max topics"),
+            "{method}"
+        );
+    }
+
+    // Installed filters: three, then refused until one is uninstalled.
+    let mut ids = Vec::new();
+    for (method, params) in [
+        ("eth_newBlockFilter", json!([])),
+        ("eth_newPendingTransactionFilter", json!([])),
+        ("eth_newFilter", json!([{"topics": [topic]}])),
+    ] {
+        ids.push(result(a, method, params).await);
+    }
+    for (method, params) in [
+        ("eth_newBlockFilter", json!([])),
+        ("eth_newPendingTransactionFilter", json!([])),
+        ("eth_newFilter", json!([{}])),
+    ] {
+        let (code, message, _) = error(a, method, params).await;
+        assert_eq!((code, message.as_str()), (-32005, "exceed max filters: 3"));
+    }
+    assert_eq!(
+        result(a, "eth_uninstallFilter", json!([ids[0]])).await,
+        json!(true)
+    );
+    result(a, "eth_newBlockFilter", json!([])).await;
+
+    // A refused subscription holds its connection's slot until its task ends, so this one has
+    // a connection of its own.
+    let client = WsClientBuilder::default()
+        .build(format!("ws://{a}"))
+        .await
+        .unwrap();
+    let refused = client
+        .subscribe::<Value, _>(
+            "eth_subscribe",
+            rpc_params!["logs", addresses.clone()],
+            "eth_unsubscribe",
+        )
+        .await
+        .unwrap_err();
+    let jsonrpsee::core::ClientError::Call(refused) = refused else {
+        panic!("a JSON-RPC error: {refused}");
+    };
+    assert_eq!(
+        (refused.code(), refused.message()),
+        (-32602, "invalid argument 1: exceed max addresses")
+    );
+    drop(client);
+
+    // Subscriptions: two per connection; a third is refused, another connection has its own.
+    let client = WsClientBuilder::default()
+        .build(format!("ws://{a}"))
+        .await
+        .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(
+            client
+                .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+                .await
+                .unwrap(),
+        );
+    }
+    let refused = client
+        .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+        .await
+        .unwrap_err();
+    let jsonrpsee::core::ClientError::Call(refused) = refused else {
+        panic!("a JSON-RPC error: {refused}");
+    };
+    assert_eq!(
+        (refused.code(), refused.message()),
+        (-32006, "Too many subscriptions on the connection")
+    );
+    let other = WsClientBuilder::default()
+        .build(format!("ws://{a}"))
+        .await
+        .unwrap();
+    other
+        .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+        .await
+        .unwrap();
+    held.pop().unwrap().unsubscribe().await.unwrap();
+    // The slot is freed when the subscription's task has seen the unsubscribe.
+    let mut freed = false;
+    for _ in 0..200 {
+        let again = client
+            .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+            .await;
+        if let Ok(subscription) = again {
+            held.push(subscription);
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(freed, "an unsubscribed slot is given back");
+    drop((client, other, held));
+    node.service.shutdown().await;
+}
+
+/// Sends `head` and reads the response up to the end of its `Content-Length` body (none for a
+/// WebSocket upgrade, which keeps the connection open); the status and the body.
+async fn status_of(addr: SocketAddr, head: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let read = async {
+        let mut response = Vec::new();
+        let mut buffer = [0u8; 1024];
+        loop {
+            let n = stream.read(&mut buffer).await.unwrap();
+            response.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&response).to_string();
+            if let Some((headers, body)) = text.split_once("\r\n\r\n") {
+                let length: usize = headers
+                    .lines()
+                    .find_map(|line| {
+                        let (name, value) = line.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    return text;
+                }
+            }
+            assert!(n > 0, "connection closed mid-response: {text}");
+        }
+    };
+    let text = tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("an answer");
+    let (headers, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = headers
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status code");
+    (status, body.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn requests_for_other_hosts_are_refused_against_dns_rebinding() {
+    let node = start().await;
+    let a = node.addr;
+    let port = a.port();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#;
+    let post = |host: &str| {
+        format!(
+            "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+    };
+    for host in [
+        "evil.example",
+        &format!("evil.example:{port}"),
+        "localhost.evil.example",
+    ] {
+        let (status, text) = raw_http(a, &post(host), body.as_bytes()).await;
+        assert_eq!(
+            (status, text.as_str()),
+            (403, "invalid host specified\n"),
+            "{host}"
+        );
+    }
+    for host in [
+        format!("localhost:{port}"),
+        "localhost".to_string(),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let (status, text) = raw_http(a, &post(&host), body.as_bytes()).await;
+        assert_eq!(status, 200, "{host}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap()["result"],
+            "0x7a69"
+        );
+    }
+    let metrics = "GET /metrics HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n";
+    assert_eq!(raw_http(a, metrics, b"").await.0, 403);
+
+    // A WebSocket upgrade goes through the same check.
+    let upgrade = |host: &str| {
+        format!(
+            "GET / HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+    };
+    let (status, text) = status_of(a, &upgrade("evil.example")).await;
+    assert_eq!((status, text.as_str()), (403, "invalid host specified\n"));
+    let (status, _) = status_of(a, &upgrade(&format!("localhost:{port}"))).await;
+    assert_eq!(status, 101);
+    node.service.shutdown().await;
+
+    // `*` accepts any name.
+    let open = start_config(
+        Mining::Instant,
+        RpcConfig {
+            vhosts: VirtualHosts::parse("*"),
+            ..RpcConfig::default()
+        },
+    )
+    .await;
+    let (status, _) = raw_http(open.addr, &post("evil.example"), body.as_bytes()).await;
+    assert_eq!(status, 200);
+    open.service.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -66,6 +66,24 @@ impl Block {
         Self::new(header, raws)
     }
 
+    /// One transaction of a stored block: the header, the transaction at `index` (only its
+    /// sender recovered) and its raw bytes; `None` past the last transaction. A lookup by hash
+    /// needs one transaction, and recovering every sender of a full block for it would cost
+    /// one secp256k1 recovery per transaction in the block.
+    pub fn decode_transaction(
+        bytes: &[u8],
+        index: usize,
+    ) -> Result<Option<(Header, SignedTransaction, Vec<u8>)>, BlockDecodeError> {
+        let (header, mut raws) = Self::decode_parts(bytes)?;
+        if index >= raws.len() {
+            return Ok(None);
+        }
+        let raw = raws.swap_remove(index);
+        let transaction =
+            tx::decode(&raw).map_err(|source| BlockDecodeError::Transaction { index, source })?;
+        Ok(Some((header, transaction, raw)))
+    }
+
     /// The header and raw transactions of a stored block, without decoding the transactions.
     pub fn decode_parts(bytes: &[u8]) -> Result<(Header, Vec<Vec<u8>>), RlpError> {
         let mut list = single_item(bytes)?.list()?;
@@ -136,6 +154,33 @@ mod tests {
         // The test's block RLP starts f9 0263: 3 + 0x263 bytes.
         assert_eq!(block.size(), 3 + 0x263);
         assert_eq!(Block::decode(&block.encode()).unwrap(), block);
+    }
+
+    #[test]
+    fn one_transaction_is_decoded_without_touching_the_others() {
+        let good = hex::decode(LONDON_TX).unwrap();
+        // An undecodable neighbour: decoding it (or recovering its sender) would fail, so a
+        // lookup that succeeds has decoded only the position it was asked for.
+        let block = Block {
+            header: london_block_1(),
+            hash: london_block_1().hash(),
+            transactions: vec![],
+            raw_transactions: vec![vec![0x02, 0xc0], good.clone(), vec![0x02, 0xc0]],
+        };
+        let bytes = block.encode();
+        assert!(
+            Block::decode(&bytes).is_err(),
+            "the full decode sees the bad ones"
+        );
+        let (header, transaction, raw) = Block::decode_transaction(&bytes, 1).unwrap().unwrap();
+        assert_eq!(header, london_block_1());
+        assert_eq!(raw, good);
+        assert_eq!(transaction, tx::decode(&good).unwrap());
+        assert!(Block::decode_transaction(&bytes, 3).unwrap().is_none());
+        assert!(matches!(
+            Block::decode_transaction(&bytes, 0),
+            Err(BlockDecodeError::Transaction { index: 0, .. })
+        ));
     }
 
     #[test]

@@ -346,30 +346,46 @@ impl Chain {
         Ok(self.store.block_number(hash)?)
     }
 
-    /// An included transaction.
+    /// An included transaction. Only that transaction is decoded and only its sender
+    /// recovered, not every transaction of its block.
     pub fn transaction(&self, hash: &H256) -> Result<Option<IncludedTransaction>, ChainError> {
         let Some((number, index)) = self.store.tx_location(hash)? else {
             return Ok(None);
         };
-        let block = self
-            .block_by_number(number)?
-            .ok_or(ChainError::MissingBlock(number))?;
         let position = usize::try_from(index).unwrap_or(usize::MAX);
-        let (Some(transaction), Some(raw)) = (
-            block.transactions.get(position),
-            block.raw_transactions.get(position),
-        ) else {
-            return Err(ChainError::MissingBlock(number));
+        let location = |block_hash| TxLocation {
+            block_number: number,
+            block_hash,
+            index: u64::from(index),
         };
+        let head = self.head();
+        if head.header.number == number {
+            // The head is kept decoded: nothing to recover.
+            let (Some(transaction), Some(raw)) = (
+                head.transactions.get(position),
+                head.raw_transactions.get(position),
+            ) else {
+                return Err(ChainError::MissingBlock(number));
+            };
+            return Ok(Some(IncludedTransaction {
+                transaction: transaction.clone(),
+                raw: raw.clone(),
+                location: location(head.hash),
+                base_fee: head.header.base_fee_per_gas,
+            }));
+        }
+        let bytes = self
+            .store
+            .block_header(number)?
+            .ok_or(ChainError::MissingBlock(number))?;
+        let (header, transaction, raw) = Block::decode_transaction(&bytes, position)
+            .map_err(|source| ChainError::CorruptBlock { number, source })?
+            .ok_or(ChainError::MissingBlock(number))?;
         Ok(Some(IncludedTransaction {
-            transaction: transaction.clone(),
-            raw: raw.clone(),
-            location: TxLocation {
-                block_number: number,
-                block_hash: block.hash,
-                index: u64::from(index),
-            },
-            base_fee: block.header.base_fee_per_gas,
+            transaction,
+            raw,
+            location: location(header.hash()),
+            base_fee: header.base_fee_per_gas,
         }))
     }
 

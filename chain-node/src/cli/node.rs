@@ -15,7 +15,8 @@ use rewasm_node::pool::{
     DEFAULT_ACCOUNT_QUEUE, DEFAULT_ACCOUNT_SLOTS, DEFAULT_GLOBAL_QUEUE, DEFAULT_GLOBAL_SLOTS,
     DEFAULT_PRICE_BUMP_PERCENT, DEFAULT_PRICE_LIMIT, PoolLimits,
 };
-use rewasm_node::rpc::RpcConfig;
+use rewasm_node::rpc::http::DEFAULT_VHOSTS;
+use rewasm_node::rpc::{DEFAULT_GAS_CAP, RpcConfig, VirtualHosts};
 
 /// How the node writes its logs (read by `main` before tracing starts; here for `--help` and
 /// validation).
@@ -45,7 +46,7 @@ are refused (\"transaction underpriced\"); gapped transactions are dropped after
 --txpool.lifetime without a new transaction from their sender.
 
 JSON-RPC (HTTP and WebSocket) listens on --http.addr:--http.port; Prometheus metrics are at
-GET /metrics on the same port. Logs go to stderr at info level (REWASM_LOG overrides, e.g.
+GET /metrics on the same port. Requests naming a host outside --http.vhosts get 403. Logs go to stderr at info level (REWASM_LOG overrides, e.g.
 REWASM_LOG=debug). Ctrl-C or SIGTERM stops the node cleanly (exit 0).";
 
 /// Arguments of `rewasm node`.
@@ -66,6 +67,13 @@ pub struct NodeArgs {
     /// Port of the JSON-RPC server (0: any free port).
     #[arg(long = "http.port", value_name = "PORT", default_value_t = 8545)]
     http_port: u16,
+    /// Host names the JSON-RPC server accepts in a request's Host header, comma-separated
+    /// ("*": any). IP addresses are always accepted. Guards against DNS rebinding.
+    #[arg(long = "http.vhosts", value_name = "HOSTS", default_value = DEFAULT_VHOSTS)]
+    http_vhosts: String,
+    /// Most gas an eth_call or eth_estimateGas runs with (0: only the block gas limit).
+    #[arg(long = "rpc.gascap", value_name = "GAS", default_value_t = DEFAULT_GAS_CAP)]
+    rpc_gascap: u64,
     /// Seal a block every S seconds, empty or not, instead of one as soon as a transaction
     /// arrives.
     #[arg(long = "block-time", value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
@@ -127,6 +135,8 @@ pub fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
         }),
         rpc: RpcConfig {
             addr: SocketAddr::new(args.http_addr, args.http_port),
+            gas_cap: args.rpc_gascap,
+            vhosts: VirtualHosts::parse(&args.http_vhosts),
             ..RpcConfig::default()
         },
         pool: PoolLimits {

@@ -9,7 +9,7 @@
 //! An unknown block is `null` for block queries and geth's "header not found" /
 //! "header for hash not found" error for state queries.
 
-use primitive_types::U256;
+use primitive_types::{H256, U256};
 use rewasm_eei::CallStatus;
 use serde_json::{Value, json};
 
@@ -18,7 +18,9 @@ use super::error::RpcError;
 use super::filters;
 use super::json;
 use super::params::{self, Args, BlockId, BlockTag};
-use crate::chain::{Block, CallError, Chain, TxLocation, revert_reason};
+use crate::chain::{
+    Block, CallError, CallRequest, Chain, ChainError, Header, TxLocation, revert_reason,
+};
 
 /// The tip suggested to senders (`eth_maxPriorityFeePerGas`, and on top of the base fee for
 /// `eth_gasPrice`): 1 gwei. A dev chain has no fee market to sample, and 1 gwei is what geth's
@@ -178,8 +180,30 @@ fn refuse_overrides(args: &Args, from: usize, to: usize) -> Result<(), RpcError>
     Ok(())
 }
 
+/// geth's `--rpc.gascap` applied to a call's gas: a call without gas gets the cap, one asking
+/// for more runs with the cap (0: no cap here; the chain still caps at the block gas limit).
+pub fn cap_gas(gas: Option<u64>, cap: u64) -> Option<u64> {
+    if cap == 0 {
+        return gas;
+    }
+    Some(gas.map_or(cap, |gas| gas.min(cap)))
+}
+
+/// A call request with the node's gas cap applied.
+fn capped_request(context: &RpcContext, args: &Args) -> Result<CallRequest, RpcError> {
+    let mut request = args.required(0, params::call_request)?.into_request()?;
+    if let Some(asked) = request.gas
+        && context.gas_cap != 0
+        && asked > context.gas_cap
+    {
+        tracing::debug!(asked, cap = context.gas_cap, "call gas capped");
+    }
+    request.gas = cap_gas(request.gas, context.gas_cap);
+    Ok(request)
+}
+
 pub fn call(context: &RpcContext, args: &Args) -> Answer {
-    let request = args.required(0, params::call_request)?.into_request()?;
+    let request = capped_request(context, args)?;
     let id = args
         .optional(1, params::block_id)?
         .unwrap_or(BlockId::Tag(BlockTag::Latest));
@@ -202,7 +226,7 @@ pub fn call(context: &RpcContext, args: &Args) -> Answer {
 }
 
 pub fn estimate_gas(context: &RpcContext, args: &Args) -> Answer {
-    let request = args.required(0, params::call_request)?.into_request()?;
+    let request = capped_request(context, args)?;
     let id = args
         .optional(1, params::block_id)?
         .unwrap_or(BlockId::Tag(BlockTag::Latest));
@@ -364,10 +388,9 @@ pub fn fee_history(context: &RpcContext, args: &Args) -> Answer {
     let mut rewards = Vec::new();
     let mut next_base_fee = U256::zero();
     for number in oldest..=newest {
-        let block = chain
-            .block_by_number(number)?
+        let header = &chain
+            .header_by_number(number)?
             .ok_or_else(RpcError::header_not_found)?;
-        let header = &block.header;
         base_fees.push(json!(json::quantity_u256(header.base_fee_per_gas)));
         let ratio = if header.gas_limit == 0 {
             0.0
@@ -376,7 +399,8 @@ pub fn fee_history(context: &RpcContext, args: &Args) -> Answer {
         };
         ratios.push(json!(ratio));
         if !percentiles.is_empty() {
-            rewards.push(block_rewards(chain, &block, &percentiles)?);
+            let hashes = transaction_hashes(chain, number)?;
+            rewards.push(block_rewards(chain, header, &hashes, &percentiles)?);
         }
         next_base_fee = header.next_base_fee();
     }
@@ -419,16 +443,37 @@ fn check_percentiles(percentiles: &[f64]) -> Result<(), RpcError> {
     Ok(())
 }
 
+/// The hashes of a block's transactions, from their raw bytes: `eth_feeHistory` reads up to
+/// [`MAX_FEE_HISTORY`] blocks, and recovering every sender of each (what a full block read
+/// does) would cost a secp256k1 recovery per transaction for hashes that need none.
+fn transaction_hashes(chain: &Chain, number: u64) -> Result<Vec<H256>, RpcError> {
+    let bytes = chain
+        .store()
+        .block_header(number)
+        .map_err(ChainError::from)?
+        .ok_or_else(RpcError::header_not_found)?;
+    let (_, raws) = Block::decode_parts(&bytes).map_err(|source| ChainError::CorruptBlock {
+        number,
+        source: source.into(),
+    })?;
+    Ok(raws.iter().map(|raw| crate::tx::keccak256(raw)).collect())
+}
+
 /// geth's fee history rewards: the block's effective tips sorted ascending, each weighted by
 /// the gas its transaction used; for each percentile the tip at which that share of the block's
 /// gas is reached. An empty block rewards zero.
-fn block_rewards(chain: &Chain, block: &Block, percentiles: &[f64]) -> Result<Value, RpcError> {
-    let base_fee = block.header.base_fee_per_gas;
-    let mut tips = Vec::with_capacity(block.transactions.len());
-    for tx in &block.transactions {
+fn block_rewards(
+    chain: &Chain,
+    header: &Header,
+    hashes: &[H256],
+    percentiles: &[f64],
+) -> Result<Value, RpcError> {
+    let base_fee = header.base_fee_per_gas;
+    let mut tips = Vec::with_capacity(hashes.len());
+    for hash in hashes {
         let receipt = chain
-            .receipt(&tx.hash)?
-            .ok_or_else(|| RpcError::internal(format!("no receipt stored for {:?}", tx.hash)))?;
+            .receipt(hash)?
+            .ok_or_else(|| RpcError::internal(format!("no receipt stored for {hash:?}")))?;
         tips.push((
             receipt.effective_gas_price.saturating_sub(base_fee),
             receipt.gas_used,
@@ -443,7 +488,7 @@ fn block_rewards(chain: &Chain, block: &Block, percentiles: &[f64]) -> Result<Va
     let mut index = 0;
     let mut gas_so_far = tips.first().map_or(0, |&(_, gas)| gas);
     for &p in percentiles {
-        let threshold = (block.header.gas_used as f64 * p / 100.0) as u64;
+        let threshold = (header.gas_used as f64 * p / 100.0) as u64;
         while gas_so_far < threshold && index + 1 < tips.len() {
             index += 1;
             gas_so_far = gas_so_far.saturating_add(tips.get(index).map_or(0, |&(_, gas)| gas));
@@ -471,7 +516,7 @@ pub fn new_filter(context: &RpcContext, args: &Args) -> Answer {
 
 pub fn new_block_filter(context: &RpcContext, _: &Args) -> Answer {
     let head = head(context.node.chain());
-    Ok(json!(context.filters.new_block_filter(head)))
+    Ok(json!(context.filters.new_block_filter(head)?))
 }
 
 pub fn new_pending_transaction_filter(context: &RpcContext, args: &Args) -> Answer {
@@ -483,7 +528,7 @@ pub fn new_pending_transaction_filter(context: &RpcContext, args: &Args) -> Answ
     }
     let receiver = context.node.subscribe_transactions();
     Ok(json!(
-        context.filters.new_pending_transaction_filter(receiver)
+        context.filters.new_pending_transaction_filter(receiver)?
     ))
 }
 
@@ -517,6 +562,16 @@ pub fn uninstall_filter(context: &RpcContext, args: &Args) -> Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gas_cap_bounds_and_defaults_call_gas() {
+        assert_eq!(cap_gas(None, 50_000_000), Some(50_000_000));
+        assert_eq!(cap_gas(Some(u64::MAX), 50_000_000), Some(50_000_000));
+        assert_eq!(cap_gas(Some(21_000), 50_000_000), Some(21_000));
+        assert_eq!(cap_gas(Some(0), 50_000_000), Some(0));
+        assert_eq!(cap_gas(None, 0), None, "no cap: the chain's default");
+        assert_eq!(cap_gas(Some(u64::MAX), 0), Some(u64::MAX));
+    }
 
     #[test]
     fn percentiles_must_be_in_range_and_ascending() {

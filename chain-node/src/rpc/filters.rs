@@ -30,6 +30,15 @@ pub const FILTER_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// How many topic positions a filter may constrain (an Ethereum log has at most four topics).
 pub const MAX_TOPICS: usize = 4;
+/// Most addresses one filter may list (geth's `maxAddresses`): matching a log costs a lookup
+/// among them, for every log of every block a query or subscription reads.
+pub const MAX_ADDRESSES: usize = 1000;
+/// Most alternatives one topic position may list (geth's `maxSubTopics`).
+pub const MAX_SUB_TOPICS: usize = 1000;
+/// Most filters installed at once (all connections together). A log filter keeps its criteria
+/// (at most ~150 KB with the limits above) until it is uninstalled or expires, so this bounds
+/// what idle filters can hold.
+pub const MAX_FILTERS: usize = 1000;
 
 /// The bounds of one log query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +61,7 @@ impl Default for LogLimits {
 impl LogCriteria {
     /// Whether `log` matches.
     pub fn matches(&self, log: &LogEntry) -> bool {
-        if !self.addresses.is_empty() && !self.addresses.contains(&log.address) {
+        if !self.addresses.is_empty() && self.addresses.binary_search(&log.address).is_err() {
             return false;
         }
         if self.topics.len() > log.topics.len()
@@ -64,10 +73,11 @@ impl LogCriteria {
         {
             return false;
         }
-        self.topics
-            .iter()
-            .zip(&log.topics)
-            .all(|(wanted, topic)| wanted.as_ref().is_none_or(|any| any.contains(topic)))
+        self.topics.iter().zip(&log.topics).all(|(wanted, topic)| {
+            wanted
+                .as_ref()
+                .is_none_or(|any| any.binary_search(topic).is_ok())
+        })
     }
 
     /// Whether a block with `bloom` may hold a matching log (false: certainly not).
@@ -85,14 +95,35 @@ impl LogCriteria {
             })
     }
 
-    /// Refuses more topic positions than a log can have (geth's "exceed max topics").
+    /// Refuses more topic positions than a log can have, or more addresses or topic
+    /// alternatives than [`MAX_ADDRESSES`] / [`MAX_SUB_TOPICS`], with geth's texts. The parser
+    /// ([`super::params::filter`]) refuses them first; this guards criteria built otherwise.
     pub fn check(&self) -> Result<(), RpcError> {
-        if self.topics.len() > MAX_TOPICS {
-            return Err(RpcError::server("exceed max topics"));
+        self.check_limits().map_err(RpcError::server)
+    }
+
+    /// [`LogCriteria::check`]'s reason, as text.
+    pub fn check_limits(&self) -> Result<(), &'static str> {
+        if self.addresses.len() > MAX_ADDRESSES {
+            return Err(EXCEED_MAX_ADDRESSES);
+        }
+        if self.topics.len() > MAX_TOPICS
+            || self
+                .topics
+                .iter()
+                .flatten()
+                .any(|alternatives| alternatives.len() > MAX_SUB_TOPICS)
+        {
+            return Err(EXCEED_MAX_TOPICS);
         }
         Ok(())
     }
 }
+
+/// geth's error for too many topic positions or alternatives.
+pub const EXCEED_MAX_TOPICS: &str = "exceed max topics";
+/// geth's error for too many addresses.
+pub const EXCEED_MAX_ADDRESSES: &str = "exceed max addresses";
 
 /// Resolves a filter's block tag against the head (`latest`, `pending`, `safe` and `finalized`
 /// are the head on a chain whose blocks are final when sealed).
@@ -171,7 +202,7 @@ fn block_matches(
         if out.len() >= limits.max_results {
             return Err(RpcError::new(
                 LIMIT_EXCEEDED,
-                format!("query exceeds max results {}", limits.max_results),
+                format!("query returned more than {} results", limits.max_results),
             ));
         }
         out.push(json::log(
@@ -229,12 +260,13 @@ type Shared = Arc<Mutex<Installed>>;
 pub struct Filters {
     installed: Mutex<HashMap<String, Shared>>,
     timeout: Duration,
+    max_filters: usize,
     ids: super::pubsub::HexIds,
 }
 
 impl Default for Filters {
     fn default() -> Self {
-        Self::new(FILTER_TIMEOUT)
+        Self::new(FILTER_TIMEOUT, MAX_FILTERS)
     }
 }
 
@@ -243,11 +275,13 @@ fn not_found() -> RpcError {
 }
 
 impl Filters {
-    /// No filters; each expires `timeout` after its last poll.
-    pub fn new(timeout: Duration) -> Self {
+    /// No filters; each expires `timeout` after its last poll, and at most `max_filters` are
+    /// installed at once.
+    pub fn new(timeout: Duration, max_filters: usize) -> Self {
         Self {
             installed: Mutex::new(HashMap::new()),
             timeout,
+            max_filters,
             ids: super::pubsub::HexIds::default(),
         }
     }
@@ -275,39 +309,51 @@ impl Filters {
         });
     }
 
-    fn install(&self, watch: Watch) -> String {
+    /// Installs a filter, unless [`Filters::new`]'s maximum is reached (expired ones are
+    /// removed first, so the maximum frees itself as idle filters time out).
+    fn install(&self, watch: Watch) -> Result<String, RpcError> {
         let now = Instant::now();
         self.expire(now);
+        let mut installed = self.lock();
+        if installed.len() >= self.max_filters {
+            return Err(RpcError::new(
+                LIMIT_EXCEEDED,
+                format!("exceed max filters: {}", self.max_filters),
+            ));
+        }
         let id = self.ids.next();
-        self.lock().insert(
+        installed.insert(
             id.clone(),
             Arc::new(Mutex::new(Installed {
                 watch,
                 last_poll: now,
             })),
         );
-        id
+        Ok(id)
     }
 
     /// A filter reporting blocks sealed after `head`.
-    pub fn new_block_filter(&self, head: u64) -> String {
+    pub fn new_block_filter(&self, head: u64) -> Result<String, RpcError> {
         self.install(Watch::Blocks {
             next: head.saturating_add(1),
         })
     }
 
     /// A filter reporting transactions pooled from now on.
-    pub fn new_pending_transaction_filter(&self, receiver: broadcast::Receiver<H256>) -> String {
+    pub fn new_pending_transaction_filter(
+        &self,
+        receiver: broadcast::Receiver<H256>,
+    ) -> Result<String, RpcError> {
         self.install(Watch::PendingTransactions(receiver))
     }
 
     /// A filter reporting matching logs of blocks sealed after `head`.
     pub fn new_log_filter(&self, args: FilterArgs, head: u64) -> Result<String, RpcError> {
         args.criteria.check()?;
-        Ok(self.install(Watch::Logs {
+        self.install(Watch::Logs {
             args,
             next: head.saturating_add(1),
-        }))
+        })
     }
 
     /// Removes a filter; whether it existed.
@@ -449,6 +495,20 @@ mod tests {
         assert!(second_topic.matches(&log(1, &[1, 8])));
         assert!(!second_topic.matches(&log(1, &[1, 9])));
         assert!(!second_topic.matches(&log(1, &[1])), "too few topics");
+        let unsorted = LogCriteria::new(
+            vec![
+                H160::repeat_byte(9),
+                H160::repeat_byte(2),
+                H160::repeat_byte(9),
+            ],
+            vec![Some(vec![H256::repeat_byte(5), H256::repeat_byte(1)])],
+        );
+        assert_eq!(
+            unsorted.addresses,
+            vec![H160::repeat_byte(2), H160::repeat_byte(9)]
+        );
+        assert!(unsorted.matches(&log(9, &[1])) && unsorted.matches(&log(2, &[5])));
+        assert!(!unsorted.matches(&log(3, &[1])) && !unsorted.matches(&log(9, &[3])));
         let trailing_wildcards = LogCriteria {
             addresses: vec![],
             topics: vec![Some(vec![H256::repeat_byte(1)]), None, None],
@@ -464,13 +524,55 @@ mod tests {
             topics: vec![None; 5],
         };
         assert_eq!(five.check().unwrap_err().message, "exceed max topics");
+        let many_alternatives = LogCriteria {
+            addresses: vec![],
+            topics: vec![Some(vec![H256::zero(); MAX_SUB_TOPICS + 1])],
+        };
+        assert_eq!(
+            many_alternatives.check().unwrap_err().message,
+            "exceed max topics"
+        );
+        let many_addresses = LogCriteria {
+            addresses: vec![H160::zero(); MAX_ADDRESSES + 1],
+            topics: vec![],
+        };
+        assert_eq!(
+            many_addresses.check().unwrap_err().message,
+            "exceed max addresses"
+        );
+    }
+
+    #[test]
+    fn installed_filters_are_capped_until_idle_ones_expire() {
+        let filters = Filters::new(Duration::from_secs(300), 2);
+        let first = filters.new_block_filter(0).unwrap();
+        filters.new_block_filter(0).unwrap();
+        let refused = filters.new_block_filter(0).unwrap_err();
+        assert_eq!(
+            (refused.code, refused.message.as_str()),
+            (LIMIT_EXCEEDED, "exceed max filters: 2")
+        );
+        let refused = filters
+            .new_log_filter(FilterArgs::default(), 0)
+            .unwrap_err();
+        assert_eq!(refused.code, LIMIT_EXCEEDED);
+        assert!(filters.uninstall(&first));
+        filters.new_block_filter(0).unwrap();
+        // Idle past the timeout: both are removed when the next filter is installed.
+        for filter in filters.lock().values() {
+            filter.lock().unwrap().last_poll = Instant::now()
+                .checked_sub(Duration::from_secs(301))
+                .unwrap();
+        }
+        filters.new_block_filter(0).unwrap();
+        assert_eq!(filters.len(), 1);
     }
 
     #[test]
     fn unpolled_filters_expire_and_polled_ones_stay() {
-        let filters = Filters::new(Duration::from_secs(300));
-        let old = filters.new_block_filter(0);
-        let fresh = filters.new_block_filter(0);
+        let filters = Filters::new(Duration::from_secs(300), MAX_FILTERS);
+        let old = filters.new_block_filter(0).unwrap();
+        let fresh = filters.new_block_filter(0).unwrap();
         let later = Instant::now() + Duration::from_secs(200);
         filters.get(&fresh).unwrap().lock().unwrap().last_poll = later;
         filters.expire(Instant::now() + Duration::from_secs(301));
@@ -482,8 +584,8 @@ mod tests {
     #[test]
     fn filter_ids_are_distinct_hex() {
         let filters = Filters::default();
-        let a = filters.new_block_filter(0);
-        let b = filters.new_block_filter(0);
+        let a = filters.new_block_filter(0).unwrap();
+        let b = filters.new_block_filter(0).unwrap();
         assert_ne!(a, b);
         assert!(a.starts_with("0x") && a.len() > 2 && a.len() <= 34);
         assert_eq!(filters.len(), 2);

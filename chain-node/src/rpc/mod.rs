@@ -1,10 +1,13 @@
 //! The Ethereum JSON-RPC server: HTTP and WebSocket on one port (jsonrpsee), batches, and
 //! `GET /metrics`.
 //!
-//! Every request is bounded before it reaches a handler: the body size (5 MiB: a contract
-//! deployment is at most ~100 KB of init code, hex doubles it), the batch length, the response
-//! size, the number of connections and of subscriptions per connection. Per-call work is bounded
-//! by the chain's gas cap for calls and by the range and result limits of log queries.
+//! Every request is bounded before it reaches a handler: its `Host` must be allowed (geth's
+//! `--http.vhosts`, against DNS rebinding), the body size (5 MiB: a contract deployment is at
+//! most ~100 KB of init code, hex doubles it), the batch length, the response size, the number
+//! of connections and of subscriptions per connection. Per-call work is bounded by the gas cap
+//! for calls (geth's `--rpc.gascap`, and the block gas limit), by the range and result limits of
+//! log queries and by the address and topic limits of filters; installed filters are capped in
+//! number and expire when idle. Handlers run on tokio's blocking pool, never on its workers.
 //!
 //! Parameters are parsed strictly with geth's messages ([`params`]); answers have geth's shapes
 //! ([`json`]) and errors geth's codes ([`error`]). jsonrpsee itself answers the protocol errors:
@@ -35,7 +38,8 @@ use jsonrpsee::types::ErrorObject;
 use tower::layer::util::{Identity, Stack};
 
 pub use error::RpcError;
-pub use filters::{FILTER_TIMEOUT, Filters, LogLimits};
+pub use filters::{FILTER_TIMEOUT, Filters, LogLimits, MAX_FILTERS};
+pub use http::VirtualHosts;
 
 use crate::node::Node;
 use params::Args;
@@ -43,6 +47,9 @@ use params::Args;
 /// The default listening address.
 pub const DEFAULT_ADDR: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8545);
+
+/// geth's default `--rpc.gascap`: the most gas one `eth_call` or `eth_estimateGas` runs with.
+pub const DEFAULT_GAS_CAP: u64 = 50_000_000;
 
 /// The server's limits and address.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +70,12 @@ pub struct RpcConfig {
     pub logs: LogLimits,
     /// How long an unpolled filter lives.
     pub filter_timeout: Duration,
+    /// Most filters installed at once.
+    pub max_filters: usize,
+    /// Most gas a call or estimate runs with (0: only the block gas limit).
+    pub gas_cap: u64,
+    /// The `Host` names requests may carry.
+    pub vhosts: VirtualHosts,
 }
 
 impl Default for RpcConfig {
@@ -76,6 +89,9 @@ impl Default for RpcConfig {
             max_subscriptions_per_connection: 128,
             logs: LogLimits::default(),
             filter_timeout: FILTER_TIMEOUT,
+            max_filters: MAX_FILTERS,
+            gas_cap: DEFAULT_GAS_CAP,
+            vhosts: VirtualHosts::default(),
         }
     }
 }
@@ -89,6 +105,8 @@ pub struct RpcContext {
     pub filters: Filters,
     /// Log query limits.
     pub log_limits: LogLimits,
+    /// The gas cap of calls (0: none beyond the block gas limit).
+    pub gas_cap: u64,
 }
 
 /// A method handler.
@@ -209,8 +227,8 @@ impl<S> tower::Layer<S> for SubscriptionsOverHttpLayer {
     }
 }
 
-/// The HTTP middleware of the server: the metrics route.
-pub type HttpLayers = Stack<http::MetricsLayer, Identity>;
+/// The HTTP middleware of the server: the `Host` check, then the metrics route.
+pub type HttpLayers = Stack<http::MetricsLayer, Stack<http::HostFilterLayer, Identity>>;
 /// The per-call middleware of the server.
 pub type CallLayers = Stack<SubscriptionsOverHttpLayer, Identity>;
 /// The server's request handling without a listening socket (see [`in_process_service`]).
@@ -273,8 +291,9 @@ pub enum RpcStartError {
 fn context(node: &Arc<Node>, config: &RpcConfig) -> RpcContext {
     RpcContext {
         node: Arc::clone(node),
-        filters: Filters::new(config.filter_timeout),
+        filters: Filters::new(config.filter_timeout, config.max_filters),
         log_limits: config.logs,
+        gas_cap: config.gas_cap,
     }
 }
 
@@ -289,7 +308,9 @@ fn server_builder(node: Arc<Node>, config: &RpcConfig) -> ServerBuilder<HttpLaye
         .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch))
         .set_id_provider(pubsub::HexIds::default())
         .build();
-    let http = tower::ServiceBuilder::new().layer(http::MetricsLayer::new(node));
+    let http = tower::ServiceBuilder::new()
+        .layer(http::HostFilterLayer::new(config.vhosts.clone()))
+        .layer(http::MetricsLayer::new(node));
     let calls = RpcServiceBuilder::new().layer(SubscriptionsOverHttpLayer);
     jsonrpsee::server::Server::builder()
         .set_config(server_config)

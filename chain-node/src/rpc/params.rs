@@ -11,6 +11,9 @@ use primitive_types::{H160, H256, U256};
 use serde_json::{Map, Value};
 
 use super::error::RpcError;
+use super::filters::{
+    EXCEED_MAX_ADDRESSES, EXCEED_MAX_TOPICS, MAX_ADDRESSES, MAX_SUB_TOPICS, MAX_TOPICS,
+};
 use crate::chain::CallRequest;
 
 /// A parser of one value; `field` names the struct field for nested values (Go's wording).
@@ -443,11 +446,27 @@ impl CallArgs {
 }
 
 /// Which logs a query or subscription wants: addresses (any of; empty = all) and topics by
-/// position (`None` = any topic there; a list = any of those).
+/// position (`None` = any topic there; a list = any of those). The address and alternative
+/// lists are sorted without duplicates ([`LogCriteria::new`]), so matching a log looks them up
+/// by binary search: a filter may list 1000 of each, and it is matched against every log read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogCriteria {
     pub addresses: Vec<H160>,
     pub topics: Vec<Option<Vec<H256>>>,
+}
+
+impl LogCriteria {
+    /// Criteria with sorted, deduplicated lists (what a filter means does not depend on the
+    /// order or repetition of its alternatives).
+    pub fn new(mut addresses: Vec<H160>, mut topics: Vec<Option<Vec<H256>>>) -> Self {
+        addresses.sort_unstable();
+        addresses.dedup();
+        for alternatives in topics.iter_mut().flatten() {
+            alternatives.sort_unstable();
+            alternatives.dedup();
+        }
+        Self { addresses, topics }
+    }
 }
 
 /// A log filter (geth's `FilterCriteria`).
@@ -503,6 +522,9 @@ pub fn filter(value: &Value, field: Option<&str>) -> Result<FilterArgs, String> 
     let addresses = match map.get("address") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::String(text)) => vec![filter_address(text)?],
+        Some(Value::Array(items)) if items.len() > MAX_ADDRESSES => {
+            return Err(EXCEED_MAX_ADDRESSES.into());
+        }
         Some(Value::Array(items)) => items
             .iter()
             .enumerate()
@@ -515,6 +537,9 @@ pub fn filter(value: &Value, field: Option<&str>) -> Result<FilterArgs, String> 
     };
     let topics = match map.get("topics") {
         None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(positions)) if positions.len() > MAX_TOPICS => {
+            return Err(EXCEED_MAX_TOPICS.into());
+        }
         Some(Value::Array(positions)) => positions
             .iter()
             .map(topic_position)
@@ -525,7 +550,7 @@ pub fn filter(value: &Value, field: Option<&str>) -> Result<FilterArgs, String> 
         block_hash,
         from_block,
         to_block,
-        criteria: LogCriteria { addresses, topics },
+        criteria: LogCriteria::new(addresses, topics),
     })
 }
 
@@ -535,6 +560,9 @@ fn topic_position(value: &Value) -> Result<Option<Vec<H256>>, String> {
     match value {
         Value::Null => Ok(None),
         Value::String(text) => Ok(Some(vec![filter_topic(text)?])),
+        Value::Array(alternatives) if alternatives.len() > MAX_SUB_TOPICS => {
+            Err(EXCEED_MAX_TOPICS.into())
+        }
         Value::Array(alternatives) => {
             let mut topics = Vec::with_capacity(alternatives.len());
             for alternative in alternatives {
@@ -737,6 +765,32 @@ mod tests {
         assert_eq!(
             filter(&json!({"address": 5}), None).unwrap_err(),
             "invalid addresses in query"
+        );
+    }
+
+    #[test]
+    fn filters_over_geths_limits_are_refused_before_decoding() {
+        let a = format!("0x{}", "11".repeat(20));
+        let t = format!("0x{}", "22".repeat(32));
+        let addresses = vec![a.clone(); MAX_ADDRESSES];
+        assert!(filter(&json!({ "address": addresses }), None).is_ok());
+        // One more, and the extra is not even an address: the count is checked first.
+        let mut too_many = vec![json!(a); MAX_ADDRESSES];
+        too_many.push(json!(5));
+        assert_eq!(
+            filter(&json!({ "address": too_many }), None).unwrap_err(),
+            "exceed max addresses"
+        );
+        let alternatives = vec![t.clone(); MAX_SUB_TOPICS];
+        assert!(filter(&json!({ "topics": [alternatives] }), None).is_ok());
+        let alternatives = vec![t.clone(); MAX_SUB_TOPICS + 1];
+        assert_eq!(
+            filter(&json!({ "topics": [null, alternatives] }), None).unwrap_err(),
+            "exceed max topics"
+        );
+        assert_eq!(
+            filter(&json!({"topics": [null, null, null, null, t]}), None).unwrap_err(),
+            "exceed max topics"
         );
     }
 }

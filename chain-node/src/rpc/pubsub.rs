@@ -4,7 +4,11 @@
 //!
 //! Each subscription is a task reading the node's broadcast channels. A subscriber too slow to
 //! keep up skips what it missed (logged) rather than making the node buffer for it; a closed
-//! connection or an `eth_unsubscribe` ends the task.
+//! connection or an `eth_unsubscribe` ends the task. Matching a new block's logs against a
+//! filter (up to 1000 addresses and 4 x 1000 topics, for every log of the block) runs on the
+//! blocking pool, so many log subscriptions cannot stall the async workers that serve every
+//! connection. How many subscriptions a connection may hold is the server's
+//! `max_subscriptions_per_connection`.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -73,7 +77,7 @@ impl IdProvider for HexIds {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Kind {
     NewHeads,
-    Logs(LogCriteria),
+    Logs(Arc<LogCriteria>),
     PendingTransactions,
 }
 
@@ -89,7 +93,7 @@ fn parse_kind(params: &Params<'_>) -> Result<Kind, RpcError> {
                 .map(|filter| filter.criteria)
                 .unwrap_or_default();
             criteria.check()?;
-            Ok(Kind::Logs(criteria))
+            Ok(Kind::Logs(Arc::new(criteria)))
         }
         other => Err(RpcError::new(
             METHOD_NOT_FOUND,
@@ -154,7 +158,20 @@ async fn serve(kind: Kind, pending: PendingSubscriptionSink, context: Arc<RpcCon
                 match block {
                     Ok(block) => {
                         let messages = match &kind {
-                            Kind::Logs(criteria) => matching_logs(&block, criteria),
+                            Kind::Logs(criteria) => {
+                                let criteria = Arc::clone(criteria);
+                                let matched = tokio::task::spawn_blocking(move || {
+                                    matching_logs(&block, &criteria)
+                                })
+                                .await;
+                                match matched {
+                                    Ok(messages) => messages,
+                                    Err(error) => {
+                                        tracing::error!(%error, "matching a block's logs");
+                                        return;
+                                    }
+                                }
+                            }
                             _ => vec![Value::Object(json::header(
                                 &block.block.header,
                                 &block.block.hash,
