@@ -213,6 +213,7 @@ impl Chain {
             gas_price: price,
             value: request.value.unwrap_or_default(),
             data: request.data.clone(),
+            ..Transaction::default()
         };
         let block_hashes = |n: u64| self.block_hash_of(n);
         let receipt = execute_transaction(
