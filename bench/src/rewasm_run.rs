@@ -80,6 +80,7 @@ impl RewasmChain {
             gas_price: U256::zero(),
             value: U256::zero(),
             data,
+            ..Transaction::default()
         };
         *nonce += 1;
         let hashes = |_: u64| Ok(None);

@@ -3,11 +3,12 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use primitive_types::{H160, H256, U256};
+use rewasm_node::chain::ChainSetting;
 use rewasm_node::chain::{
     CallError, CallRequest, Chain, ChainConfig, ChainError, VerifyError, verify,
 };
 use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, Genesis, derive_accounts};
-use rewasm_node::store::BlockWrite;
+use rewasm_node::store::{BlockWrite, META_CHAIN_PARAMS, cf};
 use rewasm_node::tx::{self, SignedTransaction, TxKind, UnsignedTransaction};
 use rewasm_vm::executor::{BasicAccount, create_address};
 
@@ -35,6 +36,7 @@ struct Tx {
     max_fee: U256,
     tip: U256,
     chain_id: u64,
+    access_list: tx::AccessList,
 }
 
 impl Default for Tx {
@@ -49,6 +51,7 @@ impl Default for Tx {
             max_fee: U256::from(2 * GWEI),
             tip: U256::from(GWEI),
             chain_id: 31_337,
+            access_list: vec![],
         }
     }
 }
@@ -68,7 +71,7 @@ fn signed(from: &DevAccount, tx: Tx) -> (SignedTransaction, Vec<u8>) {
         to: tx.to,
         value: tx.value,
         data: tx.data,
-        access_list: vec![],
+        access_list: tx.access_list,
     };
     let raw = tx::sign(&unsigned, &from.key).unwrap();
     (tx::decode(&raw).unwrap(), raw)
@@ -142,14 +145,127 @@ fn genesis_is_stable_and_another_genesis_is_refused() {
     assert_eq!(again.head().hash, hash);
     drop(again);
 
+    // The same settings over other accounts: another chain.
     let mut other = Genesis::dev().unwrap();
-    other.chain_id = 1;
     other.alloc.clear();
     let config = ChainConfig::from_genesis(&other).unwrap();
     match Chain::open(dir.path(), &other, config) {
         Err(ChainError::GenesisMismatch { found, .. }) => assert_eq!(found, hash),
         other => panic!("expected a genesis mismatch, got {other:?}"),
     }
+}
+
+/// A restarted node must not run a store under consensus settings other than those it was
+/// created with: the genesis hash covers only the header, so an edited chain id, gas schedule
+/// or limits would otherwise pass silently.
+#[test]
+fn a_store_refuses_other_consensus_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let genesis = Genesis::dev().unwrap();
+    let head = {
+        let chain = open(dir.path());
+        let [a, _, _] = <[DevAccount; 3]>::try_from(accounts()).ok().unwrap();
+        chain
+            .mine(vec![signed(&a, Tx::default())], Some(T0))
+            .unwrap();
+        chain.head().hash
+    };
+    // An edited genesis file, as the node reads it; then an edited config (another binary).
+    let reopen = |edit: &dyn Fn(&mut Genesis), tweak: &dyn Fn(&mut ChainConfig)| {
+        let mut edited = genesis.clone();
+        edit(&mut edited);
+        let mut config = ChainConfig::from_genesis(&edited).unwrap();
+        tweak(&mut config);
+        Chain::open(dir.path(), &edited, config)
+    };
+    let same = |_: &mut ChainConfig| {};
+    let refused = |result: Result<Chain, ChainError>| match result {
+        Err(error @ ChainError::SettingMismatch { .. }) => {
+            let message = error.to_string();
+            let ChainError::SettingMismatch {
+                setting,
+                stored,
+                configured,
+            } = error
+            else {
+                unreachable!()
+            };
+            (setting, stored, configured, message)
+        }
+        other => panic!("expected a setting mismatch, got {other:?}"),
+    };
+
+    let (setting, stored, configured, message) = refused(reopen(&|g| g.chain_id = 1, &same));
+    assert_eq!(setting, ChainSetting::ChainId);
+    assert_eq!((stored.as_str(), configured.as_str()), ("31337", "1"));
+    assert!(
+        message.starts_with("the data folder's chain runs with chain id 31337, this config has 1"),
+        "{message}"
+    );
+
+    let (setting, stored, configured, message) = refused(reopen(
+        &|g| g.gas_schedule = "ewasm-conformance".into(),
+        &same,
+    ));
+    assert_eq!(setting, ChainSetting::GasSchedule);
+    assert!(stored.starts_with("\"default\" (hash 0x"), "{stored}");
+    assert!(
+        configured.starts_with("\"ewasm-conformance\" (hash 0x"),
+        "{configured}"
+    );
+    assert!(message.contains("gas schedule \"default\""), "{message}");
+
+    // Same name, other prices (a node binary whose schedule changed): the hash tells.
+    let (setting, stored, configured, _) =
+        refused(reopen(&|_| {}, &|c| c.vm.schedule.initial_page += 1));
+    assert_eq!(setting, ChainSetting::GasSchedule);
+    assert_ne!(stored, configured);
+    assert!(configured.starts_with("\"default\""), "{configured}");
+
+    let (setting, stored, configured, message) = refused(reopen(
+        &|g| {
+            g.limits.insert("maxCallDepth".into(), 512);
+        },
+        &same,
+    ));
+    assert_eq!(setting, ChainSetting::Limits);
+    assert_ne!(stored, configured);
+    assert!(message.contains("runs with limits hash 0x"), "{message}");
+
+    // The gas limit is in the genesis header too; the setting is named, not the hash.
+    let (setting, stored, configured, message) =
+        refused(reopen(&|g| g.gas_limit = 20_000_000, &same));
+    assert_eq!(setting, ChainSetting::GasLimit);
+    assert_eq!(
+        (stored.as_str(), configured.as_str()),
+        ("30000000", "20000000")
+    );
+    assert!(
+        message.contains("block gas limit 30000000, this config has 20000000"),
+        "{message}"
+    );
+
+    // Unchanged: opens on the same head.
+    let chain = reopen(&|_| {}, &same).unwrap();
+    assert_eq!(chain.head().hash, head);
+    drop(chain);
+
+    // A store from before the settings were recorded adopts the configured ones once, then
+    // holds to them.
+    {
+        let path = dir.path().join("chaindata");
+        let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
+        db.delete_cf(db.cf_handle(cf::META).unwrap(), META_CHAIN_PARAMS)
+            .unwrap();
+    }
+    let chain = reopen(&|_| {}, &same).unwrap();
+    assert_eq!(chain.head().hash, head);
+    let recorded = chain.store().chain_params().unwrap().unwrap();
+    assert_eq!(recorded, chain.config().params());
+    drop(chain);
+    let (setting, ..) = refused(reopen(&|g| g.chain_id = 1, &same));
+    assert_eq!(setting, ChainSetting::ChainId);
 }
 
 #[test]
@@ -596,6 +712,75 @@ fn verify_replays_the_chain_and_finds_a_forged_block() {
         other => panic!("expected a mismatch, got {other:?}"),
     }
 }
+
+/// EIP-2930 (consensus): an access list costs 2400 per address and 1900 per storage key of
+/// intrinsic gas, in type-1 and type-2 transactions alike.
+#[test]
+fn access_lists_pay_eip_2930_intrinsic_gas() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path());
+    let [a, b, _] = <[DevAccount; 3]>::try_from(accounts()).ok().unwrap();
+    let list = vec![
+        (
+            H160::repeat_byte(0x01),
+            vec![H256::repeat_byte(0x01), H256::repeat_byte(0x02)],
+        ),
+        (H160::repeat_byte(0x02), vec![H256::repeat_byte(0x03)]),
+    ];
+    let data = vec![0, 0, 1];
+    // Sent to an account without code, a transaction uses exactly its intrinsic gas.
+    let expected = 21_000 + 2 * 2_400 + 3 * 1_900 + 2 * 4 + 68;
+    let listed = |from: &DevAccount, kind: TxKind, nonce: u64, gas: u64| {
+        signed(
+            from,
+            Tx {
+                kind,
+                nonce,
+                gas,
+                data: data.clone(),
+                access_list: list.clone(),
+                ..Tx::default()
+            },
+        )
+    };
+    let mined = chain
+        .mine(
+            vec![
+                listed(&a, TxKind::DynamicFee, 0, expected),
+                listed(&b, TxKind::AccessList, 0, expected),
+            ],
+            Some(T0),
+        )
+        .unwrap();
+    assert!(mined.rejected.is_empty(), "{:?}", mined.rejected);
+    let used: Vec<u64> = mined.receipts.iter().map(|r| r.gas_used).collect();
+    assert_eq!(used, vec![expected, expected]);
+    assert_eq!(mined.block.header.gas_used, 2 * expected);
+    assert_eq!(
+        format!("{:?}", mined.block.header.receipts_root),
+        PINNED_ACCESS_LIST_RECEIPTS_ROOT
+    );
+    assert_eq!(
+        format!("{:?}", mined.block.header.state_root),
+        PINNED_ACCESS_LIST_STATE_ROOT
+    );
+
+    // One gas short of the access list's price: invalid, and never valid later.
+    let mined = chain
+        .mine(
+            vec![listed(&a, TxKind::DynamicFee, 1, expected - 1)],
+            Some(T0 + 1),
+        )
+        .unwrap();
+    assert!(mined.block.transactions.is_empty());
+    assert_eq!(mined.rejected[0].reason, "intrinsic gas too low");
+    assert!(mined.rejected[0].permanent);
+}
+
+const PINNED_ACCESS_LIST_RECEIPTS_ROOT: &str =
+    "0x7dc286913ec86e5aa428e27e4f959fe0f36e15ea0a4fafe0879e14a1291fd917";
+const PINNED_ACCESS_LIST_STATE_ROOT: &str =
+    "0xc0cdbe21ed0b51dd73e590d53a9b564497cea39416ee53fb1a80292e55578ab4";
 
 /// Consensus pin: a fixed sequence of blocks has exactly this head hash, state root and gas.
 /// Any change here is a change of consensus (header encoding, fees, gas, state encoding).

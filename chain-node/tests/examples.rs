@@ -106,6 +106,7 @@ impl Chain {
             gas_price: U256::zero(),
             value: U256::from(value),
             data,
+            ..Transaction::default()
         };
         execute_transaction(
             &self.engine,

@@ -283,6 +283,7 @@ fn run_test(engine: &Engine, name: &str, test: &StateTest) -> Result<Vec<Verdict
             gas_price: u256(&tx.gas_price)?,
             value: u256(&pick(&tx.value, i.value)?)?,
             data: bytes(&pick(&tx.data, i.data)?)?,
+            ..Transaction::default()
         };
         let mut state = pre.clone();
         let logs =

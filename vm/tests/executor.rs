@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use rewasm_eei::{BlockInfo, CallStatus};
 use rewasm_vm::executor::journal::Journal;
 use rewasm_vm::executor::{
-    Account, BasicAccount, InMemoryState, State, Transaction, execute_transaction,
-    on_executor_stack,
+    Account, BasicAccount, InMemoryState, State, Transaction, TxError, execute_transaction,
+    intrinsic_gas, on_executor_stack,
 };
 use rewasm_vm::state_root::LogEntry;
 use rewasm_vm::{Engine, GasSchedule, VmConfig};
@@ -160,6 +160,7 @@ proptest! {
                 gas_price: U256::from(price),
                 value: U256::from(value),
                 data: vec![],
+                ..Transaction::default()
             };
             let snapshot = state.clone();
             match execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx) {
@@ -430,4 +431,59 @@ fn constructor_arguments_follow_the_args_section() {
         H256::from_low_u64_be(64)
     );
     assert_eq!(state.basic(&created).unwrap().code.len(), 1);
+}
+
+/// EIP-2930 (consensus): each access-list address costs 2400 and each storage key 1900 of
+/// intrinsic gas, on top of 21000 and the data; a transaction that cannot pay them is invalid.
+#[test]
+fn access_lists_pay_eip_2930_intrinsic_gas() {
+    let engine = Engine::new(VmConfig::default()).unwrap();
+    let mut state = funded(&[(0, 1_000_000_000)]);
+    let block = BlockInfo {
+        gas_limit: 10_000_000,
+        number: 1,
+        ..BlockInfo::default()
+    };
+    let data = vec![0, 0, 1];
+    let plain = Transaction {
+        sender: address(0),
+        to: Some(address(1)),
+        gas_limit: 100_000,
+        gas_price: U256::one(),
+        data,
+        ..Transaction::default()
+    };
+    assert_eq!(intrinsic_gas(&plain), 21_000 + 2 * 4 + 68);
+    let listed = Transaction {
+        access_list_addresses: 2,
+        access_list_storage_keys: 3,
+        ..plain.clone()
+    };
+    let expected = 21_000 + 2 * 2_400 + 3 * 1_900 + 2 * 4 + 68;
+    assert_eq!(intrinsic_gas(&listed), expected);
+    let create = Transaction {
+        to: None,
+        ..listed.clone()
+    };
+    assert_eq!(intrinsic_gas(&create), expected - 21_000 + 53_000);
+    // Saturates rather than wraps.
+    let huge = Transaction {
+        access_list_addresses: u64::MAX,
+        ..plain.clone()
+    };
+    assert_eq!(intrinsic_gas(&huge), u64::MAX);
+
+    // A transfer to an account without code uses exactly its intrinsic gas.
+    let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &listed).unwrap();
+    assert_eq!(receipt.status, CallStatus::Success);
+    assert_eq!(receipt.gas_used, expected);
+    let short = Transaction {
+        nonce: 1,
+        gas_limit: expected - 1,
+        ..listed
+    };
+    assert!(matches!(
+        execute_transaction(&engine, &mut state, &block, &|_| None, &short),
+        Err(TxError::IntrinsicGas { needed, limit }) if needed == expected && limit == expected - 1
+    ));
 }

@@ -9,7 +9,7 @@ use super::block::{Block, transactions_root};
 use super::header::{Bloom, EMPTY_OMMERS_HASH, Header};
 use super::receipt::{BlockLog, ReceiptRecord, encode_block_logs, receipts_root};
 use super::{Chain, ChainConfig, ChainError, EXTRA_DATA};
-use crate::store::{BlockWrite, TxWrite};
+use crate::store::{BlockWrite, StoreState, TxWrite};
 use crate::tx::SignedTransaction;
 
 /// The context a block executes in.
@@ -183,10 +183,18 @@ fn executor_rejection(tx: &SignedTransaction, error: TxError) -> Result<Rejectio
             ),
             false,
         ),
-        // Not a property of the transaction: the node cannot execute right now.
-        TxError::Executor(message) => return Err(ChainError::Execution(message)),
-        // Blocks run without a time limit; should one ever stop a block, it is the node's.
-        error @ TxError::Timeout(_) => return Err(ChainError::Execution(error.to_string())),
+        // Not a property of the transaction: the node cannot execute it right now. Blocks run
+        // without a time limit; should one ever stop a block, that is the node's failure too.
+        error @ (TxError::Executor(_) | TxError::Timeout(_)) => {
+            let reason = match error {
+                TxError::Executor(reason) => reason,
+                other => other.to_string(),
+            };
+            return Err(ChainError::HostFailure {
+                tx: tx.hash,
+                reason,
+            });
+        }
     };
     Ok(Rejection {
         hash: tx.hash,
@@ -195,7 +203,24 @@ fn executor_rejection(tx: &SignedTransaction, error: TxError) -> Result<Rejectio
     })
 }
 
+/// A state read that failed while `tx` ran (it read as absent, so whatever was decided about
+/// `tx` since is wrong) as the host failure it is.
+fn read_failure(state: &StoreState<'_>, tx: &SignedTransaction) -> Result<(), ChainError> {
+    match state.error() {
+        None => Ok(()),
+        Some(error) => Err(ChainError::HostFailure {
+            tx: tx.hash,
+            reason: format!("reading the state: {error}"),
+        }),
+    }
+}
+
 /// Executes `candidates` in order on the head state and seals the block.
+///
+/// A host failure while executing a candidate (the executor's, or a failed state read) aborts
+/// the build with [`ChainError::HostFailure`] naming it, in either mode: the block never holds a
+/// result the node made up, and replay never skips a stored transaction. Whether to retry, or
+/// to build without the transaction, is the miner's call.
 pub(crate) fn build_block(
     chain: &Chain,
     env: &BlockEnv,
@@ -225,6 +250,7 @@ pub(crate) fn build_block(
                 effective_gas_price(&tx, env.base_fee, chain.chain_id())
                     .and_then(|price| check_fee_cap_funds(&state, &tx).map(|()| price))
             };
+            read_failure(&state, &tx)?;
             let price = match outcome {
                 Ok(price) => price,
                 Err(rejection) => {
@@ -240,14 +266,18 @@ pub(crate) fn build_block(
                 gas_price: price,
                 value: tx.value,
                 data: tx.data.clone(),
+                access_list_addresses: tx.access_list_addresses(),
+                access_list_storage_keys: tx.access_list_storage_keys(),
             };
-            let receipt = match execute_transaction(
+            let executed = execute_transaction(
                 chain.engine(),
                 &mut state,
                 &block_info,
                 &block_hashes,
                 &executable,
-            ) {
+            );
+            read_failure(&state, &tx)?;
+            let receipt = match executed {
                 Ok(receipt) => receipt,
                 Err(error) => {
                     let rejection = executor_rejection(&tx, error)?;
@@ -351,5 +381,98 @@ fn reject(
             "stored transaction {:?} is invalid on replay: {}",
             rejection.hash, rejection.reason
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genesis::{DEV_CHAIN_ID, DEV_MNEMONIC, Genesis, derive_accounts};
+    use crate::tx::{self, TxKind, UnsignedTransaction};
+
+    fn transfer(sender: usize, to: H160) -> (SignedTransaction, Vec<u8>) {
+        let key = &derive_accounts(DEV_MNEMONIC, 2).unwrap()[sender].key;
+        let raw = tx::sign(
+            &UnsignedTransaction {
+                kind: TxKind::DynamicFee,
+                chain_id: Some(DEV_CHAIN_ID),
+                nonce: 0,
+                gas_limit: 21_000,
+                gas_price: U256::zero(),
+                max_fee: U256::from(10_000_000_000u64),
+                max_priority_fee: U256::from(1_000_000_000u64),
+                to: Some(to),
+                value: U256::one(),
+                data: Vec::new(),
+                access_list: Vec::new(),
+            },
+            key,
+        )
+        .unwrap();
+        (tx::decode(&raw).unwrap(), raw)
+    }
+
+    /// A dev chain whose store cannot decode `unreadable`'s account record.
+    fn chain_with_unreadable_account(dir: &std::path::Path, unreadable: H160) -> Chain {
+        let genesis = Genesis::dev().unwrap();
+        let config = ChainConfig::from_genesis(&genesis).unwrap();
+        drop(Chain::open(dir, &genesis, config.clone()).unwrap());
+        {
+            let path = dir.join("chaindata");
+            let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
+            let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
+            let accounts = db.cf_handle(crate::store::cf::ACCOUNTS).unwrap();
+            db.put_cf(accounts, unreadable.as_bytes(), b"corrupt")
+                .unwrap();
+        }
+        Chain::open(dir, &genesis, config).unwrap()
+    }
+
+    #[test]
+    fn a_failed_state_read_aborts_the_block_naming_its_transaction_in_both_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let unreadable = H160::repeat_byte(0x66);
+        let chain = chain_with_unreadable_account(dir.path(), unreadable);
+        let healthy = transfer(0, H160::repeat_byte(0x42));
+        let poisoned = transfer(1, unreadable);
+        let head = chain.head();
+        for mode in [Mode::Mine, Mode::Replay] {
+            let env = BlockEnv::child_of(
+                &head.header,
+                chain.config(),
+                head.header.timestamp.saturating_add(1),
+            );
+            let candidates = vec![healthy.clone(), poisoned.clone()];
+            match build_block(&chain, &env, candidates, mode) {
+                Err(ChainError::HostFailure { tx, reason }) => {
+                    assert_eq!(tx, poisoned.0.hash, "{mode:?}");
+                    assert!(
+                        reason.starts_with("reading the state: corrupt accounts"),
+                        "{reason}"
+                    );
+                }
+                Err(other) => panic!("{mode:?}: expected a host failure, got {other}"),
+                Ok(_) => panic!("{mode:?}: built a block over an unreadable account"),
+            }
+        }
+        assert!(matches!(
+            chain.mine(vec![healthy.clone(), poisoned], None),
+            Err(ChainError::HostFailure { .. })
+        ));
+        assert_eq!(chain.head().hash, head.hash, "nothing committed");
+        let mined = chain.mine(vec![healthy], None).unwrap();
+        assert_eq!(mined.block.transactions.len(), 1);
+    }
+
+    #[test]
+    fn an_executor_failure_is_the_nodes_not_the_transactions() {
+        let (tx, _) = transfer(0, H160::repeat_byte(0x42));
+        match executor_rejection(&tx, TxError::Executor("mmap failed".to_string())) {
+            Err(ChainError::HostFailure { tx: hash, reason }) => {
+                assert_eq!(hash, tx.hash);
+                assert_eq!(reason, "mmap failed");
+            }
+            other => panic!("expected a host failure, got {other:?}"),
+        }
     }
 }

@@ -323,6 +323,7 @@ impl Chain {
             gas_price: price,
             value: request.value.unwrap_or_default(),
             data: request.data.clone(),
+            ..Transaction::default()
         };
         let block_hashes = |n: u64| self.block_hash_of(n);
         let options = ExecutionOptions {

@@ -28,7 +28,7 @@ use rewasm_vm::executor::{AccountChange, BasicAccount, HostFailure, StateChanges
 use rewasm_vm::{Engine, EngineError, VmConfig};
 
 use crate::genesis::{Genesis, GenesisError};
-use crate::store::{BlockWrite, Store, StoreError};
+use crate::store::{BlockWrite, ChainParams, Store, StoreError};
 use crate::tx::{RlpError, SignedTransaction};
 
 pub use block::{Block, BlockDecodeError, transactions_root};
@@ -67,10 +67,25 @@ pub enum ChainError {
         "the data folder holds another chain: its genesis is {found:?}, this config's is {expected:?}"
     )]
     GenesisMismatch { found: H256, expected: H256 },
+    #[error(
+        "the data folder's chain runs with {setting} {stored}, this config has {configured}: \
+         consensus settings are fixed when the chain is created (restore the genesis file, or \
+         start a new data folder)"
+    )]
+    SettingMismatch {
+        setting: ChainSetting,
+        stored: String,
+        configured: String,
+    },
     #[error("block {0} is missing from the store")]
     MissingBlock(u64),
     #[error("executing the block: {0}")]
     Execution(String),
+    /// The node itself failed while executing transaction `tx` (the executor, or a state read):
+    /// not a property of the transaction, so the block was abandoned rather than given a
+    /// made-up result for it.
+    #[error("executing transaction {tx:?} failed the node (not the transaction): {reason}")]
+    HostFailure { tx: H256, reason: String },
     #[error("creating the data folder {path}: {source}")]
     DataDir {
         path: String,
@@ -78,6 +93,26 @@ pub enum ChainError {
     },
     #[error("the chain lock was poisoned by a panic")]
     Poisoned,
+}
+
+/// A consensus setting a store is tied to ([`ChainError::SettingMismatch`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChainSetting {
+    ChainId,
+    GasSchedule,
+    Limits,
+    GasLimit,
+}
+
+impl std::fmt::Display for ChainSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::ChainId => "chain id",
+            Self::GasSchedule => "gas schedule",
+            Self::Limits => "limits",
+            Self::GasLimit => "block gas limit",
+        })
+    }
 }
 
 /// Chain-wide settings (from the genesis config).
@@ -110,6 +145,64 @@ impl ChainConfig {
             calls: CallLimits::default(),
         })
     }
+
+    /// The consensus settings a store records and checks on open.
+    pub fn params(&self) -> ChainParams {
+        ChainParams {
+            chain_id: self.chain_id,
+            gas_limit: self.gas_limit,
+            schedule_hash: H256(self.vm.schedule.hash()),
+            limits_hash: H256(self.vm.limits.hash()),
+            schedule_name: self.vm.schedule.name.to_string(),
+        }
+    }
+}
+
+/// The first setting in which a store's recorded `stored` and the configured `configured`
+/// differ.
+fn check_params(stored: &ChainParams, configured: &ChainParams) -> Result<(), ChainError> {
+    let mismatch = |setting, stored: String, configured: String| {
+        Err(ChainError::SettingMismatch {
+            setting,
+            stored,
+            configured,
+        })
+    };
+    let schedule = |params: &ChainParams| {
+        format!(
+            "{:?} (hash {:?})",
+            params.schedule_name, params.schedule_hash
+        )
+    };
+    if stored.chain_id != configured.chain_id {
+        return mismatch(
+            ChainSetting::ChainId,
+            stored.chain_id.to_string(),
+            configured.chain_id.to_string(),
+        );
+    }
+    if stored.schedule_hash != configured.schedule_hash {
+        return mismatch(
+            ChainSetting::GasSchedule,
+            schedule(stored),
+            schedule(configured),
+        );
+    }
+    if stored.limits_hash != configured.limits_hash {
+        return mismatch(
+            ChainSetting::Limits,
+            format!("hash {:?}", stored.limits_hash),
+            format!("hash {:?}", configured.limits_hash),
+        );
+    }
+    if stored.gas_limit != configured.gas_limit {
+        return mismatch(
+            ChainSetting::GasLimit,
+            stored.gas_limit.to_string(),
+            configured.gas_limit.to_string(),
+        );
+    }
+    Ok(())
 }
 
 /// Where a transaction is.
@@ -192,7 +285,8 @@ fn genesis_changes(genesis: &Genesis) -> Result<StateChanges, ChainError> {
 
 impl Chain {
     /// Opens the chain in `datadir` (creating the store and writing the genesis block when it is
-    /// empty). A store that holds another genesis is refused.
+    /// empty). A store that holds another genesis, or was created under other consensus
+    /// settings, is refused.
     ///
     /// The store lives in `datadir/chaindata`; compiled contracts are cached on disk under
     /// `datadir/wasm-cache` unless the config names another folder.
@@ -212,7 +306,9 @@ impl Chain {
         Self::with_store(store, genesis, config)
     }
 
-    /// The chain over an opened store.
+    /// The chain over an opened store. A store is tied to the consensus settings it was created
+    /// with (chain id, gas schedule, limits, block gas limit: [`ChainConfig::params`]), which the
+    /// genesis hash does not cover; other ones are refused ([`ChainError::SettingMismatch`]).
     pub fn with_store(
         store: Store,
         genesis: &Genesis,
@@ -236,15 +332,25 @@ impl Chain {
         let genesis_block = Block::new(header, Vec::new())
             .map_err(|source| ChainError::CorruptBlock { number: 0, source })?;
         let genesis_hash = genesis_block.hash;
+        let params = config.params();
         if store.head()?.is_none() {
-            store.commit_block(BlockWrite {
-                number: 0,
-                hash: genesis_hash,
-                header: genesis_block.encode(),
-                changes,
-                transactions: Vec::new(),
-                logs: receipt::encode_block_logs(&[]),
-            })?;
+            store.commit_genesis(
+                BlockWrite {
+                    number: 0,
+                    hash: genesis_hash,
+                    header: genesis_block.encode(),
+                    changes,
+                    transactions: Vec::new(),
+                    logs: receipt::encode_block_logs(&[]),
+                },
+                &params,
+            )?;
+        }
+        // Before the genesis hash: a changed gas limit changes both, and naming the setting
+        // says more than two hashes.
+        let recorded = store.chain_params()?;
+        if let Some(stored) = &recorded {
+            check_params(stored, &params)?;
         }
         let chain = Self {
             store,
@@ -264,6 +370,16 @@ impl Chain {
                 found: stored_genesis,
                 expected: genesis_hash,
             });
+        }
+        if recorded.is_none() {
+            tracing::warn!(
+                chain_id = params.chain_id,
+                gas_schedule = %params.schedule_name,
+                gas_limit = params.gas_limit,
+                "the store has no recorded consensus settings (written by an older node); \
+                 recording this config's"
+            );
+            chain.store.record_chain_params(&params)?;
         }
         let (head_number, _) = chain.store.head()?.ok_or(ChainError::MissingBlock(0))?;
         let head = chain

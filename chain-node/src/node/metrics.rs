@@ -41,6 +41,8 @@ pub struct Metrics {
     block_gas: Histogram,
     execute: Histogram,
     commit: Histogram,
+    host_failures: Counter,
+    host_dropped: Counter,
     pool_pending: Gauge,
     pool_queued: Gauge,
     rpc_latency: Family<MethodLabel, Histogram, fn() -> Histogram>,
@@ -65,6 +67,8 @@ impl Metrics {
         let block_gas = Histogram::new(exponential_buckets(21_000.0, 2.0, 12));
         let execute = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
         let commit = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
+        let host_failures = Counter::default();
+        let host_dropped = Counter::default();
         let pool_pending = Gauge::default();
         let pool_queued = Gauge::default();
         let rpc_latency: Family<MethodLabel, Histogram, fn() -> Histogram> =
@@ -114,6 +118,16 @@ impl Metrics {
             commit.clone(),
         );
         registry.register(
+            "rewasm_block_host_failures",
+            "Block builds abandoned because executing a transaction failed the node itself",
+            host_failures.clone(),
+        );
+        registry.register(
+            "rewasm_txpool_host_failure_drops",
+            "Transactions dropped from the pool for failing the node's executor repeatedly",
+            host_dropped.clone(),
+        );
+        registry.register(
             "rewasm_txpool_pending",
             "Pooled transactions executable now",
             pool_pending.clone(),
@@ -144,6 +158,8 @@ impl Metrics {
             block_gas,
             execute,
             commit,
+            host_failures,
+            host_dropped,
             pool_pending,
             pool_queued,
             rpc_latency,
@@ -169,6 +185,15 @@ impl Metrics {
         self.block_gas.observe(gas_used as f64);
         self.execute.observe(execute.as_secs_f64());
         self.commit.observe(commit.as_secs_f64());
+    }
+
+    /// Records a block build abandoned on a host failure, and whether its transaction was
+    /// dropped for it.
+    pub fn host_failure(&self, dropped: bool) {
+        self.host_failures.inc();
+        if dropped {
+            self.host_dropped.inc();
+        }
     }
 
     /// Sets the head block number.
@@ -222,6 +247,8 @@ mod tests {
             Duration::from_millis(1),
         );
         metrics.set_pool(4, 2);
+        metrics.host_failure(false);
+        metrics.host_failure(true);
         metrics.rpc_call("eth_blockNumber", Duration::from_micros(150), false);
         metrics.rpc_call("eth_call", Duration::from_millis(3), true);
         let page = metrics.render();
@@ -234,6 +261,8 @@ mod tests {
             "rewasm_block_gas_used_sum 63000.0",
             "rewasm_block_execution_seconds_count 1",
             "rewasm_block_commit_seconds_count 1",
+            "rewasm_block_host_failures_total 2",
+            "rewasm_txpool_host_failure_drops_total 1",
             "rewasm_txpool_pending 4",
             "rewasm_txpool_queued 2",
             "rewasm_rpc_request_duration_seconds_count{method=\"eth_blockNumber\"} 1",

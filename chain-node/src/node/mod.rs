@@ -16,6 +16,14 @@
 //! - [`Mining::Interval`]: a task ([`Node::spawn_miner`]) seals a block every period, empty or
 //!   not, like a real chain's slots.
 //!
+//! A block build that fails the node itself while executing a transaction
+//! ([`ChainError::HostFailure`]: the executor could not run it, a state read failed) is built
+//! again, since the failure may be transient; a transaction that fails the node
+//! [`HOST_FAILURES_TO_DROP`] times in one sealing is dropped from the pool (logged at error) and
+//! the block is built without it, so one poisoned transaction cannot stop the chain. A sealing
+//! builds at most [`MAX_BUILD_ATTEMPTS`] times, then reports the failure and tries again at the
+//! next block.
+//!
 //! After each block the pool forgets what was mined and what the block builder found
 //! permanently invalid; candidates left out for now (a nonce gap, a fee cap under the base fee)
 //! stay pooled. Each block is then published on a broadcast channel, which is how filters and
@@ -28,6 +36,7 @@
 pub mod metrics;
 pub mod service;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -48,6 +57,12 @@ pub use metrics::Metrics;
 const BLOCK_EVENTS: usize = 256;
 /// How many accepted transaction hashes a slow pending-transaction filter may fall behind.
 const TRANSACTION_EVENTS: usize = 4096;
+
+/// Builds of one block before a sealing gives up on a host failure ([`Node::mine_block`]).
+pub const MAX_BUILD_ATTEMPTS: u32 = 4;
+/// Host failures of one transaction within one sealing that get it dropped from the pool: the
+/// first may be transient (the build is retried), the second is taken as the transaction's.
+pub const HOST_FAILURES_TO_DROP: u32 = 2;
 
 /// When the node seals blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,21 +302,60 @@ impl Node {
 
     /// Seals one block from the pool's best transactions and publishes it. With
     /// `allow_empty` false and nothing executable in the pool, seals nothing and returns `None`.
+    ///
+    /// A host failure is retried, and its transaction dropped after [`HOST_FAILURES_TO_DROP`]
+    /// of them (see the module documentation).
     pub fn mine_block(&self, allow_empty: bool) -> Result<Option<MinedBlock>, ChainError> {
         let _sealing = self
             .sealing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let head = HeadState(self.chain.store());
-        let candidates = self.pool().best(
-            &head,
-            self.chain.next_base_fee(),
-            self.chain.config().gas_limit,
-        );
-        if candidates.is_empty() && !allow_empty {
-            return Ok(None);
-        }
-        let mined = self.chain.mine(candidates, None)?;
+        let mut host_failures: HashMap<H256, u32> = HashMap::new();
+        let mut attempts = 0;
+        let mined = loop {
+            attempts += 1;
+            let candidates = self.pool().best(
+                &head,
+                self.chain.next_base_fee(),
+                self.chain.config().gas_limit,
+            );
+            if candidates.is_empty() && !allow_empty {
+                return Ok(None);
+            }
+            match self.chain.mine(candidates, None) {
+                Ok(mined) => break mined,
+                Err(ChainError::HostFailure { tx, reason }) if attempts < MAX_BUILD_ATTEMPTS => {
+                    let failures = host_failures.entry(tx).or_default();
+                    *failures += 1;
+                    let drop = *failures >= HOST_FAILURES_TO_DROP;
+                    self.metrics.host_failure(drop);
+                    if drop {
+                        self.pool().remove(&tx);
+                        tracing::error!(
+                            hash = ?tx,
+                            %reason,
+                            failures = *failures,
+                            "dropping the transaction from the pool: executing it failed the \
+                             node again; building the block without it"
+                        );
+                    } else {
+                        tracing::warn!(
+                            hash = ?tx,
+                            %reason,
+                            "executing the transaction failed the node (not the transaction); \
+                             building the block again"
+                        );
+                    }
+                }
+                Err(error) => {
+                    if matches!(error, ChainError::HostFailure { .. }) {
+                        self.metrics.host_failure(false);
+                    }
+                    return Err(error);
+                }
+            }
+        };
         let dropped: Vec<H256> = mined
             .rejected
             .iter()
@@ -386,7 +440,12 @@ mod tests {
     use crate::tx::{TxKind, UnsignedTransaction};
 
     fn transfer(nonce: u64, value: u64) -> Vec<u8> {
-        let key = &derive_accounts(DEV_MNEMONIC, 1).unwrap()[0].key;
+        transfer_from(0, nonce, H160::repeat_byte(0x42), value)
+    }
+
+    /// A transfer from dev account `sender`.
+    fn transfer_from(sender: usize, nonce: u64, to: H160, value: u64) -> Vec<u8> {
+        let key = &derive_accounts(DEV_MNEMONIC, 2).unwrap()[sender].key;
         tx::sign(
             &UnsignedTransaction {
                 kind: TxKind::DynamicFee,
@@ -396,7 +455,7 @@ mod tests {
                 gas_price: U256::zero(),
                 max_fee: U256::from(10_000_000_000u64),
                 max_priority_fee: U256::from(1_000_000_000u64),
-                to: Some(H160::repeat_byte(0x42)),
+                to: Some(to),
                 value: U256::from(value),
                 data: Vec::new(),
                 access_list: Vec::new(),
@@ -480,5 +539,109 @@ mod tests {
             node.submit_raw_transaction(transfer(0, 1)),
             Err(SubmitError::Pool(PoolError::AlreadyKnown))
         ));
+    }
+
+    /// A transaction whose execution fails the node itself (here: the store cannot read the
+    /// account it pays) must neither get a made-up result in a block nor stop the chain: the
+    /// block is built again, then without it, and it leaves the pool.
+    #[test]
+    fn a_transaction_that_fails_the_node_is_retried_then_dropped_and_mining_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let genesis = Genesis::dev().unwrap();
+        drop(Node::open(dir.path(), &genesis, MANUAL).unwrap());
+        let unreadable = H160::repeat_byte(0x66);
+        {
+            let path = dir.path().join("chaindata");
+            let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
+            let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
+            let accounts = db.cf_handle(crate::store::cf::ACCOUNTS).unwrap();
+            db.put_cf(accounts, unreadable.as_bytes(), b"corrupt")
+                .unwrap();
+        }
+        let node = Node::open(dir.path(), &genesis, MANUAL).unwrap();
+        let first = node.submit_raw_transaction(transfer(0, 1)).unwrap();
+        let poisoned = node
+            .submit_raw_transaction(transfer_from(1, 0, unreadable, 1))
+            .unwrap();
+        let second = node.submit_raw_transaction(transfer(1, 2)).unwrap();
+
+        let mined = node.mine_block(false).unwrap().unwrap();
+        let included: Vec<H256> = mined.block.transactions.iter().map(|t| t.hash).collect();
+        assert_eq!(included, vec![first, second]);
+        assert!(mined.receipts.iter().all(|receipt| receipt.success));
+        assert!(node.chain().transaction(&poisoned).unwrap().is_none());
+        assert!(node.chain().receipt(&poisoned).unwrap().is_none());
+        assert!(node.pooled_transaction(&poisoned).is_none(), "dropped");
+        let page = node.render_metrics();
+        assert!(
+            page.contains("rewasm_block_host_failures_total 2"),
+            "{page}"
+        );
+        assert!(
+            page.contains("rewasm_txpool_host_failure_drops_total 1"),
+            "{page}"
+        );
+
+        // The chain goes on, and the other sender is not held up either.
+        let third = node.submit_raw_transaction(transfer(2, 3)).unwrap();
+        let other = node
+            .submit_raw_transaction(transfer_from(1, 0, H160::repeat_byte(0x43), 1))
+            .unwrap();
+        let mined = node.mine_block(false).unwrap().unwrap();
+        assert_eq!(mined.block.header.number, 2);
+        let mut included: Vec<H256> = mined.block.transactions.iter().map(|t| t.hash).collect();
+        included.sort();
+        let mut expected = vec![third, other];
+        expected.sort();
+        assert_eq!(included, expected);
+    }
+
+    /// The pool prices an access list as the block does (EIP-2930's 2400 per address and 1900
+    /// per key): a transaction whose gas covers 21000 but not its list is refused up front.
+    #[test]
+    fn the_pool_refuses_gas_below_the_access_list_intrinsic_gas() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), MANUAL).unwrap();
+        let key = &derive_accounts(DEV_MNEMONIC, 1).unwrap()[0].key;
+        let needed = 21_000 + 2 * 2_400 + 3 * 1_900;
+        let listed = |gas_limit: u64| {
+            tx::sign(
+                &UnsignedTransaction {
+                    kind: TxKind::DynamicFee,
+                    chain_id: Some(crate::genesis::DEV_CHAIN_ID),
+                    nonce: 0,
+                    gas_limit,
+                    gas_price: U256::zero(),
+                    max_fee: U256::from(10_000_000_000u64),
+                    max_priority_fee: U256::from(1_000_000_000u64),
+                    to: Some(H160::repeat_byte(0x42)),
+                    value: U256::one(),
+                    data: Vec::new(),
+                    access_list: vec![
+                        (H160::repeat_byte(1), vec![H256::repeat_byte(1)]),
+                        (
+                            H160::repeat_byte(2),
+                            vec![H256::repeat_byte(2), H256::repeat_byte(3)],
+                        ),
+                    ],
+                },
+                key,
+            )
+            .unwrap()
+        };
+        match node.submit_raw_transaction(listed(needed - 1)) {
+            Err(SubmitError::Pool(error @ PoolError::IntrinsicGas { .. })) => assert_eq!(
+                error.to_string(),
+                format!(
+                    "intrinsic gas too low: gas {}, minimum needed {needed}",
+                    needed - 1
+                )
+            ),
+            other => panic!("expected intrinsic gas too low, got {other:?}"),
+        }
+        let hash = node.submit_raw_transaction(listed(needed)).unwrap();
+        let mined = node.mine_block(false).unwrap().unwrap();
+        assert_eq!(mined.block.transactions[0].hash, hash);
+        assert_eq!(mined.receipts[0].gas_used, needed);
     }
 }

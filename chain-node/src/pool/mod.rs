@@ -934,6 +934,8 @@ fn intrinsic_gas_of(tx: &mut SignedTransaction) -> u64 {
         gas_price: tx.gas_price,
         value: tx.value,
         data: std::mem::take(&mut tx.data),
+        access_list_addresses: tx.access_list_addresses(),
+        access_list_storage_keys: tx.access_list_storage_keys(),
     };
     let needed = intrinsic_gas(&probe);
     tx.data = probe.data;

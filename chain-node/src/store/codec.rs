@@ -150,3 +150,59 @@ pub fn decode_tx_location(bytes: &[u8]) -> Result<(u64, u32), StoreError> {
     })?;
     Ok((u64_be(n, "tx_index")?, u32_be(i, "tx_index")?))
 }
+
+/// Length of the fixed part of a `chain_params` meta value: chain id (8) ++ gas limit (8) ++
+/// schedule hash (32) ++ limits hash (32); the schedule name follows.
+pub const CHAIN_PARAMS_FIXED_LEN: usize = 8 + 8 + 32 + 32;
+
+/// The consensus settings a chain was created with, which the genesis header does not cover
+/// (the `chain_params` meta value): a node refuses to run a store under other ones.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainParams {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Gas limit of every block.
+    pub gas_limit: u64,
+    /// [`rewasm_vm::GasSchedule::hash`]: every price, and the name.
+    pub schedule_hash: H256,
+    /// [`rewasm_vm::ChainLimits::hash`].
+    pub limits_hash: H256,
+    /// The gas schedule's name (for the messages; the hash decides).
+    pub schedule_name: String,
+}
+
+impl ChainParams {
+    /// `chain_id_be8 ++ gas_limit_be8 ++ schedule_hash ++ limits_hash ++ schedule name (UTF-8)`.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(CHAIN_PARAMS_FIXED_LEN + self.schedule_name.len());
+        out.extend_from_slice(&self.chain_id.to_be_bytes());
+        out.extend_from_slice(&self.gas_limit.to_be_bytes());
+        out.extend_from_slice(self.schedule_hash.as_bytes());
+        out.extend_from_slice(self.limits_hash.as_bytes());
+        out.extend_from_slice(self.schedule_name.as_bytes());
+        out
+    }
+
+    /// The inverse of [`Self::encode`].
+    pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
+        let corrupt =
+            || StoreError::corrupt("meta", format!("chain params of {} bytes", bytes.len()));
+        let (chain_id, rest) = bytes.split_at_checked(8).ok_or_else(corrupt)?;
+        let (gas_limit, rest) = rest.split_at_checked(8).ok_or_else(corrupt)?;
+        let (schedule_hash, rest) = rest.split_at_checked(32).ok_or_else(corrupt)?;
+        let (limits_hash, name) = rest.split_at_checked(32).ok_or_else(corrupt)?;
+        let schedule_name = String::from_utf8(name.to_vec()).map_err(|_| {
+            StoreError::corrupt(
+                "meta",
+                "chain params: schedule name is not UTF-8".to_string(),
+            )
+        })?;
+        Ok(Self {
+            chain_id: u64_be(chain_id, "meta")?,
+            gas_limit: u64_be(gas_limit, "meta")?,
+            schedule_hash: h256(schedule_hash, "meta")?,
+            limits_hash: h256(limits_hash, "meta")?,
+            schedule_name,
+        })
+    }
+}

@@ -20,10 +20,17 @@
 //! | `meta`         | `schema_version`          | version (4)                                     |
 //! |                | `head`                    | head number (8) ++ hash (32)                    |
 //! |                | `state_root`              | the head's state root (32)                      |
+//! |                | `chain_params`            | chain id (8) ++ gas limit (8) ++ schedule hash  |
+//! |                |                           | (32) ++ limits hash (32) ++ schedule name       |
 //!
 //! `accounts` and `storage` are the head state, flat, so that execution reads a slot with one
 //! lookup; `trie_nodes` holds the Merkle-Patricia tries of every committed state, for the roots
 //! and for reads at older roots.
+//!
+//! `chain_params` ([`ChainParams`]) is written with the genesis block ([`Store::commit_genesis`])
+//! and never changes: the consensus settings the genesis header does not cover, which the chain
+//! checks on every open. Stores written before the key existed get it on their first open
+//! ([`Store::record_chain_params`]); no layout changed, so the schema version did not either.
 //!
 //! # Atomicity
 //!
@@ -78,6 +85,7 @@ use rocksdb::{
     PrefixRange, ReadOptions, WriteBatch, WriteOptions,
 };
 
+pub use codec::ChainParams;
 use codec::StoredAccount;
 pub use state::{StateAt, StoreState};
 
@@ -108,7 +116,7 @@ pub mod cf {
     pub const TX_INDEX: &str = "tx_index";
     /// number → logs bytes.
     pub const LOGS: &str = "logs";
-    /// Schema version, head and the head's state root.
+    /// Schema version, head, the head's state root and the chain's consensus settings.
     pub const META: &str = "meta";
     /// Every column family of the schema.
     pub const ALL: [&str; 10] = [
@@ -132,6 +140,8 @@ pub const META_HEAD: &[u8] = b"head";
 /// `meta` key of the head's state root (32 bytes; absent before the first block, when the root
 /// is [`EMPTY_ROOT`]).
 pub const META_STATE_ROOT: &[u8] = b"state_root";
+/// `meta` key of the consensus settings the chain was created with ([`ChainParams`]).
+pub const META_CHAIN_PARAMS: &[u8] = b"chain_params";
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -472,6 +482,15 @@ impl Store {
             .transpose()
     }
 
+    /// The consensus settings the chain was created with; `None` for an empty store, or one
+    /// written before they were recorded.
+    pub fn chain_params(&self) -> Result<Option<ChainParams>, StoreError> {
+        self.db
+            .get_pinned_cf(self.cf(cf::META)?, META_CHAIN_PARAMS)?
+            .map(|bytes| ChainParams::decode(&bytes))
+            .transpose()
+    }
+
     /// The logs bytes of block `number`.
     pub fn block_logs(&self, number: u64) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.db.get_cf(self.cf(cf::LOGS)?, number.to_be_bytes())?)
@@ -721,6 +740,29 @@ impl Store {
     /// Writes a prepared block: one `WriteBatch`, `sync = true`.
     pub fn write_prepared(&self, prepared: PreparedBlock) -> Result<(), StoreError> {
         self.db.write_opt(prepared.batch, &sync_write())?;
+        Ok(())
+    }
+
+    /// Commits the genesis block and the consensus settings of the chain it starts, in one
+    /// `WriteBatch` (so no store holds a genesis without its settings).
+    pub fn commit_genesis(
+        &self,
+        block: BlockWrite,
+        params: &ChainParams,
+    ) -> Result<(), StoreError> {
+        let mut prepared = self.prepare_block(&block)?;
+        prepared
+            .batch
+            .put_cf(self.cf(cf::META)?, META_CHAIN_PARAMS, params.encode());
+        self.write_prepared(prepared)
+    }
+
+    /// Records the consensus settings of a store that has none (one written before they were
+    /// recorded); synced.
+    pub fn record_chain_params(&self, params: &ChainParams) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(cf::META)?, META_CHAIN_PARAMS, params.encode());
+        self.db.write_opt(batch, &sync_write())?;
         Ok(())
     }
 

@@ -126,6 +126,20 @@ impl SignedTransaction {
             access_list: self.access_list.clone(),
         }
     }
+
+    /// How many addresses the access list names (EIP-2930 charges each).
+    pub fn access_list_addresses(&self) -> u64 {
+        u64::try_from(self.access_list.len()).unwrap_or(u64::MAX)
+    }
+
+    /// How many storage keys the access list names, over all its addresses (EIP-2930 charges
+    /// each, duplicates included).
+    pub fn access_list_storage_keys(&self) -> u64 {
+        self.access_list
+            .iter()
+            .map(|(_, keys)| u64::try_from(keys.len()).unwrap_or(u64::MAX))
+            .fold(0, u64::saturating_add)
+    }
 }
 
 /// A transaction to sign. The same shape as [`SignedTransaction`] without sender and hash.

@@ -217,6 +217,7 @@ pub fn check(data: &[u8]) {
         gas_price: U256::one(),
         value: U256::from(value),
         data: call_data,
+        ..Transaction::default()
     };
     let block = BlockInfo {
         coinbase: address(COINBASE),

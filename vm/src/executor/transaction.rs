@@ -22,6 +22,10 @@ pub const TX_CREATE_GAS: u64 = 53_000;
 pub const TX_DATA_ZERO_GAS: u64 = 4;
 /// Intrinsic gas per non-zero byte of data.
 pub const TX_DATA_NON_ZERO_GAS: u64 = 68;
+/// Intrinsic gas per address in an EIP-2930 access list.
+pub const TX_ACCESS_LIST_ADDRESS_GAS: u64 = 2_400;
+/// Intrinsic gas per storage key in an EIP-2930 access list.
+pub const TX_ACCESS_LIST_STORAGE_KEY_GAS: u64 = 1_900;
 
 /// A transaction whose sender is known.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,6 +45,12 @@ pub struct Transaction {
     pub value: U256,
     /// Call data, or init code for a create.
     pub data: Vec<u8>,
+    /// Addresses in the EIP-2930 access list (type-1 and type-2 transactions). The list itself
+    /// changes nothing here (there is no warm/cold pricing); only its intrinsic gas counts, so
+    /// that carrying it is not free.
+    pub access_list_addresses: u64,
+    /// Storage keys in the access list, over all its addresses.
+    pub access_list_storage_keys: u64,
 }
 
 /// Why a transaction is invalid (it changes nothing and pays nothing).
@@ -82,20 +92,30 @@ pub struct Receipt {
     pub failure: Option<String>,
 }
 
-/// Intrinsic gas: 21000 (53000 for a create) plus 4 per zero and 68 per non-zero data byte.
+/// Intrinsic gas: 21000 (53000 for a create) plus 4 per zero and 68 per non-zero data byte,
+/// plus EIP-2930's 2400 per access-list address and 1900 per access-list storage key.
 pub fn intrinsic_gas(tx: &Transaction) -> u64 {
     let base = if tx.to.is_some() {
         TX_GAS
     } else {
         TX_CREATE_GAS
     };
-    tx.data.iter().fold(base, |gas, byte| {
-        gas.saturating_add(if *byte == 0 {
-            TX_DATA_ZERO_GAS
-        } else {
-            TX_DATA_NON_ZERO_GAS
+    let access_list = tx
+        .access_list_addresses
+        .saturating_mul(TX_ACCESS_LIST_ADDRESS_GAS)
+        .saturating_add(
+            tx.access_list_storage_keys
+                .saturating_mul(TX_ACCESS_LIST_STORAGE_KEY_GAS),
+        );
+    tx.data
+        .iter()
+        .fold(base.saturating_add(access_list), |gas, byte| {
+            gas.saturating_add(if *byte == 0 {
+                TX_DATA_ZERO_GAS
+            } else {
+                TX_DATA_NON_ZERO_GAS
+            })
         })
-    })
 }
 
 /// Native stack for a transaction's host side. Every nested call (up to depth 1024) adds host
