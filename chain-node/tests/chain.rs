@@ -829,7 +829,7 @@ fn a_fixed_chain_has_a_pinned_head() {
 }
 
 /// 21 000 intrinsic + 30 000 initial page + 20 000 storage set + log + metered instructions.
-const PINNED_CALL_GAS: u64 = 72_255;
+const PINNED_CALL_GAS: u64 = 72_258;
 const PINNED_GENESIS: &str = "0xbbd64a26d1305660653e8474485409df04e07648a9e51bd1bcd0a975ee9dc25a";
-const PINNED_ROOT: &str = "0x9c39cf63daa077cc4d1bd5419895ec7de2ed348ad8a08650d937012eb1e8bf20";
-const PINNED_HASH: &str = "0x23eea6bc911227ba465a7d7ada12e92ffd517bb3612af5663a69cef4ec7db85d";
+const PINNED_ROOT: &str = "0x46dcec5e9db84041779829bdb1a236ac9a2416b514ebe03744237c18f5a109e2";
+const PINNED_HASH: &str = "0x0cfec14c29fbfe8cab61dcc3f53fec8e4f9f71c0dd5eb737c5875a7021b5014c";

@@ -12,9 +12,8 @@ use jsonrpsee::ws_client::WsClientBuilder;
 use k256::ecdsa::SigningKey;
 use primitive_types::{H160, U256};
 use rewasm_node::genesis::{DEV_CHAIN_ID, DEV_MNEMONIC, Genesis, derive_accounts};
-use rewasm_node::node::Mining;
 use rewasm_node::node::service::{Service, ServiceConfig};
-use rewasm_node::pool::PoolLimits;
+use rewasm_node::node::{Mining, NodeLimits};
 use rewasm_node::rpc::{LogLimits, RpcConfig, VirtualHosts};
 use rewasm_node::tx::{self, TxKind, UnsignedTransaction};
 use serde_json::{Value, json};
@@ -51,7 +50,7 @@ async fn start_config(mining: Mining, rpc: RpcConfig) -> TestNode {
             addr: "127.0.0.1:0".parse().unwrap(),
             ..rpc
         },
-        pool: PoolLimits::default(),
+        limits: NodeLimits::default(),
     })
     .await
     .unwrap();

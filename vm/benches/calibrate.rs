@@ -177,12 +177,16 @@ fn main() {
     compile_per_byte(&metered);
 }
 
+/// Generates the functions of a module of one shape; the argument varies the code so every
+/// compile misses the cache.
+type CodeShape = fn(u32) -> String;
+
 /// Validation + instrumentation + singlepass compile + artifact load per byte of code, for
 /// code shapes that compile slowly per byte: many tiny functions, one long straight-line body,
 /// deep blocks with branches, and wide `br_table`s. The `default` schedule's
 /// `host.code_per_byte` must cover the worst of them at one gas per nanosecond.
 fn compile_per_byte(metered: &Engine) {
-    let shapes: [(&str, fn(u32) -> String); 4] = [
+    let shapes: [(&str, CodeShape); 4] = [
         ("tiny functions", |salt| {
             let mut funcs = String::new();
             for i in 0..3000 {

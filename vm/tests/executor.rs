@@ -474,7 +474,7 @@ fn access_lists_pay_eip_2930_intrinsic_gas() {
     assert_eq!(intrinsic_gas(&huge), u64::MAX);
 
     // A transfer to an account without code uses exactly its intrinsic gas.
-    let receipt = execute_transaction(&engine, &mut state, &block, &|_| None, &listed).unwrap();
+    let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &listed).unwrap();
     assert_eq!(receipt.status, CallStatus::Success);
     assert_eq!(receipt.gas_used, expected);
     let short = Transaction {
@@ -483,7 +483,7 @@ fn access_lists_pay_eip_2930_intrinsic_gas() {
         ..listed
     };
     assert!(matches!(
-        execute_transaction(&engine, &mut state, &block, &|_| None, &short),
+        execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &short),
         Err(TxError::IntrinsicGas { needed, limit }) if needed == expected && limit == expected - 1
     ));
 }

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use rewasm_node::chain::CallLimits;
 use rewasm_node::genesis::Genesis;
-use rewasm_node::node::Mining;
 use rewasm_node::node::service::{Service, ServiceConfig, shutdown_signal};
+use rewasm_node::node::{Mining, NodeLimits};
 use rewasm_node::pool::{
     DEFAULT_ACCOUNT_QUEUE, DEFAULT_ACCOUNT_SLOTS, DEFAULT_GLOBAL_QUEUE, DEFAULT_GLOBAL_SLOTS,
     DEFAULT_PRICE_BUMP_PERCENT, DEFAULT_PRICE_LIMIT, PoolLimits,
@@ -74,6 +75,14 @@ pub struct NodeArgs {
     /// Most gas an eth_call or eth_estimateGas runs with (0: only the block gas limit).
     #[arg(long = "rpc.gascap", value_name = "GAS", default_value_t = DEFAULT_GAS_CAP)]
     rpc_gascap: u64,
+    /// Wall-clock limit of one eth_call, or of one eth_estimateGas with all its trial runs,
+    /// waiting for an executor included (e.g. 5s, 500ms).
+    #[arg(long = "rpc.evmtimeout", value_name = "DURATION", default_value = "5s", value_parser = go_duration)]
+    rpc_evmtimeout: Duration,
+    /// eth_call and eth_estimateGas executing at once; more wait [default: the number of CPUs,
+    /// at least 2].
+    #[arg(long = "rpc.executors", value_name = "N", value_parser = positive)]
+    rpc_executors: Option<usize>,
     /// Seal a block every S seconds, empty or not, instead of one as soon as a transaction
     /// arrives.
     #[arg(long = "block-time", value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
@@ -139,14 +148,22 @@ pub fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
             vhosts: VirtualHosts::parse(&args.http_vhosts),
             ..RpcConfig::default()
         },
-        pool: PoolLimits {
-            price_limit: args.txpool_pricelimit.into(),
-            price_bump_percent: args.txpool_pricebump,
-            account_slots: args.txpool_accountslots,
-            global_slots: args.txpool_globalslots,
-            account_queue: args.txpool_accountqueue,
-            global_queue: args.txpool_globalqueue,
-            lifetime: args.txpool_lifetime,
+        limits: NodeLimits {
+            pool: PoolLimits {
+                price_limit: args.txpool_pricelimit.into(),
+                price_bump_percent: args.txpool_pricebump,
+                account_slots: args.txpool_accountslots,
+                global_slots: args.txpool_globalslots,
+                account_queue: args.txpool_accountqueue,
+                global_queue: args.txpool_globalqueue,
+                lifetime: args.txpool_lifetime,
+            },
+            calls: CallLimits {
+                timeout: args.rpc_evmtimeout,
+                executors: args
+                    .rpc_executors
+                    .unwrap_or(CallLimits::default().executors),
+            },
         },
     };
     tracing::info!(

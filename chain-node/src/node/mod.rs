@@ -45,7 +45,7 @@ use primitive_types::{H160, H256, U256};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::chain::{Block, Chain, ChainConfig, ChainError, MinedBlock, ReceiptRecord};
+use crate::chain::{Block, CallLimits, Chain, ChainConfig, ChainError, MinedBlock, ReceiptRecord};
 use crate::genesis::Genesis;
 use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
 use crate::store::Store;
@@ -135,6 +135,15 @@ impl AccountReader for HeadState<'_> {
     }
 }
 
+/// The operator's bounds on what requests may make the node do (none of them consensus).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeLimits {
+    /// The transaction pool's limits.
+    pub pool: PoolLimits,
+    /// `eth_call` and `eth_estimateGas`: time limit and concurrent executions.
+    pub calls: CallLimits,
+}
+
 /// The chain, the pool and the miner's wiring.
 pub struct Node {
     chain: Arc<Chain>,
@@ -159,15 +168,15 @@ impl Node {
     /// Opens (or creates) the chain in `datadir` and an empty pool for it with the default
     /// limits.
     pub fn open(datadir: &Path, genesis: &Genesis, mining: Mining) -> Result<Self, NodeError> {
-        Self::open_with_pool(datadir, genesis, mining, PoolLimits::default())
+        Self::open_with(datadir, genesis, mining, NodeLimits::default())
     }
 
-    /// Opens (or creates) the chain in `datadir` and an empty pool for it with `pool` limits.
-    pub fn open_with_pool(
+    /// Opens (or creates) the chain in `datadir` and an empty pool for it, with `limits`.
+    pub fn open_with(
         datadir: &Path,
         genesis: &Genesis,
         mining: Mining,
-        pool: PoolLimits,
+        limits: NodeLimits,
     ) -> Result<Self, NodeError> {
         let shown = datadir.display().to_string();
         std::fs::create_dir_all(datadir).map_err(|source| NodeError::DataDir {
@@ -175,14 +184,17 @@ impl Node {
             source,
         })?;
         let open = || -> Result<Chain, ChainError> {
-            let config = ChainConfig::from_genesis(genesis)?;
+            let config = ChainConfig {
+                calls: limits.calls,
+                ..ChainConfig::from_genesis(genesis)?
+            };
             Chain::open(datadir, genesis, config)
         };
         let chain = open().map_err(|source| NodeError::Open {
             path: shown,
             source,
         })?;
-        Ok(Self::with_pool(Arc::new(chain), mining, pool))
+        Ok(Self::with_pool(Arc::new(chain), mining, limits.pool))
     }
 
     /// A node over an opened chain, with the default pool limits.

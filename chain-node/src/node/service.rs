@@ -12,9 +12,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{Mining, Node, NodeError};
+use super::{Mining, Node, NodeError, NodeLimits};
 use crate::genesis::Genesis;
-use crate::pool::PoolLimits;
 use crate::rpc::{RpcConfig, RpcServer, RpcStartError};
 
 /// What to run.
@@ -28,8 +27,8 @@ pub struct ServiceConfig {
     pub mining: Mining,
     /// The JSON-RPC server.
     pub rpc: RpcConfig,
-    /// The transaction pool's limits.
-    pub pool: PoolLimits,
+    /// The transaction pool's and calls' limits.
+    pub limits: NodeLimits,
 }
 
 /// Why the service did not start.
@@ -61,10 +60,10 @@ impl Service {
             genesis,
             mining,
             rpc,
-            pool,
+            limits,
         } = config;
         let node = tokio::task::spawn_blocking(move || {
-            Node::open_with_pool(&datadir, &genesis, mining, pool)
+            Node::open_with(&datadir, &genesis, mining, limits)
         })
         .await??;
         let node = Arc::new(node);

@@ -1,0 +1,250 @@
+//! The node under free `eth_call` attacks (issue 13): eight concurrent 30 M-gas calls of the
+//! worst contracts the review found leave the node answering other requests within a second and
+//! its resident memory under 1 GiB, and every call ends with a result or a bounded error.
+//!
+//! The contracts sit in the genesis of a `rewasm node` child process (its memory is what is
+//! measured):
+//! - a journal bomb: writes a thousand slots, then makes cheap calls until its gas runs out (each
+//!   call moves a zero value, which used to copy the slot map into the undo record);
+//! - a stack bomb: recurses a thousand frames deep with large frames, then calls itself, as deep
+//!   as its gas reaches (every nested frame runs on its own wasm stack);
+//! - a memory hog: grows its memory to the maximum and calls itself;
+//! - a storage reader: loads slots in a loop (each a store read).
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const CALLERS: usize = 8;
+const GAS: &str = "0x1c9c380";
+
+const JOURNAL_BOMB: &str = r#"(module
+  (import "ethereum" "storageStore" (func $store (param i32 i32)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "main") (local $i i32)
+    (i32.store8 (i32.const 64) (i32.const 1))
+    (block $written (loop $write
+      (br_if $written (i32.ge_u (local.get $i) (i32.const 1000)))
+      (i32.store (i32.const 0) (local.get $i))
+      (call $store (i32.const 0) (i32.const 32))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $write)))
+    (i32.store8 (i32.const 119) (i32.const 0x77))
+    (loop $calls
+      (drop (call $call (i64.const 0) (i32.const 100) (i32.const 200) (i32.const 0) (i32.const 0)))
+      (br $calls))))"#;
+
+fn stack_bomb() -> String {
+    let locals = " i64".repeat(500);
+    format!(
+        r#"(module
+  (import "ethereum" "getAddress" (func $address (param i32)))
+  (import "ethereum" "getGasLeft" (func $gas (result i64)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $deep (param $depth i32) (local{locals})
+    (if (i32.lt_u (local.get $depth) (i32.const 1000))
+      (then (call $deep (i32.add (local.get $depth) (i32.const 1))))))
+  (func (export "main")
+    (call $deep (i32.const 0))
+    (call $address (i32.const 0))
+    (drop (call $call (call $gas) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 0)))))"#
+    )
+}
+
+const MEMORY_HOG: &str = r#"(module
+  (import "ethereum" "getAddress" (func $address (param i32)))
+  (import "ethereum" "getGasLeft" (func $gas (result i64)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "main") (local $page i32)
+    (drop (memory.grow (i32.const 511)))
+    (block $done (loop $touch
+      (br_if $done (i32.ge_u (local.get $page) (i32.const 512)))
+      (i32.store8 (i32.mul (local.get $page) (i32.const 65536)) (i32.const 1))
+      (local.set $page (i32.add (local.get $page) (i32.const 1)))
+      (br $touch)))
+    (call $address (i32.const 0))
+    (drop (call $call (call $gas) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 0)))))"#;
+
+const STORAGE_READER: &str = r#"(module
+  (import "ethereum" "storageLoad" (func $load (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "main")
+    (loop $read
+      (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+      (call $load (i32.const 0) (i32.const 32))
+      (br $read))))"#;
+
+fn contract_address(n: u8) -> String {
+    format!("0x{}{n:02x}", "00".repeat(19))
+}
+
+fn write_genesis(dir: &Path) -> std::path::PathBuf {
+    let contracts = [
+        JOURNAL_BOMB.to_string(),
+        stack_bomb(),
+        MEMORY_HOG.to_string(),
+        STORAGE_READER.to_string(),
+    ];
+    let mut alloc = serde_json::Map::new();
+    for (n, code) in contracts.iter().enumerate() {
+        let code = wat::parse_str(code).unwrap();
+        alloc.insert(
+            contract_address(0xa0 + n as u8),
+            json!({"balance": "0", "code": format!("0x{}", hex_of(&code))}),
+        );
+    }
+    let genesis = json!({"chainId": 31337, "gasLimit": 30_000_000, "alloc": alloc});
+    let path = dir.join("genesis.json");
+    std::fs::write(&path, genesis.to_string()).unwrap();
+    path
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+struct Node {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(datadir: &Path, genesis: &Path) -> Node {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rewasm"))
+        .args([
+            "node",
+            "--http.port",
+            "0",
+            "--rpc.executors",
+            "2",
+            "--config",
+        ])
+        .arg(genesis)
+        .arg("--datadir")
+        .arg(datadir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let log = Arc::new(Mutex::new(String::new()));
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if !sent && let Some(rest) = line.split("rpc listening on 127.0.0.1:").nth(1) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(port) = digits.parse::<u16>() {
+                    let _ = port_tx.send(port);
+                    sent = true;
+                }
+            }
+            let mut log = sink.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    let port = port_rx
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("the node did not start:\n{}", log.lock().unwrap()));
+    Node { child, port, log }
+}
+
+fn rpc(port: u16, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let json = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {response}"))
+}
+
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn concurrent_free_calls_cannot_exhaust_or_stall_the_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let genesis = write_genesis(dir.path());
+    let node = start(&dir.path().join("data"), &genesis);
+    let port = node.port;
+    let pid = node.child.id();
+
+    let started = Instant::now();
+    let callers: Vec<_> = (0..CALLERS)
+        .map(|n| {
+            let to = contract_address(0xa0 + (n % 4) as u8);
+            std::thread::spawn(move || {
+                let call = json!({"to": to, "gas": GAS});
+                let answer = rpc(port, "eth_call", json!([call, "latest"]));
+                (to, answer, started.elapsed())
+            })
+        })
+        .collect();
+
+    let mut slowest = Duration::ZERO;
+    let mut peak_kib = 0;
+    while callers.iter().any(|caller| !caller.is_finished()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the calls did not end"
+        );
+        let asked = Instant::now();
+        let answer = rpc(port, "eth_blockNumber", json!([]));
+        slowest = slowest.max(asked.elapsed());
+        assert_eq!(answer["result"], "0x0", "{answer}");
+        peak_kib = peak_kib.max(resident_kib(pid));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for caller in callers {
+        let (to, answer, took) = caller.join().unwrap();
+        // Each call ends in bounded time with a result or an error, never a dropped request.
+        assert!(
+            answer.get("result").is_some() || answer.get("error").is_some(),
+            "{to}: {answer}"
+        );
+        assert!(took < Duration::from_secs(60), "{to} took {took:?}");
+    }
+    let log = node.log.lock().unwrap().clone();
+    assert!(
+        slowest < Duration::from_secs(1),
+        "eth_blockNumber took {slowest:?} under load\n{log}"
+    );
+    assert!(
+        peak_kib < 1024 * 1024,
+        "resident memory reached {peak_kib} KiB\n{log}"
+    );
+}
