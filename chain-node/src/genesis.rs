@@ -13,7 +13,7 @@ use k256::ecdsa::SigningKey;
 use primitive_types::{H160, H256, U256};
 use rewasm_vm::executor::{Account, BasicAccount, InMemoryState};
 use rewasm_vm::state_root::keccak256;
-use rewasm_vm::{ChainLimits, GasSchedule};
+use rewasm_vm::{CallDepthScope, ChainLimits, GasSchedule};
 use serde::Deserialize;
 
 /// The standard test mnemonic of anvil and hardhat.
@@ -50,6 +50,10 @@ pub enum GenesisError {
         "unknown limit {0:?} (the names are ChainLimits' fields in camelCase, e.g. \"maxCodeSize\")"
     )]
     UnknownLimit(String),
+    #[error(
+        "limit {name:?} is 0 (each frame has its own call-depth budget) or 1 (one budget for the transaction), not {value}"
+    )]
+    LimitValue { name: String, value: u32 },
 }
 
 /// One prefunded account in a genesis file.
@@ -191,6 +195,19 @@ impl Genesis {
     pub fn limits(&self) -> Result<ChainLimits, GenesisError> {
         let mut limits = ChainLimits::default();
         for (name, value) in &self.limits {
+            if name == "callDepthPerTransaction" {
+                limits.call_depth_scope = match value {
+                    0 => CallDepthScope::Frame,
+                    1 => CallDepthScope::Transaction,
+                    _ => {
+                        return Err(GenesisError::LimitValue {
+                            name: name.clone(),
+                            value: *value,
+                        });
+                    }
+                };
+                continue;
+            }
             let field = match name.as_str() {
                 "maxCodeSize" => &mut limits.max_code_size,
                 "maxTypes" => &mut limits.max_types,
@@ -339,5 +356,21 @@ mod tests {
         assert!(
             matches!(typo.limits(), Err(GenesisError::UnknownLimit(name)) if name == "maxCodeSise")
         );
+        assert_eq!(limits.call_depth_scope, CallDepthScope::Transaction);
+        let scope = |value: u32| {
+            let text = format!(
+                r#"{{"chainId": 7, "alloc": {{}}, "limits": {{"callDepthPerTransaction": {value}}}}}"#
+            );
+            serde_json::from_str::<Genesis>(&text)
+                .unwrap()
+                .limits()
+                .map(|limits| limits.call_depth_scope)
+        };
+        assert_eq!(scope(0).unwrap(), CallDepthScope::Frame);
+        assert_eq!(scope(1).unwrap(), CallDepthScope::Transaction);
+        assert!(matches!(
+            scope(2),
+            Err(GenesisError::LimitValue { value: 2, .. })
+        ));
     }
 }

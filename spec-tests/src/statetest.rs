@@ -14,7 +14,7 @@ use rewasm_vm::executor::{
     Account, BasicAccount, HostFailure, InMemoryState, Transaction, execute_transaction,
 };
 use rewasm_vm::state_root::{keccak256, logs_hash};
-use rewasm_vm::{Engine, GasSchedule, VmConfig};
+use rewasm_vm::{CallDepthScope, ChainLimits, Engine, GasSchedule, VmConfig};
 use serde::Deserialize;
 
 /// Errors reading a test file.
@@ -335,8 +335,14 @@ pub fn run_file(engine: &Engine, path: &Path) -> Result<Vec<Verdict>, StateTestE
 
 /// The engine state tests run on: instruction metering off, as the tests were filled.
 pub fn conformance_engine() -> Result<Engine, rewasm_vm::EngineError> {
+    // The tests were filled by Hera: no host charges and a call-depth budget per frame (they
+    // nest 1024 contract frames).
     Engine::new(VmConfig {
         schedule: GasSchedule::ewasm_conformance(),
+        limits: ChainLimits {
+            call_depth_scope: CallDepthScope::Frame,
+            ..ChainLimits::default()
+        },
         ..VmConfig::default()
     })
 }

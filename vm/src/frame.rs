@@ -93,10 +93,18 @@ impl GasMeter {
         let _ = self.remaining.set(store, Value::I64(value as i64));
     }
 
-    fn reset(&self, store: &mut impl AsStoreMut, gas: u64) {
+    /// The current wasm call depth (calls made and not returned, host calls included).
+    pub fn depth(&self, store: &mut impl AsStoreMut) -> u32 {
+        match self.depth.get(store) {
+            Value::I32(depth) => depth as u32,
+            _ => 0,
+        }
+    }
+
+    fn reset(&self, store: &mut impl AsStoreMut, gas: u64, depth: u32) {
         self.set_remaining(store, gas);
         let _ = self.exhausted.set(store, Value::I32(0));
-        let _ = self.depth.set(store, Value::I32(0));
+        let _ = self.depth.set(store, Value::I32(depth as i32));
         let _ = self.stack_exhausted.set(store, Value::I32(0));
     }
 
@@ -224,7 +232,20 @@ impl MeteredInstance {
         args: &[Value],
         gas_limit: u64,
     ) -> FrameResult {
-        self.meter.reset(store, gas_limit);
+        self.call_at_depth(store, export, args, gas_limit, 0)
+    }
+
+    /// As [`MeteredInstance::call`], with the call-depth counter starting at `depth` instead of
+    /// 0 (a nested frame under [`crate::CallDepthScope::Transaction`]).
+    pub fn call_at_depth(
+        &self,
+        store: &mut Store,
+        export: &str,
+        args: &[Value],
+        gas_limit: u64,
+        depth: u32,
+    ) -> FrameResult {
+        self.meter.reset(store, gas_limit, depth);
         let finish = |store: &mut Store, outcome| FrameResult {
             outcome,
             gas_limit,

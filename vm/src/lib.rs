@@ -31,7 +31,7 @@ pub use frame::{
     FrameResult, GasMeter, InstantiateError, MeteredInstance, OutOfGas, Outcome, TrapKind,
     host_exit,
 };
-pub use limits::ChainLimits;
+pub use limits::{CallDepthScope, ChainLimits};
 pub use schedule::GasSchedule;
 pub use validate::{ModuleSummary, Rules, ValidationError, validate};
 pub use wasmer;

@@ -56,8 +56,28 @@ pub struct ChainLimits {
     pub max_initial_pages: u32,
     /// Maximum memory in pages, declared or reached by `memory.grow`. Default 512 (32 MiB).
     pub max_memory_pages: u32,
-    /// Maximum nested wasm function calls within one frame. Default 1024.
+    /// Maximum nested wasm function calls within one frame, or within a whole transaction
+    /// (see [`ChainLimits::call_depth_scope`]). Default 1024.
     pub max_call_depth: u32,
+    /// Whose calls count against `max_call_depth`. Default [`CallDepthScope::Transaction`].
+    pub call_depth_scope: CallDepthScope,
+}
+
+/// Whose wasm calls count against [`ChainLimits::max_call_depth`].
+///
+/// Every nested contract frame runs on a wasm stack of its own. With a budget per frame, a
+/// transaction nesting a few hundred frames, each calling out from deep inside a recursion,
+/// holds a few hundred full-depth stacks at once: hundreds of megabytes for a few million gas.
+/// Counting the whole transaction's calls against one budget bounds the live stack of all its
+/// frames together by [`ChainLimits::native_stack_bound`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallDepthScope {
+    /// Each contract frame has the whole budget: the eWASM reference VM's rule, which its state
+    /// tests (a 1024-deep chain of contract calls) need.
+    Frame,
+    /// A nested contract frame starts at its caller's depth (the host call that created it
+    /// included): one budget for the whole transaction.
+    Transaction,
 }
 
 impl Default for ChainLimits {
@@ -81,6 +101,7 @@ impl Default for ChainLimits {
             max_initial_pages: 128,
             max_memory_pages: 512,
             max_call_depth: 1024,
+            call_depth_scope: CallDepthScope::Transaction,
         }
     }
 }
@@ -135,6 +156,7 @@ impl ChainLimits {
             self.max_initial_pages,
             self.max_memory_pages,
             self.max_call_depth,
+            self.call_depth_scope as u32,
         ];
         let mut hasher = Keccak256::new();
         hasher.update(b"rewasm-chain-limits-v1");

@@ -178,13 +178,22 @@ fn run_attack(kind: &str) -> String {
             let result = run(&engine, &mut state, &call(vec![]));
             describe(result, &state)
         }
-        "deep-stacks" => {
-            let mut state = state_with(&deep_nester(DEEP_FRAMES));
-            let before = status_kib("VmRSS:");
+        "deep-stacks" | "deep-bottom" => {
+            let code = if kind == "deep-stacks" {
+                deep_nester(DEEP_FRAMES)
+            } else {
+                bottom_nester()
+            };
+            let mut state = state_with(&code);
+            let (before, peak_before) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
             let receipt = run(&engine, &mut state, &call(vec![])).unwrap();
             assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
-            assert_eq!(slot(&state, 0), H256::from_low_u64_be(DEEP_FRAMES.into()));
-            format!("grew {} KiB", status_kib("VmRSS:").saturating_sub(before))
+            format!(
+                "grew {} KiB peak {} KiB frames {}",
+                status_kib("VmRSS:").saturating_sub(before),
+                status_kib("VmHWM:").saturating_sub(peak_before.max(before)),
+                slot(&state, 0).to_low_u64_be()
+            )
         }
         other => panic!("unknown attack {other}"),
     })
@@ -438,8 +447,9 @@ fn calls_do_not_write_artifacts_to_disk() {
 /// Nested frames of [`deep_nester`] in the stack attack.
 const DEEP_FRAMES: u32 = 40;
 
-/// A contract that recurses 1000 deep through a function with 500 `i64` locals (about 5 KiB of
-/// native stack a level) and then calls itself, `frames` frames deep; slot 0 counts the frames.
+/// A contract that recurses 900 deep through a function with 500 `i64` locals (about 4 KiB of
+/// native stack a level), returns, and then calls itself, `frames` frames deep; slot 0 counts
+/// the frames.
 fn deep_nester(frames: u32) -> String {
     let locals = " i64".repeat(500);
     format!(
@@ -451,7 +461,7 @@ fn deep_nester(frames: u32) -> String {
   (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
   (func $deep (param $depth i32) (local{locals})
-    (if (i32.lt_u (local.get $depth) (i32.const 1000))
+    (if (i32.lt_u (local.get $depth) (i32.const 900))
       (then (call $deep (i32.add (local.get $depth) (i32.const 1))))))
   (func (export "main")
     (call $deep (i32.const 0))
@@ -465,16 +475,138 @@ fn deep_nester(frames: u32) -> String {
     )
 }
 
+/// Parses "grew A KiB peak B KiB frames N".
+fn stack_report(outcome: &str) -> (u64, u64, u64) {
+    let numbers: Vec<u64> = outcome
+        .split_whitespace()
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    match numbers[..] {
+        [grew, peak, frames] => (grew, peak, frames),
+        _ => panic!("{outcome}"),
+    }
+}
+
 /// Every nested frame runs on its own wasm stack, and wasmer used to keep every stack it ever
-/// used with every page touched resident: 40 nested frames recursing deep pinned about 200 MiB
-/// after the transaction ended. Stacks now give their pages back when they are returned.
+/// used with every page touched resident: 40 nested frames, each recursing 900 deep before it
+/// calls the next, held about 150 MiB while the transaction ran and kept it after it ended.
+/// Now a suspended frame's dead stack pages are given back when it calls another contract, and
+/// a stack's pages when it is returned to the pool.
 #[test]
 fn deep_recursion_in_nested_frames_leaves_little_resident() {
     let outcome = attack_in_child("deep-stacks");
-    let grew: u64 = outcome
-        .strip_prefix("grew ")
-        .and_then(|rest| rest.strip_suffix(" KiB"))
-        .and_then(|kib| kib.parse().ok())
-        .unwrap_or_else(|| panic!("{outcome}"));
-    assert!(grew < 48 * 1024, "resident memory grew by {grew} KiB");
+    let (grew, peak, frames) = stack_report(&outcome);
+    assert_eq!(frames, u64::from(DEEP_FRAMES), "{outcome}");
+    assert!(grew < 48 * 1024, "{outcome}");
+    assert!(peak < 64 * 1024, "{outcome}");
+}
+
+/// A contract that recurses 1000 deep and calls itself from the bottom, as long as its budget
+/// lets it: with a call-depth budget per frame every level held a full-depth live stack.
+fn bottom_nester() -> String {
+    let locals = " i64".repeat(500);
+    format!(
+        r#"(module
+  (import "ethereum" "getAddress" (func $address (param i32)))
+  (import "ethereum" "storageLoad" (func $load (param i32 i32)))
+  (import "ethereum" "storageStore" (func $store (param i32 i32)))
+  (import "ethereum" "getGasLeft" (func $gas (result i64)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $deep (param $depth i32) (local{locals})
+    (if (i32.lt_u (local.get $depth) (i32.const 1000))
+      (then (call $deep (i32.add (local.get $depth) (i32.const 1))))
+      (else
+        (call $load (i32.const 100) (i32.const 200))
+        (i32.store8 (i32.const 231) (i32.add (i32.load8_u (i32.const 231)) (i32.const 1)))
+        (call $store (i32.const 100) (i32.const 200))
+        (call $address (i32.const 0))
+        (drop (call $call (call $gas) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 0))))))
+  (func (export "main")
+    (call $deep (i32.const 0))))"#
+    )
+}
+
+/// With one call-depth budget per transaction, a frame calling out from the bottom of a deep
+/// recursion leaves its callee only the rest of the budget, so the live stack of all frames
+/// together stays within one frame's bound: the nesting stops after one level here.
+#[test]
+fn nesting_from_deep_recursion_shares_one_stack_budget() {
+    let outcome = attack_in_child("deep-bottom");
+    let (grew, peak, frames) = stack_report(&outcome);
+    assert_eq!(frames, 1, "{outcome}");
+    assert!(grew < 48 * 1024, "{outcome}");
+    assert!(peak < 64 * 1024, "{outcome}");
+}
+
+/// Recurses `depth` deep, then calls contract 0x3000 and stores its status in slot 0.
+fn deep_caller(depth: u32) -> String {
+    format!(
+        r#"(module
+  (import "ethereum" "storageStore" (func $store (param i32 i32)))
+  (import "ethereum" "getGasLeft" (func $gas (result i64)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func $deep (param $left i32)
+    (if (local.get $left)
+      (then (call $deep (i32.sub (local.get $left) (i32.const 1))))
+      (else
+        (i32.store16 (i32.const 18) (i32.const 0x0030))
+        (i32.store (i32.const 64) (call $call (call $gas) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 0)))
+        (call $store (i32.const 96) (i32.const 64)))))
+  (func (export "main") (call $deep (i32.const {depth}))))"#
+    )
+}
+
+/// Recurses `depth` deep and returns.
+fn recurser(depth: u32) -> String {
+    format!(
+        r#"(module
+  (memory (export "memory") 1)
+  (func $deep (param $left i32)
+    (if (local.get $left) (then (call $deep (i32.sub (local.get $left) (i32.const 1))))))
+  (func (export "main") (call $deep (i32.const {depth}))))"#
+    )
+}
+
+/// The status (0 success, 1 failure) the caller at depth 600 got from a callee recursing
+/// `callee_depth` deep, under `scope`.
+fn nested_status(scope: rewasm_vm::CallDepthScope, callee_depth: u32) -> u8 {
+    let engine = Engine::new(VmConfig {
+        limits: rewasm_vm::ChainLimits {
+            call_depth_scope: scope,
+            ..rewasm_vm::ChainLimits::default()
+        },
+        ..VmConfig::default()
+    })
+    .unwrap();
+    let mut state = state_with(&deep_caller(600));
+    state.accounts.insert(
+        address(0x3000),
+        Account {
+            basic: BasicAccount {
+                code: Arc::from(wat::parse_str(recurser(callee_depth)).unwrap()),
+                ..BasicAccount::default()
+            },
+            ..Account::default()
+        },
+    );
+    let receipt = run(&engine, &mut state, &call(vec![])).unwrap();
+    assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+    slot(&state, 0).0[0]
+}
+
+/// Consensus pin of the call-depth budget's scope. The caller's `main` makes 601 nested calls
+/// (`$deep` 600 down to 0) and calls the host from there, at depth 602. Under one budget per
+/// transaction (the default) the callee starts at 602 and may go 1024 − 602 = 422 calls deeper:
+/// `recurser(421)` (422 calls) succeeds, `recurser(422)` runs out. Under the reference rule (the
+/// eWASM state tests') the callee has the whole budget: 1023 succeeds, 1024 runs out.
+#[test]
+fn a_nested_frame_inherits_its_callers_call_depth() {
+    use rewasm_vm::CallDepthScope::{Frame, Transaction};
+    assert_eq!(nested_status(Transaction, 421), 0);
+    assert_eq!(nested_status(Transaction, 422), 1);
+    assert_eq!(nested_status(Frame, 422), 0);
+    assert_eq!(nested_status(Frame, 1023), 0);
+    assert_eq!(nested_status(Frame, 1024), 1);
 }

@@ -13,7 +13,7 @@ use rewasm_vm::executor::{
     intrinsic_gas, on_executor_stack,
 };
 use rewasm_vm::state_root::LogEntry;
-use rewasm_vm::{Engine, GasSchedule, VmConfig};
+use rewasm_vm::{CallDepthScope, ChainLimits, Engine, GasSchedule, VmConfig};
 
 /// Small test addresses, clear of the precompiles at 0x01–0x09.
 fn address(n: u8) -> H160 {
@@ -266,8 +266,14 @@ const SELF_CALLER: &str = r#"(module
 
 #[test]
 fn a_call_chain_as_deep_as_the_eei_allows_completes() {
+    // The reference rule: every frame has its own call-depth budget (with one budget for the
+    // transaction, the host calls of 1024 frames alone would use it up).
     let engine = Engine::new(VmConfig {
         schedule: GasSchedule::ewasm_conformance(),
+        limits: ChainLimits {
+            call_depth_scope: CallDepthScope::Frame,
+            ..ChainLimits::default()
+        },
         ..VmConfig::default()
     })
     .unwrap();

@@ -131,6 +131,7 @@ fn with_eei<R>(
         ));
     };
     let mut gas = LocalGas(meter.remaining(&mut store));
+    let depth = meter.depth(&mut store);
     let (result, stop) = {
         let view = memory.view(&store);
         let mut memory = ViewMemory(&view);
@@ -139,6 +140,7 @@ fn with_eei<R>(
         if world.should_stop() {
             return Err(RuntimeError::new(ABORTED));
         }
+        world.wasm_depth = depth;
         let mut host = FrameHost {
             world,
             frame: &env.frame,

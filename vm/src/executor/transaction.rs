@@ -210,6 +210,7 @@ fn execute_on_this_thread(
             abort: None,
             deadline: options.timeout.map(Deadline::after),
             artifacts: options.artifacts,
+            wasm_depth: 0,
         };
         let receipt = run(&mut world, tx)?;
         match world.abort.take() {

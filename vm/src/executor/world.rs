@@ -21,7 +21,10 @@ use super::journal::Journal;
 use crate::precompiles::{self, PrecompileOutcome};
 use crate::state_root::{LogEntry, keccak256};
 use crate::validate::Rules;
-use crate::{ArtifactPolicy, CompileError, Engine, InstantiateError, MeteredInstance, Outcome};
+use crate::{
+    ArtifactPolicy, CallDepthScope, CompileError, Engine, InstantiateError, MeteredInstance,
+    Outcome,
+};
 
 /// EIP-170: the largest code a create may deposit.
 pub const MAX_CODE_SIZE: usize = 24_576;
@@ -132,6 +135,9 @@ pub struct World<'a> {
     pub(super) deadline: Option<Deadline>,
     /// Whether called code may be written to the disk cache.
     pub(super) artifacts: ArtifactPolicy,
+    /// The wasm call depth of the frame whose host call is running (set at every host call):
+    /// where a nested frame starts under [`CallDepthScope::Transaction`].
+    pub(super) wasm_depth: u32,
 }
 
 impl std::fmt::Debug for World<'_> {
@@ -409,7 +415,11 @@ impl<'a> World<'a> {
             }
         };
         binding::attach(&mut store, &env, &instance);
-        let result = instance.call(&mut store, "main", &[], gas);
+        let depth = match self.engine.config().limits.call_depth_scope {
+            CallDepthScope::Frame => 0,
+            CallDepthScope::Transaction => self.wasm_depth,
+        };
+        let result = instance.call_at_depth(&mut store, "main", &[], gas, depth);
         if let Outcome::HostFailure(failure) = result.outcome {
             self.fail_host(failure);
             return (End::Aborted, 0);

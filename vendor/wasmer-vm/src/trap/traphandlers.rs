@@ -935,6 +935,38 @@ const STACK_POOL_LIMIT: usize = 32;
 /// rewasm: bytes at the top of a pooled stack that stay resident (what a shallow entry uses).
 const STACK_KEEP_RESIDENT: usize = 64 * 1024;
 
+thread_local! {
+    /// rewasm: (limit, base) of the innermost wasm stack running on this thread.
+    static ACTIVE_STACK: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+    /// rewasm: the stack pointer of the last switch from a wasm stack to the host stack.
+    static HOST_CALL_SP: Cell<usize> = const { Cell::new(0) };
+}
+
+/// rewasm: bytes below the recorded stack pointer left alone: the context switch to the host
+/// stack saves registers there after the pointer was recorded.
+const SUSPENDED_STACK_MARGIN: usize = 64 * 1024;
+
+/// rewasm: gives back the pages of a suspended wasm stack below the point where its wasm called
+/// the host (`sp`), less a margin. Everything below a stack pointer is dead (wasm frames that
+/// returned); re-touching it later reads zeros, which is all a stack's unused part may hold.
+/// Without this, a frame that recursed deep and then called another contract kept every page of
+/// that recursion resident for as long as the nested call ran, on every level of nesting.
+fn release_suspended_stack((limit, base): (usize, usize), sp: usize) {
+    if sp <= limit || sp > base {
+        return;
+    }
+    let page = 4096;
+    let end = sp.saturating_sub(SUSPENDED_STACK_MARGIN) & !(page - 1);
+    if end > limit {
+        #[cfg(unix)]
+        unsafe {
+            // SAFETY: [limit, end) lies inside the suspended stack's own mapping, below every
+            // live frame on it.
+            libc::madvise(limit as *mut libc::c_void, end - limit, libc::MADV_DONTNEED);
+        }
+    }
+}
+
 /// rewasm: gives the pages of an unused stack back to the system, except the top
 /// [`STACK_KEEP_RESIDENT`] bytes. The stack holds nothing at this point (its coroutine has
 /// finished), and an anonymous private mapping reads as zeros after `MADV_DONTNEED`.
@@ -973,6 +1005,20 @@ fn on_wasm_stack<F: FnOnce() -> T + 'static, T: 'static>(
     // every entry touches), and only while the pool is small; otherwise it is unmapped. Without
     // this, every stack ever used stays mapped with every page it ever touched resident, so
     // deep recursion on many stacks (nested contract calls) pins gigabytes for ever.
+    // rewasm: a nested entry (a host function of the wasm running on `outer` called back into
+    // wasm) gives back the dead pages of the suspended stack, and records the new innermost one.
+    let outer = ACTIVE_STACK.with(Cell::get);
+    if let Some(outer) = outer {
+        release_suspended_stack(outer, HOST_CALL_SP.with(Cell::get));
+    }
+    {
+        use corosensei::stack::Stack;
+        let bounds = (stack.limit().get(), stack.base().get());
+        ACTIVE_STACK.with(|active| active.set(Some(bounds)));
+    }
+    defer! {
+        ACTIVE_STACK.with(|active| active.set(outer));
+    }
     let mut stack = scopeguard::guard(stack, |stack| {
         if STACK_POOL.len() < STACK_POOL_LIMIT {
             release_stack_pages(&stack);
@@ -1029,6 +1075,11 @@ pub fn on_host_stack<F: FnOnce() -> T, T>(f: F) -> T {
         Some(ptr) => unsafe { ptr.as_ref() },
         None => return f(),
     };
+
+    // rewasm: where the wasm stack stops being live while the host runs (see
+    // `release_suspended_stack`).
+    let marker = 0u8;
+    HOST_CALL_SP.with(|sp| sp.set(std::ptr::addr_of!(marker) as usize));
 
     // Restore YIELDER upon exiting normally or unwinding.
     defer! {
