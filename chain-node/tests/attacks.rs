@@ -10,6 +10,8 @@
 //!   as its gas reaches (every nested frame runs on its own wasm stack);
 //! - a memory hog: grows its memory to the maximum and calls itself;
 //! - a storage reader: loads slots in a loop (each a store read).
+//!
+//! And `--rpc.evmtimeout` stops a call or an estimate itself, with geth's error.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -125,16 +127,11 @@ impl Drop for Node {
     }
 }
 
-fn start(datadir: &Path, genesis: &Path) -> Node {
+fn start(datadir: &Path, genesis: &Path, flags: &[&str]) -> Node {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rewasm"))
-        .args([
-            "node",
-            "--http.port",
-            "0",
-            "--rpc.executors",
-            "2",
-            "--config",
-        ])
+        .args(["node", "--http.port", "0", "--rpc.executors", "2"])
+        .args(flags)
+        .arg("--config")
         .arg(genesis)
         .arg("--datadir")
         .arg(datadir)
@@ -199,7 +196,7 @@ fn resident_kib(pid: u32) -> u64 {
 fn concurrent_free_calls_cannot_exhaust_or_stall_the_node() {
     let dir = tempfile::tempdir().unwrap();
     let genesis = write_genesis(dir.path());
-    let node = start(&dir.path().join("data"), &genesis);
+    let node = start(&dir.path().join("data"), &genesis, &[]);
     let port = node.port;
     let pid = node.child.id();
 
@@ -247,4 +244,29 @@ fn concurrent_free_calls_cannot_exhaust_or_stall_the_node() {
         peak_kib < 1024 * 1024,
         "resident memory reached {peak_kib} KiB\n{log}"
     );
+}
+
+/// `--rpc.evmtimeout` stops the execution itself: a call and an estimate of the storage reader
+/// (about a second of store reads at 30 M gas) end with geth's "execution aborted" at 100 ms.
+#[test]
+fn calls_past_the_evm_timeout_are_aborted() {
+    let dir = tempfile::tempdir().unwrap();
+    let genesis = write_genesis(dir.path());
+    let node = start(
+        &dir.path().join("data"),
+        &genesis,
+        &["--rpc.evmtimeout", "100ms"],
+    );
+    let call = json!({"to": contract_address(0xa3), "gas": GAS});
+    for method in ["eth_call", "eth_estimateGas"] {
+        let asked = Instant::now();
+        let answer = rpc(node.port, method, json!([call, "latest"]));
+        let took = asked.elapsed();
+        assert_eq!(answer["error"]["code"], -32000, "{method}: {answer}");
+        assert_eq!(
+            answer["error"]["message"], "execution aborted (timeout = 100ms)",
+            "{method}: {answer}"
+        );
+        assert!(took < Duration::from_secs(5), "{method} took {took:?}");
+    }
 }
