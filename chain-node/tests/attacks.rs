@@ -14,12 +14,15 @@
 //! And `--rpc.evmtimeout` stops a call or an estimate itself, with geth's error.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use common::{NodeProcess, start_node};
 
 use serde_json::{Value, json};
 
@@ -114,55 +117,20 @@ fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-struct Node {
-    child: Child,
-    port: u16,
-    log: Arc<Mutex<String>>,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(datadir: &Path, genesis: &Path, flags: &[&str]) -> Node {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rewasm"))
-        .args(["node", "--http.port", "0", "--rpc.executors", "2"])
-        .args(flags)
-        .arg("--config")
-        .arg(genesis)
-        .arg("--datadir")
-        .arg(datadir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let log = Arc::new(Mutex::new(String::new()));
-    let (port_tx, port_rx) = std::sync::mpsc::channel();
-    let sink = Arc::clone(&log);
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if !sent && let Some(rest) = line.split("rpc listening on 127.0.0.1:").nth(1) {
-                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                if let Ok(port) = digits.parse::<u16>() {
-                    let _ = port_tx.send(port);
-                    sent = true;
-                }
-            }
-            let mut log = sink.lock().unwrap();
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
-    let port = port_rx
-        .recv_timeout(Duration::from_secs(60))
-        .unwrap_or_else(|_| panic!("the node did not start:\n{}", log.lock().unwrap()));
-    Node { child, port, log }
+fn start(datadir: &Path, genesis: &Path, flags: &[&str]) -> NodeProcess {
+    let fixed = ["node", "--http.port", "0", "--rpc.executors", "2"].map(OsStr::new);
+    let paths = [
+        OsStr::new("--config"),
+        genesis.as_os_str(),
+        OsStr::new("--datadir"),
+        datadir.as_os_str(),
+    ];
+    start_node(
+        fixed
+            .into_iter()
+            .chain(flags.iter().map(OsStr::new))
+            .chain(paths),
+    )
 }
 
 fn rpc(port: u16, method: &str, params: Value) -> Value {

@@ -7,13 +7,18 @@
 //! `REWASM_CRASH_KILLS=<n>` changes the number of kills (default 20).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::ffi::OsStr;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use common::{NodeProcess, start_node};
 
 use primitive_types::{H160, U256};
 use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, derive_accounts};
@@ -36,48 +41,9 @@ impl Rng {
     }
 }
 
-struct Node {
-    child: Child,
-    port: u16,
-    /// The node's stderr, kept for a failure message.
-    log: Arc<Mutex<String>>,
-}
-
-fn start(datadir: &Path) -> Node {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rewasm"))
-        .args(["node", "--dev", "--http.port", "0", "--datadir"])
-        .arg(datadir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start rewasm node");
-    let stderr = child.stderr.take().unwrap();
-    let log = Arc::new(Mutex::new(String::new()));
-    let (port_tx, port_rx) = std::sync::mpsc::channel();
-    let sink = Arc::clone(&log);
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if !sent && let Some(rest) = line.split("rpc listening on 127.0.0.1:").nth(1) {
-                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                if let Ok(port) = digits.parse::<u16>() {
-                    let _ = port_tx.send(port);
-                    sent = true;
-                }
-            }
-            let mut log = sink.lock().unwrap();
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
-    match port_rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(port) => Node { child, port, log },
-        Err(_) => {
-            let _ = child.kill();
-            panic!("the node did not start listening:\n{}", log.lock().unwrap());
-        }
-    }
+fn start(datadir: &Path) -> NodeProcess {
+    let flags = ["node", "--dev", "--http.port", "0", "--datadir"].map(OsStr::new);
+    start_node(flags.into_iter().chain([datadir.as_os_str()]))
 }
 
 /// One JSON-RPC call over a fresh HTTP/1.1 connection; `None` when the node is gone.

@@ -180,9 +180,9 @@ fn run_attack(kind: &str) -> String {
         }
         "deep-stacks" | "deep-bottom" => {
             let code = if kind == "deep-stacks" {
-                deep_nester(DEEP_FRAMES)
+                nester(900, DEEP_FRAMES, false)
             } else {
-                bottom_nester()
+                nester(1000, 255, true)
             };
             let mut state = state_with(&code);
             let (before, peak_before) = (status_kib("VmRSS:"), status_kib("VmHWM:"));
@@ -444,14 +444,29 @@ fn calls_do_not_write_artifacts_to_disk() {
     assert_eq!(files(), 1, "a block persists what it runs");
 }
 
-/// Nested frames of [`deep_nester`] in the stack attack.
+/// Nested frames of the stack attack.
 const DEEP_FRAMES: u32 = 40;
 
-/// A contract that recurses 900 deep through a function with 500 `i64` locals (about 4 KiB of
-/// native stack a level), returns, and then calls itself, `frames` frames deep; slot 0 counts
-/// the frames.
-fn deep_nester(frames: u32) -> String {
+/// A contract that recurses `recursion` deep through a function with 500 `i64` locals (about
+/// 4 KiB of native stack a level) and calls itself, until slot 0, which counts the frames that
+/// got there, reaches `frames`. It calls itself after the recursion returned, or, with
+/// `from_bottom`, from the bottom of the recursion.
+fn nester(recursion: u32, frames: u32, from_bottom: bool) -> String {
     let locals = " i64".repeat(500);
+    let visit = format!(
+        r#"(call $load (i32.const 100) (i32.const 200))
+    (i32.store8 (i32.const 231) (i32.add (i32.load8_u (i32.const 231)) (i32.const 1)))
+    (call $store (i32.const 100) (i32.const 200))
+    (if (i32.lt_u (i32.load8_u (i32.const 231)) (i32.const {frames}))
+      (then
+        (call $address (i32.const 0))
+        (drop (call $call (call $gas) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 0)))))"#
+    );
+    let (at_bottom, after) = if from_bottom {
+        (visit.as_str(), "")
+    } else {
+        ("", visit.as_str())
+    };
     format!(
         r#"(module
   (import "ethereum" "getAddress" (func $address (param i32)))
@@ -461,17 +476,12 @@ fn deep_nester(frames: u32) -> String {
   (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
   (func $deep (param $depth i32) (local{locals})
-    (if (i32.lt_u (local.get $depth) (i32.const 900))
-      (then (call $deep (i32.add (local.get $depth) (i32.const 1))))))
+    (if (i32.lt_u (local.get $depth) (i32.const {recursion}))
+      (then (call $deep (i32.add (local.get $depth) (i32.const 1))))
+      (else {at_bottom})))
   (func (export "main")
     (call $deep (i32.const 0))
-    (call $load (i32.const 100) (i32.const 200))
-    (i32.store8 (i32.const 231) (i32.add (i32.load8_u (i32.const 231)) (i32.const 1)))
-    (call $store (i32.const 100) (i32.const 200))
-    (if (i32.lt_u (i32.load8_u (i32.const 231)) (i32.const {frames}))
-      (then
-        (call $address (i32.const 0))
-        (drop (call $call (call $gas) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 0)))))))"#
+    {after}))"#
     )
 }
 
@@ -499,32 +509,6 @@ fn deep_recursion_in_nested_frames_leaves_little_resident() {
     assert_eq!(frames, u64::from(DEEP_FRAMES), "{outcome}");
     assert!(grew < 48 * 1024, "{outcome}");
     assert!(peak < 64 * 1024, "{outcome}");
-}
-
-/// A contract that recurses 1000 deep and calls itself from the bottom, as long as its budget
-/// lets it: with a call-depth budget per frame every level held a full-depth live stack.
-fn bottom_nester() -> String {
-    let locals = " i64".repeat(500);
-    format!(
-        r#"(module
-  (import "ethereum" "getAddress" (func $address (param i32)))
-  (import "ethereum" "storageLoad" (func $load (param i32 i32)))
-  (import "ethereum" "storageStore" (func $store (param i32 i32)))
-  (import "ethereum" "getGasLeft" (func $gas (result i64)))
-  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (func $deep (param $depth i32) (local{locals})
-    (if (i32.lt_u (local.get $depth) (i32.const 1000))
-      (then (call $deep (i32.add (local.get $depth) (i32.const 1))))
-      (else
-        (call $load (i32.const 100) (i32.const 200))
-        (i32.store8 (i32.const 231) (i32.add (i32.load8_u (i32.const 231)) (i32.const 1)))
-        (call $store (i32.const 100) (i32.const 200))
-        (call $address (i32.const 0))
-        (drop (call $call (call $gas) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 0))))))
-  (func (export "main")
-    (call $deep (i32.const 0))))"#
-    )
 }
 
 /// With one call-depth budget per transaction, a frame calling out from the bottom of a deep
