@@ -13,7 +13,8 @@
 //! attack_child` and an environment variable naming the attack.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
-use std::process::Command;
+mod common;
+
 use std::sync::Arc;
 
 use primitive_types::{H160, H256, U256};
@@ -210,28 +211,7 @@ fn attack_child() {
 }
 
 fn attack_in_child(kind: &str) -> String {
-    let exe = std::env::current_exe().unwrap();
-    let output = Command::new(exe)
-        .args([
-            "--ignored",
-            "--exact",
-            "attack_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(ATTACK_ENV, kind)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-        .lines()
-        .find_map(|line| line.split_once("ATTACK ").map(|(_, rest)| rest.to_string()))
-        .unwrap_or_else(|| panic!("no result line in: {stdout}"))
+    common::run_in_child("attack_child", ATTACK_ENV, kind, "ATTACK ")
 }
 
 /// A `memory.grow` within the maximum that the host refuses (here: RLIMIT_DATA) used to hand

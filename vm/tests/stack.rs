@@ -8,7 +8,7 @@
 //! probe to run on how large a stack.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::process::Command;
+mod common;
 
 use rewasm_vm::wasmer::{Imports, Value};
 use rewasm_vm::{ChainLimits, Engine, EngineError, MeteredInstance, Outcome, Rules, VmConfig};
@@ -93,29 +93,12 @@ fn probe_child() {
 }
 
 fn probe_in_child(kind: &str, stack_size: u64) -> String {
-    let exe = std::env::current_exe().expect("current exe");
-    let output = Command::new(exe)
-        .args([
-            "--ignored",
-            "--exact",
-            "probe_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(PROBE_ENV, format!("{kind}:{stack_size}"))
-        .output()
-        .expect("spawn child");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-        .lines()
-        .find_map(|line| line.split_once("PROBE ").map(|(_, rest)| rest))
-        .map(str::to_string)
-        .unwrap_or_else(|| panic!("no probe line in: {stdout}"))
+    common::run_in_child(
+        "probe_child",
+        PROBE_ENV,
+        &format!("{kind}:{stack_size}"),
+        "PROBE ",
+    )
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Helpers shared by the conformance tests: where `../shared/conformance` is, and reading its
-//! JSON vectors.
+//! Helpers shared by the vm tests: where `../shared/conformance` is, reading its JSON vectors, and
+//! running one test of this binary in a child process.
 #![allow(
     dead_code,
     clippy::unwrap_used,
@@ -47,4 +47,32 @@ fn manifest_dir() -> std::path::PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// Re-runs this test binary for one ignored test, `child_test`, with `variable=value` in its
+/// environment, and returns the rest of the line it printed after `marker`. Process-wide state
+/// (wasmer's stack pool, resource limits, resident memory) is then the child's alone.
+pub fn run_in_child(child_test: &str, variable: &str, value: &str, marker: &str) -> String {
+    let exe = std::env::current_exe().unwrap();
+    let output = std::process::Command::new(exe)
+        .args([
+            "--ignored",
+            "--exact",
+            child_test,
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(variable, value)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .find_map(|line| line.split_once(marker).map(|(_, rest)| rest.to_string()))
+        .unwrap_or_else(|| panic!("no {marker:?} line in: {stdout}"))
 }
