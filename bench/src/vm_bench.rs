@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use primitive_types::{H160, U256};
-use rewasm_vm::executor::{MAX_CODE_SIZE, State, on_executor_stack};
+use rewasm_vm::executor::{MAX_CODE_SIZE, on_executor_stack};
 use rewasm_vm::wasmer::Imports;
 use rewasm_vm::{GasSchedule, MeteredInstance, Rules};
 use serde::{Deserialize, Serialize};
@@ -476,7 +476,6 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
         kchain.code(&kcontract).map_or(0, |c| c.len()),
         artifacts.kernels_raw.len()
     ));
-    let _ = kchain.state.basic(&me);
     Ok(VmResults {
         sizes,
         solc: artifacts.solc.clone(),

@@ -97,7 +97,7 @@ impl Chain {
 
     fn send(&mut self, from: u64, to: Option<H160>, value: u64, data: Vec<u8>) -> Receipt {
         let sender = addr(from);
-        let nonce = self.state.basic(&sender).unwrap().nonce;
+        let nonce = self.state.basic(&sender).unwrap().unwrap().nonce;
         let tx = Transaction {
             sender,
             to,
@@ -131,7 +131,7 @@ impl Chain {
         );
         let address = receipt.contract_address.unwrap();
         assert_eq!(
-            &*self.state.basic(&address).unwrap().code,
+            &*self.state.basic(&address).unwrap().unwrap().code,
             runtime.as_slice(),
             "deployed code is the runtime"
         );
@@ -172,7 +172,7 @@ impl Chain {
     }
 
     fn slot(&self, contract: H160, slot: H256) -> U256 {
-        U256::from_big_endian(self.state.storage(&contract, &slot).as_bytes())
+        U256::from_big_endian(self.state.storage(&contract, &slot).unwrap().as_bytes())
     }
 }
 
@@ -444,7 +444,7 @@ fn factory_creates_children_that_work() {
         U256::from(7)
     );
     assert_eq!(
-        &*chain.state.basic(&child).unwrap().code,
+        &*chain.state.basic(&child).unwrap().unwrap().code,
         built()["counter"].0.as_slice()
     );
     assert_reverts(
@@ -497,7 +497,7 @@ fn escrow_holds_and_releases_or_refunds_value() {
         &chain.call(ALICE, escrow, "release()", &[]),
         "escrow: only the arbiter",
     );
-    let bob_before = chain.state.basic(&addr(BOB)).unwrap().balance;
+    let bob_before = chain.state.basic(&addr(BOB)).unwrap().unwrap().balance;
     let receipt = chain.call(CAROL, escrow, "release()", &[]);
     assert_eq!(
         receipt.status,
@@ -507,7 +507,7 @@ fn escrow_holds_and_releases_or_refunds_value() {
         reason(&receipt)
     );
     assert_eq!(
-        chain.state.basic(&addr(BOB)).unwrap().balance,
+        chain.state.basic(&addr(BOB)).unwrap().unwrap().balance,
         bob_before + 1000
     );
     assert_eq!(receipt.logs[0].topics[1], H256::from(addr(BOB)));
@@ -518,10 +518,10 @@ fn escrow_holds_and_releases_or_refunds_value() {
     );
 
     let second = chain.deploy(ALICE, "escrow", &args, 400);
-    let alice_before = chain.state.basic(&addr(ALICE)).unwrap().balance;
+    let alice_before = chain.state.basic(&addr(ALICE)).unwrap().unwrap().balance;
     chain.ok(CAROL, second, "refund()", &[]);
     assert_eq!(
-        chain.state.basic(&addr(ALICE)).unwrap().balance,
+        chain.state.basic(&addr(ALICE)).unwrap().unwrap().balance,
         alice_before + 400
     );
     assert_eq!(

@@ -1156,6 +1156,100 @@ async fn calls_and_estimates_run_with_at_most_the_gas_cap() {
     node.service.shutdown().await;
 }
 
+/// Overwrites the contract's slot 0 in the flat head state and its storage trie's root node
+/// with bytes that do not decode, in the stopped node's data folder.
+fn corrupt_slot_zero(datadir: &std::path::Path, contract: &H160) {
+    use rewasm_node::store::cf;
+    let path = datadir.join("chaindata");
+    let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
+    let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
+    let accounts = db.cf_handle(cf::ACCOUNTS).unwrap();
+    // nonce (8) ++ balance (32) ++ code hash (32) ++ storage root (32)
+    let record = db.get_cf(accounts, contract.as_bytes()).unwrap().unwrap();
+    let storage_root = record[72..104].to_vec();
+    let mut slot_key = contract.as_bytes().to_vec();
+    slot_key.extend_from_slice(&[0; 32]);
+    db.put_cf(db.cf_handle(cf::STORAGE).unwrap(), slot_key, b"bad")
+        .unwrap();
+    db.put_cf(db.cf_handle(cf::TRIE_NODES).unwrap(), storage_root, b"bad")
+        .unwrap();
+}
+
+/// A state read the store cannot answer is the node's failure: `eth_call` and `eth_estimateGas`
+/// (on the head's flat state and on an older root's tries) answer an internal error naming the
+/// read, never a result computed from a zero slot, and a transaction that reads it is not mined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_state_read_is_an_error_never_a_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || ServiceConfig {
+        datadir: dir.path().join("data"),
+        genesis: Genesis::dev().unwrap(),
+        mining: Mining::Instant,
+        rpc: RpcConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            ..RpcConfig::default()
+        },
+        limits: NodeLimits::default(),
+    };
+    let keys = keys();
+    let service = Service::start(config()).await.unwrap();
+    let a = service.rpc_addr();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+    let stored = send(
+        a,
+        &signed(&dynamic(1, Some(contract), 0, word(7), 200_000), &keys[0]),
+    )
+    .await;
+    let stored_in = receipt(a, &stored).await["blockNumber"].clone();
+    // One more block, so that the block with the slot is an older root.
+    let later = send(
+        a,
+        &signed(
+            &dynamic(2, Some(H160::repeat_byte(9)), 1, vec![], 21_000),
+            &keys[0],
+        ),
+    )
+    .await;
+    receipt(a, &later).await;
+    let load = json!({"to": addr_hex(&contract), "data": "0x01"});
+    assert_eq!(
+        result(a, "eth_call", json!([load, stored_in])).await,
+        hex(&word(7))
+    );
+    let head = result(a, "eth_blockNumber", json!([])).await;
+    service.shutdown().await;
+
+    corrupt_slot_zero(&dir.path().join("data"), &contract);
+    let service = Service::start(config()).await.unwrap();
+    let a = service.rpc_addr();
+    let slot = format!("slot {:?} of {contract:?}", primitive_types::H256::zero());
+    for block in [json!("latest"), stored_in.clone()] {
+        let (code, message, _) = error(a, "eth_call", json!([load, block])).await;
+        assert_eq!(code, -32603, "{block}: {message}");
+        assert!(
+            message.contains(&format!("reading {slot} failed")),
+            "{block}: {message}"
+        );
+        let (code, message, _) = error(a, "eth_estimateGas", json!([load, block])).await;
+        assert_eq!(code, -32603, "{block}: {message}");
+        assert!(message.contains(&slot), "{block}: {message}");
+    }
+    // Building a block over the slot fails the node, not the transaction: nothing is mined.
+    let raw = signed(&dynamic(3, Some(contract), 0, vec![1], 200_000), &keys[0]);
+    let answer = call(a, "eth_sendRawTransaction", json!([raw])).await;
+    let hash = answer["result"].as_str().map(str::to_string);
+    assert_eq!(
+        result(a, "eth_blockNumber", json!([])).await,
+        head,
+        "{answer}"
+    );
+    if let Some(hash) = hash {
+        let receipt = result(a, "eth_getTransactionReceipt", json!([hash])).await;
+        assert!(receipt.is_null(), "{receipt}");
+    }
+    service.shutdown().await;
+}
+
 /// 1001 addresses (one over geth's limit), as JSON strings.
 fn too_many_addresses() -> Vec<String> {
     (0..1001u32).map(|i| format!("0x{:040x}", i)).collect()

@@ -11,7 +11,9 @@ use proptest::prelude::*;
 use rewasm_node::store::{
     BlockWrite, META_SCHEMA_VERSION, SCHEMA_VERSION, Store, StoreError, TxWrite, cf,
 };
-use rewasm_vm::executor::{AccountChange, BasicAccount, InMemoryState, State, StateChanges};
+use rewasm_vm::executor::{
+    AccountChange, BasicAccount, InMemoryState, State, StateChanges, StateRead,
+};
 
 fn addr(n: u8) -> H160 {
     H160::repeat_byte(n)
@@ -82,9 +84,9 @@ fn commit_and_read_back_then_reopen() {
         assert_eq!(store.storage(&addr(2), &slot(3)).unwrap(), H256::zero());
         // The State view reads the same.
         let state = store.state();
-        assert_eq!(state.basic(&addr(1)), Some(account(1, 1000, b"")));
-        assert_eq!(state.storage(&addr(2), &slot(2)), slot(20));
-        assert!(state.into_block_changes().unwrap().is_empty());
+        assert_eq!(state.basic(&addr(1)).unwrap(), Some(account(1, 1000, b"")));
+        assert_eq!(state.storage(&addr(2), &slot(2)).unwrap(), slot(20));
+        assert!(state.into_block_changes().is_empty());
     }
     // Reopen: everything persisted.
     let store = Store::open(dir.path()).unwrap();
@@ -223,12 +225,31 @@ fn corrupt_values_are_typed_errors() {
     // state meets the corrupt record.
     assert!(store.state_root().is_ok());
     assert!(store.state_root_uncached().is_err());
-    // Through the State trait: reads as absent, and the block is refused.
+    // Through the State trait: a typed error naming the read, never "absent" or "zero".
     let state = store.state();
-    assert_eq!(state.basic(&addr(1)), None);
+    let error = state.basic(&addr(1)).unwrap_err();
+    assert_eq!(error.read, StateRead::Account(addr(1)));
     assert!(matches!(
-        state.into_block_changes().unwrap_err(),
-        StoreError::Corrupt { .. }
+        error.source_as::<StoreError>(),
+        Some(StoreError::Corrupt {
+            column: "accounts",
+            ..
+        })
+    ));
+    let error = state.storage(&addr(2), &slot(1)).unwrap_err();
+    assert_eq!(
+        error.read,
+        StateRead::Storage {
+            address: addr(2),
+            key: slot(1)
+        }
+    );
+    assert!(matches!(
+        error.source_as::<StoreError>(),
+        Some(StoreError::Corrupt {
+            column: "storage",
+            ..
+        })
     ));
 }
 
@@ -247,9 +268,9 @@ fn storage_reset_clears_old_slots() {
     );
     state.commit(changes.clone());
     // The overlay hides the old slots before the block is written.
-    assert_eq!(state.storage(&addr(2), &slot(1)), H256::zero());
-    assert_eq!(state.storage(&addr(2), &slot(2)), slot(99));
-    let merged = state.into_block_changes().unwrap();
+    assert_eq!(state.storage(&addr(2), &slot(1)).unwrap(), H256::zero());
+    assert_eq!(state.storage(&addr(2), &slot(2)).unwrap(), slot(99));
+    let merged = state.into_block_changes();
     store.commit_block(block(1, merged)).unwrap();
 
     assert_eq!(store.storage(&addr(2), &slot(1)).unwrap(), H256::zero());
@@ -286,25 +307,25 @@ fn transactions_of_a_block_see_each_other() {
         updated(account(2, 5, b"\0asm contract"), false, &[(1, 11)]),
     );
     state.commit(tx1.clone());
-    assert_eq!(state.storage(&addr(2), &slot(1)), slot(11));
-    assert_eq!(state.storage(&addr(2), &slot(2)), slot(20)); // from disk
-    assert_eq!(state.basic(&addr(2)).unwrap().nonce, 2);
+    assert_eq!(state.storage(&addr(2), &slot(1)).unwrap(), slot(11));
+    assert_eq!(state.storage(&addr(2), &slot(2)).unwrap(), slot(20)); // from disk
+    assert_eq!(state.basic(&addr(2)).unwrap().unwrap().nonce, 2);
     // Not on disk yet.
     assert_eq!(store.storage(&addr(2), &slot(1)).unwrap(), slot(10));
 
     let mut tx2 = StateChanges::new();
     tx2.insert(addr(2), AccountChange::Deleted);
     state.commit(tx2.clone());
-    assert_eq!(state.basic(&addr(2)), None);
-    assert_eq!(state.storage(&addr(2), &slot(2)), H256::zero());
+    assert_eq!(state.basic(&addr(2)).unwrap(), None);
+    assert_eq!(state.storage(&addr(2), &slot(2)).unwrap(), H256::zero());
 
     let mut tx3 = StateChanges::new();
     tx3.insert(addr(2), updated(account(0, 1, b""), false, &[(3, 33)]));
     state.commit(tx3.clone());
-    assert_eq!(state.storage(&addr(2), &slot(2)), H256::zero());
-    assert_eq!(state.storage(&addr(2), &slot(3)), slot(33));
+    assert_eq!(state.storage(&addr(2), &slot(2)).unwrap(), H256::zero());
+    assert_eq!(state.storage(&addr(2), &slot(3)).unwrap(), slot(33));
 
-    let merged = state.into_block_changes().unwrap();
+    let merged = state.into_block_changes();
     let expected_root = store.state_root_after(&merged).unwrap();
     store.commit_block(block(1, merged)).unwrap();
 
@@ -576,31 +597,37 @@ fn earlier_states_stay_readable() {
     // A State at an old root reads the same, commits into memory only, and reports no error.
     let mut state = store.state_at(roots[0]);
     assert_eq!(state.root(), roots[0]);
-    assert_eq!(state.basic(&addr(1)), Some(account(1, 1000, b"")));
-    assert_eq!(state.storage(&addr(2), &slot(2)), slot(20));
+    assert_eq!(state.basic(&addr(1)).unwrap(), Some(account(1, 1000, b"")));
+    assert_eq!(state.storage(&addr(2), &slot(2)).unwrap(), slot(20));
     let mut call = StateChanges::new();
     call.insert(
         addr(2),
         updated(account(2, 5, b"\0asm contract"), false, &[(1, 77)]),
     );
     state.commit(call);
-    assert_eq!(state.storage(&addr(2), &slot(1)), slot(77));
-    assert_eq!(state.storage(&addr(2), &slot(2)), slot(20));
-    assert_eq!(state.into_changes().unwrap().len(), 1);
+    assert_eq!(state.storage(&addr(2), &slot(1)).unwrap(), slot(77));
+    assert_eq!(state.storage(&addr(2), &slot(2)).unwrap(), slot(20));
+    assert_eq!(state.into_changes().len(), 1);
     assert_eq!(store.storage(&addr(2), &slot(1)).unwrap(), H256::zero());
     assert_eq!(store.state_root().unwrap(), roots[2]);
 
-    // A root the store never committed: a typed error, and through State, absent + error.
+    // A root the store never committed: a typed error, also through State.
     let unknown = H256::repeat_byte(0x42);
     assert!(matches!(
         store.account_at(unknown, &addr(1)).unwrap_err(),
         StoreError::MissingTrieNode { hash } if hash == unknown
     ));
     let state = store.state_at(unknown);
-    assert_eq!(state.basic(&addr(1)), None);
+    let error = state.basic(&addr(1)).unwrap_err();
+    assert_eq!(error.read, StateRead::Account(addr(1)));
     assert!(matches!(
-        state.into_changes().unwrap_err(),
-        StoreError::MissingTrieNode { .. }
+        error.source_as::<StoreError>(),
+        Some(StoreError::MissingTrieNode { hash }) if *hash == unknown
+    ));
+    let error = state.storage(&addr(1), &slot(1)).unwrap_err();
+    assert!(matches!(
+        error.source_as::<StoreError>(),
+        Some(StoreError::MissingTrieNode { .. })
     ));
 }
 
@@ -683,16 +710,16 @@ proptest! {
                 memory.commit(tx);
                 // The overlay reads what the in-memory state reads.
                 for a in 0u8..8 {
-                    prop_assert_eq!(state.basic(&addr(a)), memory.basic(&addr(a)));
+                    prop_assert_eq!(state.basic(&addr(a)).unwrap(), memory.basic(&addr(a)).unwrap());
                     for s in 0u8..12 {
                         prop_assert_eq!(
-                            state.storage(&addr(a), &slot(s)),
-                            memory.storage(&addr(a), &slot(s))
+                            state.storage(&addr(a), &slot(s)).unwrap(),
+                            memory.storage(&addr(a), &slot(s)).unwrap()
                         );
                     }
                 }
             }
-            let merged = state.into_block_changes().unwrap();
+            let merged = state.into_block_changes();
             prop_assert_eq!(store.state_root_after(&merged).unwrap(), memory.state_root());
             store.commit_block(block(number as u64, merged)).unwrap();
             prop_assert_eq!(store.state_root().unwrap(), memory.state_root());
@@ -703,7 +730,7 @@ proptest! {
         let store = Store::open(dir.path()).unwrap();
         prop_assert_eq!(store.state_root().unwrap(), memory.state_root());
         for a in 0u8..8 {
-            prop_assert_eq!(store.account(&addr(a)).unwrap(), memory.basic(&addr(a)));
+            prop_assert_eq!(store.account(&addr(a)).unwrap(), memory.basic(&addr(a)).unwrap());
             let expected = memory
                 .accounts
                 .get(&addr(a))
@@ -715,15 +742,14 @@ proptest! {
         for (root, then) in &history {
             let view = store.state_at(*root);
             for a in 0u8..8 {
-                prop_assert_eq!(store.account_at(*root, &addr(a)).unwrap(), then.basic(&addr(a)));
-                prop_assert_eq!(view.basic(&addr(a)), then.basic(&addr(a)));
+                prop_assert_eq!(store.account_at(*root, &addr(a)).unwrap(), then.basic(&addr(a)).unwrap());
+                prop_assert_eq!(view.basic(&addr(a)).unwrap(), then.basic(&addr(a)).unwrap());
                 for s in 0u8..12 {
-                    let expected = then.storage(&addr(a), &slot(s));
+                    let expected = then.storage(&addr(a), &slot(s)).unwrap();
                     prop_assert_eq!(store.storage_at(*root, &addr(a), &slot(s)).unwrap(), expected);
-                    prop_assert_eq!(view.storage(&addr(a), &slot(s)), expected);
+                    prop_assert_eq!(view.storage(&addr(a), &slot(s)).unwrap(), expected);
                 }
             }
-            prop_assert!(view.error().is_none());
         }
     }
 }

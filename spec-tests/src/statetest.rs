@@ -11,7 +11,7 @@ use k256::elliptic_curve::sec1::ToEncodedPoint;
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::BlockInfo;
 use rewasm_vm::executor::{
-    Account, BasicAccount, HostFailure, InMemoryState, Transaction, execute_transaction,
+    Account, BasicAccount, InMemoryState, StateError, Transaction, execute_transaction,
 };
 use rewasm_vm::state_root::{keccak256, logs_hash};
 use rewasm_vm::{CallDepthScope, ChainLimits, Engine, GasSchedule, VmConfig};
@@ -188,7 +188,7 @@ fn pre_state(pre: &BTreeMap<String, PreAccount>) -> Result<InMemoryState, String
 }
 
 /// The state-test tool's block hashes: keccak256 of the decimal block number.
-fn test_block_hash(number: u64) -> Result<Option<H256>, HostFailure> {
+fn test_block_hash(number: u64) -> Result<Option<H256>, StateError> {
     Ok(Some(keccak256(number.to_string().as_bytes())))
 }
 

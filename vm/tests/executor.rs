@@ -76,21 +76,27 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn apply(journal: &mut Journal<'_>, op: &Op) {
     match op {
-        Op::Balance(a, b) => journal.set_balance(&address(*a), U256::from(*b)),
-        Op::Nonce(a, n) => journal.set_nonce(&address(*a), *n),
+        Op::Balance(a, b) => journal.set_balance(&address(*a), U256::from(*b)).unwrap(),
+        Op::Nonce(a, n) => journal.set_nonce(&address(*a), *n).unwrap(),
         Op::Storage(a, k, v) => {
-            if journal.exists(&address(*a)) {
-                journal.set_storage(
-                    &address(*a),
-                    H256::from_low_u64_be(u64::from(*k)),
-                    H256::from_low_u64_be(u64::from(*v)),
-                );
+            if journal.exists(&address(*a)).unwrap() {
+                journal
+                    .set_storage(
+                        &address(*a),
+                        H256::from_low_u64_be(u64::from(*k)),
+                        H256::from_low_u64_be(u64::from(*v)),
+                    )
+                    .unwrap();
             }
         }
-        Op::Code(a, code) => journal.set_code(&address(*a), Arc::from(code.clone())),
-        Op::Create(a) => journal.create_account(&address(*a)),
+        Op::Code(a, code) => journal
+            .set_code(&address(*a), Arc::from(code.clone()))
+            .unwrap(),
+        Op::Create(a) => journal.create_account(&address(*a)).unwrap(),
         Op::Transfer(a, b, v) => {
-            journal.transfer(&address(*a), &address(*b), U256::from(*v));
+            journal
+                .transfer(&address(*a), &address(*b), U256::from(*v))
+                .unwrap();
         }
         Op::Log(a) => journal.log(LogEntry {
             address: address(*a),
@@ -130,10 +136,10 @@ proptest! {
         journal.revert_to(start);
         prop_assert_eq!(journal.refund(), 0);
         for n in 0..4 {
-            prop_assert_eq!(journal.basic(&address(n)), base.basic(&address(n)));
-            prop_assert_eq!(journal.storage(&address(n), &H256::from_low_u64_be(1)), H256::zero());
+            prop_assert_eq!(journal.basic(&address(n)).unwrap(), base.basic(&address(n)).unwrap());
+            prop_assert_eq!(journal.storage(&address(n), &H256::from_low_u64_be(1)).unwrap(), H256::zero());
         }
-        let (changes, logs) = journal.finish();
+        let (changes, logs) = journal.finish().unwrap();
         prop_assert!(changes.is_empty(), "{changes:?}");
         prop_assert!(logs.is_empty());
     }
@@ -151,7 +157,7 @@ proptest! {
         let total = |s: &InMemoryState| s.accounts.values().fold(U256::zero(), |sum, a| sum + a.basic.balance);
         let before = total(&state);
         for (from, to, value, price, gas) in txs {
-            let nonce = state.basic(&address(from)).map(|a| a.nonce).unwrap_or_default();
+            let nonce = state.basic(&address(from)).unwrap().map(|a| a.nonce).unwrap_or_default();
             let tx = Transaction {
                 sender: address(from),
                 to: Some(address(to)),
@@ -198,7 +204,7 @@ proptest! {
         let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
         prop_assert_eq!(receipt.gas_used, 21_000);
         prop_assert_eq!(before - total(&state), U256::from(21_000 * base_fee));
-        prop_assert_eq!(state.basic(&coinbase).map(|a| a.balance).unwrap_or_default(), U256::from(21_000 * tip));
+        prop_assert_eq!(state.basic(&coinbase).unwrap().map(|a| a.balance).unwrap_or_default(), U256::from(21_000 * tip));
         if base_fee > 0 {
             let cheap = Transaction { nonce: 1, gas_price: U256::from(base_fee - 1), ..tx };
             let snapshot = state.clone();
@@ -228,7 +234,7 @@ proptest! {
         };
         let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
         prop_assert!(receipt.gas_used <= gas);
-        let paid = U256::from(10_000_000u64) - state.basic(&address(0)).unwrap().balance;
+        let paid = U256::from(10_000_000u64) - state.basic(&address(0)).unwrap().unwrap().balance;
         prop_assert_eq!(paid, U256::from(receipt.gas_used));
     }
 }
@@ -306,7 +312,7 @@ fn a_call_chain_as_deep_as_the_eei_allows_completes() {
     };
     let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
-    let frames = state.storage(&contract, &H256::zero());
+    let frames = state.storage(&contract, &H256::zero()).unwrap();
     // Depths 0..=1024 each ran once; the call from depth 1024 returned 1 without running.
     assert_eq!(frames, H256::from_low_u64_be(1025));
     // The same chain inside a block's shared executor thread, below the block loop's frames.
@@ -433,10 +439,10 @@ fn constructor_arguments_follow_the_args_section() {
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
     let created = receipt.contract_address.unwrap();
     assert_eq!(
-        state.storage(&created, &H256::zero()),
+        state.storage(&created, &H256::zero()).unwrap(),
         H256::from_low_u64_be(64)
     );
-    assert_eq!(state.basic(&created).unwrap().code.len(), 1);
+    assert_eq!(state.basic(&created).unwrap().unwrap().code.len(), 1);
 }
 
 /// EIP-2930 (consensus): each access-list address costs 2400 and each storage key 1900 of

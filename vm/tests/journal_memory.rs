@@ -71,12 +71,12 @@ proptest! {
         });
         let mut journal = Journal::new(&base);
         for key in 0..slots {
-            journal.set_storage(&address(0), H256::from_low_u64_be(key), H256::repeat_byte(1));
+            journal.set_storage(&address(0), H256::from_low_u64_be(key), H256::repeat_byte(1)).unwrap();
         }
         let before = allocated();
         for _ in 0..transfers {
             let checkpoint = journal.checkpoint();
-            journal.transfer(&address(0), &address(1), U256::zero());
+            prop_assert!(journal.transfer(&address(0), &address(1), U256::zero()).unwrap());
             if transfers % 3 == 0 {
                 journal.revert_to(checkpoint);
             }

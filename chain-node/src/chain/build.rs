@@ -3,7 +3,9 @@
 
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_vm::executor::{State, Transaction, TxError, execute_transaction, on_executor_stack};
+use rewasm_vm::executor::{
+    HostFailure, State, Transaction, TxError, execute_transaction, on_executor_stack,
+};
 
 use super::block::{Block, transactions_root};
 use super::header::{Bloom, EMPTY_OMMERS_HASH, Header};
@@ -133,14 +135,10 @@ pub(crate) fn effective_gas_price(
 
 /// geth's `buyGas` check: the sender must afford `gas × max fee + value`, even though it pays
 /// only the effective price.
-fn check_fee_cap_funds(state: &dyn State, tx: &SignedTransaction) -> Result<(), Rejection> {
+fn check_fee_cap_funds(balance: U256, tx: &SignedTransaction) -> Result<(), Rejection> {
     let cost = U256::from(tx.gas_limit)
         .checked_mul(tx.max_fee)
         .and_then(|fee| fee.checked_add(tx.value));
-    let balance = state
-        .basic(&tx.sender)
-        .map(|account| account.balance)
-        .unwrap_or_default();
     match cost {
         Some(cost) if cost <= balance => Ok(()),
         Some(cost) => Err(Rejection {
@@ -183,16 +181,19 @@ fn executor_rejection(tx: &SignedTransaction, error: TxError) -> Result<Rejectio
             ),
             false,
         ),
-        // Not a property of the transaction: the node cannot execute it right now. Blocks run
-        // without a time limit; should one ever stop a block, that is the node's failure too.
-        error @ (TxError::Executor(_) | TxError::Timeout(_)) => {
-            let reason = match error {
-                TxError::Executor(reason) => reason,
-                other => other.to_string(),
-            };
+        // Not a property of the transaction: the node cannot execute it right now.
+        TxError::Host(failure) => {
             return Err(ChainError::HostFailure {
                 tx: tx.hash,
-                reason,
+                failure: Box::new(failure),
+            });
+        }
+        // Blocks run without a time limit; should one ever stop a block, that is the node's
+        // failure too.
+        TxError::Timeout(timeout) => {
+            return Err(ChainError::TransactionTimeout {
+                tx: tx.hash,
+                timeout,
             });
         }
     };
@@ -203,14 +204,13 @@ fn executor_rejection(tx: &SignedTransaction, error: TxError) -> Result<Rejectio
     })
 }
 
-/// A state read that failed while `tx` ran (it read as absent, so whatever was decided about
-/// `tx` since is wrong) as the host failure it is.
-fn read_failure(state: &StoreState<'_>, tx: &SignedTransaction) -> Result<(), ChainError> {
-    match state.error() {
-        None => Ok(()),
-        Some(error) => Err(ChainError::HostFailure {
+/// The sender's balance, before `tx` runs; a failed read is the node's failure.
+fn sender_balance(state: &StoreState<'_>, tx: &SignedTransaction) -> Result<U256, ChainError> {
+    match state.basic(&tx.sender) {
+        Ok(account) => Ok(account.map(|account| account.balance).unwrap_or_default()),
+        Err(error) => Err(ChainError::HostFailure {
             tx: tx.hash,
-            reason: format!("reading the state: {error}"),
+            failure: Box::new(HostFailure::State(error)),
         }),
     }
 }
@@ -247,10 +247,10 @@ pub(crate) fn build_block(
                     permanent: false,
                 })
             } else {
+                let balance = sender_balance(&state, &tx)?;
                 effective_gas_price(&tx, env.base_fee, chain.chain_id())
-                    .and_then(|price| check_fee_cap_funds(&state, &tx).map(|()| price))
+                    .and_then(|price| check_fee_cap_funds(balance, &tx).map(|()| price))
             };
-            read_failure(&state, &tx)?;
             let price = match outcome {
                 Ok(price) => price,
                 Err(rejection) => {
@@ -276,7 +276,6 @@ pub(crate) fn build_block(
                 &block_hashes,
                 &executable,
             );
-            read_failure(&state, &tx)?;
             let receipt = match executed {
                 Ok(receipt) => receipt,
                 Err(error) => {
@@ -312,7 +311,7 @@ pub(crate) fn build_block(
     });
     executed.map_err(|error| ChainError::Execution(error.to_string()))??;
 
-    let changes = state.into_block_changes()?;
+    let changes = state.into_block_changes();
     let state_root = chain.store().state_root_after(&changes)?;
     let mut logs_bloom = Bloom::default();
     for receipt in &receipts {
@@ -388,7 +387,9 @@ fn reject(
 mod tests {
     use super::*;
     use crate::genesis::{DEV_CHAIN_ID, DEV_MNEMONIC, Genesis, derive_accounts};
+    use crate::store::StoreError;
     use crate::tx::{self, TxKind, UnsignedTransaction};
+    use rewasm_vm::executor::StateRead;
 
     fn transfer(sender: usize, to: H160) -> (SignedTransaction, Vec<u8>) {
         let key = &derive_accounts(DEV_MNEMONIC, 2).unwrap()[sender].key;
@@ -444,11 +445,21 @@ mod tests {
             );
             let candidates = vec![healthy.clone(), poisoned.clone()];
             match build_block(&chain, &env, candidates, mode) {
-                Err(ChainError::HostFailure { tx, reason }) => {
+                Err(ChainError::HostFailure { tx, failure }) => {
                     assert_eq!(tx, poisoned.0.hash, "{mode:?}");
+                    let HostFailure::State(error) = *failure else {
+                        panic!("{mode:?}: expected a failed state read, got {failure}");
+                    };
+                    assert_eq!(error.read, StateRead::Account(unreadable), "{mode:?}");
                     assert!(
-                        reason.starts_with("reading the state: corrupt accounts"),
-                        "{reason}"
+                        matches!(
+                            error.source_as::<StoreError>(),
+                            Some(StoreError::Corrupt {
+                                column: "accounts",
+                                ..
+                            })
+                        ),
+                        "{error}"
                     );
                 }
                 Err(other) => panic!("{mode:?}: expected a host failure, got {other}"),
@@ -467,10 +478,11 @@ mod tests {
     #[test]
     fn an_executor_failure_is_the_nodes_not_the_transactions() {
         let (tx, _) = transfer(0, H160::repeat_byte(0x42));
-        match executor_rejection(&tx, TxError::Executor("mmap failed".to_string())) {
-            Err(ChainError::HostFailure { tx: hash, reason }) => {
+        let mmap = HostFailure::Machine("mmap failed".to_string());
+        match executor_rejection(&tx, TxError::Host(mmap.clone())) {
+            Err(ChainError::HostFailure { tx: hash, failure }) => {
                 assert_eq!(hash, tx.hash);
-                assert_eq!(reason, "mmap failed");
+                assert_eq!(*failure, mmap);
             }
             other => panic!("expected a host failure, got {other:?}"),
         }

@@ -22,8 +22,8 @@ use primitive_types::{H160, U256};
 use rewasm_eei::CallStatus;
 use rewasm_vm::ArtifactPolicy;
 use rewasm_vm::executor::{
-    ExecutionOptions, State, Transaction, TxError, execute_transaction_with, intrinsic_gas,
-    on_executor_stack,
+    ExecutionOptions, HostFailure, State, Transaction, TxError, execute_transaction_with,
+    intrinsic_gas, on_executor_stack,
 };
 use rewasm_vm::state_root::LogEntry;
 
@@ -80,6 +80,10 @@ pub enum CallError {
     /// The call ran past its time limit, or waited that long for an executor (geth's text).
     #[error("execution aborted (timeout = {0:?})")]
     Timeout(Duration),
+    /// The node failed while executing the call (a state read, the executor): the node's
+    /// failure, never the call's result.
+    #[error("the node failed executing the call: {0}")]
+    Host(#[from] HostFailure),
     /// The node failed.
     #[error(transparent)]
     Chain(#[from] ChainError),
@@ -205,8 +209,10 @@ impl Chain {
             .call_slots
             .take(deadline)
             .ok_or(CallError::Timeout(timeout))?;
-        on_executor_stack(|| work(deadline))
-            .map_err(|error| ChainError::Execution(error.to_string()))?
+        on_executor_stack(|| work(deadline)).map_err(|error| match error {
+            TxError::Host(failure) => CallError::Host(failure),
+            other => CallError::Chain(ChainError::Execution(other.to_string())),
+        })?
     }
 
     fn search_gas(
@@ -313,6 +319,7 @@ impl Chain {
         };
         let nonce = state
             .basic(&sender)
+            .map_err(HostFailure::State)?
             .map(|account| account.nonce)
             .unwrap_or_default();
         let tx = Transaction {
@@ -339,7 +346,7 @@ impl Chain {
             options,
         )
         .map_err(|error| match error {
-            TxError::Executor(message) => CallError::Chain(ChainError::Execution(message)),
+            TxError::Host(failure) => CallError::Host(failure),
             TxError::Timeout(_) => CallError::Timeout(timeout),
             TxError::InsufficientFunds { have, need } => CallError::Invalid(format!(
                 "insufficient funds for gas * price + value: address {sender:?} have {have} want {need}"

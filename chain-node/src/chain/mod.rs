@@ -24,7 +24,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use primitive_types::{H160, H256, U256};
-use rewasm_vm::executor::{AccountChange, BasicAccount, HostFailure, StateChanges};
+use rewasm_vm::executor::{
+    AccountChange, BasicAccount, HostFailure, StateChanges, StateError, StateRead,
+};
 use rewasm_vm::{Engine, EngineError, VmConfig};
 
 use crate::genesis::{Genesis, GenesisError};
@@ -84,8 +86,18 @@ pub enum ChainError {
     /// The node itself failed while executing transaction `tx` (the executor, or a state read):
     /// not a property of the transaction, so the block was abandoned rather than given a
     /// made-up result for it.
-    #[error("executing transaction {tx:?} failed the node (not the transaction): {reason}")]
-    HostFailure { tx: H256, reason: String },
+    #[error("executing transaction {tx:?} failed the node (not the transaction): {failure}")]
+    HostFailure { tx: H256, failure: Box<HostFailure> },
+    /// A read of the head state failed outside a transaction.
+    #[error("{0}")]
+    State(Box<StateError>),
+    /// A time limit stopped transaction `tx` of a block. Blocks run without one, so this is a
+    /// failure of the node, never a result.
+    #[error("executing transaction {tx:?} was aborted after {timeout:?}")]
+    TransactionTimeout {
+        tx: H256,
+        timeout: std::time::Duration,
+    },
     #[error("creating the data folder {path}: {source}")]
     DataDir {
         path: String,
@@ -597,9 +609,9 @@ impl Chain {
 
     /// The hash of block `number`, for the EEI's `getBlockHash`. A store error is the node's
     /// failure, not an absent block: the execution aborts with it.
-    pub(crate) fn block_hash_of(&self, number: u64) -> Result<Option<H256>, HostFailure> {
+    pub(crate) fn block_hash_of(&self, number: u64) -> Result<Option<H256>, StateError> {
         self.header_by_number(number)
             .map(|header| header.map(|header| header.hash()))
-            .map_err(|error| HostFailure(error.to_string()))
+            .map_err(|error| StateError::new(StateRead::BlockHash(number), error))
     }
 }

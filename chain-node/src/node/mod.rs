@@ -50,6 +50,7 @@ use crate::genesis::Genesis;
 use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
 use crate::store::Store;
 use crate::tx::{self, SignedTransaction, TxDecodeError};
+use rewasm_vm::executor::{BasicAccount, StateError, StateRead};
 
 pub use metrics::Metrics;
 
@@ -105,33 +106,27 @@ pub enum SubmitError {
     Pool(#[from] PoolError),
 }
 
-/// The head state as the pool reads it: the store's committed accounts.
-///
-/// A read error is logged and read as an empty account: the pool then refuses or holds back the
-/// transaction rather than the node failing the whole request, and the store error itself
-/// resurfaces on the next block.
+/// The head state as the pool reads it: the store's committed accounts. A failed read is the
+/// node's failure and reaches the request that caused it.
 struct HeadState<'a>(&'a Store);
 
 impl HeadState<'_> {
-    fn account(&self, address: &H160) -> Option<rewasm_vm::executor::BasicAccount> {
-        match self.0.account(address) {
-            Ok(account) => account,
-            Err(error) => {
-                tracing::error!(%error, ?address, "reading an account for the pool");
-                None
-            }
-        }
+    fn account(&self, address: &H160) -> Result<Option<BasicAccount>, StateError> {
+        self.0
+            .account(address)
+            .map_err(|error| StateError::new(StateRead::Account(*address), error))
     }
 }
 
 impl AccountReader for HeadState<'_> {
-    fn nonce(&self, address: &H160) -> u64 {
-        self.account(address).map_or(0, |account| account.nonce)
+    fn nonce(&self, address: &H160) -> Result<u64, StateError> {
+        Ok(self.account(address)?.map_or(0, |account| account.nonce))
     }
 
-    fn balance(&self, address: &H160) -> U256 {
-        self.account(address)
-            .map_or(U256::zero(), |account| account.balance)
+    fn balance(&self, address: &H160) -> Result<U256, StateError> {
+        Ok(self
+            .account(address)?
+            .map_or(U256::zero(), |account| account.balance))
     }
 }
 
@@ -280,7 +275,7 @@ impl Node {
 
     /// The next nonce of `address` counting its pooled transactions
     /// (`eth_getTransactionCount(address, "pending")`).
-    pub fn pending_nonce(&self, address: &H160) -> u64 {
+    pub fn pending_nonce(&self, address: &H160) -> Result<u64, StateError> {
         let head = HeadState(self.chain.store());
         self.pool().pending_nonce(address, &head)
     }
@@ -303,11 +298,16 @@ impl Node {
     /// The metrics page, with the pool gauges and head number brought up to date.
     pub fn render_metrics(&self) -> String {
         let head = HeadState(self.chain.store());
-        let (pending, queued) = {
+        let counts = {
             let pool = self.pool();
-            (pool.pending_count(&head), pool.queued_count(&head))
+            pool.pending_count(&head)
+                .and_then(|pending| Ok((pending, pool.queued_count(&head)?)))
         };
-        self.metrics.set_pool(pending, queued);
+        // The page still serves the other metrics; the gauges keep their last values.
+        match counts {
+            Ok((pending, queued)) => self.metrics.set_pool(pending, queued),
+            Err(error) => tracing::error!(%error, "counting the pool for the metrics"),
+        }
         self.metrics.set_head(self.chain.head().header.number);
         self.metrics.render()
     }
@@ -327,17 +327,20 @@ impl Node {
         let mut attempts = 0;
         let mined = loop {
             attempts += 1;
-            let candidates = self.pool().best(
-                &head,
-                self.chain.next_base_fee(),
-                self.chain.config().gas_limit,
-            );
+            let candidates = self
+                .pool()
+                .best(
+                    &head,
+                    self.chain.next_base_fee(),
+                    self.chain.config().gas_limit,
+                )
+                .map_err(|error| ChainError::State(Box::new(error)))?;
             if candidates.is_empty() && !allow_empty {
                 return Ok(None);
             }
             match self.chain.mine(candidates, None) {
                 Ok(mined) => break mined,
-                Err(ChainError::HostFailure { tx, reason }) if attempts < MAX_BUILD_ATTEMPTS => {
+                Err(ChainError::HostFailure { tx, failure }) if attempts < MAX_BUILD_ATTEMPTS => {
                     let failures = host_failures.entry(tx).or_default();
                     *failures += 1;
                     let drop = *failures >= HOST_FAILURES_TO_DROP;
@@ -346,7 +349,7 @@ impl Node {
                         self.pool().remove(&tx);
                         tracing::error!(
                             hash = ?tx,
-                            %reason,
+                            %failure,
                             failures = *failures,
                             "dropping the transaction from the pool: executing it failed the \
                              node again; building the block without it"
@@ -354,7 +357,7 @@ impl Node {
                     } else {
                         tracing::warn!(
                             hash = ?tx,
-                            %reason,
+                            %failure,
                             "executing the transaction failed the node (not the transaction); \
                              building the block again"
                         );
@@ -374,7 +377,11 @@ impl Node {
             .filter(|rejection| rejection.permanent)
             .map(|rejection| rejection.hash)
             .collect();
-        self.pool().on_new_block(&head, &dropped);
+        // The block is committed either way; senders the sweep did not reach keep their
+        // mined transactions until the next block's sweep (they can never be mined again).
+        if let Err(error) = self.pool().on_new_block(&head, &dropped) {
+            tracing::error!(%error, "updating the pool after a block");
+        }
 
         let block = &mined.block;
         for rejection in &mined.rejected {
@@ -517,14 +524,14 @@ mod tests {
         assert_eq!(pooled.try_recv().unwrap(), first);
         assert_eq!(pooled.try_recv().unwrap(), second);
         let sender = derive_accounts(DEV_MNEMONIC, 1).unwrap()[0].address;
-        assert_eq!(node.pending_nonce(&sender), 2);
+        assert_eq!(node.pending_nonce(&sender).unwrap(), 2);
         assert!(node.pooled_transaction(&first).is_some());
 
         let mined = node.mine_block(false).unwrap().unwrap();
         assert_eq!(mined.block.header.number, 1);
         assert_eq!(mined.block.transactions.len(), 2);
         assert!(node.pooled_transaction(&first).is_none());
-        assert_eq!(node.pending_nonce(&sender), 2);
+        assert_eq!(node.pending_nonce(&sender).unwrap(), 2);
         let event = blocks.try_recv().unwrap();
         assert_eq!(event.block.hash, mined.block.hash);
         assert_eq!(event.receipts.len(), 2);

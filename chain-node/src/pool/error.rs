@@ -9,11 +9,14 @@
 use std::fmt;
 
 use primitive_types::{U256, U512};
+use rewasm_vm::executor::StateError;
 
 /// The JSON-RPC error code of every pool rejection. geth returns its transaction pool errors as
 /// plain Go errors, which its RPC server reports with the default server-error code
 /// (`errcodeDefault = -32000`, go-ethereum rpc/errors.go); none of these has its own code.
 pub const POOL_ERROR_CODE: i32 = -32000;
+/// JSON-RPC's internal error: the node failed, not the request.
+pub const INTERNAL_ERROR_CODE: i32 = -32603;
 
 /// A wei amount that may be negative: the change in cost when a replacement is cheaper than the
 /// transaction it replaces (geth prints a `big.Int` difference, which can be below zero).
@@ -101,6 +104,10 @@ impl fmt::Display for Shortfall {
 /// number, and so does the pool.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PoolError {
+    /// The node could not read the sender's account: its failure, not the transaction's
+    /// (JSON-RPC internal error).
+    #[error("internal error: {0}")]
+    State(#[from] StateError),
     /// A transaction with the same hash is already pooled.
     /// geth core/txpool/errors.go `ErrAlreadyKnown`.
     #[error("already known")]
@@ -244,8 +251,12 @@ pub enum PoolError {
 }
 
 impl PoolError {
-    /// The JSON-RPC error code geth answers this rejection with: [`POOL_ERROR_CODE`] for all.
+    /// The JSON-RPC error code geth answers this rejection with: [`POOL_ERROR_CODE`] for all
+    /// but a failed read, which is the node's ([`INTERNAL_ERROR_CODE`]).
     pub fn code(&self) -> i32 {
-        POOL_ERROR_CODE
+        match self {
+            Self::State(_) => INTERNAL_ERROR_CODE,
+            _ => POOL_ERROR_CODE,
+        }
     }
 }

@@ -56,7 +56,7 @@ use std::time::{Duration, Instant};
 
 use primitive_types::{H160, H256, U256, U512};
 use rewasm_vm::executor::transaction::TX_GAS;
-use rewasm_vm::executor::{MAX_CODE_SIZE, Transaction, intrinsic_gas};
+use rewasm_vm::executor::{MAX_CODE_SIZE, StateError, Transaction, intrinsic_gas};
 
 pub use error::{Charge, POOL_ERROR_CODE, PoolError, Shortfall, SignedWei};
 
@@ -92,9 +92,9 @@ pub const DEFAULT_MAX_CODE_SIZE: usize = 4 * MAX_CODE_SIZE;
 /// What the pool needs to know about the head state.
 pub trait AccountReader {
     /// The account's nonce (0 for an account that does not exist).
-    fn nonce(&self, address: &H160) -> u64;
+    fn nonce(&self, address: &H160) -> Result<u64, StateError>;
     /// The account's balance in wei (0 for an account that does not exist).
-    fn balance(&self, address: &H160) -> U256;
+    fn balance(&self, address: &H160) -> Result<U256, StateError>;
 }
 
 /// Where the pool reads the time, for the queued transactions' lifetime; tests set it.
@@ -364,7 +364,7 @@ impl Pool {
     ) -> Result<H256, PoolError> {
         let now = self.clock.now();
         self.expire(now);
-        let account_nonce = state.nonce(&tx.sender);
+        let account_nonce = state.nonce(&tx.sender)?;
         // Entries the chain has mined past are gone in geth by now; dropping them first gives a
         // resubmitted mined transaction geth's answer ("nonce too low", not "already known").
         self.sync_sender(&tx.sender, account_nonce);
@@ -383,7 +383,7 @@ impl Pool {
             &tx,
             cost,
             account_nonce,
-            state.balance(&tx.sender),
+            state.balance(&tx.sender)?,
             executable.then_some(base_fee),
         )?;
         if !replaced {
@@ -739,12 +739,16 @@ impl Pool {
 
     /// The next nonce the sender should use: the account nonce, plus the run of consecutive
     /// pooled nonces starting there (what `eth_getTransactionCount(addr, "pending")` returns).
-    pub fn pending_nonce(&self, address: &H160, state: &dyn AccountReader) -> u64 {
-        let start = state.nonce(address);
-        match self.by_sender.get(address) {
+    pub fn pending_nonce(
+        &self,
+        address: &H160,
+        state: &dyn AccountReader,
+    ) -> Result<u64, StateError> {
+        let start = state.nonce(address)?;
+        Ok(match self.by_sender.get(address) {
             Some(entry) => run_end(&entry.txs, start),
             None => start,
-        }
+        })
     }
 
     /// Executable transactions for the next block, as (transaction, raw bytes) pairs.
@@ -762,12 +766,11 @@ impl Pool {
         state: &dyn AccountReader,
         base_fee: U256,
         gas_limit: u64,
-    ) -> Vec<(SignedTransaction, Vec<u8>)> {
-        let mut heads: BinaryHeap<Candidate<'_>> = self
-            .by_sender
-            .iter()
-            .filter_map(|(sender, entry)| Candidate::at(&entry.txs, state.nonce(sender), base_fee))
-            .collect();
+    ) -> Result<Vec<(SignedTransaction, Vec<u8>)>, StateError> {
+        let mut heads = BinaryHeap::new();
+        for (sender, entry) in &self.by_sender {
+            heads.extend(Candidate::at(&entry.txs, state.nonce(sender)?, base_fee));
+        }
         let mut out = Vec::new();
         let mut gas_left = gas_limit;
         while let Some(head) = heads.pop() {
@@ -785,7 +788,7 @@ impl Pool {
                 heads.push(next);
             }
         }
-        out
+        Ok(out)
     }
 
     /// After a block: drops every transaction whose nonce is now below its sender's account
@@ -794,16 +797,24 @@ impl Pool {
     /// the gap, until the gap is filled, they go stale or their lifetime ends (checked here
     /// too). A dropped transaction can leave more queued transactions than the queue limits
     /// allow; those are cut back as geth's reorg does.
-    pub fn on_new_block(&mut self, state: &dyn AccountReader, dropped: &[H256]) {
-        let senders: Vec<H160> = self.by_sender.keys().copied().collect();
-        for sender in senders {
-            self.sync_sender(&sender, state.nonce(&sender));
-        }
+    ///
+    /// A failed read stops the sweep; the senders not reached keep their transactions until
+    /// the next block's sweep.
+    pub fn on_new_block(
+        &mut self,
+        state: &dyn AccountReader,
+        dropped: &[H256],
+    ) -> Result<(), StateError> {
         for hash in dropped {
             self.remove(hash);
         }
+        let senders: Vec<H160> = self.by_sender.keys().copied().collect();
+        for sender in senders {
+            self.sync_sender(&sender, state.nonce(&sender)?);
+        }
         self.expire(self.clock.now());
         self.truncate_queues();
+        Ok(())
     }
 
     /// Drops queued transactions over the limits, highest nonces first: each sender's beyond
@@ -890,28 +901,28 @@ impl Pool {
 
     /// Transactions executable now: each sender's gap-free run from its account nonce
     /// (`txpool_status.pending`).
-    pub fn pending_count(&self, state: &dyn AccountReader) -> usize {
-        self.by_sender
-            .iter()
-            .map(|(sender, entry)| run_len(&entry.txs, state.nonce(sender)))
-            .sum()
+    pub fn pending_count(&self, state: &dyn AccountReader) -> Result<usize, StateError> {
+        let mut pending = 0;
+        for (sender, entry) in &self.by_sender {
+            pending += run_len(&entry.txs, state.nonce(sender)?);
+        }
+        Ok(pending)
     }
 
     /// Transactions waiting behind a nonce gap (`txpool_status.queued`). Transactions already
     /// below the account nonce, which [`Pool::on_new_block`] has yet to drop, count as neither
     /// pending nor queued.
-    pub fn queued_count(&self, state: &dyn AccountReader) -> usize {
-        self.by_sender
-            .iter()
-            .map(|(sender, entry)| {
-                let start = state.nonce(sender);
-                entry
-                    .txs
-                    .range(start..)
-                    .count()
-                    .saturating_sub(run_len(&entry.txs, start))
-            })
-            .sum()
+    pub fn queued_count(&self, state: &dyn AccountReader) -> Result<usize, StateError> {
+        let mut queued = 0;
+        for (sender, entry) in &self.by_sender {
+            let start = state.nonce(sender)?;
+            queued += entry
+                .txs
+                .range(start..)
+                .count()
+                .saturating_sub(run_len(&entry.txs, start));
+        }
+        Ok(queued)
     }
 }
 

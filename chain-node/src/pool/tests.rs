@@ -47,12 +47,12 @@ impl FakeState {
 }
 
 impl AccountReader for FakeState {
-    fn nonce(&self, address: &H160) -> u64 {
-        self.accounts.get(address).map_or(0, |a| a.0)
+    fn nonce(&self, address: &H160) -> Result<u64, StateError> {
+        Ok(self.accounts.get(address).map_or(0, |a| a.0))
     }
 
-    fn balance(&self, address: &H160) -> U256 {
-        self.accounts.get(address).map_or(U256::zero(), |a| a.1)
+    fn balance(&self, address: &H160) -> Result<U256, StateError> {
+        Ok(self.accounts.get(address).map_or(U256::zero(), |a| a.1))
     }
 }
 
@@ -202,6 +202,52 @@ fn accepted_transaction_is_pooled_with_its_raw_bytes() {
     assert_eq!(pool.remove(&hash), Some((tx, raw)));
     assert!(pool.is_empty());
     assert_eq!(pool.remove(&hash), None);
+}
+
+/// A state whose every read fails, as a store that cannot read its accounts.
+#[derive(Debug)]
+struct UnreadableState;
+
+impl AccountReader for UnreadableState {
+    fn nonce(&self, address: &H160) -> Result<u64, StateError> {
+        Err(unreadable(address))
+    }
+
+    fn balance(&self, address: &H160) -> Result<U256, StateError> {
+        Err(unreadable(address))
+    }
+}
+
+fn unreadable(address: &H160) -> StateError {
+    let read = rewasm_vm::executor::StateRead::Account(*address);
+    StateError::new(read, std::io::Error::other("disk read error"))
+}
+
+/// A failed read is the node's internal error, not a verdict on the transaction: nothing is
+/// pooled and no read is taken for "nonce 0, no funds".
+#[test]
+fn a_failed_account_read_refuses_as_an_internal_error() {
+    let mut pool = pool();
+    let (tx, raw) = signed(0, &dynamic(0, 2_000_000_000, 1));
+    let error = pool
+        .add(tx, raw, &UnreadableState, U256::from(1_000_000_000u64))
+        .unwrap_err();
+    assert!(
+        matches!(&error, PoolError::State(failure) if failure.read == rewasm_vm::executor::StateRead::Account(addr(0))),
+        "{error:?}"
+    );
+    assert_eq!(error.code(), -32603);
+    assert!(pool.is_empty());
+    assert!(pool.pending_nonce(&addr(0), &UnreadableState).is_err());
+    // With a transaction pooled, choosing the next block's must read its sender.
+    let (tx, raw) = signed(0, &dynamic(0, 2_000_000_000, 1));
+    pool.add(tx, raw, &FakeState::funded(), U256::from(1_000_000_000u64))
+        .unwrap();
+    assert!(
+        pool.best(&UnreadableState, U256::zero(), 30_000_000)
+            .is_err()
+    );
+    assert!(pool.pending_count(&UnreadableState).is_err());
 }
 
 #[test]
@@ -483,10 +529,15 @@ fn legacy_replacement_needs_ten_percent() {
     assert!(pool.contains(&new));
     assert_eq!(pool.len(), 1);
     assert_eq!(
-        order(&pool.best(&state, U256::zero(), 30_000_000)),
+        order(&pool.best(&state, U256::zero(), 30_000_000).unwrap()),
         [(0, 0)]
     );
-    assert_eq!(pool.best(&state, U256::zero(), 30_000_000)[0].0.hash, new);
+    assert_eq!(
+        pool.best(&state, U256::zero(), 30_000_000).unwrap()[0]
+            .0
+            .hash,
+        new
+    );
 }
 
 #[test]
@@ -713,11 +764,14 @@ fn transactions_priced_like_the_rpc_suggests_are_accepted() {
     let mut pool = pool();
     for base_fee in [0, 7, 875_000_000, GWEI, 50 * GWEI] {
         let tip = crate::rpc::eth::SUGGESTED_TIP;
-        let gas_price = legacy(pool.pending_nonce(&addr(0), &state), base_fee + tip);
+        let gas_price = legacy(
+            pool.pending_nonce(&addr(0), &state).unwrap(),
+            base_fee + tip,
+        );
         let (tx, raw) = signed(0, &gas_price);
         pool.add(tx, raw, &state, U256::from(base_fee)).unwrap();
         let eip1559 = dynamic(
-            pool.pending_nonce(&addr(1), &state),
+            pool.pending_nonce(&addr(1), &state).unwrap(),
             2 * base_fee + tip,
             tip,
         );
@@ -773,11 +827,11 @@ fn underpriced_spam_cannot_lock_out_a_paying_sender() {
     add(&mut pool, &state, 3, &legacy(0, GWEI)).unwrap();
     assert!(!pool.contains(&spam[2]));
     assert!(pool.contains(&spam[0]) && pool.contains(&spam[1]));
-    assert_eq!(pool.pending_nonce(&addr(1), &state), 2);
+    assert_eq!(pool.pending_nonce(&addr(1), &state).unwrap(), 2);
     assert_eq!(pool.len(), 5);
     // Every sender who paid is in the next block.
     assert_eq!(
-        order(&pool.best(&state, U256::zero(), 30_000_000)),
+        order(&pool.best(&state, U256::zero(), 30_000_000).unwrap()),
         [(0, 0), (2, 0), (3, 0), (1, 0), (1, 1)]
     );
     // With only executable transactions cheaper, a gapped newcomer cannot get in.
@@ -866,7 +920,7 @@ fn eviction_takes_the_cheapest_senders_highest_nonce() {
     let (tx, raw) = signed(2, &legacy(0, 12 * GWEI));
     pool.add(tx, raw, &state, base_fee).unwrap();
     assert_eq!(
-        order(&pool.best(&state, base_fee, 30_000_000)),
+        order(&pool.best(&state, base_fee, 30_000_000).unwrap()),
         [(1, 0), (2, 0)]
     );
 }
@@ -886,7 +940,7 @@ fn global_queue_evicts_the_cheapest_gapped_transaction() {
     );
     add(&mut pool, &state, 2, &legacy(5, 3 * GWEI)).unwrap();
     assert!(!pool.contains(&cheap));
-    assert_eq!(pool.queued_count(&state), 2);
+    assert_eq!(pool.queued_count(&state).unwrap(), 2);
     // The queue being full does not stop executable transactions.
     add(&mut pool, &state, 0, &legacy(0, 1)).unwrap();
     assert_eq!(pool.len(), 3);
@@ -914,10 +968,10 @@ fn queued_transactions_expire_after_the_lifetime() {
     add(&mut pool, &state, 0, &legacy(3, GWEI)).unwrap();
     clock.advance(Duration::from_secs(20));
     // Exactly the lifetime is not past it.
-    pool.on_new_block(&state, &[]);
+    pool.on_new_block(&state, &[]).unwrap();
     assert!(pool.contains(&other));
     clock.advance(Duration::from_secs(1));
-    pool.on_new_block(&state, &[]);
+    pool.on_new_block(&state, &[]).unwrap();
     assert!(!pool.contains(&other));
     assert!(pool.contains(&queued));
     // Sender 0's gapped ones go 60 s after its last add; its executable one stays.
@@ -926,10 +980,10 @@ fn queued_transactions_expire_after_the_lifetime() {
     assert!(!pool.contains(&queued));
     assert!(pool.contains(&pending));
     assert_eq!(pool.len(), 2);
-    assert_eq!(pool.queued_count(&state), 0);
+    assert_eq!(pool.queued_count(&state).unwrap(), 0);
     // Once mined past, nothing of sender 0 is left to expire.
     state.set_nonce(0, 1);
-    pool.on_new_block(&state, &[]);
+    pool.on_new_block(&state, &[]).unwrap();
     assert_eq!(pool.len(), 1);
 }
 
@@ -1025,21 +1079,21 @@ fn gaps_wait() {
     add(&mut pool, &state, 0, &legacy(0, GWEI)).unwrap();
     add(&mut pool, &state, 0, &legacy(2, GWEI)).unwrap();
     assert_eq!(
-        order(&pool.best(&state, U256::zero(), 30_000_000)),
+        order(&pool.best(&state, U256::zero(), 30_000_000).unwrap()),
         [(0, 0)]
     );
-    assert_eq!(pool.pending_count(&state), 1);
-    assert_eq!(pool.queued_count(&state), 1);
-    assert_eq!(pool.pending_nonce(&addr(0), &state), 1);
+    assert_eq!(pool.pending_count(&state).unwrap(), 1);
+    assert_eq!(pool.queued_count(&state).unwrap(), 1);
+    assert_eq!(pool.pending_nonce(&addr(0), &state).unwrap(), 1);
 
     add(&mut pool, &state, 0, &legacy(1, GWEI)).unwrap();
     assert_eq!(
-        order(&pool.best(&state, U256::zero(), 30_000_000)),
+        order(&pool.best(&state, U256::zero(), 30_000_000).unwrap()),
         [(0, 0), (0, 1), (0, 2)]
     );
-    assert_eq!(pool.pending_count(&state), 3);
-    assert_eq!(pool.queued_count(&state), 0);
-    assert_eq!(pool.pending_nonce(&addr(0), &state), 3);
+    assert_eq!(pool.pending_count(&state).unwrap(), 3);
+    assert_eq!(pool.queued_count(&state).unwrap(), 0);
+    assert_eq!(pool.pending_nonce(&addr(0), &state).unwrap(), 3);
 }
 
 #[test]
@@ -1049,10 +1103,14 @@ fn nothing_is_executable_without_the_account_nonce() {
     let mut pool = pool();
     add(&mut pool, &state, 0, &legacy(5, GWEI)).unwrap();
     add(&mut pool, &state, 0, &legacy(6, GWEI)).unwrap();
-    assert!(pool.best(&state, U256::zero(), 30_000_000).is_empty());
-    assert_eq!(pool.pending_count(&state), 0);
-    assert_eq!(pool.queued_count(&state), 2);
-    assert_eq!(pool.pending_nonce(&addr(0), &state), 4);
+    assert!(
+        pool.best(&state, U256::zero(), 30_000_000)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(pool.pending_count(&state).unwrap(), 0);
+    assert_eq!(pool.queued_count(&state).unwrap(), 2);
+    assert_eq!(pool.pending_nonce(&addr(0), &state).unwrap(), 4);
 }
 
 #[test]
@@ -1060,18 +1118,21 @@ fn pending_nonce_counts_the_run_from_the_account_nonce() {
     let mut state = FakeState::funded();
     state.set_nonce(0, 5);
     let mut pool = pool();
-    assert_eq!(pool.pending_nonce(&addr(0), &state), 5);
-    assert_eq!(pool.pending_nonce(&H160::repeat_byte(9), &state), 0);
+    assert_eq!(pool.pending_nonce(&addr(0), &state).unwrap(), 5);
+    assert_eq!(
+        pool.pending_nonce(&H160::repeat_byte(9), &state).unwrap(),
+        0
+    );
     for nonce in [5, 6, 8] {
         add(&mut pool, &state, 0, &legacy(nonce, GWEI)).unwrap();
     }
-    assert_eq!(pool.pending_nonce(&addr(0), &state), 7);
-    assert_eq!(pool.pending_nonce(&addr(1), &state), 0);
+    assert_eq!(pool.pending_nonce(&addr(0), &state).unwrap(), 7);
+    assert_eq!(pool.pending_nonce(&addr(1), &state).unwrap(), 0);
     // Once the chain has mined 5 and 6 (the pool has not been told yet), the run starts at 7.
     state.set_nonce(0, 7);
-    assert_eq!(pool.pending_nonce(&addr(0), &state), 7);
+    assert_eq!(pool.pending_nonce(&addr(0), &state).unwrap(), 7);
     state.set_nonce(0, 8);
-    assert_eq!(pool.pending_nonce(&addr(0), &state), 9);
+    assert_eq!(pool.pending_nonce(&addr(0), &state).unwrap(), 9);
 }
 
 #[test]
@@ -1087,7 +1148,7 @@ fn best_orders_by_effective_tip_and_keeps_nonce_order() {
     add(&mut pool, &state, 2, &dynamic(0, 100 * GWEI, 50 * GWEI)).unwrap();
     // Sender 3: a 5 gwei tip, capped to 2 by its fee cap (12 - 10).
     add(&mut pool, &state, 3, &dynamic(0, 12 * GWEI, 5 * GWEI)).unwrap();
-    let best = pool.best(&state, U256::from(base_fee), 30_000_000);
+    let best = pool.best(&state, U256::from(base_fee), 30_000_000).unwrap();
     assert_eq!(order(&best), [(1, 0), (2, 0), (3, 0), (0, 0), (0, 1)]);
 }
 
@@ -1100,10 +1161,12 @@ fn effective_tip_depends_on_the_base_fee() {
     add(&mut pool, &state, 1, &dynamic(0, 100 * GWEI, 5 * GWEI)).unwrap();
     // Tips 2 at base fee 10 (capped by 12 - 10), 5 at base fee 0.
     add(&mut pool, &state, 2, &dynamic(0, 12 * GWEI, 5 * GWEI)).unwrap();
-    let at_ten = pool.best(&state, U256::from(10 * GWEI), 30_000_000);
+    let at_ten = pool
+        .best(&state, U256::from(10 * GWEI), 30_000_000)
+        .unwrap();
     assert_eq!(order(&at_ten), [(1, 0), (0, 0), (2, 0)]);
     // At base fee 0 senders 1 and 2 tie at 5 gwei; 1 arrived first.
-    let at_zero = pool.best(&state, U256::zero(), 30_000_000);
+    let at_zero = pool.best(&state, U256::zero(), 30_000_000).unwrap();
     assert_eq!(order(&at_zero), [(0, 0), (1, 0), (2, 0)]);
 }
 
@@ -1117,15 +1180,18 @@ fn fee_cap_below_a_risen_base_fee_stays_pooled_but_is_not_offered() {
     add(&mut pool, &state, 1, &dynamic(0, 20 * GWEI, 2 * GWEI)).unwrap();
     // Then the base fee rose: sender 0's first transaction cannot pay it, so neither can run.
     let base_fee = U256::from(10 * GWEI);
-    assert_eq!(order(&pool.best(&state, base_fee, 30_000_000)), [(1, 0)]);
+    assert_eq!(
+        order(&pool.best(&state, base_fee, 30_000_000).unwrap()),
+        [(1, 0)]
+    );
     // At the fee cap exactly it can (tip 0), and the base fee has dropped for everyone.
     let lower = U256::from(5 * GWEI);
     assert_eq!(
-        order(&pool.best(&state, lower, 30_000_000)),
+        order(&pool.best(&state, lower, 30_000_000).unwrap()),
         [(1, 0), (0, 0), (0, 1)]
     );
     // Still counted as pending: executable by nonce, only waiting for the price.
-    assert_eq!(pool.pending_count(&state), 3);
+    assert_eq!(pool.pending_count(&state).unwrap(), 3);
 }
 
 #[test]
@@ -1141,26 +1207,27 @@ fn best_packs_up_to_the_gas_limit() {
     add(&mut pool, &state, 1, &wide).unwrap();
     add(&mut pool, &state, 1, &legacy(1, 2 * GWEI)).unwrap();
 
-    let all = pool.best(&state, U256::zero(), 30_000_000);
+    let all = pool.best(&state, U256::zero(), 30_000_000).unwrap();
     assert_eq!(order(&all), [(0, 0), (1, 0), (1, 1), (0, 1)]);
     // 51000 fits 0/0 and 1/0; 0/1 and 1/1 would not.
     assert_eq!(
-        order(&pool.best(&state, U256::zero(), 51_000)),
+        order(&pool.best(&state, U256::zero(), 51_000).unwrap()),
         [(0, 0), (1, 0)]
     );
     // 50000: 1/0 no longer fits after 0/0, so sender 1 is done (1/1 cannot run without it),
     // and 0/1 fills the rest.
     assert_eq!(
-        order(&pool.best(&state, U256::zero(), 50_000)),
+        order(&pool.best(&state, U256::zero(), 50_000).unwrap()),
         [(0, 0), (0, 1)]
     );
     let gas: u64 = pool
         .best(&state, U256::zero(), 50_000)
+        .unwrap()
         .iter()
         .map(|(tx, _)| tx.gas_limit)
         .sum();
     assert_eq!(gas, 42_000);
-    assert!(pool.best(&state, U256::zero(), 20_999).is_empty());
+    assert!(pool.best(&state, U256::zero(), 20_999).unwrap().is_empty());
 }
 
 #[test]
@@ -1178,7 +1245,7 @@ fn on_new_block_drops_mined_stale_and_rejected() {
 
     state.set_nonce(0, 2);
     state.set_nonce(2, 1);
-    pool.on_new_block(&state, &[b0]);
+    pool.on_new_block(&state, &[b0]).unwrap();
 
     assert_eq!(pool.len(), 2);
     for gone in [a[0], a[1], b0, c0] {
@@ -1189,20 +1256,20 @@ fn on_new_block_drops_mined_stale_and_rejected() {
     assert!(pool.contains(&b1));
     // Sender 1 lost nonce 0 without the chain moving: nonce 1 waits behind the gap.
     assert_eq!(
-        order(&pool.best(&state, U256::zero(), 30_000_000)),
+        order(&pool.best(&state, U256::zero(), 30_000_000).unwrap()),
         [(0, 2)]
     );
-    assert_eq!(pool.pending_count(&state), 1);
-    assert_eq!(pool.queued_count(&state), 1);
-    assert_eq!(pool.pending_nonce(&addr(1), &state), 0);
+    assert_eq!(pool.pending_count(&state).unwrap(), 1);
+    assert_eq!(pool.queued_count(&state).unwrap(), 1);
+    assert_eq!(pool.pending_nonce(&addr(1), &state).unwrap(), 0);
 
     // Dropping unknown hashes is harmless; mining everything empties the pool.
     state.set_nonce(0, 3);
     state.set_nonce(1, 2);
-    pool.on_new_block(&state, &[H256::repeat_byte(1)]);
+    pool.on_new_block(&state, &[H256::repeat_byte(1)]).unwrap();
     assert!(pool.is_empty());
-    assert_eq!(pool.pending_count(&state), 0);
-    assert_eq!(pool.queued_count(&state), 0);
+    assert_eq!(pool.pending_count(&state).unwrap(), 0);
+    assert_eq!(pool.queued_count(&state).unwrap(), 0);
 }
 
 #[test]
@@ -1213,14 +1280,14 @@ fn stale_transactions_count_as_neither_pending_nor_queued() {
         add(&mut pool, &state, 0, &legacy(nonce, GWEI)).unwrap();
     }
     state.set_nonce(0, 1);
-    assert_eq!(pool.pending_count(&state), 1);
-    assert_eq!(pool.queued_count(&state), 1);
+    assert_eq!(pool.pending_count(&state).unwrap(), 1);
+    assert_eq!(pool.queued_count(&state).unwrap(), 1);
     assert_eq!(pool.len(), 3);
     // The funds check ignores them too, once the sender's next transaction arrives.
     state.set_balance(0, 3 * 21_000 * GWEI + 3);
     add(&mut pool, &state, 0, &legacy(2, GWEI)).unwrap();
     assert_eq!(pool.len(), 3);
-    assert_eq!(pool.pending_count(&state), 3);
+    assert_eq!(pool.pending_count(&state).unwrap(), 3);
 }
 
 /// Three senders, nonces 0..6, three prices each 10% above the last (so any higher-priced
@@ -1274,21 +1341,24 @@ fn check_invariants(pool: &Pool, state: &FakeState) -> Result<(), TestCaseError>
     for tx in &pooled {
         prop_assert!(slots.insert((tx.sender, tx.nonce)), "two txs for one nonce");
         prop_assert_eq!(pool.get(&tx.hash), Some(*tx));
-        prop_assert!(tx.nonce >= state.nonce(&tx.sender), "stale tx survived");
+        prop_assert!(
+            tx.nonce >= state.nonce(&tx.sender).unwrap(),
+            "stale tx survived"
+        );
     }
     prop_assert_eq!(
-        pool.pending_count(state) + pool.queued_count(state),
+        pool.pending_count(state).unwrap() + pool.queued_count(state).unwrap(),
         pool.len()
     );
 
     for gas_limit in [30_000_000, 60_000] {
-        let best = pool.best(state, U256::zero(), gas_limit);
+        let best = pool.best(state, U256::zero(), gas_limit).unwrap();
         let mut next: HashMap<H160, u64> = HashMap::new();
         let mut gas = 0;
         for (tx, raw) in &best {
             let expected = next
                 .entry(tx.sender)
-                .or_insert_with(|| state.nonce(&tx.sender));
+                .or_insert_with(|| state.nonce(&tx.sender).unwrap());
             prop_assert_eq!(tx.nonce, *expected, "best() skipped or reordered a nonce");
             *expected += 1;
             prop_assert!(pool.contains(&tx.hash));
@@ -1297,13 +1367,13 @@ fn check_invariants(pool: &Pool, state: &FakeState) -> Result<(), TestCaseError>
         }
         prop_assert!(gas <= gas_limit);
         if gas_limit == 30_000_000 {
-            prop_assert_eq!(best.len(), pool.pending_count(state));
+            prop_assert_eq!(best.len(), pool.pending_count(state).unwrap());
             for i in 0..3 {
                 let sender = addr(i);
                 let taken = best.iter().filter(|(tx, _)| tx.sender == sender).count() as u64;
                 prop_assert_eq!(
-                    pool.pending_nonce(&sender, state),
-                    state.nonce(&sender) + taken
+                    pool.pending_nonce(&sender, state).unwrap(),
+                    state.nonce(&sender).unwrap() + taken
                 );
             }
         }
@@ -1332,7 +1402,7 @@ fn check_limits(pool: &Pool, state: &FakeState) -> Result<(), TestCaseError> {
     let mut total_queued = 0;
     for i in 0..3 {
         let sender = addr(i);
-        let start = state.nonce(&sender);
+        let start = state.nonce(&sender).unwrap();
         let nonces: Vec<u64> = universe()
             .iter()
             .filter(|(tx, _)| tx.sender == sender && pool.contains(&tx.hash))
@@ -1401,12 +1471,12 @@ proptest! {
                 }
                 Op::Block { mined, dropped } => {
                     for (i, count) in mined.iter().enumerate() {
-                        let nonce = state.nonce(&addr(i));
+                        let nonce = state.nonce(&addr(i)).unwrap();
                         state.set_nonce(i, nonce + count);
                     }
                     let dropped: Vec<H256> =
                         dropped.iter().map(|&i| universe()[i].0.hash).collect();
-                    pool.on_new_block(&state, &dropped);
+                    pool.on_new_block(&state, &dropped).unwrap();
                     for hash in &dropped {
                         prop_assert!(!pool.contains(hash));
                     }

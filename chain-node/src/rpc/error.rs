@@ -106,6 +106,7 @@ impl From<CallError> for RpcError {
                 data: Some(Value::String(super::json::data(data))),
             },
             CallError::Chain(chain) => chain.into(),
+            CallError::Host(_) => Self::internal(error),
             other => Self::server(other.to_string()),
         }
     }

@@ -141,7 +141,12 @@ pub fn get_transaction_count(context: &RpcContext, args: &Args) -> Answer {
     let address = args.required(0, params::address)?;
     let id = args.required(1, params::block_id)?;
     if id == BlockId::Tag(BlockTag::Pending) {
-        return Ok(json!(json::quantity(context.node.pending_nonce(&address))));
+        return Ok(json!(json::quantity(
+            context
+                .node
+                .pending_nonce(&address)
+                .map_err(RpcError::internal)?
+        )));
     }
     let chain = context.node.chain();
     let account = chain.account_at(&address, state_block(chain, id)?)?;

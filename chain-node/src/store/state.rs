@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use primitive_types::{H160, H256};
-use rewasm_vm::executor::{AccountChange, BasicAccount, State, StateChanges};
+use rewasm_vm::executor::{
+    AccountChange, BasicAccount, State, StateChanges, StateError, StateRead,
+};
 use rewasm_vm::state_root::AccountLeaf;
 
 use super::{Store, StoreError};
@@ -20,14 +22,12 @@ use super::{Store, StoreError};
 /// later transactions of the block see earlier ones; nothing reaches the disk until the merged
 /// changes ([`Self::into_block_changes`]) go into a [`super::BlockWrite`].
 ///
-/// The `State` trait cannot return errors, so a failed read (I/O, corruption) reads as absent /
-/// zero and is remembered: [`Self::into_block_changes`] (and [`Self::error`]) then report it, and
-/// the block must be abandoned.
+/// A failed read (I/O, corruption) is a [`StateError`] whose source is the [`StoreError`]: the
+/// executor ends the transaction with it and the block is abandoned.
 #[derive(Debug)]
 pub struct StoreState<'a> {
     store: &'a Store,
     overlay: StateChanges,
-    error: FirstError,
 }
 
 impl<'a> StoreState<'a> {
@@ -35,7 +35,6 @@ impl<'a> StoreState<'a> {
         Self {
             store,
             overlay: StateChanges::new(),
-            error: FirstError::default(),
         }
     }
 
@@ -49,31 +48,28 @@ impl<'a> StoreState<'a> {
         &self.overlay
     }
 
-    /// Takes the first read error seen, if any.
-    pub fn error(&self) -> Option<StoreError> {
-        self.error.take()
-    }
-
-    /// The block's changes, every transaction's merged in order, for [`super::BlockWrite`];
-    /// or the first read error, in which case the execution read wrong state and must be
-    /// discarded.
-    pub fn into_block_changes(self) -> Result<StateChanges, StoreError> {
-        match self.error.into_inner() {
-            Some(error) => Err(error),
-            None => Ok(self.overlay),
-        }
+    /// The block's changes, every transaction's merged in order, for [`super::BlockWrite`].
+    pub fn into_block_changes(self) -> StateChanges {
+        self.overlay
     }
 }
 
 impl State for StoreState<'_> {
-    fn basic(&self, address: &H160) -> Option<BasicAccount> {
-        overlay_basic(&self.overlay, address)
-            .unwrap_or_else(|| self.error.record(self.store.account(address)))
+    fn basic(&self, address: &H160) -> Result<Option<BasicAccount>, StateError> {
+        match overlay_basic(&self.overlay, address) {
+            Some(account) => Ok(account),
+            None => self.store.account(address).map_err(account_error(address)),
+        }
     }
 
-    fn storage(&self, address: &H160, key: &H256) -> H256 {
-        overlay_storage(&self.overlay, address, key)
-            .unwrap_or_else(|| self.error.record(self.store.storage(address, key)))
+    fn storage(&self, address: &H160, key: &H256) -> Result<H256, StateError> {
+        match overlay_storage(&self.overlay, address, key) {
+            Some(value) => Ok(value),
+            None => self
+                .store
+                .storage(address, key)
+                .map_err(storage_error(address, key)),
+        }
     }
 
     fn commit(&mut self, changes: StateChanges) {
@@ -85,8 +81,7 @@ impl State for StoreState<'_> {
 /// under an in-memory overlay: what `eth_call` on a past block executes against. Commits never
 /// reach the store.
 ///
-/// Read errors behave as in [`StoreState`]: absent / zero, remembered for [`Self::error`] and
-/// [`Self::into_changes`]. A root the store does not have reads as
+/// Read errors are as in [`StoreState`]; a root the store does not have reads as
 /// [`StoreError::MissingTrieNode`].
 #[derive(Debug)]
 pub struct StateAt<'a> {
@@ -96,7 +91,6 @@ pub struct StateAt<'a> {
     /// Account leaves read so far: a storage read needs the account's storage root, and a call
     /// reads the same few accounts over and over.
     leaves: Mutex<HashMap<H160, Option<AccountLeaf>>>,
-    error: FirstError,
 }
 
 impl<'a> StateAt<'a> {
@@ -106,7 +100,6 @@ impl<'a> StateAt<'a> {
             root,
             overlay: StateChanges::new(),
             leaves: Mutex::new(HashMap::new()),
-            error: FirstError::default(),
         }
     }
 
@@ -120,17 +113,9 @@ impl<'a> StateAt<'a> {
         &self.overlay
     }
 
-    /// Takes the first read error seen, if any.
-    pub fn error(&self) -> Option<StoreError> {
-        self.error.take()
-    }
-
-    /// The changes committed through this view, merged; or the first read error.
-    pub fn into_changes(self) -> Result<StateChanges, StoreError> {
-        match self.error.into_inner() {
-            Some(error) => Err(error),
-            None => Ok(self.overlay),
-        }
+    /// The changes committed through this view, merged.
+    pub fn into_changes(self) -> StateChanges {
+        self.overlay
     }
 
     fn leaf(&self, address: &H160) -> Result<Option<AccountLeaf>, StoreError> {
@@ -164,14 +149,22 @@ impl<'a> StateAt<'a> {
 }
 
 impl State for StateAt<'_> {
-    fn basic(&self, address: &H160) -> Option<BasicAccount> {
-        overlay_basic(&self.overlay, address)
-            .unwrap_or_else(|| self.error.record(self.committed_basic(address)))
+    fn basic(&self, address: &H160) -> Result<Option<BasicAccount>, StateError> {
+        match overlay_basic(&self.overlay, address) {
+            Some(account) => Ok(account),
+            None => self
+                .committed_basic(address)
+                .map_err(account_error(address)),
+        }
     }
 
-    fn storage(&self, address: &H160, key: &H256) -> H256 {
-        overlay_storage(&self.overlay, address, key)
-            .unwrap_or_else(|| self.error.record(self.committed_storage(address, key)))
+    fn storage(&self, address: &H160, key: &H256) -> Result<H256, StateError> {
+        match overlay_storage(&self.overlay, address, key) {
+            Some(value) => Ok(value),
+            None => self
+                .committed_storage(address, key)
+                .map_err(storage_error(address, key)),
+        }
     }
 
     fn commit(&mut self, changes: StateChanges) {
@@ -179,40 +172,17 @@ impl State for StateAt<'_> {
     }
 }
 
-/// The first read error of a view (the `State` trait cannot return one).
-#[derive(Debug, Default)]
-struct FirstError(Mutex<Option<StoreError>>);
+fn account_error(address: &H160) -> impl FnOnce(StoreError) -> StateError {
+    let read = StateRead::Account(*address);
+    move |error| StateError::new(read, error)
+}
 
-impl FirstError {
-    /// The value, or the default after remembering the error (the first one wins).
-    fn record<T: Default>(&self, result: Result<T, StoreError>) -> T {
-        match result {
-            Ok(value) => value,
-            Err(error) => {
-                let mut slot = self
-                    .0
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                if slot.is_none() {
-                    *slot = Some(error);
-                }
-                T::default()
-            }
-        }
-    }
-
-    fn take(&self) -> Option<StoreError> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
-    }
-
-    fn into_inner(self) -> Option<StoreError> {
-        self.0
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+fn storage_error(address: &H160, key: &H256) -> impl FnOnce(StoreError) -> StateError {
+    let read = StateRead::Storage {
+        address: *address,
+        key: *key,
+    };
+    move |error| StateError::new(read, error)
 }
 
 /// The account as the overlay has it, or `None` when the overlay does not decide (read the

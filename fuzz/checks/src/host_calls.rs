@@ -10,7 +10,7 @@
 //!
 //! Checked:
 //! - the executor never panics (the transaction thread would report it as
-//!   `TxError::Executor`) and never fails a well-formed transaction;
+//!   `TxError::Host`) and never fails a well-formed transaction;
 //! - gas used never exceeds the limit; a failed top-level frame (any trap, out of gas, a bad host
 //!   argument) uses all of it — every failure is a clean trap with gas charged;
 //! - value is conserved: the sum of all balances is unchanged (the gas price goes to the

@@ -4,13 +4,16 @@
 //! its own changes (nested checkpoints are positions in the record). Reads fall through to the
 //! committed [`State`]; nothing reaches it until the transaction ends and [`Journal::finish`]
 //! turns the surviving changes, self-destructs and EIP-158 removals into [`StateChanges`].
+//!
+//! Every operation that may read committed state returns its [`StateError`]; a failed read
+//! changes nothing in the journal.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use primitive_types::{H160, H256, U256};
 
-use super::state::{AccountChange, BasicAccount, State, StateChanges};
+use super::state::{AccountChange, BasicAccount, State, StateChanges, StateError};
 use crate::state_root::LogEntry;
 
 /// An account as cached by the journal.
@@ -97,57 +100,61 @@ impl<'s> Journal<'s> {
         }
     }
 
-    fn cached(&mut self, address: &H160) -> Option<&Cached> {
-        let base = self.base;
-        self.accounts
-            .entry(*address)
-            .or_insert_with(|| {
-                base.basic(address).map(|basic| Cached {
+    fn cached(&mut self, address: &H160) -> Result<Option<&Cached>, StateError> {
+        let cached = match self.accounts.entry(*address) {
+            std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                let basic = self.base.basic(address)?;
+                entry.insert(basic.map(|basic| Cached {
                     basic,
                     ..Cached::default()
-                })
-            })
-            .as_ref()
+                }))
+            }
+        };
+        Ok(cached.as_ref())
     }
 
     /// The account, if it exists.
-    pub fn basic(&mut self, address: &H160) -> Option<BasicAccount> {
-        self.cached(address).map(|cached| cached.basic.clone())
+    pub fn basic(&mut self, address: &H160) -> Result<Option<BasicAccount>, StateError> {
+        Ok(self.cached(address)?.map(|cached| cached.basic.clone()))
     }
 
     /// True if the account exists.
-    pub fn exists(&mut self, address: &H160) -> bool {
-        self.cached(address).is_some()
+    pub fn exists(&mut self, address: &H160) -> Result<bool, StateError> {
+        Ok(self.cached(address)?.is_some())
     }
 
     /// EIP-161: exists and is not empty.
-    pub fn is_alive(&mut self, address: &H160) -> bool {
-        self.cached(address)
-            .is_some_and(|cached| !cached.basic.is_empty())
+    pub fn is_alive(&mut self, address: &H160) -> Result<bool, StateError> {
+        Ok(self
+            .cached(address)?
+            .is_some_and(|cached| !cached.basic.is_empty()))
     }
 
     /// The balance (zero for an absent account).
-    pub fn balance(&mut self, address: &H160) -> U256 {
-        self.cached(address)
+    pub fn balance(&mut self, address: &H160) -> Result<U256, StateError> {
+        Ok(self
+            .cached(address)?
             .map(|cached| cached.basic.balance)
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 
     /// The code (empty for an absent account).
-    pub fn code(&mut self, address: &H160) -> Arc<[u8]> {
-        self.cached(address)
+    pub fn code(&mut self, address: &H160) -> Result<Arc<[u8]>, StateError> {
+        Ok(self
+            .cached(address)?
             .map(|cached| cached.basic.code.clone())
-            .unwrap_or_else(|| Arc::from([]))
+            .unwrap_or_else(|| Arc::from([])))
     }
 
     /// A storage slot.
-    pub fn storage(&mut self, address: &H160, key: &H256) -> H256 {
+    pub fn storage(&mut self, address: &H160, key: &H256) -> Result<H256, StateError> {
         let base = self.base;
-        match self.cached(address) {
-            None => H256::zero(),
+        match self.cached(address)? {
+            None => Ok(H256::zero()),
             Some(cached) => match cached.storage.get(key) {
-                Some(value) => *value,
-                None if cached.storage_reset => H256::zero(),
+                Some(value) => Ok(*value),
+                None if cached.storage_reset => Ok(H256::zero()),
                 None => base.storage(address, key),
             },
         }
@@ -155,71 +162,76 @@ impl<'s> Journal<'s> {
 
     /// Changes an account's nonce, balance or code through `change`, creating it (empty) if
     /// absent, and records the undo.
-    fn modify(&mut self, address: &H160, change: impl FnOnce(&mut BasicAccount)) {
-        self.cached(address);
+    fn modify(
+        &mut self,
+        address: &H160,
+        change: impl FnOnce(&mut BasicAccount),
+    ) -> Result<(), StateError> {
+        self.cached(address)?;
         let slot = self.accounts.entry(*address).or_insert(None);
         self.entries.push(Entry::Account {
             address: *address,
             previous: slot.as_ref().map(|cached| cached.basic.clone()),
         });
         change(&mut slot.get_or_insert_with(Cached::default).basic);
+        Ok(())
     }
 
     /// Sets the balance.
-    pub fn set_balance(&mut self, address: &H160, balance: U256) {
-        self.modify(address, |basic| basic.balance = balance);
+    pub fn set_balance(&mut self, address: &H160, balance: U256) -> Result<(), StateError> {
+        self.modify(address, |basic| basic.balance = balance)
     }
 
     /// Adds to the balance; false (and no change) on overflow.
-    pub fn credit(&mut self, address: &H160, amount: U256) -> bool {
-        match self.balance(address).checked_add(amount) {
+    pub fn credit(&mut self, address: &H160, amount: U256) -> Result<bool, StateError> {
+        match self.balance(address)?.checked_add(amount) {
             Some(balance) => {
-                self.set_balance(address, balance);
-                true
+                self.set_balance(address, balance)?;
+                Ok(true)
             }
-            None => false,
+            None => Ok(false),
         }
     }
 
     /// Moves `amount` from `from` to `to`; false (and no change) if `from` cannot pay.
-    pub fn transfer(&mut self, from: &H160, to: &H160, amount: U256) -> bool {
-        let Some(rest) = self.balance(from).checked_sub(amount) else {
-            return false;
+    pub fn transfer(&mut self, from: &H160, to: &H160, amount: U256) -> Result<bool, StateError> {
+        let Some(rest) = self.balance(from)?.checked_sub(amount) else {
+            return Ok(false);
         };
         if from == to {
             self.touch(to);
-            return true;
+            return Ok(true);
         }
-        let Some(credited) = self.balance(to).checked_add(amount) else {
-            return false;
+        let Some(credited) = self.balance(to)?.checked_add(amount) else {
+            return Ok(false);
         };
-        self.set_balance(from, rest);
-        self.set_balance(to, credited);
+        self.set_balance(from, rest)?;
+        self.set_balance(to, credited)?;
         self.touch(to);
-        true
+        Ok(true)
     }
 
     /// Sets the nonce.
-    pub fn set_nonce(&mut self, address: &H160, nonce: u64) {
-        self.modify(address, |basic| basic.nonce = nonce);
+    pub fn set_nonce(&mut self, address: &H160, nonce: u64) -> Result<(), StateError> {
+        self.modify(address, |basic| basic.nonce = nonce)
     }
 
     /// Sets the code.
-    pub fn set_code(&mut self, address: &H160, code: Arc<[u8]>) {
-        self.modify(address, |basic| basic.code = code);
+    pub fn set_code(&mut self, address: &H160, code: Arc<[u8]>) -> Result<(), StateError> {
+        self.modify(address, |basic| basic.code = code)
     }
 
     /// Creates a fresh account at `address` (keeping any balance it already had), with nonce 1
     /// (EIP-161) and no storage.
-    pub fn create_account(&mut self, address: &H160) {
-        let balance = self.balance(address);
+    pub fn create_account(&mut self, address: &H160) -> Result<(), StateError> {
+        let balance = self.balance(address)?;
         self.modify(address, |basic| {
             *basic = BasicAccount {
                 nonce: 1,
                 balance,
                 code: Arc::from([]),
             };
-        });
+        })?;
         if let Some(Some(cached)) = self.accounts.get_mut(address) {
             self.entries.push(Entry::StorageReset {
                 address: *address,
@@ -228,11 +240,17 @@ impl<'s> Journal<'s> {
             });
             cached.storage_reset = true;
         }
+        Ok(())
     }
 
     /// Writes a storage slot; the account must exist.
-    pub fn set_storage(&mut self, address: &H160, key: H256, value: H256) {
-        self.cached(address);
+    pub fn set_storage(
+        &mut self,
+        address: &H160,
+        key: H256,
+        value: H256,
+    ) -> Result<(), StateError> {
+        self.cached(address)?;
         if let Some(Some(cached)) = self.accounts.get_mut(address) {
             let previous = cached.storage.insert(key, value);
             self.entries.push(Entry::Storage {
@@ -241,6 +259,7 @@ impl<'s> Journal<'s> {
                 previous,
             });
         }
+        Ok(())
     }
 
     /// Appends a log.
@@ -351,7 +370,7 @@ impl<'s> Journal<'s> {
 
     /// Ends the transaction: deletes self-destructed accounts and touched empty ones (EIP-158),
     /// and returns every change with the logs.
-    pub fn finish(mut self) -> (StateChanges, Vec<LogEntry>) {
+    pub fn finish(mut self) -> Result<(StateChanges, Vec<LogEntry>), StateError> {
         let mut changes = StateChanges::new();
         for address in std::mem::take(&mut self.destructed) {
             changes.insert(address, AccountChange::Deleted);
@@ -361,12 +380,12 @@ impl<'s> Journal<'s> {
         for (address, cached) in std::mem::take(&mut self.accounts) {
             let Some(cached) = cached else { continue };
             if touched.contains(&address) && cached.basic.is_empty() {
-                if self.base.basic(&address).is_some() || cached.storage_reset {
+                if self.base.basic(&address)?.is_some() || cached.storage_reset {
                     changes.insert(address, AccountChange::Deleted);
                 }
                 continue;
             }
-            if self.base.basic(&address).as_ref() == Some(&cached.basic)
+            if self.base.basic(&address)?.as_ref() == Some(&cached.basic)
                 && cached.storage.is_empty()
                 && !cached.storage_reset
             {
@@ -381,6 +400,6 @@ impl<'s> Journal<'s> {
                 },
             );
         }
-        (changes, self.logs)
+        Ok((changes, self.logs))
     }
 }

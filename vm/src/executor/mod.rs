@@ -13,7 +13,9 @@ pub mod state;
 pub mod transaction;
 mod world;
 
-pub use state::{Account, AccountChange, BasicAccount, InMemoryState, State, StateChanges};
+pub use state::{
+    Account, AccountChange, BasicAccount, InMemoryState, State, StateChanges, StateError, StateRead,
+};
 pub use transaction::{
     Receipt, Transaction, TxError, execute_transaction, execute_transaction_with, intrinsic_gas,
     on_executor_stack,

@@ -1,7 +1,14 @@
 //! World state: the `State` trait the executor reads and commits to, and its in-memory
 //! implementation (the node's RocksDB store implements the same trait).
+//!
+//! Reads are fallible, like revm's `Database`: a store can fail (I/O, corruption, a missing
+//! trie node), and a failed read must never look like an absent account or a zero slot, or a
+//! node would execute on made-up state. The executor ends the transaction with the
+//! [`StateError`] instead (never a contract-visible result).
 
 use std::collections::BTreeMap;
+use std::error::Error;
+use std::fmt;
 use std::sync::Arc;
 
 use primitive_types::{H160, H256, U256};
@@ -52,12 +59,77 @@ pub enum AccountChange {
 /// The changes of a transaction, ready to commit.
 pub type StateChanges = BTreeMap<H160, AccountChange>;
 
+/// Which read of committed state failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateRead {
+    /// An account (nonce, balance, code).
+    Account(H160),
+    /// One storage slot.
+    Storage {
+        /// The account.
+        address: H160,
+        /// The slot.
+        key: H256,
+    },
+    /// The hash of a recent block (`getBlockHash`).
+    BlockHash(u64),
+}
+
+impl fmt::Display for StateRead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Account(address) => write!(f, "account {address:?}"),
+            Self::Storage { address, key } => write!(f, "slot {key:?} of {address:?}"),
+            Self::BlockHash(number) => write!(f, "the hash of block {number}"),
+        }
+    }
+}
+
+/// A read of committed state failed. `source` is the state's own typed error (the node's
+/// `StoreError`, say), kept whole so the caller can downcast it; the executor works over
+/// `dyn State`, so one compiled executor serves every store, and the error is erased to the
+/// trait object here rather than made a type parameter of every executor type.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("reading {read} failed: {source}")]
+pub struct StateError {
+    /// What was being read.
+    pub read: StateRead,
+    /// Why it failed.
+    #[source]
+    pub source: Arc<dyn Error + Send + Sync>,
+}
+
+impl StateError {
+    /// A failed `read` because of `source`.
+    pub fn new(read: StateRead, source: impl Error + Send + Sync + 'static) -> Self {
+        Self {
+            read,
+            source: Arc::new(source),
+        }
+    }
+
+    /// The state's own error, if it is an `E`.
+    pub fn source_as<E: Error + 'static>(&self) -> Option<&E> {
+        self.source.downcast_ref()
+    }
+}
+
+/// Two errors are equal when they failed the same read with the same message (the sources are
+/// trait objects, compared by what they say).
+impl PartialEq for StateError {
+    fn eq(&self, other: &Self) -> bool {
+        self.read == other.read && self.source.to_string() == other.source.to_string()
+    }
+}
+
+impl Eq for StateError {}
+
 /// Read access to committed state, and commit.
 pub trait State: Send + Sync {
     /// The account, if it exists.
-    fn basic(&self, address: &H160) -> Option<BasicAccount>;
+    fn basic(&self, address: &H160) -> Result<Option<BasicAccount>, StateError>;
     /// A storage slot (zero when absent).
-    fn storage(&self, address: &H160, key: &H256) -> H256;
+    fn storage(&self, address: &H160, key: &H256) -> Result<H256, StateError>;
     /// Applies one transaction's changes.
     fn commit(&mut self, changes: StateChanges);
 }
@@ -96,17 +168,19 @@ impl InMemoryState {
 }
 
 impl State for InMemoryState {
-    fn basic(&self, address: &H160) -> Option<BasicAccount> {
-        self.accounts
+    fn basic(&self, address: &H160) -> Result<Option<BasicAccount>, StateError> {
+        Ok(self
+            .accounts
             .get(address)
-            .map(|account| account.basic.clone())
+            .map(|account| account.basic.clone()))
     }
 
-    fn storage(&self, address: &H160, key: &H256) -> H256 {
-        self.accounts
+    fn storage(&self, address: &H160, key: &H256) -> Result<H256, StateError> {
+        Ok(self
+            .accounts
             .get(address)
             .and_then(|account| account.storage.get(key).copied())
-            .unwrap_or_default()
+            .unwrap_or_default())
     }
 
     fn commit(&mut self, changes: StateChanges) {

@@ -7,9 +7,9 @@ use primitive_types::{H160, U256};
 use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
 
 use super::journal::Journal;
-use super::state::State;
+use super::state::{State, StateError};
 use super::world::{
-    Abort, BlockHashes, Deadline, ExecutionOptions, Message, World, create_address,
+    Abort, BlockHashes, Deadline, ExecutionOptions, HostFailure, Message, World, create_address,
 };
 use crate::Engine;
 use crate::state_root::LogEntry;
@@ -68,8 +68,10 @@ pub enum TxError {
     Overflow,
     #[error("gas price {price} below the block's base fee {base_fee}")]
     GasPriceBelowBaseFee { price: U256, base_fee: U256 },
-    #[error("executor failure (not a property of the transaction): {0}")]
-    Executor(String),
+    /// The node failed while executing (not a property of the transaction): nothing is
+    /// committed and no receipt exists.
+    #[error("host failure (not a property of the transaction): {0}")]
+    Host(#[from] HostFailure),
     /// The execution ran past [`ExecutionOptions::timeout`] (geth's text).
     #[error("execution aborted (timeout = {0:?})")]
     Timeout(std::time::Duration),
@@ -147,9 +149,9 @@ pub fn on_executor_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, TxE
                 ON_EXECUTOR_STACK.set(true);
                 f()
             })
-            .map_err(|err| TxError::Executor(err.to_string()))?
+            .map_err(|err| HostFailure::Thread(err.to_string()))?
             .join()
-            .map_err(|_| TxError::Executor("the transaction thread panicked".to_string()))
+            .map_err(|_| HostFailure::Thread("the transaction thread panicked".to_string()).into())
     })
 }
 
@@ -212,23 +214,30 @@ fn execute_on_this_thread(
             artifacts: options.artifacts,
             wasm_depth: 0,
         };
-        let receipt = run(&mut world, tx)?;
+        let receipt = run(&mut world, tx);
         match world.abort.take() {
-            Some(Abort::HostFailure(failure)) => return Err(TxError::Executor(failure)),
+            Some(Abort::HostFailure(failure)) => return Err(TxError::Host(failure)),
             Some(Abort::Timeout(timeout)) => return Err(TxError::Timeout(timeout)),
             None => {}
         }
-        let (changes, _) = world.journal.finish();
+        let receipt = receipt?;
+        let (changes, _) = world.journal.finish()?;
         (receipt, changes)
     };
     state.commit(changes);
     Ok(receipt)
 }
 
+impl From<StateError> for TxError {
+    fn from(error: StateError) -> Self {
+        Self::Host(HostFailure::State(error))
+    }
+}
+
 fn check(world: &mut World<'_>, tx: &Transaction) -> Result<u64, TxError> {
     let expected = world
         .journal
-        .basic(&tx.sender)
+        .basic(&tx.sender)?
         .map(|a| a.nonce)
         .unwrap_or_default();
     if expected != tx.nonce {
@@ -260,7 +269,7 @@ fn check(world: &mut World<'_>, tx: &Transaction) -> Result<u64, TxError> {
         .checked_mul(tx.gas_price)
         .ok_or(TxError::Overflow)?;
     let need = fee.checked_add(tx.value).ok_or(TxError::Overflow)?;
-    let have = world.journal.balance(&tx.sender);
+    let have = world.journal.balance(&tx.sender)?;
     if have < need {
         return Err(TxError::InsufficientFunds { have, need });
     }
@@ -270,11 +279,11 @@ fn check(world: &mut World<'_>, tx: &Transaction) -> Result<u64, TxError> {
 fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
     let intrinsic = check(world, tx)?;
     let fee = U256::from(tx.gas_limit) * tx.gas_price;
-    let balance = world.journal.balance(&tx.sender);
-    world.journal.set_balance(&tx.sender, balance - fee);
+    let balance = world.journal.balance(&tx.sender)?;
+    world.journal.set_balance(&tx.sender, balance - fee)?;
     world
         .journal
-        .set_nonce(&tx.sender, tx.nonce.saturating_add(1));
+        .set_nonce(&tx.sender, tx.nonce.saturating_add(1))?;
     let gas = tx.gas_limit - intrinsic;
 
     let (status, gas_left, output, contract_address) = match tx.to {
@@ -312,12 +321,14 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
     let refund = world.journal.refund().min(used / 2);
     let gas_used = used - refund;
     let returned = U256::from(tx.gas_limit - gas_used) * tx.gas_price;
-    world.journal.credit(&tx.sender, returned);
+    world.journal.credit(&tx.sender, returned)?;
     // EIP-1559: the base fee part of the price is burned; the coinbase gets the rest (the tip).
     // `check` guarantees gas_price >= base_fee.
     let coinbase = world.block.coinbase;
     let tip = tx.gas_price.saturating_sub(world.block.base_fee);
-    world.journal.credit(&coinbase, U256::from(gas_used) * tip);
+    world
+        .journal
+        .credit(&coinbase, U256::from(gas_used) * tip)?;
     world.journal.touch(&coinbase);
     let logs = if status == CallStatus::Success {
         world.journal.logs().to_vec()

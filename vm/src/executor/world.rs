@@ -18,6 +18,7 @@ use rewasm_eei::{
 
 use super::binding;
 use super::journal::Journal;
+use super::state::StateError;
 use crate::precompiles::{self, PrecompileOutcome};
 use crate::state_root::{LogEntry, keccak256};
 use crate::validate::Rules;
@@ -60,20 +61,37 @@ pub fn split_init_code(data: &[u8]) -> (&[u8], &[u8]) {
 }
 
 /// Where block hashes come from (the state-test tool uses keccak of the decimal number). A
-/// failure to read one is the node's, not the contract's: the transaction aborts.
-pub type BlockHashes<'a> = dyn Fn(u64) -> Result<Option<H256>, HostFailure> + Sync + 'a;
+/// failure to read one ([`StateRead::BlockHash`](super::state::StateRead::BlockHash)) is the
+/// node's, not the contract's: the transaction aborts.
+pub type BlockHashes<'a> = dyn Fn(u64) -> Result<Option<H256>, StateError> + Sync + 'a;
 
-/// A failure of the node while it runs a transaction (a store read, an `mmap`, a compile after
-/// validation). Never a contract-visible result: the transaction aborts with it.
+/// A failure of the node while it runs a transaction. Never a contract-visible result: another
+/// machine would not fail at the same point, so the transaction aborts with it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct HostFailure(pub String);
+pub enum HostFailure {
+    /// A read of committed state (an account, a slot, a block hash) failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// Code that passed validation did not compile.
+    #[error("compiling validated code failed: {0}")]
+    Compile(String),
+    /// The machine could not instantiate a module (memory or table allocation refused).
+    #[error("instantiating failed: {0}")]
+    Instantiate(String),
+    /// The machine refused running wasm something it may have (a `memory.grow` within the
+    /// maximum, recorded by [`crate::host_failure`]).
+    #[error("running wasm failed: {0}")]
+    Machine(String),
+    /// The executor thread could not start, or panicked.
+    #[error("the executor thread failed: {0}")]
+    Thread(String),
+}
 
 /// Why a transaction's execution stopped without a result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Abort {
     /// The host failed.
-    HostFailure(String),
+    HostFailure(HostFailure),
     /// The caller's time limit ran out (`eth_call`'s `--rpc.evmtimeout`).
     Timeout(Duration),
 }
@@ -191,25 +209,44 @@ impl<'a> World<'a> {
     }
 
     /// Aborts the execution because the host failed; the first failure is kept.
-    pub(super) fn fail_host(&mut self, failure: String) {
+    pub(super) fn fail_host(&mut self, failure: HostFailure) {
         tracing::warn!(%failure, "the host failed while executing a transaction");
         self.abort.get_or_insert(Abort::HostFailure(failure));
     }
 
+    /// The value of a state read, or `None` after aborting the execution because the read
+    /// failed: every frame then ends at once and the transaction has no result, so no frame
+    /// ever sees a made-up value.
+    pub(super) fn read<T>(&mut self, read: Result<T, StateError>) -> Option<T> {
+        match read {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.fail_host(HostFailure::State(error));
+                None
+            }
+        }
+    }
+
     /// Runs a message call.
     pub fn call(&mut self, mut message: Message) -> CallOutcome {
+        let aborted = || outcome(CallStatus::Failure, 0, Vec::new());
         if self.should_stop() {
-            return outcome(CallStatus::Failure, 0, Vec::new());
+            return aborted();
         }
         let checkpoint = self.journal.checkpoint();
         let frame = &message.frame;
-        if message.transfer
-            && !self
+        if message.transfer {
+            let transfer = self
                 .journal
-                .transfer(&frame.caller, &frame.address, frame.value)
-        {
-            self.journal.revert_to(checkpoint);
-            return outcome(CallStatus::Failure, message.gas, Vec::new());
+                .transfer(&frame.caller, &frame.address, frame.value);
+            let Some(transferred) = self.read(transfer) else {
+                self.journal.revert_to(checkpoint);
+                return aborted();
+            };
+            if !transferred {
+                self.journal.revert_to(checkpoint);
+                return outcome(CallStatus::Failure, message.gas, Vec::new());
+            }
         }
         self.journal.touch(&message.frame.address);
         if let Some(result) =
@@ -227,7 +264,12 @@ impl<'a> World<'a> {
                 }
             };
         }
-        message.frame.code = self.journal.code(&message.code_address);
+        let code = self.journal.code(&message.code_address);
+        let Some(code) = self.read(code) else {
+            self.journal.revert_to(checkpoint);
+            return aborted();
+        };
+        message.frame.code = code;
         if message.frame.code.is_empty() {
             return outcome(CallStatus::Success, message.gas, Vec::new());
         }
@@ -255,13 +297,18 @@ impl<'a> World<'a> {
         gas: u64,
         depth: u32,
     ) -> CreateOutcome {
-        let nonce = self
-            .journal
-            .basic(&caller)
+        let caller_account = self.journal.basic(&caller);
+        let Some(caller_account) = self.read(caller_account) else {
+            return aborted_create();
+        };
+        let nonce = caller_account
             .map(|account| account.nonce)
             .unwrap_or_default();
         let address = create_address(&caller, nonce);
-        self.journal.set_nonce(&caller, nonce.saturating_add(1));
+        let bumped = self.journal.set_nonce(&caller, nonce.saturating_add(1));
+        if self.read(bumped).is_none() {
+            return aborted_create();
+        }
         self.create_at(caller, address, value, init_code, gas, depth)
     }
 
@@ -284,16 +331,23 @@ impl<'a> World<'a> {
         if self.should_stop() {
             return failed(Vec::new());
         }
-        if self
-            .journal
-            .basic(&address)
-            .is_some_and(|a| a.nonce != 0 || !a.code.is_empty())
-        {
+        let existing = self.journal.basic(&address);
+        let Some(existing) = self.read(existing) else {
+            return aborted_create();
+        };
+        if existing.is_some_and(|a| a.nonce != 0 || !a.code.is_empty()) {
             return failed(Vec::new());
         }
         let checkpoint = self.journal.checkpoint();
-        self.journal.create_account(&address);
-        if !self.journal.transfer(&caller, &address, value) {
+        let created = self
+            .journal
+            .create_account(&address)
+            .and_then(|()| self.journal.transfer(&caller, &address, value));
+        let Some(transferred) = self.read(created) else {
+            self.journal.revert_to(checkpoint);
+            return aborted_create();
+        };
+        if !transferred {
             self.journal.revert_to(checkpoint);
             return CreateOutcome {
                 status: CallStatus::Failure,
@@ -374,7 +428,8 @@ impl<'a> World<'a> {
         }
         let cost = CODE_DEPOSIT_PER_BYTE.checked_mul(code.len() as u64)?;
         let left = gas_left.checked_sub(cost)?;
-        self.journal.set_code(address, Arc::from(code));
+        let deposited = self.journal.set_code(address, Arc::from(code));
+        self.read(deposited)?;
         Some(left)
     }
 
@@ -397,8 +452,8 @@ impl<'a> World<'a> {
         {
             Ok((module, _)) => module,
             Err(CompileError::Invalid(error)) => return (End::Failure(error.to_string()), 0),
-            Err(error @ CompileError::Compile(_)) => {
-                self.fail_host(error.to_string());
+            Err(CompileError::Compile(reason)) => {
+                self.fail_host(HostFailure::Compile(reason));
                 return (End::Aborted, 0);
             }
         };
@@ -410,7 +465,7 @@ impl<'a> World<'a> {
                 return (End::Failure(format!("instantiation trapped: {trap}")), 0);
             }
             Err(error) => {
-                self.fail_host(error.to_string());
+                self.fail_host(HostFailure::Instantiate(error.to_string()));
                 return (End::Aborted, 0);
             }
         };
@@ -421,7 +476,7 @@ impl<'a> World<'a> {
         };
         let result = instance.call_at_depth(&mut store, "main", &[], gas, depth);
         if let Outcome::HostFailure(failure) = result.outcome {
-            self.fail_host(failure);
+            self.fail_host(HostFailure::Machine(failure));
             return (End::Aborted, 0);
         }
         if self.abort.is_some() {
@@ -454,13 +509,18 @@ impl<'a> World<'a> {
         if !(number < current && current - number <= 256) {
             return None;
         }
-        match (self.block_hashes)(number) {
-            Ok(hash) => hash,
-            Err(HostFailure(failure)) => {
-                self.fail_host(format!("reading the hash of block {number}: {failure}"));
-                None
-            }
-        }
+        let hash = (self.block_hashes)(number);
+        self.read(hash).flatten()
+    }
+}
+
+/// The outcome of a create the execution's abort ended (the transaction has no result).
+fn aborted_create() -> CreateOutcome {
+    CreateOutcome {
+        status: CallStatus::Failure,
+        address: None,
+        gas_left: 0,
+        output: Vec::new(),
     }
 }
 
@@ -508,16 +568,21 @@ impl Host for FrameHost<'_, '_> {
         &self.world.block
     }
 
+    // A failed read aborts the execution (`World::read`); the host function's wrapper then
+    // ends the frame before the contract sees the placeholder these return.
     fn storage_load(&mut self, key: &H256) -> H256 {
-        self.world.journal.storage(&self.frame.address, key)
+        let value = self.world.journal.storage(&self.frame.address, key);
+        self.world.read(value).unwrap_or_default()
     }
 
     fn storage_store(&mut self, key: &H256, value: &H256) -> H256 {
-        let previous = self.world.journal.storage(&self.frame.address, key);
-        self.world
-            .journal
-            .set_storage(&self.frame.address, *key, *value);
-        previous
+        let journal = &mut self.world.journal;
+        let address = self.frame.address;
+        let stored = journal.storage(&address, key).and_then(|previous| {
+            journal.set_storage(&address, *key, *value)?;
+            Ok(previous)
+        });
+        self.world.read(stored).unwrap_or_default()
     }
 
     fn add_refund(&mut self, amount: u64) {
@@ -525,15 +590,18 @@ impl Host for FrameHost<'_, '_> {
     }
 
     fn balance(&mut self, address: &H160) -> U256 {
-        self.world.journal.balance(address)
+        let balance = self.world.journal.balance(address);
+        self.world.read(balance).unwrap_or_default()
     }
 
     fn is_alive(&mut self, address: &H160) -> bool {
-        self.world.journal.is_alive(address)
+        let alive = self.world.journal.is_alive(address);
+        self.world.read(alive).unwrap_or_default()
     }
 
     fn code(&mut self, address: &H160) -> Arc<[u8]> {
-        self.world.journal.code(address)
+        let code = self.world.journal.code(address);
+        self.world.read(code).unwrap_or_else(|| Arc::from([]))
     }
 
     fn block_hash(&mut self, number: u64) -> Option<H256> {
@@ -605,14 +673,18 @@ impl Host for FrameHost<'_, '_> {
     fn self_destruct(&mut self, beneficiary: &H160) {
         let journal = &mut self.world.journal;
         let address = self.frame.address;
-        let balance = journal.balance(&address);
-        if address != *beneficiary {
-            journal.credit(beneficiary, balance);
-        }
-        journal.touch(beneficiary);
-        journal.set_balance(&address, U256::zero());
-        if journal.mark_destructed(&address) {
-            journal.add_refund(rewasm_eei::gas::SELF_DESTRUCT_REFUND);
-        }
+        let destructed = (|| {
+            let balance = journal.balance(&address)?;
+            if address != *beneficiary {
+                journal.credit(beneficiary, balance)?;
+            }
+            journal.touch(beneficiary);
+            journal.set_balance(&address, U256::zero())?;
+            if journal.mark_destructed(&address) {
+                journal.add_refund(rewasm_eei::gas::SELF_DESTRUCT_REFUND);
+            }
+            Ok(())
+        })();
+        self.world.read(destructed);
     }
 }
