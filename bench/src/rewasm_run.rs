@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail};
 use primitive_types::{H160, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_vm::executor::{
+use rewasm_executor::{
     Account, BasicAccount, InMemoryState, Receipt, Transaction, execute_transaction,
 };
 use rewasm_vm::wasmer::{Imports, Store, Value};

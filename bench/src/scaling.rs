@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use primitive_types::{H160, H256, U256};
-use rewasm_node::store::{BlockWrite, Store, TxWrite};
-use rewasm_vm::executor::{AccountChange, BasicAccount, StateChanges};
+use rewasm_executor::{AccountChange, BasicAccount, StateChanges};
+use rewasm_store::{BlockWrite, Store, TxWrite};
 use serde::{Deserialize, Serialize};
 
 use crate::timing::percentile;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use primitive_types::{H160, U256};
-use rewasm_vm::executor::{MAX_CODE_SIZE, on_executor_stack};
+use rewasm_executor::{MAX_CODE_SIZE, on_executor_stack};
 use rewasm_vm::wasmer::Imports;
 use rewasm_vm::{GasSchedule, MeteredInstance, Rules};
 use serde::{Deserialize, Serialize};
@@ -449,7 +449,7 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
         || {
             std::thread::scope(|scope| {
                 if let Ok(handle) = std::thread::Builder::new()
-                    .stack_size(rewasm_vm::executor::transaction::EXECUTOR_STACK_BYTES)
+                    .stack_size(rewasm_executor::transaction::EXECUTOR_STACK_BYTES)
                     .spawn_scoped(scope, || black_box(1))
                 {
                     black_box(handle.join().ok());

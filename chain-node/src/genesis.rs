@@ -11,8 +11,8 @@ use std::sync::Arc;
 use bip32::{DerivationPath, XPrv};
 use k256::ecdsa::SigningKey;
 use primitive_types::{H160, H256, U256};
-use rewasm_vm::executor::{Account, BasicAccount, InMemoryState};
-use rewasm_vm::state_root::keccak256;
+use rewasm_executor::{Account, BasicAccount, InMemoryState};
+use rewasm_primitives::keccak256;
 use rewasm_vm::{CallDepthScope, ChainLimits, GasSchedule};
 use serde::Deserialize;
 

@@ -5,5 +5,4 @@ pub mod genesis;
 pub mod node;
 pub mod pool;
 pub mod rpc;
-pub mod store;
 pub mod tx;

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use primitive_types::{H160, H256};
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_vm::executor::{InMemoryState, Receipt, Transaction, execute_transaction};
+use rewasm_executor::{InMemoryState, Receipt, Transaction, execute_transaction};
 use rewasm_vm::{Engine, VmConfig};
 use wasmparser_latest as wp;
 

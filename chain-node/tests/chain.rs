@@ -3,14 +3,14 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use primitive_types::{H160, H256, U256};
+use rewasm_executor::{BasicAccount, create_address};
 use rewasm_node::chain::ChainSetting;
 use rewasm_node::chain::{
     CallError, CallRequest, Chain, ChainConfig, ChainError, VerifyError, verify,
 };
 use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, Genesis, derive_accounts};
-use rewasm_node::store::{BlockWrite, META_CHAIN_PARAMS, cf};
 use rewasm_node::tx::{self, SignedTransaction, TxKind, UnsignedTransaction};
-use rewasm_vm::executor::{BasicAccount, create_address};
+use rewasm_store::{BlockWrite, META_CHAIN_PARAMS, cf};
 
 const GWEI: u64 = 1_000_000_000;
 /// Fixed timestamps make block hashes reproducible.
@@ -683,7 +683,7 @@ fn verify_replays_the_chain_and_finds_a_forged_block() {
         let mut changes = std::collections::BTreeMap::new();
         changes.insert(
             H160::repeat_byte(0x42),
-            rewasm_vm::executor::AccountChange::Updated {
+            rewasm_executor::AccountChange::Updated {
                 account: BasicAccount {
                     balance: U256::from(1),
                     ..BasicAccount::default()

@@ -10,10 +10,10 @@ use std::sync::OnceLock;
 
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_vm::executor::{
+use rewasm_executor::{
     Account, BasicAccount, InMemoryState, Receipt, State, Transaction, execute_transaction,
 };
-use rewasm_vm::state_root::keccak256;
+use rewasm_primitives::keccak256;
 use rewasm_vm::{Engine, VmConfig};
 
 const EXAMPLES: [&str; 6] = ["counter", "erc20", "factory", "proxy", "escrow", "verifier"];

@@ -1159,7 +1159,7 @@ async fn calls_and_estimates_run_with_at_most_the_gas_cap() {
 /// Overwrites the contract's slot 0 in the flat head state and its storage trie's root node
 /// with bytes that do not decode, in the stopped node's data folder.
 fn corrupt_slot_zero(datadir: &std::path::Path, contract: &H160) {
-    use rewasm_node::store::cf;
+    use rewasm_store::cf;
     let path = datadir.join("chaindata");
     let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
     let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();

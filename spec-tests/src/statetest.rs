@@ -10,10 +10,10 @@ use std::sync::Arc;
 use k256::elliptic_curve::sec1::ToEncodedPoint;
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::BlockInfo;
-use rewasm_vm::executor::{
+use rewasm_executor::{
     Account, BasicAccount, InMemoryState, StateError, Transaction, execute_transaction,
 };
-use rewasm_vm::state_root::{keccak256, logs_hash};
+use rewasm_primitives::{keccak256, logs_hash};
 use rewasm_vm::{CallDepthScope, ChainLimits, Engine, GasSchedule, VmConfig};
 use serde::Deserialize;
 

@@ -11,15 +11,12 @@
 
 pub mod cache;
 pub mod engine;
-pub mod executor;
 pub mod frame;
 pub mod host_failure;
 pub mod instrument;
 pub mod limits;
-pub mod precompiles;
 mod probestack;
 pub mod schedule;
-pub mod state_root;
 pub mod tunables;
 pub mod validate;
 

@@ -8,7 +8,7 @@
 //! probe to run on how large a stack.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod common;
+use rewasm_test_support as common;
 
 use rewasm_vm::wasmer::{Imports, Value};
 use rewasm_vm::{ChainLimits, Engine, EngineError, MeteredInstance, Outcome, Rules, VmConfig};

@@ -2,7 +2,7 @@
 //! computed from the transactions.
 
 use primitive_types::H256;
-use rewasm_vm::state_root::trie_root;
+use rewasm_primitives::trie_root;
 
 use super::header::Header;
 use super::receipt::index_key;

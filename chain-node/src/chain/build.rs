@@ -3,7 +3,7 @@
 
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_vm::executor::{
+use rewasm_executor::{
     HostFailure, State, Transaction, TxError, execute_transaction, on_executor_stack,
 };
 
@@ -11,8 +11,8 @@ use super::block::{Block, transactions_root};
 use super::header::{Bloom, EMPTY_OMMERS_HASH, Header};
 use super::receipt::{BlockLog, ReceiptRecord, encode_block_logs, receipts_root};
 use super::{Chain, ChainConfig, ChainError, EXTRA_DATA};
-use crate::store::{BlockWrite, StoreState, TxWrite};
 use crate::tx::SignedTransaction;
+use rewasm_store::{BlockWrite, StoreState, TxWrite};
 
 /// The context a block executes in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -387,9 +387,9 @@ fn reject(
 mod tests {
     use super::*;
     use crate::genesis::{DEV_CHAIN_ID, DEV_MNEMONIC, Genesis, derive_accounts};
-    use crate::store::StoreError;
     use crate::tx::{self, TxKind, UnsignedTransaction};
-    use rewasm_vm::executor::StateRead;
+    use rewasm_executor::StateRead;
+    use rewasm_store::StoreError;
 
     fn transfer(sender: usize, to: H160) -> (SignedTransaction, Vec<u8>) {
         let key = &derive_accounts(DEV_MNEMONIC, 2).unwrap()[sender].key;
@@ -422,7 +422,7 @@ mod tests {
             let path = dir.join("chaindata");
             let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
             let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
-            let accounts = db.cf_handle(crate::store::cf::ACCOUNTS).unwrap();
+            let accounts = db.cf_handle(rewasm_store::cf::ACCOUNTS).unwrap();
             db.put_cf(accounts, unreadable.as_bytes(), b"corrupt")
                 .unwrap();
         }

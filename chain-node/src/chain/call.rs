@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 
 use primitive_types::{H160, U256};
 use rewasm_eei::CallStatus;
-use rewasm_vm::ArtifactPolicy;
-use rewasm_vm::executor::{
+use rewasm_executor::{
     ExecutionOptions, HostFailure, State, Transaction, TxError, execute_transaction_with,
     intrinsic_gas, on_executor_stack,
 };
-use rewasm_vm::state_root::LogEntry;
+use rewasm_primitives::LogEntry;
+use rewasm_vm::ArtifactPolicy;
 
 use super::build::BlockEnv;
 use super::{Chain, ChainError};

@@ -6,7 +6,7 @@
 //! merge, and the ommers hash is that of the empty list.
 
 use primitive_types::{H160, H256, U256};
-use rewasm_vm::state_root::{LogEntry, keccak256};
+use rewasm_primitives::{LogEntry, keccak256};
 
 use crate::tx::RlpError;
 use crate::tx::rlp::{ListWriter, single_item};

@@ -2,7 +2,7 @@
 //! against any block's state, and replay.
 //!
 //! [`Chain`] is the one writer of the store. Building a block ([`Chain::mine`]) executes the
-//! candidate transactions on a [`StoreState`](crate::store::StoreState) overlay, seals a header
+//! candidate transactions on a [`StoreState`](rewasm_store::StoreState) overlay, seals a header
 //! over the resulting state, transactions and receipts roots, and commits everything as one
 //! synced `WriteBatch` — so what a crash leaves behind is always a whole block. The same
 //! execution code replays stored blocks in [`verify`], which is how a node proves its head.
@@ -24,14 +24,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use primitive_types::{H160, H256, U256};
-use rewasm_vm::executor::{
+use rewasm_executor::{
     AccountChange, BasicAccount, HostFailure, StateChanges, StateError, StateRead,
 };
 use rewasm_vm::{Engine, EngineError, VmConfig};
 
 use crate::genesis::{Genesis, GenesisError};
-use crate::store::{BlockWrite, ChainParams, Store, StoreError};
 use crate::tx::{RlpError, SignedTransaction};
+use rewasm_store::{BlockWrite, ChainParams, Store, StoreError};
 
 pub use block::{Block, BlockDecodeError, transactions_root};
 pub use build::Rejection;

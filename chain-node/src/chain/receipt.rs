@@ -6,7 +6,7 @@
 //! JSON-RPC returns it and recomputing it would mean re-executing the block.
 
 use primitive_types::{H160, H256, U256};
-use rewasm_vm::state_root::{LogEntry, trie_root};
+use rewasm_primitives::{LogEntry, trie_root};
 
 use super::header::Bloom;
 use crate::tx::RlpError;

@@ -33,7 +33,7 @@ pub enum VerifyError {
     #[error(transparent)]
     Chain(#[from] ChainError),
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] rewasm_store::StoreError),
     #[error("temporary store for the replay: {0}")]
     TempDir(#[from] std::io::Error),
     #[error("block {number}: stored {field} is {stored}, the replay gives {replayed}")]

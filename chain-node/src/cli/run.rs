@@ -14,10 +14,10 @@ use anyhow::{Context, bail};
 use clap::Args;
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_spec_tests::statetest::load_state;
-use rewasm_vm::executor::{
+use rewasm_executor::{
     Account, InMemoryState, OUT_OF_GAS, Transaction, execute_transaction, intrinsic_gas,
 };
+use rewasm_spec_tests::statetest::load_state;
 use rewasm_vm::{Engine, GasSchedule, VmConfig};
 use serde_json::json;
 

@@ -53,4 +53,4 @@ pub use wasm::postprocess;
 pub const ABI_SECTION: &str = "rewasm.abi";
 
 /// The empty custom section that ends every init code; constructor arguments follow it.
-pub const ARGS_SECTION: &str = rewasm_vm::executor::CONSTRUCTOR_ARGS_SECTION;
+pub const ARGS_SECTION: &str = rewasm_executor::CONSTRUCTOR_ARGS_SECTION;

@@ -794,7 +794,7 @@ mod tests {
         tail.extend_from_slice(b"rewasm.args");
         assert!(out.deploy.ends_with(&tail));
         assert_eq!(
-            rewasm_vm::executor::split_init_code(&out.deploy),
+            rewasm_executor::split_init_code(&out.deploy),
             (&out.deploy[..], &[][..])
         );
     }
@@ -817,7 +817,7 @@ mod tests {
 
     /// Runs `init` as a create; the deployed code.
     fn deploy(init: &[u8]) -> Vec<u8> {
-        use rewasm_vm::executor::{InMemoryState, Transaction, execute_transaction};
+        use rewasm_executor::{InMemoryState, Transaction, execute_transaction};
         let engine = rewasm_vm::Engine::new(rewasm_vm::VmConfig::default()).unwrap();
         let mut state = InMemoryState::default();
         let block = rewasm_eei::BlockInfo {

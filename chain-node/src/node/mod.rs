@@ -48,9 +48,9 @@ use tokio::task::JoinHandle;
 use crate::chain::{Block, CallLimits, Chain, ChainConfig, ChainError, MinedBlock, ReceiptRecord};
 use crate::genesis::Genesis;
 use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
-use crate::store::Store;
 use crate::tx::{self, SignedTransaction, TxDecodeError};
-use rewasm_vm::executor::{BasicAccount, StateError, StateRead};
+use rewasm_executor::{BasicAccount, StateError, StateRead};
+use rewasm_store::Store;
 
 pub use metrics::Metrics;
 
@@ -573,7 +573,7 @@ mod tests {
             let path = dir.path().join("chaindata");
             let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
             let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
-            let accounts = db.cf_handle(crate::store::cf::ACCOUNTS).unwrap();
+            let accounts = db.cf_handle(rewasm_store::cf::ACCOUNTS).unwrap();
             db.put_cf(accounts, unreadable.as_bytes(), b"corrupt")
                 .unwrap();
         }

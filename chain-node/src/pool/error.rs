@@ -9,7 +9,7 @@
 use std::fmt;
 
 use primitive_types::{U256, U512};
-use rewasm_vm::executor::StateError;
+use rewasm_executor::StateError;
 
 /// The JSON-RPC error code of every pool rejection. geth returns its transaction pool errors as
 /// plain Go errors, which its RPC server reports with the default server-error code

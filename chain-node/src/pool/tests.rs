@@ -219,7 +219,7 @@ impl AccountReader for UnreadableState {
 }
 
 fn unreadable(address: &H160) -> StateError {
-    let read = rewasm_vm::executor::StateRead::Account(*address);
+    let read = rewasm_executor::StateRead::Account(*address);
     StateError::new(read, std::io::Error::other("disk read error"))
 }
 
@@ -233,7 +233,7 @@ fn a_failed_account_read_refuses_as_an_internal_error() {
         .add(tx, raw, &UnreadableState, U256::from(1_000_000_000u64))
         .unwrap_err();
     assert!(
-        matches!(&error, PoolError::State(failure) if failure.read == rewasm_vm::executor::StateRead::Account(addr(0))),
+        matches!(&error, PoolError::State(failure) if failure.read == rewasm_executor::StateRead::Account(addr(0))),
         "{error:?}"
     );
     assert_eq!(error.code(), -32603);

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use primitive_types::H256;
-use rewasm_vm::state_root::LogEntry;
+use rewasm_primitives::LogEntry;
 use serde_json::Value;
 use tokio::sync::broadcast;
 

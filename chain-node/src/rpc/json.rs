@@ -7,7 +7,7 @@
 //! clients read them unconditionally.
 
 use primitive_types::{H160, H256, U256};
-use rewasm_vm::state_root::LogEntry;
+use rewasm_primitives::LogEntry;
 use serde_json::{Map, Value, json};
 
 use crate::chain::{Block, Header, ReceiptRecord, TxLocation};

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use arbitrary::Unstructured;
 use primitive_types::{H160, U256};
 use rewasm_eei::{BlockInfo, CallStatus, EEI_FUNCTIONS, ETHEREUM_MODULE, WasmType};
-use rewasm_vm::executor::{
+use rewasm_executor::{
     Account, BasicAccount, InMemoryState, Transaction, TxError, execute_transaction,
 };
 

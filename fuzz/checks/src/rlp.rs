@@ -12,9 +12,9 @@
 use rewasm_node::chain::block::Block;
 use rewasm_node::chain::header::Header;
 use rewasm_node::chain::receipt::{ReceiptRecord, decode_block_logs, encode_block_logs};
-use rewasm_node::store::codec;
-use rewasm_vm::state_root::account::AccountLeaf;
-use rewasm_vm::state_root::rlp::decode_item;
+use rewasm_primitives::account::AccountLeaf;
+use rewasm_primitives::rlp::decode_item;
+use rewasm_store::codec;
 
 /// Runs one fuzz input.
 pub fn check(data: &[u8]) {

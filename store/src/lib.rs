@@ -41,7 +41,7 @@
 //!
 //! # Execution
 //!
-//! [`StoreState`] is the executor's [`State`](rewasm_vm::executor::State) over a store: the
+//! [`StoreState`] is the executor's [`State`](rewasm_primitives::state::State) over a store: the
 //! transactions of a block commit into an in-memory overlay (so each sees the ones before it),
 //! and [`StoreState::into_block_changes`] hands the merged changes to [`BlockWrite`].
 //! [`StateAt`] is the same over the state at an older root (for `eth_call` on an old block).
@@ -50,7 +50,7 @@
 //!
 //! The state is a persisted secure Merkle-Patricia trie ([`trie`]): the account trie maps
 //! keccak(address) to the account's RLP, each account's storage trie maps keccak(slot) to the
-//! value's RLP, exactly as Ethereum (and `rewasm_vm::state_root`, the reference) does. Nodes are
+//! value's RLP, exactly as Ethereum (and `rewasm_primitives`, the reference) does. Nodes are
 //! stored content-addressed in `trie_nodes`; the head's root is in `meta` and each account's
 //! storage root in its `accounts` record, so [`Store::state_root`] is one read.
 //!
@@ -76,10 +76,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use primitive_types::{H160, H256, U256};
-use rewasm_vm::executor::{AccountChange, BasicAccount, StateChanges};
-use rewasm_vm::state_root::{
-    self, AccountLeaf, EMPTY_CODE_HASH, EMPTY_ROOT, keccak256, storage_value_rlp,
-};
+use rewasm_primitives::state::{AccountChange, BasicAccount, StateChanges};
+use rewasm_primitives::{AccountLeaf, EMPTY_CODE_HASH, EMPTY_ROOT, keccak256, storage_value_rlp};
 use rocksdb::{
     ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options,
     PrefixRange, ReadOptions, WriteBatch, WriteOptions,
@@ -579,12 +577,12 @@ impl Store {
             let address = address_key(&key)?;
             let stored = StoredAccount::decode(&value)?;
             let leaf = AccountLeaf {
-                storage_root: state_root::storage_root(self.storage_slots(&address)?),
+                storage_root: rewasm_primitives::storage_root(self.storage_slots(&address)?),
                 ..leaf(&stored)
             };
             leaves.push((address, leaf));
         }
-        Ok(state_root::state_root(leaves))
+        Ok(rewasm_primitives::state_root(leaves))
     }
 
     /// Applies `changes` to the head's tries in memory: each updated account's storage trie

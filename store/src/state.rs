@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use primitive_types::{H160, H256};
-use rewasm_vm::executor::{
+use rewasm_primitives::AccountLeaf;
+use rewasm_primitives::state::{
     AccountChange, BasicAccount, State, StateChanges, StateError, StateRead,
 };
-use rewasm_vm::state_root::AccountLeaf;
 
 use super::{Store, StoreError};
 

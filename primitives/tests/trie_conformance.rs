@@ -9,13 +9,13 @@ use std::fs;
 
 use primitive_types::{H160, H256};
 use proptest::prelude::*;
-use rewasm_vm::state_root::{
+use rewasm_primitives::{
     AccountLeaf, EMPTY_ROOT, keccak256, secure_trie_root, state_root, trie_root,
 };
 use serde_json::Value;
 
-mod common;
 use common::hex;
+use rewasm_test_support as common;
 
 fn load(name: &str) -> serde_json::Map<String, Value> {
     common::load(&format!("ethereum-tests/TrieTests/{name}"))

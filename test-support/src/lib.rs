@@ -1,11 +1,7 @@
-//! Helpers shared by the vm tests: where `../shared/conformance` is, reading its JSON vectors, and
-//! running one test of this binary in a child process.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing
-)]
+//! Helpers the crates' integration tests share: where `../shared/conformance` is, reading its
+//! JSON vectors, and running one test of the calling test binary in a child process. Test code:
+//! a failure panics with what went wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
 

@@ -11,8 +11,8 @@ use std::cell::Cell;
 
 use primitive_types::{H160, H256, U256};
 use proptest::prelude::*;
-use rewasm_vm::executor::journal::Journal;
-use rewasm_vm::executor::{Account, BasicAccount, InMemoryState};
+use rewasm_executor::journal::Journal;
+use rewasm_executor::{Account, BasicAccount, InMemoryState};
 
 /// The system allocator, counting what each thread allocates.
 struct Counting;

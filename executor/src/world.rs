@@ -16,13 +16,13 @@ use rewasm_eei::{
     HostExit, TxInfo,
 };
 
-use super::binding;
-use super::journal::Journal;
-use super::state::StateError;
+use crate::binding;
+use crate::journal::Journal;
 use crate::precompiles::{self, PrecompileOutcome};
-use crate::state_root::{LogEntry, keccak256};
-use crate::validate::Rules;
-use crate::{
+use rewasm_primitives::state::StateError;
+use rewasm_primitives::{LogEntry, keccak256};
+use rewasm_vm::validate::Rules;
+use rewasm_vm::{
     ArtifactPolicy, CallDepthScope, CompileError, Engine, InstantiateError, MeteredInstance,
     Outcome,
 };
@@ -61,7 +61,7 @@ pub fn split_init_code(data: &[u8]) -> (&[u8], &[u8]) {
 }
 
 /// Where block hashes come from (the state-test tool uses keccak of the decimal number). A
-/// failure to read one ([`StateRead::BlockHash`](super::state::StateRead::BlockHash)) is the
+/// failure to read one ([`StateRead::BlockHash`](rewasm_primitives::state::StateRead::BlockHash)) is the
 /// node's, not the contract's: the transaction aborts.
 pub type BlockHashes<'a> = dyn Fn(u64) -> Result<Option<H256>, StateError> + Sync + 'a;
 
@@ -79,7 +79,7 @@ pub enum HostFailure {
     #[error("instantiating failed: {0}")]
     Instantiate(String),
     /// The machine refused running wasm something it may have (a `memory.grow` within the
-    /// maximum, recorded by [`crate::host_failure`]).
+    /// maximum, recorded by [`rewasm_vm::host_failure`]).
     #[error("running wasm failed: {0}")]
     Machine(String),
     /// The executor thread could not start, or panicked.
@@ -424,7 +424,7 @@ impl<'a> World<'a> {
             return None;
         }
         if code.starts_with(WASM_MAGIC) {
-            crate::validate(&code, &self.engine.config().limits, Rules::Contract).ok()?;
+            rewasm_vm::validate(&code, &self.engine.config().limits, Rules::Contract).ok()?;
         }
         let cost = CODE_DEPOSIT_PER_BYTE.checked_mul(code.len() as u64)?;
         let left = gas_left.checked_sub(cost)?;

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use primitive_types::{H160, H256, U256};
 use proptest::prelude::*;
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_vm::executor::journal::Journal;
-use rewasm_vm::executor::{
+use rewasm_executor::journal::Journal;
+use rewasm_executor::{
     Account, BasicAccount, InMemoryState, State, Transaction, TxError, execute_transaction,
     intrinsic_gas, on_executor_stack,
 };
-use rewasm_vm::state_root::LogEntry;
+use rewasm_primitives::LogEntry;
 use rewasm_vm::{CallDepthScope, ChainLimits, Engine, GasSchedule, VmConfig};
 
 /// Small test addresses, clear of the precompiles at 0x01–0x09.
@@ -409,10 +409,10 @@ fn constructor_arguments_follow_the_args_section() {
     let code = wat::parse_str(CTOR).unwrap();
     let args = [7u8; 64];
     let data = with_args_section(&code, &args);
-    let (init, call_data) = rewasm_vm::executor::split_init_code(&data);
+    let (init, call_data) = rewasm_executor::split_init_code(&data);
     assert_eq!((init.len(), call_data), (code.len() + 14, &args[..]));
     assert_eq!(
-        rewasm_vm::executor::split_init_code(&code),
+        rewasm_executor::split_init_code(&code),
         (&code[..], &[][..]),
         "no section, no args"
     );

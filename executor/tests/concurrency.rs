@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use primitive_types::{H160, U256};
 use proptest::prelude::*;
 use rewasm_eei::BlockInfo;
-use rewasm_vm::executor::{
+use rewasm_executor::{
     Account, BasicAccount, InMemoryState, Receipt, Transaction, TxError, execute_transaction,
     on_executor_stack,
 };

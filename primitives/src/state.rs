@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use primitive_types::{H160, H256, U256};
 
-use crate::state_root::{self, AccountLeaf, EMPTY_CODE_HASH, keccak256};
+use crate::{AccountLeaf, EMPTY_CODE_HASH, keccak256};
 
 /// An account as the executor sees it, without storage.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -153,13 +153,11 @@ pub struct InMemoryState {
 impl InMemoryState {
     /// The Byzantium state root over every account.
     pub fn state_root(&self) -> H256 {
-        state_root::state_root(self.accounts.iter().map(|(address, account)| {
+        crate::state_root(self.accounts.iter().map(|(address, account)| {
             let leaf = AccountLeaf {
                 nonce: account.basic.nonce,
                 balance: account.basic.balance,
-                storage_root: state_root::storage_root(
-                    account.storage.iter().map(|(k, v)| (*k, *v)),
-                ),
+                storage_root: crate::storage_root(account.storage.iter().map(|(k, v)| (*k, *v))),
                 code_hash: account.basic.code_hash(),
             };
             (*address, leaf)

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use primitive_types::{H160, H256, U256};
 use proptest::prelude::*;
-use rewasm_node::store::{
-    BlockWrite, META_SCHEMA_VERSION, SCHEMA_VERSION, Store, StoreError, TxWrite, cf,
-};
-use rewasm_vm::executor::{
+use rewasm_primitives::state::{
     AccountChange, BasicAccount, InMemoryState, State, StateChanges, StateRead,
+};
+use rewasm_store::{
+    BlockWrite, META_SCHEMA_VERSION, SCHEMA_VERSION, Store, StoreError, TxWrite, cf,
 };
 
 fn addr(n: u8) -> H160 {

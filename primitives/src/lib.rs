@@ -1,3 +1,9 @@
+//! rewasm-primitives: the data every other crate agrees on, with no wasm engine and no database.
+//!
+//! - [`keccak256`], [`rlp`] (the one strict RLP codec), [`trie`] and the state root;
+//! - [`state`]: accounts, state changes and the fallible [`state::State`] trait the executor
+//!   reads and the store implements.
+//!
 //! The Byzantium state commitment: Merkle-Patricia state and storage roots over RLP accounts, and
 //! the logs hash.
 //!
@@ -6,8 +12,7 @@
 //! to the `logs`) that the reference VM (testeth with Hera) recorded. A byte of difference
 //! anywhere — an integer with a leading zero, a node embedded that should have been hashed, a
 //! zero storage value kept instead of deleted — changes the root and fails every test. So every
-//! rule here is the Yellow Paper's, and the conformance tests in `vm/tests/trie_conformance.rs`
-//! and `vm/tests/rlp_conformance.rs` check it against the official `TrieTests` and `RLPTests`.
+//! rule here is the Yellow Paper's, and the conformance tests in `primitives/tests/it/` check it against the official `TrieTests` and `RLPTests`.
 //!
 //! - [`rlp`]: `alloy-rlp` plus 256-bit integers and a strict generic item decoder.
 //! - [`trie`]: trie roots over plain or keccak-hashed keys ([`trie_root`], [`secure_trie_root`]).
@@ -17,6 +22,7 @@
 pub mod account;
 pub mod logs;
 pub mod rlp;
+pub mod state;
 pub mod trie;
 
 pub use account::AccountLeaf;

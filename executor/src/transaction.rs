@@ -6,13 +6,13 @@ use std::cell::Cell;
 use primitive_types::{H160, U256};
 use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
 
-use super::journal::Journal;
-use super::state::{State, StateError};
-use super::world::{
+use crate::journal::Journal;
+use crate::world::{
     Abort, BlockHashes, Deadline, ExecutionOptions, HostFailure, Message, World, create_address,
 };
-use crate::Engine;
-use crate::state_root::LogEntry;
+use rewasm_primitives::LogEntry;
+use rewasm_primitives::state::{State, StateError};
+use rewasm_vm::Engine;
 
 /// Intrinsic gas of every transaction.
 pub const TX_GAS: u64 = 21_000;
@@ -196,7 +196,7 @@ fn execute_on_this_thread(
 ) -> Result<Receipt, TxError> {
     // A failure recorded by an earlier execution on this thread that never reached a frame's
     // end (a panic) is not this transaction's.
-    crate::host_failure::take();
+    rewasm_vm::host_failure::take();
     let (receipt, changes) = {
         let journal = Journal::new(&*state);
         let mut world = World {

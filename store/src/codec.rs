@@ -19,9 +19,9 @@ pub struct StoredAccount {
     pub nonce: u64,
     /// Balance in wei.
     pub balance: U256,
-    /// keccak-256 of the code ([`rewasm_vm::state_root::EMPTY_CODE_HASH`] for none).
+    /// keccak-256 of the code ([`rewasm_primitives::EMPTY_CODE_HASH`] for none).
     pub code_hash: H256,
-    /// Root of the account's storage trie ([`rewasm_vm::state_root::EMPTY_ROOT`] for none).
+    /// Root of the account's storage trie ([`rewasm_primitives::EMPTY_ROOT`] for none).
     pub storage_root: H256,
 }
 

@@ -6,11 +6,11 @@ use std::fs;
 
 use alloy_rlp::{Decodable, Encodable};
 use primitive_types::U256;
-use rewasm_vm::state_root::rlp::{RlpError, RlpItem, decode_item, decode_u256, encode_u256};
+use rewasm_primitives::rlp::{RlpError, RlpItem, decode_item, decode_u256, encode_u256};
 use serde_json::Value;
 
-mod common;
 use common::hex;
+use rewasm_test_support as common;
 
 fn load(name: &str) -> serde_json::Map<String, Value> {
     common::load(&format!("ethereum-tests/RLPTests/{name}"))

@@ -1,19 +1,23 @@
-//! The executor: transactions → message calls and creates over journaled state, with the EEI
-//! bound to each frame and precompiles run natively.
+//! rewasm-executor: the state transition. Transactions become message calls and creates over
+//! journaled state, each frame's code runs on the [`rewasm_vm`] machine with the EEI bound to it,
+//! and precompiles run natively.
 //!
-//! - [`state`]: the `State` trait and the in-memory state;
 //! - [`journal`]: the transaction's journaled view with nested checkpoints and EIP-158 cleanup;
 //! - `world`: message calls, creates and the [`rewasm_eei::Host`] a frame sees;
 //! - `binding`: the 33 EEI imports bound to a wasmer store;
-//! - [`transaction`]: intrinsic gas, checks, refunds, fees.
+//! - [`transaction`]: intrinsic gas, checks, refunds, fees;
+//! - [`precompiles`]: ecrecover, sha256, ripemd160, identity, keccak256.
+//!
+//! The committed state it reads is [`rewasm_primitives::state::State`] (re-exported here): the
+//! store implements it without linking a wasm engine.
 
 mod binding;
 pub mod journal;
-pub mod state;
+pub mod precompiles;
 pub mod transaction;
 mod world;
 
-pub use state::{
+pub use rewasm_primitives::state::{
     Account, AccountChange, BasicAccount, InMemoryState, State, StateChanges, StateError, StateRead,
 };
 pub use transaction::{

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use primitive_types::{H160, H256, U256};
 
-use super::state::{AccountChange, BasicAccount, State, StateChanges, StateError};
-use crate::state_root::LogEntry;
+use rewasm_primitives::LogEntry;
+use rewasm_primitives::state::{AccountChange, BasicAccount, State, StateChanges, StateError};
 
 /// An account as cached by the journal.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

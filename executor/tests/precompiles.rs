@@ -6,7 +6,7 @@
 use k256::ecdsa::SigningKey;
 use primitive_types::{H160, U256};
 use proptest::prelude::*;
-use rewasm_vm::precompiles::{Precompile, PrecompileOutcome, precompile_at, run};
+use rewasm_executor::precompiles::{Precompile, PrecompileOutcome, precompile_at, run};
 use sha3::{Digest, Keccak256};
 
 fn hex(s: &str) -> Vec<u8> {

@@ -13,8 +13,8 @@ use wasmer::{
     Store,
 };
 
-use super::world::{FrameHost, World};
-use crate::{GasMeter, MeteredInstance, host_exit};
+use crate::world::{FrameHost, World};
+use rewasm_vm::{GasMeter, MeteredInstance, host_exit};
 
 /// The world pointer a frame's host functions use.
 ///

@@ -1,6 +1,6 @@
 //! A persisted, incremental hexary Merkle-Patricia trie (Yellow Paper appendix D).
 //!
-//! Why this exists: the reference trie in `rewasm_vm::state_root::trie` builds a root from the
+//! Why this exists: the reference trie in `rewasm_primitives::trie` builds a root from the
 //! whole key set, which costs O(state) per block. Here nodes live content-addressed in a
 //! [`NodeSource`] (the store's `trie_nodes` column family: keccak(node RLP) → node RLP), and an
 //! update loads only the nodes on the paths it changes: O(changed keys × depth) reads, and the
@@ -30,9 +30,9 @@
 
 use alloy_rlp::EMPTY_STRING_CODE;
 use primitive_types::H256;
-use rewasm_vm::state_root::rlp::{RlpItem, decode_item};
-use rewasm_vm::state_root::trie::{hex_prefix, list};
-use rewasm_vm::state_root::{EMPTY_ROOT, keccak256};
+use rewasm_primitives::rlp::{RlpItem, decode_item};
+use rewasm_primitives::trie::{hex_prefix, list};
+use rewasm_primitives::{EMPTY_ROOT, keccak256};
 
 use super::StoreError;
 
@@ -631,7 +631,7 @@ mod tests {
     use std::collections::{BTreeMap, HashMap};
 
     use proptest::prelude::*;
-    use rewasm_vm::state_root::{secure_trie_root, trie_root};
+    use rewasm_primitives::{secure_trie_root, trie_root};
 
     use super::*;
 

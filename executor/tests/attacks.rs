@@ -13,13 +13,13 @@
 //! attack_child` and an environment variable naming the attack.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
-mod common;
+use rewasm_test_support as common;
 
 use std::sync::Arc;
 
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_vm::executor::{
+use rewasm_executor::{
     Account, BasicAccount, ExecutionOptions, HostFailure, InMemoryState, Receipt, State,
     StateError, StateRead, Transaction, TxError, execute_transaction, execute_transaction_with,
     intrinsic_gas, on_executor_stack,
