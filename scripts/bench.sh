@@ -54,7 +54,7 @@ if ! git diff --quiet -- bench/solidity/out 2>/dev/null; then
 fi
 
 step "build (release)"
-nice -n 10 cargo build --release --locked -p rewasm-node --bin rewasm -p rewasm-bench --bin rewasm-bench
+nice -n 10 cargo build --release --locked -p rewasm --bin rewasm -p rewasm-bench --bin rewasm-bench
 REWASM="$CARGO_TARGET_DIR/release/rewasm"
 BENCH="$CARGO_TARGET_DIR/release/rewasm-bench"
 

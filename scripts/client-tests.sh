@@ -49,7 +49,7 @@ step "javascript client (ethers) via npm ci"
 
 step "build rewasm and the ERC-20"
 # The binary the workspace test build makes (a no-op right after `cargo test --workspace`):
-# `cargo build -p rewasm-node` would unify features differently and rebuild wasmer and rocksdb.
+# `cargo build -p rewasm` would unify features differently and rebuild wasmer and rocksdb.
 cargo test --workspace --locked --no-run || die "cargo build failed"
 REWASM="$CARGO_TARGET_DIR/debug/rewasm"
 "$REWASM" build contracts/examples/erc20 --out "$work/erc20" || die "rewasm build of the ERC-20 failed"

@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rewasm-target}"
 bash scripts/setup.sh
-cargo build --release --locked -p rewasm-node
+cargo build --release --locked -p rewasm
 exec "$CARGO_TARGET_DIR/release/rewasm" node --dev "$@"

@@ -25,7 +25,7 @@
 //! on with 100. A `storageStore` must charge 20000 before it writes, or a contract that runs out
 //! of gas would leave a write behind. So every function here follows Hera, the eWASM reference
 //! VM the state tests were filled with, step by step; the order is written down at each function
-//! and pinned by the tests in `eei/tests/functions.rs`.
+//! and pinned by the tests in `eei/tests/it/functions.rs`.
 //!
 //! # Conventions
 //!

@@ -31,7 +31,7 @@ struct WorldPtr(*mut World<'static>);
 unsafe impl Send for WorldPtr {}
 
 /// A frame's host-function environment.
-pub struct EeiEnv {
+pub(crate) struct EeiEnv {
     world: WorldPtr,
     frame: FrameInfo,
     memory: Option<wasmer::Memory>,

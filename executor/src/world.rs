@@ -89,7 +89,7 @@ pub enum HostFailure {
 
 /// Why a transaction's execution stopped without a result.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Abort {
+pub(crate) enum Abort {
     /// The host failed.
     HostFailure(HostFailure),
     /// The caller's time limit ran out (`eth_call`'s `--rpc.evmtimeout`).
@@ -134,7 +134,7 @@ impl Deadline {
 }
 
 /// Everything a transaction's frames share.
-pub struct World<'a> {
+pub(crate) struct World<'a> {
     /// The journaled state.
     pub journal: Journal<'a>,
     /// Compiles and caches contract code.
@@ -169,7 +169,7 @@ impl std::fmt::Debug for World<'_> {
 
 /// A frame to run.
 #[derive(Clone, Debug)]
-pub struct Message {
+pub(crate) struct Message {
     /// The frame's facts (address, caller, value, input, static mode, depth); `code` is filled
     /// from `code_address`.
     pub frame: FrameInfo,
@@ -228,7 +228,7 @@ impl<'a> World<'a> {
     }
 
     /// Runs a message call.
-    pub fn call(&mut self, mut message: Message) -> CallOutcome {
+    pub(crate) fn call(&mut self, mut message: Message) -> CallOutcome {
         let aborted = || outcome(CallStatus::Failure, 0, Vec::new());
         if self.should_stop() {
             return aborted();
@@ -289,7 +289,7 @@ impl<'a> World<'a> {
 
     /// Runs a create from `caller` at `depth`; the new address is derived from the caller's
     /// nonce, which is incremented whatever happens next.
-    pub fn create(
+    pub(crate) fn create(
         &mut self,
         caller: H160,
         value: U256,
@@ -313,7 +313,7 @@ impl<'a> World<'a> {
     }
 
     /// Runs a create at a given address (a transaction's create derives it from the tx nonce).
-    pub fn create_at(
+    pub(crate) fn create_at(
         &mut self,
         caller: H160,
         address: H160,
@@ -548,7 +548,7 @@ pub fn create_address(sender: &H160, nonce: u64) -> H160 {
 }
 
 /// The [`Host`] one frame's host functions see.
-pub struct FrameHost<'w, 'a> {
+pub(crate) struct FrameHost<'w, 'a> {
     /// The shared world.
     pub world: &'w mut World<'a>,
     /// The frame.

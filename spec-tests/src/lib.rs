@@ -25,7 +25,6 @@ pub mod report;
 pub mod scan;
 pub mod script;
 pub mod spectest;
-pub mod statetest;
 pub mod values;
 
 use report::{Failure, ScriptReport};

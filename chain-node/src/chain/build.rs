@@ -28,7 +28,7 @@ pub(crate) struct BlockEnv {
 
 impl BlockEnv {
     /// The next block on `parent`, sealed by this node.
-    pub fn child_of(parent: &Header, config: &ChainConfig, timestamp: u64) -> Self {
+    pub(super) fn child_of(parent: &Header, config: &ChainConfig, timestamp: u64) -> Self {
         Self {
             number: parent.number.saturating_add(1),
             parent_hash: parent.hash(),
@@ -41,7 +41,7 @@ impl BlockEnv {
     }
 
     /// The context a stored block was built in (for replay).
-    pub fn of(header: &Header) -> Self {
+    pub(super) fn of(header: &Header) -> Self {
         Self {
             number: header.number,
             parent_hash: header.parent_hash,
@@ -54,7 +54,7 @@ impl BlockEnv {
     }
 
     /// What the EEI sees of the block.
-    pub fn block_info(&self) -> BlockInfo {
+    pub(super) fn block_info(&self) -> BlockInfo {
         BlockInfo {
             coinbase: self.coinbase,
             number: self.number,

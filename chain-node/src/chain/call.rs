@@ -367,7 +367,7 @@ impl Chain {
 }
 
 /// The error of a reverted call.
-pub fn reverted(data: Vec<u8>) -> CallError {
+pub(super) fn reverted(data: Vec<u8>) -> CallError {
     CallError::Reverted {
         reason: revert_reason(&data),
         data,

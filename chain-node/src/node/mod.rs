@@ -34,7 +34,6 @@
 //! as one write batch anyway; this makes the node also log and publish it).
 
 pub mod metrics;
-pub mod service;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -16,7 +16,7 @@ use rewasm_executor::StateError;
 /// (`errcodeDefault = -32000`, go-ethereum rpc/errors.go); none of these has its own code.
 pub const POOL_ERROR_CODE: i32 = -32000;
 /// JSON-RPC's internal error: the node failed, not the request.
-pub const INTERNAL_ERROR_CODE: i32 = -32603;
+pub(super) const INTERNAL_ERROR_CODE: i32 = -32603;
 
 /// A wei amount that may be negative: the change in cost when a replacement is cheaper than the
 /// transaction it replaces (geth prints a `big.Int` difference, which can be below zero).

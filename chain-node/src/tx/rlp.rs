@@ -49,7 +49,7 @@ pub enum RlpError {
 
 /// One RLP item: a byte string or the (not yet decoded) payload of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Item<'a> {
+pub(crate) enum Item<'a> {
     /// A byte string.
     Bytes(&'a [u8]),
     /// The concatenated encodings of a list's elements.
@@ -57,7 +57,7 @@ pub enum Item<'a> {
 }
 
 /// Reads the next item from `buf`, advancing it past the item.
-pub fn next_item<'a>(buf: &mut &'a [u8]) -> Result<Item<'a>, RlpError> {
+pub(crate) fn next_item<'a>(buf: &mut &'a [u8]) -> Result<Item<'a>, RlpError> {
     let mut rest: &'a [u8] = buf;
     let header = Header::decode(&mut rest).map_err(|err| match err {
         alloy_rlp::Error::InputTooShort => RlpError::InputTooShort,
@@ -75,7 +75,7 @@ pub fn next_item<'a>(buf: &mut &'a [u8]) -> Result<Item<'a>, RlpError> {
 }
 
 /// Reads exactly one item spanning all of `input`.
-pub fn single_item(input: &[u8]) -> Result<Item<'_>, RlpError> {
+pub(crate) fn single_item(input: &[u8]) -> Result<Item<'_>, RlpError> {
     let mut buf = input;
     let item = next_item(&mut buf)?;
     if buf.is_empty() {
@@ -87,7 +87,7 @@ pub fn single_item(input: &[u8]) -> Result<Item<'_>, RlpError> {
 
 impl<'a> Item<'a> {
     /// The payload of a string item.
-    pub fn bytes(self) -> Result<&'a [u8], RlpError> {
+    pub(crate) fn bytes(self) -> Result<&'a [u8], RlpError> {
         match self {
             Item::Bytes(bytes) => Ok(bytes),
             Item::List(_) => Err(RlpError::ExpectedString),
@@ -95,7 +95,7 @@ impl<'a> Item<'a> {
     }
 
     /// The elements of a list item.
-    pub fn list(self) -> Result<ListReader<'a>, RlpError> {
+    pub(crate) fn list(self) -> Result<ListReader<'a>, RlpError> {
         match self {
             Item::List(payload) => Ok(ListReader { rest: payload }),
             Item::Bytes(_) => Err(RlpError::ExpectedList),
@@ -115,19 +115,19 @@ impl<'a> Item<'a> {
     }
 
     /// A canonical integer that fits in 64 bits.
-    pub fn u64(self) -> Result<u64, RlpError> {
+    pub(crate) fn u64(self) -> Result<u64, RlpError> {
         let bytes = self.integer_bytes(8)?;
         Ok(bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
 
     /// A canonical integer that fits in 256 bits.
-    pub fn u256(self) -> Result<U256, RlpError> {
+    pub(crate) fn u256(self) -> Result<U256, RlpError> {
         let bytes = self.integer_bytes(32)?;
         Ok(U256::from_big_endian(bytes))
     }
 
     /// Exactly `N` bytes.
-    pub fn fixed<const N: usize>(self) -> Result<[u8; N], RlpError> {
+    pub(crate) fn fixed<const N: usize>(self) -> Result<[u8; N], RlpError> {
         let bytes = self.bytes()?;
         match bytes.len() {
             n if n < N => Err(RlpError::StringTooShort),
@@ -141,7 +141,7 @@ impl<'a> Item<'a> {
     }
 
     /// An address, or none for the empty string (a contract creation's `to`).
-    pub fn optional_address(self) -> Result<Option<H160>, RlpError> {
+    pub(crate) fn optional_address(self) -> Result<Option<H160>, RlpError> {
         if self == Item::Bytes(&[]) {
             Ok(None)
         } else {
@@ -152,13 +152,13 @@ impl<'a> Item<'a> {
 
 /// Reads a list's elements one at a time.
 #[derive(Debug, Clone)]
-pub struct ListReader<'a> {
+pub(crate) struct ListReader<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> ListReader<'a> {
     /// The next element, or [`RlpError::TooFewElements`] at the end.
-    pub fn next(&mut self) -> Result<Item<'a>, RlpError> {
+    pub(crate) fn next(&mut self) -> Result<Item<'a>, RlpError> {
         if self.rest.is_empty() {
             return Err(RlpError::TooFewElements);
         }
@@ -166,12 +166,12 @@ impl<'a> ListReader<'a> {
     }
 
     /// True when all elements have been read.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
 
     /// Fails with [`RlpError::TooManyElements`] unless all elements have been read.
-    pub fn finish(self) -> Result<(), RlpError> {
+    pub(crate) fn finish(self) -> Result<(), RlpError> {
         if self.rest.is_empty() {
             Ok(())
         } else {
@@ -182,18 +182,18 @@ impl<'a> ListReader<'a> {
 
 /// Builds the payload of an RLP list.
 #[derive(Debug, Default, Clone)]
-pub struct ListWriter {
+pub(crate) struct ListWriter {
     payload: Vec<u8>,
 }
 
 impl ListWriter {
     /// An empty list.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Appends a byte string.
-    pub fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
         match bytes {
             [b] if *b < 0x80 => self.payload.push(*b),
             _ => {
@@ -209,21 +209,21 @@ impl ListWriter {
     }
 
     /// Appends an integer (minimal big-endian bytes).
-    pub fn u64(&mut self, value: u64) -> &mut Self {
+    pub(crate) fn u64(&mut self, value: u64) -> &mut Self {
         let be = value.to_be_bytes();
         let skip = be.iter().take_while(|&&b| b == 0).count();
         self.bytes(be.get(skip..).unwrap_or_default())
     }
 
     /// Appends a 256-bit integer (minimal big-endian bytes).
-    pub fn u256(&mut self, value: U256) -> &mut Self {
+    pub(crate) fn u256(&mut self, value: U256) -> &mut Self {
         let be = value.to_big_endian();
         let skip = be.iter().take_while(|&&b| b == 0).count();
         self.bytes(be.get(skip..).unwrap_or_default())
     }
 
     /// Appends an address, or the empty string for none.
-    pub fn optional_address(&mut self, to: Option<H160>) -> &mut Self {
+    pub(crate) fn optional_address(&mut self, to: Option<H160>) -> &mut Self {
         match to {
             Some(address) => self.bytes(address.as_bytes()),
             None => self.bytes(&[]),
@@ -231,13 +231,13 @@ impl ListWriter {
     }
 
     /// Appends an already-encoded list (the output of [`ListWriter::finish`]).
-    pub fn raw(&mut self, encoded: &[u8]) -> &mut Self {
+    pub(crate) fn raw(&mut self, encoded: &[u8]) -> &mut Self {
         self.payload.extend_from_slice(encoded);
         self
     }
 
     /// Appends an EIP-2930 access list.
-    pub fn access_list(&mut self, list: &[(H160, Vec<H256>)]) -> &mut Self {
+    pub(crate) fn access_list(&mut self, list: &[(H160, Vec<H256>)]) -> &mut Self {
         let mut outer = ListWriter::new();
         for (address, keys) in list {
             let mut slots = ListWriter::new();
@@ -252,7 +252,7 @@ impl ListWriter {
     }
 
     /// The encoded list: header and payload.
-    pub fn finish(&self) -> Vec<u8> {
+    pub(crate) fn finish(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.payload.len() + 9);
         Header {
             list: true,

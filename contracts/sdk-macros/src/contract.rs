@@ -13,13 +13,13 @@ use crate::sol::{SolType, camel_case, json_escape, map_type, selector, signature
 
 /// What `#[contract(...)]` says.
 #[derive(Default)]
-pub struct ContractArgs {
+pub(crate) struct ContractArgs {
     /// Event types whose ABI entries join the contract's ABI JSON.
     pub events: Vec<syn::Path>,
 }
 
 impl ContractArgs {
-    pub fn parse(attr: TokenStream) -> syn::Result<Self> {
+    pub(crate) fn parse(attr: TokenStream) -> syn::Result<Self> {
         let mut args = ContractArgs::default();
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("events") {
@@ -382,7 +382,7 @@ fn function_arm(self_ty: &Type, m: &Method) -> TokenStream {
     quote! { #check #decode #finish }
 }
 
-pub fn expand(args: ContractArgs, mut item: ItemImpl) -> syn::Result<TokenStream> {
+pub(crate) fn expand(args: ContractArgs, mut item: ItemImpl) -> syn::Result<TokenStream> {
     if item.trait_.is_some() || !item.generics.params.is_empty() {
         return Err(syn::Error::new(
             item.span(),

@@ -8,7 +8,7 @@ use syn::{Fields, ItemStruct};
 
 use crate::sol::{SolType, camel_case, json_escape, keccak256, map_type, signature_list};
 
-pub fn expand(attr: TokenStream, mut item: ItemStruct) -> syn::Result<TokenStream> {
+pub(crate) fn expand(attr: TokenStream, mut item: ItemStruct) -> syn::Result<TokenStream> {
     if !attr.is_empty() {
         return Err(syn::Error::new(
             attr.span(),

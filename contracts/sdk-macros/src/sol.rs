@@ -10,7 +10,7 @@ use syn::{GenericArgument, PathArguments, Type};
 
 /// A Solidity ABI type.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SolType {
+pub(crate) enum SolType {
     /// `uint256`, `address`, `bytes`, `string`, `bytes32`, …
     Elementary(String),
     /// `T[]`.
@@ -21,7 +21,7 @@ pub enum SolType {
 
 impl SolType {
     /// The name in a signature: `uint256`, `address[]`, `(uint256,bool)[]`.
-    pub fn signature(&self) -> String {
+    pub(crate) fn signature(&self) -> String {
         match self {
             SolType::Elementary(name) => name.clone(),
             SolType::Array(inner) => format!("{}[]", inner.signature()),
@@ -30,7 +30,7 @@ impl SolType {
     }
 
     /// A JSON parameter object (`{"name":…,"type":…}` with `components` for tuples).
-    pub fn json_param(&self, name: &str, indexed: Option<bool>) -> String {
+    pub(crate) fn json_param(&self, name: &str, indexed: Option<bool>) -> String {
         let mut depth = 0;
         let mut base = self;
         while let SolType::Array(inner) = base {
@@ -59,7 +59,7 @@ impl SolType {
 }
 
 /// `a,b,c` of the signatures.
-pub fn signature_list(items: &[SolType]) -> String {
+pub(crate) fn signature_list(items: &[SolType]) -> String {
     items
         .iter()
         .map(SolType::signature)
@@ -68,7 +68,7 @@ pub fn signature_list(items: &[SolType]) -> String {
 }
 
 /// Minimal JSON string escaping (names are identifiers or `#[name]` strings).
-pub fn json_escape(text: &str) -> String {
+pub(crate) fn json_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -82,12 +82,12 @@ pub fn json_escape(text: &str) -> String {
 }
 
 /// keccak256 of `data`.
-pub fn keccak256(data: &[u8]) -> [u8; 32] {
+pub(crate) fn keccak256(data: &[u8]) -> [u8; 32] {
     Keccak256::digest(data).into()
 }
 
 /// The 4-byte selector of a signature.
-pub fn selector(signature: &str) -> [u8; 4] {
+pub(crate) fn selector(signature: &str) -> [u8; 4] {
     let [a, b, c, d, ..] = keccak256(signature.as_bytes());
     [a, b, c, d]
 }
@@ -120,7 +120,7 @@ fn is_u8(ty: &Type) -> bool {
 
 /// Maps a Rust type to its Solidity type. `allow_refs` permits `&T` / `&str` / `&[T]` (return
 /// values, event fields); arguments must be owned since they are decoded.
-pub fn map_type(ty: &Type, allow_refs: bool) -> syn::Result<SolType> {
+pub(crate) fn map_type(ty: &Type, allow_refs: bool) -> syn::Result<SolType> {
     match ty {
         Type::Paren(inner) => map_type(&inner.elem, allow_refs),
         Type::Group(inner) => map_type(&inner.elem, allow_refs),
@@ -211,7 +211,7 @@ pub fn map_type(ty: &Type, allow_refs: bool) -> syn::Result<SolType> {
 
 /// `snake_case` → `lowerCamelCase`, keeping leading underscores (`balance_of` → `balanceOf`,
 /// `_to` → `_to`, `total_supply` → `totalSupply`).
-pub fn camel_case(name: &str) -> String {
+pub(crate) fn camel_case(name: &str) -> String {
     let trimmed = name.trim_start_matches('_');
     let mut out: String = "_".repeat(name.len() - trimmed.len());
     let mut upper = false;

@@ -25,7 +25,8 @@ mod bump {
         last: Cell<usize>,
     }
 
-    // wasm32-unknown-unknown contracts are single-threaded.
+    // SAFETY: wasm32-unknown-unknown contracts are single-threaded (no threads proposal in a
+    // contract), so the `Cell`s are never shared between threads.
     unsafe impl Sync for Bump {}
 
     #[global_allocator]
@@ -53,6 +54,9 @@ mod bump {
         }
     }
 
+    // SAFETY: `alloc` returns blocks aligned to `layout.align()` and inside memory that exists
+    // (`ensure` grows it first) or null, and never hands out a byte twice: `next` only moves
+    // back over the most recent block, when it is freed or resized.
     unsafe impl GlobalAlloc for Bump {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             let start = self.start();

@@ -368,16 +368,16 @@ pub(crate) mod backend {
         }
     }
 
-    pub fn use_gas(amount: i64) {
+    pub(crate) fn use_gas(amount: i64) {
         env(|e| e.gas_used = e.gas_used.saturating_add(amount.unsigned_abs()))
     }
-    pub fn gas_left() -> i64 {
+    pub(crate) fn gas_left() -> i64 {
         env(|e| i64::try_from(e.gas_left).unwrap_or(i64::MAX))
     }
-    pub fn address(out: &mut [u8; 20]) {
+    pub(crate) fn address(out: &mut [u8; 20]) {
         *out = env(|e| e.address.0)
     }
-    pub fn external_balance(address: &[u8; 20], out: &mut [u8; 16]) {
+    pub(crate) fn external_balance(address: &[u8; 20], out: &mut [u8; 16]) {
         *out = env(|e| {
             u128_le(
                 e.balances
@@ -387,7 +387,7 @@ pub(crate) mod backend {
             )
         })
     }
-    pub fn block_hash(number: i64, out: &mut [u8; 32]) -> i32 {
+    pub(crate) fn block_hash(number: i64, out: &mut [u8; 32]) -> i32 {
         let hash = u64::try_from(number)
             .ok()
             .and_then(|n| env(|e| e.block_hashes.get(&n).copied()));
@@ -492,27 +492,27 @@ pub(crate) mod backend {
         }
     }
 
-    pub fn call(gas: i64, to: &[u8; 20], value: &[u8; 16], data: &[u8]) -> i32 {
+    pub(crate) fn call(gas: i64, to: &[u8; 20], value: &[u8; 16], data: &[u8]) -> i32 {
         let value = U256::from(u128::from_le_bytes(*value));
         do_call(request(CallKind::Call, gas, to, value, data))
     }
-    pub fn call_code(gas: i64, to: &[u8; 20], value: &[u8; 16], data: &[u8]) -> i32 {
+    pub(crate) fn call_code(gas: i64, to: &[u8; 20], value: &[u8; 16], data: &[u8]) -> i32 {
         let value = U256::from(u128::from_le_bytes(*value));
         do_call(request(CallKind::CallCode, gas, to, value, data))
     }
-    pub fn call_delegate(gas: i64, to: &[u8; 20], data: &[u8]) -> i32 {
+    pub(crate) fn call_delegate(gas: i64, to: &[u8; 20], data: &[u8]) -> i32 {
         do_call(request(CallKind::Delegate, gas, to, U256::zero(), data))
     }
-    pub fn call_static(gas: i64, to: &[u8; 20], data: &[u8]) -> i32 {
+    pub(crate) fn call_static(gas: i64, to: &[u8; 20], data: &[u8]) -> i32 {
         do_call(request(CallKind::Static, gas, to, U256::zero(), data))
     }
-    pub fn call_data_size() -> i32 {
+    pub(crate) fn call_data_size() -> i32 {
         env(|e| i32::try_from(e.calldata.len()).unwrap_or(i32::MAX))
     }
-    pub fn call_data_copy(out: &mut [u8], offset: usize) {
+    pub(crate) fn call_data_copy(out: &mut [u8], offset: usize) {
         env(|e| copy_out(&e.calldata, offset, out))
     }
-    pub fn storage_store(key: &[u8; 32], value: &[u8; 32]) {
+    pub(crate) fn storage_store(key: &[u8; 32], value: &[u8; 32]) {
         env(|e| {
             if *value == [0u8; 32] {
                 e.storage.remove(key);
@@ -521,25 +521,25 @@ pub(crate) mod backend {
             }
         })
     }
-    pub fn storage_load(key: &[u8; 32], out: &mut [u8; 32]) {
+    pub(crate) fn storage_load(key: &[u8; 32], out: &mut [u8; 32]) {
         *out = env(|e| e.storage.get(key).copied().unwrap_or([0u8; 32]))
     }
-    pub fn caller(out: &mut [u8; 20]) {
+    pub(crate) fn caller(out: &mut [u8; 20]) {
         *out = env(|e| e.caller.0)
     }
-    pub fn call_value(out: &mut [u8; 16]) {
+    pub(crate) fn call_value(out: &mut [u8; 16]) {
         *out = env(|e| u128_le(e.value))
     }
-    pub fn code_copy(out: &mut [u8], offset: usize) {
+    pub(crate) fn code_copy(out: &mut [u8], offset: usize) {
         env(|e| copy_out(&e.code, offset, out))
     }
-    pub fn code_size() -> i32 {
+    pub(crate) fn code_size() -> i32 {
         env(|e| i32::try_from(e.code.len()).unwrap_or(i32::MAX))
     }
-    pub fn coinbase(out: &mut [u8; 20]) {
+    pub(crate) fn coinbase(out: &mut [u8; 20]) {
         *out = env(|e| e.coinbase.0)
     }
-    pub fn create(value: &[u8; 16], init_code: &[u8], out: &mut [u8; 20]) -> i32 {
+    pub(crate) fn create(value: &[u8; 16], init_code: &[u8], out: &mut [u8; 20]) -> i32 {
         let value = U256::from(u128::from_le_bytes(*value));
         let result = CREATE_HANDLER.with(|h| match h.borrow_mut().as_mut() {
             Some(handler) => handler(value, init_code),
@@ -564,10 +564,10 @@ pub(crate) mod backend {
             }
         }
     }
-    pub fn difficulty(out: &mut [u8; 32]) {
+    pub(crate) fn difficulty(out: &mut [u8; 32]) {
         *out = env(|e| e.difficulty.to_little_endian())
     }
-    pub fn external_code_copy(address: &[u8; 20], out: &mut [u8], offset: usize) {
+    pub(crate) fn external_code_copy(address: &[u8; 20], out: &mut [u8], offset: usize) {
         env(|e| {
             let code = e
                 .codes
@@ -577,20 +577,20 @@ pub(crate) mod backend {
             copy_out(&code, offset, out)
         })
     }
-    pub fn external_code_size(address: &[u8; 20]) -> i32 {
+    pub(crate) fn external_code_size(address: &[u8; 20]) -> i32 {
         env(|e| {
             e.codes
                 .get(&Address::from(*address))
                 .map_or(0, |c| i32::try_from(c.len()).unwrap_or(i32::MAX))
         })
     }
-    pub fn block_gas_limit() -> i64 {
+    pub(crate) fn block_gas_limit() -> i64 {
         env(|e| i64::try_from(e.gas_limit).unwrap_or(i64::MAX))
     }
-    pub fn gas_price(out: &mut [u8; 16]) {
+    pub(crate) fn gas_price(out: &mut [u8; 16]) {
         *out = env(|e| u128_le(e.gas_price))
     }
-    pub fn log(topics: &[[u8; 32]], data: &[u8]) {
+    pub(crate) fn log(topics: &[[u8; 32]], data: &[u8]) {
         env(|e| {
             let address = e.address;
             e.logs.push(Log {
@@ -600,29 +600,29 @@ pub(crate) mod backend {
             })
         })
     }
-    pub fn block_number() -> i64 {
+    pub(crate) fn block_number() -> i64 {
         env(|e| i64::try_from(e.block_number).unwrap_or(i64::MAX))
     }
-    pub fn tx_origin(out: &mut [u8; 20]) {
+    pub(crate) fn tx_origin(out: &mut [u8; 20]) {
         *out = env(|e| e.origin.0)
     }
-    pub fn finish(data: &[u8]) -> ! {
+    pub(crate) fn finish(data: &[u8]) -> ! {
         std::panic::panic_any(Exit::Finish(data.to_vec()))
     }
-    pub fn revert(data: &[u8]) -> ! {
+    pub(crate) fn revert(data: &[u8]) -> ! {
         std::panic::panic_any(Exit::Revert(data.to_vec()))
     }
-    pub fn return_data_size() -> i32 {
+    pub(crate) fn return_data_size() -> i32 {
         env(|e| i32::try_from(e.return_data.len()).unwrap_or(i32::MAX))
     }
-    pub fn return_data_copy(out: &mut [u8], offset: usize) {
+    pub(crate) fn return_data_copy(out: &mut [u8], offset: usize) {
         env(|e| copy_out(&e.return_data, offset, out))
     }
-    pub fn self_destruct(beneficiary: &[u8; 20]) -> ! {
+    pub(crate) fn self_destruct(beneficiary: &[u8; 20]) -> ! {
         env(|e| e.self_destructed = Some(Address::from(*beneficiary)));
         std::panic::panic_any(Exit::Finish(Vec::new()))
     }
-    pub fn timestamp() -> i64 {
+    pub(crate) fn timestamp() -> i64 {
         env(|e| i64::try_from(e.timestamp).unwrap_or(i64::MAX))
     }
 }

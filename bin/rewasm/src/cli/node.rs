@@ -1,0 +1,261 @@
+//! `rewasm node`: runs a node — the chain in a data folder, the miner, and the JSON-RPC server —
+//! until Ctrl-C or SIGTERM, then shuts down cleanly (exit 0).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use rewasm_node::chain::CallLimits;
+use rewasm_node::genesis::Genesis;
+use rewasm_node::node::{Mining, NodeLimits};
+use rewasm_node::pool::{
+    DEFAULT_ACCOUNT_QUEUE, DEFAULT_ACCOUNT_SLOTS, DEFAULT_GLOBAL_QUEUE, DEFAULT_GLOBAL_SLOTS,
+    DEFAULT_PRICE_BUMP_PERCENT, DEFAULT_PRICE_LIMIT, PoolLimits,
+};
+use rewasm_node::rpc::http::DEFAULT_VHOSTS;
+use rewasm_node::rpc::{DEFAULT_GAS_CAP, RpcConfig, VirtualHosts};
+use rewasm_node::service::{Service, ServiceConfig, shutdown_signal};
+
+/// How the node writes its logs (read by `main` before tracing starts; here for `--help` and
+/// validation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(super) enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Help text after the options.
+pub(super) const AFTER_HELP: &str = "\
+The data folder defaults to $XDG_DATA_HOME/rewasm, or $HOME/.local/share/rewasm when
+XDG_DATA_HOME is not set (./rewasm-data when neither is). Without --config the node runs the
+built-in dev chain (chain id 31337; the ten accounts of the mnemonic \"test test test test test
+test test test test test test junk\" hold 10 000 ETH each).
+
+Blocks are sealed as soon as a transaction arrives (transactions arriving meanwhile share the
+next block), or every S seconds with --block-time.
+
+The transaction pool takes geth's --txpool.* limits: transactions tipping less than
+--txpool.pricelimit wei are refused; executable ones must also cover the next base fee. When its
+slots are full a transaction that pays more evicts the cheapest one (gapped ones first), others
+are refused (\"transaction underpriced\"); gapped transactions are dropped after
+--txpool.lifetime without a new transaction from their sender.
+
+JSON-RPC (HTTP and WebSocket) listens on --http.addr:--http.port; Prometheus metrics are at
+GET /metrics on the same port. Requests naming a host outside --http.vhosts get 403. Logs go to stderr at info level (REWASM_LOG overrides, e.g.
+REWASM_LOG=debug). Ctrl-C or SIGTERM stops the node cleanly (exit 0).";
+
+/// Arguments of `rewasm node`.
+#[derive(Debug, Args)]
+pub(super) struct NodeArgs {
+    /// Run the built-in dev chain (the default when --config is not given).
+    #[arg(long, conflicts_with = "config")]
+    dev: bool,
+    /// Genesis file (JSON: chainId, gasSchedule, gasLimit, timestamp, alloc).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data folder [default: $XDG_DATA_HOME/rewasm or $HOME/.local/share/rewasm].
+    #[arg(long, value_name = "DIR")]
+    datadir: Option<PathBuf>,
+    /// Address the JSON-RPC server listens on.
+    #[arg(long = "http.addr", value_name = "ADDR", default_value = "127.0.0.1")]
+    http_addr: IpAddr,
+    /// Port of the JSON-RPC server (0: any free port).
+    #[arg(long = "http.port", value_name = "PORT", default_value_t = 8545)]
+    http_port: u16,
+    /// Host names the JSON-RPC server accepts in a request's Host header, comma-separated
+    /// ("*": any). IP addresses are always accepted. Guards against DNS rebinding.
+    #[arg(long = "http.vhosts", value_name = "HOSTS", default_value = DEFAULT_VHOSTS)]
+    http_vhosts: String,
+    /// Most gas an eth_call or eth_estimateGas runs with (0: only the block gas limit).
+    #[arg(long = "rpc.gascap", value_name = "GAS", default_value_t = DEFAULT_GAS_CAP)]
+    rpc_gascap: u64,
+    /// Wall-clock limit of one eth_call, or of one eth_estimateGas with all its trial runs,
+    /// waiting for an executor included (e.g. 5s, 500ms).
+    #[arg(long = "rpc.evmtimeout", value_name = "DURATION", default_value = "5s", value_parser = go_duration)]
+    rpc_evmtimeout: Duration,
+    /// eth_call and eth_estimateGas executing at once; more wait [default: the number of CPUs,
+    /// at least 2].
+    #[arg(long = "rpc.executors", value_name = "N", value_parser = positive)]
+    rpc_executors: Option<usize>,
+    /// Seal a block every S seconds, empty or not, instead of one as soon as a transaction
+    /// arrives.
+    #[arg(long = "block-time", value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
+    block_time: Option<u64>,
+    /// Minimum tip (a legacy transaction's gas price) in wei to accept a transaction.
+    #[arg(
+        long = "txpool.pricelimit",
+        value_name = "WEI",
+        default_value_t = DEFAULT_PRICE_LIMIT,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    txpool_pricelimit: u64,
+    /// Percentage by which a replacement must raise both fees.
+    #[arg(
+        long = "txpool.pricebump",
+        value_name = "PERCENT",
+        default_value_t = DEFAULT_PRICE_BUMP_PERCENT,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    txpool_pricebump: u64,
+    /// Executable transactions guaranteed per sender.
+    #[arg(long = "txpool.accountslots", value_name = "N", default_value_t = DEFAULT_ACCOUNT_SLOTS, value_parser = positive)]
+    txpool_accountslots: usize,
+    /// Executable transactions in all.
+    #[arg(long = "txpool.globalslots", value_name = "N", default_value_t = DEFAULT_GLOBAL_SLOTS, value_parser = positive)]
+    txpool_globalslots: usize,
+    /// Transactions behind a nonce gap per sender.
+    #[arg(long = "txpool.accountqueue", value_name = "N", default_value_t = DEFAULT_ACCOUNT_QUEUE, value_parser = positive)]
+    txpool_accountqueue: usize,
+    /// Transactions behind a nonce gap in all.
+    #[arg(long = "txpool.globalqueue", value_name = "N", default_value_t = DEFAULT_GLOBAL_QUEUE, value_parser = positive)]
+    txpool_globalqueue: usize,
+    /// How long a sender's gapped transactions stay after its last accepted transaction
+    /// (e.g. 3h, 90m, 1h30m0s).
+    #[arg(long = "txpool.lifetime", value_name = "DURATION", default_value = "3h0m0s", value_parser = go_duration)]
+    txpool_lifetime: Duration,
+    /// Log format.
+    #[arg(
+        long = "log-format",
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    log_format: LogFormat,
+}
+
+/// Runs the node until a shutdown signal.
+pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
+    let genesis = match (&args.config, args.dev) {
+        (Some(path), false) => Genesis::load(path)?,
+        _ => Genesis::dev()?,
+    };
+    let datadir = args.datadir.clone().unwrap_or_else(super::default_datadir);
+    let config = ServiceConfig {
+        datadir,
+        genesis,
+        mining: args.block_time.map_or(Mining::Instant, |seconds| {
+            Mining::Interval(Duration::from_secs(seconds))
+        }),
+        rpc: RpcConfig {
+            addr: SocketAddr::new(args.http_addr, args.http_port),
+            gas_cap: args.rpc_gascap,
+            vhosts: VirtualHosts::parse(&args.http_vhosts),
+            ..RpcConfig::default()
+        },
+        limits: NodeLimits {
+            pool: PoolLimits {
+                price_limit: args.txpool_pricelimit.into(),
+                price_bump_percent: args.txpool_pricebump,
+                account_slots: args.txpool_accountslots,
+                global_slots: args.txpool_globalslots,
+                account_queue: args.txpool_accountqueue,
+                global_queue: args.txpool_globalqueue,
+                lifetime: args.txpool_lifetime,
+            },
+            calls: CallLimits {
+                timeout: args.rpc_evmtimeout,
+                executors: args
+                    .rpc_executors
+                    .unwrap_or(CallLimits::default().executors),
+            },
+        },
+    };
+    tracing::info!(
+        datadir = %config.datadir.display(),
+        chain_id = config.genesis.chain_id,
+        log_format = ?args.log_format,
+        "starting node"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let service = Service::start(config).await?;
+        shutdown_signal().await;
+        service.shutdown().await;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A count of at least 1.
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// A positive duration in Go's notation, as geth's flags take it: numbers with units `h`, `m`,
+/// `s` or `ms`, e.g. `3h0m0s`, `90m`, `1h30m`.
+fn go_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("invalid duration {text:?} (use e.g. 3h, 90m, 1h30m0s)");
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(digits);
+        let number: u64 = number.parse().map_err(|_| invalid())?;
+        let units = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(units);
+        let part = match unit {
+            "h" => number.checked_mul(3600).map(Duration::from_secs),
+            "m" => number.checked_mul(60).map(Duration::from_secs),
+            "s" => Some(Duration::from_secs(number)),
+            "ms" => Some(Duration::from_millis(number)),
+            _ => None,
+        };
+        total = part
+            .and_then(|part| total.checked_add(part))
+            .ok_or_else(invalid)?;
+        rest = tail;
+    }
+    if total.is_zero() {
+        return Err(invalid());
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration("3h0m0s"), Ok(Duration::from_secs(3 * 3600)));
+        assert_eq!(go_duration("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(go_duration("1h30m15s"), Ok(Duration::from_secs(5415)));
+        assert_eq!(go_duration("250ms"), Ok(Duration::from_millis(250)));
+        for bad in [
+            "",
+            "0s",
+            "3",
+            "h",
+            "3d",
+            "1.5h",
+            "-1h",
+            "99999999999999999999h",
+        ] {
+            assert!(go_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn positive_counts() {
+        assert_eq!(positive("16"), Ok(16));
+        assert!(positive("0").is_err());
+        assert!(positive("-1").is_err());
+    }
+}

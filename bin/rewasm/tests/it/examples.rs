@@ -1,0 +1,590 @@
+//! The example contracts, built from source with `rewasm build` and exercised in-process through
+//! the executor with ABI-encoded calls: results, reverts with reasons, events, storage layout,
+//! value flows, and the pinned gas of an ERC-20 transfer.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use crate::common;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use primitive_types::{H160, H256, U256};
+use rewasm_eei::{BlockInfo, CallStatus};
+use rewasm_executor::{
+    Account, BasicAccount, InMemoryState, Receipt, State, Transaction, execute_transaction,
+};
+use rewasm_primitives::keccak256;
+use rewasm_vm::{Engine, VmConfig};
+
+const EXAMPLES: [&str; 6] = ["counter", "erc20", "factory", "proxy", "escrow", "verifier"];
+
+/// Built artifacts: name → (runtime, deploy code).
+type Artifacts = BTreeMap<&'static str, (Vec<u8>, Vec<u8>)>;
+
+fn built() -> &'static Artifacts {
+    static BUILT: OnceLock<Artifacts> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples");
+        let examples = common::manifest_dir().join("../../contracts/examples");
+        EXAMPLES
+            .iter()
+            .map(|name| {
+                let dir = out.join(name);
+                let status = Command::new(env!("CARGO_BIN_EXE_rewasm"))
+                    .arg("build")
+                    .arg(examples.join(name))
+                    .arg("--out")
+                    .arg(&dir)
+                    .status()
+                    .unwrap();
+                assert!(status.success(), "rewasm build {name} failed");
+                let read = |file: String| std::fs::read(dir.join(file)).unwrap();
+                (
+                    *name,
+                    (
+                        read(format!("{name}.wasm")),
+                        read(format!("{name}.deploy.wasm")),
+                    ),
+                )
+            })
+            .collect()
+    })
+}
+
+fn addr(n: u64) -> H160 {
+    H160::from_low_u64_be(0xa000 + n)
+}
+
+const ALICE: u64 = 1;
+const BOB: u64 = 2;
+const CAROL: u64 = 3;
+
+/// A dev chain in memory with three funded accounts.
+struct Chain {
+    engine: Engine,
+    state: InMemoryState,
+    block: BlockInfo,
+}
+
+impl Chain {
+    fn new() -> Self {
+        let mut state = InMemoryState::default();
+        for n in [ALICE, BOB, CAROL] {
+            let basic = BasicAccount {
+                balance: U256::from(10u64).pow(U256::from(21)),
+                ..BasicAccount::default()
+            };
+            state.accounts.insert(
+                addr(n),
+                Account {
+                    basic,
+                    ..Account::default()
+                },
+            );
+        }
+        let block = BlockInfo {
+            gas_limit: 30_000_000,
+            number: 1,
+            timestamp: 1,
+            ..BlockInfo::default()
+        };
+        Self {
+            engine: Engine::new(VmConfig::default()).unwrap(),
+            state,
+            block,
+        }
+    }
+
+    fn send(&mut self, from: u64, to: Option<H160>, value: u64, data: Vec<u8>) -> Receipt {
+        let sender = addr(from);
+        let nonce = self.state.basic(&sender).unwrap().unwrap().nonce;
+        let tx = Transaction {
+            sender,
+            to,
+            nonce,
+            gas_limit: 10_000_000,
+            gas_price: U256::zero(),
+            value: U256::from(value),
+            data,
+            ..Transaction::default()
+        };
+        execute_transaction(
+            &self.engine,
+            &mut self.state,
+            &self.block,
+            &|_| Ok(None),
+            &tx,
+        )
+        .unwrap()
+    }
+
+    /// Deploys `name` with ABI-encoded constructor arguments appended to its init code.
+    fn deploy(&mut self, from: u64, name: &str, args: &[u8], value: u64) -> H160 {
+        let (runtime, init) = &built()[name];
+        let receipt = self.send(from, None, value, [init.as_slice(), args].concat());
+        assert_eq!(
+            receipt.status,
+            CallStatus::Success,
+            "deploy {name}: {:?} {:?}",
+            receipt.failure,
+            reason(&receipt)
+        );
+        let address = receipt.contract_address.unwrap();
+        assert_eq!(
+            &*self.state.basic(&address).unwrap().unwrap().code,
+            runtime.as_slice(),
+            "deployed code is the runtime"
+        );
+        address
+    }
+
+    fn call(&mut self, from: u64, to: H160, signature: &str, args: &[u8]) -> Receipt {
+        self.call_value(from, to, 0, signature, args)
+    }
+
+    fn call_value(
+        &mut self,
+        from: u64,
+        to: H160,
+        value: u64,
+        signature: &str,
+        args: &[u8],
+    ) -> Receipt {
+        self.send(
+            from,
+            Some(to),
+            value,
+            [&selector(signature)[..], args].concat(),
+        )
+    }
+
+    /// Calls and returns the output of a successful call.
+    fn ok(&mut self, from: u64, to: H160, signature: &str, args: &[u8]) -> Vec<u8> {
+        let receipt = self.call(from, to, signature, args);
+        assert_eq!(
+            receipt.status,
+            CallStatus::Success,
+            "{signature}: {:?} {:?}",
+            receipt.failure,
+            reason(&receipt)
+        );
+        receipt.output
+    }
+
+    fn slot(&self, contract: H160, slot: H256) -> U256 {
+        U256::from_big_endian(self.state.storage(&contract, &slot).unwrap().as_bytes())
+    }
+}
+
+fn selector(signature: &str) -> [u8; 4] {
+    keccak256(signature.as_bytes()).0[..4].try_into().unwrap()
+}
+
+fn word(value: impl Into<U256>) -> Vec<u8> {
+    value.into().to_big_endian().to_vec()
+}
+
+fn address_word(address: H160) -> Vec<u8> {
+    H256::from(address).as_bytes().to_vec()
+}
+
+fn as_u256(output: &[u8]) -> U256 {
+    U256::from_big_endian(&output[..32])
+}
+
+fn as_address(output: &[u8]) -> H160 {
+    H160::from_slice(&output[12..32])
+}
+
+/// ABI encoding of (string, string, uint256).
+fn strings_and_number(a: &str, b: &str, n: u64) -> Vec<u8> {
+    let tail = |s: &str| {
+        let mut out = word(s.len() as u64);
+        let mut data = s.as_bytes().to_vec();
+        data.resize(s.len().div_ceil(32) * 32, 0);
+        out.extend(data);
+        out
+    };
+    let (ta, tb) = (tail(a), tail(b));
+    [word(96u64), word(96 + ta.len() as u64), word(n), ta, tb].concat()
+}
+
+/// The `Error(string)` reason of a revert, if the output is one.
+fn reason(receipt: &Receipt) -> Option<String> {
+    let out = &receipt.output;
+    if receipt.status != CallStatus::Revert
+        || out.len() < 68
+        || out[..4] != selector("Error(string)")
+    {
+        return None;
+    }
+    let len = as_u256(&out[36..68]).as_usize();
+    Some(String::from_utf8_lossy(&out[68..68 + len]).into_owned())
+}
+
+fn assert_reverts(receipt: &Receipt, expected: &str) {
+    assert_eq!(receipt.status, CallStatus::Revert, "{:?}", receipt.failure);
+    assert_eq!(reason(receipt).as_deref(), Some(expected));
+}
+
+/// Solidity's slot of `mapping[key]` at `slot`.
+fn mapping_slot(key: &[u8], slot: H256) -> H256 {
+    keccak256(&[key, slot.as_bytes()].concat())
+}
+
+#[test]
+fn counter_counts_and_reverts_with_a_reason() {
+    let mut chain = Chain::new();
+    let counter = chain.deploy(ALICE, "counter", &word(5u64), 0);
+    assert_eq!(
+        as_u256(&chain.ok(BOB, counter, "count()", &[])),
+        U256::from(5)
+    );
+    assert_eq!(
+        as_u256(&chain.ok(BOB, counter, "increment()", &[])),
+        U256::from(6)
+    );
+    assert_eq!(
+        chain.slot(counter, H256::zero()),
+        U256::from(6),
+        "slot 0 holds the count"
+    );
+    for expected in (0..6u64).rev() {
+        assert_eq!(
+            as_u256(&chain.ok(BOB, counter, "decrement()", &[])),
+            U256::from(expected)
+        );
+    }
+    assert_reverts(
+        &chain.call(BOB, counter, "decrement()", &[]),
+        "counter: already zero",
+    );
+    assert_reverts(
+        &chain.call_value(BOB, counter, 1, "increment()", &[]),
+        "function is not payable",
+    );
+    assert_reverts(&chain.call(BOB, counter, "nope()", &[]), "unknown selector");
+}
+
+#[test]
+fn erc20_implements_the_standard_with_solidity_layout_and_events() {
+    let mut chain = Chain::new();
+    let token = chain.deploy(
+        ALICE,
+        "erc20",
+        &strings_and_number("Rewasm Token", "RWT", 1000),
+        0,
+    );
+    let (alice, bob, carol) = (addr(ALICE), addr(BOB), addr(CAROL));
+
+    let name = chain.ok(BOB, token, "name()", &[]);
+    assert_eq!(&name[64..76], b"Rewasm Token");
+    assert_eq!(&chain.ok(BOB, token, "symbol()", &[])[64..67], b"RWT");
+    assert_eq!(
+        as_u256(&chain.ok(BOB, token, "decimals()", &[])),
+        U256::from(18)
+    );
+    assert_eq!(
+        as_u256(&chain.ok(BOB, token, "totalSupply()", &[])),
+        U256::from(1000)
+    );
+    assert_eq!(
+        as_u256(&chain.ok(BOB, token, "balanceOf(address)", &address_word(alice))),
+        U256::from(1000)
+    );
+
+    let transfer_topic = keccak256(b"Transfer(address,address,uint256)");
+    let receipt = chain.call(
+        ALICE,
+        token,
+        "transfer(address,uint256)",
+        &[address_word(bob), word(100u64)].concat(),
+    );
+    assert_eq!(receipt.status, CallStatus::Success);
+    assert_eq!(as_u256(&receipt.output), U256::one(), "returns true");
+    let log = &receipt.logs[0];
+    assert_eq!(log.address, token);
+    assert_eq!(
+        log.topics,
+        vec![transfer_topic, H256::from(alice), H256::from(bob)]
+    );
+    assert_eq!(log.data, word(100u64));
+    // Pinned: the gas of an ERC-20 transfer under the default schedule (intrinsic included).
+    assert_eq!(
+        receipt.gas_used, ERC20_TRANSFER_GAS,
+        "ERC-20 transfer gas changed"
+    );
+
+    // balances: mapping at slot 0; allowances: nested mapping at slot 1.
+    let slot0 = H256::zero();
+    assert_eq!(
+        chain.slot(token, mapping_slot(&address_word(alice), slot0)),
+        U256::from(900)
+    );
+    assert_eq!(
+        chain.slot(token, mapping_slot(&address_word(bob), slot0)),
+        U256::from(100)
+    );
+    assert_eq!(
+        chain.slot(token, H256::from_low_u64_be(2)),
+        U256::from(1000),
+        "totalSupply at slot 2"
+    );
+
+    assert_reverts(
+        &chain.call(
+            BOB,
+            token,
+            "transfer(address,uint256)",
+            &[address_word(carol), word(101u64)].concat(),
+        ),
+        "ERC20: transfer amount exceeds balance",
+    );
+
+    let receipt = chain.call(
+        ALICE,
+        token,
+        "approve(address,uint256)",
+        &[address_word(carol), word(50u64)].concat(),
+    );
+    assert_eq!(receipt.status, CallStatus::Success);
+    assert_eq!(
+        receipt.logs[0].topics[0],
+        keccak256(b"Approval(address,address,uint256)")
+    );
+    let allowances = H256::from_low_u64_be(1);
+    let inner = mapping_slot(&address_word(alice), allowances);
+    assert_eq!(
+        chain.slot(token, mapping_slot(&address_word(carol), inner)),
+        U256::from(50)
+    );
+    assert_eq!(
+        as_u256(&chain.ok(
+            BOB,
+            token,
+            "allowance(address,address)",
+            &[address_word(alice), address_word(carol)].concat()
+        )),
+        U256::from(50)
+    );
+
+    let from_args = [address_word(alice), address_word(bob), word(30u64)].concat();
+    chain.ok(
+        CAROL,
+        token,
+        "transferFrom(address,address,uint256)",
+        &from_args,
+    );
+    assert_eq!(
+        as_u256(&chain.ok(BOB, token, "balanceOf(address)", &address_word(bob))),
+        U256::from(130)
+    );
+    let left = [address_word(alice), address_word(carol)].concat();
+    assert_eq!(
+        as_u256(&chain.ok(BOB, token, "allowance(address,address)", &left)),
+        U256::from(20)
+    );
+    assert_reverts(
+        &chain.call(
+            CAROL,
+            token,
+            "transferFrom(address,address,uint256)",
+            &from_args,
+        ),
+        "ERC20: insufficient allowance",
+    );
+    assert_reverts(
+        &chain.call(ALICE, token, "transfer(address,uint256)", &[0u8; 10]),
+        "abi: data too short",
+    );
+}
+
+/// Gas of `transfer(bob, 100)` from an account that holds tokens to one that holds none, under
+/// the `default` schedule: 21 000 + 68 × 36 + 4 × 32 intrinsic, 30 000 for the initial page, two
+/// storage writes (5 000 and 20 000), the event, two keccak precompile calls (with 3 per word
+/// of their input), 3 per word of the output and the metered wasm. It depends on the example's compiled code, so a change of rustc or the SDK moves it.
+const ERC20_TRANSFER_GAS: u64 = 88_125;
+
+#[test]
+fn factory_creates_children_that_work() {
+    let mut chain = Chain::new();
+    let factory = chain.deploy(ALICE, "factory", &[], 0);
+    let child_init = [built()["counter"].1.as_slice(), &word(7u64)].concat();
+    // deploy(bytes): offset, length, data padded.
+    let mut args = [word(32u64), word(child_init.len() as u64)].concat();
+    let mut padded = child_init.clone();
+    padded.resize(child_init.len().div_ceil(32) * 32, 0);
+    args.extend(padded);
+    let receipt = chain.call(BOB, factory, "deploy(bytes)", &args);
+    assert_eq!(
+        receipt.status,
+        CallStatus::Success,
+        "{:?} {:?}",
+        receipt.failure,
+        reason(&receipt)
+    );
+    let child = as_address(&receipt.output);
+    assert_eq!(
+        receipt.logs[0].topics,
+        vec![
+            keccak256(b"ChildCreated(address,uint256)"),
+            H256::from(child)
+        ]
+    );
+    assert_eq!(
+        as_u256(&chain.ok(BOB, factory, "children()", &[])),
+        U256::one()
+    );
+    assert_eq!(
+        as_address(&chain.ok(BOB, factory, "child(uint256)", &word(0u64))),
+        child
+    );
+    assert_eq!(
+        as_u256(&chain.ok(BOB, child, "count()", &[])),
+        U256::from(7)
+    );
+    assert_eq!(
+        &*chain.state.basic(&child).unwrap().unwrap().code,
+        built()["counter"].0.as_slice()
+    );
+    assert_reverts(
+        &chain.call(BOB, factory, "child(uint256)", &word(5u64)),
+        "factory: no such child",
+    );
+}
+
+#[test]
+fn proxy_runs_the_implementation_on_its_own_storage() {
+    let mut chain = Chain::new();
+    let implementation = chain.deploy(ALICE, "counter", &word(0u64), 0);
+    let proxy = chain.deploy(ALICE, "proxy", &address_word(implementation), 0);
+    assert_eq!(
+        as_u256(&chain.ok(BOB, proxy, "increment()", &[])),
+        U256::one()
+    );
+    assert_eq!(
+        as_u256(&chain.ok(BOB, proxy, "increment()", &[])),
+        U256::from(2)
+    );
+    assert_eq!(
+        chain.slot(proxy, H256::zero()),
+        U256::from(2),
+        "the proxy's storage changed"
+    );
+    assert_eq!(
+        chain.slot(implementation, H256::zero()),
+        U256::zero(),
+        "the implementation's did not"
+    );
+    chain.ok(BOB, proxy, "decrement()", &[]);
+    chain.ok(BOB, proxy, "decrement()", &[]);
+    assert_reverts(
+        &chain.call(BOB, proxy, "decrement()", &[]),
+        "counter: already zero",
+    );
+}
+
+#[test]
+fn escrow_holds_and_releases_or_refunds_value() {
+    let mut chain = Chain::new();
+    let args = [address_word(addr(BOB)), address_word(addr(CAROL))].concat();
+    let escrow = chain.deploy(ALICE, "escrow", &args, 1000);
+    assert_eq!(
+        as_u256(&chain.ok(BOB, escrow, "amount()", &[])),
+        U256::from(1000)
+    );
+    assert_reverts(
+        &chain.call(ALICE, escrow, "release()", &[]),
+        "escrow: only the arbiter",
+    );
+    let bob_before = chain.state.basic(&addr(BOB)).unwrap().unwrap().balance;
+    let receipt = chain.call(CAROL, escrow, "release()", &[]);
+    assert_eq!(
+        receipt.status,
+        CallStatus::Success,
+        "{:?} {:?}",
+        receipt.failure,
+        reason(&receipt)
+    );
+    assert_eq!(
+        chain.state.basic(&addr(BOB)).unwrap().unwrap().balance,
+        bob_before + 1000
+    );
+    assert_eq!(receipt.logs[0].topics[1], H256::from(addr(BOB)));
+    assert_eq!(as_u256(&chain.ok(BOB, escrow, "state()", &[])), U256::one());
+    assert_reverts(
+        &chain.call(CAROL, escrow, "refund()", &[]),
+        "escrow: already settled",
+    );
+
+    let second = chain.deploy(ALICE, "escrow", &args, 400);
+    let alice_before = chain.state.basic(&addr(ALICE)).unwrap().unwrap().balance;
+    chain.ok(CAROL, second, "refund()", &[]);
+    assert_eq!(
+        chain.state.basic(&addr(ALICE)).unwrap().unwrap().balance,
+        alice_before + 400
+    );
+    assert_eq!(
+        as_u256(&chain.ok(BOB, second, "state()", &[])),
+        U256::from(2)
+    );
+}
+
+#[test]
+fn verifier_recovers_signers_through_the_precompile() {
+    use k256::ecdsa::SigningKey;
+    let mut chain = Chain::new();
+    let verifier = chain.deploy(ALICE, "verifier", &[], 0);
+    let key = SigningKey::from_slice(&[0x42; 32]).unwrap();
+    let public = key.verifying_key().to_encoded_point(false);
+    let signer = H160::from_slice(&keccak256(&public.as_bytes()[1..]).0[12..]);
+    let hash = keccak256(b"rewasm");
+    let (signature, recovery) = key.sign_prehash_recoverable(hash.as_bytes()).unwrap();
+    let (r, s) = (signature.r().to_bytes(), signature.s().to_bytes());
+    let v = 27 + u64::from(recovery.to_byte());
+    let args = [hash.as_bytes(), &word(v), &r[..], &s[..]].concat();
+    assert_eq!(
+        as_address(&chain.ok(
+            BOB,
+            verifier,
+            "recover(bytes32,uint8,bytes32,bytes32)",
+            &args
+        )),
+        signer
+    );
+    let verify = |signer: H160| [address_word(signer), args.clone()].concat();
+    let verify_sig = "verify(address,bytes32,uint8,bytes32,bytes32)";
+    assert_eq!(
+        as_u256(&chain.ok(BOB, verifier, verify_sig, &verify(signer))),
+        U256::one()
+    );
+    assert_eq!(
+        as_u256(&chain.ok(BOB, verifier, verify_sig, &verify(addr(BOB)))),
+        U256::zero()
+    );
+    let bad_v = [hash.as_bytes(), &word(29u64), &r[..], &s[..]].concat();
+    assert_eq!(
+        as_address(&chain.ok(
+            BOB,
+            verifier,
+            "recover(bytes32,uint8,bytes32,bytes32)",
+            &bad_v
+        )),
+        H160::zero()
+    );
+}
+
+#[test]
+fn every_example_passes_the_contract_rules() {
+    for (name, (runtime, init)) in built() {
+        for (what, code) in [("runtime", runtime), ("init", init)] {
+            let verdict = rewasm_vm::validate(
+                code,
+                &rewasm_vm::ChainLimits::default(),
+                rewasm_vm::Rules::Contract,
+            );
+            assert!(verdict.is_ok(), "{name} {what}: {verdict:?}");
+        }
+    }
+}

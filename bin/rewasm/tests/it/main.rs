@@ -1,0 +1,15 @@
+//! The `rewasm` binary: its commands, crash safety, attacks on a running node, the examples, licences.
+//!
+//! One integration-test binary per crate (each links the crate once); one module per subject.
+
+mod architecture;
+mod attacks;
+mod build_cli;
+mod client_cli;
+mod common;
+mod crash;
+mod examples;
+mod licences;
+mod node_cli;
+mod run_cli;
+mod validate_cli;

@@ -1,0 +1,1603 @@
+//! The JSON-RPC server end to end: a node in-process on a free port with a temporary data
+//! folder, driven over raw HTTP (so malformed input can be sent as is) and jsonrpsee's
+//! WebSocket client; and the `rewasm node` binary started, queried and stopped with SIGTERM.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use jsonrpsee::core::client::SubscriptionClientT;
+use jsonrpsee::rpc_params;
+use jsonrpsee::ws_client::WsClientBuilder;
+use k256::ecdsa::SigningKey;
+use primitive_types::{H160, U256};
+use rewasm_node::genesis::{DEV_CHAIN_ID, DEV_MNEMONIC, Genesis, derive_accounts};
+use rewasm_node::node::{Mining, NodeLimits};
+use rewasm_node::rpc::{LogLimits, RpcConfig, VirtualHosts};
+use rewasm_node::service::{Service, ServiceConfig};
+use rewasm_node::tx::{self, TxKind, UnsignedTransaction};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+// ---- the node and a raw HTTP client --------------------------------------------------------
+
+struct TestNode {
+    service: Service,
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_with(mining: Mining, logs: LogLimits) -> TestNode {
+    start_config(
+        mining,
+        RpcConfig {
+            logs,
+            ..RpcConfig::default()
+        },
+    )
+    .await
+}
+
+/// A node with `rpc`'s limits, listening on a free port of 127.0.0.1.
+async fn start_config(mining: Mining, rpc: RpcConfig) -> TestNode {
+    let dir = tempfile::tempdir().unwrap();
+    let service = Service::start(ServiceConfig {
+        datadir: dir.path().join("data"),
+        genesis: Genesis::dev().unwrap(),
+        mining,
+        rpc: RpcConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            ..rpc
+        },
+        limits: NodeLimits::default(),
+    })
+    .await
+    .unwrap();
+    let addr = service.rpc_addr();
+    TestNode {
+        service,
+        addr,
+        _dir: dir,
+    }
+}
+
+async fn start() -> TestNode {
+    start_with(Mining::Instant, LogLimits::default()).await
+}
+
+/// One HTTP/1.1 request; the status and the body.
+async fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    raw_http(addr, &head, body).await
+}
+
+/// Sends `head` (the request line and headers) and `body`; the status and the body.
+async fn raw_http(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // A server may answer (413) before reading an oversized body and close; that is not an error.
+    let _ = stream.write_all(body).await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let text = String::from_utf8_lossy(&response).to_string();
+    let (headers, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+    let status = headers
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status code");
+    (status, body.to_string())
+}
+
+/// Posts a raw body; the JSON answer.
+async fn post(addr: SocketAddr, body: &str) -> Value {
+    let (_, text) = http(addr, "POST", "/", body.as_bytes()).await;
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+async fn call(addr: SocketAddr, method: &str, params: Value) -> Value {
+    let request = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    post(addr, &request.to_string()).await
+}
+
+async fn result(addr: SocketAddr, method: &str, params: Value) -> Value {
+    let answer = call(addr, method, params.clone()).await;
+    assert!(
+        answer.get("error").is_none(),
+        "{method} {params} failed: {answer}"
+    );
+    answer["result"].clone()
+}
+
+async fn error(addr: SocketAddr, method: &str, params: Value) -> (i64, String, Value) {
+    let answer = call(addr, method, params.clone()).await;
+    let error = answer
+        .get("error")
+        .unwrap_or_else(|| panic!("{method} {params} succeeded: {answer}"));
+    (
+        error["code"].as_i64().unwrap(),
+        error["message"].as_str().unwrap().to_string(),
+        error.get("data").cloned().unwrap_or(Value::Null),
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+fn addr_hex(address: &H160) -> String {
+    hex(address.as_bytes())
+}
+
+fn quantity(value: &Value) -> u64 {
+    u64::from_str_radix(value.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+/// Polls until the transaction has a receipt (the miner runs on its own task).
+async fn receipt(addr: SocketAddr, hash: &str) -> Value {
+    for _ in 0..1200 {
+        let receipt = result(addr, "eth_getTransactionReceipt", json!([hash])).await;
+        if !receipt.is_null() {
+            return receipt;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no receipt for {hash}");
+}
+
+// ---- transactions --------------------------------------------------------------------------
+
+fn keys() -> Vec<SigningKey> {
+    derive_accounts(DEV_MNEMONIC, 20)
+        .unwrap()
+        .into_iter()
+        .map(|account| account.key)
+        .collect()
+}
+
+fn address(key: &SigningKey) -> H160 {
+    rewasm_node::genesis::address_of(key)
+}
+
+const GWEI: u64 = 1_000_000_000;
+
+fn dynamic(
+    nonce: u64,
+    to: Option<H160>,
+    value: u64,
+    data: Vec<u8>,
+    gas: u64,
+) -> UnsignedTransaction {
+    UnsignedTransaction {
+        kind: TxKind::DynamicFee,
+        chain_id: Some(DEV_CHAIN_ID),
+        nonce,
+        gas_limit: gas,
+        gas_price: U256::zero(),
+        max_fee: U256::from(10 * GWEI),
+        max_priority_fee: U256::from(GWEI),
+        to,
+        value: U256::from(value),
+        data,
+        access_list: Vec::new(),
+    }
+}
+
+fn signed(unsigned: &UnsignedTransaction, key: &SigningKey) -> String {
+    hex(&tx::sign(unsigned, key).unwrap())
+}
+
+async fn send(addr: SocketAddr, raw: &str) -> String {
+    result(addr, "eth_sendRawTransaction", json!([raw]))
+        .await
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+// ---- a contract ----------------------------------------------------------------------------
+
+/// `Error("nope")` ABI-encoded: what the contract reverts with on empty call data.
+fn nope() -> Vec<u8> {
+    let mut data = vec![0x08, 0xc3, 0x79, 0xa0];
+    data.extend_from_slice(&U256::from(32).to_big_endian());
+    data.extend_from_slice(&U256::from(4).to_big_endian());
+    let mut text = b"nope".to_vec();
+    text.resize(32, 0);
+    data.extend_from_slice(&text);
+    data
+}
+
+/// The topic of the contract's one event.
+const TOPIC: [u8; 32] = [0xaa; 32];
+
+fn wat_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("\\{b:02x}")).collect()
+}
+
+/// Runtime: 32 bytes of call data are stored at slot 0, logged with [`TOPIC`] and returned;
+/// empty call data reverts with `Error("nope")`; any other length returns slot 0.
+fn runtime() -> Vec<u8> {
+    let wat = format!(
+        r#"(module
+  (import "ethereum" "getCallDataSize" (func $size (result i32)))
+  (import "ethereum" "callDataCopy" (func $copy (param i32 i32 i32)))
+  (import "ethereum" "storageStore" (func $store (param i32 i32)))
+  (import "ethereum" "storageLoad" (func $load (param i32 i32)))
+  (import "ethereum" "log" (func $log (param i32 i32 i32 i32 i32 i32 i32)))
+  (import "ethereum" "revert" (func $revert (param i32 i32)))
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "{topic}")
+  (data (i32.const 128) "{nope}")
+  (func (export "main")
+    (local $n i32)
+    (local.set $n (call $size))
+    (if (i32.eqz (local.get $n)) (then (call $revert (i32.const 128) (i32.const {nope_len}))))
+    (if (i32.eq (local.get $n) (i32.const 32))
+      (then
+        (call $copy (i32.const 32) (i32.const 0) (i32.const 32))
+        (call $store (i32.const 0) (i32.const 32))
+        (call $log (i32.const 32) (i32.const 32) (i32.const 1) (i32.const 64) (i32.const 0) (i32.const 0) (i32.const 0))
+        (call $finish (i32.const 32) (i32.const 32))))
+    (call $load (i32.const 0) (i32.const 32))
+    (call $finish (i32.const 32) (i32.const 32))))"#,
+        topic = wat_bytes(&TOPIC),
+        nope = wat_bytes(&nope()),
+        nope_len = nope().len(),
+    );
+    wat::parse_str(wat).unwrap()
+}
+
+/// Init code returning [`runtime`].
+fn init_code() -> Vec<u8> {
+    let code = runtime();
+    let wat = format!(
+        r#"(module
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{code}")
+  (func (export "main") (call $finish (i32.const 0) (i32.const {len}))))"#,
+        code = wat_bytes(&code),
+        len = code.len(),
+    );
+    wat::parse_str(wat).unwrap()
+}
+
+fn word(value: u8) -> Vec<u8> {
+    let mut word = vec![0u8; 32];
+    word[31] = value;
+    word
+}
+
+/// Deploys the contract from `key` (nonce `nonce`); its address.
+async fn deploy(addr: SocketAddr, key: &SigningKey, nonce: u64) -> (H160, Value) {
+    let hash = send(
+        addr,
+        &signed(&dynamic(nonce, None, 0, init_code(), 2_000_000), key),
+    )
+    .await;
+    let receipt = receipt(addr, &hash).await;
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    let created: H160 = receipt["contractAddress"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (created, receipt)
+}
+
+// ---- the tests -----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_method_answers_after_a_few_transactions() {
+    let node = start().await;
+    let a = node.addr;
+    let keys = keys();
+    let (alice, bob) = (&keys[0], &keys[1]);
+    let carol = H160::repeat_byte(0xca);
+
+    // Static answers.
+    assert_eq!(result(a, "eth_chainId", json!([])).await, "0x7a69");
+    assert_eq!(result(a, "net_version", json!([])).await, "31337");
+    assert_eq!(result(a, "net_listening", json!([])).await, true);
+    assert_eq!(result(a, "eth_syncing", json!([])).await, false);
+    assert_eq!(result(a, "eth_mining", json!([])).await, true);
+    assert_eq!(result(a, "eth_accounts", json!([])).await, json!([]));
+    assert!(
+        result(a, "web3_clientVersion", json!([]))
+            .await
+            .as_str()
+            .unwrap()
+            .starts_with("rewasm/v0.1.0/")
+    );
+    assert_eq!(
+        result(a, "web3_sha3", json!(["0x"])).await,
+        "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    );
+    assert_eq!(result(a, "eth_blockNumber", json!([])).await, "0x0");
+    assert_eq!(
+        result(a, "eth_maxPriorityFeePerGas", json!([])).await,
+        "0x3b9aca00"
+    );
+    // Genesis base fee 1 gwei, the empty genesis lowers the next one by 1/8: 0.875 gwei + tip.
+    assert_eq!(
+        quantity(&result(a, "eth_gasPrice", json!([])).await),
+        875_000_000 + GWEI
+    );
+
+    // A legacy (EIP-155), an EIP-2930 and an EIP-1559 transfer.
+    let legacy = UnsignedTransaction {
+        kind: TxKind::Legacy {
+            chain_id: Some(DEV_CHAIN_ID),
+        },
+        gas_price: U256::from(2 * GWEI),
+        ..dynamic(0, Some(carol), 1000, Vec::new(), 21_000)
+    };
+    let legacy_hash = send(a, &signed(&legacy, alice)).await;
+    let legacy_receipt = receipt(a, &legacy_hash).await;
+    let access_list = UnsignedTransaction {
+        kind: TxKind::AccessList,
+        gas_price: U256::from(2 * GWEI),
+        access_list: vec![(carol, vec![primitive_types::H256::repeat_byte(1)])],
+        ..dynamic(1, Some(carol), 2000, Vec::new(), 30_000)
+    };
+    let access_hash = send(a, &signed(&access_list, alice)).await;
+    receipt(a, &access_hash).await;
+    let transfer_hash = send(
+        a,
+        &signed(&dynamic(0, Some(carol), 3000, Vec::new(), 21_000), bob),
+    )
+    .await;
+    let transfer_receipt = receipt(a, &transfer_hash).await;
+
+    // Receipts.
+    assert_eq!(legacy_receipt["status"], "0x1");
+    assert_eq!(legacy_receipt["type"], "0x0");
+    assert_eq!(legacy_receipt["gasUsed"], "0x5208");
+    assert_eq!(legacy_receipt["from"], addr_hex(&address(alice)));
+    assert_eq!(legacy_receipt["to"], addr_hex(&carol));
+    assert_eq!(legacy_receipt["contractAddress"], Value::Null);
+    assert_eq!(legacy_receipt["effectiveGasPrice"], "0x77359400");
+    assert_eq!(legacy_receipt["logs"], json!([]));
+    assert_eq!(legacy_receipt["logsBloom"].as_str().unwrap().len(), 2 + 512);
+    assert_eq!(legacy_receipt["transactionHash"], legacy_hash);
+    assert_eq!(transfer_receipt["type"], "0x2");
+    for key in [
+        "blockHash",
+        "blockNumber",
+        "transactionIndex",
+        "cumulativeGasUsed",
+    ] {
+        assert!(
+            transfer_receipt[key].is_string(),
+            "{key}: {transfer_receipt}"
+        );
+    }
+
+    // Balances and nonces, at the head and at earlier blocks.
+    assert_eq!(
+        result(a, "eth_getBalance", json!([addr_hex(&carol), "latest"])).await,
+        "0x1770"
+    );
+    assert_eq!(
+        result(a, "eth_getBalance", json!([addr_hex(&carol), "earliest"])).await,
+        "0x0"
+    );
+    let legacy_block = legacy_receipt["blockNumber"].clone();
+    assert_eq!(
+        result(a, "eth_getBalance", json!([addr_hex(&carol), legacy_block])).await,
+        "0x3e8"
+    );
+    assert_eq!(
+        result(
+            a,
+            "eth_getBalance",
+            json!([addr_hex(&carol), {"blockHash": legacy_receipt["blockHash"], "requireCanonical": true}])
+        )
+        .await,
+        "0x3e8"
+    );
+    assert_eq!(
+        result(
+            a,
+            "eth_getTransactionCount",
+            json!([addr_hex(&address(alice)), "latest"])
+        )
+        .await,
+        "0x2"
+    );
+    assert_eq!(
+        result(
+            a,
+            "eth_getTransactionCount",
+            json!([addr_hex(&address(alice)), "earliest"])
+        )
+        .await,
+        "0x0"
+    );
+
+    // Transactions by hash: type-specific fields.
+    let got = result(a, "eth_getTransactionByHash", json!([legacy_hash])).await;
+    assert_eq!(got["type"], "0x0");
+    assert_eq!(got["chainId"], "0x7a69");
+    assert_eq!(got["gasPrice"], "0x77359400");
+    assert_eq!(got["value"], "0x3e8");
+    assert_eq!(got["nonce"], "0x0");
+    assert_eq!(got["input"], "0x");
+    assert!(got.get("yParity").is_none() && got.get("maxFeePerGas").is_none());
+    assert!(
+        ["0xf4f5", "0xf4f6"].contains(&got["v"].as_str().unwrap()),
+        "{got}"
+    );
+    let got = result(a, "eth_getTransactionByHash", json!([access_hash])).await;
+    assert_eq!(got["type"], "0x1");
+    assert_eq!(got["accessList"][0]["address"], addr_hex(&carol));
+    assert_eq!(
+        got["accessList"][0]["storageKeys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(got["yParity"] == "0x0" || got["yParity"] == "0x1");
+    let got = result(a, "eth_getTransactionByHash", json!([transfer_hash])).await;
+    assert_eq!(got["type"], "0x2");
+    assert_eq!(got["maxFeePerGas"], "0x2540be400");
+    assert_eq!(got["maxPriorityFeePerGas"], "0x3b9aca00");
+    assert_eq!(got["blockHash"], transfer_receipt["blockHash"]);
+    let base_fee = {
+        let block = result(
+            a,
+            "eth_getBlockByHash",
+            json!([transfer_receipt["blockHash"], false]),
+        )
+        .await;
+        quantity(&block["baseFeePerGas"])
+    };
+    assert_eq!(
+        quantity(&got["gasPrice"]),
+        base_fee + GWEI,
+        "effective price once mined"
+    );
+    assert_eq!(got["gasPrice"], transfer_receipt["effectiveGasPrice"]);
+    let unknown = format!("0x{}", "00".repeat(32));
+    assert_eq!(
+        result(a, "eth_getTransactionByHash", json!([unknown])).await,
+        Value::Null
+    );
+    assert_eq!(
+        result(a, "eth_getTransactionReceipt", json!([unknown])).await,
+        Value::Null
+    );
+
+    // Blocks.
+    let head = quantity(&result(a, "eth_blockNumber", json!([])).await);
+    assert!(head >= 2, "three transactions, at least two blocks");
+    let block = result(a, "eth_getBlockByNumber", json!([legacy_block, true])).await;
+    assert_eq!(block["number"], legacy_block);
+    assert_eq!(block["transactions"][0]["hash"], legacy_hash);
+    assert_eq!(block["totalDifficulty"], "0x0");
+    assert_eq!(block["uncles"], json!([]));
+    assert_eq!(block["miner"], addr_hex(&H160::zero()));
+    let by_hash = result(a, "eth_getBlockByHash", json!([block["hash"], false])).await;
+    assert_eq!(by_hash["transactions"][0], legacy_hash);
+    assert_eq!(by_hash["size"], block["size"]);
+    let parent = result(a, "eth_getBlockByHash", json!([block["parentHash"], false])).await;
+    assert_eq!(quantity(&parent["number"]) + 1, quantity(&block["number"]));
+    let latest = result(a, "eth_getBlockByNumber", json!(["latest", false])).await;
+    assert_eq!(quantity(&latest["number"]), head);
+    assert_eq!(
+        result(a, "eth_getBlockByNumber", json!(["pending", false])).await["number"],
+        latest["number"]
+    );
+    assert_eq!(
+        result(a, "eth_getBlockByNumber", json!(["0x3e8", false])).await,
+        Value::Null
+    );
+    assert_eq!(
+        result(a, "eth_getBlockByHash", json!([unknown, false])).await,
+        Value::Null
+    );
+    let count = result(
+        a,
+        "eth_getBlockTransactionCountByNumber",
+        json!([legacy_block]),
+    )
+    .await;
+    assert!(quantity(&count) >= 1);
+    assert_eq!(
+        result(
+            a,
+            "eth_getBlockTransactionCountByHash",
+            json!([block["hash"]])
+        )
+        .await,
+        count
+    );
+    assert_eq!(
+        result(a, "eth_getBlockTransactionCountByNumber", json!(["0x3e8"])).await,
+        Value::Null
+    );
+    let first = result(
+        a,
+        "eth_getTransactionByBlockNumberAndIndex",
+        json!([legacy_block, "0x0"]),
+    )
+    .await;
+    assert_eq!(first["hash"], legacy_hash);
+    let first = result(
+        a,
+        "eth_getTransactionByBlockHashAndIndex",
+        json!([block["hash"], "0x0"]),
+    )
+    .await;
+    assert_eq!(first["hash"], legacy_hash);
+    assert_eq!(
+        result(
+            a,
+            "eth_getTransactionByBlockNumberAndIndex",
+            json!([legacy_block, "0x63"])
+        )
+        .await,
+        Value::Null
+    );
+    let receipts = result(a, "eth_getBlockReceipts", json!([legacy_block])).await;
+    assert_eq!(receipts[0]["transactionHash"], legacy_hash);
+
+    // A contract: deploy, code, a call that stores and logs, storage, eth_call, estimateGas.
+    let (contract, deployed) = deploy(a, bob, 1).await;
+    assert_eq!(deployed["to"], Value::Null);
+    assert_eq!(
+        result(a, "eth_getCode", json!([addr_hex(&contract), "latest"])).await,
+        hex(&runtime())
+    );
+    assert_eq!(
+        result(a, "eth_getCode", json!([addr_hex(&contract), "earliest"])).await,
+        "0x"
+    );
+    let stored = send(
+        a,
+        &signed(&dynamic(2, Some(contract), 0, word(7), 200_000), bob),
+    )
+    .await;
+    let stored = receipt(a, &stored).await;
+    assert_eq!(stored["status"], "0x1", "{stored}");
+    let log = &stored["logs"][0];
+    assert_eq!(log["address"], addr_hex(&contract));
+    assert_eq!(log["topics"], json!([hex(&TOPIC)]));
+    assert_eq!(log["data"], hex(&word(7)));
+    assert_eq!(log["removed"], false);
+    assert_eq!(log["logIndex"], "0x0");
+    assert_eq!(log["blockHash"], stored["blockHash"]);
+    assert_eq!(
+        result(
+            a,
+            "eth_getStorageAt",
+            json!([addr_hex(&contract), "0x0", "latest"])
+        )
+        .await,
+        hex(&word(7))
+    );
+    assert_eq!(
+        result(
+            a,
+            "eth_getStorageAt",
+            json!([addr_hex(&contract), "0x0", deployed["blockNumber"]])
+        )
+        .await,
+        hex(&[0; 32])
+    );
+    let view = json!({"to": addr_hex(&contract), "data": "0x01"});
+    assert_eq!(
+        result(a, "eth_call", json!([view, "latest"])).await,
+        hex(&word(7))
+    );
+    assert_eq!(
+        result(a, "eth_call", json!([view])).await,
+        hex(&word(7)),
+        "block defaults to latest"
+    );
+    assert_eq!(
+        result(a, "eth_call", json!([view, deployed["blockNumber"]])).await,
+        hex(&[0; 32])
+    );
+    let (code, message, data) = error(
+        a,
+        "eth_call",
+        json!([{"to": addr_hex(&contract)}, "latest"]),
+    )
+    .await;
+    assert_eq!((code, message.as_str()), (3, "execution reverted: nope"));
+    assert_eq!(data, hex(&nope()));
+    let (code, message, data) =
+        error(a, "eth_estimateGas", json!([{"to": addr_hex(&contract)}])).await;
+    assert_eq!(
+        (code, message.as_str(), data),
+        (3, "execution reverted: nope", json!(hex(&nope())))
+    );
+    let estimate = quantity(
+        &result(
+            a,
+            "eth_estimateGas",
+            // On the state the stored call ran on, the same kind of write (zero to non-zero).
+            json!([
+                {"from": addr_hex(&address(bob)), "to": addr_hex(&contract), "input": hex(&word(9))},
+                deployed["blockNumber"]
+            ]),
+        )
+        .await,
+    );
+    let used = quantity(&stored["gasUsed"]);
+    assert!(
+        estimate >= used && estimate < used * 2,
+        "estimate {estimate}, a similar call used {used}"
+    );
+    // A plain transfer: 21000, within the search's 1.5% tolerance.
+    let transfer = quantity(
+        &result(
+            a,
+            "eth_estimateGas",
+            json!([{"to": addr_hex(&carol), "value": "0x1"}]),
+        )
+        .await,
+    );
+    assert!((21_000..=21_315).contains(&transfer), "{transfer}");
+
+    // Logs.
+    let all = result(
+        a,
+        "eth_getLogs",
+        json!([{"fromBlock": "earliest", "toBlock": "latest"}]),
+    )
+    .await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert_eq!(all[0], *log);
+    let by_topic = json!([{"fromBlock": "0x0", "address": [addr_hex(&contract)], "topics": [[hex(&TOPIC), hex(&[1; 32])]]}]);
+    assert_eq!(result(a, "eth_getLogs", by_topic).await, json!([log]));
+    let other_topic = json!([{"fromBlock": "0x0", "topics": [null, hex(&TOPIC)]}]);
+    assert_eq!(result(a, "eth_getLogs", other_topic).await, json!([]));
+    let by_block = json!([{"blockHash": stored["blockHash"]}]);
+    assert_eq!(result(a, "eth_getLogs", by_block).await, json!([log]));
+    assert_eq!(
+        result(
+            a,
+            "eth_getLogs",
+            json!([{"address": addr_hex(&carol), "fromBlock": "0x0"}])
+        )
+        .await,
+        json!([])
+    );
+
+    // Pending transactions: a nonce gap keeps one in the pool.
+    let gapped = send(
+        a,
+        &signed(&dynamic(9, Some(carol), 1, Vec::new(), 21_000), alice),
+    )
+    .await;
+    let pending = result(a, "eth_getTransactionByHash", json!([gapped])).await;
+    assert_eq!(pending["blockHash"], Value::Null);
+    assert_eq!(pending["blockNumber"], Value::Null);
+    assert_eq!(pending["transactionIndex"], Value::Null);
+    assert_eq!(
+        pending["gasPrice"], "0x2540be400",
+        "a pooled 1559 tx shows its fee cap"
+    );
+    assert_eq!(
+        result(
+            a,
+            "eth_getTransactionCount",
+            json!([addr_hex(&address(alice)), "pending"])
+        )
+        .await,
+        "0x2",
+        "the gap is not counted"
+    );
+    let next = send(
+        a,
+        &signed(&dynamic(2, Some(carol), 1, Vec::new(), 21_000), alice),
+    )
+    .await;
+    receipt(a, &next).await;
+
+    // Fee history.
+    let head = quantity(&result(a, "eth_blockNumber", json!([])).await);
+    let history = result(a, "eth_feeHistory", json!(["0x3", "latest", [0, 50, 100]])).await;
+    assert_eq!(quantity(&history["oldestBlock"]), head - 2);
+    assert_eq!(history["baseFeePerGas"].as_array().unwrap().len(), 4);
+    assert_eq!(history["gasUsedRatio"].as_array().unwrap().len(), 3);
+    assert_eq!(history["reward"].as_array().unwrap().len(), 3);
+    let newest = result(a, "eth_getBlockByNumber", json!(["latest", false])).await;
+    assert_eq!(history["baseFeePerGas"][2], newest["baseFeePerGas"]);
+    assert!(history["gasUsedRatio"][2].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        history["reward"][2],
+        json!(["0x3b9aca00", "0x3b9aca00", "0x3b9aca00"])
+    );
+    let decimal = result(a, "eth_feeHistory", json!([2, "latest"])).await;
+    assert!(decimal.get("reward").is_none());
+    assert_eq!(decimal["baseFeePerGas"].as_array().unwrap().len(), 3);
+
+    node.service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn websocket_subscriptions_deliver_heads_logs_and_pending_transactions() {
+    let node = start().await;
+    let a = node.addr;
+    let keys = keys();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+
+    let client = WsClientBuilder::default()
+        .build(format!("ws://{a}"))
+        .await
+        .unwrap();
+    let mut heads = client
+        .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+        .await
+        .unwrap();
+    let mut logs = client
+        .subscribe::<Value, _>(
+            "eth_subscribe",
+            rpc_params![
+                "logs",
+                json!({"address": addr_hex(&contract), "topics": [hex(&TOPIC)]})
+            ],
+            "eth_unsubscribe",
+        )
+        .await
+        .unwrap();
+    let mut pending = client
+        .subscribe::<Value, _>(
+            "eth_subscribe",
+            rpc_params!["newPendingTransactions"],
+            "eth_unsubscribe",
+        )
+        .await
+        .unwrap();
+    let subscribed_at = quantity(&result(a, "eth_blockNumber", json!([])).await);
+
+    let hash = send(
+        a,
+        &signed(&dynamic(1, Some(contract), 0, word(5), 200_000), &keys[0]),
+    )
+    .await;
+    let receipt = receipt(a, &hash).await;
+
+    let wait = Duration::from_secs(30);
+    let announced = tokio::time::timeout(wait, pending.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(announced, hash);
+    let head = tokio::time::timeout(wait, heads.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(quantity(&head["number"]), subscribed_at + 1);
+    assert_eq!(head["hash"], receipt["blockHash"]);
+    for key in [
+        "parentHash",
+        "stateRoot",
+        "receiptsRoot",
+        "logsBloom",
+        "baseFeePerGas",
+        "timestamp",
+    ] {
+        assert!(head[key].is_string(), "{key} in {head}");
+    }
+    let log = tokio::time::timeout(wait, logs.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(log, receipt["logs"][0]);
+
+    // A transfer emits no log: the next log notification is from the next contract call.
+    let transfer = send(
+        a,
+        &signed(
+            &dynamic(2, Some(H160::repeat_byte(1)), 1, Vec::new(), 21_000),
+            &keys[0],
+        ),
+    )
+    .await;
+    let transfer_receipt = self::receipt(a, &transfer).await;
+    let next_head = tokio::time::timeout(wait, heads.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(next_head["hash"], transfer_receipt["blockHash"]);
+    let again = send(
+        a,
+        &signed(&dynamic(3, Some(contract), 0, word(6), 200_000), &keys[0]),
+    )
+    .await;
+    let again = self::receipt(a, &again).await;
+    let log = tokio::time::timeout(wait, logs.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(log["data"], hex(&word(6)));
+    assert_eq!(log["transactionHash"], again["transactionHash"]);
+
+    logs.unsubscribe().await.unwrap();
+    heads.unsubscribe().await.unwrap();
+    pending.unsubscribe().await.unwrap();
+    let unknown = client
+        .subscribe::<Value, _>("eth_subscribe", rpc_params!["syncing"], "eth_unsubscribe")
+        .await
+        .unwrap_err();
+    let jsonrpsee::core::ClientError::Call(unknown) = unknown else {
+        panic!("a JSON-RPC error: {unknown}");
+    };
+    assert_eq!(unknown.code(), -32601);
+    assert_eq!(
+        unknown.message(),
+        "no \"syncing\" subscription in eth namespace"
+    );
+    drop(client);
+    node.service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn filters_deliver_each_change_once() {
+    let node = start().await;
+    let a = node.addr;
+    let keys = keys();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+
+    let blocks = result(a, "eth_newBlockFilter", json!([])).await;
+    let pending = result(a, "eth_newPendingTransactionFilter", json!([])).await;
+    let logs = result(
+        a,
+        "eth_newFilter",
+        json!([{"address": addr_hex(&contract)}]),
+    )
+    .await;
+    let none = result(
+        a,
+        "eth_newFilter",
+        json!([{"address": addr_hex(&H160::repeat_byte(3))}]),
+    )
+    .await;
+    for id in [&blocks, &pending, &logs, &none] {
+        assert_eq!(
+            result(a, "eth_getFilterChanges", json!([id])).await,
+            json!([])
+        );
+    }
+
+    let hash = send(
+        a,
+        &signed(&dynamic(1, Some(contract), 0, word(3), 200_000), &keys[0]),
+    )
+    .await;
+    let receipt = receipt(a, &hash).await;
+
+    assert_eq!(
+        result(a, "eth_getFilterChanges", json!([blocks])).await,
+        json!([receipt["blockHash"]])
+    );
+    assert_eq!(
+        result(a, "eth_getFilterChanges", json!([pending])).await,
+        json!([hash])
+    );
+    assert_eq!(
+        result(a, "eth_getFilterChanges", json!([logs])).await,
+        json!([receipt["logs"][0]])
+    );
+    assert_eq!(
+        result(a, "eth_getFilterChanges", json!([none])).await,
+        json!([])
+    );
+    for id in [&blocks, &pending, &logs] {
+        assert_eq!(
+            result(a, "eth_getFilterChanges", json!([id])).await,
+            json!([]),
+            "delivered once"
+        );
+    }
+    // The log filter's whole range, any number of times.
+    let with_range = result(
+        a,
+        "eth_newFilter",
+        json!([{"address": addr_hex(&contract), "fromBlock": "earliest"}]),
+    )
+    .await;
+    for _ in 0..2 {
+        assert_eq!(
+            result(a, "eth_getFilterLogs", json!([with_range])).await,
+            json!([receipt["logs"][0]])
+        );
+    }
+    assert_eq!(result(a, "eth_uninstallFilter", json!([logs])).await, true);
+    assert_eq!(result(a, "eth_uninstallFilter", json!([logs])).await, false);
+    let (code, message, _) = error(a, "eth_getFilterChanges", json!([logs])).await;
+    assert_eq!((code, message.as_str()), (-32000, "filter not found"));
+    let (code, message, _) = error(a, "eth_getFilterLogs", json!([blocks])).await;
+    assert_eq!((code, message.as_str()), (-32000, "filter not found"));
+    node.service.shutdown().await;
+}
+
+/// A signed transaction with its `s` replaced by `n - s`: the same signature in high-s form,
+/// which Ethereum refuses (EIP-2).
+fn high_s(raw: &[u8]) -> Vec<u8> {
+    let n = U256::from_str_radix(
+        "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141",
+        16,
+    )
+    .unwrap();
+    let mut out = raw.to_vec();
+    let at = out.len() - 33;
+    assert_eq!(out[at], 0xa0, "a 32-byte s");
+    let s = U256::from_big_endian(&out[at + 1..]);
+    out[at + 1..].copy_from_slice(&(n - s).to_big_endian());
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_input_gets_geths_codes_and_messages() {
+    let node = start().await;
+    let a = node.addr;
+    let keys = keys();
+    let alice = &keys[0];
+    let carol = H160::repeat_byte(0xca);
+    let mined = send(
+        a,
+        &signed(&dynamic(0, Some(carol), 1, Vec::new(), 21_000), alice),
+    )
+    .await;
+    receipt(a, &mined).await;
+
+    let mut wrong_chain = dynamic(1, Some(carol), 1, Vec::new(), 21_000);
+    wrong_chain.chain_id = Some(1);
+    let gapped = dynamic(7, Some(carol), 1, Vec::new(), 21_000);
+    let mut barely_more = gapped.clone();
+    barely_more.max_fee = U256::from(10 * GWEI + GWEI / 20);
+    barely_more.max_priority_fee = U256::from(GWEI + GWEI / 20);
+    let poor = &keys[15];
+    let valid_raw = tx::sign(&dynamic(1, Some(carol), 1, Vec::new(), 21_000), alice).unwrap();
+    send(a, &signed(&gapped, alice)).await;
+
+    let insufficient = format!(
+        "insufficient funds for gas * price + value: balance 0, tx cost {}, overshot {}",
+        21_000 * 10 * GWEI + 1,
+        21_000 * 10 * GWEI + 1
+    );
+    let cases: Vec<(&str, Value, i64, String)> = vec![
+        ("eth_getBalance", json!([12, "latest"]), -32602,
+            "invalid argument 0: json: cannot unmarshal non-string into Go value of type common.Address".into()),
+        ("eth_getBalance", json!(["0xca", "latest"]), -32602,
+            "invalid argument 0: hex string has length 2, want 40 for common.Address".into()),
+        ("eth_getBalance", json!([addr_hex(&carol), "newest"]), -32602,
+            "invalid argument 1: hex string without 0x prefix".into()),
+        ("eth_getBalance", json!([]), -32602, "missing value for required argument 0".into()),
+        ("eth_getBalance", json!([addr_hex(&carol)]), -32602, "missing value for required argument 1".into()),
+        ("eth_blockNumber", json!([1]), -32602, "too many arguments, want at most 0".into()),
+        ("eth_getBlockByNumber", json!(["0x01", false]), -32602,
+            "invalid argument 0: hex number with leading zero digits".into()),
+        ("eth_getBlockByNumber", json!(["latest", "yes"]), -32602,
+            "invalid argument 1: json: cannot unmarshal string into Go value of type bool".into()),
+        ("eth_call", json!([{"to": addr_hex(&carol), "gas": 100}]), -32602,
+            "invalid argument 0: json: cannot unmarshal non-string into Go struct field TransactionArgs.gas of type hexutil.Uint64".into()),
+        ("eth_getBalance", json!([addr_hex(&carol), "0x3e8"]), -32000, "header not found".into()),
+        ("eth_getBalance", json!([addr_hex(&carol), {"blockHash": format!("0x{}", "11".repeat(32))}]), -32000,
+            "header for hash not found".into()),
+        ("eth_getStorageAt", json!([addr_hex(&carol), "0xzz", "latest"]), -32000,
+            "unable to decode storage key: hex string invalid".into()),
+        ("eth_getLogs", json!([{"fromBlock": "0x2", "toBlock": "0x1"}]), -32000, "invalid block range params".into()),
+        ("eth_getLogs", json!([{"blockHash": format!("0x{}", "11".repeat(32))}]), -32000, "unknown block".into()),
+        ("eth_getLogs", json!([{"topics": [null, null, null, null, null]}]), -32602, "invalid argument 0: exceed max topics".into()),
+        ("eth_feeHistory", json!(["0x1", "latest", [60, 40]]), -32000,
+            "invalid reward percentile: #0:60.000000 > #1:40.000000".into()),
+        ("eth_sendRawTransaction", json!(["0x05c0"]), -32000, "transaction type not supported".into()),
+        ("eth_sendRawTransaction", json!(["0x"]), -32000, "typed transaction too short".into()),
+        ("eth_sendRawTransaction", json!(["0x123"]), -32602,
+            "invalid argument 0: json: cannot unmarshal hex string of odd length into Go value of type hexutil.Bytes".into()),
+        ("eth_sendRawTransaction", json!([hex(&high_s(&valid_raw))]), -32000,
+            "invalid transaction v, r, s values".into()),
+        ("eth_sendRawTransaction", json!([signed(&wrong_chain, alice)]), -32000,
+            "invalid sender: invalid chain id for signer: have 1 want 31337".into()),
+        ("eth_sendRawTransaction", json!([signed(&dynamic(1, None, 0, vec![1; 100_000], 29_000_000), alice)]), -32000,
+            "max initcode size exceeded: code size 100000, limit 98304".into()),
+        ("eth_sendRawTransaction", json!([signed(&dynamic(0, Some(carol), 2, Vec::new(), 21_000), alice)]), -32000,
+            "nonce too low: next nonce 1, tx nonce 0".into()),
+        ("eth_sendRawTransaction", json!([signed(&dynamic(0, Some(carol), 1, Vec::new(), 21_000), poor)]), -32000,
+            insufficient),
+        ("eth_sendRawTransaction", json!([signed(&dynamic(1, Some(carol), 1, Vec::new(), 20_000), alice)]), -32000,
+            "intrinsic gas too low: gas 20000, minimum needed 21000".into()),
+        ("eth_sendRawTransaction", json!([signed(&barely_more, alice)]), -32000,
+            "replacement transaction underpriced".into()),
+        ("eth_sendRawTransaction", json!([signed(&gapped, alice)]), -32000, "already known".into()),
+        ("eth_foo", json!([]), -32601, "Method not found".into()),
+        ("eth_subscribe", json!(["newHeads"]), -32601, "notifications not supported".into()),
+    ];
+    for (method, params, code, message) in cases {
+        let (got_code, got_message, _) = error(a, method, params.clone()).await;
+        assert_eq!(
+            (got_code, got_message.as_str()),
+            (code, message.as_str()),
+            "{method} {params}"
+        );
+    }
+
+    // Protocol errors: malformed JSON, an oversized body, an oversized batch.
+    let answer = post(a, r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId""#).await;
+    assert_eq!(
+        answer["error"],
+        json!({"code": -32700, "message": "Parse error"})
+    );
+    let big = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["0x{}"]}}"#,
+        "00".repeat(3 * 1024 * 1024)
+    );
+    let (status, body) = http(a, "POST", "/", big.as_bytes()).await;
+    assert_eq!(status, 413);
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        answer["error"],
+        json!({"code": -32007, "message": "Request is too big", "data": "Exceeded max limit of 5242880"})
+    );
+    let batch: Vec<Value> = (0..101)
+        .map(|id| json!({"jsonrpc": "2.0", "id": id, "method": "eth_chainId"}))
+        .collect();
+    let answer = post(a, &Value::Array(batch).to_string()).await;
+    assert_eq!(
+        answer["error"],
+        json!({"code": -32010, "message": "The batch request was too large", "data": "Exceeded max limit of 100"})
+    );
+    let batch: Vec<Value> = (0..100)
+        .map(|id| json!({"jsonrpc": "2.0", "id": id, "method": "eth_chainId"}))
+        .collect();
+    let answer = post(a, &Value::Array(batch).to_string()).await;
+    assert_eq!(answer.as_array().unwrap().len(), 100);
+
+    node.service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn log_queries_are_bounded_in_range_and_results() {
+    let limits = LogLimits {
+        max_block_range: 2,
+        max_results: 1,
+    };
+    let node = start_with(Mining::Instant, limits).await;
+    let a = node.addr;
+    let keys = keys();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+    let mut blocks = Vec::new();
+    for (nonce, value) in [(1, 1), (2, 2)] {
+        let hash = send(
+            a,
+            &signed(
+                &dynamic(nonce, Some(contract), 0, word(value), 200_000),
+                &keys[0],
+            ),
+        )
+        .await;
+        blocks.push(receipt(a, &hash).await["blockNumber"].clone());
+    }
+    let (code, message, _) = error(
+        a,
+        "eth_getLogs",
+        json!([{"fromBlock": "0x0", "toBlock": "latest"}]),
+    )
+    .await;
+    assert_eq!(
+        (code, message.as_str()),
+        (-32005, "exceed maximum block range: 2")
+    );
+    assert_ne!(blocks[0], blocks[1], "each call waited for its receipt");
+    let range = json!([{"fromBlock": blocks[0], "toBlock": blocks[1]}]);
+    let (code, message, _) = error(a, "eth_getLogs", range).await;
+    assert_eq!(
+        (code, message.as_str()),
+        (-32005, "query returned more than 1 results")
+    );
+    let one = json!([{"fromBlock": blocks[1], "toBlock": blocks[1]}]);
+    assert_eq!(
+        result(a, "eth_getLogs", one)
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    node.service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_and_estimates_run_with_at_most_the_gas_cap() {
+    // Reading the slot takes ~51 000 gas, storing a word ~72 000.
+    let cap = 60_000;
+    let node = start_config(
+        Mining::Instant,
+        RpcConfig {
+            gas_cap: cap,
+            ..RpcConfig::default()
+        },
+    )
+    .await;
+    let a = node.addr;
+    let keys = keys();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+    let from = addr_hex(&address(&keys[0]));
+    let to = addr_hex(&contract);
+    // Storing a word costs more than the cap: asking for the block's 30 M gas does not help,
+    // the call runs with the cap.
+    let store = json!({"from": from, "to": to, "data": hex(&word(7)), "gas": "0x1c9c380"});
+    let (code, message, _) = error(a, "eth_call", json!([store, "latest"])).await;
+    assert_eq!(code, -32000);
+    assert!(message.contains("out of gas"), "{message}");
+    let (code, message, _) = error(a, "eth_estimateGas", json!([store])).await;
+    assert_eq!(
+        (code, message.as_str()),
+        (-32000, "gas required exceeds allowance (60000)")
+    );
+    let unset = json!({"from": from, "to": to, "data": hex(&word(7))});
+    let (_, message, _) = error(a, "eth_estimateGas", json!([unset])).await;
+    assert_eq!(message, "gas required exceeds allowance (60000)");
+    // A call that fits is clamped, not refused.
+    let load = json!({"from": from, "to": to, "data": "0x01", "gas": "0x1c9c380"});
+    assert_eq!(
+        result(a, "eth_call", json!([load, "latest"])).await,
+        hex(&[0u8; 32])
+    );
+    assert!(quantity(&result(a, "eth_estimateGas", json!([load])).await) <= cap);
+    node.service.shutdown().await;
+}
+
+/// Overwrites the contract's slot 0 in the flat head state and its storage trie's root node
+/// with bytes that do not decode, in the stopped node's data folder.
+fn corrupt_slot_zero(datadir: &std::path::Path, contract: &H160) {
+    use rewasm_store::cf;
+    let path = datadir.join("chaindata");
+    let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
+    // The server's last connection tasks may still hold the node (and its store's lock) for a
+    // moment after `shutdown` returns.
+    let mut attempts = 0;
+    let db = loop {
+        match rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, &names) {
+            Ok(db) => break db,
+            Err(error) if attempts < 100 && error.to_string().contains("lock") => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(error) => panic!("opening the stopped node's store: {error}"),
+        }
+    };
+    let accounts = db.cf_handle(cf::ACCOUNTS).unwrap();
+    // nonce (8) ++ balance (32) ++ code hash (32) ++ storage root (32)
+    let record = db.get_cf(accounts, contract.as_bytes()).unwrap().unwrap();
+    let storage_root = record[72..104].to_vec();
+    let mut slot_key = contract.as_bytes().to_vec();
+    slot_key.extend_from_slice(&[0; 32]);
+    db.put_cf(db.cf_handle(cf::STORAGE).unwrap(), slot_key, b"bad")
+        .unwrap();
+    db.put_cf(db.cf_handle(cf::TRIE_NODES).unwrap(), storage_root, b"bad")
+        .unwrap();
+}
+
+/// A state read the store cannot answer is the node's failure: `eth_call` and `eth_estimateGas`
+/// (on the head's flat state and on an older root's tries) answer an internal error naming the
+/// read, never a result computed from a zero slot, and a transaction that reads it is not mined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_state_read_is_an_error_never_a_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || ServiceConfig {
+        datadir: dir.path().join("data"),
+        genesis: Genesis::dev().unwrap(),
+        mining: Mining::Instant,
+        rpc: RpcConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            ..RpcConfig::default()
+        },
+        limits: NodeLimits::default(),
+    };
+    let keys = keys();
+    let service = Service::start(config()).await.unwrap();
+    let a = service.rpc_addr();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+    let stored = send(
+        a,
+        &signed(&dynamic(1, Some(contract), 0, word(7), 200_000), &keys[0]),
+    )
+    .await;
+    let stored_in = receipt(a, &stored).await["blockNumber"].clone();
+    // One more block, so that the block with the slot is an older root.
+    let later = send(
+        a,
+        &signed(
+            &dynamic(2, Some(H160::repeat_byte(9)), 1, vec![], 21_000),
+            &keys[0],
+        ),
+    )
+    .await;
+    receipt(a, &later).await;
+    let load = json!({"to": addr_hex(&contract), "data": "0x01"});
+    assert_eq!(
+        result(a, "eth_call", json!([load, stored_in])).await,
+        hex(&word(7))
+    );
+    let head = result(a, "eth_blockNumber", json!([])).await;
+    service.shutdown().await;
+
+    corrupt_slot_zero(&dir.path().join("data"), &contract);
+    let service = Service::start(config()).await.unwrap();
+    let a = service.rpc_addr();
+    let slot = format!("slot {:?} of {contract:?}", primitive_types::H256::zero());
+    for block in [json!("latest"), stored_in.clone()] {
+        let (code, message, _) = error(a, "eth_call", json!([load, block])).await;
+        assert_eq!(code, -32603, "{block}: {message}");
+        assert!(
+            message.contains(&format!("reading {slot} failed")),
+            "{block}: {message}"
+        );
+        let (code, message, _) = error(a, "eth_estimateGas", json!([load, block])).await;
+        assert_eq!(code, -32603, "{block}: {message}");
+        assert!(message.contains(&slot), "{block}: {message}");
+    }
+    // Building a block over the slot fails the node, not the transaction: nothing is mined.
+    let raw = signed(&dynamic(3, Some(contract), 0, vec![1], 200_000), &keys[0]);
+    let answer = call(a, "eth_sendRawTransaction", json!([raw])).await;
+    let hash = answer["result"].as_str().map(str::to_string);
+    assert_eq!(
+        result(a, "eth_blockNumber", json!([])).await,
+        head,
+        "{answer}"
+    );
+    if let Some(hash) = hash {
+        let receipt = result(a, "eth_getTransactionReceipt", json!([hash])).await;
+        assert!(receipt.is_null(), "{receipt}");
+    }
+    service.shutdown().await;
+}
+
+/// 1001 addresses (one over geth's limit), as JSON strings.
+fn too_many_addresses() -> Vec<String> {
+    (0..1001u32).map(|i| format!("0x{:040x}", i)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn filters_and_subscriptions_are_bounded() {
+    let node = start_config(
+        Mining::Instant,
+        RpcConfig {
+            max_filters: 3,
+            max_subscriptions_per_connection: 2,
+            ..RpcConfig::default()
+        },
+    )
+    .await;
+    let a = node.addr;
+    let topic = hex(&TOPIC);
+    let addresses = json!({"address": too_many_addresses()});
+    let alternatives = json!({"topics": [null, vec![topic.clone(); 1001]]});
+    for method in ["eth_getLogs", "eth_newFilter"] {
+        let (code, message, _) = error(a, method, json!([addresses])).await;
+        assert_eq!(
+            (code, message.as_str()),
+            (-32602, "invalid argument 0: exceed max addresses"),
+            "{method}"
+        );
+        let (code, message, _) = error(a, method, json!([alternatives])).await;
+        assert_eq!(
+            (code, message.as_str()),
+            (-32602, "invalid argument 0: exceed max topics"),
+            "{method}"
+        );
+    }
+
+    // Installed filters: three, then refused until one is uninstalled.
+    let mut ids = Vec::new();
+    for (method, params) in [
+        ("eth_newBlockFilter", json!([])),
+        ("eth_newPendingTransactionFilter", json!([])),
+        ("eth_newFilter", json!([{"topics": [topic]}])),
+    ] {
+        ids.push(result(a, method, params).await);
+    }
+    for (method, params) in [
+        ("eth_newBlockFilter", json!([])),
+        ("eth_newPendingTransactionFilter", json!([])),
+        ("eth_newFilter", json!([{}])),
+    ] {
+        let (code, message, _) = error(a, method, params).await;
+        assert_eq!((code, message.as_str()), (-32005, "exceed max filters: 3"));
+    }
+    assert_eq!(
+        result(a, "eth_uninstallFilter", json!([ids[0]])).await,
+        json!(true)
+    );
+    result(a, "eth_newBlockFilter", json!([])).await;
+
+    // A refused subscription holds its connection's slot until its task ends, so this one has
+    // a connection of its own.
+    let client = WsClientBuilder::default()
+        .build(format!("ws://{a}"))
+        .await
+        .unwrap();
+    let refused = client
+        .subscribe::<Value, _>(
+            "eth_subscribe",
+            rpc_params!["logs", addresses.clone()],
+            "eth_unsubscribe",
+        )
+        .await
+        .unwrap_err();
+    let jsonrpsee::core::ClientError::Call(refused) = refused else {
+        panic!("a JSON-RPC error: {refused}");
+    };
+    assert_eq!(
+        (refused.code(), refused.message()),
+        (-32602, "invalid argument 1: exceed max addresses")
+    );
+    drop(client);
+
+    // Subscriptions: two per connection; a third is refused, another connection has its own.
+    let client = WsClientBuilder::default()
+        .build(format!("ws://{a}"))
+        .await
+        .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(
+            client
+                .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+                .await
+                .unwrap(),
+        );
+    }
+    let refused = client
+        .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+        .await
+        .unwrap_err();
+    let jsonrpsee::core::ClientError::Call(refused) = refused else {
+        panic!("a JSON-RPC error: {refused}");
+    };
+    assert_eq!(
+        (refused.code(), refused.message()),
+        (-32006, "Too many subscriptions on the connection")
+    );
+    let other = WsClientBuilder::default()
+        .build(format!("ws://{a}"))
+        .await
+        .unwrap();
+    other
+        .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+        .await
+        .unwrap();
+    held.pop().unwrap().unsubscribe().await.unwrap();
+    // The slot is freed when the subscription's task has seen the unsubscribe.
+    let mut freed = false;
+    for _ in 0..200 {
+        let again = client
+            .subscribe::<Value, _>("eth_subscribe", rpc_params!["newHeads"], "eth_unsubscribe")
+            .await;
+        if let Ok(subscription) = again {
+            held.push(subscription);
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(freed, "an unsubscribed slot is given back");
+    drop((client, other, held));
+    node.service.shutdown().await;
+}
+
+/// Sends `head` and reads the response up to the end of its `Content-Length` body (none for a
+/// WebSocket upgrade, which keeps the connection open); the status and the body.
+async fn status_of(addr: SocketAddr, head: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let read = async {
+        let mut response = Vec::new();
+        let mut buffer = [0u8; 1024];
+        loop {
+            let n = stream.read(&mut buffer).await.unwrap();
+            response.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&response).to_string();
+            if let Some((headers, body)) = text.split_once("\r\n\r\n") {
+                let length: usize = headers
+                    .lines()
+                    .find_map(|line| {
+                        let (name, value) = line.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    return text;
+                }
+            }
+            assert!(n > 0, "connection closed mid-response: {text}");
+        }
+    };
+    let text = tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("an answer");
+    let (headers, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = headers
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status code");
+    (status, body.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn requests_for_other_hosts_are_refused_against_dns_rebinding() {
+    let node = start().await;
+    let a = node.addr;
+    let port = a.port();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#;
+    let post = |host: &str| {
+        format!(
+            "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+    };
+    for host in [
+        "evil.example",
+        &format!("evil.example:{port}"),
+        "localhost.evil.example",
+    ] {
+        let (status, text) = raw_http(a, &post(host), body.as_bytes()).await;
+        assert_eq!(
+            (status, text.as_str()),
+            (403, "invalid host specified\n"),
+            "{host}"
+        );
+    }
+    for host in [
+        format!("localhost:{port}"),
+        "localhost".to_string(),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let (status, text) = raw_http(a, &post(&host), body.as_bytes()).await;
+        assert_eq!(status, 200, "{host}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap()["result"],
+            "0x7a69"
+        );
+    }
+    let metrics = "GET /metrics HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n";
+    assert_eq!(raw_http(a, metrics, b"").await.0, 403);
+
+    // A WebSocket upgrade goes through the same check.
+    let upgrade = |host: &str| {
+        format!(
+            "GET / HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+    };
+    let (status, text) = status_of(a, &upgrade("evil.example")).await;
+    assert_eq!((status, text.as_str()), (403, "invalid host specified\n"));
+    let (status, _) = status_of(a, &upgrade(&format!("localhost:{port}"))).await;
+    assert_eq!(status, 101);
+    node.service.shutdown().await;
+
+    // `*` accepts any name.
+    let open = start_config(
+        Mining::Instant,
+        RpcConfig {
+            vhosts: VirtualHosts::parse("*"),
+            ..RpcConfig::default()
+        },
+    )
+    .await;
+    let (status, _) = raw_http(open.addr, &post("evil.example"), body.as_bytes()).await;
+    assert_eq!(status, 200);
+    open.service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_input_makes_a_handler_fail_internally() {
+    let node = start().await;
+    let a = node.addr;
+    let junk = [
+        json!([]),
+        json!([null]),
+        json!(["0x"]),
+        json!([{}]),
+        json!([[]]),
+        json!(["latest", true]),
+        json!([{"blockHash": null, "blockNumber": null}]),
+        json!([
+            "0xffffffffffffffffffffffffffffffffffffffff",
+            "0x7fffffffffffffff",
+            [100, 100]
+        ]),
+        json!([1, 2, 3, 4, 5]),
+        json!({"named": true}),
+        json!("text"),
+    ];
+    for &(method, _, _) in rewasm_node::rpc::METHODS {
+        for params in &junk {
+            let answer = call(a, method, params.clone()).await;
+            assert_eq!(answer["jsonrpc"], "2.0", "{method} {params}: {answer}");
+            if let Some(error) = answer.get("error") {
+                assert_ne!(error["code"], -32603, "{method} {params}: {answer}");
+            }
+        }
+    }
+    node.service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metrics_are_served_on_the_rpc_port() {
+    let node = start().await;
+    let a = node.addr;
+    let keys = keys();
+    let hash = send(
+        a,
+        &signed(
+            &dynamic(0, Some(H160::repeat_byte(1)), 1, Vec::new(), 21_000),
+            &keys[0],
+        ),
+    )
+    .await;
+    receipt(a, &hash).await;
+    // A transaction behind a nonce gap stays queued.
+    send(
+        a,
+        &signed(
+            &dynamic(5, Some(H160::repeat_byte(1)), 1, Vec::new(), 21_000),
+            &keys[0],
+        ),
+    )
+    .await;
+    let (status, page) = http(a, "GET", "/metrics", b"").await;
+    assert_eq!(status, 200);
+    for line in [
+        "rewasm_head_block_number 1",
+        "rewasm_blocks_mined_total 1",
+        "rewasm_transactions_mined_total 1",
+        "rewasm_gas_used_total 21000",
+        "rewasm_block_gas_used_count 1",
+        "rewasm_block_execution_seconds_count 1",
+        "rewasm_block_commit_seconds_count 1",
+        "rewasm_txpool_pending 0",
+        "rewasm_txpool_queued 1",
+        "rewasm_rpc_request_duration_seconds_count{method=\"eth_sendRawTransaction\"} 2",
+        "# EOF",
+    ] {
+        assert!(page.contains(line), "missing {line:?} in\n{page}");
+    }
+    let (status, _) = http(a, "GET", "/", b"").await;
+    assert_eq!(status, 405, "only /metrics answers GET");
+    node.service.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn interval_mining_seals_empty_blocks() {
+    let node = start_with(
+        Mining::Interval(Duration::from_secs(1)),
+        LogLimits::default(),
+    )
+    .await;
+    let a = node.addr;
+    let mut number = 0;
+    for _ in 0..600 {
+        number = quantity(&result(a, "eth_blockNumber", json!([])).await);
+        if number >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(number >= 2, "blocks are sealed without transactions");
+    let block = result(a, "eth_getBlockByNumber", json!(["0x1", false])).await;
+    assert_eq!(block["transactions"], json!([]));
+    assert_eq!(block["gasUsed"], "0x0");
+    node.service.shutdown().await;
+}
