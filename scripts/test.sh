@@ -5,13 +5,30 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rewasm-target}"
 export CARGO_TERM_COLOR=never
+# A one-shot build gains nothing from incremental compilation, which would also keep gigabytes of
+# session data per crate in the target folder.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # The external suites: shared/ beside the clone, or wherever REWASM_SHARED points.
 SHARED="$(cd "${REWASM_SHARED:-../shared}" && pwd)"
 export REWASM_SHARED="$SHARED"
 log="$(mktemp -d)"
 started=$SECONDS
 
-step() { printf '\n== %s ==\n' "$1"; }
+# Each step's wall time, for the summary (cold and warm runs are compared in the issue notes).
+timings=""
+step_started=$SECONDS
+step_name=""
+end_step() {
+  if [ -n "$step_name" ]; then
+    timings="${timings}$(printf '  %-52s %5d s' "$step_name" $((SECONDS - step_started)))"$'\n'
+  fi
+}
+step() {
+  end_step
+  step_name="$1"
+  step_started=$SECONDS
+  printf '\n== %s ==\n' "$1"
+}
 
 step "setup"
 bash scripts/setup.sh
@@ -48,6 +65,7 @@ fuzz_status=${PIPESTATUS[0]}
 set -e
 
 step "summary"
+printf 'step times:\n%s' "$timings"
 read -r tests_passed tests_failed tests_ignored < <(
   awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) g += $i } }
        END { print p + 0, f + 0, g + 0 }' "$log/cargo-test.txt")

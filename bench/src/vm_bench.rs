@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use primitive_types::{H160, U256};
-use rewasm_executor::{MAX_CODE_SIZE, on_executor_stack};
+use rewasm_executor::on_executor_stack;
+use rewasm_primitives::consensus::MAX_CODE_SIZE;
 use rewasm_vm::wasmer::Imports;
 use rewasm_vm::{GasSchedule, MeteredInstance, Rules};
 use serde::{Deserialize, Serialize};

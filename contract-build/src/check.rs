@@ -1,6 +1,6 @@
 //! The chain's contract rules applied to a build's outputs, with a hint for the usual causes.
 
-use rewasm_executor::MAX_CODE_SIZE;
+use rewasm_primitives::consensus::MAX_CODE_SIZE;
 use rewasm_vm::validate::{ContractRule, Limit, Rule};
 use rewasm_vm::{ChainLimits, ModuleSummary, Rules, ValidationError, validate};
 

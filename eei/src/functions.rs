@@ -52,9 +52,7 @@ use primitive_types::{H256, U256};
 
 use crate::host::{Address, Gas, Host, HostExit, Memory};
 
-/// The call depth at which `call*` and `create` stop nesting and return 1 (the frame of the
-/// transaction itself is depth 0).
-pub const MAX_CALL_DEPTH: u32 = 1024;
+pub use rewasm_primitives::consensus::MAX_CALL_DEPTH;
 
 /// One frame's view of the EEI: the host, the contract's linear memory, the gas counter and the
 /// return-data buffer (the output of the last nested call or create).

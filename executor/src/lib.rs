@@ -25,6 +25,6 @@ pub use transaction::{
     on_executor_stack,
 };
 pub use world::{
-    BlockHashes, CODE_DEPOSIT_PER_BYTE, CONSTRUCTOR_ARGS_SECTION, ExecutionOptions, HostFailure,
-    MAX_CODE_SIZE, OUT_OF_GAS, create_address, split_init_code,
+    BlockHashes, CONSTRUCTOR_ARGS_SECTION, ExecutionOptions, HostFailure, OUT_OF_GAS,
+    create_address, split_init_code,
 };

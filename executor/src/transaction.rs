@@ -11,21 +11,9 @@ use crate::world::{
     Abort, BlockHashes, Deadline, ExecutionOptions, HostFailure, Message, World, create_address,
 };
 use rewasm_primitives::LogEntry;
+use rewasm_primitives::consensus::{self, refund::capped_refund};
 use rewasm_primitives::state::{State, StateError};
 use rewasm_vm::Engine;
-
-/// Intrinsic gas of every transaction.
-pub const TX_GAS: u64 = 21_000;
-/// Intrinsic gas of a contract-creating transaction.
-pub const TX_CREATE_GAS: u64 = 53_000;
-/// Intrinsic gas per zero byte of data.
-pub const TX_DATA_ZERO_GAS: u64 = 4;
-/// Intrinsic gas per non-zero byte of data.
-pub const TX_DATA_NON_ZERO_GAS: u64 = 68;
-/// Intrinsic gas per address in an EIP-2930 access list.
-pub const TX_ACCESS_LIST_ADDRESS_GAS: u64 = 2_400;
-/// Intrinsic gas per storage key in an EIP-2930 access list.
-pub const TX_ACCESS_LIST_STORAGE_KEY_GAS: u64 = 1_900;
 
 /// A transaction whose sender is known.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -94,30 +82,14 @@ pub struct Receipt {
     pub failure: Option<String>,
 }
 
-/// Intrinsic gas: 21000 (53000 for a create) plus 4 per zero and 68 per non-zero data byte,
-/// plus EIP-2930's 2400 per access-list address and 1900 per access-list storage key.
+/// Intrinsic gas of `tx` ([`rewasm_primitives::consensus::intrinsic`]).
 pub fn intrinsic_gas(tx: &Transaction) -> u64 {
-    let base = if tx.to.is_some() {
-        TX_GAS
-    } else {
-        TX_CREATE_GAS
-    };
-    let access_list = tx
-        .access_list_addresses
-        .saturating_mul(TX_ACCESS_LIST_ADDRESS_GAS)
-        .saturating_add(
-            tx.access_list_storage_keys
-                .saturating_mul(TX_ACCESS_LIST_STORAGE_KEY_GAS),
-        );
-    tx.data
-        .iter()
-        .fold(base.saturating_add(access_list), |gas, byte| {
-            gas.saturating_add(if *byte == 0 {
-                TX_DATA_ZERO_GAS
-            } else {
-                TX_DATA_NON_ZERO_GAS
-            })
-        })
+    consensus::intrinsic_gas(
+        tx.to.is_none(),
+        &tx.data,
+        tx.access_list_addresses,
+        tx.access_list_storage_keys,
+    )
 }
 
 /// Native stack for a transaction's host side. Every nested call (up to depth 1024) adds host
@@ -318,7 +290,7 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
     };
 
     let used = tx.gas_limit - gas_left;
-    let refund = world.journal.refund().min(used / 2);
+    let refund = capped_refund(world.journal.refund(), used);
     let gas_used = used - refund;
     let returned = U256::from(tx.gas_limit - gas_used) * tx.gas_price;
     world.journal.credit(&tx.sender, returned)?;

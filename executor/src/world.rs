@@ -19,6 +19,7 @@ use rewasm_eei::{
 use crate::binding;
 use crate::journal::Journal;
 use crate::precompiles::{self, PrecompileOutcome};
+use rewasm_primitives::consensus::{CODE_DEPOSIT_PER_BYTE, MAX_CODE_SIZE};
 use rewasm_primitives::state::StateError;
 use rewasm_primitives::{LogEntry, keccak256};
 use rewasm_vm::validate::Rules;
@@ -27,10 +28,6 @@ use rewasm_vm::{
     Outcome,
 };
 
-/// EIP-170: the largest code a create may deposit.
-pub const MAX_CODE_SIZE: usize = 24_576;
-/// Gas per byte of deposited code.
-pub const CODE_DEPOSIT_PER_BYTE: u64 = 200;
 /// The wasm magic number: deposited code starting with it must be a valid contract.
 const WASM_MAGIC: &[u8] = b"\0asm";
 /// A custom section with this name ends the init code of a create; the bytes after it are the

@@ -20,6 +20,7 @@
 //! - [`LogEntry`] and [`logs_hash`].
 
 pub mod account;
+pub mod consensus;
 pub mod logs;
 pub mod rlp;
 pub mod state;

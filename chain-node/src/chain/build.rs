@@ -6,6 +6,7 @@ use rewasm_eei::{BlockInfo, CallStatus};
 use rewasm_executor::{
     HostFailure, State, Transaction, TxError, execute_transaction, on_executor_stack,
 };
+use rewasm_primitives::consensus::eip1559::{self, FeeError};
 
 use super::block::{Block, transactions_root};
 use super::header::{Bloom, EMPTY_OMMERS_HASH, Header};
@@ -115,22 +116,12 @@ pub(crate) fn effective_gas_price(
             true,
         ));
     }
-    if tx.max_priority_fee > tx.max_fee {
-        return Err(reject(
-            "max priority fee per gas higher than max fee per gas".to_string(),
-            true,
-        ));
-    }
-    if tx.max_fee < base_fee {
-        return Err(reject(
-            format!(
-                "max fee per gas less than block base fee: maxFeePerGas: {}, baseFee: {base_fee}",
-                tx.max_fee
-            ),
-            false,
-        ));
-    }
-    Ok(tx.max_fee.min(base_fee.saturating_add(tx.max_priority_fee)))
+    eip1559::effective_gas_price(tx.max_fee, tx.max_priority_fee, base_fee).map_err(|error| {
+        // A tip above the fee cap never becomes valid; a fee cap below the base fee may, in a
+        // cheaper block.
+        let permanent = error == FeeError::TipAboveFeeCap;
+        reject(error.to_string(), permanent)
+    })
 }
 
 /// geth's `buyGas` check: the sender must afford `gas × max fee + value`, even though it pays

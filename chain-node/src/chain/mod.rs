@@ -27,6 +27,7 @@ use primitive_types::{H160, H256, U256};
 use rewasm_executor::{
     AccountChange, BasicAccount, HostFailure, StateChanges, StateError, StateRead,
 };
+use rewasm_primitives::consensus::eip1559::INITIAL_BASE_FEE;
 use rewasm_vm::{Engine, EngineError, VmConfig};
 
 use crate::genesis::{Genesis, GenesisError};
@@ -338,7 +339,7 @@ impl Chain {
             gas_limit: genesis.gas_limit,
             timestamp: genesis.timestamp,
             extra_data: EXTRA_DATA.to_vec(),
-            base_fee_per_gas: U256::from(header::INITIAL_BASE_FEE),
+            base_fee_per_gas: U256::from(INITIAL_BASE_FEE),
             ..Header::default()
         };
         let genesis_block = Block::new(header, Vec::new())

@@ -55,8 +55,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use primitive_types::{H160, H256, U256, U512};
-use rewasm_executor::transaction::TX_GAS;
-use rewasm_executor::{MAX_CODE_SIZE, StateError, Transaction, intrinsic_gas};
+use rewasm_executor::{StateError, Transaction, intrinsic_gas};
+use rewasm_primitives::consensus::MAX_CODE_SIZE;
+use rewasm_primitives::consensus::intrinsic::TX_GAS;
 
 pub use error::{Charge, POOL_ERROR_CODE, PoolError, Shortfall, SignedWei};
 

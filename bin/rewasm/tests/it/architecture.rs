@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Each workspace crate and the workspace crates its normal and build dependencies may name.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("rewasm-primitives", &[]),
-    ("rewasm-eei", &[]),
-    ("rewasm-vm", &["rewasm-eei"]),
+    ("rewasm-eei", &["rewasm-primitives"]),
+    ("rewasm-vm", &["rewasm-primitives", "rewasm-eei"]),
     (
         "rewasm-executor",
         &["rewasm-primitives", "rewasm-eei", "rewasm-vm"],
@@ -30,7 +30,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "rewasm-store",
         ],
     ),
-    ("rewasm-contract-build", &["rewasm-vm", "rewasm-executor"]),
+    (
+        "rewasm-contract-build",
+        &["rewasm-primitives", "rewasm-vm", "rewasm-executor"],
+    ),
     (
         "rewasm-statetest",
         &[

@@ -7,4 +7,5 @@
 mod abi;
 mod contract;
 mod eei;
+mod imports;
 mod storage;

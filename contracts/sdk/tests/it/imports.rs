@@ -1,0 +1,125 @@
+//! The SDK declares the 33 `ethereum` imports by hand (`rewasm_sdk::eei::sys`); the node checks
+//! a contract's imports against `rewasm_eei::EEI_FUNCTIONS`. A name or signature that drifts
+//! between the two would make every contract using that function fail validation on deploy, so
+//! this test reads the SDK's declarations (with `syn`, from the source) and compares each with
+//! the table: same names, and on wasm32 pointers and `i32` are `i32`, `i64` is `i64`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use rewasm_eei::{EEI_FUNCTIONS, WasmType};
+use syn::{ForeignItem, Item, Lit, Meta, ReturnType, Type};
+
+/// (params, results) of each declared import, by its import name.
+type Signatures = BTreeMap<String, (Vec<WasmType>, Vec<WasmType>)>;
+
+fn wasm_type(ty: &Type) -> WasmType {
+    match ty {
+        Type::Ptr(_) => WasmType::I32,
+        Type::Path(path) if path.path.is_ident("i32") => WasmType::I32,
+        Type::Path(path) if path.path.is_ident("i64") => WasmType::I64,
+        other => panic!(
+            "an EEI import with a non-integer type: {}",
+            quote_type(other)
+        ),
+    }
+}
+
+fn quote_type(ty: &Type) -> String {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect::<Vec<_>>()
+            .join("::"),
+        _ => "a non-path type".to_string(),
+    }
+}
+
+/// The `#[link_name = "..."]` of an item, or its Rust name.
+fn import_name(function: &syn::ForeignItemFn) -> String {
+    function
+        .attrs
+        .iter()
+        .find_map(|attr| match &attr.meta {
+            Meta::NameValue(pair) if pair.path.is_ident("link_name") => match &pair.value {
+                syn::Expr::Lit(lit) => match &lit.lit {
+                    Lit::Str(name) => Some(name.value()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        })
+        .unwrap_or_else(|| function.sig.ident.to_string())
+}
+
+fn sdk_imports() -> Signatures {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/eei.rs");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let file = syn::parse_file(&source).unwrap();
+    let sys = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(module) if module.ident == "sys" => module.content.as_ref(),
+            _ => None,
+        })
+        .expect("the sys module");
+    let mut imports = Signatures::new();
+    for item in &sys.1 {
+        let Item::ForeignMod(block) = item else {
+            continue;
+        };
+        for foreign in &block.items {
+            let ForeignItem::Fn(function) = foreign else {
+                continue;
+            };
+            let params = function
+                .sig
+                .inputs
+                .iter()
+                .map(|input| match input {
+                    syn::FnArg::Typed(arg) => wasm_type(&arg.ty),
+                    syn::FnArg::Receiver(_) => panic!("a receiver in an extern block"),
+                })
+                .collect();
+            let results = match &function.sig.output {
+                ReturnType::Default => Vec::new(),
+                // `-> !` (finish, revert, selfDestruct) returns nothing to wasm.
+                ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => Vec::new(),
+                ReturnType::Type(_, ty) => vec![wasm_type(ty)],
+            };
+            let name = import_name(function);
+            assert!(
+                imports.insert(name.clone(), (params, results)).is_none(),
+                "{name} declared twice"
+            );
+        }
+    }
+    imports
+}
+
+#[test]
+fn the_sdk_declares_exactly_the_eei_with_its_signatures() {
+    let declared = sdk_imports();
+    let expected: Signatures = EEI_FUNCTIONS
+        .iter()
+        .map(|f| (f.name.to_string(), (f.params.to_vec(), f.results.to_vec())))
+        .collect();
+    for (name, signature) in &expected {
+        assert_eq!(
+            declared.get(name),
+            Some(signature),
+            "{name}: the SDK's declaration differs from the EEI table"
+        );
+    }
+    let extra: Vec<_> = declared
+        .keys()
+        .filter(|name| !expected.contains_key(*name))
+        .collect();
+    assert!(extra.is_empty(), "not EEI functions: {extra:?}");
+    assert_eq!(declared.len(), 33);
+}

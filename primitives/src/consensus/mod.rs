@@ -1,0 +1,30 @@
+//! Every consensus constant of the chain, each in one home (one file per EIP, as revm keeps
+//! them), with the small rules built on them.
+//!
+//! Changing a value here changes which blocks are valid: it is a hard fork, and the tests that
+//! pin gas used and state roots (`executor/tests/it/`, `chain-node/tests/it/chain.rs`) move with
+//! it.
+//!
+//! | rule | file | applied by |
+//! |---|---|---|
+//! | intrinsic gas of a transaction (21000 / 53000, 4 / 68 per data byte) | [`intrinsic`] | executor, pool, `eth_estimateGas` |
+//! | access-list intrinsic gas (2400 per address, 1900 per key) | [`eip2930`] | executor (through [`intrinsic`]) |
+//! | largest deposited code, and its price per byte | [`eip170`] | executor, pool, `rewasm build` |
+//! | base fee: initial value, elasticity, change per block; the effective gas price | [`eip1559`] | node (headers, block building, pool) |
+//! | refund cap (half the gas used) | [`refund`] | executor |
+//! | call depth (1024 frames) | [`call_depth`] | EEI (`call*`, `create`) |
+//!
+//! Prices of the 33 host functions are the EEI's (`rewasm_eei::gas`), and per-instruction
+//! prices the gas schedule's (`rewasm_vm::schedule`): those are the VM's cost model, versioned by
+//! the schedule a chain names in its genesis.
+
+pub mod call_depth;
+pub mod eip1559;
+pub mod eip170;
+pub mod eip2930;
+pub mod intrinsic;
+pub mod refund;
+
+pub use call_depth::MAX_CALL_DEPTH;
+pub use eip170::{CODE_DEPOSIT_PER_BYTE, MAX_CODE_SIZE};
+pub use intrinsic::intrinsic_gas;
