@@ -109,7 +109,7 @@ thread_local! {
 /// the caller already is on one. Every [`execute_transaction`] inside `f` then runs on that
 /// thread instead of starting one of its own (a thread with a 256 MiB stack costs about 23 µs),
 /// so a block's transactions, or a gas estimate's trial runs, share one.
-pub fn on_executor_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, TxError> {
+pub fn on_executor_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
     if ON_EXECUTOR_STACK.get() {
         return Ok(f());
     }
@@ -123,7 +123,7 @@ pub fn on_executor_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, TxE
             })
             .map_err(|err| HostFailure::Thread(err.to_string()))?
             .join()
-            .map_err(|_| HostFailure::Thread("the transaction thread panicked".to_string()).into())
+            .map_err(|_| HostFailure::Thread("the transaction thread panicked".to_string()))
     })
 }
 

@@ -296,7 +296,7 @@ impl<'a> World<'a> {
     ) -> CreateOutcome {
         let caller_account = self.journal.basic(&caller);
         let Some(caller_account) = self.read(caller_account) else {
-            return aborted_create();
+            return failed_create();
         };
         let nonce = caller_account
             .map(|account| account.nonce)
@@ -304,7 +304,7 @@ impl<'a> World<'a> {
         let address = create_address(&caller, nonce);
         let bumped = self.journal.set_nonce(&caller, nonce.saturating_add(1));
         if self.read(bumped).is_none() {
-            return aborted_create();
+            return failed_create();
         }
         self.create_at(caller, address, value, init_code, gas, depth)
     }
@@ -319,21 +319,15 @@ impl<'a> World<'a> {
         gas: u64,
         depth: u32,
     ) -> CreateOutcome {
-        let failed = |output| CreateOutcome {
-            status: CallStatus::Failure,
-            address: None,
-            gas_left: 0,
-            output,
-        };
         if self.should_stop() {
-            return failed(Vec::new());
+            return failed_create();
         }
         let existing = self.journal.basic(&address);
         let Some(existing) = self.read(existing) else {
-            return aborted_create();
+            return failed_create();
         };
         if existing.is_some_and(|a| a.nonce != 0 || !a.code.is_empty()) {
-            return failed(Vec::new());
+            return failed_create();
         }
         let checkpoint = self.journal.checkpoint();
         let created = self
@@ -342,7 +336,7 @@ impl<'a> World<'a> {
             .and_then(|()| self.journal.transfer(&caller, &address, value));
         let Some(transferred) = self.read(created) else {
             self.journal.revert_to(checkpoint);
-            return aborted_create();
+            return failed_create();
         };
         if !transferred {
             self.journal.revert_to(checkpoint);
@@ -373,7 +367,7 @@ impl<'a> World<'a> {
             .saturating_mul(code.len() as u64);
         let Some(gas) = gas.checked_sub(code_gas) else {
             self.journal.revert_to(checkpoint);
-            return failed(Vec::new());
+            return failed_create();
         };
         let frame = FrameInfo {
             address,
@@ -395,7 +389,7 @@ impl<'a> World<'a> {
                 },
                 None => {
                     self.journal.revert_to(checkpoint);
-                    failed(Vec::new())
+                    failed_create()
                 }
             },
             End::Revert(output) => {
@@ -409,7 +403,7 @@ impl<'a> World<'a> {
             }
             End::Failure(_) | End::Aborted => {
                 self.journal.revert_to(checkpoint);
-                failed(Vec::new())
+                failed_create()
             }
         }
     }
@@ -511,8 +505,8 @@ impl<'a> World<'a> {
     }
 }
 
-/// The outcome of a create the execution's abort ended (the transaction has no result).
-fn aborted_create() -> CreateOutcome {
+/// A create that failed (or that the execution's abort ended): no address, no gas back.
+fn failed_create() -> CreateOutcome {
     CreateOutcome {
         status: CallStatus::Failure,
         address: None,

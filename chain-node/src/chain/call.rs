@@ -209,10 +209,7 @@ impl Chain {
             .call_slots
             .take(deadline)
             .ok_or(CallError::Timeout(timeout))?;
-        on_executor_stack(|| work(deadline)).map_err(|error| match error {
-            TxError::Host(failure) => CallError::Host(failure),
-            other => CallError::Chain(ChainError::Execution(other.to_string())),
-        })?
+        on_executor_stack(|| work(deadline))?
     }
 
     fn search_gas(
