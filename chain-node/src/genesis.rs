@@ -13,6 +13,7 @@ use k256::ecdsa::SigningKey;
 use primitive_types::{H160, H256, U256};
 use rewasm_executor::{Account, BasicAccount, InMemoryState};
 use rewasm_primitives::keccak256;
+use rewasm_primitives::text::{self, ParseError, Prefix};
 use rewasm_vm::{CallDepthScope, ChainLimits, GasSchedule};
 use serde::Deserialize;
 
@@ -243,47 +244,41 @@ impl Genesis {
                 detail,
             };
             let account = parse_alloc(alloc).map_err(fail)?;
-            state
-                .accounts
-                .insert(parse_address(address).map_err(fail)?, account);
+            state.accounts.insert(
+                text::address(address, Prefix::Optional)
+                    .map_err(|error| fail(error.to_string()))?,
+                account,
+            );
         }
         Ok(state)
     }
 }
 
-fn parse_address(text: &str) -> Result<H160, String> {
-    let bytes =
-        hex::decode(text.trim_start_matches("0x")).map_err(|e| format!("bad address: {e}"))?;
-    if bytes.len() != 20 {
-        return Err("an address is 20 bytes".to_string());
-    }
-    Ok(H160::from_slice(&bytes))
+fn field_error(name: &'static str) -> impl Fn(ParseError) -> String {
+    move |error| format!("{name}: {error}")
 }
 
-fn parse_u256(text: &str) -> Result<U256, String> {
-    match text.strip_prefix("0x") {
-        Some(hex) => U256::from_str_radix(hex, 16).map_err(|e| format!("bad number {text}: {e:?}")),
-        None => U256::from_dec_str(text).map_err(|e| format!("bad number {text}: {e:?}")),
-    }
-}
-
+/// An allocation's fields; the error names the field.
 fn parse_alloc(alloc: &AllocAccount) -> Result<Account, String> {
     let code = match &alloc.code {
-        Some(code) => {
-            hex::decode(code.trim_start_matches("0x")).map_err(|e| format!("bad code: {e}"))?
-        }
+        Some(code) => text::hex_bytes(code, Prefix::Optional).map_err(field_error("code"))?,
         None => Vec::new(),
     };
     let mut storage = BTreeMap::new();
     for (key, value) in &alloc.storage {
-        let value = H256(parse_u256(value)?.to_big_endian());
+        let value = H256(
+            text::number(value)
+                .map_err(field_error("storage value"))?
+                .to_big_endian(),
+        );
         if !value.is_zero() {
-            storage.insert(H256(parse_u256(key)?.to_big_endian()), value);
+            let key = text::number(key).map_err(field_error("storage key"))?;
+            storage.insert(H256(key.to_big_endian()), value);
         }
     }
     let basic = BasicAccount {
         nonce: alloc.nonce.unwrap_or(0),
-        balance: parse_u256(&alloc.balance)?,
+        balance: text::number(&alloc.balance).map_err(field_error("balance"))?,
         code: Arc::from(code),
     };
     Ok(Account { basic, storage })

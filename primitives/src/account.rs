@@ -1,6 +1,6 @@
 //! The state trie's leaf: an account as RLP `[nonce, balance, storage_root, code_hash]`.
 
-use alloy_rlp::{BufMut, Decodable, Encodable, Header};
+use alloy_rlp::{BufMut, Encodable, Header};
 use primitive_types::{H256, U256};
 
 use super::rlp::{self, RlpError};
@@ -49,15 +49,15 @@ impl AccountLeaf {
 
     /// Decodes exactly one canonical account RLP, with nothing after it.
     pub fn decode_rlp(bytes: &[u8]) -> Result<Self, RlpError> {
-        let mut buf = bytes;
-        let account = decode_account(&mut buf)?;
-        if buf.is_empty() {
-            Ok(account)
-        } else {
-            Err(RlpError::TrailingBytes {
-                trailing: buf.len(),
-            })
-        }
+        let mut fields = rlp::single_item(bytes)?.list()?;
+        let account = AccountLeaf {
+            nonce: fields.element()?.u64()?,
+            balance: fields.element()?.u256()?,
+            storage_root: H256(fields.element()?.fixed()?),
+            code_hash: H256(fields.element()?.fixed()?),
+        };
+        fields.finish()?;
+        Ok(account)
     }
 
     fn payload_length(&self) -> usize {
@@ -81,33 +81,6 @@ impl Encodable for AccountLeaf {
     fn length(&self) -> usize {
         let payload_length = self.payload_length();
         alloy_rlp::length_of_length(payload_length) + payload_length
-    }
-}
-
-fn decode_account(buf: &mut &[u8]) -> Result<AccountLeaf, RlpError> {
-    let mut payload = Header::decode_bytes(buf, true)?;
-    let nonce = u64::decode(&mut payload)?;
-    let balance = rlp::decode_u256(&mut payload)?;
-    let storage_root = H256(<[u8; 32]>::decode(&mut payload)?);
-    let code_hash = H256(<[u8; 32]>::decode(&mut payload)?);
-    rlp::expect_consumed(payload)?;
-    Ok(AccountLeaf {
-        nonce,
-        balance,
-        storage_root,
-        code_hash,
-    })
-}
-
-impl Decodable for AccountLeaf {
-    fn decode(buf: &mut &[u8]) -> alloy_rlp::Result<Self> {
-        decode_account(buf).map_err(|error| match error {
-            RlpError::Malformed(inner) => inner,
-            RlpError::IntegerTooLarge { .. } => alloy_rlp::Error::Overflow,
-            RlpError::TrailingBytes { .. } | RlpError::TooDeep { .. } => {
-                alloy_rlp::Error::UnexpectedLength
-            }
-        })
     }
 }
 
@@ -142,25 +115,27 @@ mod tests {
         };
         let rlp = account.rlp();
         assert_eq!(AccountLeaf::decode_rlp(&rlp).unwrap(), account);
-        assert_eq!(
-            alloy_rlp::decode_exact::<AccountLeaf>(&rlp).unwrap(),
-            account
-        );
 
         let mut trailing = rlp.clone();
         trailing.push(0x80);
         assert_eq!(
             AccountLeaf::decode_rlp(&trailing),
-            Err(RlpError::TrailingBytes { trailing: 1 })
+            Err(RlpError::TrailingBytes)
         );
         // Truncated.
-        assert!(AccountLeaf::decode_rlp(&rlp[..rlp.len() - 1]).is_err());
+        assert_eq!(
+            AccountLeaf::decode_rlp(&rlp[..rlp.len() - 1]),
+            Err(RlpError::InputTooShort)
+        );
         // Five fields.
         let mut five = rlp[2..].to_vec();
         five.push(0x80);
         let mut extra = vec![0xf8, u8::try_from(five.len()).unwrap()];
         extra.extend(five);
-        assert!(AccountLeaf::decode_rlp(&extra).is_err());
+        assert_eq!(
+            AccountLeaf::decode_rlp(&extra),
+            Err(RlpError::TooManyElements)
+        );
         // A 31-byte code hash.
         let short = [0xf8, 0x43, 0x80, 0x80, 0xa0]
             .into_iter()
@@ -168,6 +143,9 @@ mod tests {
             .chain([0x9f])
             .chain([0u8; 31])
             .collect::<Vec<_>>();
-        assert!(AccountLeaf::decode_rlp(&short).is_err());
+        assert_eq!(
+            AccountLeaf::decode_rlp(&short),
+            Err(RlpError::StringTooShort)
+        );
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! - [`keccak256`], [`rlp`] (the one strict RLP codec), [`trie`] and the state root;
 //! - [`state`]: accounts, state changes and the fallible [`state::State`] trait the executor
-//!   reads and the store implements.
+//!   reads and the store implements;
+//! - [`consensus`]: one module per consensus rule and its constants;
+//! - [`text`]: the hex and number parsers for genesis files, the CLI and state tests.
 //!
 //! The Byzantium state commitment: Merkle-Patricia state and storage roots over RLP accounts, and
 //! the logs hash.
@@ -14,7 +16,7 @@
 //! zero storage value kept instead of deleted — changes the root and fails every test. So every
 //! rule here is the Yellow Paper's, and the conformance tests in `primitives/tests/it/` check it against the official `TrieTests` and `RLPTests`.
 //!
-//! - [`rlp`]: `alloy-rlp` plus 256-bit integers and a strict generic item decoder.
+//! - [`rlp`]: the strict RLP reader, list writer and generic item decoder on `alloy-rlp`.
 //! - [`trie`]: trie roots over plain or keccak-hashed keys ([`trie_root`], [`secure_trie_root`]).
 //! - [`AccountLeaf`]: an account's RLP; [`storage_root`] and [`state_root`] build the two tries.
 //! - [`LogEntry`] and [`logs_hash`].
@@ -24,6 +26,7 @@ pub mod consensus;
 pub mod logs;
 pub mod rlp;
 pub mod state;
+pub mod text;
 pub mod trie;
 
 pub use account::AccountLeaf;

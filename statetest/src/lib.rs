@@ -13,6 +13,7 @@ use rewasm_eei::BlockInfo;
 use rewasm_executor::{
     Account, BasicAccount, InMemoryState, StateError, Transaction, execute_transaction,
 };
+use rewasm_primitives::text::{self, Prefix};
 use rewasm_primitives::{keccak256, logs_hash};
 use rewasm_vm::{CallDepthScope, ChainLimits, Engine, GasSchedule, VmConfig};
 use serde::Deserialize;
@@ -111,17 +112,13 @@ impl Verdict {
     }
 }
 
+/// The fixtures write hex with or without `0x`, and `0x` (or nothing) for zero.
 fn bytes(text: &str) -> Result<Vec<u8>, String> {
-    let digits = text.strip_prefix("0x").unwrap_or(text);
-    hex::decode(digits).map_err(|e| format!("bad hex {text:?}: {e}"))
+    text::hex_bytes(text, Prefix::Optional).map_err(|e| format!("{text:?}: {e}"))
 }
 
 fn u256(text: &str) -> Result<U256, String> {
-    let digits = text.strip_prefix("0x").unwrap_or(text);
-    if digits.is_empty() {
-        return Ok(U256::zero());
-    }
-    U256::from_str_radix(digits, 16).map_err(|e| format!("bad number {text:?}: {e:?}"))
+    text::hex_number(text).map_err(|e| format!("{text:?}: {e}"))
 }
 
 fn u64_of(text: &str) -> Result<u64, String> {
@@ -134,19 +131,11 @@ fn u64_of(text: &str) -> Result<u64, String> {
 }
 
 fn h160(text: &str) -> Result<H160, String> {
-    let raw = bytes(text)?;
-    if raw.len() != 20 {
-        return Err(format!("address {text:?} is not 20 bytes"));
-    }
-    Ok(H160::from_slice(&raw))
+    text::address(text, Prefix::Optional).map_err(|e| format!("address {text:?}: {e}"))
 }
 
 fn h256(text: &str) -> Result<H256, String> {
-    let raw = bytes(text)?;
-    if raw.len() != 32 {
-        return Err(format!("hash {text:?} is not 32 bytes"));
-    }
-    Ok(H256::from_slice(&raw))
+    text::hash(text, Prefix::Optional).map_err(|e| format!("hash {text:?}: {e}"))
 }
 
 fn word(text: &str) -> Result<H256, String> {

@@ -77,7 +77,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use primitive_types::{H160, H256, U256};
 use rewasm_primitives::state::{AccountChange, BasicAccount, StateChanges};
-use rewasm_primitives::{AccountLeaf, EMPTY_CODE_HASH, EMPTY_ROOT, keccak256, storage_value_rlp};
+use rewasm_primitives::{
+    AccountLeaf, EMPTY_CODE_HASH, EMPTY_ROOT, RlpError, keccak256, storage_value_rlp,
+};
 use rocksdb::{
     ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options,
     PrefixRange, ReadOptions, WriteBatch, WriteOptions,
@@ -795,20 +797,9 @@ fn leaf(stored: &StoredAccount) -> AccountLeaf {
     }
 }
 
-/// A storage trie value ([`storage_value_rlp`]) back to the slot: an RLP string of at most 32
-/// bytes, left-padded.
-fn decode_storage_value(rlp: &[u8]) -> Result<H256, String> {
-    let mut buf = rlp;
-    let payload = alloy_rlp::Header::decode_bytes(&mut buf, false).map_err(|e| e.to_string())?;
-    if !buf.is_empty() {
-        return Err(format!("{} bytes after the value", buf.len()));
-    }
-    let mut value = H256::zero();
-    let offset = 32usize
-        .checked_sub(payload.len())
-        .ok_or_else(|| format!("a value of {} bytes", payload.len()))?;
-    if let Some(tail) = value.0.get_mut(offset..) {
-        tail.copy_from_slice(payload);
-    }
-    Ok(value)
+/// A storage trie value ([`storage_value_rlp`]) back to the slot: a canonical RLP integer of at
+/// most 256 bits.
+fn decode_storage_value(rlp: &[u8]) -> Result<H256, RlpError> {
+    let value = rewasm_primitives::rlp::single_item(rlp)?.u256()?;
+    Ok(H256(value.to_big_endian()))
 }

@@ -6,8 +6,8 @@ use rewasm_primitives::trie_root;
 
 use super::header::Header;
 use super::receipt::index_key;
-use crate::tx::rlp::{Item, ListWriter, single_item};
 use crate::tx::{self, RlpError, SignedTransaction, TxDecodeError};
+use rewasm_primitives::rlp::{Item, ListWriter, single_item};
 
 /// A block with its decoded transactions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,7 +87,7 @@ impl Block {
     /// The header and raw transactions of a stored block, without decoding the transactions.
     pub fn decode_parts(bytes: &[u8]) -> Result<(Header, Vec<Vec<u8>>), RlpError> {
         let mut list = single_item(bytes)?.list()?;
-        let header = match list.next()? {
+        let header = match list.element()? {
             Item::List(payload) => {
                 let mut wrapped = ListWriter::new();
                 wrapped.raw(payload);
@@ -95,10 +95,10 @@ impl Block {
             }
             Item::Bytes(_) => return Err(RlpError::ExpectedList),
         };
-        let mut transactions = list.next()?.list()?;
+        let mut transactions = list.element()?.list()?;
         let mut raws = Vec::new();
         while !transactions.is_empty() {
-            raws.push(transactions.next()?.bytes()?.to_vec());
+            raws.push(transactions.element()?.bytes()?.to_vec());
         }
         list.finish()?;
         Ok((header, raws))

@@ -10,7 +10,7 @@ use rewasm_primitives::consensus::eip1559;
 use rewasm_primitives::{LogEntry, keccak256};
 
 use crate::tx::RlpError;
-use crate::tx::rlp::{ListWriter, single_item};
+use rewasm_primitives::rlp::{ListWriter, single_item};
 
 /// keccak256(rlp([])): the ommers hash of a block without ommers.
 pub const EMPTY_OMMERS_HASH: H256 = H256([
@@ -139,28 +139,28 @@ impl Header {
     pub fn decode(bytes: &[u8]) -> Result<Self, RlpError> {
         let mut list = single_item(bytes)?.list()?;
         let header = Self {
-            parent_hash: H256(list.next()?.fixed()?),
-            ommers_hash: H256(list.next()?.fixed()?),
-            beneficiary: H160(list.next()?.fixed()?),
-            state_root: H256(list.next()?.fixed()?),
-            transactions_root: H256(list.next()?.fixed()?),
-            receipts_root: H256(list.next()?.fixed()?),
-            logs_bloom: Bloom(list.next()?.fixed()?),
-            difficulty: list.next()?.u256()?,
-            number: list.next()?.u64()?,
-            gas_limit: list.next()?.u64()?,
-            gas_used: list.next()?.u64()?,
-            timestamp: list.next()?.u64()?,
+            parent_hash: H256(list.element()?.fixed()?),
+            ommers_hash: H256(list.element()?.fixed()?),
+            beneficiary: H160(list.element()?.fixed()?),
+            state_root: H256(list.element()?.fixed()?),
+            transactions_root: H256(list.element()?.fixed()?),
+            receipts_root: H256(list.element()?.fixed()?),
+            logs_bloom: Bloom(list.element()?.fixed()?),
+            difficulty: list.element()?.u256()?,
+            number: list.element()?.u64()?,
+            gas_limit: list.element()?.u64()?,
+            gas_used: list.element()?.u64()?,
+            timestamp: list.element()?.u64()?,
             extra_data: {
-                let extra = list.next()?.bytes()?;
+                let extra = list.element()?.bytes()?;
                 if extra.len() > MAX_EXTRA_DATA {
                     return Err(RlpError::StringTooLong);
                 }
                 extra.to_vec()
             },
-            mix_hash: H256(list.next()?.fixed()?),
-            nonce: list.next()?.fixed()?,
-            base_fee_per_gas: list.next()?.u256()?,
+            mix_hash: H256(list.element()?.fixed()?),
+            nonce: list.element()?.fixed()?,
+            base_fee_per_gas: list.element()?.u256()?,
         };
         list.finish()?;
         Ok(header)
@@ -215,7 +215,7 @@ pub(crate) mod tests {
         assert_eq!(Header::decode(&encoded).unwrap(), header);
         let mut longer = ListWriter::new();
         let inner = single_item(&encoded).unwrap();
-        let crate::tx::rlp::Item::List(payload) = inner else {
+        let rewasm_primitives::rlp::Item::List(payload) = inner else {
             panic!("a header is a list")
         };
         longer.raw(payload).u64(1);

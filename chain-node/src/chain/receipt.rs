@@ -10,7 +10,7 @@ use rewasm_primitives::{LogEntry, trie_root};
 
 use super::header::Bloom;
 use crate::tx::RlpError;
-use crate::tx::rlp::{Item, ListReader, ListWriter, single_item};
+use rewasm_primitives::rlp::{Item, ListReader, ListWriter, single_item};
 
 /// What the node keeps about an included transaction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -84,17 +84,17 @@ impl ReceiptRecord {
     /// Decodes [`ReceiptRecord::encode`]'s output.
     pub fn decode(bytes: &[u8]) -> Result<Self, RlpError> {
         let mut list = single_item(bytes)?.list()?;
-        let tx_type = u8::try_from(list.next()?.u64()?).map_err(|_| RlpError::StringTooLong)?;
-        let success = flag(list.next()?.u64()?)?;
-        let cumulative_gas_used = list.next()?.u64()?;
-        let gas_used = list.next()?.u64()?;
-        let effective_gas_price = list.next()?.u256()?;
-        let contract_address = list.next()?.optional_address()?;
-        let logs = decode_logs(list.next()?.list()?)?;
-        let first_log_index = list.next()?.u64()?;
-        let output = list.next()?.bytes()?.to_vec();
-        let has_failure = flag(list.next()?.u64()?)?;
-        let reason = list.next()?.bytes()?;
+        let tx_type = u8::try_from(list.element()?.u64()?).map_err(|_| RlpError::StringTooLong)?;
+        let success = flag(list.element()?.u64()?)?;
+        let cumulative_gas_used = list.element()?.u64()?;
+        let gas_used = list.element()?.u64()?;
+        let effective_gas_price = list.element()?.u256()?;
+        let contract_address = list.element()?.optional_address()?;
+        let logs = decode_logs(list.element()?.list()?)?;
+        let first_log_index = list.element()?.u64()?;
+        let output = list.element()?.bytes()?.to_vec();
+        let has_failure = flag(list.element()?.u64()?)?;
+        let reason = list.element()?.bytes()?;
         list.finish()?;
         // One encoding per record: no reason without a failure (the fuzzer's rlp target found
         // records that decoded but re-encoded differently).
@@ -159,20 +159,20 @@ fn flag(value: u64) -> Result<bool, RlpError> {
 fn decode_logs(mut list: ListReader<'_>) -> Result<Vec<LogEntry>, RlpError> {
     let mut logs = Vec::new();
     while !list.is_empty() {
-        logs.push(decode_log(list.next()?)?);
+        logs.push(decode_log(list.element()?)?);
     }
     Ok(logs)
 }
 
 fn decode_log(item: Item<'_>) -> Result<LogEntry, RlpError> {
     let mut log = item.list()?;
-    let address = H160(log.next()?.fixed()?);
-    let mut topic_list = log.next()?.list()?;
+    let address = H160(log.element()?.fixed()?);
+    let mut topic_list = log.element()?.list()?;
     let mut topics = Vec::new();
     while !topic_list.is_empty() {
-        topics.push(H256(topic_list.next()?.fixed()?));
+        topics.push(H256(topic_list.element()?.fixed()?));
     }
-    let data = log.next()?.bytes()?.to_vec();
+    let data = log.element()?.bytes()?.to_vec();
     log.finish()?;
     Ok(LogEntry {
         address,
@@ -210,10 +210,10 @@ pub fn decode_block_logs(bytes: &[u8]) -> Result<Vec<BlockLog>, RlpError> {
     let mut list = single_item(bytes)?.list()?;
     let mut out = Vec::new();
     while !list.is_empty() {
-        let mut item = list.next()?.list()?;
-        let tx_index = item.next()?.u64()?;
-        let tx_hash = H256(item.next()?.fixed()?);
-        let log = decode_log(item.next()?)?;
+        let mut item = list.element()?.list()?;
+        let tx_index = item.element()?.u64()?;
+        let tx_hash = H256(item.element()?.fixed()?);
+        let log = decode_log(item.element()?)?;
         item.finish()?;
         out.push(BlockLog {
             tx_index,

@@ -10,14 +10,12 @@
 //! chain id (see [`SignedTransaction::chain_id`]; pre-EIP-155 legacy transactions have none), the
 //! nonce, balances, intrinsic gas, and `max_priority_fee <= max_fee`.
 
-pub(crate) mod rlp;
-
 use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
 use primitive_types::{H160, H256, U256};
-use sha3::{Digest, Keccak256};
 
-pub use rlp::RlpError;
-use rlp::{Item, ListReader, ListWriter};
+pub use rewasm_primitives::keccak256;
+pub use rewasm_primitives::rlp::RlpError;
+use rewasm_primitives::rlp::{self, Item, ListReader, ListWriter};
 
 /// The EIP-2718 type byte of an EIP-2930 (access list) transaction.
 pub const ACCESS_LIST_TX_TYPE: u8 = 0x01;
@@ -221,11 +219,6 @@ pub enum TxSignError {
     Signer(String),
 }
 
-/// keccak256.
-pub fn keccak256(data: &[u8]) -> H256 {
-    H256(Keccak256::digest(data).into())
-}
-
 /// The address of a public key: the last 20 bytes of keccak256 of its uncompressed coordinates.
 pub fn public_key_address(key: &VerifyingKey) -> H160 {
     let point = key.to_encoded_point(false);
@@ -260,7 +253,7 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     fn next(&mut self, field: &'static str) -> Result<Item<'a>, TxDecodeError> {
         let tx = self.tx;
-        self.list.next().map_err(|error| TxDecodeError::Rlp {
+        self.list.element().map_err(|error| TxDecodeError::Rlp {
             error,
             context: if error == RlpError::TooFewElements {
                 tx
@@ -297,22 +290,22 @@ impl<'a> Fields<'a> {
         let mut out = Vec::new();
         while !entries.is_empty() {
             let mut entry = entries
-                .next()
+                .element()
                 .and_then(Item::list)
                 .map_err(|e| rlp_error(e, field))?;
             let address = entry
-                .next()
+                .element()
                 .and_then(Item::fixed::<20>)
                 .map_err(|e| rlp_error(e, field))?;
             let mut slots = entry
-                .next()
+                .element()
                 .and_then(Item::list)
                 .map_err(|e| rlp_error(e, field))?;
             entry.finish().map_err(|e| rlp_error(e, field))?;
             let mut keys = Vec::new();
             while !slots.is_empty() {
                 let key = slots
-                    .next()
+                    .element()
                     .and_then(Item::fixed::<32>)
                     .map_err(|e| rlp_error(e, field))?;
                 keys.push(H256(key));

@@ -122,7 +122,7 @@ fn malleate(raw: &[u8]) -> Vec<u8> {
     let mut list = rlp::single_item(body).unwrap().list().unwrap();
     let mut items = Vec::new();
     while !list.is_empty() {
-        items.push(list.next().unwrap());
+        items.push(list.element().unwrap());
     }
     let n = U256::from_big_endian(&SECP256K1_N);
     let count = items.len();
@@ -152,7 +152,7 @@ fn malleate(raw: &[u8]) -> Vec<u8> {
                     let mut w = ListWriter::new();
                     let mut inner = item.list().unwrap();
                     while !inner.is_empty() {
-                        let e = inner.next().unwrap();
+                        let e = inner.element().unwrap();
                         match e {
                             Item::List(_) => {
                                 // Access-list entries: re-encode through the decoder.
@@ -285,7 +285,7 @@ fn field_shapes_and_sizes() {
     assert!(matches!(
         decode(&with(0, &[0x81, 0x05])),
         Err(TxDecodeError::Rlp {
-            error: RlpError::NonCanonicalSize,
+            error: RlpError::NonCanonicalSize(rlp::SizeFault::WrappedSingleByte),
             ..
         })
     ));
@@ -384,7 +384,7 @@ fn typed_y_parity_must_be_bit() {
     let mut w = ListWriter::new();
     let mut i = 0;
     while !list.is_empty() {
-        let item = list.next().unwrap();
+        let item = list.element().unwrap();
         match (i, item) {
             (9, _) => {
                 w.u64(2);

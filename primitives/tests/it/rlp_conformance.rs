@@ -1,12 +1,12 @@
-//! RLP (`alloy-rlp` plus `state_root::rlp`) against the official `ethereum-tests/RLPTests` vectors:
+//! RLP (`alloy-rlp` plus `rewasm_primitives::rlp`) against the official `ethereum-tests/RLPTests` vectors:
 //! every valid vector encodes to its `out` and decodes back; every invalid one is rejected.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::fs;
 
-use alloy_rlp::{Decodable, Encodable};
+use alloy_rlp::Encodable;
 use primitive_types::U256;
-use rewasm_primitives::rlp::{RlpError, RlpItem, decode_item, decode_u256, encode_u256};
+use rewasm_primitives::rlp::{RlpError, RlpItem, SizeFault, decode_item, encode_u256, single_item};
 use serde_json::Value;
 
 use common::hex;
@@ -42,8 +42,8 @@ fn u64_to_be(n: u64) -> Vec<u8> {
 }
 
 /// The vector's `in` as an item: a string is its UTF-8 bytes, "#123…" a big integer, a JSON
-/// number an integer, an array a list. Along the way, checks each leaf against `alloy-rlp`'s own
-/// typed encoder (`str`, `u64`) or ours (`U256`), so those are exercised too.
+/// number an integer, an array a list. Along the way, checks each leaf against `alloy-rlp`'s
+/// typed encoders (`str`, `u64`) or ours (`U256`) and our typed readers, so those are exercised too.
 fn item(input: &Value, typed_checks: &mut usize) -> RlpItem {
     match input {
         Value::String(s) => match s.strip_prefix('#') {
@@ -55,15 +55,15 @@ fn item(input: &Value, typed_checks: &mut usize) -> RlpItem {
                         let mut out = Vec::new();
                         encode_u256(&value, &mut out);
                         assert_eq!(out, alloy_rlp::encode(&item), "U256 {digits}");
-                        assert_eq!(decode_u256(&mut out.as_slice()).unwrap(), value);
+                        assert_eq!(single_item(&out).unwrap().u256().unwrap(), value);
                     }
                     Err(_) => {
                         // Wider than 256 bits: our integer decoder must refuse it.
                         let encoded = alloy_rlp::encode(&item);
-                        assert!(matches!(
-                            decode_u256(&mut encoded.as_slice()),
-                            Err(RlpError::IntegerTooLarge { .. })
-                        ));
+                        assert_eq!(
+                            single_item(&encoded).unwrap().u256(),
+                            Err(RlpError::StringTooLong)
+                        );
                     }
                 }
                 *typed_checks += 1;
@@ -73,7 +73,10 @@ fn item(input: &Value, typed_checks: &mut usize) -> RlpItem {
                 let item = RlpItem::Bytes(s.as_bytes().to_vec());
                 let encoded = alloy_rlp::encode(s.as_str());
                 assert_eq!(encoded, alloy_rlp::encode(&item), "str {s:?}");
-                assert_eq!(String::decode(&mut encoded.as_slice()).unwrap(), *s);
+                assert_eq!(
+                    single_item(&encoded).unwrap().bytes().unwrap(),
+                    s.as_bytes()
+                );
                 *typed_checks += 1;
                 item
             }
@@ -83,7 +86,7 @@ fn item(input: &Value, typed_checks: &mut usize) -> RlpItem {
             let item = RlpItem::Bytes(u64_to_be(n));
             let encoded = alloy_rlp::encode(n);
             assert_eq!(encoded, alloy_rlp::encode(&item), "u64 {n}");
-            assert_eq!(u64::decode(&mut encoded.as_slice()).unwrap(), n);
+            assert_eq!(single_item(&encoded).unwrap().u64().unwrap(), n);
             *typed_checks += 1;
             item
         }
@@ -111,23 +114,23 @@ fn rlptest_encodes_and_decodes() {
 
 #[test]
 fn invalid_rlp_is_rejected() {
-    use alloy_rlp::Error::{InputTooShort, LeadingZero, NonCanonicalSingleByte, NonCanonicalSize};
+    use RlpError::{InputTooShort, NonCanonicalSize};
+    use SizeFault::{LengthLeadingZero, LongFormForShortPayload, WrappedSingleByte};
     // Each vector must fail, and for the reason its name gives.
     let expected = |name: &str| -> RlpError {
         match name {
             // A long-form length of 8 bytes claiming far more than is there.
             "int32Overflow" | "int32Overflow2" => InputTooShort,
             // Long-form list header for a 1-byte payload (short form is mandatory below 56).
-            "wrongSizeList" | "wrongSizeList2" => NonCanonicalSize,
+            "wrongSizeList" | "wrongSizeList2" => NonCanonicalSize(LongFormForShortPayload),
             // A long-form length `00 21` with a leading zero (also nested inside randomRLP).
-            "incorrectLengthInArray" | "randomRLP" => LeadingZero,
+            "incorrectLengthInArray" | "randomRLP" => NonCanonicalSize(LengthLeadingZero),
             // 0x81 followed by a byte < 0x80: that byte is its own encoding.
             "bytesShouldBeSingleByte00"
             | "bytesShouldBeSingleByte01"
-            | "bytesShouldBeSingleByte7F" => NonCanonicalSingleByte,
+            | "bytesShouldBeSingleByte7F" => NonCanonicalSize(WrappedSingleByte),
             other => panic!("unknown invalid vector {other}"),
         }
-        .into()
     };
     let tests = load("invalidRLPTest.json");
     for (name, test) in &tests {
@@ -142,18 +145,19 @@ fn invalid_rlp_is_rejected() {
 /// input, and non-canonical long forms of strings.
 #[test]
 fn further_invalid_encodings_are_rejected() {
-    use alloy_rlp::Error::{InputTooShort, LeadingZero, NonCanonicalSize};
+    use RlpError::{InputTooShort, NonCanonicalSize, TrailingBytes};
+    use SizeFault::{LengthLeadingZero, LongFormForShortPayload};
     let cases: [(&str, RlpError); 9] = [
-        ("", InputTooShort.into()),
-        ("81", InputTooShort.into()),
-        ("c5010203", InputTooShort.into()),
+        ("", InputTooShort),
+        ("81", InputTooShort),
+        ("c5010203", InputTooShort),
         // c3 holds `83 61 62`, whose string claims 3 bytes but the list has only 2 left.
-        ("c3836162", InputTooShort.into()),
-        ("8080", RlpError::TrailingBytes { trailing: 1 }),
-        ("c0c0", RlpError::TrailingBytes { trailing: 1 }),
-        ("b801ff", NonCanonicalSize.into()),
-        ("b800", LeadingZero.into()),
-        ("f90001c0", LeadingZero.into()),
+        ("c3836162", InputTooShort),
+        ("8080", TrailingBytes),
+        ("c0c0", TrailingBytes),
+        ("b801ff", NonCanonicalSize(LongFormForShortPayload)),
+        ("b800", NonCanonicalSize(LengthLeadingZero)),
+        ("f90001c0", NonCanonicalSize(LengthLeadingZero)),
     ];
     for (input, error) in cases {
         assert_eq!(decode_item(&hex(input)), Err(error), "{input}");

@@ -52,6 +52,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "rewasm-executor",
             "rewasm-vm",
             "rewasm-eei",
+            "rewasm-primitives",
         ],
     ),
     ("rewasm-sdk-macros", &[]),

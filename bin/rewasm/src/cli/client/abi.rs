@@ -14,6 +14,7 @@
 
 use primitive_types::{H160, U256};
 use rewasm_node::tx::keccak256;
+use rewasm_primitives::text::{self, Prefix};
 
 /// Why a type, signature, argument or return value is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -887,41 +888,17 @@ pub(super) fn revert_reason(data: &[u8]) -> Option<String> {
 
 /// Parses a decimal or `0x`-hex unsigned number.
 pub(super) fn parse_u256(text: &str) -> Result<U256, String> {
-    let result = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(digits) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_hexdigit()) => {
-            U256::from_str_radix(digits, 16).map_err(|e| e.to_string())
-        }
-        Some(_) => Err("not a hex number".to_string()),
-        None if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) => {
-            U256::from_dec_str(text).map_err(|e| e.to_string())
-        }
-        None => Err("not a decimal or 0x-hex number".to_string()),
-    };
-    result.map_err(|detail| {
-        if detail.contains("overflow") {
-            "does not fit 256 bits".to_string()
-        } else {
-            detail
-        }
-    })
+    text::number(text).map_err(|e| e.to_string())
 }
 
 /// Parses `0x` followed by 40 hex digits (any case; the checksum is not enforced).
 pub(super) fn parse_address(text: &str) -> Result<H160, String> {
-    let bytes = parse_hex(text)?;
-    if bytes.len() != 20 {
-        return Err(format!("an address has 20 bytes, this has {}", bytes.len()));
-    }
-    Ok(H160::from_slice(&bytes))
+    text::address(text, Prefix::Required).map_err(|e| e.to_string())
 }
 
 /// Parses `0x`-prefixed hex (`0x` alone is empty).
 pub(super) fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))
-        .ok_or("expected 0x-prefixed hex")?;
-    hex::decode(digits).map_err(|e| format!("bad hex: {e}"))
+    text::hex_bytes(text, Prefix::Required).map_err(|e| e.to_string())
 }
 
 /// EIP-55 mixed-case checksum form.

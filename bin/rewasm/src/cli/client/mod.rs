@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use primitive_types::{H160, H256, U256};
+use rewasm_primitives::text::Prefix;
 use serde_json::{Value, json};
 
 use abi::{AbiError, Signature, checksum_address, encode, parse_address, parse_args, parse_hex};
@@ -533,11 +534,8 @@ fn parse_address_arg(text: &str) -> Result<H160, String> {
 }
 
 fn parse_hash_arg(text: &str) -> Result<H256, String> {
-    let bytes = parse_hex(text)?;
-    let array: [u8; 32] = bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| format!("a transaction hash has 32 bytes, this has {}", b.len()))?;
-    Ok(H256(array))
+    rewasm_primitives::text::hash(text, Prefix::Required)
+        .map_err(|e| format!("a transaction hash: {e}"))
 }
 
 /// A block tag, or a number as a JSON-RPC quantity.

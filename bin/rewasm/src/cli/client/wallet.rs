@@ -14,8 +14,8 @@ use rewasm_node::genesis::{DEV_MNEMONIC, address_of, derive_accounts};
 use rewasm_node::tx::{TxKind, TxSignError, UnsignedTransaction, keccak256, sign};
 use serde_json::{Value, json};
 
-use super::abi::parse_hex;
 use super::rpc::{Rpc, RpcError, address_json, quantity_json};
+use rewasm_primitives::text::{self, Prefix};
 
 /// How often the receipt is polled for; the dev node mines a block per transaction, so the
 /// first or second poll usually finds it.
@@ -78,19 +78,10 @@ impl Signer {
     /// The key from `0x`-hex (or bare hex); dev account 0 of the test mnemonic when `None`.
     pub(super) fn new(private_key: Option<&str>) -> Result<Self, WalletError> {
         let key = match private_key {
-            Some(text) => {
-                let trimmed = text.trim();
-                let bytes = if trimmed.starts_with("0x") || trimmed.starts_with("0X") {
-                    parse_hex(trimmed).map_err(WalletError::Key)?
-                } else {
-                    hex::decode(trimmed).map_err(|e| WalletError::Key(format!("bad hex: {e}")))?
-                };
-                if bytes.len() != 32 {
-                    return Err(WalletError::Key(format!(
-                        "expected 32 bytes, got {}",
-                        bytes.len()
-                    )));
-                }
+            Some(key_text) => {
+                let trimmed = key_text.trim();
+                let bytes: [u8; 32] = text::fixed_hex(trimmed, Prefix::Optional)
+                    .map_err(|e| WalletError::Key(e.to_string()))?;
                 SigningKey::from_slice(&bytes).map_err(|_| {
                     WalletError::Key(
                         "not a valid secp256k1 secret (zero or ≥ the group order)".to_string(),
@@ -255,7 +246,7 @@ mod tests {
         let short = Signer::new(Some("0x1234")).unwrap_err();
         assert_eq!(
             short.to_string(),
-            "invalid private key: expected 32 bytes, got 2"
+            "invalid private key: expected 32 bytes, found 2"
         );
         let zero = format!("0x{}", "00".repeat(32));
         assert!(Signer::new(Some(&zero)).is_err());
