@@ -300,7 +300,7 @@ pub(crate) fn build_block(
         }
         Ok(())
     });
-    executed.map_err(|error| ChainError::Execution(error.to_string()))??;
+    executed.map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))??;
 
     let changes = state.into_block_changes();
     let state_root = chain.store().state_root_after(&changes)?;
@@ -367,10 +367,10 @@ fn reject(
             rejected.push(rejection);
             Ok(())
         }
-        Mode::Replay => Err(ChainError::Execution(format!(
-            "stored transaction {:?} is invalid on replay: {}",
-            rejection.hash, rejection.reason
-        ))),
+        Mode::Replay => Err(ChainError::InvalidOnReplay {
+            tx: rejection.hash,
+            reason: rejection.reason,
+        }),
     }
 }
 

@@ -82,8 +82,13 @@ pub enum ChainError {
     },
     #[error("block {0} is missing from the store")]
     MissingBlock(u64),
+    /// The block's executor thread failed to start or panicked.
     #[error("executing the block: {0}")]
-    Execution(String),
+    ExecutorThread(Box<HostFailure>),
+    /// A stored block holds a transaction the executor refuses: the store or the executor changed
+    /// under the chain, so replay stops rather than produce a different state.
+    #[error("stored transaction {tx:?} is invalid on replay: {reason}")]
+    InvalidOnReplay { tx: H256, reason: String },
     /// The node itself failed while executing transaction `tx` (the executor, or a state read):
     /// not a property of the transaction, so the block was abandoned rather than given a
     /// made-up result for it.
