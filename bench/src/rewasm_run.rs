@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail};
 use primitive_types::{H160, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
 use rewasm_executor::{
-    Account, BasicAccount, InMemoryState, Receipt, Transaction, execute_transaction,
+    Account, BasicAccount, Bytecode, InMemoryState, Receipt, Transaction, execute_transaction,
 };
 use rewasm_vm::wasmer::{Imports, Store, Value};
 use rewasm_vm::{Engine, GasSchedule, MeteredInstance, Outcome, Rules, VmConfig};
@@ -43,7 +43,7 @@ impl RewasmChain {
                     basic: BasicAccount {
                         nonce: 0,
                         balance: U256::from(10u64).pow(U256::from(30)),
-                        code: Arc::from(&[][..]),
+                        code: Bytecode::default(),
                     },
                     storage: Default::default(),
                 },
@@ -119,7 +119,7 @@ impl RewasmChain {
                 basic: BasicAccount {
                     nonce: 1,
                     balance: U256::zero(),
-                    code: Arc::from(code),
+                    code: Bytecode::new(code),
                 },
                 storage: Default::default(),
             },
@@ -131,7 +131,7 @@ impl RewasmChain {
         self.state
             .accounts
             .get(address)
-            .map(|account| account.basic.code.clone())
+            .map(|account| account.basic.code.bytes().clone())
     }
 }
 

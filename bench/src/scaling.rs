@@ -2,11 +2,10 @@
 //! (about 50 ERC-20-sized transfers) committed on top of 1k to 1M existing accounts.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 use primitive_types::{H160, H256, U256};
-use rewasm_executor::{AccountChange, BasicAccount, StateChanges};
+use rewasm_executor::{AccountChange, BasicAccount, Bytecode, StateChanges};
 use rewasm_store::{BlockWrite, Store, TxWrite};
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +44,7 @@ fn eoa(nonce: u64, balance: u64) -> BasicAccount {
     BasicAccount {
         nonce,
         balance: U256::from(balance),
-        code: Arc::from(&[][..]),
+        code: Bytecode::default(),
     }
 }
 

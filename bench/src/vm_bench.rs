@@ -8,7 +8,7 @@ use primitive_types::{H160, U256};
 use rewasm_executor::on_executor_stack;
 use rewasm_primitives::consensus::MAX_CODE_SIZE;
 use rewasm_vm::wasmer::Imports;
-use rewasm_vm::{GasSchedule, MeteredInstance, Rules};
+use rewasm_vm::{ArtifactPolicy, GasSchedule, MeteredInstance, Rules, WarmInstance};
 use serde::{Deserialize, Serialize};
 
 use crate::abi;
@@ -446,11 +446,11 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
     );
     let spawn = r.run(
         "phase/rewasm-tx-thread",
-        "rewasm: the executor's per-transaction thread (256 MiB stack) spawn + join",
+        "rewasm: starting an executor thread (256 MiB stack), spawn + join (threads are now long-lived)",
         || {
             std::thread::scope(|scope| {
                 if let Ok(handle) = std::thread::Builder::new()
-                    .stack_size(rewasm_executor::transaction::EXECUTOR_STACK_BYTES)
+                    .stack_size(rewasm_executor::EXECUTOR_STACK_BYTES)
                     .spawn_scoped(scope, || black_box(1))
                 {
                     black_box(handle.join().ok());
@@ -458,11 +458,14 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
             })
         },
     );
+    let warm = warm_phases(&mut r, &metered, &runtime, &artifacts.kernels_raw)?;
+    let host_call = host_call_overhead(&mut r, me)?;
     notes.push(format!(
-        "empty-contract transaction {} alone, {} inside a block: the difference is the \
-         per-transaction executor thread (256 MiB stack; spawn + join alone measures {}). \
-         Phases measured apart (they overlap and do not add up): instantiate a plain module {}, \
-         run {}, teardown {}, compile-cache hit for the {} B ERC-20 (keccak of the code) {}",
+        "empty-contract transaction {} alone, {} inside a block (executor threads are long-lived; \
+         starting one would cost {}). Phases measured apart (they overlap and do not add up): \
+         a fresh instance of a plain module {}, run {}, teardown {}; compile-cache hit for the \
+         {} B ERC-20 hashing the code {}, by the account's code hash {}; a warm instance taken \
+         and given back (reset) {}, the reset alone {}; one EEI host call {}",
         human(empty_tx),
         human(empty_in_block),
         human(spawn),
@@ -471,6 +474,10 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
         human(teardown),
         runtime.len(),
         human(lookup),
+        human(warm.lookup_by_hash),
+        human(warm.cycle),
+        human(warm.reset),
+        human(host_call),
     ));
     notes.push(format!(
         "max code size {MAX_CODE_SIZE} B; kernels contract {} B, plain kernels module {} B",
@@ -484,6 +491,99 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
         ratios,
         notes,
     })
+}
+
+/// The warm path's phases.
+struct WarmPhases {
+    lookup_by_hash: f64,
+    cycle: f64,
+    reset: f64,
+}
+
+/// Module lookup by code hash, taking and giving back a warm instance, and its reset.
+fn warm_phases(
+    r: &mut Recorder,
+    engine: &rewasm_vm::Engine,
+    erc20: &[u8],
+    plain: &[u8],
+) -> anyhow::Result<WarmPhases> {
+    let hash = rewasm_primitives::keccak256(erc20).0;
+    let lookup_by_hash = r.run(
+        "phase/rewasm-lookup-by-hash-erc20",
+        "rewasm: compile-cache hit for the ERC-20 by its code hash (no hashing)",
+        || {
+            black_box(
+                engine
+                    .compile_hashed(erc20, hash, Rules::Contract, ArtifactPolicy::Persist)
+                    .ok(),
+            );
+        },
+    );
+    let module = engine.compile(plain, Rules::Determinism)?;
+    let mut store = module.new_store();
+    let instance = MeteredInstance::new(&mut store, &module, &Imports::new())?;
+    let mut held = WarmInstance::new(store, instance, Box::new(()), module.clone());
+    let reset = r.run(
+        "phase/rewasm-warm-reset",
+        "rewasm: reset a warm instance (memory image, globals)",
+        || {
+            black_box(held.reset());
+        },
+    );
+    engine.release_warm(held);
+    let cycle = r.run(
+        "phase/rewasm-warm-acquire-release",
+        "rewasm: take a warm instance from the pool and give it back (reset)",
+        || {
+            if let Some(warm) = engine.take_warm(&module) {
+                engine.release_warm(black_box(warm));
+            }
+        },
+    );
+    Ok(WarmPhases {
+        lookup_by_hash,
+        cycle,
+        reset,
+    })
+}
+
+/// A contract that makes `calls` EEI calls (`getGasLeft`) and stops.
+fn host_loop_contract(calls: u32) -> anyhow::Result<Vec<u8>> {
+    Ok(wat::parse_str(format!(
+        r#"(module
+  (import "ethereum" "getGasLeft" (func $gas (result i64)))
+  (memory (export "memory") 1)
+  (func (export "main") (local $i i32)
+    (loop $again
+      (drop (call $gas))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (i32.const {calls}))))))"#
+    ))?)
+}
+
+/// Time per EEI host call: a transaction making 1000 calls less one making 1, per call.
+fn host_call_overhead(r: &mut Recorder, me: H160) -> anyhow::Result<f64> {
+    let mut chain = RewasmChain::new(GasSchedule::default_schedule(), &[me])?;
+    let (one, many) = (H160::repeat_byte(0xa1), H160::repeat_byte(0xa2));
+    chain.install(one, &host_loop_contract(1)?);
+    chain.install(many, &host_loop_contract(1000)?);
+    chain.call(me, one, Vec::new())?;
+    chain.call(me, many, Vec::new())?;
+    let single = r.run(
+        "phase/rewasm-host-loop-1",
+        "rewasm tx making 1 EEI call",
+        || {
+            black_box(chain.call(me, one, Vec::new()).ok());
+        },
+    );
+    let thousand = r.run(
+        "phase/rewasm-host-loop-1000",
+        "rewasm tx making 1000 EEI calls",
+        || {
+            black_box(chain.call(me, many, Vec::new()).ok());
+        },
+    );
+    Ok(((thousand - single) / 999.0).max(0.0))
 }
 
 /// Creation code deploying the one-byte runtime `STOP`.

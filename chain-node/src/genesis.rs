@@ -6,12 +6,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use bip32::{DerivationPath, XPrv};
 use k256::ecdsa::SigningKey;
 use primitive_types::{H160, H256, U256};
-use rewasm_executor::{Account, BasicAccount, InMemoryState};
+use rewasm_executor::{Account, BasicAccount, Bytecode, InMemoryState};
 use rewasm_primitives::keccak256;
 use rewasm_primitives::text::{self, ParseError, Prefix};
 use rewasm_vm::{CallDepthScope, ChainLimits, GasSchedule};
@@ -279,7 +278,7 @@ fn parse_alloc(alloc: &AllocAccount) -> Result<Account, String> {
     let basic = BasicAccount {
         nonce: alloc.nonce.unwrap_or(0),
         balance: text::number(&alloc.balance).map_err(field_error("balance"))?,
-        code: Arc::from(code),
+        code: Bytecode::new(code),
     };
     Ok(Account { basic, storage })
 }

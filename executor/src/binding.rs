@@ -16,16 +16,25 @@ use wasmer::{
 use crate::world::{FrameHost, World};
 use rewasm_vm::{GasMeter, MeteredInstance, host_exit};
 
-/// The world pointer a frame's host functions use.
+/// The world pointer a frame's host functions use; null while the instance is idle in the warm
+/// pool.
 ///
-/// SAFETY (of the `Send` impl and of every dereference): the pointer is created in
-/// [`World::run_code`](super::world) from the `&mut World` that function holds for the whole
-/// time the frame's wasm runs, and the store and its host functions never leave the thread that
-/// runs the frame. `run_code` does not touch the world while the wasm runs, host functions run
-/// one at a time, and each turns the pointer into a `&mut World` only for the duration of one host
-/// call; a nested frame gets a pointer derived from that reborrow and is finished before the host
-/// call returns. So at any time exactly one `&mut World` is in use.
+/// SAFETY (of the `Send` impl and of every dereference): the pointer is set in
+/// [`World::run_code`](super::world) ([`bind`] or [`enter`]) from the `&mut World` that function
+/// holds for the whole time the frame's wasm runs, and cleared ([`leave`]) before the instance
+/// goes back to the pool, so it is only dereferenced while that borrow lives. The store and its
+/// host functions stay on the thread that runs the frame for that time. `run_code` does not
+/// touch the world while the wasm runs, host functions run one at a time, and each turns the
+/// pointer into a `&mut World` only for the duration of one host call; a nested frame gets a
+/// pointer derived from that reborrow and is finished before the host call returns. So at any
+/// time exactly one `&mut World` is in use.
 struct WorldPtr(*mut World<'static>);
+
+impl WorldPtr {
+    fn new(world: &mut World<'_>) -> Self {
+        Self((world as *mut World<'_>).cast::<World<'static>>())
+    }
+}
 
 // SAFETY: see `WorldPtr`; the store (and so this pointer) stays on one thread.
 unsafe impl Send for WorldPtr {}
@@ -130,6 +139,9 @@ fn with_eei<R>(
             "EEI called before the instance was attached",
         ));
     };
+    if env.world.0.is_null() {
+        return Err(RuntimeError::new("EEI called outside a frame"));
+    }
     let mut gas = LocalGas(meter.remaining(&mut store));
     let depth = meter.depth(&mut store);
     let (result, stop) = {
@@ -205,11 +217,10 @@ pub(super) fn bind(
     world: &mut World<'_>,
     frame: FrameInfo,
 ) -> (FunctionEnv<EeiEnv>, Imports) {
-    let world = WorldPtr((world as *mut World<'_>).cast::<World<'static>>());
     let env = FunctionEnv::new(
         store,
         EeiEnv {
-            world,
+            world: WorldPtr::new(world),
             frame,
             memory: None,
             meter: None,
@@ -254,6 +265,29 @@ pub(super) fn bind(
     let mut imports = Imports::new();
     imports.register_namespace(rewasm_eei::ETHEREUM_MODULE, exports);
     (env, imports)
+}
+
+/// Points a warm instance's environment at a new frame: the world running it, the frame's facts
+/// and no return data, as [`bind`] makes them for a fresh instance.
+pub(super) fn enter(
+    store: &mut impl AsStoreMut,
+    env: &FunctionEnv<EeiEnv>,
+    world: &mut World<'_>,
+    frame: FrameInfo,
+) {
+    let data = env.as_mut(store);
+    data.world = WorldPtr::new(world);
+    data.frame = frame;
+    data.return_data.clear();
+}
+
+/// Detaches the environment from the frame that ended: no world pointer outlives its borrow,
+/// and the frame's code and input are not kept alive by an idle instance.
+pub(super) fn leave(store: &mut impl AsStoreMut, env: &FunctionEnv<EeiEnv>) {
+    let data = env.as_mut(store);
+    data.world = WorldPtr(std::ptr::null_mut());
+    data.frame = FrameInfo::default();
+    data.return_data = Vec::new();
 }
 
 /// Gives the environment the instance's memory and gas meter, once it exists.

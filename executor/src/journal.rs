@@ -9,12 +9,13 @@
 //! changes nothing in the journal.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use primitive_types::{H160, H256, U256};
 
 use rewasm_primitives::LogEntry;
-use rewasm_primitives::state::{AccountChange, BasicAccount, State, StateChanges, StateError};
+use rewasm_primitives::state::{
+    AccountChange, BasicAccount, Bytecode, State, StateChanges, StateError,
+};
 
 /// An account as cached by the journal.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -140,11 +141,11 @@ impl<'s> Journal<'s> {
     }
 
     /// The code (empty for an absent account).
-    pub fn code(&mut self, address: &H160) -> Result<Arc<[u8]>, StateError> {
+    pub fn code(&mut self, address: &H160) -> Result<Bytecode, StateError> {
         Ok(self
             .cached(address)?
             .map(|cached| cached.basic.code.clone())
-            .unwrap_or_else(|| Arc::from([])))
+            .unwrap_or_default())
     }
 
     /// A storage slot.
@@ -217,7 +218,7 @@ impl<'s> Journal<'s> {
     }
 
     /// Sets the code.
-    pub fn set_code(&mut self, address: &H160, code: Arc<[u8]>) -> Result<(), StateError> {
+    pub fn set_code(&mut self, address: &H160, code: Bytecode) -> Result<(), StateError> {
         self.modify(address, |basic| basic.code = code)
     }
 
@@ -229,7 +230,7 @@ impl<'s> Journal<'s> {
             *basic = BasicAccount {
                 nonce: 1,
                 balance,
-                code: Arc::from([]),
+                code: Bytecode::default(),
             };
         })?;
         if let Some(Some(cached)) = self.accounts.get_mut(address) {

@@ -6,6 +6,7 @@
 //! - `world`: message calls, creates and the [`rewasm_eei::Host`] a frame sees;
 //! - `binding`: the 33 EEI imports bound to a wasmer store;
 //! - [`transaction`]: intrinsic gas, checks, refunds, fees;
+//! - [`threads`]: the long-lived executor threads everything runs on;
 //! - [`precompiles`]: ecrecover, sha256, ripemd160, identity, keccak256.
 //!
 //! The committed state it reads is [`rewasm_primitives::state::State`] (re-exported here): the
@@ -14,15 +15,17 @@
 mod binding;
 pub mod journal;
 pub mod precompiles;
+pub mod threads;
 pub mod transaction;
 mod world;
 
 pub use rewasm_primitives::state::{
-    Account, AccountChange, BasicAccount, InMemoryState, State, StateChanges, StateError, StateRead,
+    Account, AccountChange, BasicAccount, Bytecode, InMemoryState, State, StateChanges, StateError,
+    StateRead,
 };
+pub use threads::{EXECUTOR_STACK_BYTES, ExecutorPool, on_executor_stack};
 pub use transaction::{
     Receipt, Transaction, TxError, execute_transaction, execute_transaction_with, intrinsic_gas,
-    on_executor_stack,
 };
 pub use world::{
     BlockHashes, CONSTRUCTOR_ARGS_SECTION, ExecutionOptions, HostFailure, OUT_OF_GAS,

@@ -1,12 +1,11 @@
 //! A transaction from start to end (Byzantium): checks, intrinsic gas, the top-level call or
 //! create, refunds capped at half the gas used, fees to the coinbase, and the state changes.
 
-use std::cell::Cell;
-
 use primitive_types::{H160, U256};
 use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
 
 use crate::journal::Journal;
+use crate::threads::on_executor_stack;
 use crate::world::{
     Abort, BlockHashes, Deadline, ExecutionOptions, HostFailure, Message, World, create_address,
 };
@@ -90,41 +89,6 @@ pub fn intrinsic_gas(tx: &Transaction) -> u64 {
         tx.access_list_addresses,
         tx.access_list_storage_keys,
     )
-}
-
-/// Native stack for a transaction's host side. Every nested call (up to depth 1024) adds host
-/// frames — the EEI wrapper, the executor, wasmer's entry into the callee — on the thread that runs
-/// the transaction (wasm itself runs on wasmer's own stacks). A host stack overflow would abort
-/// the node, so transactions run on a thread whose stack covers the deepest chain with a wide
-/// margin (a depth-1024 chain needs under 8 MiB in a debug build). Only touched pages are
-/// committed.
-pub const EXECUTOR_STACK_BYTES: usize = 256 << 20;
-
-thread_local! {
-    /// Set on the threads [`on_executor_stack`] starts, whose stack is [`EXECUTOR_STACK_BYTES`].
-    static ON_EXECUTOR_STACK: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f` on a thread with the executor's stack ([`EXECUTOR_STACK_BYTES`]), or directly when
-/// the caller already is on one. Every [`execute_transaction`] inside `f` then runs on that
-/// thread instead of starting one of its own (a thread with a 256 MiB stack costs about 23 µs),
-/// so a block's transactions, or a gas estimate's trial runs, share one.
-pub fn on_executor_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
-    if ON_EXECUTOR_STACK.get() {
-        return Ok(f());
-    }
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("rewasm-tx".into())
-            .stack_size(EXECUTOR_STACK_BYTES)
-            .spawn_scoped(scope, || {
-                ON_EXECUTOR_STACK.set(true);
-                f()
-            })
-            .map_err(|err| HostFailure::Thread(err.to_string()))?
-            .join()
-            .map_err(|_| HostFailure::Thread("the transaction thread panicked".to_string()))
-    })
 }
 
 /// Executes `tx` on `state` in `block` and commits its changes.

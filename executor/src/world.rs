@@ -16,17 +16,18 @@ use rewasm_eei::{
     HostExit, TxInfo,
 };
 
-use crate::binding;
+use crate::binding::{self, EeiEnv};
 use crate::journal::Journal;
 use crate::precompiles::{self, PrecompileOutcome};
 use rewasm_primitives::consensus::{CODE_DEPOSIT_PER_BYTE, MAX_CODE_SIZE};
-use rewasm_primitives::state::StateError;
+use rewasm_primitives::state::{Bytecode, StateError};
 use rewasm_primitives::{LogEntry, keccak256};
 use rewasm_vm::validate::Rules;
 use rewasm_vm::{
-    ArtifactPolicy, CallDepthScope, CompileError, Engine, InstantiateError, MeteredInstance,
-    Outcome,
+    ArtifactPolicy, CallDepthScope, CompileError, CompiledModule, Engine, InstantiateError,
+    MeteredInstance, Outcome, WarmInstance,
 };
+use wasmer::FunctionEnv;
 
 /// The wasm magic number: deposited code starting with it must be a valid contract.
 const WASM_MAGIC: &[u8] = b"\0asm";
@@ -266,11 +267,16 @@ impl<'a> World<'a> {
             self.journal.revert_to(checkpoint);
             return aborted();
         };
-        message.frame.code = code;
-        if message.frame.code.is_empty() {
+        if code.is_empty() {
             return outcome(CallStatus::Success, message.gas, Vec::new());
         }
-        let (end, gas_left) = self.run_code(message.frame, message.gas, self.artifacts);
+        message.frame.code = code.bytes().clone();
+        let (end, gas_left) = self.run_code(
+            message.frame,
+            Some(code.hash()),
+            message.gas,
+            self.artifacts,
+        );
         match end {
             End::Success(output) => outcome(CallStatus::Success, gas_left, output),
             End::Revert(output) => {
@@ -378,7 +384,7 @@ impl<'a> World<'a> {
             is_static: false,
             depth,
         };
-        let (end, gas_left) = self.run_code(frame, gas, ArtifactPolicy::MemoryOnly);
+        let (end, gas_left) = self.run_code(frame, None, gas, ArtifactPolicy::MemoryOnly);
         match end {
             End::Success(code) => match self.deposit(&address, code, gas_left) {
                 Some(gas_left) => CreateOutcome {
@@ -419,53 +425,85 @@ impl<'a> World<'a> {
         }
         let cost = CODE_DEPOSIT_PER_BYTE.checked_mul(code.len() as u64)?;
         let left = gas_left.checked_sub(cost)?;
-        let deposited = self.journal.set_code(address, Arc::from(code));
+        let deposited = self.journal.set_code(address, Bytecode::new(code));
         self.read(deposited)?;
         Some(left)
     }
 
-    /// Compiles and runs `frame.code`'s `main` with `gas`. A failure of the transaction's own
-    /// frame (depth 0) leaves its reason in [`World::failure`] for tools like `rewasm run`.
-    fn run_code(&mut self, frame: FrameInfo, gas: u64, artifacts: ArtifactPolicy) -> (End, u64) {
+    /// Compiles and runs `frame.code`'s `main` with `gas`; `code_hash` is the code's hash when
+    /// the caller knows it (an account's code), so a cache hit hashes nothing. A failure of the
+    /// transaction's own frame (depth 0) leaves its reason in [`World::failure`] for tools like
+    /// `rewasm run`.
+    fn run_code(
+        &mut self,
+        frame: FrameInfo,
+        code_hash: Option<H256>,
+        gas: u64,
+        artifacts: ArtifactPolicy,
+    ) -> (End, u64) {
         let top_level = frame.depth == 0;
-        let (end, gas_left) = self.run_main(frame, gas, artifacts);
+        let (end, gas_left) = match self.module_of(&frame.code, code_hash, artifacts) {
+            Ok(module) => self.run_main(&module, frame, gas),
+            Err(end) => (end, 0),
+        };
         if let (End::Failure(reason), true) = (&end, top_level) {
             self.failure = Some(reason.clone());
         }
         (end, gas_left)
     }
 
-    /// Only validation results and wasm traps are results; every failure of the host aborts.
-    fn run_main(&mut self, frame: FrameInfo, gas: u64, artifacts: ArtifactPolicy) -> (End, u64) {
-        let module = match self
-            .engine
-            .compile_with(&frame.code, Rules::Contract, artifacts)
-        {
-            Ok((module, _)) => module,
-            Err(CompileError::Invalid(error)) => return (End::Failure(error.to_string()), 0),
+    /// The compiled module of `code`. Invalid code is the contract's failure; a compile failure
+    /// after validation is the host's and aborts.
+    fn module_of(
+        &mut self,
+        code: &[u8],
+        code_hash: Option<H256>,
+        artifacts: ArtifactPolicy,
+    ) -> Result<Arc<CompiledModule>, End> {
+        let compiled = match code_hash {
+            Some(hash) => self
+                .engine
+                .compile_hashed(code, hash.0, Rules::Contract, artifacts),
+            None => self.engine.compile_with(code, Rules::Contract, artifacts),
+        };
+        match compiled {
+            Ok((module, _)) => Ok(module),
+            Err(CompileError::Invalid(error)) => Err(End::Failure(error.to_string())),
             Err(CompileError::Compile(reason)) => {
                 self.fail_host(HostFailure::Compile(reason));
-                return (End::Aborted, 0);
+                Err(End::Aborted)
             }
+        }
+    }
+
+    /// Runs `module`'s `main` as `frame` with `gas`, on a warm instance when the pool has one.
+    /// Only validation results and wasm traps are results; every failure of the host aborts.
+    fn run_main(&mut self, module: &Arc<CompiledModule>, frame: FrameInfo, gas: u64) -> (End, u64) {
+        let mut warm = match self.instance_of(module, frame) {
+            Ok(warm) => warm,
+            Err(end) => return (end, 0),
         };
-        let mut store = module.new_store();
-        let (env, imports) = binding::bind(&mut store, self, frame);
-        let instance = match MeteredInstance::new(&mut store, &module, &imports) {
-            Ok(instance) => instance,
-            Err(InstantiateError::Trap(trap)) => {
-                return (End::Failure(format!("instantiation trapped: {trap}")), 0);
-            }
-            Err(error) => {
-                self.fail_host(HostFailure::Instantiate(error.to_string()));
-                return (End::Aborted, 0);
-            }
-        };
-        binding::attach(&mut store, &env, &instance);
         let depth = match self.engine.config().limits.call_depth_scope {
             CallDepthScope::Frame => 0,
             CallDepthScope::Transaction => self.wasm_depth,
         };
-        let result = instance.call_at_depth(&mut store, "main", &[], gas, depth);
+        let result = match warm.main.clone() {
+            Some(main) => {
+                warm.instance
+                    .call_function_at_depth(&mut warm.store, &main, &[], gas, depth)
+            }
+            None => warm
+                .instance
+                .call_at_depth(&mut warm.store, "main", &[], gas, depth),
+        };
+        if let Some(env) = warm.host.downcast_ref::<FunctionEnv<EeiEnv>>() {
+            binding::leave(&mut warm.store, env);
+        }
+        // After a host failure or an abort the instance may have stopped anywhere: it is
+        // dropped rather than reset.
+        if !matches!(result.outcome, Outcome::HostFailure(_)) && self.abort.is_none() {
+            self.engine.release_warm(warm);
+        }
         if let Outcome::HostFailure(failure) = result.outcome {
             self.fail_host(HostFailure::Machine(failure));
             return (End::Aborted, 0);
@@ -491,6 +529,41 @@ impl<'a> World<'a> {
             Outcome::HostFailure(_) => End::Aborted,
         };
         (end, result.gas_left)
+    }
+
+    /// An instance of `module` bound to this world and `frame`: a warm one from the engine's
+    /// pool, or a fresh one. Only an instantiation trap is the contract's; any other failure to
+    /// instantiate aborts the execution.
+    fn instance_of(
+        &mut self,
+        module: &Arc<CompiledModule>,
+        frame: FrameInfo,
+    ) -> Result<WarmInstance, End> {
+        if let Some(mut warm) = self.engine.take_warm(module)
+            && let Some(env) = warm.host.downcast_ref::<FunctionEnv<EeiEnv>>().cloned()
+        {
+            binding::enter(&mut warm.store, &env, self, frame);
+            return Ok(warm);
+        }
+        let mut store = module.new_store();
+        let (env, imports) = binding::bind(&mut store, self, frame);
+        let instance = match MeteredInstance::new(&mut store, module, &imports) {
+            Ok(instance) => instance,
+            Err(InstantiateError::Trap(trap)) => {
+                return Err(End::Failure(format!("instantiation trapped: {trap}")));
+            }
+            Err(error) => {
+                self.fail_host(HostFailure::Instantiate(error.to_string()));
+                return Err(End::Aborted);
+            }
+        };
+        binding::attach(&mut store, &env, &instance);
+        Ok(WarmInstance::new(
+            store,
+            instance,
+            Box::new(env),
+            module.clone(),
+        ))
     }
 
     /// The hash of block `number`, if it is one of the 256 before the current one. A failure
@@ -592,7 +665,10 @@ impl Host for FrameHost<'_, '_> {
 
     fn code(&mut self, address: &H160) -> Arc<[u8]> {
         let code = self.world.journal.code(address);
-        self.world.read(code).unwrap_or_else(|| Arc::from([]))
+        self.world
+            .read(code)
+            .map(|code| code.bytes().clone())
+            .unwrap_or_else(|| Arc::from([]))
     }
 
     fn block_hash(&mut self, number: u64) -> Option<H256> {

@@ -5,13 +5,12 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use k256::elliptic_curve::sec1::ToEncodedPoint;
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::BlockInfo;
 use rewasm_executor::{
-    Account, BasicAccount, InMemoryState, StateError, Transaction, execute_transaction,
+    Account, BasicAccount, Bytecode, InMemoryState, StateError, Transaction, execute_transaction,
 };
 use rewasm_primitives::text::{self, Prefix};
 use rewasm_primitives::{keccak256, logs_hash};
@@ -167,7 +166,7 @@ fn pre_state(pre: &BTreeMap<String, PreAccount>) -> Result<InMemoryState, String
         let basic = BasicAccount {
             nonce: u64_of(&account.nonce)?,
             balance: u256(&account.balance)?,
-            code: Arc::from(bytes(&account.code)?),
+            code: Bytecode::new(bytes(&account.code)?),
         };
         state
             .accounts

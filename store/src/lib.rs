@@ -66,6 +66,7 @@
 //! [`Store::state_root_uncached`] recomputes the root from the flat state with the reference
 //! (sort-based) trie, as a consistency check.
 
+mod code_cache;
 pub mod codec;
 mod state;
 pub mod trie;
@@ -76,7 +77,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use primitive_types::{H160, H256, U256};
-use rewasm_primitives::state::{AccountChange, BasicAccount, StateChanges};
+use rewasm_primitives::state::{AccountChange, BasicAccount, Bytecode, StateChanges};
 use rewasm_primitives::{
     AccountLeaf, EMPTY_CODE_HASH, EMPTY_ROOT, RlpError, keccak256, storage_value_rlp,
 };
@@ -85,6 +86,8 @@ use rocksdb::{
     PrefixRange, ReadOptions, WriteBatch, WriteOptions,
 };
 
+use code_cache::CodeCache;
+pub use code_cache::DEFAULT_CODE_CACHE_BYTES;
 pub use codec::ChainParams;
 use codec::StoredAccount;
 pub use state::{StateAt, StoreState};
@@ -243,6 +246,8 @@ impl std::fmt::Debug for PreparedBlock {
 /// (the block builder) serialises block commits.
 pub struct Store {
     db: DB,
+    /// Code verified against its hash.
+    codes: CodeCache,
     /// Trie nodes read from `trie_nodes` since open: a cost measure for metrics and tests.
     trie_node_reads: AtomicU64,
 }
@@ -335,6 +340,7 @@ impl Store {
     fn new(db: DB) -> Self {
         Self {
             db,
+            codes: CodeCache::new(DEFAULT_CODE_CACHE_BYTES),
             trie_node_reads: AtomicU64::new(0),
         }
     }
@@ -407,11 +413,14 @@ impl Store {
         })
     }
 
-    /// Code by hash (the empty code for [`EMPTY_CODE_HASH`]). The hash is checked: code whose
-    /// keccak differs from its key is corruption.
-    pub fn code(&self, hash: &H256) -> Result<Option<Arc<[u8]>>, StoreError> {
+    /// Code by hash (the empty code for [`EMPTY_CODE_HASH`]). The hash is checked when the code
+    /// is loaded: code whose keccak differs from its key is corruption.
+    pub fn code(&self, hash: &H256) -> Result<Option<Bytecode>, StoreError> {
         if *hash == EMPTY_CODE_HASH {
-            return Ok(Some(Arc::from(Vec::new())));
+            return Ok(Some(Bytecode::default()));
+        }
+        if let Some(code) = self.codes.get(hash) {
+            return Ok(Some(Bytecode::with_hash(code, *hash)));
         }
         match self.db.get_pinned_cf(self.cf(cf::CODE)?, hash.as_bytes())? {
             None => Ok(None),
@@ -422,7 +431,9 @@ impl Store {
                         format!("code under {hash:?} hashes differently"),
                     ));
                 }
-                Ok(Some(Arc::from(code.as_ref())))
+                let code: Arc<[u8]> = Arc::from(code.as_ref());
+                self.codes.put(*hash, code.clone());
+                Ok(Some(Bytecode::with_hash(code, *hash)))
             }
         }
     }

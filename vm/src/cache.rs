@@ -40,6 +40,25 @@ const FILE_MAGIC: &[u8; 8] = b"RWASMART";
 const FILE_FORMAT_VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 
+/// Everything about the engine that determines a compiled artifact, hashed once per engine:
+/// the wasmer and instrumentation versions, the gas schedule, the chain limits and the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConfigDigest([u8; 32]);
+
+impl ConfigDigest {
+    /// The digest of an engine with this schedule and these limits on this machine.
+    pub fn new(schedule: &GasSchedule, limits: &ChainLimits) -> Self {
+        let mut hasher = Keccak256::new();
+        hasher.update(b"rewasm-artifact-config-v2");
+        hasher.update(WASMER_VERSION.as_bytes());
+        hasher.update(INSTRUMENTATION_VERSION.to_le_bytes());
+        hasher.update(schedule.hash());
+        hasher.update(limits.hash());
+        hasher.update(wasmer::Target::default().triple().to_string().as_bytes());
+        Self(hasher.finalize().into())
+    }
+}
+
 /// Everything that determines a compiled artifact, hashed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CacheKey([u8; 32]);
@@ -52,15 +71,16 @@ impl CacheKey {
         limits: &ChainLimits,
         rules: Rules,
     ) -> Self {
+        Self::for_config(&ConfigDigest::new(schedule, limits), code_hash, rules)
+    }
+
+    /// The key of `code` under an engine's [`ConfigDigest`]: what every lookup computes, so it
+    /// hashes 65 bytes and detects nothing about the machine.
+    pub fn for_config(config: &ConfigDigest, code_hash: &[u8; 32], rules: Rules) -> Self {
         let mut hasher = Keccak256::new();
-        hasher.update(b"rewasm-artifact-key-v1");
+        hasher.update(config.0);
         hasher.update(code_hash);
-        hasher.update(WASMER_VERSION.as_bytes());
-        hasher.update(INSTRUMENTATION_VERSION.to_le_bytes());
-        hasher.update(schedule.hash());
-        hasher.update(limits.hash());
         hasher.update([rules as u8]);
-        hasher.update(wasmer::Target::default().triple().to_string().as_bytes());
         Self(hasher.finalize().into())
     }
 

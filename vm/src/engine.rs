@@ -23,12 +23,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use wasmer::sys::{EngineBuilder, Features, NativeEngineExt};
 use wasmer::{Module, Store};
 
-use crate::cache::{CacheKey, DEFAULT_DISK_CACHE_BYTES, DiskCache, MemoryCache, code_hash};
+use crate::cache::{
+    CacheKey, ConfigDigest, DEFAULT_DISK_CACHE_BYTES, DiskCache, MemoryCache, code_hash,
+};
 use crate::instrument::compiler_for;
 use crate::limits::ChainLimits;
 use crate::schedule::GasSchedule;
 use crate::tunables::ChainTunables;
 use crate::validate::{ModuleSummary, Rules, ValidationError, validate};
+use crate::warm::{ImageCell, WarmInstance, WarmLimits, WarmPool, WarmStats};
 
 /// How the VM is set up; part of a node's chain configuration.
 #[derive(Clone, Debug)]
@@ -49,6 +52,8 @@ pub struct VmConfig {
     /// docs); `None` keeps one engine for ever, for harnesses that link many modules in one
     /// store and load a bounded number of them.
     pub modules_per_generation: Option<usize>,
+    /// Idle warm instances kept for reuse ([`crate::warm`]).
+    pub warm: WarmLimits,
 }
 
 impl Default for VmConfig {
@@ -61,6 +66,7 @@ impl Default for VmConfig {
             disk_cache_max_bytes: DEFAULT_DISK_CACHE_BYTES,
             wasm_stack_size: None,
             modules_per_generation: Some(DEFAULT_MODULES_PER_GENERATION),
+            warm: WarmLimits::default(),
         }
     }
 }
@@ -111,6 +117,10 @@ pub struct CompiledModule {
     pub code_hash: [u8; 32],
     /// Gas every frame pays before it runs: initial pages × the schedule's page price.
     pub initial_memory_gas: u64,
+    /// The cache key: code hash and configuration.
+    pub(crate) key: CacheKey,
+    /// The memory right after instantiation, which every warm reset restores.
+    pub(crate) image: ImageCell,
     /// The runtime engine holding the module's code, kept alive as long as the module.
     generation: Arc<Generation>,
 }
@@ -176,6 +186,9 @@ pub struct Engine {
     tunables: ChainTunables,
     memory: MemoryCache,
     disk: Option<DiskCache>,
+    warm: WarmPool,
+    /// The configuration's part of every cache key.
+    config_digest: ConfigDigest,
 }
 
 /// The hard ceiling wasmer-vm puts on a wasm stack.
@@ -214,12 +227,16 @@ impl Engine {
             None => None,
         };
         let memory = MemoryCache::new(config.memory_cache_capacity);
+        let warm = WarmPool::new(config.warm);
+        let config_digest = ConfigDigest::new(&config.schedule, &config.limits);
         Ok(Self {
+            config_digest,
             config,
             current,
             tunables,
             memory,
             disk,
+            warm,
         })
     }
 
@@ -262,8 +279,19 @@ impl Engine {
         rules: Rules,
         policy: ArtifactPolicy,
     ) -> Result<(Arc<CompiledModule>, CacheSource), CompileError> {
-        let hash = code_hash(code);
-        let key = CacheKey::new(&hash, &self.config.schedule, &self.config.limits, rules);
+        self.compile_hashed(code, code_hash(code), rules, policy)
+    }
+
+    /// As [`Engine::compile_with`] for code whose Keccak-256 `hash` the caller already knows
+    /// (an account's code hash): a cache hit then costs no hashing. `hash` must be the code's.
+    pub fn compile_hashed(
+        &self,
+        code: &[u8],
+        hash: [u8; 32],
+        rules: Rules,
+        policy: ArtifactPolicy,
+    ) -> Result<(Arc<CompiledModule>, CacheSource), CompileError> {
+        let key = CacheKey::for_config(&self.config_digest, &hash, rules);
         if let Some(module) = self.memory.get(&key) {
             return Ok((module, CacheSource::Memory));
         }
@@ -285,6 +313,8 @@ impl Engine {
             summary,
             code_hash: hash,
             initial_memory_gas,
+            key,
+            image: ImageCell::new(),
             generation,
         });
         self.remember(key, &compiled);
@@ -308,6 +338,7 @@ impl Engine {
             current.generation = Arc::new(Generation::new(number, &self.tunables));
             current.loaded = 0;
             self.memory.clear();
+            self.warm.clear();
         }
         current.loaded = current.loaded.saturating_add(1);
         current.generation.clone()
@@ -330,6 +361,26 @@ impl Engine {
     /// Number of modules in the in-memory cache.
     pub fn cached_modules(&self) -> usize {
         self.memory.len()
+    }
+
+    /// An idle warm instance of `module`, reset and ready to run, if the pool holds one.
+    pub fn take_warm(&self, module: &Arc<CompiledModule>) -> Option<WarmInstance> {
+        self.warm.take(module)
+    }
+
+    /// Resets `warm` and keeps it for the next call of its module; drops it instead when it
+    /// cannot be reused (see [`crate::warm`]) or the pool is full. The embedder must have
+    /// cleared its host environment first.
+    pub fn release_warm(&self, mut warm: WarmInstance) {
+        if warm.module().summary.passive_data || !warm.reset() {
+            return;
+        }
+        self.warm.put(warm);
+    }
+
+    /// The warm pool's counters.
+    pub fn warm_stats(&self) -> WarmStats {
+        self.warm.stats()
     }
 
     fn compile_fresh(

@@ -245,6 +245,37 @@ impl MeteredInstance {
         gas_limit: u64,
         depth: u32,
     ) -> FrameResult {
+        match self.instance.exports.get_function(export) {
+            Ok(function) => {
+                let function = function.clone();
+                self.call_function_at_depth(store, &function, args, gas_limit, depth)
+            }
+            Err(err) => {
+                // The same order as a call: the initial memory is paid for first.
+                self.meter.reset(store, gas_limit, depth);
+                let outcome = match self.meter.charge(store, self.initial_memory_gas) {
+                    Ok(()) => Outcome::BadExport(err.to_string()),
+                    Err(OutOfGas) => Outcome::OutOfGas,
+                };
+                FrameResult {
+                    outcome,
+                    gas_limit,
+                    gas_left: self.meter.remaining(store),
+                }
+            }
+        }
+    }
+
+    /// As [`MeteredInstance::call_at_depth`] with the export's function already looked up
+    /// (a warm instance keeps it), so a call does no lookup by name.
+    pub fn call_function_at_depth(
+        &self,
+        store: &mut Store,
+        function: &wasmer::Function,
+        args: &[Value],
+        gas_limit: u64,
+        depth: u32,
+    ) -> FrameResult {
         self.meter.reset(store, gas_limit, depth);
         let finish = |store: &mut Store, outcome| FrameResult {
             outcome,
@@ -254,10 +285,6 @@ impl MeteredInstance {
         if self.meter.charge(store, self.initial_memory_gas).is_err() {
             return finish(store, Outcome::OutOfGas);
         }
-        let function = match self.instance.exports.get_function(export) {
-            Ok(function) => function.clone(),
-            Err(err) => return finish(store, Outcome::BadExport(err.to_string())),
-        };
         let outcome = match function.call(store, args) {
             Ok(values) => Outcome::Returned(values.into_vec()),
             Err(err) => self.classify(store, err),

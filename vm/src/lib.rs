@@ -7,7 +7,8 @@
 //! - [`instrument`]: metering, run-time gas and the counted call-depth budget;
 //! - [`tunables`]: the memory ceiling and the wasm stack size;
 //! - [`engine`] and [`cache`]: singlepass compile, in-memory LRU and on-disk artifacts;
-//! - [`frame`]: instantiate, set gas, run an export, classify the outcome.
+//! - [`frame`]: instantiate, set gas, run an export, classify the outcome;
+//! - [`warm`]: warm instances, reset between calls and pooled per module.
 
 pub mod cache;
 pub mod engine;
@@ -19,6 +20,7 @@ mod probestack;
 pub mod schedule;
 pub mod tunables;
 pub mod validate;
+pub mod warm;
 
 pub use engine::{
     ArtifactPolicy, CacheSource, CompileError, CompiledModule, DEFAULT_MODULES_PER_GENERATION,
@@ -31,4 +33,5 @@ pub use frame::{
 pub use limits::{CallDepthScope, ChainLimits};
 pub use schedule::GasSchedule;
 pub use validate::{ModuleSummary, Rules, ValidationError, validate};
+pub use warm::{WarmInstance, WarmLimits, WarmStats};
 pub use wasmer;

@@ -3,9 +3,7 @@
 
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_executor::{
-    HostFailure, State, Transaction, TxError, execute_transaction, on_executor_stack,
-};
+use rewasm_executor::{HostFailure, State, Transaction, TxError, execute_transaction};
 use rewasm_primitives::consensus::eip1559::{self, FeeError};
 
 use super::block::{Block, transactions_root};
@@ -228,8 +226,8 @@ pub(crate) fn build_block(
     let mut rejected = Vec::new();
     let mut cumulative_gas: u64 = 0;
 
-    // One executor thread for the whole block instead of one per transaction.
-    let executed = on_executor_stack(|| -> Result<(), ChainError> {
+    // One executor thread for the whole block.
+    let executed = chain.block_thread.run(|| -> Result<(), ChainError> {
         for (tx, raw) in candidates {
             let outcome = if cumulative_gas.saturating_add(tx.gas_limit) > env.gas_limit {
                 Err(Rejection {

@@ -22,7 +22,7 @@ use primitive_types::{H160, U256};
 use rewasm_eei::CallStatus;
 use rewasm_executor::{
     ExecutionOptions, HostFailure, State, Transaction, TxError, execute_transaction_with,
-    intrinsic_gas, on_executor_stack,
+    intrinsic_gas,
 };
 use rewasm_primitives::LogEntry;
 use rewasm_vm::ArtifactPolicy;
@@ -209,7 +209,7 @@ impl Chain {
             .call_slots
             .take(deadline)
             .ok_or(CallError::Timeout(timeout))?;
-        on_executor_stack(|| work(deadline))?
+        self.call_threads.run(|| work(deadline))?
     }
 
     fn search_gas(

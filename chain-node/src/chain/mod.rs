@@ -25,7 +25,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use primitive_types::{H160, H256, U256};
 use rewasm_executor::{
-    AccountChange, BasicAccount, HostFailure, StateChanges, StateError, StateRead,
+    AccountChange, BasicAccount, ExecutorPool, HostFailure, StateChanges, StateError, StateRead,
 };
 use rewasm_primitives::consensus::eip1559::INITIAL_BASE_FEE;
 use rewasm_vm::{Engine, EngineError, VmConfig};
@@ -263,6 +263,11 @@ pub struct Chain {
     head: RwLock<Arc<Block>>,
     writer: Mutex<()>,
     call_slots: call::CallSlots,
+    /// Executor threads for `eth_call` and `eth_estimateGas`, one per call slot.
+    call_threads: ExecutorPool,
+    /// The executor thread blocks are built and replayed on, so a block never waits behind
+    /// calls.
+    block_thread: ExecutorPool,
 }
 
 impl std::fmt::Debug for Chain {
@@ -377,6 +382,10 @@ impl Chain {
             head: RwLock::new(Arc::new(genesis_block)),
             writer: Mutex::new(()),
             call_slots: call::CallSlots::new(config.calls.executors),
+            call_threads: ExecutorPool::new(config.calls.executors, "rewasm-call")
+                .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
+            block_thread: ExecutorPool::new(1, "rewasm-block")
+                .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
             config,
         };
         let stored_genesis = chain

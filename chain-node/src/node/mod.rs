@@ -41,6 +41,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use primitive_types::{H160, H256, U256};
+use rewasm_vm::WarmLimits;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
@@ -136,6 +137,8 @@ pub struct NodeLimits {
     pub pool: PoolLimits,
     /// `eth_call` and `eth_estimateGas`: time limit and concurrent executions.
     pub calls: CallLimits,
+    /// Idle warm contract instances kept for reuse.
+    pub warm: WarmLimits,
 }
 
 /// The chain, the pool and the miner's wiring.
@@ -178,10 +181,11 @@ impl Node {
             source,
         })?;
         let open = || -> Result<Chain, ChainError> {
-            let config = ChainConfig {
+            let mut config = ChainConfig {
                 calls: limits.calls,
                 ..ChainConfig::from_genesis(genesis)?
             };
+            config.vm.warm = limits.warm;
             Chain::open(datadir, genesis, config)
         };
         let chain = open().map_err(|source| NodeError::Open {

@@ -15,17 +15,15 @@
 
 use rewasm_test_support as common;
 
-use std::sync::Arc;
-
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
 use rewasm_executor::{
-    Account, BasicAccount, ExecutionOptions, HostFailure, InMemoryState, Receipt, State,
+    Account, BasicAccount, Bytecode, ExecutionOptions, HostFailure, InMemoryState, Receipt, State,
     StateError, StateRead, Transaction, TxError, execute_transaction, execute_transaction_with,
     intrinsic_gas, on_executor_stack,
 };
 use rewasm_vm::schedule::DEFAULT_HOST_PRICES;
-use rewasm_vm::{ArtifactPolicy, Engine, GasSchedule, VmConfig};
+use rewasm_vm::{ArtifactPolicy, Engine, GasSchedule, VmConfig, WarmLimits};
 
 const ATTACK_ENV: &str = "REWASM_ATTACK";
 const SENDER: u64 = 0x1000;
@@ -51,7 +49,7 @@ fn state_with(code: &str) -> InMemoryState {
         },
     );
     let contract = BasicAccount {
-        code: Arc::from(wat::parse_str(code).unwrap()),
+        code: Bytecode::new(wat::parse_str(code).unwrap()),
         ..BasicAccount::default()
     };
     state.accounts.insert(
@@ -153,7 +151,17 @@ fn describe(result: Result<Receipt, TxError>, state: &InMemoryState) -> String {
 
 /// Runs one attack in this (child) process and returns what happened.
 fn run_attack(kind: &str) -> String {
-    let engine = Engine::new(VmConfig::default()).unwrap();
+    // The instantiation attack needs the second call to instantiate; with the warm pool it would
+    // reuse the warm-up's instance.
+    let warm = match kind {
+        "instantiate" => WarmLimits::DISABLED,
+        _ => WarmLimits::default(),
+    };
+    let engine = Engine::new(VmConfig {
+        warm,
+        ..VmConfig::default()
+    })
+    .unwrap();
     // Everything that needs new writable memory or address space besides the attack itself —
     // the executor thread, a pooled wasm stack, the compiled module — exists before the limit.
     on_executor_stack(|| match kind {
@@ -555,7 +563,7 @@ fn nested_status(scope: rewasm_vm::CallDepthScope, callee_depth: u32) -> u8 {
         address(0x3000),
         Account {
             basic: BasicAccount {
-                code: Arc::from(wat::parse_str(recurser(callee_depth)).unwrap()),
+                code: Bytecode::new(wat::parse_str(recurser(callee_depth)).unwrap()),
                 ..BasicAccount::default()
             },
             ..Account::default()

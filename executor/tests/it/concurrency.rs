@@ -5,15 +5,14 @@
 //! cache misses, engine rotations, concurrent instances, page faults — may show in a result.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use primitive_types::{H160, U256};
 use proptest::prelude::*;
 use rewasm_eei::BlockInfo;
 use rewasm_executor::{
-    Account, BasicAccount, InMemoryState, Receipt, Transaction, TxError, execute_transaction,
-    on_executor_stack,
+    Account, BasicAccount, Bytecode, InMemoryState, Receipt, Transaction, TxError,
+    execute_transaction, on_executor_stack,
 };
 use rewasm_vm::{Engine, VmConfig};
 
@@ -77,7 +76,7 @@ fn genesis() -> InMemoryState {
             address(0xc0 + u64::from(n)),
             Account {
                 basic: BasicAccount {
-                    code: Arc::from(code),
+                    code: Bytecode::new(code),
                     ..BasicAccount::default()
                 },
                 ..Account::default()

@@ -2,15 +2,13 @@
 //! underflows, and the deepest call chain the EEI allows runs without exhausting the host stack.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use std::sync::Arc;
-
 use primitive_types::{H160, H256, U256};
 use proptest::prelude::*;
 use rewasm_eei::{BlockInfo, CallStatus};
 use rewasm_executor::journal::Journal;
 use rewasm_executor::{
-    Account, BasicAccount, InMemoryState, State, Transaction, TxError, execute_transaction,
-    intrinsic_gas, on_executor_stack,
+    Account, BasicAccount, Bytecode, InMemoryState, State, Transaction, TxError,
+    execute_transaction, intrinsic_gas, on_executor_stack,
 };
 use rewasm_primitives::LogEntry;
 use rewasm_vm::{CallDepthScope, ChainLimits, Engine, GasSchedule, VmConfig};
@@ -90,7 +88,7 @@ fn apply(journal: &mut Journal<'_>, op: &Op) {
             }
         }
         Op::Code(a, code) => journal
-            .set_code(&address(*a), Arc::from(code.clone()))
+            .set_code(&address(*a), Bytecode::new(code.clone()))
             .unwrap(),
         Op::Create(a) => journal.create_account(&address(*a)).unwrap(),
         Op::Transfer(a, b, v) => {
@@ -222,7 +220,7 @@ proptest! {
         let contract = address(7);
         let code = wat::parse_str(LOOPER).unwrap();
         let mut state = funded(&[(0, 10_000_000)]);
-        state.accounts.insert(contract, Account { basic: BasicAccount { code: Arc::from(code), ..BasicAccount::default() }, ..Account::default() });
+        state.accounts.insert(contract, Account { basic: BasicAccount { code: Bytecode::new(code), ..BasicAccount::default() }, ..Account::default() });
         let block = BlockInfo { gas_limit: 10_000_000, number: 1, ..BlockInfo::default() };
         let tx = Transaction {
             sender: address(0),
@@ -290,7 +288,7 @@ fn a_call_chain_as_deep_as_the_eei_allows_completes() {
         contract,
         Account {
             basic: BasicAccount {
-                code: Arc::from(code),
+                code: Bytecode::new(code),
                 ..BasicAccount::default()
             },
             ..Account::default()
@@ -336,7 +334,7 @@ fn a_shared_executor_thread_changes_nothing() {
         contract,
         Account {
             basic: BasicAccount {
-                code: Arc::from(wat::parse_str(LOOPER).unwrap()),
+                code: Bytecode::new(wat::parse_str(LOOPER).unwrap()),
                 ..BasicAccount::default()
             },
             ..Account::default()

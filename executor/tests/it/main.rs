@@ -7,3 +7,4 @@ mod concurrency;
 mod executor;
 mod journal_memory;
 mod precompiles;
+mod warm;

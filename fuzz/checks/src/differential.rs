@@ -17,7 +17,9 @@
 
 use arbitrary::Unstructured;
 use rewasm_vm::wasmer::{Imports, Value as WasmerValue};
-use rewasm_vm::{CompileError, Engine, FrameResult, MeteredInstance, Outcome, Rules, TrapKind};
+use rewasm_vm::{
+    CompileError, Engine, FrameResult, MeteredInstance, Outcome, Rules, TrapKind, WarmInstance,
+};
 use wasmi::TrapCode;
 
 use crate::reference::{RefOutcome, Reference, Value};
@@ -121,7 +123,10 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
     let mut store = compiled.new_store();
     let ours = MeteredInstance::new(&mut store, &compiled, &Imports::new());
     let (instance, mut reference) = match (ours, reference) {
-        (Ok(instance), Some(reference)) => (instance, reference),
+        (Ok(instance), Some(reference)) => (
+            WarmInstance::new(store, instance, Box::new(()), compiled.clone()),
+            reference,
+        ),
         (Err(_), None) => return,
         (Ok(_), None) => panic!("rewasm instantiates a module wasmi does not"),
         (Err(err), Some(_)) => panic!("wasmi instantiates a module rewasm does not: {err}"),
@@ -131,29 +136,81 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
         compiled.initial_memory_gas, initial,
         "initial memory gas differs from initial pages × page price"
     );
+    let mut warm = instance;
     let calls = u.int_in_range(1..=MAX_CALLS).unwrap_or(1);
+    let mut first = None;
     for call in 0..calls {
         let Ok(func) = u.choose(&exports.funcs) else {
-            return;
+            break;
         };
         let Some(args) = args(u, &func.params) else {
             continue;
         };
         let limit = gas_limit(u, initial);
-        let ours = instance.call(&mut store, &func.name, &to_wasmer(&args), limit);
+        first.get_or_insert_with(|| (func.name.clone(), args.clone(), limit));
+        let ours = warm
+            .instance
+            .call(&mut warm.store, &func.name, &to_wasmer(&args), limit);
         let theirs = reference.call(&func.name, &args, initial, limit);
         let context = || format!("call {call}: {}({args:?}) with {limit} gas", func.name);
         let comparable = compare(&ours, &theirs, limit, &context);
         if !comparable {
-            return;
+            break;
         }
-        compare_state(&instance, &mut store, &reference, &exports, &context);
+        compare_state(
+            &warm.instance,
+            &mut warm.store,
+            &reference,
+            &exports,
+            &context,
+        );
         if call == 0
             && let RefOutcome::Returned(_) = theirs.outcome
             && theirs.gas > 0
         {
             exact_limit(&compiled, &func.name, &args, theirs.gas, &context);
         }
+    }
+    if let Some((name, args, limit)) = first {
+        again_on_a_reset_instance(
+            warm,
+            &instrumented,
+            &exports,
+            (&name, &args, limit),
+            initial,
+        );
+    }
+}
+
+/// The sequence's first call once more, on the same instance reset (after calls that may have
+/// trapped, run out of gas or grown the memory) and on a fresh reference instance: a reused
+/// instance must behave as a fresh one.
+fn again_on_a_reset_instance(
+    mut warm: WarmInstance,
+    instrumented: &[u8],
+    exports: &smith::Exports,
+    (name, args, limit): (&str, &[Value], u64),
+    initial: u64,
+) {
+    if !warm.reset() {
+        return;
+    }
+    let Ok(Some(mut reference)) = Reference::new(instrumented) else {
+        panic!("wasmi no longer instantiates the module");
+    };
+    let ours = warm
+        .instance
+        .call(&mut warm.store, name, &to_wasmer(args), limit);
+    let theirs = reference.call(name, args, initial, limit);
+    let context = || format!("{name}({args:?}) with {limit} gas on a reset instance");
+    if compare(&ours, &theirs, limit, &context) {
+        compare_state(
+            &warm.instance,
+            &mut warm.store,
+            &reference,
+            exports,
+            &context,
+        );
     }
 }
 

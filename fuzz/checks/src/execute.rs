@@ -6,14 +6,20 @@
 //!   instance of the *cached* module (the compile must be a memory-cache hit), and on an
 //!   instance compiled by a fresh engine. Outcome, gas used, gas left and the final memory and
 //!   globals must be identical across the three;
+//! - each call of the sequence gives the same outcome, gas and state on a fresh instance as on a
+//!   warm instance reset after the calls before it (which may have trapped, run out of gas or
+//!   grown the memory half-way): a reused instance is indistinguishable from a fresh one;
 //! - no outcome is a host crash: no native stack overflow (the depth budget must trap first), no
 //!   trap without a code, no host error (there are no imports), and gas used never exceeds the
 //!   limit.
 
 use arbitrary::Unstructured;
 use rewasm_vm::wasmer::{Imports, Store, Value};
+use std::sync::Arc;
+
 use rewasm_vm::{
     CacheSource, CompileError, CompiledModule, Engine, MeteredInstance, Outcome, Rules, TrapKind,
+    WarmInstance,
 };
 
 use crate::smith;
@@ -91,6 +97,65 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
         run_calls(&miss, &calls, &exports),
         "a fresh engine runs differently"
     );
+    assert_eq!(
+        each_on_a_fresh_instance(&first, &calls, &exports),
+        each_on_a_reset_instance(&first, &calls, &exports),
+        "a reset instance runs differently from a fresh one"
+    );
+}
+
+/// One line per call, each on a new instance.
+fn each_on_a_fresh_instance(
+    module: &CompiledModule,
+    calls: &[Call],
+    exports: &smith::Exports,
+) -> Vec<String> {
+    calls
+        .iter()
+        .map(|call| run_calls(module, std::slice::from_ref(call), exports).join(""))
+        .collect()
+}
+
+/// One line per call, all on one warm instance reset before each; a new instance only where a
+/// reset refuses (a grown memory).
+fn each_on_a_reset_instance(
+    module: &Arc<CompiledModule>,
+    calls: &[Call],
+    exports: &smith::Exports,
+) -> Vec<String> {
+    let mut warm: Option<WarmInstance> = None;
+    let mut lines = Vec::new();
+    for call in calls {
+        let reused = warm.take().and_then(|mut w| w.reset().then_some(w));
+        let mut instance = match reused {
+            Some(instance) => instance,
+            None => {
+                let mut store = module.new_store();
+                match MeteredInstance::new(&mut store, module, &Imports::new()) {
+                    Ok(instance) => {
+                        WarmInstance::new(store, instance, Box::new(()), module.clone())
+                    }
+                    Err(err) => {
+                        lines.push(format!("instantiation failed: {err}"));
+                        continue;
+                    }
+                }
+            }
+        };
+        let result =
+            instance
+                .instance
+                .call(&mut instance.store, &call.export, &call.args, call.gas);
+        lines.push(format!(
+            "{:?} used {} left {} state {}",
+            result.outcome,
+            result.gas_used(),
+            result.gas_left,
+            digest(&instance.instance, &mut instance.store, exports)
+        ));
+        warm = Some(instance);
+    }
+    lines
 }
 
 /// Runs `calls` on a new instance of `module`; one line per call (outcome, gas, state digest),

@@ -19,13 +19,11 @@
 //! - the same transaction on a copy of the starting state gives the same receipt and the same
 //!   state.
 
-use std::sync::Arc;
-
 use arbitrary::Unstructured;
 use primitive_types::{H160, U256};
 use rewasm_eei::{BlockInfo, CallStatus, EEI_FUNCTIONS, ETHEREUM_MODULE, WasmType};
 use rewasm_executor::{
-    Account, BasicAccount, InMemoryState, Transaction, TxError, execute_transaction,
+    Account, BasicAccount, Bytecode, InMemoryState, Transaction, TxError, execute_transaction,
 };
 
 use wasm_encoder::{
@@ -175,8 +173,8 @@ pub fn contract(u: &mut Unstructured<'_>) -> Vec<u8> {
 
 fn state_with(code: &[u8]) -> InMemoryState {
     let mut state = InMemoryState::default();
-    let code: Arc<[u8]> = Arc::from(code);
-    let account = |balance: u64, code: Arc<[u8]>| Account {
+    let code = Bytecode::new(code);
+    let account = |balance: u64, code: Bytecode| Account {
         basic: BasicAccount {
             nonce: 0,
             balance: U256::from(balance),
@@ -184,9 +182,10 @@ fn state_with(code: &[u8]) -> InMemoryState {
         },
         ..Account::default()
     };
-    state
-        .accounts
-        .insert(address(SENDER), account(SENDER_BALANCE, Arc::from([])));
+    state.accounts.insert(
+        address(SENDER),
+        account(SENDER_BALANCE, Bytecode::default()),
+    );
     state
         .accounts
         .insert(address(CONTRACT), account(1_000, code.clone()));

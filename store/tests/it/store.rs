@@ -4,12 +4,11 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use primitive_types::{H160, H256, U256};
 use proptest::prelude::*;
 use rewasm_primitives::state::{
-    AccountChange, BasicAccount, InMemoryState, State, StateChanges, StateRead,
+    AccountChange, BasicAccount, Bytecode, InMemoryState, State, StateChanges, StateRead,
 };
 use rewasm_store::{
     BlockWrite, META_SCHEMA_VERSION, SCHEMA_VERSION, Store, StoreError, TxWrite, cf,
@@ -27,7 +26,7 @@ fn account(nonce: u64, balance: u64, code: &[u8]) -> BasicAccount {
     BasicAccount {
         nonce,
         balance: U256::from(balance),
-        code: Arc::from(code),
+        code: Bytecode::new(code),
     }
 }
 

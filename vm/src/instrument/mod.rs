@@ -7,6 +7,8 @@
 //! 2. [`runtime_gas::RuntimeGas`]: the costs that depend on an operand (`memory.copy/fill/init`
 //!    length, `memory.grow` pages), charged from Metering's own counter just before the operator.
 //! 3. [`stack::StackLimit`]: the counted call-depth budget.
+//! 4. [`globals::ExportMutableGlobals`]: exports every mutable global, so a warm instance can be
+//!    reset (no code change).
 //!
 //! Every middleware adds its globals at the end of the module's global index space and exports
 //! them under `wasmer_*` / `rewasm_*` names, so the frame runner can read and reset them. Those
@@ -20,6 +22,7 @@ use wasmer_middlewares::Metering;
 use crate::limits::ChainLimits;
 use crate::schedule::GasSchedule;
 
+pub mod globals;
 pub mod runtime_gas;
 pub mod stack;
 
@@ -42,8 +45,13 @@ pub const RESERVED_EXPORTS: [&str; 4] = [
     STACK_EXHAUSTED_EXPORT,
 ];
 
+/// Prefix of the exports [`globals::ExportMutableGlobals`] adds (one per mutable global the
+/// module does not export); reserved like [`RESERVED_EXPORTS`].
+pub const GLOBAL_EXPORT_PREFIX: &str = "rewasm_global_";
+
 /// Bumped whenever the instrumentation changes the code it emits; part of the cache key.
-pub const INSTRUMENTATION_VERSION: u32 = 1;
+/// Version 2 exports every mutable global (the code is unchanged).
+pub const INSTRUMENTATION_VERSION: u32 = 2;
 
 /// A singlepass compiler configured with a fresh instrumentation chain for one compile.
 pub fn compiler_for(schedule: &GasSchedule, limits: &ChainLimits) -> Singlepass {
@@ -56,5 +64,6 @@ pub fn compiler_for(schedule: &GasSchedule, limits: &ChainLimits) -> Singlepass 
     compiler.push_middleware(Arc::new(metering));
     compiler.push_middleware(Arc::new(runtime_gas::RuntimeGas::new(schedule)));
     compiler.push_middleware(Arc::new(stack::StackLimit::new(limits.max_call_depth)));
+    compiler.push_middleware(Arc::new(globals::ExportMutableGlobals));
     compiler
 }

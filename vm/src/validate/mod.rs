@@ -64,6 +64,9 @@ pub struct ModuleSummary {
     /// The frame shape of each defined function, in order: what the deterministic stack budget
     /// charges per call.
     pub function_frames: Vec<FunctionFrame>,
+    /// Whether the module has a passive data segment: `data.drop` could then change the
+    /// instance in a way wasmer cannot undo, so it is never reused (see [`crate::warm`]).
+    pub passive_data: bool,
 }
 
 /// The size of one defined function's frame, as validation measured it.

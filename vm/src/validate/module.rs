@@ -18,7 +18,7 @@ use wasmparser::{
 
 use super::error::{Location, Rule, Section, ValidationError, Violation, malformed};
 use super::{FunctionFrame, ModuleSummary, Rules, code, contract, features, limits, operators};
-use crate::instrument::RESERVED_EXPORTS;
+use crate::instrument::{GLOBAL_EXPORT_PREFIX, RESERVED_EXPORTS};
 use crate::limits::ChainLimits;
 
 /// The state of one validation pass.
@@ -42,6 +42,7 @@ pub(crate) struct Walk<'l> {
     pages: Option<(u32, Option<u32>)>,
     exports: contract::Exports,
     frames: Vec<FunctionFrame>,
+    passive_data: bool,
 }
 
 impl<'l> Walk<'l> {
@@ -62,6 +63,7 @@ impl<'l> Walk<'l> {
             pages: None,
             exports: contract::Exports::default(),
             frames: Vec::new(),
+            passive_data: false,
         }
     }
 
@@ -270,7 +272,9 @@ impl<'l> Walk<'l> {
                 let checked = self.exports.check(&export, function_type.as_ref());
                 checked.map_err(|violation| violation.at(location))?;
             }
-            if RESERVED_EXPORTS.contains(&export.name) {
+            if RESERVED_EXPORTS.contains(&export.name)
+                || export.name.starts_with(GLOBAL_EXPORT_PREFIX)
+            {
                 let detail = format!("export \"{}\" is the engine's own", export.name);
                 return Err(Violation::new(Rule::ReservedExport, detail).at(location));
             }
@@ -317,8 +321,9 @@ impl<'l> Walk<'l> {
         )?;
         for entry in items(Section::Data, reader) {
             let (location, data) = entry?;
-            if let DataKind::Active { offset_expr, .. } = &data.kind {
-                const_expr(offset_expr, location)?;
+            match &data.kind {
+                DataKind::Active { offset_expr, .. } => const_expr(offset_expr, location)?,
+                DataKind::Passive => self.passive_data = true,
             }
         }
         Ok(())
@@ -355,6 +360,7 @@ impl<'l> Walk<'l> {
             initial_pages,
             max_pages,
             function_frames: frames,
+            passive_data: self.passive_data,
         })
     }
 }

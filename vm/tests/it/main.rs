@@ -8,3 +8,4 @@ mod generations;
 mod metering;
 mod stack;
 mod validate;
+mod warm;

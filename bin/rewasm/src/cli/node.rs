@@ -18,6 +18,7 @@ use rewasm_node::pool::{
 use rewasm_node::rpc::http::DEFAULT_VHOSTS;
 use rewasm_node::rpc::{DEFAULT_GAS_CAP, RpcConfig, VirtualHosts};
 use rewasm_node::service::{Service, ServiceConfig, shutdown_signal};
+use rewasm_vm::WarmLimits;
 
 /// How the node writes its logs (read by `main` before tracing starts; here for `--help` and
 /// validation).
@@ -83,6 +84,16 @@ pub(super) struct NodeArgs {
     /// at least 2].
     #[arg(long = "rpc.executors", value_name = "N", value_parser = positive)]
     rpc_executors: Option<usize>,
+    /// Idle warm contract instances kept for reuse, all contracts together (0: none; every
+    /// call instantiates afresh).
+    #[arg(long = "vm.warm-instances", value_name = "N", default_value_t = WarmLimits::default().total)]
+    vm_warm_instances: usize,
+    /// Idle warm instances kept per contract.
+    #[arg(long = "vm.warm-per-contract", value_name = "N", default_value_t = WarmLimits::default().per_module)]
+    vm_warm_per_contract: usize,
+    /// Initial memory of all idle warm instances together, in MiB.
+    #[arg(long = "vm.warm-memory", value_name = "MIB", default_value_t = WarmLimits::default().total_memory_bytes >> 20)]
+    vm_warm_memory: u64,
     /// Seal a block every S seconds, empty or not, instead of one as soon as a transaction
     /// arrives.
     #[arg(long = "block-time", value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
@@ -163,6 +174,11 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
                 executors: args
                     .rpc_executors
                     .unwrap_or(CallLimits::default().executors),
+            },
+            warm: WarmLimits {
+                per_module: args.vm_warm_per_contract,
+                total: args.vm_warm_instances,
+                total_memory_bytes: args.vm_warm_memory.saturating_mul(1 << 20),
             },
         },
     };

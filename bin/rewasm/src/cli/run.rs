@@ -8,14 +8,13 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Args;
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
 use rewasm_executor::{
-    Account, InMemoryState, OUT_OF_GAS, Transaction, execute_transaction, intrinsic_gas,
+    Account, Bytecode, InMemoryState, OUT_OF_GAS, Transaction, execute_transaction, intrinsic_gas,
 };
 use rewasm_statetest::load_state;
 use rewasm_vm::{Engine, GasSchedule, VmConfig};
@@ -86,7 +85,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         None => InMemoryState::default(),
     };
     let mut contract = state.accounts.remove(&CONTRACT).unwrap_or_default();
-    contract.basic.code = Arc::from(code);
+    contract.basic.code = Bytecode::new(code);
     state.accounts.insert(CONTRACT, contract);
     let caller = state
         .accounts
