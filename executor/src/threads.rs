@@ -5,13 +5,19 @@
 //! that runs the transaction, and a host stack overflow would abort the node. Starting such a
 //! thread costs about 100 µs (more than a whole warm contract call), so threads are started once,
 //! in pools, and the work is handed to them: [`ExecutorPool::run`] runs a borrowed closure on a
-//! pool thread and waits for it (rayon's `install`, which makes the borrow sound). Work already on
-//! an executor thread runs in place, so a block's transactions or a gas estimate's trial runs
-//! never queue behind themselves.
+//! pool thread and waits for it, like a scoped thread. Work already on an executor thread runs in
+//! place, so a block's transactions or a gas estimate's trial runs never queue behind themselves.
+//! Both sides look for each other for a few microseconds before sleeping, because waking a
+//! sleeping thread costs more than the work.
 
 use std::cell::Cell;
+use std::hint::spin_loop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::thread::Thread;
+use std::time::{Duration, Instant};
 
 use crate::world::HostFailure;
 
@@ -21,29 +27,51 @@ use crate::world::HostFailure;
 /// 8 MiB in a debug build; the margin is wide. Only touched pages are committed.
 pub const EXECUTOR_STACK_BYTES: usize = 256 << 20;
 
+/// How long an executor thread keeps looking for the next job before it sleeps, and how long a
+/// caller watches for its result before it sleeps. Waking a sleeping thread costs 10–30 µs on a
+/// virtual machine (more than a warm contract call); work that arrives back to back (a benchmark,
+/// a node under load) finds its thread awake.
+const SPIN: Duration = Duration::from_micros(50);
+
 thread_local! {
     /// Set on executor threads, whose stack is [`EXECUTOR_STACK_BYTES`].
     static ON_EXECUTOR_STACK: Cell<bool> = const { Cell::new(false) };
 }
 
+/// A job whose borrows [`ExecutorPool::run`] keeps alive until it has run.
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
 /// A fixed set of executor threads.
 #[derive(Debug)]
 pub struct ExecutorPool {
-    pool: rayon_core::ThreadPool,
+    jobs: Sender<Job>,
+    threads: usize,
 }
 
 impl ExecutorPool {
-    /// Starts `threads` executor threads (at least one) named `name-N`.
+    /// Starts `threads` executor threads (at least one) named `name-N`. They end when the pool
+    /// is dropped.
     pub fn new(threads: usize, name: &str) -> Result<Self, HostFailure> {
-        let name = name.to_string();
-        let pool = rayon_core::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
-            .stack_size(EXECUTOR_STACK_BYTES)
-            .thread_name(move |index| format!("{name}-{index}"))
-            .start_handler(|_| ON_EXECUTOR_STACK.set(true))
-            .build()
-            .map_err(|error| HostFailure::Thread(error.to_string()))?;
-        Ok(Self { pool })
+        let threads = threads.max(1);
+        let (sender, receiver) = channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for index in 0..threads {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("{name}-{index}"))
+                .stack_size(EXECUTOR_STACK_BYTES)
+                .spawn(move || {
+                    ON_EXECUTOR_STACK.set(true);
+                    while let Some(job) = next_job(&receiver) {
+                        job();
+                    }
+                })
+                .map_err(|error| HostFailure::Thread(error.to_string()))?;
+        }
+        Ok(Self {
+            jobs: sender,
+            threads,
+        })
     }
 
     /// The process-wide pool [`on_executor_stack`] uses: one thread per core, at least two.
@@ -61,19 +89,94 @@ impl ExecutorPool {
     /// Runs `f` on one of the pool's threads and waits for it, or in place when the caller
     /// already is an executor thread. A panic in `f` is a failure of the host.
     pub fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
-        let guarded = || {
-            catch_unwind(AssertUnwindSafe(f))
-                .map_err(|_| HostFailure::Thread("an executor thread panicked".to_string()))
-        };
+        let panicked = |_| HostFailure::Thread("an executor thread panicked".to_string());
         if ON_EXECUTOR_STACK.get() {
-            return guarded();
+            return catch_unwind(AssertUnwindSafe(f)).map_err(panicked);
         }
-        self.pool.install(guarded)
+        let done = Completion::new();
+        let mut result = None;
+        let slot = &mut result;
+        let signal = &done;
+        let job: Box<dyn FnOnce() + Send + '_> = Box::new(move || {
+            *slot = Some(catch_unwind(AssertUnwindSafe(f)));
+            signal.set();
+        });
+        // SAFETY: only the lifetime is erased. The job borrows `result`, `done` and what `f`
+        // borrows; this function does not return before the job has run to its end (it waits
+        // for `done`, which the job sets as its very last access to them), and a job that was
+        // not sent is dropped here unrun. A panic in `f` is caught inside the job, so the job
+        // always reaches `set`.
+        let job = unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + '_>, Job>(job) };
+        if self.jobs.send(job).is_err() {
+            return Err(HostFailure::Thread(
+                "the executor threads are gone".to_string(),
+            ));
+        }
+        done.wait();
+        match result {
+            Some(outcome) => outcome.map_err(panicked),
+            None => Err(HostFailure::Thread(
+                "an executor job ended without a result".to_string(),
+            )),
+        }
     }
 
     /// The number of threads.
     pub fn threads(&self) -> usize {
-        self.pool.current_num_threads()
+        self.threads
+    }
+}
+
+/// The next job, looking for one for [`SPIN`] before sleeping; `None` once the pool is gone.
+fn next_job(receiver: &Mutex<Receiver<Job>>) -> Option<Job> {
+    let spin_until = Instant::now() + SPIN;
+    loop {
+        let jobs = receiver.lock().unwrap_or_else(PoisonError::into_inner);
+        match jobs.try_recv() {
+            Ok(job) => return Some(job),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) if Instant::now() < spin_until => {
+                drop(jobs);
+                spin_loop();
+            }
+            // The other idle threads sleep on the lock meanwhile.
+            Err(TryRecvError::Empty) => return jobs.recv().ok(),
+        }
+    }
+}
+
+/// A one-shot signal from an executor thread to the caller waiting for its job.
+struct Completion {
+    done: AtomicBool,
+    caller: Thread,
+}
+
+impl Completion {
+    fn new() -> Self {
+        Self {
+            done: AtomicBool::new(false),
+            caller: std::thread::current(),
+        }
+    }
+
+    /// Marks the job done and wakes the caller. The caller may return (and free `self`) as
+    /// soon as it sees the flag, so nothing of `self` is touched after the store.
+    fn set(&self) {
+        let caller = self.caller.clone();
+        self.done.store(true, Ordering::Release);
+        caller.unpark();
+    }
+
+    /// Returns once [`Completion::set`] has run: watching for [`SPIN`], then sleeping.
+    fn wait(&self) {
+        let spin_until = Instant::now() + SPIN;
+        while !self.done.load(Ordering::Acquire) {
+            if Instant::now() < spin_until {
+                spin_loop();
+            } else {
+                std::thread::park();
+            }
+        }
     }
 }
 
@@ -82,4 +185,55 @@ impl ExecutorPool {
 /// so a block's transactions, or a gas estimate's trial runs, share one.
 pub fn on_executor_stack<R: Send>(f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
     ExecutorPool::global()?.run(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_runs_on_an_executor_thread_with_its_borrows() {
+        let pool = ExecutorPool::new(2, "test-exec").unwrap();
+        let mut counted = 0;
+        let caller = std::thread::current().id();
+        let (thread, on_stack) = pool
+            .run(|| {
+                counted += 1;
+                (std::thread::current().id(), ON_EXECUTOR_STACK.get())
+            })
+            .unwrap();
+        assert_eq!(counted, 1);
+        assert_ne!(thread, caller);
+        assert!(on_stack);
+        let nested = pool
+            .run(|| {
+                pool.run(|| std::thread::current().id()).unwrap() == std::thread::current().id()
+            })
+            .unwrap();
+        assert!(nested, "nested work runs in place");
+    }
+
+    #[test]
+    fn a_panic_is_a_host_failure_and_the_pool_goes_on() {
+        let pool = ExecutorPool::new(1, "test-panic").unwrap();
+        let failed = pool.run(|| -> u32 { panic!("boom") });
+        assert!(matches!(failed, Err(HostFailure::Thread(_))));
+        assert_eq!(pool.run(|| 7).unwrap(), 7);
+    }
+
+    #[test]
+    fn many_callers_share_few_threads() {
+        let pool = ExecutorPool::new(2, "test-many").unwrap();
+        let sums: Vec<u64> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8u64)
+                .map(|n| {
+                    let pool = &pool;
+                    scope.spawn(move || (0..200).map(|i| pool.run(|| n * i).unwrap()).sum::<u64>())
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let expected: Vec<u64> = (0..8u64).map(|n| n * (0..200).sum::<u64>()).collect();
+        assert_eq!(sums, expected);
+    }
 }
