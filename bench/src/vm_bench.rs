@@ -460,6 +460,12 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
     );
     let warm = warm_phases(&mut r, &metered, &runtime, &artifacts.kernels_raw)?;
     let host_call = host_call_overhead(&mut r, me)?;
+    let distinct = if budget.measure.as_millis() < 1000 {
+        2_000
+    } else {
+        10_000
+    };
+    notes.push(many_contracts_resident(me, distinct)?);
     notes.push(format!(
         "empty-contract transaction {} alone, {} inside a block (executor threads are long-lived; \
          starting one would cost {}). Phases measured apart (they overlap and do not add up): \
@@ -545,6 +551,44 @@ fn warm_phases(
         cycle,
         reset,
     })
+}
+
+/// Resident memory after calling `count` distinct contracts once each: what the module cache,
+/// the engine generations and the warm pools keep.
+fn many_contracts_resident(me: H160, count: u64) -> anyhow::Result<String> {
+    let mut chain = RewasmChain::new(GasSchedule::default_schedule(), &[me])?;
+    let contract = |n: u64| {
+        wat::parse_str(format!(
+            r#"(module (memory (export "memory") 1) (global $g (mut i64) (i64.const {n}))
+                (func (export "main") (global.set $g (i64.add (global.get $g) (i64.const 1)))))"#
+        ))
+    };
+    let before = resident_kib();
+    let started = Instant::now();
+    for n in 0..count {
+        let address = H160::from_low_u64_be(0x5000_0000 + n);
+        chain.install(address, &contract(n)?);
+        chain.call(me, address, Vec::new())?;
+    }
+    let after = resident_kib();
+    Ok(format!(
+        "{count} distinct contracts called once each ({:.1} s, compiles included): resident memory \
+         {} MiB before, {} MiB after",
+        started.elapsed().as_secs_f64(),
+        before / 1024,
+        after / 1024
+    ))
+}
+
+/// This process's resident set (`VmRSS`), in KiB (0 where /proc is not there).
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
 }
 
 /// A contract that makes `calls` EEI calls (`getGasLeft`) and stops.

@@ -372,7 +372,9 @@ impl Engine {
     /// cannot be reused (see [`crate::warm`]) or the pool is full. The embedder must have
     /// cleared its host environment first.
     pub fn release_warm(&self, mut warm: WarmInstance) {
-        if warm.module().summary.passive_data || !warm.reset() {
+        // An instance of a retired generation would keep that generation's code alive.
+        let current = Arc::ptr_eq(&warm.module().generation, &self.lock_current().generation);
+        if !current || warm.module().summary.passive_data || !warm.reset() {
             return;
         }
         self.warm.put(warm);

@@ -146,3 +146,22 @@ fn the_pool_is_bounded_per_module_and_in_total() {
     assert!(engine.take_warm(&modules[0]).is_some());
     assert!(engine.take_warm(&modules[0]).is_none());
 }
+
+#[test]
+fn an_instance_of_a_retired_generation_is_not_kept() {
+    let engine = Engine::new(VmConfig {
+        modules_per_generation: Some(1),
+        ..VmConfig::default()
+    })
+    .unwrap();
+    let (module, warm) = warm(&engine);
+    let other = wat::parse_str(r#"(module (memory (export "memory") 1))"#).unwrap();
+    engine.compile(&other, Rules::Determinism).unwrap();
+    assert_ne!(
+        module.generation(),
+        engine.generation(),
+        "a new generation started"
+    );
+    engine.release_warm(warm);
+    assert_eq!(engine.warm_stats().idle, 0);
+}
