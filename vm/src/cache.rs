@@ -59,7 +59,19 @@ impl ConfigDigest {
     }
 }
 
-/// Everything that determines a compiled artifact, hashed.
+/// A module within one engine: its code hash and rule set (the engine's configuration is
+/// fixed, so nothing else tells two modules apart). The in-memory cache and the warm pool are
+/// keyed by it; a lookup hashes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ModuleKey {
+    /// Keccak-256 of the code.
+    pub code_hash: [u8; 32],
+    /// The rules it was validated under.
+    pub rules: Rules,
+}
+
+/// Everything that determines a compiled artifact, hashed: the on-disk key, which must also
+/// tell configurations apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CacheKey([u8; 32]);
 
@@ -111,7 +123,7 @@ pub fn code_hash(code: &[u8]) -> [u8; 32] {
 /// In-memory LRU of compiled modules.
 #[derive(Debug)]
 pub struct MemoryCache {
-    entries: Mutex<LruCache<CacheKey, Arc<CompiledModule>>>,
+    entries: Mutex<LruCache<ModuleKey, Arc<CompiledModule>>>,
 }
 
 impl MemoryCache {
@@ -124,12 +136,12 @@ impl MemoryCache {
     }
 
     /// The module under `key`, marking it recently used.
-    pub fn get(&self, key: &CacheKey) -> Option<Arc<CompiledModule>> {
+    pub fn get(&self, key: &ModuleKey) -> Option<Arc<CompiledModule>> {
         self.entries.lock().ok()?.get(key).cloned()
     }
 
     /// Stores `module` under `key`, evicting the least recently used entry when full.
-    pub fn put(&self, key: CacheKey, module: Arc<CompiledModule>) {
+    pub fn put(&self, key: ModuleKey, module: Arc<CompiledModule>) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.put(key, module);
         }

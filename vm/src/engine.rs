@@ -24,7 +24,7 @@ use wasmer::sys::{EngineBuilder, Features, NativeEngineExt};
 use wasmer::{Module, Store};
 
 use crate::cache::{
-    CacheKey, ConfigDigest, DEFAULT_DISK_CACHE_BYTES, DiskCache, MemoryCache, code_hash,
+    CacheKey, ConfigDigest, DEFAULT_DISK_CACHE_BYTES, DiskCache, MemoryCache, ModuleKey, code_hash,
 };
 use crate::instrument::compiler_for;
 use crate::limits::ChainLimits;
@@ -117,8 +117,8 @@ pub struct CompiledModule {
     pub code_hash: [u8; 32],
     /// Gas every frame pays before it runs: initial pages × the schedule's page price.
     pub initial_memory_gas: u64,
-    /// The cache key: code hash and configuration.
-    pub(crate) key: CacheKey,
+    /// Code hash and rules: the key of the memory cache and the warm pool.
+    pub(crate) key: ModuleKey,
     /// The memory right after instantiation, which every warm reset restores.
     pub(crate) image: ImageCell,
     /// The runtime engine holding the module's code, kept alive as long as the module.
@@ -291,18 +291,22 @@ impl Engine {
         rules: Rules,
         policy: ArtifactPolicy,
     ) -> Result<(Arc<CompiledModule>, CacheSource), CompileError> {
-        let key = CacheKey::for_config(&self.config_digest, &hash, rules);
+        let key = ModuleKey {
+            code_hash: hash,
+            rules,
+        };
         if let Some(module) = self.memory.get(&key) {
             return Ok((module, CacheSource::Memory));
         }
+        let disk_key = CacheKey::for_config(&self.config_digest, &hash, rules);
         // Validation runs again for code loaded from disk: the rules are checked whenever code
         // is loaded, and the summary is not stored in the artifact.
         let summary = validate(code, &self.config.limits, rules)?;
         let generation = self.generation_for_load();
-        let (module, source) = match self.load_from_disk(&key, &generation.runtime) {
+        let (module, source) = match self.load_from_disk(&disk_key, &generation.runtime) {
             Some(module) => (module, CacheSource::Disk),
             None => (
-                self.compile_fresh(code, &key, &generation.runtime, policy)?,
+                self.compile_fresh(code, &disk_key, &generation.runtime, policy)?,
                 CacheSource::Compiled,
             ),
         };
@@ -345,7 +349,7 @@ impl Engine {
     }
 
     /// Caches `module` unless a rotation made its generation old while it loaded.
-    fn remember(&self, key: CacheKey, module: &Arc<CompiledModule>) {
+    fn remember(&self, key: ModuleKey, module: &Arc<CompiledModule>) {
         let current = self.lock_current();
         if Arc::ptr_eq(&current.generation, &module.generation) {
             self.memory.put(key, module.clone());

@@ -47,7 +47,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use lru::LruCache;
 use wasmer::{AsStoreMut, Extern, Function, Global, Mutability, Store, Value};
 
-use crate::cache::CacheKey;
+use crate::cache::ModuleKey;
 use crate::engine::CompiledModule;
 use crate::frame::MeteredInstance;
 
@@ -259,10 +259,10 @@ fn reset_memory(store: &mut impl AsStoreMut, memory: &wasmer::Memory, image: &Me
     true
 }
 
-/// Whether `bytes` are all zero; in 64-byte blocks the compiler turns into vector code (a
+/// Whether `bytes` are all zero; in 512-byte blocks the compiler turns into vector code (a
 /// byte-by-byte scan with an early exit costs about 1.5 µs per page).
 fn is_zero(bytes: &[u8]) -> bool {
-    let blocks = bytes.chunks_exact(64);
+    let blocks = bytes.chunks_exact(512);
     let rest = blocks.remainder();
     blocks
         .map(|block| block.iter().fold(0u8, |acc, &byte| acc | byte))
@@ -310,7 +310,7 @@ pub(crate) struct WarmPool {
 
 #[derive(Debug)]
 struct Idle {
-    modules: LruCache<CacheKey, Vec<WarmInstance>>,
+    modules: LruCache<ModuleKey, Vec<WarmInstance>>,
     count: usize,
     memory_bytes: u64,
 }

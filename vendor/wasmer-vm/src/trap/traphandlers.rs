@@ -967,6 +967,15 @@ fn release_suspended_stack((limit, base): (usize, usize), sp: usize) {
     }
 }
 
+/// rewasm: how long an entry into wasm must have run before its stack's pages are released.
+/// Pages become resident only through page faults (at least ~0.1 µs each), so an entry shorter
+/// than this left at most a few hundred KiB below the resident top, which stay until a longer
+/// entry on that stack releases them (32 pooled stacks: tens of MiB at worst, against gigabytes
+/// without releasing). A longer entry pays for the release (`madvise` over the whole stack walks
+/// every page table the stack ever had: about 2 µs) with at most a tenth of its own time, where
+/// releasing after every entry cost more than a warm contract call itself (issue 15).
+const RELEASE_AFTER: std::time::Duration = std::time::Duration::from_micros(20);
+
 /// rewasm: gives the pages of an unused stack back to the system, except the top
 /// [`STACK_KEEP_RESIDENT`] bytes. The stack holds nothing at this point (its coroutine has
 /// finished), and an anonymous private mapping reads as zeros after `MADV_DONTNEED`.
@@ -1019,9 +1028,12 @@ fn on_wasm_stack<F: FnOnce() -> T + 'static, T: 'static>(
     defer! {
         ACTIVE_STACK.with(|active| active.set(outer));
     }
+    let entered = std::time::Instant::now();
     let mut stack = scopeguard::guard(stack, |stack| {
         if STACK_POOL.len() < STACK_POOL_LIMIT {
-            release_stack_pages(&stack);
+            if entered.elapsed() >= RELEASE_AFTER {
+                release_stack_pages(&stack);
+            }
             STACK_POOL.push(stack);
         }
     });
