@@ -3,7 +3,6 @@
 
 use anyhow::{anyhow, bail, ensure};
 use primitive_types::H160;
-use revm::ExecuteCommitEvm;
 use revm::context::result::{ExecutionResult, Output};
 use revm::context::{Context, TxEnv};
 use revm::database::{CacheDB, EmptyDB};
@@ -11,6 +10,7 @@ use revm::handler::{MainBuilder, MainContext, MainnetEvm};
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, Bytes, TxKind, U256};
 use revm::state::AccountInfo;
+use revm::{ExecuteCommitEvm, ExecuteEvm};
 
 type Db = CacheDB<EmptyDB>;
 type Evm = MainnetEvm<revm::handler::MainnetContext<Db>>;
@@ -81,6 +81,33 @@ impl Revm {
         self.evm
             .transact_commit(tx)
             .map_err(|e| anyhow!("revm rejected the transaction: {e:?}"))
+    }
+
+    /// An `eth_call`: runs a call from `sender` on the current state and discards its changes.
+    pub fn view(&mut self, sender: &H160, to: &H160, data: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        let caller = address(sender);
+        let tx = TxEnv {
+            caller,
+            kind: TxKind::Call(address(to)),
+            data: Bytes::from(data),
+            nonce: self.nonces.get(&caller).copied().unwrap_or(0),
+            gas_limit: TX_GAS,
+            gas_price: 0,
+            chain_id: Some(1),
+            ..Default::default()
+        };
+        match self
+            .evm
+            .transact(tx)
+            .map_err(|e| anyhow!("revm rejected the call: {e:?}"))?
+            .result
+        {
+            ExecutionResult::Success {
+                output: Output::Call(bytes),
+                ..
+            } => Ok(bytes.to_vec()),
+            other => bail!("revm call failed: {other:?}"),
+        }
     }
 
     /// A successful call's output.

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail};
-use primitive_types::{H160, U256};
+use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
 use rewasm_executor::{
-    Account, BasicAccount, Bytecode, InMemoryState, Receipt, Transaction, execute_transaction,
+    Account, BasicAccount, Bytecode, InMemoryState, Receipt, State, StateChanges, StateError,
+    Transaction, execute_transaction,
 };
 use rewasm_vm::wasmer::{Imports, Store, Value};
 use rewasm_vm::{Engine, GasSchedule, MeteredInstance, Outcome, Rules, VmConfig};
@@ -87,6 +88,33 @@ impl RewasmChain {
         let receipt = execute_transaction(&self.engine, &mut self.state, &self.block, &hashes, &tx)
             .map_err(|e| anyhow!("rewasm transaction rejected: {e}"))?;
         Ok(receipt)
+    }
+
+    /// An `eth_call`: runs a call from `sender` on the current state and discards its changes
+    /// (the state is read through [`Discarding`], whose commit drops them).
+    pub fn view(&mut self, sender: H160, to: H160, data: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        let tx = Transaction {
+            sender,
+            to: Some(to),
+            nonce: self.nonces.get(&sender).copied().unwrap_or(0),
+            gas_limit: TX_GAS,
+            gas_price: U256::zero(),
+            value: U256::zero(),
+            data,
+            ..Transaction::default()
+        };
+        let hashes = |_: u64| Ok(None);
+        let mut state = Discarding(&self.state);
+        let receipt = execute_transaction(&self.engine, &mut state, &self.block, &hashes, &tx)
+            .map_err(|e| anyhow!("rewasm call rejected: {e}"))?;
+        if receipt.status != CallStatus::Success {
+            bail!(
+                "rewasm call failed: {:?} {:?}",
+                receipt.status,
+                receipt.failure
+            );
+        }
+        Ok(receipt.output)
     }
 
     /// A successful call's output.
@@ -191,3 +219,18 @@ impl LiveModule {
 /// The smallest contract: `main` returns at once.
 pub const EMPTY_CONTRACT_WAT: &str =
     r#"(module (memory (export "memory") 1) (func (export "main")))"#;
+
+/// A read-only view of a state whose commits are dropped: what `eth_call` runs on.
+struct Discarding<'a>(&'a InMemoryState);
+
+impl State for Discarding<'_> {
+    fn basic(&self, address: &H160) -> Result<Option<BasicAccount>, StateError> {
+        self.0.basic(address)
+    }
+
+    fn storage(&self, address: &H160, key: &H256) -> Result<H256, StateError> {
+        self.0.storage(address, key)
+    }
+
+    fn commit(&mut self, _: StateChanges) {}
+}

@@ -255,6 +255,33 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
         let data = abi::transfer(&recipient(i), U256::one());
         black_box(evm.call(&me, &sol_token, data).ok());
     });
+    let holder = recipient(1);
+    let expected_balance = abi::u256_of_output(&chain.view(me, token, abi::balance_of(&holder))?);
+    ensure!(
+        expected_balance
+            == abi::u256_of_output(&evm.view(&me, &sol_token, abi::balance_of(&holder))?),
+        "balanceOf differs between the rewasm and the Solidity token"
+    );
+    let rewasm_view = r.run(
+        "erc20/rewasm-balanceof-call",
+        "rewasm ERC-20 balanceOf as an in-process eth_call (changes discarded)",
+        || {
+            black_box(chain.view(me, token, abi::balance_of(&holder)).ok());
+        },
+    );
+    let revm_view = r.run(
+        "erc20/revm-balanceof-call",
+        "Solidity ERC-20 balanceOf on revm, transact without commit",
+        || {
+            black_box(evm.view(&me, &sol_token, abi::balance_of(&holder)).ok());
+        },
+    );
+    let balance_of_ratio = ratio(
+        "ERC-20",
+        "balanceOf as an in-process eth_call",
+        ("example ERC-20 (wasm)", rewasm_view),
+        ("Solidity ERC-20 on revm", revm_view),
+    );
     ratios.push(ratio(
         "ERC-20",
         "transfer transaction",
@@ -490,6 +517,7 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
         kchain.code(&kcontract).map_or(0, |c| c.len()),
         artifacts.kernels_raw.len()
     ));
+    ratios.push(balance_of_ratio);
     Ok(VmResults {
         sizes,
         solc: artifacts.solc.clone(),
