@@ -1,4 +1,5 @@
-//! Runs empty-contract transactions in a loop on an executor thread, for a profiler.
+//! Runs empty-contract transactions in a loop on an executor thread, for a profiler:
+//! `perf record target/release/examples/empty_tx_profile [N]`.
 use primitive_types::H160;
 use rewasm_bench::rewasm_run::{EMPTY_CONTRACT_WAT, RewasmChain};
 use rewasm_executor::on_executor_stack;

@@ -494,12 +494,7 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
     );
     let warm = warm_phases(&mut r, &metered, &runtime, &artifacts.kernels_raw)?;
     let host_call = host_call_overhead(&mut r, me)?;
-    let distinct = if budget.measure.as_millis() < 1000 {
-        2_000
-    } else {
-        10_000
-    };
-    notes.push(many_contracts_resident(me, distinct)?);
+    notes.push(many_contracts_resident(me, 10_000)?);
     notes.push(format!(
         "empty-contract transaction {} alone, {} inside a block (executor threads are long-lived; \
          starting one would cost {}). Phases measured apart (they overlap and do not add up): \

@@ -8,8 +8,8 @@
 //! Runtime engines come in *generations*. A wasmer 5.0.6 engine never frees the machine code of
 //! a module loaded into it (`EngineInner::code_memory` only grows, and every entry keeps the
 //! module's unwind tables registered with the system unwinder until the engine drops), so one
-//! engine for the life of a node would leak code memory with every cache miss and make every
-//! trap slower, since unwinding searches all registered tables. After
+//! engine for the life of a node would leak code memory with every cache miss (and, before the
+//! vendored wasmer stopped capturing backtraces, made every trap slower). After
 //! [`VmConfig::modules_per_generation`] loads the engine starts a new generation and empties
 //! its in-memory cache; the old generation is freed once the last module and store using it are
 //! dropped. Every generation has the same tunables and the artifacts are the same bytes, so a
@@ -71,10 +71,10 @@ impl Default for VmConfig {
     }
 }
 
-/// Loads per runtime engine by default. A working set that fits the memory cache loads nothing
-/// and never rotates; under churn, a trap costs about 1.8× what it costs in a fresh engine at
-/// 256 loaded modules, 8× at 1024 and 37× at 3000 (`cargo bench -p rewasm-vm --bench vm --
-/// trap`), because a trap walks the unwind tables of every module of every live engine.
+/// Loads per runtime engine by default: what bounds the code memory of retired modules. A working
+/// set that fits the memory cache loads nothing and never rotates. (Before issue 15 a trap also
+/// walked the unwind tables of every loaded module to capture a backtrace, 1.8× slower at 256
+/// loaded modules and 37× at 3000; the vendored wasmer no longer captures one.)
 pub const DEFAULT_MODULES_PER_GENERATION: usize = 256;
 
 /// Errors setting the engine up.

@@ -867,11 +867,11 @@ impl<T> TrapHandlerContextInner<T> {
         // read invalid memory addresses.
         //
         // See: https://github.com/rust-lang/backtrace-rs/pull/357
-        let backtrace = if signal_trap == Some(TrapCode::StackOverflow) {
-            Backtrace::from(vec![])
-        } else {
-            Backtrace::new_unresolved()
-        };
+        // rewasm: no backtrace for any trap. Capturing one unwinds through every registered
+        // module's unwind tables (the cost that grows with loaded modules, see rewasm's
+        // engine generations) and a contract can trap at will; the trap code comes from the
+        // faulting pc alone, and rewasm never reads the trace.
+        let backtrace = Backtrace::from(vec![]);
 
         // Set up the register state for exception return to force the
         // coroutine to return to its caller with UnwindReason::WasmTrap.
