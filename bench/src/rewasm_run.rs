@@ -72,18 +72,8 @@ impl RewasmChain {
         to: Option<H160>,
         data: Vec<u8>,
     ) -> anyhow::Result<Receipt> {
-        let nonce = self.nonces.entry(sender).or_insert(0);
-        let tx = Transaction {
-            sender,
-            to,
-            nonce: *nonce,
-            gas_limit: TX_GAS,
-            gas_price: U256::zero(),
-            value: U256::zero(),
-            data,
-            ..Transaction::default()
-        };
-        *nonce += 1;
+        let tx = self.transaction(sender, to, data);
+        *self.nonces.entry(sender).or_insert(0) += 1;
         let hashes = |_: u64| Ok(None);
         let receipt = execute_transaction(&self.engine, &mut self.state, &self.block, &hashes, &tx)
             .map_err(|e| anyhow!("rewasm transaction rejected: {e}"))?;
@@ -93,41 +83,32 @@ impl RewasmChain {
     /// An `eth_call`: runs a call from `sender` on the current state and discards its changes
     /// (the state is read through [`Discarding`], whose commit drops them).
     pub fn view(&mut self, sender: H160, to: H160, data: Vec<u8>) -> anyhow::Result<Vec<u8>> {
-        let tx = Transaction {
+        let tx = self.transaction(sender, Some(to), data);
+        let hashes = |_: u64| Ok(None);
+        let mut state = Discarding(&self.state);
+        let receipt = execute_transaction(&self.engine, &mut state, &self.block, &hashes, &tx)
+            .map_err(|e| anyhow!("rewasm call rejected: {e}"))?;
+        success_output(receipt)
+    }
+
+    /// A transaction from `sender` at its next nonce, gas price zero.
+    fn transaction(&self, sender: H160, to: Option<H160>, data: Vec<u8>) -> Transaction {
+        Transaction {
             sender,
-            to: Some(to),
+            to,
             nonce: self.nonces.get(&sender).copied().unwrap_or(0),
             gas_limit: TX_GAS,
             gas_price: U256::zero(),
             value: U256::zero(),
             data,
             ..Transaction::default()
-        };
-        let hashes = |_: u64| Ok(None);
-        let mut state = Discarding(&self.state);
-        let receipt = execute_transaction(&self.engine, &mut state, &self.block, &hashes, &tx)
-            .map_err(|e| anyhow!("rewasm call rejected: {e}"))?;
-        if receipt.status != CallStatus::Success {
-            bail!(
-                "rewasm call failed: {:?} {:?}",
-                receipt.status,
-                receipt.failure
-            );
         }
-        Ok(receipt.output)
     }
 
     /// A successful call's output.
     pub fn call(&mut self, sender: H160, to: H160, data: Vec<u8>) -> anyhow::Result<Vec<u8>> {
         let receipt = self.transact(sender, Some(to), data)?;
-        if receipt.status != CallStatus::Success {
-            bail!(
-                "rewasm call failed: {:?} {:?}",
-                receipt.status,
-                receipt.failure
-            );
-        }
-        Ok(receipt.output)
+        success_output(receipt)
     }
 
     /// Deploys `init` (init code with constructor arguments appended).
@@ -219,6 +200,18 @@ impl LiveModule {
 /// The smallest contract: `main` returns at once.
 pub const EMPTY_CONTRACT_WAT: &str =
     r#"(module (memory (export "memory") 1) (func (export "main")))"#;
+
+/// The output of a successful call; an error naming the status and failure otherwise.
+fn success_output(receipt: Receipt) -> anyhow::Result<Vec<u8>> {
+    if receipt.status != CallStatus::Success {
+        bail!(
+            "rewasm call failed: {:?} {:?}",
+            receipt.status,
+            receipt.failure
+        );
+    }
+    Ok(receipt.output)
+}
 
 /// A read-only view of a state whose commits are dropped: what `eth_call` runs on.
 struct Discarding<'a>(&'a InMemoryState);
