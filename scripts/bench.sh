@@ -79,6 +79,9 @@ fi
 step "in-process: ERC-20, kernels, per-call and metering overhead"
 "$BENCH" vm --wasm "$wasm" --solidity bench/solidity/out --out "$results/vm.json" "${vm_args[@]}"
 
+step "gas against time: adversarial calibration under v2, revm's exchange rate"
+"$BENCH" calibrate --wasm "$wasm" --solidity bench/solidity/out --out "$results/calibration.json"
+
 step "node: rewasm node --dev vs anvil over JSON-RPC"
 "$BENCH" node --rewasm "$REWASM" --anvil "$anvil" --wasm "$wasm" --solidity bench/solidity/out \
   --out "$results/node.json" "${node_args[@]}"

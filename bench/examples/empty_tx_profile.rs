@@ -7,7 +7,7 @@ use rewasm_vm::GasSchedule;
 
 fn main() -> anyhow::Result<()> {
     let me = H160::repeat_byte(1);
-    let mut chain = RewasmChain::new(GasSchedule::default_schedule(), &[me])?;
+    let mut chain = RewasmChain::new(GasSchedule::v2(), &[me])?;
     let empty = H160::repeat_byte(0xee);
     chain.install(empty, &wat::parse_str(EMPTY_CONTRACT_WAT)?);
     let n: u32 = std::env::args()

@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
     let solidity = args.next().context("SOLIDITY_OUT")?;
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let artifacts = Artifacts::load(Path::new(&wasm), Path::new(&solidity))?;
-    let (mut chain, token, _, _) = erc20_pair(&artifacts, GasSchedule::default_schedule(), 1)?;
+    let (mut chain, token, _, _) = erc20_pair(&artifacts, GasSchedule::v2(), 1)?;
     let me = deployer();
     on_executor_stack(|| {
         let start = std::time::Instant::now();

@@ -83,8 +83,13 @@ impl Revm {
             .map_err(|e| anyhow!("revm rejected the transaction: {e:?}"))
     }
 
-    /// An `eth_call`: runs a call from `sender` on the current state and discards its changes.
-    pub fn view(&mut self, sender: &H160, to: &H160, data: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+    /// Runs a call from `sender` on the current state without committing it.
+    fn run_uncommitted(
+        &mut self,
+        sender: &H160,
+        to: &H160,
+        data: Vec<u8>,
+    ) -> anyhow::Result<ExecutionResult> {
         let caller = address(sender);
         let tx = TxEnv {
             caller,
@@ -96,12 +101,16 @@ impl Revm {
             chain_id: Some(1),
             ..Default::default()
         };
-        match self
+        Ok(self
             .evm
             .transact(tx)
             .map_err(|e| anyhow!("revm rejected the call: {e:?}"))?
-            .result
-        {
+            .result)
+    }
+
+    /// An `eth_call`: runs a call from `sender` on the current state and discards its changes.
+    pub fn view(&mut self, sender: &H160, to: &H160, data: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        match self.run_uncommitted(sender, to, data)? {
             ExecutionResult::Success {
                 output: Output::Call(bytes),
                 ..
@@ -130,6 +139,26 @@ impl Revm {
             } => Ok(H160::from_slice(created.as_slice())),
             other => bail!("revm deploy failed: {other:?}"),
         }
+    }
+
+    /// Puts raw EVM `code` at `to` (no constructor).
+    pub fn install(&mut self, to: &H160, code: Vec<u8>) {
+        use revm::context::ContextTr;
+        let bytecode = revm::bytecode::Bytecode::new_raw(Bytes::from(code));
+        let info = AccountInfo {
+            nonce: 1,
+            code_hash: bytecode.hash_slow(),
+            code: Some(bytecode),
+            ..Default::default()
+        };
+        self.evm.ctx.db_mut().insert_account_info(address(to), info);
+    }
+
+    /// Runs a call without committing it: its gas used (the call must succeed).
+    pub fn view_gas(&mut self, sender: &H160, to: &H160, data: Vec<u8>) -> anyhow::Result<u64> {
+        let result = self.run_uncommitted(sender, to, data)?;
+        ensure!(result.is_success(), "revm call failed: {result:?}");
+        Ok(result.tx_gas_used())
     }
 
     /// Gas used by the last successful call of `data` (runs and commits it).

@@ -12,6 +12,8 @@
 
 pub mod abi;
 pub mod artifacts;
+pub mod calibrate;
+pub mod calibrate_cases;
 pub mod evm;
 pub mod machine;
 pub mod node_bench;

@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, ensure};
 use clap::{Parser, Subcommand};
 use rewasm_bench::artifacts::Artifacts;
+use rewasm_bench::calibrate;
 use rewasm_bench::machine::Machine;
 use rewasm_bench::node_bench::{self, Load, NodeProcess, NodeResult, free_port};
 use rewasm_bench::report::{self, RunResults};
 use rewasm_bench::scaling::{self, ScalePoint};
 use rewasm_bench::timing::Budget;
 use rewasm_bench::{KernelSizes, vm_bench};
+use rewasm_vm::GasSchedule;
 
 #[derive(Parser, Debug)]
 #[command(about = "rewasm against its peers: see scripts/bench.sh")]
@@ -20,21 +22,40 @@ struct Cli {
     command: Cmd,
 }
 
+/// Where the contracts both sides run come from, and where the results go.
+#[derive(clap::Args, Debug)]
+struct Inputs {
+    /// Folder with erc20.deploy.wasm, kernels_contract.deploy.wasm, kernels_raw.wasm.
+    #[arg(long)]
+    wasm: PathBuf,
+    /// bench/solidity/out.
+    #[arg(long)]
+    solidity: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+}
+
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// In-process: ERC-20 vs revm, kernels vs native/wasmi/revm, per-call and metering overhead.
     Vm {
-        /// Folder with erc20.deploy.wasm, kernels_contract.deploy.wasm, kernels_raw.wasm.
-        #[arg(long)]
-        wasm: PathBuf,
-        /// bench/solidity/out.
-        #[arg(long)]
-        solidity: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
+        #[command(flatten)]
+        inputs: Inputs,
         /// A few iterations only (smoke run).
         #[arg(long)]
         quick: bool,
+    },
+    /// Gas against time: adversarial calibration cases under a schedule, revm's EVM
+    /// microbenchmarks (the exchange rate), and the kernels' ns per gas.
+    Calibrate {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// The schedule to check.
+        #[arg(long, default_value = "v2")]
+        schedule: String,
+        /// Only the cases whose id contains this (and no kernels).
+        #[arg(long, default_value = "")]
+        only: String,
     },
     /// JSON-RPC throughput and latency of `rewasm node --dev` and anvil.
     Node {
@@ -116,12 +137,12 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<Opti
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Cmd::Vm {
-            wasm,
-            solidity,
-            out,
-            quick,
-        } => {
+        Cmd::Vm { inputs, quick } => {
+            let Inputs {
+                wasm,
+                solidity,
+                out,
+            } = inputs;
             let artifacts = Artifacts::load(&wasm, &solidity)?;
             let budget = if quick {
                 Budget::quick()
@@ -248,6 +269,25 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Cmd::Calibrate {
+            inputs,
+            schedule,
+            only,
+        } => {
+            let Inputs {
+                wasm,
+                solidity,
+                out,
+            } = inputs;
+            let artifacts = Artifacts::load(&wasm, &solidity)?;
+            let Some(schedule) = GasSchedule::by_name(&schedule) else {
+                anyhow::bail!("unknown schedule {schedule:?}");
+            };
+            let calibration = calibrate::run(&artifacts, schedule, &only)?;
+            let summary = calibration.summary();
+            println!("{summary:#?}");
+            write_json(&out, &calibration)
+        }
         Cmd::Report {
             results,
             out,
@@ -262,6 +302,7 @@ fn main() -> anyhow::Result<()> {
                 vm: read_json(&results.join("vm.json"))?,
                 nodes: read_json(&results.join("node.json"))?.unwrap_or_default(),
                 scaling: read_json(&results.join("scaling.json"))?.unwrap_or_default(),
+                calibration: read_json(&results.join("calibration.json"))?,
             };
             std::fs::create_dir_all(&plots)?;
             report::register_font()?;

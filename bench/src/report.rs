@@ -7,6 +7,7 @@ use anyhow::{Context, anyhow};
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::calibrate::Calibration;
 use crate::machine::Machine;
 use crate::node_bench::NodeResult;
 use crate::scaling::ScalePoint;
@@ -28,6 +29,9 @@ pub struct RunResults {
     pub nodes: Vec<NodeResult>,
     /// Store scaling.
     pub scaling: Vec<ScalePoint>,
+    /// Gas against time (`rewasm-bench calibrate`).
+    #[serde(default)]
+    pub calibration: Option<Calibration>,
 }
 
 /// Where the fonts for the plots are looked for (Debian's fonts-dejavu-core).
@@ -152,6 +156,9 @@ pub fn markdown(run: &RunResults) -> String {
             let _ = writeln!(md, "- {note}");
         }
     }
+    if let Some(calibration) = &run.calibration {
+        gas_and_time(&mut md, calibration);
+    }
     if !run.nodes.is_empty() {
         let _ = writeln!(md, "\n## Node: JSON-RPC throughput and latency\n");
         let _ = writeln!(
@@ -225,7 +232,7 @@ pub fn markdown(run: &RunResults) -> String {
     );
     let _ = writeln!(
         md,
-        "- Metering off is the `ewasm-conformance` schedule: all instruction prices zero, for which wasmer's metering middleware inserts no code."
+        "- Metering off is the `v2` schedule with every instruction price zero, for which wasmer's metering middleware inserts no code."
     );
     let _ = writeln!(
         md,
@@ -354,4 +361,57 @@ pub fn plot_latency(nodes: &[NodeResult], path: &Path) -> anyhow::Result<()> {
     }
     root.present().context("writing the latency plot")?;
     Ok(())
+}
+
+/// The gas-to-time section: every calibration case and kernel with its ns per gas.
+fn gas_and_time(md: &mut String, calibration: &Calibration) {
+    let summary = calibration.summary();
+    let exchange = summary.evm_worst_ns_per_gas;
+    let _ = writeln!(
+        md,
+        "\n## Gas and time (schedule `{}`)\n",
+        calibration.schedule
+    );
+    let _ = writeln!(
+        md,
+        "`rewasm-bench calibrate`: each case is a loop written to be as slow per gas as its kind \
+         of work can be, run `n` and `2n` times as a contract call; the slope is its time and \
+         gas per iteration. The exchange rate is the most time one EVM gas buys in revm's \
+         microbenchmarks on this machine (`{}`): **{exchange:.3} ns per gas** (their median: \
+         {:.3}). \"vs rate\" is a case's ns per gas over it (above 1: the case buys more time \
+         per gas than any of the EVM's).\n",
+        summary.evm_worst_id, summary.evm_median_ns_per_gas
+    );
+    let _ = writeln!(
+        md,
+        "- rewasm: median {:.3} ns/gas, worst `{}` {:.3} ns/gas: **worst / median = {:.2}** (target ≤ 2)",
+        summary.median_ns_per_gas, summary.worst_id, summary.worst_ns_per_gas, summary.safety
+    );
+    let _ = writeln!(
+        md,
+        "- a 30 M gas block of rewasm's worst case: {:.0} ms; of revm's worst (`{}`): {:.0} ms: **{:.2}×** (target ≤ 2)\n",
+        summary.block_ms,
+        summary.evm_worst_id,
+        summary.evm_block_ms,
+        summary.block_ms / summary.evm_block_ms
+    );
+    let _ = writeln!(md, "| case | stresses | time | gas | ns/gas | vs rate |");
+    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|");
+    let rows = calibration
+        .rewasm
+        .iter()
+        .chain(&calibration.evm)
+        .chain(&calibration.kernels);
+    for case in rows {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} | {:.1} | {:.3} | {:.2} |",
+            case.id,
+            case.stresses,
+            human(case.ns),
+            case.gas,
+            case.ns_per_gas(),
+            case.ns_per_gas() / exchange
+        );
+    }
 }

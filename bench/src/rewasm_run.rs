@@ -83,12 +83,21 @@ impl RewasmChain {
     /// An `eth_call`: runs a call from `sender` on the current state and discards its changes
     /// (the state is read through [`Discarding`], whose commit drops them).
     pub fn view(&mut self, sender: H160, to: H160, data: Vec<u8>) -> anyhow::Result<Vec<u8>> {
+        success_output(self.view_receipt(sender, to, data)?)
+    }
+
+    /// As [`RewasmChain::view`], returning the whole receipt (its gas used included).
+    pub fn view_receipt(
+        &mut self,
+        sender: H160,
+        to: H160,
+        data: Vec<u8>,
+    ) -> anyhow::Result<Receipt> {
         let tx = self.transaction(sender, Some(to), data);
         let hashes = |_: u64| Ok(None);
         let mut state = Discarding(&self.state);
-        let receipt = execute_transaction(&self.engine, &mut state, &self.block, &hashes, &tx)
-            .map_err(|e| anyhow!("rewasm call rejected: {e}"))?;
-        success_output(receipt)
+        execute_transaction(&self.engine, &mut state, &self.block, &hashes, &tx)
+            .map_err(|e| anyhow!("rewasm call rejected: {e}"))
     }
 
     /// A transaction from `sender` at its next nonce, gas price zero.
@@ -149,6 +158,39 @@ impl RewasmChain {
 pub struct LiveModule {
     store: Store,
     instance: MeteredInstance,
+}
+
+/// `v2` with every instruction price zero (wasmer's metering middleware then inserts no code):
+/// what "metering off" means in the benchmarks. Host functions, memory and module `rewasm` are
+/// `v2`'s, so the same contracts run.
+pub fn unmetered_schedule() -> GasSchedule {
+    let mut schedule = GasSchedule::v2();
+    schedule.name = "metering-off";
+    let c = &mut schedule.instructions;
+    for price in [
+        &mut c.trivial,
+        &mut c.control,
+        &mut c.branch,
+        &mut c.br_table,
+        &mut c.alu,
+        &mut c.mul,
+        &mut c.div,
+        &mut c.load,
+        &mut c.store,
+        &mut c.call,
+        &mut c.host_call,
+        &mut c.call_indirect,
+        &mut c.call_param,
+        &mut c.ret,
+        &mut c.memory_size,
+        &mut c.memory_grow,
+        &mut c.bulk_memory,
+        &mut c.other,
+    ] {
+        *price = 0;
+    }
+    schedule.bulk_memory_per_word = 0;
+    schedule
 }
 
 /// An engine for plain modules under `schedule`.

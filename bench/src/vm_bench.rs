@@ -169,11 +169,11 @@ pub fn erc20_pair(
 /// Each kernel's result from every runner, checked equal to the native one.
 pub fn check_kernels(artifacts: &Artifacts, sizes: KernelSizes) -> anyhow::Result<()> {
     let me = deployer();
-    let mut chain = RewasmChain::new(GasSchedule::default_schedule(), &[me])?;
+    let mut chain = RewasmChain::new(GasSchedule::v2(), &[me])?;
     let contract = chain.deploy(me, artifacts.kernels_deploy.clone())?;
     let mut evm = Revm::new(&[me]);
     let sol = evm.deploy(&me, artifacts.sol_kernels.clone())?;
-    let metered = engine(GasSchedule::default_schedule())?;
+    let metered = engine(GasSchedule::v2())?;
     let mut live = LiveModule::new(&metered, &artifacts.kernels_raw)?;
     let mut wasmi = Wasmi::new(&artifacts.kernels_raw)?;
     for k in sizes.kernels() {
@@ -220,10 +220,9 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
     let me = deployer();
 
     eprintln!("ERC-20 transfer (full transaction, committed to in-memory state)");
-    let (mut chain, token, mut evm, sol_token) =
-        erc20_pair(artifacts, GasSchedule::default_schedule(), 10)?;
+    let (mut chain, token, mut evm, sol_token) = erc20_pair(artifacts, GasSchedule::v2(), 10)?;
     let (mut chain_off, token_off, _, _) =
-        erc20_pair(artifacts, GasSchedule::ewasm_conformance(), 1)?;
+        erc20_pair(artifacts, crate::rewasm_run::unmetered_schedule(), 1)?;
     let runtime = chain.code(&token).unwrap_or_default();
     let rewasm_gas = chain
         .transact(me, Some(token), abi::transfer(&recipient(500), U256::one()))?
@@ -298,18 +297,18 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
     ratios.push(ratio(
         "Metering",
         "ERC-20 transfer transaction",
-        ("`default` schedule", rewasm_erc20),
+        ("`v2` schedule", rewasm_erc20),
         ("metering off", rewasm_erc20_off),
     ));
 
     eprintln!("compute kernels");
     check_kernels(artifacts, sizes)?;
-    let metered = engine(GasSchedule::default_schedule())?;
-    let unmetered = engine(GasSchedule::ewasm_conformance())?;
+    let metered = engine(GasSchedule::v2())?;
+    let unmetered = engine(crate::rewasm_run::unmetered_schedule())?;
     let mut live = LiveModule::new(&metered, &artifacts.kernels_raw)?;
     let mut live_off = LiveModule::new(&unmetered, &artifacts.kernels_raw)?;
     let mut wasmi = Wasmi::new(&artifacts.kernels_raw)?;
-    let mut kchain = RewasmChain::new(GasSchedule::default_schedule(), &[me])?;
+    let mut kchain = RewasmChain::new(GasSchedule::v2(), &[me])?;
     let kcontract = kchain.deploy(me, artifacts.kernels_deploy.clone())?;
     let mut kevm = Revm::new(&[me]);
     let ksol = kevm.deploy(&me, artifacts.sol_kernels.clone())?;
@@ -369,14 +368,14 @@ pub fn run(artifacts: &Artifacts, sizes: KernelSizes, budget: Budget) -> anyhow:
         ratios.push(ratio(
             "Metering",
             &name,
-            ("`default` schedule", vm),
+            ("`v2` schedule", vm),
             ("metering off", vm_off),
         ));
     }
 
     eprintln!("per-call overhead");
     // Full transactions calling an empty contract.
-    let mut echain = RewasmChain::new(GasSchedule::default_schedule(), &[me])?;
+    let mut echain = RewasmChain::new(GasSchedule::v2(), &[me])?;
     let empty_address = H160::repeat_byte(0xee);
     let empty = wat::parse_str(EMPTY_CONTRACT_WAT)?;
     echain.install(empty_address, &empty);
@@ -586,7 +585,7 @@ fn warm_phases(
 /// Resident memory after calling `count` distinct contracts once each: what the module cache,
 /// the engine generations and the warm pools keep.
 fn many_contracts_resident(me: H160, count: u64) -> anyhow::Result<String> {
-    let mut chain = RewasmChain::new(GasSchedule::default_schedule(), &[me])?;
+    let mut chain = RewasmChain::new(GasSchedule::v2(), &[me])?;
     let contract = |n: u64| {
         wat::parse_str(format!(
             r#"(module (memory (export "memory") 1) (global $g (mut i64) (i64.const {n}))
@@ -637,7 +636,7 @@ fn host_loop_contract(calls: u32) -> anyhow::Result<Vec<u8>> {
 
 /// Time per EEI host call: a transaction making 1000 calls less one making 1, per call.
 fn host_call_overhead(r: &mut Recorder, me: H160) -> anyhow::Result<f64> {
-    let mut chain = RewasmChain::new(GasSchedule::default_schedule(), &[me])?;
+    let mut chain = RewasmChain::new(GasSchedule::v2(), &[me])?;
     let (one, many) = (H160::repeat_byte(0xa1), H160::repeat_byte(0xa2));
     chain.install(one, &host_loop_contract(1)?);
     chain.install(many, &host_loop_contract(1000)?);

@@ -40,7 +40,7 @@ pub enum GenesisError {
         path: String,
         source: serde_json::Error,
     },
-    #[error("unknown gas schedule {0:?} (use \"default\" or \"ewasm-conformance\")")]
+    #[error("unknown gas schedule {0:?} (use \"v2\", \"default\" or \"ewasm-conformance\")")]
     Schedule(String),
     #[error("alloc {address}: {detail}")]
     Alloc { address: String, detail: String },
@@ -96,9 +96,14 @@ pub struct Genesis {
     pub limits: BTreeMap<String, u32>,
 }
 
+/// The schedule of a genesis file that names none: the first one, so that files written before
+/// `v2` existed describe the same chain.
 fn default_schedule() -> String {
     "default".to_string()
 }
+
+/// The built-in dev chain's schedule.
+pub const DEV_SCHEDULE: &str = "v2";
 
 fn default_gas_limit() -> u64 {
     DEV_GAS_LIMIT
@@ -164,7 +169,7 @@ impl Genesis {
             .collect();
         Ok(Self {
             chain_id: DEV_CHAIN_ID,
-            gas_schedule: default_schedule(),
+            gas_schedule: DEV_SCHEDULE.to_string(),
             gas_limit: DEV_GAS_LIMIT,
             timestamp: 0,
             alloc,

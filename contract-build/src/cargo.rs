@@ -56,6 +56,9 @@ pub struct Crate {
     pub name: String,
     /// Where cargo builds it.
     pub target_dir: PathBuf,
+    /// Cargo features to enable (`--features`), e.g. `rewasm-sdk/precompile-keccak` for a chain
+    /// on the `default` gas schedule.
+    pub features: Vec<String>,
 }
 
 impl Crate {
@@ -206,6 +209,7 @@ pub fn locate(path: &Path) -> Result<Crate, LocateError> {
         package: package_name,
         name,
         target_dir,
+        features: Vec::new(),
     })
 }
 
@@ -218,6 +222,9 @@ pub fn build_command(krate: &Crate) -> Command {
         .arg(&krate.manifest)
         .arg("--target-dir")
         .arg(&krate.target_dir);
+    if !krate.features.is_empty() {
+        command.arg("--features").arg(krate.features.join(","));
+    }
     for setting in PROFILE {
         command.arg("--config").arg(setting);
     }

@@ -48,6 +48,10 @@ pub const SELF_DESTRUCT_NEW_ACCOUNT: u64 = 25_000;
 pub const SELF_DESTRUCT_REFUND: u64 = 24_000;
 /// `finish`, `revert`, and `useGas` before its argument.
 pub const ZERO: u64 = 0;
+/// Fixed part of `rewasm.keccak256`: the EVM's `KECCAK256` (30).
+pub const KECCAK256: u64 = 30;
+/// Per 32-byte word hashed by `rewasm.keccak256` (rounded up): the EVM's 6.
+pub const KECCAK256_PER_WORD: u64 = 6;
 
 /// Prices of bulk work the host does for a contract that Hera's schedule left free: copying a
 /// nested call's input or a create's init code out of memory, copying a frame's output, and
@@ -67,6 +71,10 @@ pub struct HostPrices {
     /// Per byte of init code a create (a transaction's or `create`'s) validates and compiles,
     /// charged from the create's gas before the code is compiled.
     pub code_per_byte: u64,
+    /// Added to the fixed part of `call`, `callCode`, `callDelegate`, `callStatic` and `create`:
+    /// what starting a frame costs the host beyond the EVM's work (taking or making an
+    /// instance of the callee's module, and giving it back).
+    pub frame_start: u64,
 }
 
 impl HostPrices {
@@ -75,12 +83,18 @@ impl HostPrices {
         input_per_word: 0,
         output_per_word: 0,
         code_per_byte: 0,
+        frame_start: 0,
     };
 
     /// `per_word` × ceil(`len` / 32), saturating.
     pub const fn words(per_word: u64, len: u64) -> u64 {
         len.div_ceil(32).saturating_mul(per_word)
     }
+}
+
+/// The gas of `rewasm.keccak256` over `len` bytes: 30 + 6 per word (rounded up), saturating.
+pub const fn keccak256(len: u64) -> u64 {
+    KECCAK256.saturating_add(len.div_ceil(32).saturating_mul(KECCAK256_PER_WORD))
 }
 
 /// `W(len)` of the EEI: [`COPY_PER_WORD`] × ceil(len / 32). Cannot overflow for any `u64` length

@@ -25,5 +25,6 @@ pub use host::{
     Gas, Host, HostExit, Memory, TxInfo,
 };
 pub use table::{
-    DEBUG_FUNCTIONS, DEBUG_MODULE, EEI_FUNCTIONS, ETHEREUM_MODULE, HostFunction, WasmType, lookup,
+    DEBUG_FUNCTIONS, DEBUG_MODULE, EEI_FUNCTIONS, ETHEREUM_MODULE, HostFunction, HostModules,
+    REWASM_FUNCTIONS, REWASM_MODULE, WasmType, lookup,
 };

@@ -9,6 +9,11 @@ use crate::gas;
 /// The import module every contract import must come from.
 pub const ETHEREUM_MODULE: &str = "ethereum";
 
+/// The import module of rewasm's own host functions, beside `ethereum`: work the EVM does in
+/// one opcode that a contract would otherwise do in wasm or through a precompile call. Only a
+/// chain whose gas schedule offers it ([`HostModules::rewasm`]) accepts imports from it.
+pub const REWASM_MODULE: &str = "rewasm";
+
 /// The eWASM `debug` namespace. **Local tooling only**: test runners and developer nodes may
 /// offer these printing helpers, but a live chain must reject any module that imports them: their
 /// output is not part of consensus, and host-side printing would cost every node I/O that no gas
@@ -190,6 +195,46 @@ pub const EEI_FUNCTIONS: [HostFunction; 33] = [
     f("getBlockTimestamp", &[], &[I64], gas::BASE),
 ];
 
+/// The functions of [`REWASM_MODULE`] (see `docs/REWASM-HOST.md`).
+pub const REWASM_FUNCTIONS: [HostFunction; 1] = [var(
+    "keccak256",
+    &[I32, I32, I32],
+    &[],
+    gas::KECCAK256,
+    "+ 6 per 32-byte word of `length` (rounded up)",
+)];
+
+/// The import modules beyond `ethereum` a chain offers: chain configuration (part of its gas
+/// schedule), because the validator rejects imports from a module the chain does not offer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct HostModules {
+    /// [`REWASM_MODULE`] ([`REWASM_FUNCTIONS`]).
+    pub rewasm: bool,
+}
+
+impl HostModules {
+    /// Only the EEI: the `default` and `ewasm-conformance` schedules.
+    pub const EEI_ONLY: Self = Self { rewasm: false };
+    /// Every module rewasm has: what tools that check a contract without a chain accept.
+    pub const ALL: Self = Self { rewasm: true };
+
+    /// The host function `module.name`, if the chain offers it.
+    pub fn lookup(self, module: &str, name: &str) -> Option<&'static HostFunction> {
+        match module {
+            ETHEREUM_MODULE => lookup(name),
+            REWASM_MODULE if self.rewasm => REWASM_FUNCTIONS
+                .iter()
+                .find(|function| function.name == name),
+            _ => None,
+        }
+    }
+
+    /// Whether the chain offers `module`.
+    pub fn offers(self, module: &str) -> bool {
+        module == ETHEREUM_MODULE || (module == REWASM_MODULE && self.rewasm)
+    }
+}
+
 /// The EEI function called `name`, if there is one. Names are case-sensitive, as wasm import
 /// names are.
 pub fn lookup(name: &str) -> Option<&'static HostFunction> {
@@ -258,6 +303,27 @@ mod tests {
         assert_eq!(base("log"), Some(375));
         assert_eq!(base("finish"), Some(0));
         assert_eq!(base("getCaller"), Some(2));
+    }
+
+    #[test]
+    fn the_rewasm_module_is_offered_only_when_the_chain_does() {
+        let keccak = HostModules::ALL.lookup(REWASM_MODULE, "keccak256");
+        assert_eq!(
+            keccak.map(|f| (f.params, f.results)),
+            Some((&[I32; 3][..], &[][..]))
+        );
+        assert_eq!(keccak.map(|f| f.base_gas), Some(30));
+        assert_eq!(
+            HostModules::EEI_ONLY.lookup(REWASM_MODULE, "keccak256"),
+            None
+        );
+        assert!(!HostModules::EEI_ONLY.offers(REWASM_MODULE));
+        assert!(HostModules::EEI_ONLY.offers(ETHEREUM_MODULE));
+        assert_eq!(HostModules::ALL.lookup(REWASM_MODULE, "finish"), None);
+        assert_eq!(
+            HostModules::EEI_ONLY.lookup(ETHEREUM_MODULE, "finish"),
+            lookup("finish")
+        );
     }
 
     #[test]

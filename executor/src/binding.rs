@@ -1,10 +1,15 @@
-//! Binds the 33 EEI functions of `rewasm-eei` to a wasmer store.
+//! Binds the 33 EEI functions of `rewasm-eei` (and module `rewasm`) to a wasmer store.
 //!
 //! Each import is a thin wrapper: it builds an [`Eei`] over the frame's [`FrameHost`], a view of
 //! the instance's memory and a local copy of the gas counter, calls the function's semantics, and
 //! writes the gas back. Keeping the counter local for the duration of one host call lets the
 //! memory view (which borrows the store) and the gas live side by side; it is written back before
 //! the wrapper returns, also when the call ends the frame.
+//!
+//! The functions that start a nested frame (`call*`, `create`) also tell the world where the
+//! transaction's memory stands (the pages this frame and its callers hold, the high-water mark
+//! this frame may have raised) and take the mark back afterwards, for
+//! [`rewasm_vm::TransactionMemory`] prices.
 
 use rewasm_eei::functions::Eei;
 use rewasm_eei::{FrameInfo, Gas, HostExit, Memory};
@@ -14,7 +19,8 @@ use wasmer::{
 };
 
 use crate::world::{FrameHost, World};
-use rewasm_vm::{GasMeter, MeteredInstance, host_exit};
+use rewasm_vm::limits::WASM_PAGE_SIZE;
+use rewasm_vm::{GasMeter, MeteredInstance, TxPages, host_exit};
 
 /// The world pointer a frame's host functions use; null while the instance is idle in the warm
 /// pool.
@@ -43,6 +49,8 @@ unsafe impl Send for WorldPtr {}
 pub(crate) struct EeiEnv {
     world: WorldPtr,
     frame: FrameInfo,
+    /// Pages held by the frame's live callers when it started.
+    pages_base: u64,
     memory: Option<wasmer::Memory>,
     meter: Option<GasMeter>,
     return_data: Vec<u8>,
@@ -97,29 +105,37 @@ impl Memory for ViewMemory<'_> {
     }
 }
 
-/// The gas counter for one host call.
-struct LocalGas(u64);
+/// The gas counter for one host call, in ink; the EEI charges and reads gas.
+struct LocalGas {
+    ink: u64,
+    ink_per_gas: u64,
+}
 
 impl Gas for LocalGas {
     fn charge(&mut self, amount: u64) -> Result<(), HostExit> {
-        match self.0.checked_sub(amount) {
+        match amount
+            .checked_mul(self.ink_per_gas)
+            .and_then(|ink| self.ink.checked_sub(ink))
+        {
             Some(left) => {
-                self.0 = left;
+                self.ink = left;
                 Ok(())
             }
             None => {
-                self.0 = 0;
+                self.ink = 0;
                 Err(HostExit::OutOfGas)
             }
         }
     }
 
     fn left(&mut self) -> u64 {
-        self.0
+        self.ink / self.ink_per_gas
     }
 
     fn refund(&mut self, amount: u64) {
-        self.0 = self.0.saturating_add(amount);
+        self.ink = self
+            .ink
+            .saturating_add(amount.saturating_mul(self.ink_per_gas));
     }
 }
 
@@ -128,9 +144,17 @@ const ABORTED: &str = "the transaction's execution was aborted";
 
 type HostEei<'e, 'w, 'a, 'v> = Eei<'e, FrameHost<'w, 'a>, ViewMemory<'v>, LocalGas>;
 
+/// Whether a host function may start a nested frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Nesting {
+    Leaf,
+    Nests,
+}
+
 /// Runs one EEI function for the frame of `ctx`.
 fn with_eei<R>(
     mut ctx: FunctionEnvMut<EeiEnv>,
+    nesting: Nesting,
     function: impl FnOnce(&mut HostEei<'_, '_, '_, '_>) -> Result<R, HostExit>,
 ) -> Result<R, RuntimeError> {
     let (env, mut store) = ctx.data_and_store_mut();
@@ -142,9 +166,22 @@ fn with_eei<R>(
     if env.world.0.is_null() {
         return Err(RuntimeError::new("EEI called outside a frame"));
     }
-    let mut gas = LocalGas(meter.remaining(&mut store));
+    let mut gas = LocalGas {
+        ink: meter.ink(&mut store),
+        ink_per_gas: meter.ink_per_gas(),
+    };
     let depth = meter.depth(&mut store);
-    let (result, stop) = {
+    let pages = match nesting {
+        Nesting::Leaf => None,
+        Nesting::Nests => {
+            let held = memory.view(&store).data_size() / WASM_PAGE_SIZE;
+            Some(TxPages {
+                base: env.pages_base.saturating_add(held),
+                high_water: meter.high_water(&mut store, 0),
+            })
+        }
+    };
+    let (result, stop, high_water) = {
         let view = memory.view(&store);
         let mut memory = ViewMemory(&view);
         // SAFETY: see `WorldPtr`: the only `&mut World` in use during this host call.
@@ -153,6 +190,9 @@ fn with_eei<R>(
             return Err(RuntimeError::new(ABORTED));
         }
         world.wasm_depth = depth;
+        if let Some(pages) = pages {
+            world.pages = pages;
+        }
         let mut host = FrameHost {
             world,
             frame: &env.frame,
@@ -164,16 +204,23 @@ fn with_eei<R>(
             return_data: &mut env.return_data,
         };
         let result = function(&mut eei);
-        (result, host.world.should_stop())
+        (
+            result,
+            host.world.should_stop(),
+            host.world.pages.high_water,
+        )
     };
     // An aborted execution (a host failure in this call or a nested frame, or the deadline)
     // ends every frame at once; the world knows why, and the frame's result is discarded.
     if stop {
         return Err(RuntimeError::new(ABORTED));
     }
+    if pages.is_some() {
+        meter.set_high_water(&mut store, high_water);
+    }
     match result {
         Ok(value) => {
-            meter.set_remaining(&mut store, gas.0);
+            meter.set_ink(&mut store, gas.ink);
             Ok(value)
         }
         Err(HostExit::OutOfGas) => {
@@ -181,7 +228,7 @@ fn with_eei<R>(
             Err(host_exit(HostExit::OutOfGas))
         }
         Err(exit) => {
-            meter.set_remaining(&mut store, gas.0);
+            meter.set_ink(&mut store, gas.ink);
             Err(host_exit(exit))
         }
     }
@@ -196,14 +243,23 @@ macro_rules! ret {
     };
 }
 
+macro_rules! nesting {
+    () => {
+        Nesting::Leaf
+    };
+    (nests) => {
+        Nesting::Nests
+    };
+}
+
 macro_rules! eei_exports {
-    ($store:expr, $env:expr; $( $name:literal => $method:ident ( $($arg:ident : $ty:ty),* ) $(-> $ret:ty)? ;)* ) => {{
+    ($store:expr, $env:expr; $( $name:literal => $method:ident ( $($arg:ident : $ty:ty),* ) $(-> $ret:ty)? $(, $nests:ident)? ;)* ) => {{
         let mut exports = Exports::new();
         $(
             // `log` takes seven wasm arguments; the wrapper mirrors the import exactly.
             #[allow(clippy::too_many_arguments)]
             fn $method(ctx: FunctionEnvMut<EeiEnv>, $($arg: $ty),*) -> Result<ret!($($ret)?), RuntimeError> {
-                with_eei(ctx, |eei| eei.$method($($arg),*))
+                with_eei(ctx, nesting!($($nests)?), |eei| eei.$method($($arg),*))
             }
             exports.insert($name, Function::new_typed_with_env($store, $env, $method));
         )*
@@ -222,6 +278,7 @@ pub(super) fn bind(
         EeiEnv {
             world: WorldPtr::new(world),
             frame,
+            pages_base: world.pages.base,
             memory: None,
             meter: None,
             return_data: Vec::new(),
@@ -233,12 +290,12 @@ pub(super) fn bind(
         "getAddress" => get_address(result: i32);
         "getExternalBalance" => get_external_balance(address: i32, result: i32);
         "getBlockHash" => get_block_hash(number: i64, result: i32) -> i32;
-        "call" => call(gas: i64, address: i32, value: i32, data: i32, length: i32) -> i32;
+        "call" => call(gas: i64, address: i32, value: i32, data: i32, length: i32) -> i32, nests;
         "callDataCopy" => call_data_copy(result: i32, data: i32, length: i32);
         "getCallDataSize" => get_call_data_size() -> i32;
-        "callCode" => call_code(gas: i64, address: i32, value: i32, data: i32, length: i32) -> i32;
-        "callDelegate" => call_delegate(gas: i64, address: i32, data: i32, length: i32) -> i32;
-        "callStatic" => call_static(gas: i64, address: i32, data: i32, length: i32) -> i32;
+        "callCode" => call_code(gas: i64, address: i32, value: i32, data: i32, length: i32) -> i32, nests;
+        "callDelegate" => call_delegate(gas: i64, address: i32, data: i32, length: i32) -> i32, nests;
+        "callStatic" => call_static(gas: i64, address: i32, data: i32, length: i32) -> i32, nests;
         "storageStore" => storage_store(path: i32, value: i32);
         "storageLoad" => storage_load(path: i32, result: i32);
         "getCaller" => get_caller(result: i32);
@@ -246,7 +303,7 @@ pub(super) fn bind(
         "codeCopy" => code_copy(result: i32, code: i32, length: i32);
         "getCodeSize" => get_code_size() -> i32;
         "getBlockCoinbase" => get_block_coinbase(result: i32);
-        "create" => create(value: i32, data: i32, length: i32, result: i32) -> i32;
+        "create" => create(value: i32, data: i32, length: i32, result: i32) -> i32, nests;
         "getBlockDifficulty" => get_block_difficulty(result: i32);
         "externalCodeCopy" => external_code_copy(address: i32, result: i32, code: i32, length: i32);
         "getExternalCodeSize" => get_external_code_size(address: i32) -> i32;
@@ -262,8 +319,12 @@ pub(super) fn bind(
         "selfDestruct" => self_destruct(address: i32);
         "getBlockTimestamp" => get_block_timestamp() -> i64;
     };
+    let rewasm = eei_exports! { store, &env;
+        "keccak256" => keccak256(data: i32, length: i32, result: i32);
+    };
     let mut imports = Imports::new();
     imports.register_namespace(rewasm_eei::ETHEREUM_MODULE, exports);
+    imports.register_namespace(rewasm_eei::REWASM_MODULE, rewasm);
     (env, imports)
 }
 
@@ -275,9 +336,11 @@ pub(super) fn enter(
     world: &mut World<'_>,
     frame: FrameInfo,
 ) {
+    let pages_base = world.pages.base;
     let data = env.as_mut(store);
     data.world = WorldPtr::new(world);
     data.frame = frame;
+    data.pages_base = pages_base;
     data.return_data.clear();
 }
 

@@ -12,7 +12,7 @@ use crate::world::{
 use rewasm_primitives::LogEntry;
 use rewasm_primitives::consensus::{self, refund::capped_refund};
 use rewasm_primitives::state::{State, StateError};
-use rewasm_vm::Engine;
+use rewasm_vm::{Engine, TxPages};
 
 /// A transaction whose sender is known.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -149,6 +149,7 @@ fn execute_on_this_thread(
             deadline: options.timeout.map(Deadline::after),
             artifacts: options.artifacts,
             wasm_depth: 0,
+            pages: TxPages::default(),
         };
         let receipt = run(&mut world, tx);
         match world.abort.take() {

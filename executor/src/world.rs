@@ -24,8 +24,8 @@ use rewasm_primitives::state::{Bytecode, StateError};
 use rewasm_primitives::{LogEntry, keccak256};
 use rewasm_vm::validate::Rules;
 use rewasm_vm::{
-    ArtifactPolicy, CallDepthScope, CompileError, CompiledModule, Engine, InstantiateError,
-    MeteredInstance, Outcome, WarmInstance,
+    ArtifactPolicy, CallDepthScope, CompileError, CompiledModule, Engine, FrameStart,
+    InstantiateError, MeteredInstance, Outcome, TxPages, WarmInstance,
 };
 use wasmer::FunctionEnv;
 
@@ -154,6 +154,9 @@ pub(crate) struct World<'a> {
     /// The wasm call depth of the frame whose host call is running (set at every host call):
     /// where a nested frame starts under [`CallDepthScope::Transaction`].
     pub(super) wasm_depth: u32,
+    /// Where the transaction's memory stands for the next frame to start (set by the host call
+    /// that starts it): the pages its live callers hold, and the high-water mark.
+    pub(super) pages: TxPages,
 }
 
 impl std::fmt::Debug for World<'_> {
@@ -421,7 +424,14 @@ impl<'a> World<'a> {
             return None;
         }
         if code.starts_with(WASM_MAGIC) {
-            rewasm_vm::validate(&code, &self.engine.config().limits, Rules::Contract).ok()?;
+            let config = self.engine.config();
+            rewasm_vm::validate_for(
+                &code,
+                &config.limits,
+                Rules::Contract,
+                config.schedule.modules,
+            )
+            .ok()?;
         }
         let cost = CODE_DEPOSIT_PER_BYTE.checked_mul(code.len() as u64)?;
         let left = gas_left.checked_sub(cost)?;
@@ -487,15 +497,20 @@ impl<'a> World<'a> {
             CallDepthScope::Frame => 0,
             CallDepthScope::Transaction => self.wasm_depth,
         };
+        let start = FrameStart {
+            gas,
+            depth,
+            pages: self.pages,
+        };
         let result = match warm.main.clone() {
-            Some(main) => {
-                warm.instance
-                    .call_function_at_depth(&mut warm.store, &main, &[], gas, depth)
-            }
+            Some(main) => warm
+                .instance
+                .call_function(&mut warm.store, &main, &[], start),
             None => warm
                 .instance
-                .call_at_depth(&mut warm.store, "main", &[], gas, depth),
+                .call_export(&mut warm.store, "main", &[], start),
         };
+        self.pages.high_water = result.high_water;
         if let Some(env) = warm.host.downcast_ref::<FunctionEnv<EeiEnv>>() {
             binding::leave(&mut warm.store, env);
         }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use rewasm_spec_tests::{collect_scripts, default_wasm_core_dir, run_wasm_core};
-use rewasm_vm::{Engine, VmConfig};
+use rewasm_vm::{Engine, GasSchedule, VmConfig};
 
 fn main() -> anyhow::Result<ExitCode> {
     let mut args = std::env::args().skip(1);
@@ -24,9 +24,12 @@ fn main() -> anyhow::Result<ExitCode> {
     }
     let scripts = collect_scripts(&paths)?;
     // One store links all modules of a script, so they must share one runtime engine: no
-    // generations (the suite loads a bounded number of modules).
+    // generations (the suite loads a bounded number of modules). The `default` schedule meters
+    // every instruction without capping memory (`v2` caps a frame at 8 pages, which the suite's
+    // memory tests exceed by design).
     let config = VmConfig {
         modules_per_generation: None,
+        schedule: GasSchedule::default_schedule(),
         ..VmConfig::default()
     };
     let engine = Engine::new(config).context("creating the engine")?;

@@ -1225,6 +1225,7 @@ mod tests {
     fn engine() -> Engine {
         Engine::new(VmConfig {
             modules_per_generation: None,
+            schedule: rewasm_vm::GasSchedule::default_schedule(),
             ..VmConfig::default()
         })
         .unwrap()

@@ -1,4 +1,7 @@
-//! Calibration of the `default` gas schedule: one gas should be about one nanosecond.
+//! Calibration of the first (`default`) gas schedule: one gas should be about one nanosecond;
+//! and the compile time per byte of init code for slow-to-compile shapes. The `v2` schedule is
+//! made and checked by `rewasm-bench calibrate` (`bench/src/calibrate.rs`, `docs/GAS.md`), which
+//! needs the executor and revm.
 //!
 //! Each kernel is a loop whose body stresses one cost class. It runs with metering effectively
 //! off (the `ewasm-conformance` schedule charges nothing, so the instrumentation emits no
@@ -9,7 +12,9 @@
 use std::time::Instant;
 
 use rewasm_vm::wasmer::{Imports, Value};
-use rewasm_vm::{ChainLimits, Engine, GasSchedule, MeteredInstance, Outcome, Rules, VmConfig};
+use rewasm_vm::{
+    ChainLimits, Engine, GasSchedule, MemoryPrices, MeteredInstance, Outcome, Rules, VmConfig,
+};
 
 /// Repetitions of the kernel body per loop iteration, to dilute the loop's own cost.
 const UNROLL: usize = 16;
@@ -267,7 +272,10 @@ fn compile_per_byte(metered: &Engine) {
 
 /// `memory.grow` per page and initial pages per page, measured as whole frames.
 fn memory_grow_and_pages(unmetered: &Engine, metered: &Engine) {
-    let schedule = &metered.config().schedule;
+    let page_gas = match metered.config().schedule.memory {
+        MemoryPrices::PerFrame { grow_per_page, .. } => grow_per_page,
+        MemoryPrices::Transaction(memory) => memory.page,
+    };
     let pages = 64;
     let grow = format!(
         r#"(module (memory 1)
@@ -310,8 +318,8 @@ fn memory_grow_and_pages(unmetered: &Engine, metered: &Engine) {
             "{:<32} {:>10.0} ns/page vs {} gas/page: ns/gas {:.2}",
             name,
             per_page,
-            schedule.memory_grow_per_page,
-            per_page / schedule.memory_grow_per_page as f64
+            page_gas,
+            per_page / page_gas as f64
         );
     }
 }

@@ -26,11 +26,12 @@ use wasmer::{Module, Store};
 use crate::cache::{
     CacheKey, ConfigDigest, DEFAULT_DISK_CACHE_BYTES, DiskCache, MemoryCache, ModuleKey, code_hash,
 };
+use crate::frame::FramePrices;
 use crate::instrument::compiler_for;
 use crate::limits::ChainLimits;
-use crate::schedule::GasSchedule;
+use crate::schedule::{CallShapes, GasSchedule};
 use crate::tunables::ChainTunables;
-use crate::validate::{ModuleSummary, Rules, ValidationError, validate};
+use crate::validate::{ModuleSummary, Rules, ValidationError, validate_for};
 use crate::warm::{ImageCell, WarmInstance, WarmLimits, WarmPool, WarmStats};
 
 /// How the VM is set up; part of a node's chain configuration.
@@ -60,7 +61,7 @@ impl Default for VmConfig {
     fn default() -> Self {
         Self {
             limits: ChainLimits::default(),
-            schedule: GasSchedule::default_schedule(),
+            schedule: GasSchedule::v2(),
             cache_dir: None,
             memory_cache_capacity: 256,
             disk_cache_max_bytes: DEFAULT_DISK_CACHE_BYTES,
@@ -115,8 +116,8 @@ pub struct CompiledModule {
     pub summary: ModuleSummary,
     /// Keccak-256 of the original code.
     pub code_hash: [u8; 32],
-    /// Gas every frame pays before it runs: initial pages × the schedule's page price.
-    pub initial_memory_gas: u64,
+    /// What every frame pays before it runs, and the unit its counter counts in.
+    pub frame_prices: FramePrices,
     /// Code hash and rules: the key of the memory cache and the warm pool.
     pub(crate) key: ModuleKey,
     /// The memory right after instantiation, which every warm reset restores.
@@ -301,7 +302,12 @@ impl Engine {
         let disk_key = CacheKey::for_config(&self.config_digest, &hash, rules);
         // Validation runs again for code loaded from disk: the rules are checked whenever code
         // is loaded, and the summary is not stored in the artifact.
-        let summary = validate(code, &self.config.limits, rules)?;
+        let summary = validate_for(
+            code,
+            &self.config.limits,
+            rules,
+            self.config.schedule.modules,
+        )?;
         let generation = self.generation_for_load();
         let (module, source) = match self.load_from_disk(&disk_key, &generation.runtime) {
             Some(module) => (module, CacheSource::Disk),
@@ -310,13 +316,12 @@ impl Engine {
                 CacheSource::Compiled,
             ),
         };
-        let initial_memory_gas =
-            u64::from(summary.initial_pages).saturating_mul(self.config.schedule.initial_page);
+        let frame_prices = FramePrices::new(&self.config.schedule, summary.initial_pages);
         let compiled = Arc::new(CompiledModule {
             module,
             summary,
             code_hash: hash,
-            initial_memory_gas,
+            frame_prices,
             key,
             image: ImageCell::new(),
             generation,
@@ -396,7 +401,11 @@ impl Engine {
         runtime: &wasmer::Engine,
         policy: ArtifactPolicy,
     ) -> Result<Module, CompileError> {
-        let compiler = compiler_for(&self.config.schedule, &self.config.limits);
+        let compiler = compiler_for(
+            &self.config.schedule,
+            &self.config.limits,
+            CallShapes::of(code),
+        );
         let mut compiling: wasmer::Engine = EngineBuilder::new(compiler)
             .set_features(Some(Features::default()))
             .engine()

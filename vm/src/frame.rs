@@ -7,6 +7,9 @@
 //! Host functions (the EEI, next layer up) charge the same gas counter through [`GasMeter`] and
 //! end a frame by returning a `RuntimeError::user` error, which comes back as
 //! [`Outcome::Host`].
+//!
+//! The counter holds ink ([`crate::schedule`]): a frame with `g` gas starts with `g` × the
+//! schedule's rate, and the gas it has left is the ink left divided by the rate, rounded down.
 
 use wasmer::{
     AsStoreMut, Global, Imports, Instance, InstantiationError, LinkError, RuntimeError, Store,
@@ -15,9 +18,11 @@ use wasmer::{
 use wasmer_types::TrapCode;
 
 use crate::CompiledModule;
+use crate::instrument::runtime_gas::{MEMORY_BASE_EXPORT, MEMORY_HIGH_WATER_EXPORT};
 use crate::instrument::{
     CALL_DEPTH_EXPORT, GAS_EXHAUSTED_EXPORT, REMAINING_GAS_EXPORT, STACK_EXHAUSTED_EXPORT,
 };
+use crate::schedule::{GasSchedule, MemoryPrices, TransactionMemory};
 
 /// The instrumentation globals of one instance. Cloning is cheap (store handles).
 #[derive(Clone, Debug)]
@@ -26,6 +31,81 @@ pub struct GasMeter {
     exhausted: Global,
     depth: Global,
     stack_exhausted: Global,
+    /// Under transaction memory prices: the pages the frame's callers hold, and the
+    /// transaction's high-water mark.
+    pages: Option<(Global, Global)>,
+    ink_per_gas: u64,
+}
+
+/// Where the transaction's memory stands when a frame starts, under
+/// [`MemoryPrices::Transaction`] (ignored otherwise).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TxPages {
+    /// Pages held by the frame's live callers.
+    pub base: u64,
+    /// The most pages the transaction's live frames have held at once so far.
+    pub high_water: u64,
+}
+
+/// How a frame starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameStart {
+    /// Gas for the frame.
+    pub gas: u64,
+    /// Where the call-depth counter starts (0, or the caller's depth under
+    /// [`crate::CallDepthScope::Transaction`]).
+    pub depth: u32,
+    /// The transaction's memory.
+    pub pages: TxPages,
+}
+
+/// What every frame of a module pays before it runs, and the unit its counter counts in; taken
+/// from the schedule when the module is loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FramePrices {
+    /// Ink per gas.
+    pub ink_per_gas: u64,
+    /// The module's initial pages.
+    pub initial_pages: u64,
+    /// How its memory is paid for.
+    pub memory: MemoryPrices,
+}
+
+impl FramePrices {
+    /// The prices of `schedule` for a module with `initial_pages`.
+    pub fn new(schedule: &GasSchedule, initial_pages: u32) -> Self {
+        Self {
+            ink_per_gas: schedule.ink_per_gas.max(1),
+            initial_pages: initial_pages.into(),
+            memory: schedule.memory,
+        }
+    }
+
+    /// The gas a frame starting with `pages` pays for its initial memory, and the high-water
+    /// mark after it; `None` when the frame or the transaction would pass its page limit (out
+    /// of gas).
+    pub fn initial_memory(&self, pages: TxPages) -> Option<(u64, u64)> {
+        match self.memory {
+            MemoryPrices::PerFrame { initial_page, .. } => Some((
+                self.initial_pages.saturating_mul(initial_page),
+                pages.high_water,
+            )),
+            MemoryPrices::Transaction(memory) => {
+                Self::transaction_initial_memory(&memory, self.initial_pages, pages)
+            }
+        }
+    }
+
+    fn transaction_initial_memory(
+        memory: &TransactionMemory,
+        initial_pages: u64,
+        pages: TxPages,
+    ) -> Option<(u64, u64)> {
+        let open = pages.base.saturating_add(initial_pages);
+        let rise = memory.raise(pages.high_water, open)?;
+        let gas = memory.frame_pages(0, initial_pages)?.saturating_add(rise);
+        Some((gas, pages.high_water.max(open)))
+    }
 }
 
 /// A host function asked for more gas than is left; the frame ends as out of gas.
@@ -34,7 +114,7 @@ pub struct GasMeter {
 pub struct OutOfGas;
 
 impl GasMeter {
-    fn from_instance(instance: &Instance) -> Result<Self, InstantiateError> {
+    fn from_instance(instance: &Instance, prices: &FramePrices) -> Result<Self, InstantiateError> {
         let global = |name: &str| {
             instance
                 .exports
@@ -47,24 +127,45 @@ impl GasMeter {
             exhausted: global(GAS_EXHAUSTED_EXPORT)?,
             depth: global(CALL_DEPTH_EXPORT)?,
             stack_exhausted: global(STACK_EXHAUSTED_EXPORT)?,
+            pages: match prices.memory {
+                MemoryPrices::PerFrame { .. } => None,
+                MemoryPrices::Transaction(_) => Some((
+                    global(MEMORY_BASE_EXPORT)?,
+                    global(MEMORY_HIGH_WATER_EXPORT)?,
+                )),
+            },
+            ink_per_gas: prices.ink_per_gas,
         })
     }
 
-    /// Gas left in the counter.
-    pub fn remaining(&self, store: &mut impl AsStoreMut) -> u64 {
+    /// Ink per gas in this instance's counter.
+    pub fn ink_per_gas(&self) -> u64 {
+        self.ink_per_gas
+    }
+
+    /// Ink left in the counter.
+    pub fn ink(&self, store: &mut impl AsStoreMut) -> u64 {
         match self.remaining.get(store) {
             Value::I64(left) => left as u64,
             _ => 0,
         }
     }
 
-    /// Charges `amount`; when less is left, marks the frame out of gas and returns `OutOfGas`
-    /// (the host function then returns it as its error).
+    /// Gas left: the ink left divided by the rate, rounded down.
+    pub fn remaining(&self, store: &mut impl AsStoreMut) -> u64 {
+        self.ink(store) / self.ink_per_gas
+    }
+
+    /// Charges `amount` gas; when less is left, marks the frame out of gas and returns
+    /// `OutOfGas` (the host function then returns it as its error).
     pub fn charge(&self, store: &mut impl AsStoreMut, amount: u64) -> Result<(), OutOfGas> {
-        let left = self.remaining(store);
-        match left.checked_sub(amount) {
+        let left = self.ink(store);
+        match amount
+            .checked_mul(self.ink_per_gas)
+            .and_then(|ink| left.checked_sub(ink))
+        {
             Some(rest) => {
-                self.set_remaining(store, rest);
+                self.set_ink(store, rest);
                 Ok(())
             }
             None => {
@@ -74,23 +175,43 @@ impl GasMeter {
         }
     }
 
-    /// Gives back `amount` (e.g. a callee's unused gas); saturates instead of wrapping.
+    /// Gives back `amount` gas (e.g. a callee's unused gas); saturates instead of wrapping.
     pub fn refund(&self, store: &mut impl AsStoreMut, amount: u64) {
-        let left = self.remaining(store);
-        self.set_remaining(store, left.saturating_add(amount));
+        let left = self.ink(store);
+        let ink = amount.saturating_mul(self.ink_per_gas);
+        self.set_ink(store, left.saturating_add(ink));
     }
 
     /// Marks the frame out of gas: nothing left, and the outcome will be [`Outcome::OutOfGas`].
     pub fn exhaust(&self, store: &mut impl AsStoreMut) {
-        self.set_remaining(store, 0);
+        self.set_ink(store, 0);
         let _ = self.exhausted.set(store, Value::I32(1));
     }
 
-    /// Sets the gas left (a host function that kept its own count writes it back).
-    pub fn set_remaining(&self, store: &mut impl AsStoreMut, value: u64) {
+    /// Sets the ink left (a host function that kept its own count writes it back).
+    pub fn set_ink(&self, store: &mut impl AsStoreMut, value: u64) {
         // The global is a mutable i64 the instrumentation added; `set` can only fail on a type
         // or mutability mismatch, which instantiation already ruled out.
         let _ = self.remaining.set(store, Value::I64(value as i64));
+    }
+
+    /// The transaction's high-water mark of pages as this frame sees it (`fallback` when the
+    /// schedule prices memory per frame).
+    pub fn high_water(&self, store: &mut impl AsStoreMut, fallback: u64) -> u64 {
+        match &self.pages {
+            Some((_, mark)) => match mark.get(store) {
+                Value::I64(pages) => pages as u64,
+                _ => fallback,
+            },
+            None => fallback,
+        }
+    }
+
+    /// Sets the high-water mark (after a nested frame raised it).
+    pub fn set_high_water(&self, store: &mut impl AsStoreMut, pages: u64) {
+        if let Some((_, mark)) = &self.pages {
+            let _ = mark.set(store, Value::I64(pages as i64));
+        }
     }
 
     /// The current wasm call depth (calls made and not returned, host calls included).
@@ -101,11 +222,15 @@ impl GasMeter {
         }
     }
 
-    fn reset(&self, store: &mut impl AsStoreMut, gas: u64, depth: u32) {
-        self.set_remaining(store, gas);
+    fn reset(&self, store: &mut impl AsStoreMut, ink: u64, depth: u32, pages: TxPages) {
+        self.set_ink(store, ink);
         let _ = self.exhausted.set(store, Value::I32(0));
         let _ = self.depth.set(store, Value::I32(depth as i32));
         let _ = self.stack_exhausted.set(store, Value::I32(0));
+        if let Some((base, mark)) = &self.pages {
+            let _ = base.set(store, Value::I64(pages.base as i64));
+            let _ = mark.set(store, Value::I64(pages.high_water as i64));
+        }
     }
 
     fn flag(global: &Global, store: &mut impl AsStoreMut) -> bool {
@@ -173,8 +298,11 @@ pub struct FrameResult {
     pub outcome: Outcome,
     /// Gas the frame was given.
     pub gas_limit: u64,
-    /// Gas left in the counter when it ended (0 after out of gas).
+    /// Gas left when it ended: the ink left divided by the rate, rounded down (0 after out of
+    /// gas).
     pub gas_left: u64,
+    /// The transaction's high-water mark of pages after the frame.
+    pub high_water: u64,
 }
 
 impl FrameResult {
@@ -193,7 +321,35 @@ impl FrameResult {
 pub struct MeteredInstance {
     instance: Instance,
     meter: GasMeter,
-    initial_memory_gas: u64,
+    prices: FramePrices,
+}
+
+/// The ink a frame starts with, and what to make of what is left when it ends.
+#[derive(Clone, Copy, Debug)]
+struct InkBudget {
+    /// Gas that did not fit in the counter (only above `u64::MAX / rate`, which no block
+    /// allows).
+    held: u64,
+    ink: u64,
+    rate: u64,
+}
+
+impl InkBudget {
+    fn new(gas: u64, rate: u64) -> Self {
+        let rate = rate.max(1);
+        let counted = gas.min(u64::MAX / rate);
+        Self {
+            held: gas - counted,
+            ink: counted * rate,
+            rate,
+        }
+    }
+
+    /// Gas left when `ink_left` remains: rounded down, so the gas used is rounded up and a
+    /// frame never uses a part of a gas for free.
+    fn gas_left(&self, ink_left: u64) -> u64 {
+        self.held.saturating_add(ink_left / self.rate)
+    }
 }
 
 impl MeteredInstance {
@@ -205,11 +361,11 @@ impl MeteredInstance {
     ) -> Result<Self, InstantiateError> {
         let instance =
             Instance::new(store, &module.module, imports).map_err(classify_instantiation)?;
-        let meter = GasMeter::from_instance(&instance)?;
+        let meter = GasMeter::from_instance(&instance, &module.frame_prices)?;
         Ok(Self {
             instance,
             meter,
-            initial_memory_gas: module.initial_memory_gas,
+            prices: module.frame_prices,
         })
     }
 
@@ -232,58 +388,51 @@ impl MeteredInstance {
         args: &[Value],
         gas_limit: u64,
     ) -> FrameResult {
-        self.call_at_depth(store, export, args, gas_limit, 0)
+        let start = FrameStart {
+            gas: gas_limit,
+            ..FrameStart::default()
+        };
+        self.call_export(store, export, args, start)
     }
 
-    /// As [`MeteredInstance::call`], with the call-depth counter starting at `depth` instead of
-    /// 0 (a nested frame under [`crate::CallDepthScope::Transaction`]).
-    pub fn call_at_depth(
+    /// As [`MeteredInstance::call`], starting as `start` says (a nested frame: the call depth
+    /// under [`crate::CallDepthScope::Transaction`], the transaction's memory).
+    pub fn call_export(
         &self,
         store: &mut Store,
         export: &str,
         args: &[Value],
-        gas_limit: u64,
-        depth: u32,
+        start: FrameStart,
     ) -> FrameResult {
         match self.instance.exports.get_function(export) {
             Ok(function) => {
                 let function = function.clone();
-                self.call_function_at_depth(store, &function, args, gas_limit, depth)
+                self.call_function(store, &function, args, start)
             }
             Err(err) => {
                 // The same order as a call: the initial memory is paid for first.
-                self.meter.reset(store, gas_limit, depth);
-                let outcome = match self.meter.charge(store, self.initial_memory_gas) {
+                let (budget, started) = self.begin(store, start);
+                let outcome = match started {
                     Ok(()) => Outcome::BadExport(err.to_string()),
                     Err(OutOfGas) => Outcome::OutOfGas,
                 };
-                FrameResult {
-                    outcome,
-                    gas_limit,
-                    gas_left: self.meter.remaining(store),
-                }
+                self.finish(store, outcome, budget, start)
             }
         }
     }
 
-    /// As [`MeteredInstance::call_at_depth`] with the export's function already looked up
+    /// As [`MeteredInstance::call_export`] with the export's function already looked up
     /// (a warm instance keeps it), so a call does no lookup by name.
-    pub fn call_function_at_depth(
+    pub fn call_function(
         &self,
         store: &mut Store,
         function: &wasmer::Function,
         args: &[Value],
-        gas_limit: u64,
-        depth: u32,
+        start: FrameStart,
     ) -> FrameResult {
-        self.meter.reset(store, gas_limit, depth);
-        let finish = |store: &mut Store, outcome| FrameResult {
-            outcome,
-            gas_limit,
-            gas_left: self.meter.remaining(store),
-        };
-        if self.meter.charge(store, self.initial_memory_gas).is_err() {
-            return finish(store, Outcome::OutOfGas);
+        let (budget, started) = self.begin(store, start);
+        if started.is_err() {
+            return self.finish(store, Outcome::OutOfGas, budget, start);
         }
         let outcome = match function.call(store, args) {
             Ok(values) => Outcome::Returned(values.into_vec()),
@@ -293,10 +442,44 @@ impl MeteredInstance {
             Some(failure) => Outcome::HostFailure(failure),
             None => outcome,
         };
+        self.finish(store, outcome, budget, start)
+    }
+
+    /// Sets the counters for a frame and charges its initial memory.
+    fn begin(&self, store: &mut Store, start: FrameStart) -> (InkBudget, Result<(), OutOfGas>) {
+        let budget = InkBudget::new(start.gas, self.prices.ink_per_gas);
+        self.meter
+            .reset(store, budget.ink, start.depth, start.pages);
+        let charged = match self.prices.initial_memory(start.pages) {
+            Some((gas, high_water)) => {
+                self.meter.set_high_water(store, high_water);
+                self.meter.charge(store, gas)
+            }
+            None => {
+                self.meter.exhaust(store);
+                Err(OutOfGas)
+            }
+        };
+        (budget, charged)
+    }
+
+    fn finish(
+        &self,
+        store: &mut Store,
+        outcome: Outcome,
+        budget: InkBudget,
+        start: FrameStart,
+    ) -> FrameResult {
         if matches!(outcome, Outcome::OutOfGas) {
-            self.meter.set_remaining(store, 0);
+            self.meter.set_ink(store, 0);
         }
-        finish(store, outcome)
+        let ink_left = self.meter.ink(store);
+        FrameResult {
+            outcome,
+            gas_limit: start.gas,
+            gas_left: budget.gas_left(ink_left),
+            high_water: self.meter.high_water(store, start.pages.high_water),
+        }
     }
 
     fn classify(&self, store: &mut Store, err: RuntimeError) -> Outcome {

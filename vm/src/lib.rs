@@ -18,6 +18,7 @@ pub mod instrument;
 pub mod limits;
 mod probestack;
 pub mod schedule;
+pub mod schedule_v2;
 pub mod tunables;
 pub mod validate;
 pub mod warm;
@@ -27,11 +28,11 @@ pub use engine::{
     Engine, EngineError, VmConfig,
 };
 pub use frame::{
-    FrameResult, GasMeter, InstantiateError, MeteredInstance, OutOfGas, Outcome, TrapKind,
-    host_exit,
+    FramePrices, FrameResult, FrameStart, GasMeter, InstantiateError, MeteredInstance, OutOfGas,
+    Outcome, TrapKind, TxPages, host_exit,
 };
 pub use limits::{CallDepthScope, ChainLimits};
-pub use schedule::GasSchedule;
-pub use validate::{ModuleSummary, Rules, ValidationError, validate};
+pub use schedule::{GasSchedule, MemoryPrices, TransactionMemory};
+pub use validate::{ModuleSummary, Rules, ValidationError, validate, validate_for};
 pub use warm::{WarmInstance, WarmLimits, WarmStats};
 pub use wasmer;

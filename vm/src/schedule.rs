@@ -7,34 +7,50 @@
 //! depend on an operand (`memory.copy/fill/init` length, `memory.grow` pages) and the initial
 //! memory are charged at run time by [`crate::instrument::runtime_gas`] and the frame runner.
 //!
-//! Two schedules ship:
+//! # Ink
+//!
+//! Instructions are priced in *ink*, a fraction of gas ([`GasSchedule::ink_per_gas`] ink make one
+//! gas, as Arbitrum Stylus meters), because a simple wasm instruction takes a fraction of the
+//! time one EVM gas buys. The frame's counter holds ink: it starts at the frame's gas × the
+//! rate, host functions charge their gas × the rate, and the gas the frame has left (for
+//! `getGasLeft`, for what a nested call may forward, and when it ends) is its ink divided by the
+//! rate, rounded down, the same on every machine. The gas a frame used is therefore its ink
+//! used rounded *up* to whole gas: no frame runs a part of a gas for free, and a gas limit equal
+//! to a transaction's gas used is exactly enough (`eth_estimateGas` returns it). With a rate of
+//! 1 ink is gas, which is how `default` and `ewasm-conformance` meter.
+//!
+//! Three schedules ship (`docs/GAS.md` has the numbers and how they were measured):
 //! - [`GasSchedule::ewasm_conformance`]: every instruction and run-time cost is 0, as the eWASM
 //!   state tests were filled (only intrinsic and EEI host gas count).
-//! - [`GasSchedule::default_schedule`]: calibrated on the reference machine so that one gas is
-//!   about one nanosecond of singlepass code (see `docs/PERFORMANCE.md` and the `calibrate`
-//!   bench for the measurement behind every number).
+//! - [`GasSchedule::default_schedule`] (`default`): the first production schedule, one whole gas
+//!   per instruction and per-frame memory prices. Kept so that chains started with it replay.
+//! - [`GasSchedule::v2`] (`v2`): gas proportional to time, calibrated so that one gas buys the
+//!   time one EVM gas buys in revm; memory priced per transaction; module `rewasm` offered.
+//!   The dev chain's default.
 
+use rewasm_eei::HostModules;
 use rewasm_eei::gas::HostPrices;
 use sha3::{Digest, Keccak256};
 use wasmparser::Operator;
 
-/// The `default` schedule's prices for the host's bulk work (issue 13, finding 3; the gas-v2
-/// issue recalibrates them). Copies cost what `callDataCopy` charges per word, about what
-/// copying and allocating costs at one gas per nanosecond. A create pays per byte of init code
-/// for validating and compiling it. `cargo bench -p rewasm-vm --bench calibrate` (compile rows,
-/// 2026-12-06, this project's 2-core machine) measured a fresh compile at 105 ns/byte for the
-/// example ERC-20's init code (22.5 KB, runtime code embedded as data), 120 for long straight-line
-/// code, 385 for its runtime code, and up to 500 for thousands of tiny functions: 100 per byte
-/// covers honest init code, and leaves the worst shape about 5x under-priced (30 M gas of creates
-/// buys at most ~150 ms of compiling, against ~240 s under the old flat 32 000 per create). A
-/// per-function price would close the rest (gas-v2).
+/// The `default` schedule's prices for the host's bulk work (issue 13, finding 3). Copies cost
+/// what `callDataCopy` charges per word, about what copying and allocating costs at one gas per
+/// nanosecond. A create pays per byte of init code for validating and compiling it. `cargo
+/// bench -p rewasm-vm --bench calibrate` (compile rows, 2026-12-06, this project's 2-core
+/// machine) measured a fresh compile at 105 ns/byte for the example ERC-20's init code (22.5
+/// KB, runtime code embedded as data), 120 for long straight-line code, 385 for its runtime
+/// code, and up to 500 for thousands of tiny functions: 100 per byte covers honest init code,
+/// and leaves the worst shape about 5x under-priced (30 M gas of creates buys at most ~150 ms
+/// of compiling, against ~240 s under the old flat 32 000 per create).
 pub const DEFAULT_HOST_PRICES: HostPrices = HostPrices {
     input_per_word: 3,
     output_per_word: 3,
     code_per_byte: 100,
+    frame_start: 0,
 };
 
 /// Cost classes: instructions whose singlepass code costs about the same share one price.
+/// Prices are in ink ([`GasSchedule::ink_per_gas`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct InstructionCosts {
     /// `i32/i64.const`, `nop`, `drop`, `local.get/set/tee`.
@@ -55,15 +71,22 @@ pub struct InstructionCosts {
     pub load: u64,
     /// Stores.
     pub store: u64,
-    /// Direct `call` (frame setup, the stack-depth check, return).
+    /// Direct `call` of a function the module defines (frame setup, the stack-depth check,
+    /// return).
     pub call: u64,
+    /// Direct `call` of an imported (host) function: the trampoline into the host and back,
+    /// before the host function's own gas.
+    pub host_call: u64,
     /// `call_indirect` (a call plus a table bounds and signature check).
     pub call_indirect: u64,
+    /// Added to `call` and `call_indirect` per parameter of the callee's type: arguments beyond
+    /// the registers are moved through memory.
+    pub call_param: u64,
     /// `return`, `unreachable`.
     pub ret: u64,
     /// `memory.size`.
     pub memory_size: u64,
-    /// Base cost of `memory.grow`, on top of the per-page cost.
+    /// Base cost of `memory.grow`, on top of the memory price ([`MemoryPrices`]).
     pub memory_grow: u64,
     /// Base cost of `memory.copy`, `memory.fill`, `memory.init`, `data.drop`, on top of the
     /// per-word cost.
@@ -73,22 +96,175 @@ pub struct InstructionCosts {
     pub other: u64,
 }
 
+/// How a contract pays for linear memory (gas, not ink).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemoryPrices {
+    /// Each frame pays for its own pages: `initial_page` per page of the module's initial
+    /// memory when the frame starts, and `grow_per_page` per page `memory.grow` asks for,
+    /// whether or not the grow succeeds (`default`).
+    PerFrame {
+        /// Per page of a module's initial memory, charged when a frame starts.
+        initial_page: u64,
+        /// Per page requested by `memory.grow`.
+        grow_per_page: u64,
+    },
+    /// The transaction pays for the most pages its live frames held at once (`v2`).
+    Transaction(TransactionMemory),
+}
+
+/// Memory priced per frame and per transaction.
+///
+/// - **Per frame, linear:** every page a frame holds beyond its first `frame_free_pages` (its
+///   initial memory when it starts, each `memory.grow` after) costs `page`. That is what a page
+///   costs the node each time a frame uses it: a warm instance restores its first 256 KiB in
+///   place, but releases the rest when it is reset, so the next frame faults those pages in
+///   again. Every frame pays, so a transaction cannot call a memory-hungry frame repeatedly
+///   for one payment.
+/// - **Per frame, a cap:** a frame holding more than `frame_max_pages` runs out of gas (at its
+///   start, or at the `memory.grow`). The time of a load depends on how much memory it can
+///   wander over: a pointer chase through 1 MiB misses the 512 KiB L2 cache (9 ns a load on the
+///   reference machine), through 8 MiB the TLB as well (140 ns). Loads are priced for the
+///   largest memory a frame may hold, so that memory must stay small.
+/// - **Per transaction, quadratic:** the pages all live frames hold at once are counted against
+///   the transaction's high-water mark; raising the mark from `a` to `b` pages costs
+///   `q(b) − q(a)`, `q(p) = tx_quadratic × max(p − tx_free_pages, 0)²`, and above `max_pages`
+///   the frame start or `memory.grow` runs out of gas: what a transaction holds at once is
+///   bounded whatever its gas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TransactionMemory {
+    /// Pages of each frame that cost nothing (the part a warm instance resets in place).
+    pub frame_free_pages: u32,
+    /// Gas per page a frame holds above `frame_free_pages`.
+    pub page: u64,
+    /// The most pages one frame may hold.
+    pub frame_max_pages: u32,
+    /// Pages held at once in a transaction below which the quadratic part is zero.
+    pub tx_free_pages: u32,
+    /// Gas per page² of the quadratic part.
+    pub tx_quadratic: u64,
+    /// The most pages a transaction may hold at once.
+    pub max_pages: u32,
+}
+
+impl TransactionMemory {
+    /// The frame's price for going from `from` to `to` pages (0 when it does not grow); `None`
+    /// above `frame_max_pages`.
+    pub fn frame_pages(&self, from: u64, to: u64) -> Option<u64> {
+        if to > u64::from(self.frame_max_pages) {
+            return None;
+        }
+        let free = u64::from(self.frame_free_pages);
+        Some(
+            to.saturating_sub(free)
+                .saturating_sub(from.saturating_sub(free))
+                .saturating_mul(self.page),
+        )
+    }
+
+    /// The quadratic part of holding `pages` at once; `None` above `max_pages`.
+    pub fn quadratic(&self, pages: u64) -> Option<u64> {
+        if pages > u64::from(self.max_pages) {
+            return None;
+        }
+        let above = pages.saturating_sub(u64::from(self.tx_free_pages));
+        Some(
+            above
+                .saturating_mul(above)
+                .saturating_mul(self.tx_quadratic),
+        )
+    }
+
+    /// Gas for raising the transaction's high-water mark from `mark` to `open` pages (0 when it
+    /// does not rise); `None` above `max_pages`.
+    pub fn raise(&self, mark: u64, open: u64) -> Option<u64> {
+        if open <= mark {
+            return Some(0);
+        }
+        let new = self.quadratic(open)?;
+        Some(new.saturating_sub(self.quadratic(mark).unwrap_or(0)))
+    }
+}
+
+/// What the cost of a call depends on in one module: which functions are imported and how
+/// many parameters each function and each type has. Taken from the module's type, import and
+/// function sections ([`CallShapes::of`]); unknown indexes count as no parameters (validation
+/// rejects such modules before they are compiled).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallShapes {
+    /// Imported functions (the first function indexes).
+    pub imported_functions: u32,
+    /// Parameters of each type.
+    pub types: Vec<u32>,
+    /// The type of each function, imported ones first.
+    pub functions: Vec<u32>,
+}
+
+impl CallShapes {
+    /// The shapes of `code`'s calls; a malformed module gives what was read before the fault.
+    pub fn of(code: &[u8]) -> Self {
+        let mut shapes = Self::default();
+        for payload in wasmparser::Parser::new(0).parse_all(code) {
+            match payload {
+                Ok(wasmparser::Payload::TypeSection(reader)) => {
+                    for ty in reader.into_iter_err_on_gc_types() {
+                        let params = ty.map_or(0, |ty| ty.params().len());
+                        shapes.types.push(u32::try_from(params).unwrap_or(u32::MAX));
+                    }
+                }
+                Ok(wasmparser::Payload::ImportSection(reader)) => {
+                    for import in reader.into_iter().flatten() {
+                        if let wasmparser::TypeRef::Func(ty) = import.ty {
+                            shapes.functions.push(ty);
+                            shapes.imported_functions += 1;
+                        }
+                    }
+                }
+                Ok(wasmparser::Payload::FunctionSection(reader)) => {
+                    shapes.functions.extend(reader.into_iter().flatten());
+                }
+                Ok(wasmparser::Payload::CodeSectionStart { .. }) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        shapes
+    }
+
+    /// Parameters of function `index`.
+    pub fn function_params(&self, index: u32) -> u64 {
+        let ty = usize::try_from(index)
+            .ok()
+            .and_then(|index| self.functions.get(index));
+        ty.map_or(0, |ty| self.type_params(*ty))
+    }
+
+    /// Parameters of type `index`.
+    pub fn type_params(&self, index: u32) -> u64 {
+        usize::try_from(index)
+            .ok()
+            .and_then(|index| self.types.get(index))
+            .map_or(0, |params| u64::from(*params))
+    }
+}
+
 /// A complete gas schedule.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GasSchedule {
     /// Name used on the command line and in configuration files.
     pub name: &'static str,
-    /// Static per-instruction costs.
+    /// Ink per gas: the unit instructions are priced in (1: instructions cost whole gas).
+    pub ink_per_gas: u64,
+    /// Static per-instruction costs, in ink.
     pub instructions: InstructionCosts,
-    /// `memory.copy`, `memory.fill`, `memory.init`: per 32-byte word of the length operand,
+    /// `memory.copy`, `memory.fill`, `memory.init`: ink per 32-byte word of the length operand,
     /// rounded up.
     pub bulk_memory_per_word: u64,
-    /// `memory.grow`: per page requested, whether or not the grow succeeds.
-    pub memory_grow_per_page: u64,
-    /// Per page of a module's initial memory, charged when a frame starts.
-    pub initial_page: u64,
-    /// The host's bulk work: input and output copies, validating and compiling init code.
+    /// Linear memory.
+    pub memory: MemoryPrices,
+    /// The host's bulk work: input and output copies, validating and compiling init code,
+    /// starting a frame (gas).
     pub host: HostPrices,
+    /// The import modules beyond `ethereum` the chain offers.
+    pub modules: HostModules,
 }
 
 impl GasSchedule {
@@ -96,6 +272,7 @@ impl GasSchedule {
     pub fn ewasm_conformance() -> Self {
         Self {
             name: "ewasm-conformance",
+            ink_per_gas: 1,
             instructions: InstructionCosts {
                 trivial: 0,
                 control: 0,
@@ -107,7 +284,9 @@ impl GasSchedule {
                 load: 0,
                 store: 0,
                 call: 0,
+                host_call: 0,
                 call_indirect: 0,
+                call_param: 0,
                 ret: 0,
                 memory_size: 0,
                 memory_grow: 0,
@@ -115,16 +294,21 @@ impl GasSchedule {
                 other: 0,
             },
             bulk_memory_per_word: 0,
-            memory_grow_per_page: 0,
-            initial_page: 0,
+            memory: MemoryPrices::PerFrame {
+                initial_page: 0,
+                grow_per_page: 0,
+            },
             host: HostPrices::REFERENCE,
+            modules: HostModules::EEI_ONLY,
         }
     }
 
-    /// The production schedule: about one gas per nanosecond on the reference machine.
+    /// The first production schedule: about one gas per nanosecond of singlepass code, every
+    /// instruction at least one gas.
     pub fn default_schedule() -> Self {
         Self {
             name: "default",
+            ink_per_gas: 1,
             instructions: InstructionCosts {
                 trivial: 1,
                 control: 1,
@@ -136,7 +320,9 @@ impl GasSchedule {
                 load: 1,
                 store: 1,
                 call: 5,
+                host_call: 5,
                 call_indirect: 7,
+                call_param: 0,
                 ret: 1,
                 memory_size: 2,
                 memory_grow: 500,
@@ -144,24 +330,37 @@ impl GasSchedule {
                 other: 2,
             },
             bulk_memory_per_word: 1,
-            memory_grow_per_page: 30_000,
-            initial_page: 30_000,
+            memory: MemoryPrices::PerFrame {
+                initial_page: 30_000,
+                grow_per_page: 30_000,
+            },
             host: DEFAULT_HOST_PRICES,
+            modules: HostModules::EEI_ONLY,
         }
+    }
+
+    /// Gas proportional to time (see `docs/GAS.md` for the measurements behind each price).
+    pub fn v2() -> Self {
+        crate::schedule_v2::schedule()
     }
 
     /// The schedule with this name, if one ships.
     pub fn by_name(name: &str) -> Option<Self> {
         match name {
+            "v2" => Some(Self::v2()),
             "default" => Some(Self::default_schedule()),
             "ewasm-conformance" => Some(Self::ewasm_conformance()),
             _ => None,
         }
     }
 
-    /// The static cost of one operator. Floats and every other operator the validator rejects
-    /// never reach metering; they fall into `other` so the function stays total.
-    pub fn operator_cost(&self, operator: &Operator) -> u64 {
+    /// The names [`GasSchedule::by_name`] knows, for messages.
+    pub const NAMES: [&'static str; 3] = ["v2", "default", "ewasm-conformance"];
+
+    /// The static cost of one operator in ink, in a module whose calls have `shapes` (a `call`
+    /// of an imported function is a host call). Floats and every other operator the validator
+    /// rejects never reach metering; they fall into `other` so the function stays total.
+    pub fn operator_cost(&self, operator: &Operator, shapes: &CallShapes) -> u64 {
         let costs = &self.instructions;
         use Operator as O;
         match operator {
@@ -174,8 +373,19 @@ impl GasSchedule {
             O::If { .. } | O::BrIf { .. } => costs.branch,
             O::BrTable { .. } => costs.br_table,
             O::Return | O::Unreachable => costs.ret,
-            O::Call { .. } => costs.call,
-            O::CallIndirect { .. } => costs.call_indirect,
+            O::Call { function_index } if *function_index < shapes.imported_functions => {
+                costs.host_call
+            }
+            O::Call { function_index } => costs.call.saturating_add(
+                costs
+                    .call_param
+                    .saturating_mul(shapes.function_params(*function_index)),
+            ),
+            O::CallIndirect { type_index, .. } => costs.call_indirect.saturating_add(
+                costs
+                    .call_param
+                    .saturating_mul(shapes.type_params(*type_index)),
+            ),
             O::MemorySize { .. } => costs.memory_size,
             O::MemoryGrow { .. } => costs.memory_grow,
             O::MemoryCopy { .. }
@@ -192,9 +402,19 @@ impl GasSchedule {
         }
     }
 
-    /// Keccak-256 over the name and every cost, in a fixed order. Part of the cache key.
+    /// Keccak-256 over the name and every price, in a fixed order. Part of the cache key and of
+    /// a chain's stored parameters. A schedule that meters in whole gas with per-frame memory and
+    /// no extra module hashes exactly as before those options existed, so chains started with
+    /// `default` keep opening.
     pub fn hash(&self) -> [u8; 32] {
         let c = &self.instructions;
+        let (initial_page, grow_per_page) = match &self.memory {
+            MemoryPrices::PerFrame {
+                initial_page,
+                grow_per_page,
+            } => (*initial_page, *grow_per_page),
+            MemoryPrices::Transaction(_) => (0, 0),
+        };
         let costs = [
             c.trivial,
             c.control,
@@ -213,8 +433,8 @@ impl GasSchedule {
             c.bulk_memory,
             c.other,
             self.bulk_memory_per_word,
-            self.memory_grow_per_page,
-            self.initial_page,
+            grow_per_page,
+            initial_page,
             self.host.input_per_word,
             self.host.output_per_word,
             self.host.code_per_byte,
@@ -226,7 +446,47 @@ impl GasSchedule {
         for cost in costs {
             hasher.update(cost.to_le_bytes());
         }
+        if !self.is_v1_shaped() {
+            self.hash_v2_fields(&mut hasher);
+        }
         hasher.finalize().into()
+    }
+
+    /// Whether every option added after the first schedule is at its first-schedule value.
+    fn is_v1_shaped(&self) -> bool {
+        self.ink_per_gas == 1
+            && self.instructions.host_call == self.instructions.call
+            && self.instructions.call_param == 0
+            && matches!(self.memory, MemoryPrices::PerFrame { .. })
+            && self.host.frame_start == 0
+            && self.modules == HostModules::EEI_ONLY
+    }
+
+    fn hash_v2_fields(&self, hasher: &mut Keccak256) {
+        hasher.update(b"rewasm-gas-schedule-v2");
+        let memory = match &self.memory {
+            MemoryPrices::Transaction(memory) => [
+                1,
+                u64::from(memory.frame_free_pages),
+                memory.page,
+                u64::from(memory.frame_max_pages),
+                u64::from(memory.tx_free_pages),
+                memory.tx_quadratic,
+                u64::from(memory.max_pages),
+            ],
+            MemoryPrices::PerFrame { .. } => [0; 7],
+        };
+        let fields = [
+            self.ink_per_gas,
+            self.instructions.host_call,
+            self.instructions.call_param,
+        ]
+        .into_iter()
+        .chain(memory)
+        .chain([self.host.frame_start, u64::from(self.modules.rewasm)]);
+        for field in fields {
+            hasher.update(field.to_le_bytes());
+        }
     }
 }
 
@@ -330,6 +590,10 @@ fn is_integer_alu(op: &Operator) -> bool {
 mod tests {
     use super::*;
 
+    fn no_calls() -> CallShapes {
+        CallShapes::default()
+    }
+
     #[test]
     fn conformance_schedule_charges_nothing() {
         let schedule = GasSchedule::ewasm_conformance();
@@ -338,50 +602,132 @@ mod tests {
             Operator::Call { function_index: 0 },
             Operator::I64DivU,
         ] {
-            assert_eq!(schedule.operator_cost(&op), 0);
+            assert_eq!(schedule.operator_cost(&op, &no_calls()), 0);
         }
     }
 
     #[test]
-    fn default_schedule_classifies_operators() {
-        let s = GasSchedule::default_schedule();
-        let c = &s.instructions;
-        assert_eq!(s.operator_cost(&Operator::I64DivU), c.div);
-        assert_eq!(s.operator_cost(&Operator::I32Mul), c.mul);
-        assert_eq!(s.operator_cost(&Operator::I64Rotl), c.alu);
-        assert_eq!(
-            s.operator_cost(&Operator::CallIndirect {
+    fn schedules_classify_operators() {
+        for s in [GasSchedule::default_schedule(), GasSchedule::v2()] {
+            let c = &s.instructions;
+            let none = no_calls();
+            assert_eq!(s.operator_cost(&Operator::I64DivU, &none), c.div);
+            assert_eq!(s.operator_cost(&Operator::I32Mul, &none), c.mul);
+            assert_eq!(s.operator_cost(&Operator::I64Rotl, &none), c.alu);
+            let fill = Operator::MemoryFill { mem: 0 };
+            assert_eq!(s.operator_cost(&fill, &none), c.bulk_memory);
+            // Type 0 takes 3 parameters, type 1 none; function 0 is imported, 1 and 2 defined.
+            let shapes = CallShapes {
+                imported_functions: 1,
+                types: vec![3, 0],
+                functions: vec![1, 0, 1],
+            };
+            let call = |function_index| Operator::Call { function_index };
+            assert_eq!(s.operator_cost(&call(0), &shapes), c.host_call);
+            assert_eq!(
+                s.operator_cost(&call(1), &shapes),
+                c.call + 3 * c.call_param
+            );
+            assert_eq!(s.operator_cost(&call(2), &shapes), c.call);
+            let indirect = Operator::CallIndirect {
                 type_index: 0,
-                table_index: 0
-            }),
-            c.call_indirect
+                table_index: 0,
+            };
+            assert_eq!(
+                s.operator_cost(&indirect, &shapes),
+                c.call_indirect + 3 * c.call_param
+            );
+        }
+    }
+
+    /// The hashes of the first schedules as they were before ink, transaction memory and
+    /// module `rewasm` existed, computed by an independent implementation (js-sha3 over the
+    /// documented encoding): chains started with them must keep opening.
+    #[test]
+    fn first_schedules_hash_as_they_always_did() {
+        let hex = |hash: [u8; 32]| hash.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(
+            hex(GasSchedule::default_schedule().hash()),
+            "b1a0da250b9869cce51cb8e38a814e45b8bb547117ff592c86651cf592fcff2d"
         );
         assert_eq!(
-            s.operator_cost(&Operator::MemoryFill { mem: 0 }),
-            c.bulk_memory
+            hex(GasSchedule::ewasm_conformance().hash()),
+            "644ba492af7e086b25866211acd9660ff5add170f35814f41fb2a3530f69e777"
         );
+    }
+
+    #[test]
+    fn call_shapes_are_read_from_the_module() {
+        let code = wat::parse_str(
+            r#"(module
+                 (type (func (param i32 i64)))
+                 (import "ethereum" "finish" (func (param i32 i32)))
+                 (func (type 0))
+                 (func (param i64) (result i64) (local.get 0)))"#,
+        )
+        .unwrap_or_default();
+        let shapes = CallShapes::of(&code);
+        assert_eq!(shapes.imported_functions, 1);
+        assert_eq!(
+            (0..4)
+                .map(|f| shapes.function_params(f))
+                .collect::<Vec<_>>(),
+            vec![2, 2, 1, 0]
+        );
+        assert_eq!(shapes.type_params(9), 0);
     }
 
     #[test]
     fn schedules_hash_differently_and_stably() {
         let default = GasSchedule::default_schedule();
+        let v2 = GasSchedule::v2();
         assert_ne!(default.hash(), GasSchedule::ewasm_conformance().hash());
-        assert_eq!(default.hash(), GasSchedule::default_schedule().hash());
+        assert_ne!(default.hash(), v2.hash());
+        assert_eq!(v2.hash(), GasSchedule::v2().hash());
         let mut changed = default.clone();
         changed.instructions.div += 1;
         assert_ne!(changed.hash(), default.hash());
+        let mut changed = v2.clone();
+        changed.ink_per_gas += 1;
+        assert_ne!(changed.hash(), v2.hash());
+        let mut changed = v2.clone();
+        changed.modules = HostModules::EEI_ONLY;
+        assert_ne!(changed.hash(), v2.hash());
+        let mut changed = v2.clone();
+        changed.host.frame_start += 1;
+        assert_ne!(changed.hash(), v2.hash());
     }
 
     #[test]
-    fn by_name_finds_both_schedules() {
-        assert_eq!(
-            GasSchedule::by_name("default").map(|s| s.name),
-            Some("default")
-        );
-        assert_eq!(
-            GasSchedule::by_name("ewasm-conformance").map(|s| s.name),
-            Some("ewasm-conformance")
-        );
+    fn by_name_finds_every_schedule() {
+        for name in GasSchedule::NAMES {
+            assert_eq!(GasSchedule::by_name(name).map(|s| s.name), Some(name));
+        }
         assert!(GasSchedule::by_name("cheap").is_none());
+    }
+
+    #[test]
+    fn transaction_memory_prices() {
+        let memory = TransactionMemory {
+            frame_free_pages: 4,
+            page: 100,
+            frame_max_pages: 9,
+            tx_free_pages: 10,
+            tx_quadratic: 2,
+            max_pages: 20,
+        };
+        assert_eq!(memory.frame_pages(0, 4), Some(0));
+        assert_eq!(memory.frame_pages(1, 6), Some(200));
+        assert_eq!(memory.frame_pages(6, 8), Some(200));
+        assert_eq!(memory.frame_pages(8, 8), Some(0));
+        assert_eq!(memory.frame_pages(8, 9), Some(100));
+        assert_eq!(memory.frame_pages(8, 10), None);
+        assert_eq!(memory.quadratic(10), Some(0));
+        assert_eq!(memory.quadratic(14), Some(32));
+        assert_eq!(memory.quadratic(21), None);
+        assert_eq!(memory.raise(14, 12), Some(0));
+        assert_eq!(memory.raise(12, 14), Some(24));
+        assert_eq!(memory.raise(0, 20), Some(200));
+        assert_eq!(memory.raise(0, 21), None);
     }
 }

@@ -13,7 +13,7 @@ use rewasm_bench::artifacts::{Artifacts, repo_root};
 use rewasm_bench::machine::Machine;
 use rewasm_bench::report::{RunResults, markdown};
 use rewasm_bench::timing::Budget;
-use rewasm_bench::{KernelSizes, scaling, vm_bench};
+use rewasm_bench::{KernelSizes, calibrate, calibrate_cases, scaling, vm_bench};
 use rewasm_vm::GasSchedule;
 
 fn cargo() -> Command {
@@ -101,8 +101,13 @@ fn artifacts() -> &'static Artifacts {
 #[test]
 fn both_erc20s_end_with_the_same_balances() {
     // erc20_pair checks the balances of the deployer, several recipients and zero.
-    vm_bench::erc20_pair(artifacts(), GasSchedule::default_schedule(), 25).unwrap();
-    vm_bench::erc20_pair(artifacts(), GasSchedule::ewasm_conformance(), 3).unwrap();
+    vm_bench::erc20_pair(artifacts(), GasSchedule::v2(), 25).unwrap();
+    vm_bench::erc20_pair(
+        artifacts(),
+        rewasm_bench::rewasm_run::unmetered_schedule(),
+        3,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -134,6 +139,18 @@ fn a_quick_run_completes_and_renders() {
     let dir = tempfile::tempdir().unwrap();
     let point = scaling::measure_point(dir.path(), 1_000, 400, 2).unwrap();
     assert_eq!(point.accounts, 1_000);
+    // The calibration's loop cases only: one rewasm and one EVM microbenchmark.
+    let calibration = calibrate::run(artifacts(), GasSchedule::v2(), "loop").unwrap();
+    assert_eq!(calibration.rewasm.len(), 1);
+    assert_eq!(calibration.evm.len(), 1);
+    assert!(
+        calibration
+            .rewasm
+            .iter()
+            .chain(&calibration.evm)
+            .all(|case| case.ns > 0.0 && case.gas > 0.0),
+        "{calibration:?}"
+    );
     let md = markdown(&RunResults {
         machine: Machine::detect(),
         command: "test".into(),
@@ -141,7 +158,31 @@ fn a_quick_run_completes_and_renders() {
         vm: Some(vm),
         nodes: vec![],
         scaling: vec![point],
+        calibration: Some(calibration),
     });
     assert!(md.contains("| ERC-20 | transfer transaction |"), "{md}");
     assert!(md.contains("bench/scaling.png"));
+    assert!(md.contains("| `rewasm/loop` |"), "{md}");
+    assert!(md.contains("worst / median"), "{md}");
+}
+
+#[test]
+fn every_calibration_case_assembles_and_runs_under_v2() {
+    for case in calibrate_cases::wasm_cases() {
+        let code = wat::parse_str(case.wat()).unwrap_or_else(|e| panic!("{}: {e}", case.id));
+        let summary = rewasm_vm::validate(
+            &code,
+            &rewasm_vm::ChainLimits::default(),
+            rewasm_vm::Rules::Contract,
+        );
+        assert!(summary.is_ok(), "{}: {summary:?}", case.id);
+    }
+    for case in calibrate_cases::evm_cases() {
+        assert_eq!(
+            case.code().last(),
+            Some(&0x00),
+            "{} ends with STOP",
+            case.id
+        );
+    }
 }

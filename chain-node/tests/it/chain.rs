@@ -21,9 +21,12 @@ fn accounts() -> Vec<DevAccount> {
 }
 
 fn open(dir: &std::path::Path) -> Chain {
-    let genesis = Genesis::dev().unwrap();
-    let config = ChainConfig::from_genesis(&genesis).unwrap();
-    Chain::open(dir, &genesis, config).unwrap()
+    open_with(dir, &Genesis::dev().unwrap())
+}
+
+fn open_with(dir: &std::path::Path, genesis: &Genesis) -> Chain {
+    let config = ChainConfig::from_genesis(genesis).unwrap();
+    Chain::open(dir, genesis, config).unwrap()
 }
 
 struct Tx {
@@ -208,19 +211,19 @@ fn a_store_refuses_other_consensus_settings() {
         &same,
     ));
     assert_eq!(setting, ChainSetting::GasSchedule);
-    assert!(stored.starts_with("\"default\" (hash 0x"), "{stored}");
+    assert!(stored.starts_with("\"v2\" (hash 0x"), "{stored}");
     assert!(
         configured.starts_with("\"ewasm-conformance\" (hash 0x"),
         "{configured}"
     );
-    assert!(message.contains("gas schedule \"default\""), "{message}");
+    assert!(message.contains("gas schedule \"v2\""), "{message}");
 
     // Same name, other prices (a node binary whose schedule changed): the hash tells.
     let (setting, stored, configured, _) =
-        refused(reopen(&|_| {}, &|c| c.vm.schedule.initial_page += 1));
+        refused(reopen(&|_| {}, &|c| c.vm.schedule.instructions.div += 1));
     assert_eq!(setting, ChainSetting::GasSchedule);
     assert_ne!(stored, configured);
-    assert!(configured.starts_with("\"default\""), "{configured}");
+    assert!(configured.starts_with("\"v2\""), "{configured}");
 
     let (setting, stored, configured, message) = refused(reopen(
         &|g| {
@@ -786,8 +789,57 @@ const PINNED_ACCESS_LIST_STATE_ROOT: &str =
 /// Any change here is a change of consensus (header encoding, fees, gas, state encoding).
 #[test]
 fn a_fixed_chain_has_a_pinned_head() {
-    let dir = tempfile::tempdir().unwrap();
-    let chain = open(dir.path());
+    let pins = [
+        (
+            "v2",
+            Pins {
+                // 21 000 intrinsic + 20 000 storage set + log + metered instructions in ink.
+                call_gas: 42_230,
+                genesis: "0xbbd64a26d1305660653e8474485409df04e07648a9e51bd1bcd0a975ee9dc25a",
+                root: "0x01bdb9859e805454f724d000c242b8364a3ac844436ae68e17ce4a9c22cc02d6",
+                hash: "0xed60d2f5573c1c161804b65fcd28bdc010a8f548dd136dc2614aa24fccc298b4",
+            },
+        ),
+        (
+            "default",
+            Pins {
+                // 21 000 intrinsic + 30 000 initial page + 20 000 storage set + log + metered
+                // instructions.
+                call_gas: 72_258,
+                genesis: "0xbbd64a26d1305660653e8474485409df04e07648a9e51bd1bcd0a975ee9dc25a",
+                root: "0x46dcec5e9db84041779829bdb1a236ac9a2416b514ebe03744237c18f5a109e2",
+                hash: "0x0cfec14c29fbfe8cab61dcc3f53fec8e4f9f71c0dd5eb737c5875a7021b5014c",
+            },
+        ),
+    ];
+    for (schedule, pins) in pins {
+        let dir = tempfile::tempdir().unwrap();
+        let mut genesis = Genesis::dev().unwrap();
+        genesis.gas_schedule = schedule.to_string();
+        let chain = open_with(dir.path(), &genesis);
+        let (call_gas, head) = counter_chain(&chain);
+        let found = Pins {
+            call_gas,
+            genesis: &format!("{:?}", chain.genesis_hash()),
+            root: &format!("{:?}", head.header.state_root),
+            hash: &format!("{:?}", head.hash),
+        };
+        assert_eq!(found, pins, "schedule {schedule}");
+    }
+}
+
+/// The consensus results of [`counter_chain`] under one schedule.
+#[derive(Debug, PartialEq, Eq)]
+struct Pins<'a> {
+    call_gas: u64,
+    genesis: &'a str,
+    root: &'a str,
+    hash: &'a str,
+}
+
+/// Deploys the counter and calls it once, in two blocks with fixed timestamps: the call's gas
+/// and the head.
+fn counter_chain(chain: &Chain) -> (u64, std::sync::Arc<rewasm_node::chain::Block>) {
     let a = accounts().remove(0);
     let runtime = wat::parse_str(COUNTER).unwrap();
     chain
@@ -821,15 +873,5 @@ fn a_fixed_chain_has_a_pinned_head() {
             Some(T0 + 1),
         )
         .unwrap();
-    let head = chain.head();
-    assert_eq!(mined.receipts[0].gas_used, PINNED_CALL_GAS);
-    assert_eq!(format!("{:?}", chain.genesis_hash()), PINNED_GENESIS);
-    assert_eq!(format!("{:?}", head.header.state_root), PINNED_ROOT);
-    assert_eq!(format!("{:?}", head.hash), PINNED_HASH);
+    (mined.receipts[0].gas_used, chain.head())
 }
-
-/// 21 000 intrinsic + 30 000 initial page + 20 000 storage set + log + metered instructions.
-const PINNED_CALL_GAS: u64 = 72_258;
-const PINNED_GENESIS: &str = "0xbbd64a26d1305660653e8474485409df04e07648a9e51bd1bcd0a975ee9dc25a";
-const PINNED_ROOT: &str = "0x46dcec5e9db84041779829bdb1a236ac9a2416b514ebe03744237c18f5a109e2";
-const PINNED_HASH: &str = "0x0cfec14c29fbfe8cab61dcc3f53fec8e4f9f71c0dd5eb737c5875a7021b5014c";

@@ -1,21 +1,22 @@
-//! Hashes and signature recovery, through the node's precompiles.
+//! Hashes and signature recovery, through the node.
 //!
-//! **keccak256 is a call to the precompile at `0x09`** on wasm32, not hashing code compiled into
-//! the contract. Why, measured with `rewasm run` under the default gas schedule on a contract that
-//! only hashes (built by `rewasm build`):
+//! **keccak256 is the host function `rewasm.keccak256`** on wasm32 (chains on the `v2` gas
+//! schedule, the dev chain's): 30 gas + 6 per 32-byte word, the EVM's `KECCAK256` price, and
+//! no code in the contract. With the `precompile-keccak` feature (for chains on the `default`
+//! schedule, which do not offer module `rewasm`) it is a call to the precompile at `0x09`
+//! instead. Hashing compiled into the contract is the worst choice either way, measured with
+//! `rewasm run` under the `default` schedule on a contract that only hashes:
 //!
 //! | | runtime code | gas per 64-byte hash | gas per 300-byte hash |
 //! |---|---|---|---|
-//! | precompile call (this crate) | 4,857 bytes | 874 | 970 |
+//! | precompile call | 4,857 bytes | 874 | 970 |
 //! | the `sha3` crate compiled in (no_std) | 11,164 bytes (+6.3 KiB) | 16,206 | 45,931 |
 //!
-//! The EIP-170 limit is 24,576 bytes and every deposited byte costs 200 gas, so compiling the
-//! permutation in costs ~1.3 M gas more to deploy and ~18× more gas per hash. A storage map
-//! access hashes 64 bytes, so this is the path every `StorageMap` takes.
+//! A storage map access hashes 64 bytes, so this is the path every `StorageMap` takes.
 //!
-//! The precompile call replaces the return-data buffer (see [`crate::eei::return_data`]). It can
-//! only fail at call depth 1024 or when the frame is out of gas; then the contract reverts with
-//! `Error("keccak256 precompile failed")`.
+//! The precompile call replaces the return-data buffer (see [`crate::eei::return_data`]); the
+//! host function does not. The precompile call can only fail at call depth 1024 or when the
+//! frame is out of gas; then the contract reverts with `Error("keccak256 precompile failed")`.
 //!
 //! On the host (tests), keccak256 is computed natively, and the [`crate::testing`] mock runs the
 //! other precompiles natively too.
@@ -53,7 +54,18 @@ fn precompile_call<const N: usize>(address: &Address, input: &[u8]) -> Option<[u
 }
 
 /// Keccak-256 of `data` (what Solidity calls `keccak256`). See the module docs for how.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "precompile-keccak")))]
+pub fn keccak256(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    // SAFETY: `rewasm.keccak256` reads `data.len()` bytes at `data` and writes 32 bytes at
+    // `out`, both buffers of those sizes; the host bounds-checks both against the contract's
+    // memory. A wasm32 slice is shorter than 2^31 bytes, so its length fits the i32.
+    unsafe { crate::eei::sys::keccak256(data.as_ptr(), data.len() as i32, out.as_mut_ptr()) }
+    out
+}
+
+/// Keccak-256 of `data` (what Solidity calls `keccak256`). See the module docs for how.
+#[cfg(all(target_arch = "wasm32", feature = "precompile-keccak"))]
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
     match precompile_call::<32>(&KECCAK256_PRECOMPILE, data) {
         Some(hash) => hash,

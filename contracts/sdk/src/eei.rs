@@ -131,6 +131,12 @@ pub mod sys {
         #[link_name = "getBlockTimestamp"]
         pub fn get_block_timestamp() -> i64;
     }
+
+    // Module `rewasm`: the node's own host functions (chains on the `v2` gas schedule).
+    #[link(wasm_import_module = "rewasm")]
+    unsafe extern "C" {
+        pub fn keccak256(data_offset: *const u8, data_length: i32, result_offset: *mut u8);
+    }
 }
 
 /// The host functions as slices and arrays instead of pointers: on wasm32 the imports, on the host
@@ -561,9 +567,9 @@ pub fn return_data_size() -> usize {
     size(backend::return_data_size())
 }
 
-/// The whole return-data buffer: the output of the last call or of a failed create. Note that
-/// [`crate::crypto::keccak256`] (and so every storage map access) is itself a call to a
-/// precompile on wasm32 and replaces this buffer.
+/// The whole return-data buffer: the output of the last call or of a failed create. With the
+/// `precompile-keccak` feature, [`crate::crypto::keccak256`] (and so every storage map access)
+/// is itself a call to a precompile on wasm32 and replaces this buffer.
 pub fn return_data() -> Vec<u8> {
     let mut out = vec![0u8; return_data_size()];
     if !out.is_empty() {

@@ -26,7 +26,8 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     /// In this exact order (Hera's `eeiCall`): a negative `gas` traps → read the address and the
     /// u128 LE value → a non-zero value in static mode traps → charge the schedule's
     /// [`gas::HostPrices::input_per_word`] (none in Hera's) → read the data (not at all when
-    /// `dataLength` is 0) → charge 700 → at depth ≥ 1024 return 1 → if the value is non-zero:
+    /// `dataLength` is 0) → charge 700 (plus the schedule's
+    /// [`gas::HostPrices::frame_start`]) → at depth ≥ 1024 return 1 → if the value is non-zero:
     /// charge 9000, return 1 when the frame's balance is below the value (a balance of 2^128 or
     /// more traps), charge 25000 when the target is not alive → forward
     /// min(gas, left − left / 64) and charge it → the callee gets 2300 more when the value is
@@ -118,7 +119,8 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
 
     /// `create(i32 valueOffset, i32 dataOffset, i32 dataLength, i32 resultOffset) → i32`.
     ///
-    /// In this exact order (Hera's `eeiCreate`): charge 32000 → static mode traps → read the
+    /// In this exact order (Hera's `eeiCreate`): charge 32000 (plus the schedule's
+    /// [`gas::HostPrices::frame_start`]) → static mode traps → read the
     /// u128 LE value → at depth ≥ 1024 return 1 → return 1 when the frame's balance is below the
     /// value (a balance of 2^128 or more traps, even for value 0) → charge the schedule's
     /// [`gas::HostPrices::input_per_word`] (none in Hera's) → read the init code (not at
@@ -132,7 +134,7 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         data_length: i32,
         result_offset: i32,
     ) -> Result<i32, HostExit> {
-        self.gas.charge(gas::CREATE)?;
+        self.gas.charge(self.frame_price(gas::CREATE))?;
         self.ensure_not_static("create")?;
         let value = self.read_u128(value_offset)?;
         if self.host.frame().depth >= MAX_CALL_DEPTH {
@@ -165,6 +167,12 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
                 Ok(status as i32)
             }
         }
+    }
+
+    /// The fixed part of a call or create: the EEI's `base` plus the schedule's
+    /// [`gas::HostPrices::frame_start`] (none in Hera's).
+    fn frame_price(&self, base: u64) -> u64 {
+        base.saturating_add(self.host.prices().frame_start)
     }
 
     /// Charges [`gas::HostPrices::input_per_word`] for the input about to be copied.
@@ -207,7 +215,7 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         self.charge_input(data_length)?;
         let input = self.read_input(data_offset, data_length)?;
 
-        self.gas.charge(gas::CALL)?;
+        self.gas.charge(self.frame_price(gas::CALL))?;
         if self.host.frame().depth >= MAX_CALL_DEPTH {
             return Ok(FAILURE);
         }

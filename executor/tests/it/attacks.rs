@@ -157,8 +157,10 @@ fn run_attack(kind: &str) -> String {
         "instantiate" => WarmLimits::DISABLED,
         _ => WarmLimits::default(),
     };
+    // `default` lets one frame grow by 256 pages (16 MiB); `v2` caps a frame at 512 KiB.
     let engine = Engine::new(VmConfig {
         warm,
+        schedule: GasSchedule::default_schedule(),
         ..VmConfig::default()
     })
     .unwrap();
@@ -235,7 +237,11 @@ fn a_memory_grow_the_host_refuses_aborts_the_transaction() {
         outcome.starts_with("error host failure (not a property of the transaction): running wasm failed: memory.grow"),
         "{outcome}"
     );
-    let engine = Engine::new(VmConfig::default()).unwrap();
+    let engine = Engine::new(VmConfig {
+        schedule: GasSchedule::default_schedule(),
+        ..VmConfig::default()
+    })
+    .unwrap();
     let mut state = state_with(GROWER);
     let receipt = run(&engine, &mut state, &call(vec![])).unwrap();
     assert_eq!(receipt.status, CallStatus::Success);
@@ -354,10 +360,21 @@ fn init_code(padding: usize) -> Vec<u8> {
 }
 
 /// A create used to validate and compile up to 512 KiB of init code for a flat 32 000; now it
-/// pays [`DEFAULT_HOST_PRICES`]`.code_per_byte` for every byte, before anything is compiled.
+/// pays the schedule's `code_per_byte` for every byte, before anything is compiled.
 #[test]
 fn init_code_is_charged_per_byte_before_it_is_compiled() {
-    let engine = Engine::new(VmConfig::default()).unwrap();
+    for schedule in [GasSchedule::default_schedule(), GasSchedule::v2()] {
+        init_code_is_charged_per_byte_under(schedule);
+    }
+}
+
+fn init_code_is_charged_per_byte_under(schedule: GasSchedule) {
+    let code_per_byte = schedule.host.code_per_byte;
+    let config = VmConfig {
+        schedule,
+        ..VmConfig::default()
+    };
+    let engine = Engine::new(config.clone()).unwrap();
     let create = |code: Vec<u8>, gas_limit: u64| Transaction {
         sender: address(SENDER),
         to: None,
@@ -382,14 +399,13 @@ fn init_code_is_charged_per_byte_before_it_is_compiled() {
     };
     assert_eq!(
         large - small,
-        (large_intrinsic - small_intrinsic)
-            + DEFAULT_HOST_PRICES.code_per_byte * (large_len - small_len)
+        (large_intrinsic - small_intrinsic) + code_per_byte * (large_len - small_len)
     );
 
     // Too little gas for the code: the create fails and the code is never compiled.
-    let fresh = Engine::new(VmConfig::default()).unwrap();
+    let fresh = Engine::new(config).unwrap();
     let tx = create(init_code(200_000), 0);
-    let short = intrinsic_gas(&tx) + DEFAULT_HOST_PRICES.code_per_byte * 1_000;
+    let short = intrinsic_gas(&tx) + code_per_byte * 1_000;
     let mut state = state_with(MARKER);
     let receipt = run(
         &fresh,

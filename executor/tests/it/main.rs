@@ -5,6 +5,7 @@
 mod attacks;
 mod concurrency;
 mod executor;
+mod gas_v2;
 mod journal_memory;
 mod precompiles;
 mod warm;

@@ -2,15 +2,16 @@
 //! singlepass, metering, run-time gas, call-depth budget) and through wasmi running a
 //! self-counting rewrite of the module ([`crate::reference`]).
 //!
-//! Per call, under the `default` schedule and default limits:
+//! Per call, under the default schedule (`v2`: ink, transaction memory prices) and default
+//! limits:
 //! - instantiation succeeds in both or fails in both;
 //! - the outcome agrees as [`crate::reference`] defines: identical return values and
-//!   `gas_used == count` on success; the same trap kind (or stack exhaustion) with all gas used
+//!   `gas_used == count / ink_per_gas` (rounded up: the gas left is rounded down) on success; the same trap kind (or stack exhaustion) with all gas used
 //!   when the reference traps within the limit; no return when the reference runs out;
 //! - after every call whose outcome matched exactly, every exported memory is byte-identical and
 //!   every exported global equal;
-//! - for the first call of a module that returned using `C` gas, a fresh rewasm instance given
-//!   `C - 1` runs out of gas (the limit is exact).
+//! - for the first call of a module that returned using `C` gas (its count rounded up to whole
+//!   gas), a fresh rewasm instance given `C - 1` runs out of gas (the limit is exact).
 //!
 //! After an out-of-gas the two stop at different points (block versus instruction), so the
 //! module's remaining calls are skipped.
@@ -22,7 +23,7 @@ use rewasm_vm::{
 };
 use wasmi::TrapCode;
 
-use crate::reference::{RefOutcome, Reference, Value};
+use crate::reference::{RefOutcome, RefStart, Reference, Value};
 use crate::smith;
 
 /// The most calls one input makes.
@@ -131,11 +132,23 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
         (Ok(_), None) => panic!("rewasm instantiates a module wasmi does not"),
         (Err(err), Some(_)) => panic!("wasmi instantiates a module rewasm does not: {err}"),
     };
-    let initial = exports.initial_pages.saturating_mul(schedule.initial_page);
+    let Some(initial) = crate::reference::initial_memory_gas(schedule, exports.initial_pages)
+    else {
+        return;
+    };
     assert_eq!(
-        compiled.initial_memory_gas, initial,
-        "initial memory gas differs from initial pages × page price"
+        compiled
+            .frame_prices
+            .initial_memory(rewasm_vm::TxPages::default())
+            .map(|(gas, _)| gas),
+        Some(initial),
+        "initial memory gas differs from the schedule's specification"
     );
+    let meter = Meter {
+        rate: schedule.ink_per_gas.max(1),
+        initial,
+        initial_pages: exports.initial_pages,
+    };
     let mut warm = instance;
     let calls = u.int_in_range(1..=MAX_CALLS).unwrap_or(1);
     let mut first = None;
@@ -151,9 +164,9 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
         let ours = warm
             .instance
             .call(&mut warm.store, &func.name, &to_wasmer(&args), limit);
-        let theirs = reference.call(&func.name, &args, initial, limit);
+        let theirs = reference.call(&func.name, &args, meter.start(limit));
         let context = || format!("call {call}: {}({args:?}) with {limit} gas", func.name);
-        let comparable = compare(&ours, &theirs, limit, &context);
+        let comparable = compare(&ours, &theirs, limit, meter.rate, &context);
         if !comparable {
             break;
         }
@@ -168,17 +181,32 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
             && let RefOutcome::Returned(_) = theirs.outcome
             && theirs.gas > 0
         {
-            exact_limit(&compiled, &func.name, &args, theirs.gas, &context);
+            let needed = theirs.gas.div_ceil(meter.rate);
+            exact_limit(&compiled, &func.name, &args, needed, &context);
         }
     }
     if let Some((name, args, limit)) = first {
-        again_on_a_reset_instance(
-            warm,
-            &instrumented,
-            &exports,
-            (&name, &args, limit),
-            initial,
-        );
+        again_on_a_reset_instance(warm, &instrumented, &exports, (&name, &args, limit), meter);
+    }
+}
+
+/// The reference's view of the schedule: its rate and a frame's start.
+#[derive(Clone, Copy, Debug)]
+struct Meter {
+    rate: u64,
+    /// Gas for the initial memory.
+    initial: u64,
+    initial_pages: u64,
+}
+
+impl Meter {
+    /// A frame with `limit` gas, in ink (every call of the target starts a transaction).
+    fn start(&self, limit: u64) -> RefStart {
+        RefStart {
+            initial: self.initial.saturating_mul(self.rate),
+            limit: limit.saturating_mul(self.rate),
+            high_water: self.initial_pages,
+        }
     }
 }
 
@@ -190,7 +218,7 @@ fn again_on_a_reset_instance(
     instrumented: &[u8],
     exports: &smith::Exports,
     (name, args, limit): (&str, &[Value], u64),
-    initial: u64,
+    meter: Meter,
 ) {
     if !warm.reset() {
         return;
@@ -201,9 +229,9 @@ fn again_on_a_reset_instance(
     let ours = warm
         .instance
         .call(&mut warm.store, name, &to_wasmer(args), limit);
-    let theirs = reference.call(name, args, initial, limit);
+    let theirs = reference.call(name, args, meter.start(limit));
     let context = || format!("{name}({args:?}) with {limit} gas on a reset instance");
-    if compare(&ours, &theirs, limit, &context) {
+    if compare(&ours, &theirs, limit, meter.rate, &context) {
         compare_state(
             &warm.instance,
             &mut warm.store,
@@ -219,6 +247,7 @@ fn compare(
     ours: &FrameResult,
     theirs: &crate::reference::RefResult,
     limit: u64,
+    rate: u64,
     context: &dyn Fn() -> String,
 ) -> bool {
     let used = ours.gas_used();
@@ -238,8 +267,8 @@ fn compare(
             assert_eq!(returned, expected, "{}: return values differ", context());
             assert_eq!(
                 used,
-                theirs.gas,
-                "{}: rewasm used {used} gas, the independent count is {}",
+                theirs.gas.div_ceil(rate),
+                "{}: rewasm used {used} gas, the independent count is {} ink",
                 context(),
                 theirs.gas
             );
@@ -329,24 +358,24 @@ fn compare_state(
     }
 }
 
-/// A fresh instance given one gas less than a successful first call used runs out of gas.
+/// A fresh instance given one gas less than a successful first call `needed` runs out of gas.
 fn exact_limit(
     compiled: &rewasm_vm::CompiledModule,
     name: &str,
     args: &[Value],
-    used: u64,
+    needed: u64,
     context: &dyn Fn() -> String,
 ) {
     let mut store = compiled.new_store();
     let Ok(instance) = MeteredInstance::new(&mut store, compiled, &Imports::new()) else {
         panic!("{}: a second instance failed", context());
     };
-    let result = instance.call(&mut store, name, &to_wasmer(args), used - 1);
+    let result = instance.call(&mut store, name, &to_wasmer(args), needed - 1);
     assert!(
         matches!(result.outcome, Outcome::OutOfGas),
-        "{}: with {} gas (one less than it used) rewasm gives {:?}",
+        "{}: with {} gas (one less than it needed) rewasm gives {:?}",
         context(),
-        used - 1,
+        needed - 1,
         result.outcome
     );
 }

@@ -1,6 +1,9 @@
 //! The differential target's reference: the same module run by wasmi, with gas counted
 //! independently of rewasm's metering.
 //!
+//! The count is in ink (the schedule's `ink_per_gas` per gas): the limit is the gas limit × the
+//! rate, and the gas a returning call used is the count divided by the rate, rounded up.
+//!
 //! rewasm charges static gas per *basic block* (wasmer-middlewares `Metering` adds up a block's
 //! operator costs and subtracts the sum just before the block's closing accounting operator:
 //! `loop`, `end`, `if`, `else`, `br*`, `call*`, `return`), run-time gas just before
@@ -9,9 +12,11 @@
 //! rewrites the module (wasmparser → wasm-encoder) so that *before every original instruction*
 //! a counter global grows by that instruction's price under the same [`GasSchedule`], and traps
 //! with a flag as soon as the counter passes the limit. The run-time prices and the depth budget
-//! are re-implemented from their specification (per 32-byte word, per page, `depth > max`), not
-//! shared with the engine; only the static price table (`GasSchedule::operator_cost`) is shared,
-//! since that table *is* the schedule.
+//! are re-implemented from their specification (per 32-byte word, per page, the transaction
+//! memory's linear price on the frame's pages above its free ones plus the quadratic price of
+//! raising the high-water mark, `depth > max`), not shared with the engine; only the static
+//! price table (`GasSchedule::operator_cost`) and the schedule's numbers are shared, since they
+//! *are* the schedule.
 //!
 //! Where the two must agree (the differential target asserts it):
 //! - the reference returns with count `C` (so `C ≤ limit`) ⇒ rewasm returns the same values and
@@ -26,7 +31,8 @@
 //!   block at its end, so a trap inside the block comes first). Memory is not compared then,
 //!   because rewasm stops at a block boundary and the reference at an instruction.
 
-use rewasm_vm::GasSchedule;
+use rewasm_vm::schedule::CallShapes;
+use rewasm_vm::{GasSchedule, MemoryPrices, TransactionMemory};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, ExportKind,
@@ -44,6 +50,7 @@ pub const LIMIT_EXPORT: &str = "__rewasm_reference_limit";
 pub const OUT_OF_GAS_EXPORT: &str = "__rewasm_reference_out_of_gas";
 pub const DEPTH_EXPORT: &str = "__rewasm_reference_depth";
 pub const STACK_EXPORT: &str = "__rewasm_reference_stack_exhausted";
+pub const HIGH_WATER_EXPORT: &str = "__rewasm_reference_high_water";
 
 /// Global indexes of the bookkeeping globals in the rewritten module.
 #[derive(Clone, Copy, Debug)]
@@ -54,11 +61,18 @@ struct Globals {
     depth: u32,
     stack: u32,
     operand: u32,
+    /// The pages the frame would hold after a grow (i64).
+    pages: u32,
+    /// The high-water mark of pages (i64).
+    high_water: u32,
+    /// Scratch for the quadratic part (i64).
+    scratch: u32,
 }
 
 /// Static prices of every operator of every function body, in order, priced by the schedule
 /// on the engine's own `wasmparser` type.
 fn static_costs(code: &[u8], schedule: &GasSchedule) -> Result<Vec<Vec<u64>>, String> {
+    let shapes = CallShapes::of(code);
     let mut bodies = Vec::new();
     for payload in wasmparser::Parser::new(0).parse_all(code) {
         if let wasmparser::Payload::CodeSectionEntry(body) = payload.map_err(|e| e.to_string())? {
@@ -66,12 +80,36 @@ fn static_costs(code: &[u8], schedule: &GasSchedule) -> Result<Vec<Vec<u64>>, St
             let mut costs = Vec::new();
             while !reader.eof() {
                 let op = reader.read().map_err(|e| e.to_string())?;
-                costs.push(schedule.operator_cost(&op));
+                costs.push(schedule.operator_cost(&op, &shapes));
             }
             bodies.push(costs);
         }
     }
     Ok(bodies)
+}
+
+/// The gas a frame of a module with `initial_pages` pays when it starts a transaction (no
+/// callers, no mark yet), from the specification of the schedule's memory prices.
+pub fn initial_memory_gas(schedule: &GasSchedule, initial_pages: u64) -> Option<u64> {
+    match schedule.memory {
+        MemoryPrices::PerFrame { initial_page, .. } => {
+            Some(initial_pages.saturating_mul(initial_page))
+        }
+        MemoryPrices::Transaction(memory) => {
+            if initial_pages > u64::from(memory.max_pages.min(memory.frame_max_pages)) {
+                return None;
+            }
+            let linear = initial_pages.max(u64::from(memory.frame_free_pages))
+                - u64::from(memory.frame_free_pages);
+            Some(linear * memory.page + quadratic(&memory, initial_pages))
+        }
+    }
+}
+
+/// The quadratic part of holding `pages`, from its specification.
+fn quadratic(memory: &TransactionMemory, pages: u64) -> u64 {
+    let above = pages.max(u64::from(memory.tx_free_pages)) - u64::from(memory.tx_free_pages);
+    above * above * memory.tx_quadratic
 }
 
 fn error<E: std::fmt::Display>(error: E) -> String {
@@ -235,6 +273,9 @@ fn add_globals(globals: &mut GlobalSection, imported: u32, exports: &mut ExportS
         depth: add(ValType::I32, Some(DEPTH_EXPORT), 3),
         stack: add(ValType::I32, Some(STACK_EXPORT), 4),
         operand: add(ValType::I32, None, 5),
+        pages: add(ValType::I64, None, 6),
+        high_water: add(ValType::I64, Some(HIGH_WATER_EXPORT), 7),
+        scratch: add(ValType::I64, None, 8),
     }
 }
 
@@ -258,13 +299,20 @@ fn instrument_body(
         if cost > 0 {
             charge_static(&mut f, g, cost);
         }
-        match op {
-            wp::Operator::MemoryGrow { .. } => {
-                charge_runtime(&mut f, g, schedule.memory_grow_per_page, false);
+        let rate = schedule.ink_per_gas.max(1);
+        match (&op, schedule.memory) {
+            (wp::Operator::MemoryGrow { .. }, MemoryPrices::PerFrame { grow_per_page, .. }) => {
+                charge_runtime(&mut f, g, grow_per_page * rate, false);
             }
-            wp::Operator::MemoryCopy { .. }
-            | wp::Operator::MemoryFill { .. }
-            | wp::Operator::MemoryInit { .. } => {
+            (wp::Operator::MemoryGrow { .. }, MemoryPrices::Transaction(memory)) => {
+                charge_grow(&mut f, g, &memory, rate);
+            }
+            (
+                wp::Operator::MemoryCopy { .. }
+                | wp::Operator::MemoryFill { .. }
+                | wp::Operator::MemoryInit { .. },
+                _,
+            ) => {
                 charge_runtime(&mut f, g, schedule.bulk_memory_per_word, true);
             }
             _ => {}
@@ -336,6 +384,87 @@ fn charge_runtime(f: &mut Function, g: Globals, price: u64, words: bool) {
     check_limit(f, g);
 }
 
+/// Pushes `max(global x, bound) − bound` (i64).
+fn excess(f: &mut Function, x: u32, bound: u64) {
+    let bound = i64::try_from(bound).unwrap_or(i64::MAX);
+    f.instruction(&Instruction::GlobalGet(x))
+        .instruction(&Instruction::I64Const(bound))
+        .instruction(&Instruction::GlobalGet(x))
+        .instruction(&Instruction::I64Const(bound))
+        .instruction(&Instruction::I64GtU)
+        .instruction(&Instruction::Select)
+        .instruction(&Instruction::I64Const(bound))
+        .instruction(&Instruction::I64Sub);
+}
+
+/// `memory.grow` under transaction memory prices, leaving the operand on the stack: out of gas
+/// when `size + n` passes the frame's cap, else `gas += page × (excess(size + n) −
+/// excess(size))` over the frame's free pages, then, when `size + n` passes the high-water
+/// mark, out of gas above `max_pages`, else `gas += q(size + n) − q(mark)` and the mark moves up
+/// (the differential target's frames have no callers).
+fn charge_grow(f: &mut Function, g: Globals, memory: &TransactionMemory, rate: u64) {
+    let as_i64 = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+    let frame_free = u64::from(memory.frame_free_pages);
+    f.instruction(&Instruction::GlobalSet(g.operand))
+        .instruction(&Instruction::MemorySize(0))
+        .instruction(&Instruction::I64ExtendI32U)
+        .instruction(&Instruction::GlobalGet(g.operand))
+        .instruction(&Instruction::I64ExtendI32U)
+        .instruction(&Instruction::I64Add)
+        .instruction(&Instruction::GlobalSet(g.pages));
+    out_of_gas_above(f, g, memory.frame_max_pages);
+    excess(f, g.pages, frame_free);
+    f.instruction(&Instruction::MemorySize(0))
+        .instruction(&Instruction::I64ExtendI32U)
+        .instruction(&Instruction::GlobalSet(g.scratch));
+    excess(f, g.scratch, frame_free);
+    f.instruction(&Instruction::I64Sub)
+        .instruction(&Instruction::I64Const(as_i64(memory.page * rate)))
+        .instruction(&Instruction::I64Mul)
+        .instruction(&Instruction::GlobalGet(g.gas))
+        .instruction(&Instruction::I64Add)
+        .instruction(&Instruction::GlobalSet(g.gas))
+        .instruction(&Instruction::GlobalGet(g.pages))
+        .instruction(&Instruction::GlobalGet(g.high_water))
+        .instruction(&Instruction::I64GtU)
+        .instruction(&Instruction::If(BlockType::Empty));
+    out_of_gas_above(f, g, memory.max_pages);
+    for (global, sign) in [
+        (g.pages, Instruction::I64Add),
+        (g.high_water, Instruction::I64Sub),
+    ] {
+        f.instruction(&Instruction::GlobalGet(g.gas));
+        excess(f, global, u64::from(memory.tx_free_pages));
+        f.instruction(&Instruction::GlobalSet(g.scratch))
+            .instruction(&Instruction::GlobalGet(g.scratch))
+            .instruction(&Instruction::GlobalGet(g.scratch))
+            .instruction(&Instruction::I64Mul)
+            .instruction(&Instruction::I64Const(as_i64(memory.tx_quadratic)))
+            .instruction(&Instruction::I64Mul)
+            .instruction(&Instruction::I64Const(as_i64(rate)))
+            .instruction(&Instruction::I64Mul)
+            .instruction(&sign)
+            .instruction(&Instruction::GlobalSet(g.gas));
+    }
+    f.instruction(&Instruction::GlobalGet(g.pages))
+        .instruction(&Instruction::GlobalSet(g.high_water))
+        .instruction(&Instruction::End);
+    check_limit(f, g);
+    f.instruction(&Instruction::GlobalGet(g.operand));
+}
+
+/// `if pages > limit { out_of_gas = 1; unreachable }`
+fn out_of_gas_above(f: &mut Function, g: Globals, limit: u32) {
+    f.instruction(&Instruction::GlobalGet(g.pages))
+        .instruction(&Instruction::I64Const(i64::from(limit)))
+        .instruction(&Instruction::I64GtU)
+        .instruction(&Instruction::If(BlockType::Empty))
+        .instruction(&Instruction::I32Const(1))
+        .instruction(&Instruction::GlobalSet(g.out_of_gas))
+        .instruction(&Instruction::Unreachable)
+        .instruction(&Instruction::End);
+}
+
 /// `depth += 1; if depth > max { stack = 1; unreachable }`
 fn enter_call(f: &mut Function, g: Globals, max_depth: u32) {
     let max = i32::try_from(max_depth).unwrap_or(i32::MAX);
@@ -381,7 +510,7 @@ pub enum Value {
     I64(i64),
 }
 
-/// A reference call's outcome and the count at its end (at the trap for a trap).
+/// A reference call's outcome and the count (ink) at its end (at the trap for a trap).
 #[derive(Clone, Debug)]
 pub struct RefResult {
     pub outcome: RefOutcome,
@@ -398,6 +527,18 @@ pub struct Reference {
     out_of_gas: wasmi::Global,
     depth: wasmi::Global,
     stack: wasmi::Global,
+    high_water: wasmi::Global,
+}
+
+/// How a reference call starts, in ink.
+#[derive(Clone, Copy, Debug)]
+pub struct RefStart {
+    /// What the frame pays for its initial memory.
+    pub initial: u64,
+    /// The limit.
+    pub limit: u64,
+    /// The high-water mark of pages after the initial memory.
+    pub high_water: u64,
 }
 
 impl Reference {
@@ -428,6 +569,7 @@ impl Reference {
             out_of_gas: global(OUT_OF_GAS_EXPORT)?,
             depth: global(DEPTH_EXPORT)?,
             stack: global(STACK_EXPORT)?,
+            high_water: global(HIGH_WATER_EXPORT)?,
             store,
             instance,
         }))
@@ -445,8 +587,9 @@ impl Reference {
         }
     }
 
-    /// Calls export `name` with `args` as one frame of `limit` gas that first pays `initial`.
-    pub fn call(&mut self, name: &str, args: &[Value], initial: u64, limit: u64) -> RefResult {
+    /// Calls export `name` with `args` as one frame started as `start` says (in ink).
+    pub fn call(&mut self, name: &str, args: &[Value], start: RefStart) -> RefResult {
+        let RefStart { initial, limit, .. } = start;
         let as_i64 = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
         let reset = [
             (self.gas, wasmi::Val::I64(as_i64(initial))),
@@ -454,6 +597,7 @@ impl Reference {
             (self.out_of_gas, wasmi::Val::I32(0)),
             (self.depth, wasmi::Val::I32(0)),
             (self.stack, wasmi::Val::I32(0)),
+            (self.high_water, wasmi::Val::I64(as_i64(start.high_water))),
         ];
         for (global, value) in reset {
             if let Err(err) = global.set(&mut self.store, value) {

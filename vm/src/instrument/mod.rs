@@ -3,9 +3,10 @@
 //! The chain, in order, for every compile (a fresh chain per compile, because each middleware
 //! records the indexes of the globals it adds to *that* module):
 //! 1. wasmer-middlewares `Metering`, with [`GasSchedule::operator_cost`] as its cost function:
-//!    the static per-instruction cost, charged per basic block.
+//!    the static per-instruction cost in ink, charged per basic block.
 //! 2. [`runtime_gas::RuntimeGas`]: the costs that depend on an operand (`memory.copy/fill/init`
-//!    length, `memory.grow` pages), charged from Metering's own counter just before the operator.
+//!    length, `memory.grow` pages, and under transaction memory prices the transaction's
+//!    high-water mark), charged from Metering's own counter just before the operator.
 //! 3. [`stack::StackLimit`]: the counted call-depth budget.
 //! 4. [`globals::ExportMutableGlobals`]: exports every mutable global, so a warm instance can be
 //!    reset (no code change).
@@ -20,7 +21,7 @@ use wasmer::{CompilerConfig, Singlepass};
 use wasmer_middlewares::Metering;
 
 use crate::limits::ChainLimits;
-use crate::schedule::GasSchedule;
+use crate::schedule::{CallShapes, GasSchedule};
 
 pub mod globals;
 pub mod runtime_gas;
@@ -50,16 +51,22 @@ pub const RESERVED_EXPORTS: [&str; 4] = [
 pub const GLOBAL_EXPORT_PREFIX: &str = "rewasm_global_";
 
 /// Bumped whenever the instrumentation changes the code it emits; part of the cache key.
-/// Version 2 exports every mutable global (the code is unchanged).
-pub const INSTRUMENTATION_VERSION: u32 = 2;
+/// Version 2 exports every mutable global (the code is unchanged). Version 3 prices host calls
+/// apart from calls and adds transaction-wide memory pricing.
+pub const INSTRUMENTATION_VERSION: u32 = 3;
 
-/// A singlepass compiler configured with a fresh instrumentation chain for one compile.
-pub fn compiler_for(schedule: &GasSchedule, limits: &ChainLimits) -> Singlepass {
+/// A singlepass compiler configured with a fresh instrumentation chain for one compile of a
+/// module whose calls have `shapes` (what a call costs depends on its callee).
+pub fn compiler_for(
+    schedule: &GasSchedule,
+    limits: &ChainLimits,
+    shapes: CallShapes,
+) -> Singlepass {
     let mut compiler = Singlepass::new();
     let static_costs = schedule.clone();
     // The initial limit is irrelevant: every frame sets the counter before it runs.
     let metering = Metering::new(0, move |operator: &wasmparser::Operator| {
-        static_costs.operator_cost(operator)
+        static_costs.operator_cost(operator, &shapes)
     });
     compiler.push_middleware(Arc::new(metering));
     compiler.push_middleware(Arc::new(runtime_gas::RuntimeGas::new(schedule)));

@@ -9,6 +9,13 @@
 //!
 //! The operand has to be read without consuming it, and a middleware cannot add locals, so two
 //! scratch globals added by this middleware hold the operand and the cost.
+//!
+//! Under [`MemoryPrices::Transaction`] `memory.grow` pays the frame's linear page price and
+//! raises the transaction's high-water mark of pages (see [`TransactionMemory`]). The frame
+//! runner tells the instance where the transaction stands in two more globals, exported under
+//! the reserved [`GLOBAL_EXPORT_PREFIX`]: [`MEMORY_BASE_EXPORT`] (pages the frame's live callers
+//! hold) and [`MEMORY_HIGH_WATER_EXPORT`] (the mark so far), and reads the mark back when the
+//! frame ends or calls out. All prices are in ink.
 
 use std::sync::Mutex;
 
@@ -19,8 +26,17 @@ use wasmer::{
 };
 use wasmer_types::{GlobalIndex, ModuleInfo};
 
-use super::{GAS_EXHAUSTED_EXPORT, REMAINING_GAS_EXPORT};
-use crate::schedule::GasSchedule;
+use super::{GAS_EXHAUSTED_EXPORT, GLOBAL_EXPORT_PREFIX, REMAINING_GAS_EXPORT};
+use crate::schedule::{GasSchedule, MemoryPrices, TransactionMemory};
+
+/// Export name of the pages held by the frame's live callers (i64), under
+/// [`MemoryPrices::Transaction`].
+pub const MEMORY_BASE_EXPORT: &str = "rewasm_global_memory_base";
+/// Export name of the transaction's high-water mark of pages (i64), under
+/// [`MemoryPrices::Transaction`].
+pub const MEMORY_HIGH_WATER_EXPORT: &str = "rewasm_global_memory_high_water";
+
+const _: () = assert!(MEMORY_BASE_EXPORT.len() > GLOBAL_EXPORT_PREFIX.len());
 
 /// Global indexes this middleware reads and writes in one module.
 #[derive(Clone, Copy, Debug)]
@@ -29,22 +45,55 @@ struct Globals {
     exhausted: u32,
     operand: u32,
     cost: u32,
+    /// Only under [`MemoryPrices::Transaction`].
+    transaction: Option<TransactionGlobals>,
+}
+
+/// The globals of the transaction-wide memory price.
+#[derive(Clone, Copy, Debug)]
+struct TransactionGlobals {
+    base: u32,
+    high_water: u32,
+    /// Scratch: the pages the transaction would hold after the grow.
+    open: u32,
+    /// Scratch: the pages above the quadratic part's free pages.
+    above: u32,
+}
+
+/// `memory.grow`'s price, in ink.
+#[derive(Clone, Copy, Debug)]
+enum GrowPrice {
+    PerPage(u64),
+    Transaction {
+        memory: TransactionMemory,
+        ink_per_gas: u64,
+    },
 }
 
 /// The module-level middleware; one per compile.
 #[derive(Debug)]
 pub struct RuntimeGas {
     per_word: u64,
-    per_page: u64,
+    grow: GrowPrice,
     globals: Mutex<Option<Globals>>,
 }
 
 impl RuntimeGas {
     /// Takes the run-time prices from `schedule`.
     pub fn new(schedule: &GasSchedule) -> Self {
+        let ink_per_gas = schedule.ink_per_gas.max(1);
+        let grow = match &schedule.memory {
+            MemoryPrices::PerFrame { grow_per_page, .. } => {
+                GrowPrice::PerPage(grow_per_page.saturating_mul(ink_per_gas))
+            }
+            MemoryPrices::Transaction(memory) => GrowPrice::Transaction {
+                memory: *memory,
+                ink_per_gas,
+            },
+        };
         Self {
             per_word: schedule.bulk_memory_per_word,
-            per_page: schedule.memory_grow_per_page,
+            grow,
             globals: Mutex::new(None),
         }
     }
@@ -71,7 +120,7 @@ impl ModuleMiddleware for RuntimeGas {
         let globals = self.globals.lock().ok().and_then(|guard| *guard);
         Box::new(FunctionRuntimeGas {
             per_word: self.per_word,
-            per_page: self.per_page,
+            grow: self.grow,
             globals,
         })
     }
@@ -81,6 +130,27 @@ impl ModuleMiddleware for RuntimeGas {
         let exhausted = exported_global(info, GAS_EXHAUSTED_EXPORT)?;
         let operand = push_global(info, Type::I32, GlobalInit::I32Const(0));
         let cost = push_global(info, Type::I64, GlobalInit::I64Const(0));
+        let transaction = match self.grow {
+            GrowPrice::PerPage(_) => None,
+            GrowPrice::Transaction { .. } => {
+                let mut exported = |name: &str| {
+                    let index = push_global(info, Type::I64, GlobalInit::I64Const(0));
+                    info.exports.insert(
+                        name.to_string(),
+                        ExportIndex::Global(GlobalIndex::from_u32(index)),
+                    );
+                    index
+                };
+                let base = exported(MEMORY_BASE_EXPORT);
+                let high_water = exported(MEMORY_HIGH_WATER_EXPORT);
+                Some(TransactionGlobals {
+                    base,
+                    high_water,
+                    open: push_global(info, Type::I64, GlobalInit::I64Const(0)),
+                    above: push_global(info, Type::I64, GlobalInit::I64Const(0)),
+                })
+            }
+        };
         let mut slot = self
             .globals
             .lock()
@@ -96,6 +166,7 @@ impl ModuleMiddleware for RuntimeGas {
             exhausted,
             operand,
             cost,
+            transaction,
         });
         Ok(())
     }
@@ -105,18 +176,37 @@ impl ModuleMiddleware for RuntimeGas {
 #[derive(Debug)]
 struct FunctionRuntimeGas {
     per_word: u64,
-    per_page: u64,
+    grow: GrowPrice,
     globals: Option<Globals>,
 }
 
 impl FunctionRuntimeGas {
-    /// Price of the operator's variable part, as (unit price, operand→units conversion).
-    fn priced(&self, operator: &Operator) -> Option<(u64, Units)> {
-        match operator {
-            Operator::MemoryCopy { .. }
-            | Operator::MemoryFill { .. }
-            | Operator::MemoryInit { .. } => Some((self.per_word, Units::Words)),
-            Operator::MemoryGrow { .. } => Some((self.per_page, Units::Pages)),
+    /// The operators that charge `operator`'s variable part, if it has one.
+    fn charge_for(&self, operator: &Operator, globals: Globals) -> Option<Vec<Operator<'static>>> {
+        match (operator, self.grow, globals.transaction) {
+            (
+                Operator::MemoryCopy { .. }
+                | Operator::MemoryFill { .. }
+                | Operator::MemoryInit { .. },
+                _,
+                _,
+            ) if self.per_word > 0 => Some(charge_sequence(globals, self.per_word, Units::Words)),
+            (Operator::MemoryGrow { .. }, GrowPrice::PerPage(price), _) if price > 0 => {
+                Some(charge_sequence(globals, price, Units::Pages))
+            }
+            (
+                Operator::MemoryGrow { .. },
+                GrowPrice::Transaction {
+                    memory,
+                    ink_per_gas,
+                },
+                Some(transaction),
+            ) => Some(transaction_grow_sequence(
+                globals,
+                transaction,
+                &memory,
+                ink_per_gas,
+            )),
             _ => None,
         }
     }
@@ -137,10 +227,10 @@ impl FunctionMiddleware for FunctionRuntimeGas {
         operator: Operator<'a>,
         state: &mut MiddlewareReaderState<'a>,
     ) -> Result<(), MiddlewareError> {
-        if let (Some((price, units)), Some(globals)) = (self.priced(&operator), self.globals)
-            && price > 0
+        if let Some(globals) = self.globals
+            && let Some(charge) = self.charge_for(&operator, globals)
         {
-            state.extend(charge_sequence(globals, price, units));
+            state.extend(charge);
         }
         state.push_operator(operator);
         Ok(())
@@ -177,6 +267,14 @@ fn charge_sequence(g: Globals, price: u64, units: Units) -> Vec<Operator<'static
         Operator::GlobalSet {
             global_index: g.cost,
         },
+    ]);
+    ops.extend(charge_cost(g));
+    ops
+}
+
+/// Operators that charge the ink in global `cost`: out of gas when less is left.
+fn charge_cost(g: Globals) -> [Operator<'static>; 12] {
+    [
         // if remaining < cost { exhausted = 1; trap }
         Operator::GlobalGet {
             global_index: g.remaining,
@@ -205,6 +303,127 @@ fn charge_sequence(g: Globals, price: u64, units: Units) -> Vec<Operator<'static
         Operator::GlobalSet {
             global_index: g.remaining,
         },
+    ]
+}
+
+/// `i64(value)` as an operator.
+fn i64_const(value: u64) -> Operator<'static> {
+    Operator::I64Const {
+        value: i64::try_from(value).unwrap_or(i64::MAX),
+    }
+}
+
+/// Pushes `max(x − free, 0)` for the i64 `x` pushed by `push_x` (twice, so it must be pure).
+fn above(push_x: &[Operator<'static>], free: u64) -> Vec<Operator<'static>> {
+    let mut ops = push_x.to_vec();
+    ops.extend([i64_const(free), Operator::I64Sub, i64_const(0)]);
+    ops.extend_from_slice(push_x);
+    ops.extend([i64_const(free), Operator::I64GtU, Operator::Select]);
+    ops
+}
+
+/// Pushes the quadratic part of holding the pages in global `pages`, in ink.
+fn quadratic(
+    pages: u32,
+    scratch: u32,
+    memory: &TransactionMemory,
+    ink_per_gas: u64,
+) -> Vec<Operator<'static>> {
+    let get = |global_index| Operator::GlobalGet { global_index };
+    let mut ops = above(&[get(pages)], u64::from(memory.tx_free_pages));
+    ops.extend([
+        Operator::GlobalSet {
+            global_index: scratch,
+        },
+        get(scratch),
+        get(scratch),
+        Operator::I64Mul,
+        i64_const(memory.tx_quadratic.saturating_mul(ink_per_gas)),
+        Operator::I64Mul,
     ]);
+    ops
+}
+
+/// Operators that end the frame out of gas when the i64 in global `pages` exceeds `limit`.
+fn out_of_gas_above(g: Globals, pages: u32, limit: u32) -> [Operator<'static>; 8] {
+    [
+        Operator::GlobalGet {
+            global_index: pages,
+        },
+        i64_const(u64::from(limit)),
+        Operator::I64GtU,
+        Operator::If {
+            blockty: BlockType::Empty,
+        },
+        Operator::I32Const { value: 1 },
+        Operator::GlobalSet {
+            global_index: g.exhausted,
+        },
+        Operator::Unreachable,
+        Operator::End,
+    ]
+}
+
+/// Operators that charge `memory.grow`'s transaction price and leave the operand stack
+/// unchanged: out of gas when the frame would hold more than `frame_max_pages`; the frame's
+/// linear price for the pages it would hold beyond its free ones; and, when the transaction's
+/// pages would pass the high-water mark, the rise of the quadratic part (out of gas above
+/// `max_pages`); the mark then moves up. Charged whether or not the grow succeeds. Every value
+/// fits in i64: the frame's pages are checked against its cap before they are priced, and the
+/// quadratic part is computed only for at most `max_pages`.
+fn transaction_grow_sequence(
+    g: Globals,
+    t: TransactionGlobals,
+    memory: &TransactionMemory,
+    ink_per_gas: u64,
+) -> Vec<Operator<'static>> {
+    let get = |global_index| Operator::GlobalGet { global_index };
+    let set = |global_index| Operator::GlobalSet { global_index };
+    let size = [Operator::MemorySize { mem: 0 }, Operator::I64ExtendI32U];
+    let frame_free = u64::from(memory.frame_free_pages);
+    let page_ink = memory.page.saturating_mul(ink_per_gas);
+    // open = memory.size + n: the frame's pages after the grow.
+    let mut ops = vec![set(g.operand)];
+    ops.extend(size.clone());
+    ops.extend([
+        get(g.operand),
+        Operator::I64ExtendI32U,
+        Operator::I64Add,
+        set(t.open),
+    ]);
+    ops.extend(out_of_gas_above(g, t.open, memory.frame_max_pages));
+    // cost = page × (above(open) − above(size)).
+    ops.extend(above(&[get(t.open)], frame_free));
+    ops.extend(above(&size, frame_free));
+    ops.extend([
+        Operator::I64Sub,
+        i64_const(page_ink),
+        Operator::I64Mul,
+        set(g.cost),
+    ]);
+    // open += base: the transaction's pages after the grow.
+    ops.extend([get(t.base), get(t.open), Operator::I64Add, set(t.open)]);
+    ops.extend([
+        get(t.open),
+        get(t.high_water),
+        Operator::I64GtU,
+        Operator::If {
+            blockty: BlockType::Empty,
+        },
+    ]);
+    ops.extend(out_of_gas_above(g, t.open, memory.max_pages));
+    ops.push(get(g.cost));
+    ops.extend(quadratic(t.open, t.above, memory, ink_per_gas));
+    ops.push(Operator::I64Add);
+    ops.extend(quadratic(t.high_water, t.above, memory, ink_per_gas));
+    ops.extend([
+        Operator::I64Sub,
+        set(g.cost),
+        get(t.open),
+        set(t.high_water),
+        Operator::End,
+    ]);
+    ops.extend(charge_cost(g));
+    ops.push(get(g.operand));
     ops
 }

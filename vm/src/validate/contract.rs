@@ -2,8 +2,8 @@
 //!
 //! Why: the executor instantiates a contract by binding the EEI and calling `main`; anything else
 //! in the module's interface is either unusable or dangerous.
-//! - Imports only from `ethereum`, only functions, only EEI names, each with exactly the EEI
-//!   signature: a mismatched signature would fail at instantiation (after deploy gas was paid) or,
+//! - Imports only from `ethereum` (and from the modules beyond it the chain's schedule offers,
+//!   `rewasm`), only functions, only their names, each with exactly the table's signature: a mismatched signature would fail at instantiation (after deploy gas was paid) or,
 //!   worse, be coerced differently by different engines. The `debug` namespace is local tooling and
 //!   is named in its own rule, because it is the one a developer is most likely to leave in.
 //! - Exports exactly `main: [] -> []` and `memory`: the host reads and writes contract memory
@@ -14,7 +14,7 @@
 //!
 //! The start function is forbidden by the determinism rules already, so it is not repeated here.
 
-use rewasm_eei::{DEBUG_MODULE, ETHEREUM_MODULE, HostFunction, WasmType, lookup};
+use rewasm_eei::{DEBUG_MODULE, HostFunction, HostModules, REWASM_MODULE, WasmType};
 use wasmparser::{Export, ExternalKind, FuncType, Import, TypeRef, ValType};
 
 use super::error::{ContractRule, Rule, Violation};
@@ -24,13 +24,24 @@ fn violation(rule: ContractRule, detail: String) -> Violation {
 }
 
 /// One import. `types` is the type section so far; an unknown type index is left to wasmparser.
-pub(crate) fn check_import(import: &Import<'_>, types: &[FuncType]) -> Result<(), Violation> {
+/// `modules` are the modules beyond `ethereum` the chain offers.
+pub(crate) fn check_import(
+    import: &Import<'_>,
+    types: &[FuncType],
+    modules: HostModules,
+) -> Result<(), Violation> {
     let (module, name) = (import.module, import.name);
     if module == DEBUG_MODULE {
         let detail = format!("import `{module}.{name}`: the debug namespace is local tooling only");
         return Err(violation(ContractRule::ImportDebug, detail));
     }
-    if module != ETHEREUM_MODULE {
+    if module == REWASM_MODULE && !modules.offers(module) {
+        let detail = format!(
+            "import `{module}.{name}`: this chain's gas schedule does not offer module `{module}`"
+        );
+        return Err(violation(ContractRule::ImportModule, detail));
+    }
+    if !modules.offers(module) {
         let detail = format!("import `{module}.{name}`: contracts import only from `ethereum`");
         return Err(violation(ContractRule::ImportModule, detail));
     }
@@ -39,8 +50,8 @@ pub(crate) fn check_import(import: &Import<'_>, types: &[FuncType]) -> Result<()
         let detail = format!("{kind} import `{module}.{name}`: contracts import only functions");
         return Err(violation(ContractRule::ImportKind, detail));
     };
-    let Some(host) = lookup(name) else {
-        let detail = format!("`{module}.{name}` is not an EEI function");
+    let Some(host) = modules.lookup(module, name) else {
+        let detail = format!("`{module}.{name}` is not a function of module `{module}`");
         return Err(violation(ContractRule::ImportUnknown, detail));
     };
     match usize::try_from(type_index)
@@ -49,7 +60,7 @@ pub(crate) fn check_import(import: &Import<'_>, types: &[FuncType]) -> Result<()
     {
         Some(ty) if !signature_matches(host, ty) => {
             let (found, expected) = (describe_wasm(ty), describe_eei(host));
-            let detail = format!("`{module}.{name}` imported as {found}, the EEI has {expected}");
+            let detail = format!("`{module}.{name}` imported as {found}, the host has {expected}");
             Err(violation(ContractRule::ImportSignature, detail))
         }
         _ => Ok(()),
@@ -191,7 +202,13 @@ mod tests {
             FuncType::new([ValType::I32, ValType::I32], []),
             FuncType::new([ValType::I32], [ValType::I32]),
         ];
-        let check = |module, name, ty| rule(check_import(&import(module, name, ty), &types));
+        let check = |module, name, ty| {
+            rule(check_import(
+                &import(module, name, ty),
+                &types,
+                HostModules::EEI_ONLY,
+            ))
+        };
         assert_eq!(check("ethereum", "finish", TypeRef::Func(0)), None);
         assert_eq!(check("ethereum", "storageStore", TypeRef::Func(0)), None);
         let signature = Some(Rule::Contract(ContractRule::ImportSignature));
@@ -202,6 +219,28 @@ mod tests {
         assert_eq!(check("debug", "print32", TypeRef::Func(0)), debug);
         let module = Some(Rule::Contract(ContractRule::ImportModule));
         assert_eq!(check("env", "finish", TypeRef::Func(0)), module);
+        assert_eq!(check("rewasm", "keccak256", TypeRef::Func(2)), module);
+    }
+
+    #[test]
+    fn the_rewasm_module_where_the_chain_offers_it() {
+        let types = [
+            FuncType::new([ValType::I32; 3], []),
+            FuncType::new([ValType::I32, ValType::I32], []),
+        ];
+        let check = |name, ty| {
+            rule(check_import(
+                &import("rewasm", name, ty),
+                &types,
+                HostModules::ALL,
+            ))
+        };
+        assert_eq!(check("keccak256", TypeRef::Func(0)), None);
+        let signature = Some(Rule::Contract(ContractRule::ImportSignature));
+        assert_eq!(check("keccak256", TypeRef::Func(1)), signature);
+        let unknown = Some(Rule::Contract(ContractRule::ImportUnknown));
+        assert_eq!(check("sha256", TypeRef::Func(0)), unknown);
+        assert_eq!(check("finish", TypeRef::Func(1)), unknown);
     }
 
     #[test]
@@ -210,10 +249,11 @@ mod tests {
         let error = check_import(
             &import("ethereum", "getBlockHash", TypeRef::Func(0)),
             &types,
+            HostModules::EEI_ONLY,
         );
         let detail = error.err().map(|violation| violation.detail);
         let expected =
-            "`ethereum.getBlockHash` imported as [i32] -> [i32], the EEI has [i64, i32] -> [i32]";
+            "`ethereum.getBlockHash` imported as [i32] -> [i32], the host has [i64, i32] -> [i32]";
         assert_eq!(detail.as_deref(), Some(expected));
     }
 

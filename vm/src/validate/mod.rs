@@ -39,6 +39,7 @@ use wasmparser::Parser;
 
 use crate::limits::ChainLimits;
 pub use error::{ContractRule, Limit, Location, Rule, Section, ValidationError};
+use rewasm_eei::HostModules;
 
 /// Which layer of rules to apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -78,7 +79,9 @@ pub struct FunctionFrame {
     pub max_operand_height: u32,
 }
 
-/// Validates `code` under `limits` and `rules`.
+/// Validates `code` under `limits` and `rules`, accepting imports from every module rewasm has
+/// ([`HostModules::ALL`]): what a tool that checks a contract without a chain uses. A chain
+/// validates with the modules its schedule offers ([`validate_for`]).
 ///
 /// Returns the earliest broken rule in the binary, except that a float or SIMD use anywhere is
 /// reported in preference to any other rule (see `priority.rs`).
@@ -87,17 +90,33 @@ pub fn validate(
     limits: &ChainLimits,
     rules: Rules,
 ) -> Result<ModuleSummary, ValidationError> {
-    walk(code, limits, rules).map_err(|error| match error.rule {
+    validate_for(code, limits, rules, HostModules::ALL)
+}
+
+/// As [`validate`], accepting contract imports only from `ethereum` and the `modules` a chain
+/// offers.
+pub fn validate_for(
+    code: &[u8],
+    limits: &ChainLimits,
+    rules: Rules,
+    modules: HostModules,
+) -> Result<ModuleSummary, ValidationError> {
+    walk(code, limits, rules, modules).map_err(|error| match error.rule {
         Rule::Float | Rule::Simd => error,
         _ => priority::find_float_or_simd(code).unwrap_or(error),
     })
 }
 
 /// One pass over the module; the first broken rule in byte order.
-fn walk(code: &[u8], limits: &ChainLimits, rules: Rules) -> Result<ModuleSummary, ValidationError> {
+fn walk(
+    code: &[u8],
+    limits: &ChainLimits,
+    rules: Rules,
+    modules: HostModules,
+) -> Result<ModuleSummary, ValidationError> {
     limits::check_code_size(code.len(), limits)
         .map_err(|violation| violation.at(Location::Module { offset: 0 }))?;
-    let mut walk = module::Walk::new(limits, rules);
+    let mut walk = module::Walk::new(limits, rules, modules);
     let mut parser = Parser::new(0);
     // The parser decodes some encodings differently per feature (e.g. the reserved memory index
     // of `memory.size` is a LEB128 only with multi-memory), so it must see our feature set.

@@ -20,11 +20,14 @@ use super::error::{Location, Rule, Section, ValidationError, Violation, malforme
 use super::{FunctionFrame, ModuleSummary, Rules, code, contract, features, limits, operators};
 use crate::instrument::{GLOBAL_EXPORT_PREFIX, RESERVED_EXPORTS};
 use crate::limits::ChainLimits;
+use rewasm_eei::HostModules;
 
 /// The state of one validation pass.
 pub(crate) struct Walk<'l> {
     limits: &'l ChainLimits,
     rules: Rules,
+    /// The import modules beyond `ethereum` the chain offers.
+    modules: HostModules,
     validator: Validator,
     allocations: FuncValidatorAllocations,
     /// The section of the payload being checked, for locating wasmparser's errors.
@@ -46,10 +49,11 @@ pub(crate) struct Walk<'l> {
 }
 
 impl<'l> Walk<'l> {
-    pub(crate) fn new(limits: &'l ChainLimits, rules: Rules) -> Self {
+    pub(crate) fn new(limits: &'l ChainLimits, rules: Rules, modules: HostModules) -> Self {
         Self {
             limits,
             rules,
+            modules,
             validator: Validator::new_with_features(features::wasm_features()),
             allocations: FuncValidatorAllocations::default(),
             section: Section::Header,
@@ -162,7 +166,8 @@ impl<'l> Walk<'l> {
             self.import(&import.ty)
                 .map_err(|violation| violation.at(location))?;
             if self.rules == Rules::Contract {
-                contract::check_import(&import, &self.types).map_err(|v| v.at(location))?;
+                contract::check_import(&import, &self.types, self.modules)
+                    .map_err(|v| v.at(location))?;
             }
         }
         // Imports alone may already exceed the totals (when there is no function/global section).

@@ -6,6 +6,7 @@ mod cache;
 mod determinism;
 mod generations;
 mod metering;
+mod metering_v2;
 mod stack;
 mod validate;
 mod warm;

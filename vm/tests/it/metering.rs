@@ -17,7 +17,11 @@ const GROW_BASE: u64 = 500;
 const BULK_BASE: u64 = 10;
 
 fn engine() -> Engine {
-    Engine::new(VmConfig::default()).expect("engine")
+    let config = VmConfig {
+        schedule: GasSchedule::default_schedule(),
+        ..VmConfig::default()
+    };
+    Engine::new(config).expect("engine")
 }
 
 /// Runs `export(args)` of `wat` in a fresh store and returns (outcome, gas used).
@@ -31,7 +35,7 @@ fn run(engine: &Engine, wat: &str, export: &str, args: &[Value], gas: u64) -> (O
     (result.outcome, used)
 }
 
-const LOOP: &str = r#"(module
+pub(crate) const LOOP: &str = r#"(module
   (memory 1)
   (func (export "run") (param $n i32)
     (block $done

@@ -11,7 +11,9 @@
 use rewasm_test_support as common;
 
 use rewasm_vm::wasmer::{Imports, Value};
-use rewasm_vm::{ChainLimits, Engine, EngineError, MeteredInstance, Outcome, Rules, VmConfig};
+use rewasm_vm::{
+    ChainLimits, Engine, EngineError, GasSchedule, MeteredInstance, Outcome, Rules, VmConfig,
+};
 
 const PROBE_ENV: &str = "REWASM_STACK_PROBE";
 const GAS: u64 = 1_000_000_000;
@@ -58,6 +60,7 @@ fn worst_case_frames(limits: &ChainLimits) -> String {
 fn run_probe(kind: &str, stack_size: usize) -> String {
     let config = VmConfig {
         wasm_stack_size: Some(stack_size),
+        schedule: GasSchedule::default_schedule(),
         ..VmConfig::default()
     };
     let engine = Engine::new(config).expect("engine");

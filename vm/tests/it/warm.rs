@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use rewasm_vm::wasmer::{Imports, Value};
-use rewasm_vm::{CompiledModule, Engine, MeteredInstance, Outcome, Rules, VmConfig, WarmInstance};
+use rewasm_vm::{
+    CompiledModule, Engine, GasSchedule, MeteredInstance, Outcome, Rules, VmConfig, WarmInstance,
+};
 
 /// 20 pages (1.25 MiB, past the part a reset keeps resident), a data segment on the first and
 /// the last page, and a mutable global the module does not export.
@@ -60,9 +62,18 @@ fn fill(warm: &mut WarmInstance, len: i32) {
     );
 }
 
+/// The `default` schedule: these modules hold more than the 8 pages a `v2` frame may.
+fn uncapped_engine() -> Engine {
+    Engine::new(VmConfig {
+        schedule: GasSchedule::default_schedule(),
+        ..VmConfig::default()
+    })
+    .unwrap()
+}
+
 #[test]
 fn a_reset_restores_memory_and_globals_whether_few_or_many_pages_were_touched() {
-    let engine = Engine::new(VmConfig::default()).unwrap();
+    let engine = uncapped_engine();
     let (_, mut warm) = warm(&engine);
     let fresh = observe(&mut warm);
     // Within the first 256 KiB (restored in place), across all 20 pages (the rest released),
@@ -82,7 +93,7 @@ fn a_reset_restores_memory_and_globals_whether_few_or_many_pages_were_touched() 
 
 #[test]
 fn a_grown_memory_or_a_passive_segment_is_never_reused() {
-    let engine = Engine::new(VmConfig::default()).unwrap();
+    let engine = uncapped_engine();
     let (module, mut warm) = warm(&engine);
     let result = warm.instance.call(&mut warm.store, "grow", &[], 1_000_000);
     assert!(matches!(result.outcome, Outcome::Returned(_)));

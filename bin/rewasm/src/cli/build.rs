@@ -42,6 +42,11 @@ pub(super) struct BuildArgs {
     /// Where to write NAME.wasm, NAME.deploy.wasm and NAME.abi.json [default: PATH/target/rewasm]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Cargo features to enable, comma-separated (as `cargo build --features`); e.g.
+    /// `rewasm-sdk/precompile-keccak` for a chain on the `default` gas schedule, which does not
+    /// offer module `rewasm`.
+    #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
+    features: Vec<String>,
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -49,7 +54,8 @@ fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 pub(super) fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
-    let krate = cargo::locate(&args.path)?;
+    let mut krate = cargo::locate(&args.path)?;
+    krate.features.clone_from(&args.features);
     eprintln!(
         "building `{}` for {} (target dir {})",
         krate.package,

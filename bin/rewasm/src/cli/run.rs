@@ -43,8 +43,8 @@ pub(super) struct RunArgs {
     /// Value sent with the call, in wei (decimal or 0x-hex).
     #[arg(long, default_value = "0")]
     value: String,
-    /// Gas schedule: `default` or `ewasm-conformance`.
-    #[arg(long, default_value = "default")]
+    /// Gas schedule: `v2` (the dev chain's), `default` or `ewasm-conformance`.
+    #[arg(long, default_value = "v2")]
     schedule: String,
     /// Accounts to start from (the format of a state test's `pre` section).
     #[arg(long)]
@@ -73,7 +73,7 @@ fn read_code(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
 pub(super) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let Some(schedule) = GasSchedule::by_name(&args.schedule) else {
         bail!(
-            "unknown schedule {:?}; use default or ewasm-conformance",
+            "unknown schedule {:?}; use v2, default or ewasm-conformance",
             args.schedule
         );
     };

@@ -15,7 +15,7 @@ use rewasm_executor::{
     Account, BasicAccount, InMemoryState, Receipt, State, Transaction, execute_transaction,
 };
 use rewasm_primitives::keccak256;
-use rewasm_vm::{Engine, VmConfig};
+use rewasm_vm::{Engine, GasSchedule, VmConfig};
 
 const EXAMPLES: [&str; 6] = ["counter", "erc20", "factory", "proxy", "escrow", "verifier"];
 
@@ -25,31 +25,38 @@ type Artifacts = BTreeMap<&'static str, (Vec<u8>, Vec<u8>)>;
 fn built() -> &'static Artifacts {
     static BUILT: OnceLock<Artifacts> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples");
-        let examples = common::manifest_dir().join("../../contracts/examples");
         EXAMPLES
             .iter()
-            .map(|name| {
-                let dir = out.join(name);
-                let status = Command::new(env!("CARGO_BIN_EXE_rewasm"))
-                    .arg("build")
-                    .arg(examples.join(name))
-                    .arg("--out")
-                    .arg(&dir)
-                    .status()
-                    .unwrap();
-                assert!(status.success(), "rewasm build {name} failed");
-                let read = |file: String| std::fs::read(dir.join(file)).unwrap();
-                (
-                    *name,
-                    (
-                        read(format!("{name}.wasm")),
-                        read(format!("{name}.deploy.wasm")),
-                    ),
-                )
-            })
+            .map(|name| (*name, build(name, &[])))
             .collect()
     })
+}
+
+/// `rewasm build` of example `name` with cargo `features`: (runtime, deploy code).
+fn build(name: &str, features: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    let variant = if features.is_empty() { "" } else { "-features" };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("examples{variant}"))
+        .join(name);
+    let examples = common::manifest_dir().join("../../contracts/examples");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rewasm"));
+    command
+        .arg("build")
+        .arg(examples.join(name))
+        .arg("--out")
+        .arg(&dir);
+    if !features.is_empty() {
+        command.arg("--features").arg(features.join(","));
+    }
+    assert!(
+        command.status().unwrap().success(),
+        "rewasm build {name} failed"
+    );
+    let read = |file: String| std::fs::read(dir.join(file)).unwrap();
+    (
+        read(format!("{name}.wasm")),
+        read(format!("{name}.deploy.wasm")),
+    )
 }
 
 fn addr(n: u64) -> H160 {
@@ -69,6 +76,10 @@ struct Chain {
 
 impl Chain {
     fn new() -> Self {
+        Self::with(VmConfig::default())
+    }
+
+    fn with(config: VmConfig) -> Self {
         let mut state = InMemoryState::default();
         for n in [ALICE, BOB, CAROL] {
             let basic = BasicAccount {
@@ -90,7 +101,7 @@ impl Chain {
             ..BlockInfo::default()
         };
         Self {
-            engine: Engine::new(VmConfig::default()).unwrap(),
+            engine: Engine::new(config).unwrap(),
             state,
             block,
         }
@@ -122,7 +133,19 @@ impl Chain {
     /// Deploys `name` with ABI-encoded constructor arguments appended to its init code.
     fn deploy(&mut self, from: u64, name: &str, args: &[u8], value: u64) -> H160 {
         let (runtime, init) = &built()[name];
-        let receipt = self.send(from, None, value, [init.as_slice(), args].concat());
+        self.deploy_code(from, name, (runtime, init), args, value)
+    }
+
+    /// Deploys the built `(runtime, init)` code of `name`.
+    fn deploy_code(
+        &mut self,
+        from: u64,
+        name: &str,
+        (runtime, init): (&[u8], &[u8]),
+        args: &[u8],
+        value: u64,
+    ) -> H160 {
+        let receipt = self.send(from, None, value, [init, args].concat());
         assert_eq!(
             receipt.status,
             CallStatus::Success,
@@ -133,7 +156,7 @@ impl Chain {
         let address = receipt.contract_address.unwrap();
         assert_eq!(
             &*self.state.basic(&address).unwrap().unwrap().code,
-            runtime.as_slice(),
+            runtime,
             "deployed code is the runtime"
         );
         address
@@ -310,7 +333,7 @@ fn erc20_implements_the_standard_with_solidity_layout_and_events() {
         vec![transfer_topic, H256::from(alice), H256::from(bob)]
     );
     assert_eq!(log.data, word(100u64));
-    // Pinned: the gas of an ERC-20 transfer under the default schedule (intrinsic included).
+    // Pinned: the gas of an ERC-20 transfer under `v2` (intrinsic included).
     assert_eq!(
         receipt.gas_used, ERC20_TRANSFER_GAS,
         "ERC-20 transfer gas changed"
@@ -404,7 +427,42 @@ fn erc20_implements_the_standard_with_solidity_layout_and_events() {
 /// the `default` schedule: 21 000 + 68 × 36 + 4 × 32 intrinsic, 30 000 for the initial page, two
 /// storage writes (5 000 and 20 000), the event, two keccak precompile calls (with 3 per word
 /// of their input), 3 per word of the output and the metered wasm. It depends on the example's compiled code, so a change of rustc or the SDK moves it.
-const ERC20_TRANSFER_GAS: u64 = 88_125;
+const ERC20_TRANSFER_GAS_DEFAULT_SCHEDULE: u64 = 88_125;
+
+/// The gas of the example ERC-20's `transfer` of 100 to a fresh holder under `v2`, the dev
+/// chain's schedule: 21 000 + 68 × 36 + 4 × 32 intrinsic, two storage writes (5 000 and
+/// 20 000), the event, two `rewasm.keccak256` calls (30 + 6 × 2 each), the frame's output and
+/// the metered wasm in ink, rounded down. It depends on the example's compiled code, so a change
+/// of rustc or the SDK moves it.
+const ERC20_TRANSFER_GAS: u64 = 49_415;
+
+/// A chain that stays on the `default` schedule replays as before: the ERC-20 built for it
+/// (keccak256 through the precompile) transfers for exactly the gas it always did.
+#[test]
+fn erc20_transfer_gas_under_the_default_schedule_is_unchanged() {
+    let config = VmConfig {
+        schedule: GasSchedule::default_schedule(),
+        ..VmConfig::default()
+    };
+    let mut chain = Chain::with(config);
+    let (runtime, init) = build("erc20", &["rewasm-sdk/precompile-keccak"]);
+    let args = strings_and_number("Rewasm Token", "RWT", 1000);
+    let token = chain.deploy_code(ALICE, "erc20", (&runtime, &init), &args, 0);
+    let receipt = chain.call(
+        ALICE,
+        token,
+        "transfer(address,uint256)",
+        &[address_word(addr(BOB)), word(100u64)].concat(),
+    );
+    assert_eq!(receipt.status, CallStatus::Success);
+    assert_eq!(receipt.gas_used, ERC20_TRANSFER_GAS_DEFAULT_SCHEDULE);
+    // The SDK's default build imports `rewasm.keccak256`, which `default` does not offer.
+    let (_, native) = &built()["erc20"];
+    let receipt = chain.send(BOB, None, 0, [native.as_slice(), &args].concat());
+    assert_eq!(receipt.status, CallStatus::Failure);
+    let failure = receipt.failure.unwrap_or_default();
+    assert!(failure.contains("contract:import-module"), "{failure}");
+}
 
 #[test]
 fn factory_creates_children_that_work() {

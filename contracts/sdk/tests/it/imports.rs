@@ -1,5 +1,6 @@
-//! The SDK declares the 33 `ethereum` imports by hand (`rewasm_sdk::eei::sys`); the node checks
-//! a contract's imports against `rewasm_eei::EEI_FUNCTIONS`. A name or signature that drifts
+//! The SDK declares the 33 `ethereum` imports and module `rewasm`'s by hand
+//! (`rewasm_sdk::eei::sys`); the node checks a contract's imports against
+//! `rewasm_eei::EEI_FUNCTIONS` and `REWASM_FUNCTIONS`. A name or signature that drifts
 //! between the two would make every contract using that function fail validation on deploy, so
 //! this test reads the SDK's declarations (with `syn`, from the source) and compares each with
 //! the table: same names, and on wasm32 pointers and `i32` are `i32`, `i64` is `i64`.
@@ -7,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use rewasm_eei::{EEI_FUNCTIONS, WasmType};
+use rewasm_eei::{EEI_FUNCTIONS, ETHEREUM_MODULE, REWASM_FUNCTIONS, REWASM_MODULE, WasmType};
 use syn::{ForeignItem, Item, Lit, Meta, ReturnType, Type};
 
-/// (params, results) of each declared import, by its import name.
+/// (params, results) of each declared import, by `module.name`.
 type Signatures = BTreeMap<String, (Vec<WasmType>, Vec<WasmType>)>;
 
 fn wasm_type(ty: &Type) -> WasmType {
@@ -56,6 +57,22 @@ fn import_name(function: &syn::ForeignItemFn) -> String {
         .unwrap_or_else(|| function.sig.ident.to_string())
 }
 
+/// The `wasm_import_module` of an extern block's `#[link(...)]`.
+fn import_module(block: &syn::ItemForeignMod) -> String {
+    block
+        .attrs
+        .iter()
+        .find_map(|attr| match &attr.meta {
+            Meta::List(list) if list.path.is_ident("link") => {
+                let tokens = list.tokens.to_string();
+                let (_, quoted) = tokens.split_once("wasm_import_module = \"")?;
+                quoted.split_once('"').map(|(module, _)| module.to_string())
+            }
+            _ => None,
+        })
+        .expect("every extern block names its wasm_import_module")
+}
+
 fn sdk_imports() -> Signatures {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/eei.rs");
     let source = std::fs::read_to_string(&path).unwrap();
@@ -73,6 +90,7 @@ fn sdk_imports() -> Signatures {
         let Item::ForeignMod(block) = item else {
             continue;
         };
+        let module = import_module(block);
         for foreign in &block.items {
             let ForeignItem::Fn(function) = foreign else {
                 continue;
@@ -92,7 +110,7 @@ fn sdk_imports() -> Signatures {
                 ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)) => Vec::new(),
                 ReturnType::Type(_, ty) => vec![wasm_type(ty)],
             };
-            let name = import_name(function);
+            let name = format!("{module}.{}", import_name(function));
             assert!(
                 imports.insert(name.clone(), (params, results)).is_none(),
                 "{name} declared twice"
@@ -103,23 +121,32 @@ fn sdk_imports() -> Signatures {
 }
 
 #[test]
-fn the_sdk_declares_exactly_the_eei_with_its_signatures() {
+fn the_sdk_declares_exactly_the_host_functions_with_their_signatures() {
     let declared = sdk_imports();
-    let expected: Signatures = EEI_FUNCTIONS
-        .iter()
-        .map(|f| (f.name.to_string(), (f.params.to_vec(), f.results.to_vec())))
+    let module = |name: &str, functions: &[rewasm_eei::HostFunction]| {
+        functions
+            .iter()
+            .map(|f| {
+                let signature = (f.params.to_vec(), f.results.to_vec());
+                (format!("{name}.{}", f.name), signature)
+            })
+            .collect::<Vec<_>>()
+    };
+    let expected: Signatures = module(ETHEREUM_MODULE, &EEI_FUNCTIONS)
+        .into_iter()
+        .chain(module(REWASM_MODULE, &REWASM_FUNCTIONS))
         .collect();
     for (name, signature) in &expected {
         assert_eq!(
             declared.get(name),
             Some(signature),
-            "{name}: the SDK's declaration differs from the EEI table"
+            "{name}: the SDK's declaration differs from the host's table"
         );
     }
     let extra: Vec<_> = declared
         .keys()
         .filter(|name| !expected.contains_key(*name))
         .collect();
-    assert!(extra.is_empty(), "not EEI functions: {extra:?}");
-    assert_eq!(declared.len(), 33);
+    assert!(extra.is_empty(), "not host functions: {extra:?}");
+    assert_eq!(declared.len(), 33 + 1);
 }
