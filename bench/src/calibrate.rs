@@ -150,8 +150,7 @@ impl Calibration {
 
 /// How many times each measurement repeats (the best is kept).
 const REPEATS: usize = 5;
-/// Independent slopes per case; the fastest is kept (the machine is shared: noise only ever
-/// adds time).
+/// Rounds of [`REPEATS`] runs at each size.
 const ROUNDS: usize = 3;
 /// A measured run should take at least this long.
 const MIN_RUN_NS: f64 = 4e6;
@@ -168,14 +167,14 @@ fn timed(run: &mut dyn FnMut(u32) -> anyhow::Result<u64>, n: u32) -> anyhow::Res
     Ok((best, gas))
 }
 
-/// The per-iteration slope of `run` between `n` and `2n`, `n` grown until the iterations take
-/// [`MIN_RUN_NS`] beyond the call's fixed part (at most `max_n / 2`).
+/// The per-iteration slope of `run` between `n` and `2n`, `n` grown from `min_n` until the
+/// iterations take [`MIN_RUN_NS`] beyond the call's fixed part (at most `max_n / 2`).
 fn slope(
     run: &mut dyn FnMut(u32) -> anyhow::Result<u64>,
-    max_n: u32,
+    (min_n, max_n): (u32, u32),
 ) -> anyhow::Result<(f64, f64)> {
     let (fixed, _) = timed(run, 1)?;
-    let mut n = 1u32;
+    let mut n = min_n.max(1);
     loop {
         let start = Instant::now();
         run(n)?;
@@ -185,19 +184,25 @@ fn slope(
         }
         n *= 2;
     }
-    let iterations = f64::from(n);
-    let mut best: Option<(f64, f64)> = None;
+    // The fastest of many runs at each size (noise only adds time), then the difference: a
+    // difference of two fastest times, not the fastest difference, which would favour rounds
+    // where noise hit the short run.
+    let (mut t1, mut t2) = (f64::INFINITY, f64::INFINITY);
+    let (mut g1, mut g2) = (0, 0);
     for _ in 0..ROUNDS {
-        let (t1, g1) = timed(run, n)?;
-        let (t2, g2) = timed(run, 2 * n)?;
-        let ns = (t2 - t1) / iterations;
-        let gas = (g2.saturating_sub(g1)) as f64 / iterations;
-        // A negative slope is noise in a run whose fixed part dominates; it is not kept.
-        if ns > 0.0 && best.is_none_or(|(fastest, _)| ns < fastest) {
-            best = Some((ns, gas));
-        }
+        let (t, g) = timed(run, n)?;
+        (t1, g1) = (t1.min(t), g);
+        let (t, g) = timed(run, 2 * n)?;
+        (t2, g2) = (t2.min(t), g);
     }
-    best.ok_or_else(|| anyhow::anyhow!("no positive slope in {ROUNDS} rounds"))
+    let iterations = f64::from(n);
+    let ns = (t2 - t1) / iterations;
+    ensure!(
+        ns > 0.0,
+        "no positive slope: {t1} ns for {n}, {t2} ns for {}",
+        2 * n
+    );
+    Ok((ns, g2.saturating_sub(g1) as f64 / iterations))
 }
 
 /// Runs every case under `schedule` whose id contains `only` (all when empty).
@@ -207,7 +212,8 @@ pub fn run(
     only: &str,
 ) -> anyhow::Result<Calibration> {
     let name = schedule.name.to_string();
-    let rewasm = rewasm_cases(&schedule, only)?;
+    let mut rewasm = rewasm_cases(&schedule, only)?;
+    rewasm.extend(compile_cases(artifacts, &schedule, only)?);
     let evm = evm_cases(only)?;
     let kernels = if only.is_empty() {
         kernel_cases(artifacts, schedule)?
@@ -242,7 +248,7 @@ fn rewasm_cases(schedule: &GasSchedule, only: &str) -> anyhow::Result<Vec<CaseRe
             }
             Ok(receipt.gas_used)
         };
-        let (ns, gas) = slope(&mut run, case.max_n)?;
+        let (ns, gas) = slope(&mut run, (case.min_n, case.max_n))?;
         results.push(CaseResult::new(
             format!("rewasm/{}", case.id),
             case.stresses,
@@ -271,13 +277,42 @@ fn evm_cases(only: &str) -> anyhow::Result<Vec<CaseResult>> {
         // Stay well inside the transaction's gas: SSTOREs cost 22 146 gas an iteration.
         let per_iteration = run(2)?.saturating_sub(run(1)?).max(1);
         let max_n = u32::try_from(crate::evm::TX_GAS / 4 / per_iteration).unwrap_or(u32::MAX);
-        let (ns, gas) = slope(&mut run, max_n.min(1 << 20))?;
+        let (ns, gas) = slope(&mut run, (1, max_n.min(1 << 20)))?;
         results.push(CaseResult::new(
             format!("evm/{}", case.id),
             case.stresses,
             ns,
             gas,
         ));
+    }
+    Ok(results)
+}
+
+/// Validating and compiling init code, which a create pays per byte before it happens: fresh
+/// compiles (a salt in a custom section defeats the caches) of the shapes that compile slowest
+/// per byte, and of the example ERC-20's init code.
+fn compile_cases(
+    artifacts: &Artifacts,
+    schedule: &GasSchedule,
+    only: &str,
+) -> anyhow::Result<Vec<CaseResult>> {
+    let engine = crate::rewasm_run::engine(schedule.clone())?;
+    let mut results = Vec::new();
+    for (id, stresses, code) in cases::compile_cases(&artifacts.erc20_deploy) {
+        if !id.contains(only) {
+            continue;
+        }
+        let mut best = f64::INFINITY;
+        for salt in 0..(REPEATS as u32 * 2) {
+            let salted = cases::salted(&code, salt);
+            let start = Instant::now();
+            engine
+                .compile(&salted, rewasm_vm::Rules::Determinism)
+                .with_context(|| format!("compiling {id}"))?;
+            best = best.min(start.elapsed().as_nanos() as f64);
+        }
+        let gas = schedule.init_code_gas(&code) as f64;
+        results.push(CaseResult::new(format!("rewasm/{id}"), stresses, best, gas));
     }
     Ok(results)
 }

@@ -25,6 +25,8 @@ pub struct WasmCase {
     /// One step; locals `$i` (the counter), `$x`, `$y` (i64), `$p`, `$q`, `$a` (i32).
     pub body: &'static str,
     pub unroll: usize,
+    /// The smallest `n` that measures what the case is about.
+    pub min_n: u32,
     /// The largest `n` the case supports.
     pub max_n: u32,
 }
@@ -71,6 +73,7 @@ const fn case(id: &'static str, stresses: &'static str, body: &'static str) -> W
         setup: "",
         body,
         unroll: UNROLL,
+        min_n: 1,
         max_n: 1 << 24,
     }
 }
@@ -420,6 +423,8 @@ fn host_cases() -> Vec<WasmCase> {
         },
         WasmCase {
             unroll: 1,
+            // Fewer calls would cycle through few enough contracts for the pool to keep them.
+            min_n: 2 * COLD_TARGET_COUNT as u32,
             ..host(
                 "host-call-cold",
                 "call of 128 distinct contracts in turn (every call misses the warm pool)",
@@ -592,5 +597,82 @@ pub fn evm_cases() -> Vec<EvmCase> {
             UNROLL,
         ),
         evm("gas", "GAS", &[GAS, POP], UNROLL),
+    ]
+}
+
+/// `code` with a custom section holding `salt`, so that its hash (and its cache entries) differ.
+pub fn salted(code: &[u8], salt: u32) -> Vec<u8> {
+    let name = b"rewasm.salt";
+    let mut section = vec![0u8];
+    // A custom section: id 0, size, name length, name, payload (the salt).
+    let size = 1 + name.len() + 4;
+    section.push(u8::try_from(size).unwrap_or(u8::MAX));
+    section.push(u8::try_from(name.len()).unwrap_or(u8::MAX));
+    section.extend_from_slice(name);
+    section.extend_from_slice(&salt.to_le_bytes());
+    [code, &section].concat()
+}
+
+/// Modules whose compile (validation, instrumentation, singlepass, loading) is slowest per
+/// byte, and the example ERC-20's init code: (id, what, code).
+pub fn compile_cases(erc20_init: &[u8]) -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    let module =
+        |body: String| wat::parse_str(format!("(module (memory 1) {body})")).unwrap_or_default();
+    let tiny: String = (0..3000)
+        .map(|i| format!("(func (param i32) (result i32) (i32.add (local.get 0) (i32.const {i})))"))
+        .collect();
+    let straight: String = (0..20_000)
+        .map(|i| {
+            format!(
+                "(local.set $x (i64.xor (i64.mul (local.get $x) (i64.const {i})) (i64.const 7)))"
+            )
+        })
+        .collect();
+    let branches: String = (0..8_000)
+        .map(|i| {
+            format!(
+                "(block (br_if 0 (i32.eq (local.get $x) (i32.const {i}))) (local.set $x (i32.add (local.get $x) (i32.const 1))))"
+            )
+        })
+        .collect();
+    let targets = "0 ".repeat(1000);
+    let tables: String = (0..100)
+        .map(|_| format!("(block (br_table {targets} (local.get $x)))"))
+        .collect();
+    vec![
+        (
+            "compile-tiny-functions",
+            "compiling 3000 tiny functions",
+            module(tiny),
+        ),
+        (
+            "compile-straight-line",
+            "compiling one long straight-line function",
+            module(format!("(func (local $x i64) {straight})")),
+        ),
+        (
+            "compile-branches",
+            "compiling 8000 nested blocks with branches",
+            module(format!("(func (local $x i32) {branches})")),
+        ),
+        (
+            "compile-br-tables",
+            "compiling 100 br_tables of 1000 targets",
+            module(format!("(func (local $x i32) {tables})")),
+        ),
+        (
+            "compile-data-64k",
+            "validating a module of one 64 KiB data segment",
+            wat::parse_str(format!(
+                r#"(module (memory 1) (data (i32.const 0) "{}"))"#,
+                "\\2a".repeat(65_536)
+            ))
+            .unwrap_or_default(),
+        ),
+        (
+            "compile-erc20-init",
+            "compiling the example ERC-20's init code",
+            erc20_init.to_vec(),
+        ),
     ]
 }

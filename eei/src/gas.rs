@@ -68,9 +68,13 @@ pub struct HostPrices {
     /// Per 32-byte word (rounded up) of output read by `finish` and `revert`, charged before the
     /// copy.
     pub output_per_word: u64,
-    /// Per byte of init code a create (a transaction's or `create`'s) validates and compiles,
-    /// charged from the create's gas before the code is compiled.
+    /// Per byte of the code section (the function bodies) of init code a create (a
+    /// transaction's or `create`'s) validates and compiles, charged from the create's gas before
+    /// the code is compiled.
     pub code_per_byte: u64,
+    /// Per byte of the rest of the init code (data segments, custom sections, the other
+    /// sections), which is parsed and validated but not compiled.
+    pub init_byte: u64,
     /// Added to the fixed part of `call`, `callCode`, `callDelegate`, `callStatic` and `create`:
     /// what starting a frame costs the host beyond the EVM's work (taking or making an
     /// instance of the callee's module, and giving it back).
@@ -83,6 +87,7 @@ impl HostPrices {
         input_per_word: 0,
         output_per_word: 0,
         code_per_byte: 0,
+        init_byte: 0,
         frame_start: 0,
     };
 

@@ -10,7 +10,7 @@ use crate::world::{
     Abort, BlockHashes, Deadline, ExecutionOptions, HostFailure, Message, World, create_address,
 };
 use rewasm_primitives::LogEntry;
-use rewasm_primitives::consensus::{self, refund::capped_refund};
+use rewasm_primitives::consensus::{self, CalldataPrices, refund::capped_refund};
 use rewasm_primitives::state::{State, StateError};
 use rewasm_vm::{Engine, TxPages};
 
@@ -81,13 +81,15 @@ pub struct Receipt {
     pub failure: Option<String>,
 }
 
-/// Intrinsic gas of `tx` ([`rewasm_primitives::consensus::intrinsic`]).
-pub fn intrinsic_gas(tx: &Transaction) -> u64 {
+/// Intrinsic gas of `tx` with the schedule's `calldata` prices
+/// ([`rewasm_primitives::consensus::intrinsic`]).
+pub fn intrinsic_gas(tx: &Transaction, calldata: CalldataPrices) -> u64 {
     consensus::intrinsic_gas(
         tx.to.is_none(),
         &tx.data,
         tx.access_list_addresses,
         tx.access_list_storage_keys,
+        calldata,
     )
 }
 
@@ -183,7 +185,7 @@ fn check(world: &mut World<'_>, tx: &Transaction) -> Result<u64, TxError> {
             got: tx.nonce,
         });
     }
-    let needed = intrinsic_gas(tx);
+    let needed = intrinsic_gas(tx, world.engine.config().schedule.calldata);
     if tx.gas_limit < needed {
         return Err(TxError::IntrinsicGas {
             needed,

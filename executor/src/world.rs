@@ -19,7 +19,7 @@ use rewasm_eei::{
 use crate::binding::{self, EeiEnv};
 use crate::journal::Journal;
 use crate::precompiles::{self, PrecompileOutcome};
-use rewasm_primitives::consensus::{CODE_DEPOSIT_PER_BYTE, MAX_CODE_SIZE};
+use rewasm_primitives::consensus::MAX_CODE_SIZE;
 use rewasm_primitives::state::{Bytecode, StateError};
 use rewasm_primitives::{LogEntry, keccak256};
 use rewasm_vm::validate::Rules;
@@ -367,13 +367,7 @@ impl<'a> World<'a> {
             };
         }
         let (code, args) = split_init_code(&init_code);
-        let code_gas = self
-            .engine
-            .config()
-            .schedule
-            .host
-            .code_per_byte
-            .saturating_mul(code.len() as u64);
+        let code_gas = self.engine.config().schedule.init_code_gas(code);
         let Some(gas) = gas.checked_sub(code_gas) else {
             self.journal.revert_to(checkpoint);
             return failed_create();
@@ -433,7 +427,7 @@ impl<'a> World<'a> {
             )
             .ok()?;
         }
-        let cost = CODE_DEPOSIT_PER_BYTE.checked_mul(code.len() as u64)?;
+        let cost = self.engine.config().schedule.deposit.price(&code)?;
         let left = gas_left.checked_sub(cost)?;
         let deposited = self.journal.set_code(address, Bytecode::new(code));
         self.read(deposited)?;

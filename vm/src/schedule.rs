@@ -30,6 +30,7 @@
 
 use rewasm_eei::HostModules;
 use rewasm_eei::gas::HostPrices;
+use rewasm_primitives::consensus::{CalldataPrices, CodeDeposit};
 use sha3::{Digest, Keccak256};
 use wasmparser::Operator;
 
@@ -46,6 +47,7 @@ pub const DEFAULT_HOST_PRICES: HostPrices = HostPrices {
     input_per_word: 3,
     output_per_word: 3,
     code_per_byte: 100,
+    init_byte: 100,
     frame_start: 0,
 };
 
@@ -265,6 +267,10 @@ pub struct GasSchedule {
     pub host: HostPrices,
     /// The import modules beyond `ethereum` the chain offers.
     pub modules: HostModules,
+    /// Intrinsic gas per byte of transaction data.
+    pub calldata: CalldataPrices,
+    /// What a create pays for the code it deposits.
+    pub deposit: CodeDeposit,
 }
 
 impl GasSchedule {
@@ -300,6 +306,8 @@ impl GasSchedule {
             },
             host: HostPrices::REFERENCE,
             modules: HostModules::EEI_ONLY,
+            calldata: CalldataPrices::BYZANTIUM,
+            deposit: CodeDeposit::YELLOW_PAPER,
         }
     }
 
@@ -336,6 +344,8 @@ impl GasSchedule {
             },
             host: DEFAULT_HOST_PRICES,
             modules: HostModules::EEI_ONLY,
+            calldata: CalldataPrices::BYZANTIUM,
+            deposit: CodeDeposit::YELLOW_PAPER,
         }
     }
 
@@ -402,6 +412,18 @@ impl GasSchedule {
         }
     }
 
+    /// What a create pays to validate and compile `code` (init code without its constructor
+    /// arguments), before it does: [`HostPrices::code_per_byte`] per byte of the code section,
+    /// [`HostPrices::init_byte`] per other byte. Code whose sections cannot be read pays the
+    /// code price for every byte (it fails validation anyway). Saturates.
+    pub fn init_code_gas(&self, code: &[u8]) -> u64 {
+        let total = u64::try_from(code.len()).unwrap_or(u64::MAX);
+        let compiled = code_section_len(code).map_or(total, |len| len.min(total));
+        compiled
+            .saturating_mul(self.host.code_per_byte)
+            .saturating_add((total - compiled).saturating_mul(self.host.init_byte))
+    }
+
     /// Keccak-256 over the name and every price, in a fixed order. Part of the cache key and of
     /// a chain's stored parameters. A schedule that meters in whole gas with per-frame memory and
     /// no extra module hashes exactly as before those options existed, so chains started with
@@ -459,7 +481,10 @@ impl GasSchedule {
             && self.instructions.call_param == 0
             && matches!(self.memory, MemoryPrices::PerFrame { .. })
             && self.host.frame_start == 0
+            && self.host.init_byte == self.host.code_per_byte
             && self.modules == HostModules::EEI_ONLY
+            && self.calldata == CalldataPrices::BYZANTIUM
+            && self.deposit == CodeDeposit::YELLOW_PAPER
     }
 
     fn hash_v2_fields(&self, hasher: &mut Keccak256) {
@@ -483,11 +508,34 @@ impl GasSchedule {
         ]
         .into_iter()
         .chain(memory)
-        .chain([self.host.frame_start, u64::from(self.modules.rewasm)]);
+        .chain([
+            self.host.frame_start,
+            self.host.init_byte,
+            u64::from(self.modules.rewasm),
+            self.calldata.zero,
+            self.calldata.non_zero,
+        ])
+        .chain(match self.deposit {
+            CodeDeposit::PerByte(gas) => [0, gas],
+            CodeDeposit::PerCompressedByte(gas) => [1, gas],
+        });
         for field in fields {
             hasher.update(field.to_le_bytes());
         }
     }
+}
+
+/// The size of `code`'s code section in bytes (0 without one); `None` when the module's
+/// sections cannot be read up to the code section.
+fn code_section_len(code: &[u8]) -> Option<u64> {
+    for payload in wasmparser::Parser::new(0).parse_all(code) {
+        match payload.ok()? {
+            wasmparser::Payload::CodeSectionStart { size, .. } => return Some(u64::from(size)),
+            wasmparser::Payload::End(_) => return Some(0),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn is_integer_load(op: &Operator) -> bool {
@@ -678,6 +726,28 @@ mod tests {
     }
 
     #[test]
+    fn init_code_pays_for_its_code_section_at_the_compile_price() {
+        let v2 = GasSchedule::v2();
+        let host = v2.host;
+        let code = wat::parse_str(
+            r#"(module (memory 1) (data (i32.const 0) "0123456789")
+                 (func (export "f") (result i32) (i32.const 7)))"#,
+        )
+        .unwrap_or_default();
+        let section = code_section_len(&code).unwrap_or_default();
+        assert!(section > 0 && section < code.len() as u64);
+        assert_eq!(
+            v2.init_code_gas(&code),
+            section * host.code_per_byte + (code.len() as u64 - section) * host.init_byte
+        );
+        // The first schedule prices every byte alike.
+        let default = GasSchedule::default_schedule();
+        assert_eq!(default.init_code_gas(&code), code.len() as u64 * 100);
+        // Unreadable code pays the code price throughout.
+        assert_eq!(v2.init_code_gas(b"\0asm\x01"), 5 * host.code_per_byte);
+    }
+
+    #[test]
     fn schedules_hash_differently_and_stably() {
         let default = GasSchedule::default_schedule();
         let v2 = GasSchedule::v2();
@@ -695,6 +765,12 @@ mod tests {
         assert_ne!(changed.hash(), v2.hash());
         let mut changed = v2.clone();
         changed.host.frame_start += 1;
+        assert_ne!(changed.hash(), v2.hash());
+        let mut changed = v2.clone();
+        changed.deposit = CodeDeposit::PerByte(200);
+        assert_ne!(changed.hash(), v2.hash());
+        let mut changed = v2.clone();
+        changed.calldata = CalldataPrices::BYZANTIUM;
         assert_ne!(changed.hash(), v2.hash());
     }
 

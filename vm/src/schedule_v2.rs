@@ -5,11 +5,14 @@
 //! (10 000 per gas) at their measured marginal time, including the meter's own per-block check
 //! (charged with the control-flow operators that end a block). Host functions with an EVM
 //! meaning keep their EVM price; the work the EVM does not have (starting a wasm frame, the
-//! trampoline into the host) is priced on top from its measured time. `docs/GAS.md` lists the
+//! trampoline into the host) is priced on top from its measured time. Transaction data is priced
+//! as EIP-2028 does (16 per non-zero byte) and deposited code per byte of it compressed (what the
+//! node stores), both at the EVM's prices. `docs/GAS.md` lists the
 //! measurements (`rewasm-bench calibrate`) each number comes from, and the safety argument.
 
 use rewasm_eei::HostModules;
 use rewasm_eei::gas::HostPrices;
+use rewasm_primitives::consensus::{CODE_DEPOSIT_PER_BYTE, CalldataPrices, CodeDeposit};
 
 use crate::schedule::{GasSchedule, InstructionCosts, MemoryPrices, TransactionMemory};
 
@@ -21,7 +24,8 @@ pub const V2_HOST_PRICES: HostPrices = HostPrices {
     input_per_word: 1,
     output_per_word: 1,
     code_per_byte: 50,
-    frame_start: 10_500,
+    init_byte: 2,
+    frame_start: 6_500,
 };
 
 /// Memory under `v2`.
@@ -63,5 +67,7 @@ pub fn schedule() -> GasSchedule {
         memory: MemoryPrices::Transaction(V2_MEMORY),
         host: V2_HOST_PRICES,
         modules: HostModules::ALL,
+        calldata: CalldataPrices::ISTANBUL,
+        deposit: CodeDeposit::PerCompressedByte(CODE_DEPOSIT_PER_BYTE),
     }
 }

@@ -235,11 +235,14 @@ impl Chain {
                 });
             }
         }
-        let floor = intrinsic_gas(&Transaction {
-            to: request.to,
-            data: request.data.clone(),
-            ..Transaction::default()
-        });
+        let floor = intrinsic_gas(
+            &Transaction {
+                to: request.to,
+                data: request.data.clone(),
+                ..Transaction::default()
+            },
+            self.config.vm.schedule.calldata,
+        );
         // Below what the run used nothing succeeds (refunds only lower `gas_used`), so when exactly
         // that is enough it is the answer: a plain transfer estimates 21000, as on geth.
         let used = first.gas_used.max(floor);

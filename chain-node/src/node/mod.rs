@@ -204,7 +204,11 @@ impl Node {
     pub fn with_pool(chain: Arc<Chain>, mining: Mining, limits: PoolLimits) -> Self {
         let pool = Pool::new(PoolConfig {
             limits,
-            ..PoolConfig::new(chain.chain_id(), chain.config().gas_limit)
+            ..PoolConfig::new(
+                chain.chain_id(),
+                chain.config().gas_limit,
+                chain.config().vm.schedule.calldata,
+            )
         });
         let metrics = Metrics::new();
         metrics.set_head(chain.head().header.number);

@@ -56,8 +56,8 @@ use std::time::{Duration, Instant};
 
 use primitive_types::{H160, H256, U256, U512};
 use rewasm_executor::{StateError, Transaction, intrinsic_gas};
-use rewasm_primitives::consensus::MAX_CODE_SIZE;
 use rewasm_primitives::consensus::intrinsic::TX_GAS;
+use rewasm_primitives::consensus::{CalldataPrices, MAX_CODE_SIZE};
 
 pub use error::{Charge, POOL_ERROR_CODE, PoolError, Shortfall, SignedWei};
 
@@ -221,17 +221,20 @@ pub struct PoolConfig {
     pub max_code_size: usize,
     /// Prices, slots and lifetime.
     pub limits: PoolLimits,
+    /// The chain's price of transaction data (its gas schedule's), for the intrinsic gas.
+    pub calldata: CalldataPrices,
 }
 
 impl PoolConfig {
-    /// The default limits for a chain.
-    pub fn new(chain_id: u64, block_gas_limit: u64) -> Self {
+    /// The default limits for a chain whose schedule prices data at `calldata`.
+    pub fn new(chain_id: u64, block_gas_limit: u64, calldata: CalldataPrices) -> Self {
         Self {
             chain_id,
             block_gas_limit,
             max_tx_size: DEFAULT_MAX_TX_SIZE,
             max_code_size: DEFAULT_MAX_CODE_SIZE,
             limits: PoolLimits::default(),
+            calldata,
         }
     }
 }
@@ -239,7 +242,8 @@ impl PoolConfig {
 impl Default for PoolConfig {
     /// The dev chain's parameters with the default limits.
     fn default() -> Self {
-        Self::new(DEV_CHAIN_ID, DEV_GAS_LIMIT)
+        let calldata = rewasm_vm::GasSchedule::v2().calldata;
+        Self::new(DEV_CHAIN_ID, DEV_GAS_LIMIT, calldata)
     }
 }
 
@@ -449,7 +453,7 @@ impl Pool {
         if tx.nonce == u64::MAX {
             return Err(PoolError::NonceMax);
         }
-        let needed = intrinsic_gas_of(tx);
+        let needed = intrinsic_gas_of(tx, config.calldata);
         if tx.gas_limit < needed {
             return Err(PoolError::IntrinsicGas {
                 gas: tx.gas_limit,
@@ -937,7 +941,7 @@ fn cost(tx: &SignedTransaction) -> U512 {
 
 /// The executor's intrinsic gas for `tx`. The executor's `Transaction` owns its data; the data is
 /// lent to it and given back rather than copied (it can be 100 KiB of init code).
-fn intrinsic_gas_of(tx: &mut SignedTransaction) -> u64 {
+fn intrinsic_gas_of(tx: &mut SignedTransaction, calldata: CalldataPrices) -> u64 {
     let probe = Transaction {
         sender: tx.sender,
         to: tx.to,
@@ -949,7 +953,7 @@ fn intrinsic_gas_of(tx: &mut SignedTransaction) -> u64 {
         access_list_addresses: tx.access_list_addresses(),
         access_list_storage_keys: tx.access_list_storage_keys(),
     };
-    let needed = intrinsic_gas(&probe);
+    let needed = intrinsic_gas(&probe, calldata);
     tx.data = probe.data;
     needed
 }

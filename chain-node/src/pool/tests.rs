@@ -90,14 +90,18 @@ fn signed(i: usize, unsigned: &UnsignedTransaction) -> (SignedTransaction, Vec<u
 }
 
 fn pool() -> Pool {
-    Pool::new(PoolConfig::new(CHAIN, 30_000_000))
+    Pool::new(PoolConfig::new(
+        CHAIN,
+        30_000_000,
+        CalldataPrices::BYZANTIUM,
+    ))
 }
 
 /// A pool with these limits (the rest default).
 fn limited(limits: PoolLimits) -> Pool {
     Pool::new(PoolConfig {
         limits,
-        ..PoolConfig::new(CHAIN, 30_000_000)
+        ..PoolConfig::new(CHAIN, 30_000_000, CalldataPrices::BYZANTIUM)
     })
 }
 
@@ -267,7 +271,7 @@ fn oversized_data() {
     let state = FakeState::funded();
     let mut pool = Pool::new(PoolConfig {
         max_tx_size: 200,
-        ..PoolConfig::new(CHAIN, 30_000_000)
+        ..PoolConfig::new(CHAIN, 30_000_000, CalldataPrices::BYZANTIUM)
     });
     let mut big = legacy(0, GWEI);
     big.data = vec![1; 300];
@@ -280,7 +284,7 @@ fn oversized_data() {
     // The limit is inclusive.
     let mut pool = Pool::new(PoolConfig {
         max_tx_size: raw.len(),
-        ..PoolConfig::new(CHAIN, 30_000_000)
+        ..PoolConfig::new(CHAIN, 30_000_000, CalldataPrices::BYZANTIUM)
     });
     add(&mut pool, &state, 0, &big).unwrap();
 }
@@ -956,7 +960,7 @@ fn queued_transactions_expire_after_the_lifetime() {
                 lifetime: Duration::from_secs(60),
                 ..PoolLimits::default()
             },
-            ..PoolConfig::new(CHAIN, 30_000_000)
+            ..PoolConfig::new(CHAIN, 30_000_000, CalldataPrices::BYZANTIUM)
         },
         clock.clone(),
     );
@@ -994,7 +998,7 @@ fn checks_run_in_geth_order() {
     state.set_balance(0, 0u64);
     let mut pool = Pool::new(PoolConfig {
         max_tx_size: 1000,
-        ..PoolConfig::new(CHAIN, 30_000_000)
+        ..PoolConfig::new(CHAIN, 30_000_000, CalldataPrices::BYZANTIUM)
     });
     // Everything wrong at once, then one fault fixed at a time.
     let mut tx = legacy(0, GWEI);

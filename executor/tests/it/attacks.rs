@@ -360,7 +360,8 @@ fn init_code(padding: usize) -> Vec<u8> {
 }
 
 /// A create used to validate and compile up to 512 KiB of init code for a flat 32 000; now it
-/// pays the schedule's `code_per_byte` for every byte, before anything is compiled.
+/// pays the schedule's price for every byte (`GasSchedule::init_code_gas`), before anything is
+/// compiled.
 #[test]
 fn init_code_is_charged_per_byte_before_it_is_compiled() {
     for schedule in [GasSchedule::default_schedule(), GasSchedule::v2()] {
@@ -369,7 +370,9 @@ fn init_code_is_charged_per_byte_before_it_is_compiled() {
 }
 
 fn init_code_is_charged_per_byte_under(schedule: GasSchedule) {
-    let code_per_byte = schedule.host.code_per_byte;
+    let calldata = schedule.calldata;
+    let priced = schedule.clone();
+    let init_gas = |code: &[u8]| priced.init_code_gas(code);
     let config = VmConfig {
         schedule,
         ..VmConfig::default()
@@ -388,24 +391,28 @@ fn init_code_is_charged_per_byte_under(schedule: GasSchedule) {
         let mut state = state_with(MARKER);
         let receipt = run(&engine, &mut state, &tx).unwrap();
         assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
-        gas_used.push((receipt.gas_used, intrinsic_gas(&tx), tx.data.len() as u64));
+        gas_used.push((
+            receipt.gas_used,
+            intrinsic_gas(&tx, calldata),
+            init_gas(&tx.data),
+        ));
     }
     let [
-        (small, small_intrinsic, small_len),
-        (large, large_intrinsic, large_len),
+        (small, small_intrinsic, small_init),
+        (large, large_intrinsic, large_init),
     ] = gas_used[..]
     else {
         unreachable!()
     };
     assert_eq!(
         large - small,
-        (large_intrinsic - small_intrinsic) + code_per_byte * (large_len - small_len)
+        (large_intrinsic - small_intrinsic) + (large_init - small_init)
     );
 
     // Too little gas for the code: the create fails and the code is never compiled.
     let fresh = Engine::new(config).unwrap();
     let tx = create(init_code(200_000), 0);
-    let short = intrinsic_gas(&tx) + code_per_byte * 1_000;
+    let short = intrinsic_gas(&tx, calldata) + init_gas(&tx.data) / 2;
     let mut state = state_with(MARKER);
     let receipt = run(
         &fresh,

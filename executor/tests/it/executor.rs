@@ -11,6 +11,7 @@ use rewasm_executor::{
     execute_transaction, intrinsic_gas, on_executor_stack,
 };
 use rewasm_primitives::LogEntry;
+use rewasm_primitives::consensus::CalldataPrices;
 use rewasm_vm::{CallDepthScope, ChainLimits, Engine, GasSchedule, VmConfig};
 
 /// Small test addresses, clear of the precompiles at 0x01–0x09.
@@ -448,6 +449,9 @@ fn constructor_arguments_follow_the_args_section() {
 #[test]
 fn access_lists_pay_eip_2930_intrinsic_gas() {
     let engine = Engine::new(VmConfig::default()).unwrap();
+    // `v2` prices data as EIP-2028 does: 16 per non-zero byte (the first schedules 68).
+    let calldata = engine.config().schedule.calldata;
+    assert_eq!(calldata, CalldataPrices::ISTANBUL);
     let mut state = funded(&[(0, 1_000_000_000)]);
     let block = BlockInfo {
         gas_limit: 10_000_000,
@@ -463,25 +467,29 @@ fn access_lists_pay_eip_2930_intrinsic_gas() {
         data,
         ..Transaction::default()
     };
-    assert_eq!(intrinsic_gas(&plain), 21_000 + 2 * 4 + 68);
+    assert_eq!(intrinsic_gas(&plain, calldata), 21_000 + 2 * 4 + 16);
+    assert_eq!(
+        intrinsic_gas(&plain, CalldataPrices::BYZANTIUM),
+        21_000 + 2 * 4 + 68
+    );
     let listed = Transaction {
         access_list_addresses: 2,
         access_list_storage_keys: 3,
         ..plain.clone()
     };
-    let expected = 21_000 + 2 * 2_400 + 3 * 1_900 + 2 * 4 + 68;
-    assert_eq!(intrinsic_gas(&listed), expected);
+    let expected = 21_000 + 2 * 2_400 + 3 * 1_900 + 2 * 4 + 16;
+    assert_eq!(intrinsic_gas(&listed, calldata), expected);
     let create = Transaction {
         to: None,
         ..listed.clone()
     };
-    assert_eq!(intrinsic_gas(&create), expected - 21_000 + 53_000);
+    assert_eq!(intrinsic_gas(&create, calldata), expected - 21_000 + 53_000);
     // Saturates rather than wraps.
     let huge = Transaction {
         access_list_addresses: u64::MAX,
         ..plain.clone()
     };
-    assert_eq!(intrinsic_gas(&huge), u64::MAX);
+    assert_eq!(intrinsic_gas(&huge, calldata), u64::MAX);
 
     // A transfer to an account without code uses exactly its intrinsic gas.
     let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &listed).unwrap();

@@ -6,7 +6,8 @@
 use primitive_types::{H160, U256};
 use rewasm_eei::{BlockInfo, CallStatus};
 use rewasm_executor::{
-    Account, BasicAccount, Bytecode, InMemoryState, Receipt, Transaction, execute_transaction,
+    Account, BasicAccount, Bytecode, InMemoryState, Receipt, State, Transaction,
+    execute_transaction,
 };
 use rewasm_primitives::keccak256;
 use rewasm_vm::{Engine, GasSchedule, VmConfig};
@@ -192,4 +193,74 @@ fn nested_frames_pay_for_the_pages_the_transaction_holds_at_once() {
     let second_short = gas(1, true) - gas(1, false);
     let second_long = gas(9, true) - gas(9, false);
     assert_eq!(second_long - second_short, 8 * frame);
+}
+
+/// Init code returning `payload` (1 KiB) as the new code.
+fn depositor(payload: &[u8]) -> Vec<u8> {
+    let bytes: String = payload.iter().map(|b| format!("\\{b:02x}")).collect();
+    let wat = format!(
+        r#"(module
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{bytes}")
+  (func (export "main") (call $finish (i32.const 0) (i32.const {len}))))"#,
+        len = payload.len()
+    );
+    wat::parse_str(wat).unwrap()
+}
+
+#[test]
+fn deposited_code_is_charged_per_compressed_byte() {
+    use rewasm_primitives::consensus::eip170::compressed_len;
+    let engine = engine(GasSchedule::v2());
+    let calldata = engine.config().schedule.calldata;
+    let zeros = vec![0u8; 1024];
+    let noise: Vec<u8> = (0..32u32)
+        .flat_map(|i| keccak256(&i.to_le_bytes()).0)
+        .collect();
+    let mut used = Vec::new();
+    for payload in [&zeros, &noise] {
+        let mut state = state_with(&[]);
+        let tx = Transaction {
+            sender: address(SENDER),
+            to: None,
+            gas_limit: 30_000_000,
+            data: depositor(payload),
+            ..Transaction::default()
+        };
+        let block = BlockInfo {
+            gas_limit: 30_000_000,
+            number: 1,
+            ..BlockInfo::default()
+        };
+        let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
+        assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+        let code = state
+            .basic(&receipt.contract_address.unwrap())
+            .unwrap()
+            .unwrap()
+            .code;
+        assert_eq!(code.bytes().as_ref(), payload.as_slice());
+        used.push((
+            receipt.gas_used,
+            rewasm_executor::intrinsic_gas(&tx, calldata),
+            compressed_len(payload) as u64,
+        ));
+    }
+    let [
+        (zeros_gas, zeros_intrinsic, zeros_len),
+        (noise_gas, noise_intrinsic, noise_len),
+    ] = used[..]
+    else {
+        unreachable!()
+    };
+    // 1 KiB of zeros deflates to a few bytes, 1 KiB of hash output not at all.
+    assert!(
+        zeros_len < 20 && noise_len > 1024,
+        "{zeros_len} {noise_len}"
+    );
+    assert_eq!(
+        noise_gas - zeros_gas,
+        (noise_intrinsic - zeros_intrinsic) + 200 * (noise_len - zeros_len)
+    );
 }

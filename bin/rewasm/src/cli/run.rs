@@ -106,7 +106,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         .get(&CALLER)
         .map(|a| a.basic.nonce)
         .unwrap_or_default();
-    let intrinsic = intrinsic_gas(&tx);
+    let intrinsic = intrinsic_gas(&tx, schedule.calldata);
     tx.gas_limit = args.gas.saturating_add(intrinsic);
     let block = BlockInfo {
         number: 1,
