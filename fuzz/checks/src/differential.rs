@@ -38,17 +38,19 @@ pub fn check(data: &[u8]) {
     crate::engine::with_engine(|engine| run(engine, &code, &mut u));
 }
 
-/// A gas limit above the initial-page charge: mostly up to 20 000 more (the reference counts
-/// every instruction in an interpreter, so long runs cost the fuzzer most of its speed),
-/// sometimes up to 300 000, sometimes right around the charge itself, so every boundary gets
-/// hit.
-fn gas_limit(u: &mut Unstructured<'_>, initial: u64) -> u64 {
+/// A gas limit above the initial-memory charge: mostly room for up to ~20 000 simple
+/// instructions more (the reference counts every instruction in an interpreter, so long runs
+/// cost the fuzzer most of its speed), sometimes ~300 000, sometimes right around the charge
+/// itself, so every boundary gets hit. Under a schedule in ink (`rate` ink per gas) a simple
+/// instruction costs about 100 ink, so the room in gas shrinks by `rate / 100`.
+fn gas_limit(u: &mut Unstructured<'_>, initial: u64, rate: u64) -> u64 {
+    let per_gas = (rate / 100).max(1);
     let pick = u.int_in_range(0u8..=7).unwrap_or(7);
     let extra = match pick {
         0 => return u.int_in_range(0..=initial.saturating_add(100)).unwrap_or(0),
-        1 => u.int_in_range(0..=1_000).unwrap_or(0),
-        2 => u.int_in_range(0..=300_000).unwrap_or(300_000),
-        _ => u.int_in_range(0..=20_000).unwrap_or(20_000),
+        1 => u.int_in_range(0..=1_000 / per_gas).unwrap_or(0),
+        2 => u.int_in_range(0..=300_000 / per_gas).unwrap_or(0),
+        _ => u.int_in_range(0..=20_000 / per_gas).unwrap_or(0),
     };
     initial.saturating_add(extra)
 }
@@ -159,7 +161,7 @@ pub fn run(engine: &Engine, code: &[u8], u: &mut Unstructured<'_>) {
         let Some(args) = args(u, &func.params) else {
             continue;
         };
-        let limit = gas_limit(u, initial);
+        let limit = gas_limit(u, initial, meter.rate);
         first.get_or_insert_with(|| (func.name.clone(), args.clone(), limit));
         let ours = warm
             .instance
