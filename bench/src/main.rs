@@ -35,6 +35,13 @@ struct Inputs {
     out: PathBuf,
 }
 
+impl Inputs {
+    /// The contracts, and the results file.
+    fn load(self) -> anyhow::Result<(Artifacts, PathBuf)> {
+        Ok((Artifacts::load(&self.wasm, &self.solidity)?, self.out))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// In-process: ERC-20 vs revm, kernels vs native/wasmi/revm, per-call and metering overhead.
@@ -65,12 +72,8 @@ enum Cmd {
         /// The anvil binary.
         #[arg(long)]
         anvil: PathBuf,
-        #[arg(long)]
-        wasm: PathBuf,
-        #[arg(long)]
-        solidity: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
+        #[command(flatten)]
+        inputs: Inputs,
         #[arg(long, default_value_t = 4)]
         senders: u32,
         #[arg(long, default_value_t = 250)]
@@ -138,12 +141,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<Opti
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::Vm { inputs, quick } => {
-            let Inputs {
-                wasm,
-                solidity,
-                out,
-            } = inputs;
-            let artifacts = Artifacts::load(&wasm, &solidity)?;
+            let (artifacts, out) = inputs.load()?;
             let budget = if quick {
                 Budget::quick()
             } else {
@@ -165,14 +163,12 @@ fn main() -> anyhow::Result<()> {
         Cmd::Node {
             rewasm,
             anvil,
-            wasm,
-            solidity,
-            out,
+            inputs,
             senders,
             transfers,
             calls,
         } => {
-            let artifacts = Artifacts::load(&wasm, &solidity)?;
+            let (artifacts, out) = inputs.load()?;
             let load = Load {
                 senders,
                 transfers_per_sender: transfers,
@@ -274,12 +270,7 @@ fn main() -> anyhow::Result<()> {
             schedule,
             only,
         } => {
-            let Inputs {
-                wasm,
-                solidity,
-                out,
-            } = inputs;
-            let artifacts = Artifacts::load(&wasm, &solidity)?;
+            let (artifacts, out) = inputs.load()?;
             let Some(schedule) = GasSchedule::by_name(&schedule) else {
                 anyhow::bail!("unknown schedule {schedule:?}");
             };

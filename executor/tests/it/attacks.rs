@@ -26,16 +26,16 @@ use rewasm_vm::schedule::DEFAULT_HOST_PRICES;
 use rewasm_vm::{ArtifactPolicy, Engine, GasSchedule, VmConfig, WarmLimits};
 
 const ATTACK_ENV: &str = "REWASM_ATTACK";
-const SENDER: u64 = 0x1000;
+pub(crate) const SENDER: u64 = 0x1000;
 const CONTRACT: u64 = 0x2000;
 const GAS: u64 = 100_000_000;
 
-fn address(n: u64) -> H160 {
+pub(crate) fn address(n: u64) -> H160 {
     H160::from_low_u64_be(n)
 }
 
 /// A state with a funded sender and `code` at [`CONTRACT`].
-fn state_with(code: &str) -> InMemoryState {
+pub(crate) fn state_with(code: &str) -> InMemoryState {
     let mut state = InMemoryState::default();
     let sender = BasicAccount {
         balance: U256::from(u64::MAX),
@@ -70,7 +70,7 @@ fn block() -> BlockInfo {
     }
 }
 
-fn call(data: Vec<u8>) -> Transaction {
+pub(crate) fn call(data: Vec<u8>) -> Transaction {
     Transaction {
         sender: address(SENDER),
         to: Some(address(CONTRACT)),
@@ -80,7 +80,11 @@ fn call(data: Vec<u8>) -> Transaction {
     }
 }
 
-fn run(engine: &Engine, state: &mut InMemoryState, tx: &Transaction) -> Result<Receipt, TxError> {
+pub(crate) fn run(
+    engine: &Engine,
+    state: &mut InMemoryState,
+    tx: &Transaction,
+) -> Result<Receipt, TxError> {
     execute_transaction(engine, state, &block(), &|_| Ok(None), tx)
 }
 

@@ -3,17 +3,12 @@
 //! returning frame hands back).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use primitive_types::{H160, U256};
-use rewasm_eei::{BlockInfo, CallStatus};
-use rewasm_executor::{
-    Account, BasicAccount, Bytecode, InMemoryState, Receipt, State, Transaction,
-    execute_transaction,
-};
+use rewasm_eei::CallStatus;
+use rewasm_executor::{Receipt, State, Transaction};
 use rewasm_primitives::keccak256;
 use rewasm_vm::{Engine, GasSchedule, VmConfig};
 
-const SENDER: u64 = 0x5e4d;
-const CONTRACT: u64 = 0xc0de;
+use super::attacks::{SENDER, address, run, state_with};
 
 /// `v2`'s prices, pinned here on purpose.
 const INK_PER_GAS: u64 = 10_000;
@@ -23,10 +18,6 @@ const HOST_CALL: u64 = 38_250;
 const TX_FREE_PAGES: u64 = 64;
 const TX_QUADRATIC: u64 = 20;
 
-fn address(n: u64) -> H160 {
-    H160::from_low_u64_be(n)
-}
-
 fn engine(schedule: GasSchedule) -> Engine {
     Engine::new(VmConfig {
         schedule,
@@ -35,50 +26,10 @@ fn engine(schedule: GasSchedule) -> Engine {
     .unwrap()
 }
 
-/// A state with a funded sender and `code` at the contract's address.
-fn state_with(code: &[u8]) -> InMemoryState {
-    let mut state = InMemoryState::default();
-    let funded = BasicAccount {
-        balance: U256::from(10u64).pow(U256::from(20)),
-        ..BasicAccount::default()
-    };
-    state.accounts.insert(
-        address(SENDER),
-        Account {
-            basic: funded,
-            ..Account::default()
-        },
-    );
-    let contract = BasicAccount {
-        nonce: 1,
-        code: Bytecode::new(code.to_vec()),
-        ..BasicAccount::default()
-    };
-    state.accounts.insert(
-        address(CONTRACT),
-        Account {
-            basic: contract,
-            ..Account::default()
-        },
-    );
-    state
-}
-
-fn call(engine: &Engine, code: &[u8], data: Vec<u8>) -> Receipt {
-    let mut state = state_with(code);
-    let tx = Transaction {
-        sender: address(SENDER),
-        to: Some(address(CONTRACT)),
-        gas_limit: 30_000_000,
-        data,
-        ..Transaction::default()
-    };
-    let block = BlockInfo {
-        gas_limit: 30_000_000,
-        number: 1,
-        ..BlockInfo::default()
-    };
-    execute_transaction(engine, &mut state, &block, &|_| Ok(None), &tx).unwrap()
+/// Calls the contract `wat` with `data`.
+fn call(engine: &Engine, wat: &str, data: Vec<u8>) -> Receipt {
+    let tx = super::attacks::call(data);
+    run(engine, &mut state_with(wat), &tx).unwrap()
 }
 
 const KECCAK: &str = r#"(module
@@ -92,8 +43,7 @@ const KECCAK: &str = r#"(module
 
 #[test]
 fn keccak256_is_a_host_function_at_the_evms_price() {
-    let code = wat::parse_str(KECCAK).unwrap();
-    let receipt = call(&engine(GasSchedule::v2()), &code, Vec::new());
+    let receipt = call(&engine(GasSchedule::v2()), KECCAK, Vec::new());
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
     assert_eq!(receipt.output, keccak256(b"abc").as_bytes());
     // Five constants, two host calls, the end; keccak256's 30 + 6 for one word; `finish`'s
@@ -109,8 +59,7 @@ fn keccak256_checks_its_memory_after_charging() {
         "(i32.const 0) (i32.const 3)",
         "(i32.const 65534) (i32.const 3)",
     );
-    let code = wat::parse_str(out_of_bounds).unwrap();
-    let receipt = call(&engine(GasSchedule::v2()), &code, Vec::new());
+    let receipt = call(&engine(GasSchedule::v2()), &out_of_bounds, Vec::new());
     assert_eq!(receipt.status, CallStatus::Failure);
     assert!(
         receipt
@@ -126,22 +75,17 @@ fn keccak256_checks_its_memory_after_charging() {
         "(i32.const 0) (i32.const 3)",
         "(i32.const 0) (i32.const 0x7fffffff)",
     );
-    let receipt = call(
-        &engine(GasSchedule::v2()),
-        &wat::parse_str(huge).unwrap(),
-        Vec::new(),
-    );
+    let receipt = call(&engine(GasSchedule::v2()), &huge, Vec::new());
     assert_eq!(receipt.failure.as_deref(), Some("out of gas"));
 }
 
 #[test]
 fn chains_on_the_first_schedules_do_not_offer_module_rewasm() {
-    let code = wat::parse_str(KECCAK).unwrap();
     for schedule in [
         GasSchedule::default_schedule(),
         GasSchedule::ewasm_conformance(),
     ] {
-        let receipt = call(&engine(schedule), &code, Vec::new());
+        let receipt = call(&engine(schedule), KECCAK, Vec::new());
         assert_eq!(receipt.status, CallStatus::Failure);
         let failure = receipt.failure.unwrap_or_default();
         assert!(failure.contains("contract:import-module"), "{failure}");
@@ -177,9 +121,8 @@ fn quadratic(pages: u64) -> u64 {
 #[test]
 fn nested_frames_pay_for_the_pages_the_transaction_holds_at_once() {
     let engine = engine(GasSchedule::v2());
-    let code = wat::parse_str(CHAIN).unwrap();
     let gas = |depth: u8, twice: bool| {
-        let receipt = call(&engine, &code, vec![depth, u8::from(twice)]);
+        let receipt = call(&engine, CHAIN, vec![depth, u8::from(twice)]);
         assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
         receipt.gas_used
     };
@@ -220,7 +163,8 @@ fn deposited_code_is_charged_per_compressed_byte() {
         .collect();
     let mut used = Vec::new();
     for payload in [&zeros, &noise] {
-        let mut state = state_with(&[]);
+        let mut state =
+            state_with(r#"(module (memory (export "memory") 1) (func (export "main")))"#);
         let tx = Transaction {
             sender: address(SENDER),
             to: None,
@@ -228,12 +172,7 @@ fn deposited_code_is_charged_per_compressed_byte() {
             data: depositor(payload),
             ..Transaction::default()
         };
-        let block = BlockInfo {
-            gas_limit: 30_000_000,
-            number: 1,
-            ..BlockInfo::default()
-        };
-        let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
+        let receipt = run(&engine, &mut state, &tx).unwrap();
         assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
         let code = state
             .basic(&receipt.contract_address.unwrap())

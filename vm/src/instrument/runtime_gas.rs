@@ -272,17 +272,9 @@ fn charge_sequence(g: Globals, price: u64, units: Units) -> Vec<Operator<'static
     ops
 }
 
-/// Operators that charge the ink in global `cost`: out of gas when less is left.
-fn charge_cost(g: Globals) -> [Operator<'static>; 12] {
+/// Operators that, when the i32 on top of the stack is not 0, mark the frame out of gas and trap.
+fn trap_out_of_gas_if(g: Globals) -> [Operator<'static>; 5] {
     [
-        // if remaining < cost { exhausted = 1; trap }
-        Operator::GlobalGet {
-            global_index: g.remaining,
-        },
-        Operator::GlobalGet {
-            global_index: g.cost,
-        },
-        Operator::I64LtU,
         Operator::If {
             blockty: BlockType::Empty,
         },
@@ -292,6 +284,23 @@ fn charge_cost(g: Globals) -> [Operator<'static>; 12] {
         },
         Operator::Unreachable,
         Operator::End,
+    ]
+}
+
+/// Operators that charge the ink in global `cost`: out of gas when less is left.
+fn charge_cost(g: Globals) -> Vec<Operator<'static>> {
+    let mut ops = vec![
+        // if remaining < cost { exhausted = 1; trap }
+        Operator::GlobalGet {
+            global_index: g.remaining,
+        },
+        Operator::GlobalGet {
+            global_index: g.cost,
+        },
+        Operator::I64LtU,
+    ];
+    ops.extend(trap_out_of_gas_if(g));
+    ops.extend([
         // remaining -= cost
         Operator::GlobalGet {
             global_index: g.remaining,
@@ -303,7 +312,8 @@ fn charge_cost(g: Globals) -> [Operator<'static>; 12] {
         Operator::GlobalSet {
             global_index: g.remaining,
         },
-    ]
+    ]);
+    ops
 }
 
 /// `i64(value)` as an operator.
@@ -345,23 +355,16 @@ fn quadratic(
 }
 
 /// Operators that end the frame out of gas when the i64 in global `pages` exceeds `limit`.
-fn out_of_gas_above(g: Globals, pages: u32, limit: u32) -> [Operator<'static>; 8] {
-    [
+fn out_of_gas_above(g: Globals, pages: u32, limit: u32) -> Vec<Operator<'static>> {
+    let mut ops = vec![
         Operator::GlobalGet {
             global_index: pages,
         },
         i64_const(u64::from(limit)),
         Operator::I64GtU,
-        Operator::If {
-            blockty: BlockType::Empty,
-        },
-        Operator::I32Const { value: 1 },
-        Operator::GlobalSet {
-            global_index: g.exhausted,
-        },
-        Operator::Unreachable,
-        Operator::End,
-    ]
+    ];
+    ops.extend(trap_out_of_gas_if(g));
+    ops
 }
 
 /// Operators that charge `memory.grow`'s transaction price and leave the operand stack
