@@ -213,6 +213,7 @@ pub fn run(
 ) -> anyhow::Result<Calibration> {
     let name = schedule.name.to_string();
     let mut rewasm = rewasm_cases(&schedule, only)?;
+    rewasm.extend(uncached_call_cases(artifacts, &schedule, only)?);
     rewasm.extend(compile_cases(artifacts, &schedule, only)?);
     let evm = evm_cases(only)?;
     let kernels = if only.is_empty() {
@@ -240,23 +241,63 @@ fn rewasm_cases(schedule: &GasSchedule, only: &str) -> anyhow::Result<Vec<CaseRe
         let code = wat::parse_str(case.wat())
             .with_context(|| format!("assembling calibration case {}", case.id))?;
         let address = H160::from_low_u64_be(0xca11_0000 + results.len() as u64);
-        chain.install(address, &code);
-        let mut run = |n: u32| -> anyhow::Result<u64> {
-            let receipt = chain.view_receipt(me, address, n.to_le_bytes().to_vec())?;
-            if receipt.status != rewasm_eei::CallStatus::Success {
-                bail!("{} failed: {:?}", case.id, receipt.failure);
-            }
-            Ok(receipt.gas_used)
-        };
-        let (ns, gas) = slope(&mut run, (case.min_n, case.max_n))?;
-        results.push(CaseResult::new(
-            format!("rewasm/{}", case.id),
-            case.stresses,
-            ns,
-            gas,
-        ));
+        results.push(measure(&mut chain, address, &case, &code)?);
     }
     Ok(results)
+}
+
+/// Installs `code`, the contract of `case`, at `address` and measures it.
+fn measure(
+    chain: &mut RewasmChain,
+    address: H160,
+    case: &cases::WasmCase,
+    code: &[u8],
+) -> anyhow::Result<CaseResult> {
+    let me = deployer();
+    chain.install(address, code);
+    let mut run = |n: u32| -> anyhow::Result<u64> {
+        let receipt = chain.view_receipt(me, address, n.to_le_bytes().to_vec())?;
+        if receipt.status != rewasm_eei::CallStatus::Success {
+            bail!("{} failed: {:?}", case.id, receipt.failure);
+        }
+        Ok(receipt.gas_used)
+    };
+    let (ns, gas) = slope(&mut run, (case.min_n, case.max_n))?;
+    Ok(CaseResult::new(
+        format!("rewasm/{}", case.id),
+        case.stresses,
+        ns,
+        gas,
+    ))
+}
+
+/// Calls of more distinct contracts than an engine keeps in memory, on an engine with an artifact
+/// folder as a node's: every call loads its module from disk.
+fn uncached_call_cases(
+    artifacts: &Artifacts,
+    schedule: &GasSchedule,
+    only: &str,
+) -> anyhow::Result<Vec<CaseResult>> {
+    let case = cases::uncached_call_case();
+    if !case.id.contains(only) {
+        return Ok(Vec::new());
+    }
+    let me = deployer();
+    let folder = tempfile::tempdir().context("an artifact folder")?;
+    let config = rewasm_vm::VmConfig {
+        schedule: schedule.clone(),
+        cache_dir: Some(folder.path().to_path_buf()),
+        ..rewasm_vm::VmConfig::default()
+    };
+    let mut chain = RewasmChain::with_config(config, &[me])?;
+    let mut init = artifacts.erc20_deploy.clone();
+    init.extend(abi::erc20_constructor("Bench", "BNC", U256::one()));
+    let token = chain.deploy(me, init)?;
+    let runtime = chain.code(&token).unwrap_or_default();
+    cases::install_uncached_targets(&mut chain, &runtime);
+    let code = wat::parse_str(case.wat()).context("assembling the uncached-call case")?;
+    let address = H160::from_low_u64_be(0xca12_0000);
+    Ok(vec![measure(&mut chain, address, &case, &code)?])
 }
 
 fn evm_cases(only: &str) -> anyhow::Result<Vec<CaseResult>> {

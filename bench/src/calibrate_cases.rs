@@ -133,6 +133,41 @@ pub const COLD_TARGETS: u64 = 0x7c01_0000;
 /// How many: more than the warm pool keeps (64 modules), so every call misses it.
 pub const COLD_TARGET_COUNT: u64 = 128;
 
+/// First of the distinct ERC-20s the uncached-call case cycles through.
+pub const UNCACHED_TARGETS: u64 = 0x7d01_0000;
+/// How many: twice the modules an engine keeps in memory (256), so every call loads its module
+/// from the artifact folder.
+pub const UNCACHED_TARGET_COUNT: u64 = 512;
+
+/// Calls of [`UNCACHED_TARGET_COUNT`] distinct copies of the example ERC-20 in turn, with no call
+/// data (each reverts "unknown selector" after its dispatcher ran): the module of every call is
+/// in neither the warm pool nor the memory cache, so the node loads its artifact from disk (or
+/// compiles it, when the artifact is not there either). Run on an engine with an artifact
+/// folder, as a node's.
+pub fn uncached_call_case() -> WasmCase {
+    WasmCase {
+        unroll: 1,
+        min_n: 2 * UNCACHED_TARGET_COUNT as u32,
+        imports: r#"(import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))"#,
+        // The target address 0x7d01_0000 + (i mod 512), big-endian in its last four bytes.
+        body: "(i32.store (i32.const 80) (i32.or (i32.or (i32.const 0x017d) (i32.shl (i32.and (local.get $i) (i32.const 255)) (i32.const 24))) (i32.shl (i32.and (i32.shr_u (local.get $i) (i32.const 8)) (i32.const 1)) (i32.const 16))))
+  (local.set $q (call $call (i64.const 1000000) (i32.const 64) (i32.const 256) (i32.const 0) (i32.const 0)))",
+        ..case(
+            "host-call-uncached",
+            "call of 512 distinct ERC-20s in turn (every module loaded from the artifact folder)",
+            "",
+        )
+    }
+}
+
+/// Installs [`UNCACHED_TARGET_COUNT`] copies of `runtime`, each made distinct by a salt.
+pub fn install_uncached_targets(chain: &mut RewasmChain, runtime: &[u8]) {
+    for k in 0..UNCACHED_TARGET_COUNT {
+        let code = salted(runtime, u32::try_from(k).unwrap_or(u32::MAX));
+        chain.install(H160::from_low_u64_be(UNCACHED_TARGETS + k), &code);
+    }
+}
+
 /// A contract that returns at once; `salt` makes its code (and so its module) distinct.
 fn returning_contract(salt: u64) -> Vec<u8> {
     let wat = format!(

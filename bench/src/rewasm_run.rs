@@ -32,10 +32,18 @@ pub struct RewasmChain {
 impl RewasmChain {
     /// A chain under `schedule` with `funded` accounts holding plenty of ether.
     pub fn new(schedule: GasSchedule, funded: &[H160]) -> anyhow::Result<Self> {
-        let engine = Engine::new(VmConfig {
-            schedule,
-            ..VmConfig::default()
-        })?;
+        Self::with_config(
+            VmConfig {
+                schedule,
+                ..VmConfig::default()
+            },
+            funded,
+        )
+    }
+
+    /// A chain whose engine has `config` (an artifact folder, say), with `funded` accounts.
+    pub fn with_config(config: VmConfig, funded: &[H160]) -> anyhow::Result<Self> {
+        let engine = Engine::new(config)?;
         let mut state = InMemoryState::default();
         for address in funded {
             state.accounts.insert(

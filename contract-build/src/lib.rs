@@ -6,15 +6,17 @@
 //! contract's ABI (JSON) in a custom section named [`ABI_SECTION`].
 //!
 //! [`cargo`] compiles the crate with the profile the chain needs, without the crate configuring
-//! anything; [`postprocess`] turns the linker's output into three files; [`check()`] applies the
-//! chain's contract rules to them.
+//! anything; [`postprocess`] turns the linker's output into three files, shrinking the two modules
+//! with binaryen's `wasm-opt` ([`WasmOpt`]); [`check()`] applies the chain's contract rules to
+//! them.
 //!
 //! # The three outputs
 //!
 //! - `NAME.wasm`, the **runtime code**: the module with exactly two exports, `main` and
 //!   `memory`; `deploy` and the linker's exports (`__data_end`, `__heap_base`, ...) removed;
 //!   every function and imported function `main` cannot reach removed (the constructor and what
-//!   only it uses); all custom sections removed (`name`, `producers`, `target_features`,
+//!   only it uses), element segments too when no kept code reads a table (rustc's panic
+//!   machinery lists `core::fmt` code there that nothing calls); all custom sections removed (`name`, `producers`, `target_features`,
 //!   [`ABI_SECTION`]). This is what a create stores as the contract's code.
 //! - `NAME.abi.json`: the payload of the [`ABI_SECTION`] custom section, byte for byte (`[]` and
 //!   a warning when the module has none).
@@ -45,9 +47,11 @@
 pub mod cargo;
 mod check;
 mod wasm;
+mod wasm_opt;
 
 pub use check::check;
 pub use wasm::postprocess;
+pub use wasm_opt::{FEATURES as WASM_OPT_FEATURES, WasmOpt, WasmOptError};
 
 /// The custom section the SDK's `#[contract]` macro writes the ABI (JSON) into.
 pub const ABI_SECTION: &str = "rewasm.abi";

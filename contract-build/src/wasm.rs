@@ -9,14 +9,17 @@
 
 use std::fmt;
 
+use wasm_encoder::Encode;
+
 use wasm_encoder::reencode::{self, Reencode};
 use wasm_encoder::{
     CodeSection, CustomSection, DataCountSection, DataSection, ElementSection, EntityType,
     ExportKind, ExportSection, Function, FunctionSection, GlobalSection, ImportSection,
-    Instruction, MemorySection, Module, StartSection, TableSection, TypeSection, ValType,
+    Instruction, MemorySection, Module, Section, StartSection, TableSection, TypeSection, ValType,
 };
 use wasmparser_latest as wp;
 
+use super::wasm_opt::{WasmOpt, WasmOptError};
 use super::{ABI_SECTION, ARGS_SECTION};
 
 /// The post-processed contract.
@@ -66,6 +69,9 @@ pub enum PostprocessError {
     /// wasm-encoder could not re-encode an item.
     #[error("re-encoding the module failed: {0}")]
     Reencode(String),
+    /// `wasm-opt` failed.
+    #[error(transparent)]
+    WasmOpt(#[from] WasmOptError),
 }
 
 type Result<T, E = PostprocessError> = std::result::Result<T, E>;
@@ -81,8 +87,10 @@ fn reencode_error<E: fmt::Display>(error: reencode::Error<E>) -> PostprocessErro
     }
 }
 
-/// Post-processes the linker's output `raw` into runtime code, init code and ABI.
-pub fn postprocess(raw: &[u8]) -> Result<Artifacts> {
+/// Post-processes the linker's output `raw` into runtime code, init code and ABI, each output
+/// shrunk by `wasm_opt` when given (the init code before its [`ARGS_SECTION`] is appended, so
+/// that the section stays last).
+pub fn postprocess(raw: &[u8], wasm_opt: Option<&WasmOpt>) -> Result<Artifacts> {
     wp::Validator::new().validate_all(raw).map_err(malformed)?;
     let parsed = Parsed::read(raw)?;
     let mut warnings = Vec::new();
@@ -136,11 +144,18 @@ pub fn postprocess(raw: &[u8]) -> Result<Artifacts> {
         ));
     }
 
-    let runtime = parsed.encode(Entry::Runtime { main })?;
-    let deploy_code = parsed.encode(Entry::Init {
+    let mut runtime = parsed.encode(Entry::Runtime { main })?;
+    if let Some(wasm_opt) = wasm_opt {
+        runtime = wasm_opt.shrink(&runtime, "the runtime code")?;
+    }
+    let mut deploy_code = parsed.encode(Entry::Init {
         deploy,
         runtime: &runtime,
     })?;
+    if let Some(wasm_opt) = wasm_opt {
+        deploy_code = wasm_opt.shrink(&deploy_code, "the init code")?;
+    }
+    append_args_section(&mut deploy_code);
     Ok(Artifacts {
         runtime,
         deploy: deploy_code,
@@ -339,52 +354,79 @@ impl<'a> Parsed<'a> {
 
     /// Which functions (old indices) are reachable from `roots`, plus everything a table,
     /// global or start function refers to.
-    fn reachable(&self, roots: &[u32]) -> Result<Vec<bool>> {
+    /// The functions `roots` reach, and whether any of them can reach a table's elements.
+    ///
+    /// Element segments are roots only when a live function reads a table or names a function
+    /// by reference (`call_indirect`, `table.get`, `ref.func`, ...). Otherwise nothing can call
+    /// what they list, and they are dropped: rustc's panic machinery puts `core::fmt`'s
+    /// `Display` implementations there, a kilobyte of code that no contract without formatting
+    /// ever runs.
+    fn reachable(&self, roots: &[u32]) -> Result<Reach> {
         let mut stack = roots.to_vec();
         stack.extend(self.start);
-        if let Some(elements) = &self.elements {
-            for element in elements.clone() {
-                match element.map_err(malformed)?.items {
-                    wp::ElementItems::Functions(functions) => {
-                        for function in functions {
-                            stack.push(function.map_err(malformed)?);
-                        }
-                    }
-                    wp::ElementItems::Expressions(_, exprs) => {
-                        for expr in exprs {
-                            referenced_functions(
-                                expr.map_err(malformed)?.get_operators_reader(),
-                                &mut stack,
-                            )?;
-                        }
-                    }
-                }
-            }
-        }
+        let mut uses_tables = false;
         if let Some(globals) = &self.globals {
             for global in globals.clone() {
                 let global = global.map_err(malformed)?;
-                referenced_functions(global.init_expr.get_operators_reader(), &mut stack)?;
+                uses_tables |=
+                    referenced_functions(global.init_expr.get_operators_reader(), &mut stack)?;
             }
         }
         let mut live = vec![false; self.function_count()];
         let imported = self.imported_functions.len();
-        while let Some(function) = stack.pop() {
-            let index = usize::try_from(function).unwrap_or(usize::MAX);
-            match live.get_mut(index) {
-                Some(seen) if !*seen => *seen = true,
-                Some(_) => continue,
-                None => {
-                    return Err(PostprocessError::Malformed(format!(
-                        "function index {function} out of range"
-                    )));
+        let mut elements_pushed = false;
+        loop {
+            while let Some(function) = stack.pop() {
+                let index = usize::try_from(function).unwrap_or(usize::MAX);
+                match live.get_mut(index) {
+                    Some(seen) if !*seen => *seen = true,
+                    Some(_) => continue,
+                    None => {
+                        return Err(PostprocessError::Malformed(format!(
+                            "function index {function} out of range"
+                        )));
+                    }
+                }
+                if let Some(body) = index.checked_sub(imported).and_then(|i| self.bodies.get(i)) {
+                    let ops = body.get_operators_reader().map_err(malformed)?;
+                    uses_tables |= referenced_functions(ops, &mut stack)?;
                 }
             }
-            if let Some(body) = index.checked_sub(imported).and_then(|i| self.bodies.get(i)) {
-                referenced_functions(body.get_operators_reader().map_err(malformed)?, &mut stack)?;
+            if !uses_tables || elements_pushed {
+                break;
+            }
+            elements_pushed = true;
+            self.element_functions(&mut stack)?;
+        }
+        Ok(Reach {
+            live,
+            keep_elements: uses_tables,
+        })
+    }
+
+    /// Pushes every function the element segments list.
+    fn element_functions(&self, stack: &mut Vec<u32>) -> Result<()> {
+        let Some(elements) = &self.elements else {
+            return Ok(());
+        };
+        for element in elements.clone() {
+            match element.map_err(malformed)?.items {
+                wp::ElementItems::Functions(functions) => {
+                    for function in functions {
+                        stack.push(function.map_err(malformed)?);
+                    }
+                }
+                wp::ElementItems::Expressions(_, exprs) => {
+                    for expr in exprs {
+                        referenced_functions(
+                            expr.map_err(malformed)?.get_operators_reader(),
+                            stack,
+                        )?;
+                    }
+                }
             }
         }
-        Ok(live)
+        Ok(())
     }
 
     /// Encodes the module with `entry` as its exported `main`.
@@ -406,7 +448,10 @@ impl<'a> Parsed<'a> {
                 return Err(PostprocessError::FinishSignature(found));
             }
         }
-        let live = self.reachable(&roots)?;
+        let Reach {
+            live,
+            keep_elements,
+        } = self.reachable(&roots)?;
 
         // Old function index -> new: kept imports first, then `ethereum.finish` if it is added,
         // then kept defined functions, then the new `main`.
@@ -552,7 +597,7 @@ impl<'a> Parsed<'a> {
                 function_index: remap.function(start)?,
             });
         }
-        if let Some(elements) = &self.elements {
+        if let Some(elements) = self.elements.as_ref().filter(|_| keep_elements) {
             let mut section = ElementSection::new();
             remap
                 .parse_element_section(&mut section, elements.clone())
@@ -619,14 +664,18 @@ impl<'a> Parsed<'a> {
             module.section(&section);
         }
 
-        if init.is_some() {
-            module.section(&CustomSection {
-                name: ARGS_SECTION.into(),
-                data: (&[][..]).into(),
-            });
-        }
         Ok(module.finish())
     }
+}
+
+/// Ends `init` with the empty [`ARGS_SECTION`] after which constructor arguments go.
+fn append_args_section(init: &mut Vec<u8>) {
+    let section = CustomSection {
+        name: ARGS_SECTION.into(),
+        data: (&[][..]).into(),
+    };
+    init.push(section.id());
+    section.encode(init);
 }
 
 /// The init code's `main`: `deploy()`, copy the runtime to address 0 (growing memory only if it is
@@ -672,18 +721,36 @@ fn init_main(deploy: Option<u32>, runtime: &[u8], segment: u32, finish: u32) -> 
     Ok(f)
 }
 
+/// What [`Parsed::reachable`] found.
+struct Reach {
+    /// Per function index: whether it is kept.
+    live: Vec<bool>,
+    /// Whether a kept function can reach a table's elements, so the element segments stay.
+    keep_elements: bool,
+}
+
 /// Pushes every function a constant expression or body refers to (`call`, `return_call`,
-/// `ref.func`).
-fn referenced_functions(mut ops: wp::OperatorsReader<'_>, out: &mut Vec<u32>) -> Result<()> {
+/// `ref.func`), and says whether it reads a table or takes a function reference.
+fn referenced_functions(mut ops: wp::OperatorsReader<'_>, out: &mut Vec<u32>) -> Result<bool> {
+    let mut uses_tables = false;
     while !ops.eof() {
         match ops.read().map_err(malformed)? {
-            wp::Operator::Call { function_index }
-            | wp::Operator::ReturnCall { function_index }
-            | wp::Operator::RefFunc { function_index } => out.push(function_index),
+            wp::Operator::Call { function_index } | wp::Operator::ReturnCall { function_index } => {
+                out.push(function_index);
+            }
+            wp::Operator::RefFunc { function_index } => {
+                out.push(function_index);
+                uses_tables = true;
+            }
+            wp::Operator::CallIndirect { .. }
+            | wp::Operator::ReturnCallIndirect { .. }
+            | wp::Operator::TableGet { .. }
+            | wp::Operator::TableInit { .. }
+            | wp::Operator::TableCopy { .. } => uses_tables = true,
             _ => {}
         }
     }
-    Ok(())
+    Ok(uses_tables)
 }
 
 /// A function removed although something refers to it (a bug in [`Parsed::reachable`]).
@@ -759,14 +826,15 @@ mod tests {
 
     #[test]
     fn runtime_keeps_main_and_what_it_reaches() {
-        let out = postprocess(&wat(CONTRACT)).unwrap();
+        let out = postprocess(&wat(CONTRACT), None).unwrap();
         wp::Validator::new().validate_all(&out.runtime).unwrap();
         assert_eq!(exports(&out.runtime), ["main", "memory"]);
         assert_eq!(imports(&out.runtime), ["revert"]);
         let parsed = Parsed::read(&out.runtime).unwrap();
         assert!(parsed.customs.is_empty());
-        // main and the table's function; deploy and helper are gone.
+        // main and the table's function (main has a `call_indirect`); deploy and helper are gone.
         assert_eq!(parsed.bodies.len(), 2);
+        assert!(parsed.elements.is_some());
         assert_eq!(out.abi, br#"[{"type":"constructor"}]"#);
         assert!(out.has_constructor);
         assert!(out.warnings.is_empty(), "{:?}", out.warnings);
@@ -774,7 +842,7 @@ mod tests {
 
     #[test]
     fn init_code_calls_deploy_then_finishes_with_the_runtime() {
-        let out = postprocess(&wat(CONTRACT)).unwrap();
+        let out = postprocess(&wat(CONTRACT), None).unwrap();
         wp::Validator::new().validate_all(&out.deploy).unwrap();
         assert_eq!(exports(&out.deploy), ["main", "memory"]);
         // `finish` added after the kept imports.
@@ -783,6 +851,9 @@ mod tests {
             ["getCallDataSize", "storageStore", "finish"]
         );
         let parsed = Parsed::read(&out.deploy).unwrap();
+        // Nothing `deploy` reaches reads the table: the element segment and `$indirect` go.
+        assert!(parsed.elements.is_none());
+        assert_eq!(parsed.bodies.len(), 3);
         assert_eq!(parsed.data_count, Some(2));
         let data: Vec<_> = parsed.data.clone().unwrap().into_iter().collect();
         assert_eq!(data.len(), 2);
@@ -805,7 +876,7 @@ mod tests {
           (import "ethereum" "finish" (func $finish (param i32 i32)))
           (memory (export "memory") 1)
           (func (export "main") (call $finish (i32.const 0) (i32.const 0))))"#;
-        let out = postprocess(&wat(text)).unwrap();
+        let out = postprocess(&wat(text), None).unwrap();
         assert!(!out.has_constructor);
         assert_eq!(out.abi, b"[]");
         assert_eq!(out.warnings.len(), 2, "{:?}", out.warnings);
@@ -840,6 +911,25 @@ mod tests {
         state.accounts[&address].basic.code.to_vec()
     }
 
+    /// Needs binaryen's `wasm-opt` (scripts/setup.sh installs it), as `rewasm build` does.
+    #[test]
+    fn wasm_opt_shrinks_both_outputs_and_the_args_section_stays_last() {
+        let wasm_opt = WasmOpt::find().unwrap();
+        let plain = postprocess(&wat(CONTRACT), None).unwrap();
+        let out = postprocess(&wat(CONTRACT), Some(&wasm_opt)).unwrap();
+        wp::Validator::new().validate_all(&out.runtime).unwrap();
+        wp::Validator::new().validate_all(&out.deploy).unwrap();
+        assert!(out.runtime.len() < plain.runtime.len());
+        assert!(out.deploy.len() < plain.deploy.len());
+        assert_eq!(exports(&out.runtime), ["main", "memory"]);
+        assert_eq!(exports(&out.deploy), ["main", "memory"]);
+        assert_eq!(
+            rewasm_executor::split_init_code(&out.deploy),
+            (&out.deploy[..], &[][..])
+        );
+        assert_eq!(deploy(&out.deploy), out.runtime);
+    }
+
     #[test]
     fn init_code_returns_the_runtime_growing_memory_only_when_needed() {
         for pages in [0, 1, 3] {
@@ -850,7 +940,7 @@ mod tests {
                   (func (export "deploy") (drop (call $size)))
                   (func (export "main")))"#
             );
-            let out = postprocess(&wat(&text)).unwrap();
+            let out = postprocess(&wat(&text), None).unwrap();
             assert_eq!(deploy(&out.deploy), out.runtime, "{pages} pages");
         }
     }
@@ -858,28 +948,30 @@ mod tests {
     #[test]
     fn bad_modules_are_typed_errors() {
         assert!(matches!(
-            postprocess(b"not wasm"),
+            postprocess(b"not wasm", None),
             Err(PostprocessError::Malformed(_))
         ));
         assert_eq!(
-            postprocess(&wat("(module (memory 1))")),
+            postprocess(&wat("(module (memory 1))"), None),
             Err(PostprocessError::NoMain)
         );
         assert!(matches!(
-            postprocess(&wat(
-                "(module (memory 1) (func (export \"main\") (param i32)))"
-            )),
+            postprocess(
+                &wat("(module (memory 1) (func (export \"main\") (param i32)))"),
+                None
+            ),
             Err(PostprocessError::EntrySignature { name: "main", .. })
         ));
         assert_eq!(
-            postprocess(&wat("(module (func (export \"main\")))")),
+            postprocess(&wat("(module (func (export \"main\")))"), None),
             Err(PostprocessError::NoMemory)
         );
         assert!(matches!(
-            postprocess(&wat(
-                r#"(module (import "ethereum" "finish" (func (param i32)))
-                   (memory 1) (func (export "main")))"#
-            )),
+            postprocess(
+                &wat(r#"(module (import "ethereum" "finish" (func (param i32)))
+                   (memory 1) (func (export "main")))"#),
+                None
+            ),
             Err(PostprocessError::FinishSignature(_))
         ));
     }

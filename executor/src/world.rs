@@ -413,19 +413,28 @@ impl<'a> World<'a> {
 
     /// Stores the init code's output as the new code; the gas left after the deposit, or `None`
     /// when the code is too large, not a valid contract, or the deposit cannot be paid.
+    ///
+    /// Wasm code is compiled here, not at its first call: the deposit's gas pays for that work
+    /// (200 per compressed byte buys far more time than compiling takes), in the block that
+    /// deploys it, and the module is then in the engine's caches (on disk too when the
+    /// execution persists artifacts). A compile that fails after validation is the host's
+    /// failure and aborts, as on a call.
     fn deposit(&mut self, address: &H160, code: Vec<u8>, gas_left: u64) -> Option<u64> {
         if code.len() > MAX_CODE_SIZE {
             return None;
         }
         if code.starts_with(WASM_MAGIC) {
-            let config = self.engine.config();
-            rewasm_vm::validate_for(
-                &code,
-                &config.limits,
-                Rules::Contract,
-                config.schedule.modules,
-            )
-            .ok()?;
+            match self
+                .engine
+                .compile_with(&code, Rules::Contract, self.artifacts)
+            {
+                Ok(_) => {}
+                Err(CompileError::Invalid(_)) => return None,
+                Err(CompileError::Compile(reason)) => {
+                    self.fail_host(HostFailure::Compile(reason));
+                    return None;
+                }
+            }
         }
         let cost = self.engine.config().schedule.deposit.price(&code)?;
         let left = gas_left.checked_sub(cost)?;

@@ -587,9 +587,7 @@ impl Encode for String {
 impl Decode for String {
     fn decode_from(data: &[u8]) -> Result<Self, DecodeError> {
         let bytes = decode_bytes(data)?;
-        core::str::from_utf8(bytes)
-            .map(String::from)
-            .map_err(|_| DecodeError::INVALID_UTF8)
+        crate::utf8::to_string(bytes.to_vec()).ok_or(DecodeError::INVALID_UTF8)
     }
 }
 impl ArrayElement for String {}

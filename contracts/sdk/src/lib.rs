@@ -135,6 +135,7 @@ mod panic;
 pub mod storage;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
+mod utf8;
 
 #[doc(hidden)]
 pub mod __private;

@@ -487,9 +487,9 @@ impl StorageString {
     /// Reads the string. Invalid UTF-8 (only a foreign write, e.g. through a delegate call,
     /// can store it) reverts.
     pub fn get(&self) -> String {
-        match String::from_utf8(self.bytes.get()) {
-            Ok(text) => text,
-            Err(_) => crate::revert_with("StorageString: invalid UTF-8"),
+        match crate::utf8::to_string(self.bytes.get()) {
+            Some(text) => text,
+            None => crate::revert_with("StorageString: invalid UTF-8"),
         }
     }
     /// Writes the string.

@@ -12,7 +12,9 @@ use rewasm_executor::{
 };
 use rewasm_primitives::LogEntry;
 use rewasm_primitives::consensus::CalldataPrices;
-use rewasm_vm::{CallDepthScope, ChainLimits, Engine, GasSchedule, VmConfig};
+use rewasm_vm::{
+    ArtifactPolicy, CacheSource, CallDepthScope, ChainLimits, Engine, GasSchedule, Rules, VmConfig,
+};
 
 /// Small test addresses, clear of the precompiles at 0x01–0x09.
 fn address(n: u8) -> H160 {
@@ -394,6 +396,23 @@ const CTOR: &str = r#"(module
     (call $store (i32.const 0) (i32.const 32))
     (call $finish (i32.const 100) (i32.const 1))))"#;
 
+/// Runs a create of `data` from account 0 in block 1.
+fn create(engine: &Engine, state: &mut InMemoryState, data: Vec<u8>) -> rewasm_executor::Receipt {
+    let block = BlockInfo {
+        gas_limit: 10_000_000,
+        number: 1,
+        ..BlockInfo::default()
+    };
+    let tx = Transaction {
+        sender: address(0),
+        to: None,
+        gas_limit: 5_000_000,
+        data,
+        ..Transaction::default()
+    };
+    execute_transaction(engine, state, &block, &|_| Ok(None), &tx).unwrap()
+}
+
 fn with_args_section(code: &[u8], args: &[u8]) -> Vec<u8> {
     // Custom section: id 0, size 12, name "rewasm.args" (11 bytes, length-prefixed), no payload.
     let mut data = code.to_vec();
@@ -422,19 +441,7 @@ fn constructor_arguments_follow_the_args_section() {
     })
     .unwrap();
     let mut state = funded(&[(0, 0)]);
-    let block = BlockInfo {
-        gas_limit: 10_000_000,
-        number: 1,
-        ..BlockInfo::default()
-    };
-    let tx = Transaction {
-        sender: address(0),
-        to: None,
-        gas_limit: 5_000_000,
-        data,
-        ..Transaction::default()
-    };
-    let receipt = execute_transaction(&engine, &mut state, &block, &|_| Ok(None), &tx).unwrap();
+    let receipt = create(&engine, &mut state, data);
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
     let created = receipt.contract_address.unwrap();
     assert_eq!(
@@ -442,6 +449,35 @@ fn constructor_arguments_follow_the_args_section() {
         H256::from_low_u64_be(64)
     );
     assert_eq!(state.basic(&created).unwrap().unwrap().code.len(), 1);
+}
+
+/// A deposited module is compiled by the create that deposits it, which pays for that work: its
+/// first call finds it in the engine's memory cache instead of compiling it for a call's price.
+#[test]
+fn deposited_code_is_compiled_by_its_create() {
+    let runtime =
+        wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "main")))"#).unwrap();
+    let escaped: String = runtime.iter().map(|b| format!("\\{b:02x}")).collect();
+    let init = wat::parse_str(format!(
+        r#"(module
+          (import "ethereum" "finish" (func $finish (param i32 i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 100) "{escaped}")
+          (func (export "main") (call $finish (i32.const 100) (i32.const {len}))))"#,
+        len = runtime.len()
+    ))
+    .unwrap();
+    let engine = Engine::new(VmConfig::default()).unwrap();
+    let mut state = funded(&[(0, 0)]);
+    let receipt = create(&engine, &mut state, init);
+    assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+    let created = receipt.contract_address.unwrap();
+    assert_eq!(&*state.basic(&created).unwrap().unwrap().code, &runtime[..]);
+    let hash = rewasm_primitives::keccak256(&runtime).0;
+    let (_, source) = engine
+        .compile_hashed(&runtime, hash, Rules::Contract, ArtifactPolicy::MemoryOnly)
+        .unwrap();
+    assert_eq!(source, CacheSource::Memory);
 }
 
 /// EIP-2930 (consensus): each access-list address costs 2400 and each storage key 1900 of

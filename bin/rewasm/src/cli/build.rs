@@ -29,7 +29,9 @@ Outputs (in --out, default PATH/target/rewasm), NAME being the library name:
 The crate must be a library with crate-type = [\"cdylib\"]. It is compiled with
 `cargo build --release --lib --target wasm32-unknown-unknown` and, whatever it configures,
 opt-level=\"z\", lto, codegen-units=1, panic=\"abort\", no strip, no debug info,
--C link-arg=-zstack-size=32768 and -C target-feature=-multivalue. The target directory is
+-C link-arg=-zstack-size=32768 and -C target-feature=-multivalue. Both outputs then go through
+binaryen's `wasm-opt -Oz` with the features the chain accepts (--no-wasm-opt skips it; $WASM_OPT
+names the program, default `wasm-opt` on the PATH). The target directory is
 $CARGO_TARGET_DIR/contracts/NAME-HASH (one per crate) when CARGO_TARGET_DIR is set, else
 PATH/target.
 Both outputs are validated with the chain's contract rules (as `rewasm validate`).";
@@ -47,6 +49,10 @@ pub(super) struct BuildArgs {
     /// offer module `rewasm`.
     #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
     features: Vec<String>,
+    /// Do not run binaryen's `wasm-opt -Oz` on the outputs (larger code, dearer deploys and
+    /// calls). Without this flag, `wasm-opt` ($WASM_OPT, else on the PATH) is required.
+    #[arg(long)]
+    no_wasm_opt: bool,
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -54,6 +60,11 @@ fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 pub(super) fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
+    let wasm_opt = if args.no_wasm_opt {
+        None
+    } else {
+        Some(contract_build::WasmOpt::find()?)
+    };
     let mut krate = cargo::locate(&args.path)?;
     krate.features.clone_from(&args.features);
     eprintln!(
@@ -74,7 +85,7 @@ pub(super) fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
             wasm.display()
         )
     })?;
-    let artifacts = match contract_build::postprocess(&raw) {
+    let artifacts = match contract_build::postprocess(&raw, wasm_opt.as_ref()) {
         Ok(artifacts) => artifacts,
         Err(err) => {
             eprintln!("error: {}: {err}", wasm.display());
@@ -134,5 +145,9 @@ pub(super) fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         abi_path.display(),
         artifacts.abi.len()
     );
+    match &wasm_opt {
+        Some(wasm_opt) => println!("shrunk   by {} -Oz", wasm_opt.version),
+        None => println!("shrunk   no (--no-wasm-opt)"),
+    }
     Ok(ExitCode::SUCCESS)
 }

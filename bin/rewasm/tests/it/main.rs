@@ -8,6 +8,7 @@ mod build_cli;
 mod client_cli;
 mod common;
 mod crash;
+mod example_gas;
 mod examples;
 mod licences;
 mod node_cli;
