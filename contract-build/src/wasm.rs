@@ -352,8 +352,6 @@ impl<'a> Parsed<'a> {
         Ok(false)
     }
 
-    /// Which functions (old indices) are reachable from `roots`, plus everything a table,
-    /// global or start function refers to.
     /// The functions `roots` reach, and whether any of them can reach a table's elements.
     ///
     /// Element segments are roots only when a live function reads a table or names a function
@@ -742,11 +740,14 @@ fn referenced_functions(mut ops: wp::OperatorsReader<'_>, out: &mut Vec<u32>) ->
                 out.push(function_index);
                 uses_tables = true;
             }
+            // `elem.drop` names a segment, so the segments must stay; `table.set/grow/fill/size`
+            // can only store or count references something else made.
             wp::Operator::CallIndirect { .. }
             | wp::Operator::ReturnCallIndirect { .. }
             | wp::Operator::TableGet { .. }
             | wp::Operator::TableInit { .. }
-            | wp::Operator::TableCopy { .. } => uses_tables = true,
+            | wp::Operator::TableCopy { .. }
+            | wp::Operator::ElemDrop { .. } => uses_tables = true,
             _ => {}
         }
     }

@@ -58,6 +58,12 @@ impl WasmOpt {
                 reason: source.to_string(),
             })?;
         let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        if !output.status.success() || version.is_empty() {
+            return Err(WasmOptError::NotFound {
+                program: program.display().to_string(),
+                reason: format!("`--version` answered {} with {version:?}", output.status),
+            });
+        }
         Ok(Self { program, version })
     }
 

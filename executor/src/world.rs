@@ -423,6 +423,9 @@ impl<'a> World<'a> {
         if code.len() > MAX_CODE_SIZE {
             return None;
         }
+        // Priced before compiling, so a create that cannot pay gets no compile.
+        let cost = self.engine.config().schedule.deposit.price(&code)?;
+        let left = gas_left.checked_sub(cost)?;
         if code.starts_with(WASM_MAGIC) {
             match self
                 .engine
@@ -436,8 +439,6 @@ impl<'a> World<'a> {
                 }
             }
         }
-        let cost = self.engine.config().schedule.deposit.price(&code)?;
-        let left = gas_left.checked_sub(cost)?;
         let deposited = self.journal.set_code(address, Bytecode::new(code));
         self.read(deposited)?;
         Some(left)

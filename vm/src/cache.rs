@@ -468,6 +468,17 @@ mod tests {
             disk.load(&k),
             Err(ArtifactFileError::Format { .. })
         ));
+
+        // A version-1 file (Keccak-256 checksum) is not read as a version-2 one.
+        let mut old = FILE_MAGIC.to_vec();
+        old.extend_from_slice(&1u32.to_le_bytes());
+        old.extend_from_slice(&4u64.to_le_bytes());
+        old.extend_from_slice(&[0; 16 + 4]);
+        fs::write(&path, old).unwrap_or_else(|e| panic!("write: {e}"));
+        assert!(matches!(
+            disk.load(&k),
+            Err(ArtifactFileError::Format { .. })
+        ));
     }
 
     #[test]

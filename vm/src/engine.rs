@@ -438,7 +438,7 @@ impl Engine {
                 return None;
             }
         };
-        // SAFETY: the payload's Keccak-256 checksum matched the one written with it, so these are
+        // SAFETY: the payload's xxh3-128 checksum matched the one written with it, so these are
         // exactly the bytes `Module::serialize` produced for this key (wasmer version,
         // instrumentation, schedule, limits and target are all in the key).
         match unsafe { Module::deserialize_unchecked(runtime, payload) } {

@@ -6,8 +6,9 @@
 //! the runtime. Contract strings are names and short messages, so a byte-at-a-time check that
 //! accepts exactly what core accepts is the better trade. The tests compare the two on every
 //! 1- and 2-byte input, on every 3-byte input with a lead byte of 3 or 4 bytes' length (alone, and followed by a
-//! continuation byte or an ASCII one), and on a text with every character length, cut and
-//! corrupted at every position.
+//! continuation byte, an ASCII byte or a lead byte), and on a text with every character length,
+//! cut and corrupted at every position. (A one-off comparison over all 2^32 4-byte inputs found no
+//! difference either.)
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -79,6 +80,7 @@ mod tests {
                         agrees(&[a, b, c]);
                         agrees(&[a, b, c, 0x80]);
                         agrees(&[a, b, c, 0x7f]);
+                        agrees(&[a, b, c, 0xc0]);
                         agrees(&[b'x', a, b, c, 0xbf, b'y']);
                     }
                 }

@@ -398,6 +398,15 @@ const CTOR: &str = r#"(module
 
 /// Runs a create of `data` from account 0 in block 1.
 fn create(engine: &Engine, state: &mut InMemoryState, data: Vec<u8>) -> rewasm_executor::Receipt {
+    create_with_gas(engine, state, data, 5_000_000)
+}
+
+fn create_with_gas(
+    engine: &Engine,
+    state: &mut InMemoryState,
+    data: Vec<u8>,
+    gas_limit: u64,
+) -> rewasm_executor::Receipt {
     let block = BlockInfo {
         gas_limit: 10_000_000,
         number: 1,
@@ -406,7 +415,7 @@ fn create(engine: &Engine, state: &mut InMemoryState, data: Vec<u8>) -> rewasm_e
     let tx = Transaction {
         sender: address(0),
         to: None,
-        gas_limit: 5_000_000,
+        gas_limit,
         data,
         ..Transaction::default()
     };
@@ -453,6 +462,7 @@ fn constructor_arguments_follow_the_args_section() {
 
 /// A deposited module is compiled by the create that deposits it, which pays for that work: its
 /// first call finds it in the engine's memory cache instead of compiling it for a call's price.
+/// A create that cannot pay the deposit compiles nothing.
 #[test]
 fn deposited_code_is_compiled_by_its_create() {
     let runtime =
@@ -467,17 +477,28 @@ fn deposited_code_is_compiled_by_its_create() {
         len = runtime.len()
     ))
     .unwrap();
+    let hash = rewasm_primitives::keccak256(&runtime).0;
+    let cached = |engine: &Engine| {
+        let (_, source) = engine
+            .compile_hashed(&runtime, hash, Rules::Contract, ArtifactPolicy::MemoryOnly)
+            .unwrap();
+        source
+    };
+
     let engine = Engine::new(VmConfig::default()).unwrap();
     let mut state = funded(&[(0, 0)]);
-    let receipt = create(&engine, &mut state, init);
+    let receipt = create(&engine, &mut state, init.clone());
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
     let created = receipt.contract_address.unwrap();
     assert_eq!(&*state.basic(&created).unwrap().unwrap().code, &runtime[..]);
-    let hash = rewasm_primitives::keccak256(&runtime).0;
-    let (_, source) = engine
-        .compile_hashed(&runtime, hash, Rules::Contract, ArtifactPolicy::MemoryOnly)
-        .unwrap();
-    assert_eq!(source, CacheSource::Memory);
+    assert_eq!(cached(&engine), CacheSource::Memory);
+
+    // The deposit is the create's last charge: one gas less and it cannot be paid.
+    let short = Engine::new(VmConfig::default()).unwrap();
+    let mut state = funded(&[(0, 0)]);
+    let receipt = create_with_gas(&short, &mut state, init, receipt.gas_used - 1);
+    assert_eq!(receipt.status, CallStatus::Failure);
+    assert_eq!(cached(&short), CacheSource::Compiled);
 }
 
 /// EIP-2930 (consensus): each access-list address costs 2400 and each storage key 1900 of
