@@ -78,6 +78,13 @@ const fn case(id: &'static str, stresses: &'static str, body: &'static str) -> W
     }
 }
 
+/// A key or address never used before at address 64 (`$x`, then `$x + 1`).
+macro_rules! fresh_key {
+    () => {
+        "(i64.store (i32.const 64) (local.get $x)) (local.set $x (i64.add (local.get $x) (i64.const 1)))\n  "
+    };
+}
+
 /// xorshift64 of `$x`: a value the branch predictor cannot guess.
 macro_rules! xorshift {
     () => {
@@ -399,29 +406,25 @@ fn host_cases() -> Vec<WasmCase> {
             "host-storage-load",
             "storageLoad of a slot never written (a new key each time)",
             r#"(import "ethereum" "storageLoad" (func $load (param i32 i32)))"#,
-            "(i64.store (i32.const 64) (local.get $x)) (local.set $x (i64.add (local.get $x) (i64.const 1)))
-  (call $load (i32.const 64) (i32.const 128))",
+            concat!(fresh_key!(), "(call $load (i32.const 64) (i32.const 128))"),
         ),
         host(
             "host-storage-store-new",
             "storageStore of a new non-zero slot (a new key each time)",
             r#"(import "ethereum" "storageStore" (func $store (param i32 i32)))"#,
-            "(i64.store (i32.const 64) (local.get $x)) (local.set $x (i64.add (local.get $x) (i64.const 1)))
-  (call $store (i32.const 64) (i32.const 64))",
+            concat!(fresh_key!(), "(call $store (i32.const 64) (i32.const 64))"),
         ),
         host(
             "host-balance",
             "getExternalBalance of an account never seen (a new address each time)",
             r#"(import "ethereum" "getExternalBalance" (func $balance (param i32 i32)))"#,
-            "(i64.store (i32.const 64) (local.get $x)) (local.set $x (i64.add (local.get $x) (i64.const 1)))
-  (call $balance (i32.const 64) (i32.const 128))",
+            concat!(fresh_key!(), "(call $balance (i32.const 64) (i32.const 128))"),
         ),
         host(
             "host-external-code-size",
             "getExternalCodeSize of an account never seen",
             r#"(import "ethereum" "getExternalCodeSize" (func $size (param i32) (result i32)))"#,
-            "(i64.store (i32.const 64) (local.get $x)) (local.set $x (i64.add (local.get $x) (i64.const 1)))
-  (local.set $q (call $size (i32.const 64)))",
+            concat!(fresh_key!(), "(local.set $q (call $size (i32.const 64)))"),
         ),
         host(
             "host-block-hash",

@@ -426,11 +426,15 @@ impl<'a> World<'a> {
         // Priced before compiling, so a create that cannot pay gets no compile.
         let cost = self.engine.config().schedule.deposit.price(&code)?;
         let left = gas_left.checked_sub(cost)?;
-        if code.starts_with(WASM_MAGIC) {
-            match self
-                .engine
-                .compile_with(&code, Rules::Contract, self.artifacts)
-            {
+        let code = Bytecode::new(code);
+        if code.bytes().starts_with(WASM_MAGIC) {
+            let compiled = self.engine.compile_hashed(
+                code.bytes(),
+                code.hash().0,
+                Rules::Contract,
+                self.artifacts,
+            );
+            match compiled {
                 Ok(_) => {}
                 Err(CompileError::Invalid(_)) => return None,
                 Err(CompileError::Compile(reason)) => {
@@ -439,7 +443,7 @@ impl<'a> World<'a> {
                 }
             }
         }
-        let deposited = self.journal.set_code(address, Bytecode::new(code));
+        let deposited = self.journal.set_code(address, code);
         self.read(deposited)?;
         Some(left)
     }

@@ -467,16 +467,7 @@ fn constructor_arguments_follow_the_args_section() {
 fn deposited_code_is_compiled_by_its_create() {
     let runtime =
         wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "main")))"#).unwrap();
-    let escaped: String = runtime.iter().map(|b| format!("\\{b:02x}")).collect();
-    let init = wat::parse_str(format!(
-        r#"(module
-          (import "ethereum" "finish" (func $finish (param i32 i32)))
-          (memory (export "memory") 1)
-          (data (i32.const 100) "{escaped}")
-          (func (export "main") (call $finish (i32.const 100) (i32.const {len}))))"#,
-        len = runtime.len()
-    ))
-    .unwrap();
+    let init = crate::gas_v2::depositor(&runtime);
     let hash = rewasm_primitives::keccak256(&runtime).0;
     let cached = |engine: &Engine| {
         let (_, source) = engine

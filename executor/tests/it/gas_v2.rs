@@ -138,8 +138,8 @@ fn nested_frames_pay_for_the_pages_the_transaction_holds_at_once() {
     assert_eq!(second_long - second_short, 8 * frame);
 }
 
-/// Init code returning `payload` (1 KiB) as the new code.
-fn depositor(payload: &[u8]) -> Vec<u8> {
+/// Init code returning `payload` as the new code.
+pub(crate) fn depositor(payload: &[u8]) -> Vec<u8> {
     let bytes: String = payload.iter().map(|b| format!("\\{b:02x}")).collect();
     let wat = format!(
         r#"(module

@@ -339,8 +339,13 @@ fn instrument_body(
 /// `if gas > limit { out_of_gas = 1; unreachable }`
 fn check_limit(f: &mut Function, g: Globals) {
     f.instruction(&Instruction::GlobalGet(g.gas))
-        .instruction(&Instruction::GlobalGet(g.limit))
-        .instruction(&Instruction::I64GtU)
+        .instruction(&Instruction::GlobalGet(g.limit));
+    out_of_gas_if_greater(f, g);
+}
+
+/// With two i64 operands pushed: `if a > b { out_of_gas = 1; unreachable }`.
+fn out_of_gas_if_greater(f: &mut Function, g: Globals) {
+    f.instruction(&Instruction::I64GtU)
         .instruction(&Instruction::If(BlockType::Empty))
         .instruction(&Instruction::I32Const(1))
         .instruction(&Instruction::GlobalSet(g.out_of_gas))
@@ -456,13 +461,8 @@ fn charge_grow(f: &mut Function, g: Globals, memory: &TransactionMemory, rate: u
 /// `if pages > limit { out_of_gas = 1; unreachable }`
 fn out_of_gas_above(f: &mut Function, g: Globals, limit: u32) {
     f.instruction(&Instruction::GlobalGet(g.pages))
-        .instruction(&Instruction::I64Const(i64::from(limit)))
-        .instruction(&Instruction::I64GtU)
-        .instruction(&Instruction::If(BlockType::Empty))
-        .instruction(&Instruction::I32Const(1))
-        .instruction(&Instruction::GlobalSet(g.out_of_gas))
-        .instruction(&Instruction::Unreachable)
-        .instruction(&Instruction::End);
+        .instruction(&Instruction::I64Const(i64::from(limit)));
+    out_of_gas_if_greater(f, g);
 }
 
 /// `depth += 1; if depth > max { stack = 1; unreachable }`
