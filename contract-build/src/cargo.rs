@@ -11,6 +11,10 @@
 //! - `-C target-feature=-multivalue`: the chain rejects multi-value (wasmer 5.0.6 singlepass
 //!   miscompiles it). Bulk memory (the default) is allowed.
 //!
+//! - `--remap-path-prefix`: the paths panic locations embed name [`SOURCE_ROOT`] and
+//!   [`CARGO_HOME_ROOT`] instead of the build machine's directories, so the same sources give the
+//!   same bytes, and so the same deploy gas, wherever they are checked out.
+//!
 //! `RUSTFLAGS` and `CARGO_ENCODED_RUSTFLAGS` in the environment would override the target's
 //! rustflags entirely, so when either is set the flags are appended to it instead.
 //!
@@ -59,6 +63,10 @@ pub struct Crate {
     /// Cargo features to enable (`--features`), e.g. `rewasm-sdk/precompile-keccak` for a chain
     /// on the `default` gas schedule.
     pub features: Vec<String>,
+    /// Source paths rustc rewrites (`--remap-path-prefix FROM=TO`) so that the paths panic
+    /// messages embed, and with them the code's size and gas, do not depend on where the
+    /// sources are checked out.
+    pub remaps: Vec<(PathBuf, &'static str)>,
 }
 
 impl Crate {
@@ -122,13 +130,7 @@ pub fn locate(path: &Path) -> Result<Crate, LocateError> {
             source,
         })?;
     let output = Command::new(cargo())
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--manifest-path",
-        ])
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
         .arg(&manifest)
         .stderr(Stdio::inherit())
         .output()
@@ -204,13 +206,62 @@ pub fn locate(path: &Path) -> Result<Crate, LocateError> {
             .parent()
             .map_or_else(|| PathBuf::from("target"), |dir| dir.join("target")),
     };
+    let remaps = source_remaps(&metadata, &manifest);
     Ok(Crate {
         manifest,
         package: package_name,
         name,
         target_dir,
         features: Vec::new(),
+        remaps,
     })
+}
+
+/// What [`SOURCE_ROOT`] and [`CARGO_HOME_ROOT`] stand for: the deepest directory holding every
+/// local package of the build (the crate, its workspace and its path dependencies), and cargo's
+/// home, where registry and git dependencies are unpacked.
+fn source_remaps(metadata: &serde_json::Value, manifest: &Path) -> Vec<(PathBuf, &'static str)> {
+    let local_dirs = metadata
+        .get("packages")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("source").is_none_or(serde_json::Value::is_null))
+        .filter_map(|p| p.get("manifest_path").and_then(serde_json::Value::as_str))
+        .filter_map(|m| Path::new(m).parent().map(Path::to_path_buf));
+    let root = manifest
+        .parent()
+        .map(|dir| local_dirs.fold(dir.to_path_buf(), |root, dir| common_ancestor(&root, &dir)));
+    let mut remaps = Vec::new();
+    if let Some(home) = cargo_home() {
+        remaps.push((home, CARGO_HOME_ROOT));
+    }
+    // Last, so that it wins for a cargo home inside the sources (rustc applies the last match).
+    if let Some(root) = root {
+        remaps.push((root, SOURCE_ROOT));
+    }
+    remaps
+}
+
+/// What the contract's local sources are called in the code.
+pub const SOURCE_ROOT: &str = "/src";
+/// What cargo's home is called in the code.
+pub const CARGO_HOME_ROOT: &str = "/cargo";
+
+fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
+    a.components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x)
+        .collect()
+}
+
+/// `$CARGO_HOME`, else `$HOME/.cargo`, as cargo resolves it.
+fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::home_dir().map(|home| home.join(".cargo")))
 }
 
 /// The `cargo build` command for `krate`; its output goes to our stderr.
@@ -228,14 +279,24 @@ pub fn build_command(krate: &Crate) -> Command {
     for setting in PROFILE {
         command.arg("--config").arg(setting);
     }
-    let flags = RUSTFLAGS
+    let ours: Vec<String> = RUSTFLAGS
         .iter()
-        .map(|f| format!("{f:?}"))
+        .map(|f| f.to_string())
+        .chain(
+            krate
+                .remaps
+                .iter()
+                .map(|(from, to)| format!("--remap-path-prefix={}={to}", from.display())),
+        )
+        .collect();
+    let quoted = ours
+        .iter()
+        .map(|f| toml_string(f))
         .collect::<Vec<_>>()
         .join(",");
     command
         .arg("--config")
-        .arg(format!("target.{TARGET}.rustflags=[{flags}]"));
+        .arg(format!("target.{TARGET}.rustflags=[{quoted}]"));
     // Environment flags win over the config's; add ours to them.
     let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS")
         .ok()
@@ -249,7 +310,7 @@ pub fn build_command(krate: &Crate) -> Command {
         (None, None) => None,
     };
     if let Some(mut existing) = existing {
-        existing.extend(RUSTFLAGS.iter().map(|f| f.to_string()));
+        existing.extend(ours);
         command
             .env("CARGO_ENCODED_RUSTFLAGS", existing.join("\x1f"))
             .env_remove("RUSTFLAGS");
@@ -261,6 +322,22 @@ pub fn build_command(krate: &Crate) -> Command {
     command
 }
 
+/// `text` as a TOML basic string, for a `--config` value.
+fn toml_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 /// Runs `cargo build` for `krate`.
 pub fn build(krate: &Crate) -> Result<ExitStatus, LocateError> {
     build_command(krate)
@@ -269,4 +346,38 @@ pub fn build(krate: &Crate) -> Result<ExitStatus, LocateError> {
             command: "cargo build",
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_root_is_the_deepest_directory_over_every_local_package() {
+        let metadata = serde_json::json!({"packages": [
+            {"manifest_path": "/w/contracts/examples/erc20/Cargo.toml", "source": null},
+            {"manifest_path": "/w/contracts/sdk/Cargo.toml", "source": null},
+            {"manifest_path": "/h/.cargo/registry/src/x/sha3/Cargo.toml",
+             "source": "registry+https://github.com/rust-lang/crates.io-index"},
+        ]});
+        let remaps = source_remaps(
+            &metadata,
+            Path::new("/w/contracts/examples/erc20/Cargo.toml"),
+        );
+        assert_eq!(
+            remaps.last(),
+            Some(&(PathBuf::from("/w/contracts"), SOURCE_ROOT))
+        );
+        assert!(remaps.iter().any(|(_, to)| *to == CARGO_HOME_ROOT));
+    }
+
+    #[test]
+    fn config_strings_are_toml_basic_strings() {
+        assert_eq!(toml_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(toml_string("tab\there"), r#""tab\u0009here""#);
+        assert_eq!(
+            toml_string("--remap-path-prefix=/a b=/src"),
+            r#""--remap-path-prefix=/a b=/src""#
+        );
+    }
 }

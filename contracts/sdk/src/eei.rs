@@ -155,81 +155,81 @@ pub(crate) mod backend {
         data.len() as i32
     }
 
-    pub fn use_gas(amount: i64) {
+    pub(crate) fn use_gas(amount: i64) {
         // SAFETY: no pointers: the import takes and returns plain integers.
         unsafe { sys::use_gas(amount) }
     }
-    pub fn gas_left() -> i64 {
+    pub(crate) fn gas_left() -> i64 {
         // SAFETY: no pointers: the import takes and returns plain integers.
         unsafe { sys::get_gas_left() }
     }
-    pub fn address(out: &mut [u8; 20]) {
+    pub(crate) fn address(out: &mut [u8; 20]) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::get_address(out.as_mut_ptr()) }
     }
-    pub fn external_balance(address: &[u8; 20], out: &mut [u8; 16]) {
+    pub(crate) fn external_balance(address: &[u8; 20], out: &mut [u8; 16]) {
         // SAFETY: the inputs are live slices of the lengths passed, and `out` is a live buffer of
         // the size the host writes.
         unsafe { sys::get_external_balance(address.as_ptr(), out.as_mut_ptr()) }
     }
-    pub fn block_hash(number: i64, out: &mut [u8; 32]) -> i32 {
+    pub(crate) fn block_hash(number: i64, out: &mut [u8; 32]) -> i32 {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::get_block_hash(number, out.as_mut_ptr()) }
     }
-    pub fn call(gas: i64, to: &[u8; 20], value: &[u8; 16], data: &[u8]) -> i32 {
+    pub(crate) fn call(gas: i64, to: &[u8; 20], value: &[u8; 16], data: &[u8]) -> i32 {
         // SAFETY: the pointers and lengths describe live slices the host only reads.
         unsafe { sys::call(gas, to.as_ptr(), value.as_ptr(), data.as_ptr(), len(data)) }
     }
-    pub fn call_code(gas: i64, to: &[u8; 20], value: &[u8; 16], data: &[u8]) -> i32 {
+    pub(crate) fn call_code(gas: i64, to: &[u8; 20], value: &[u8; 16], data: &[u8]) -> i32 {
         // SAFETY: the pointers and lengths describe live slices the host only reads.
         unsafe { sys::call_code(gas, to.as_ptr(), value.as_ptr(), data.as_ptr(), len(data)) }
     }
-    pub fn call_delegate(gas: i64, to: &[u8; 20], data: &[u8]) -> i32 {
+    pub(crate) fn call_delegate(gas: i64, to: &[u8; 20], data: &[u8]) -> i32 {
         // SAFETY: the pointers and lengths describe live slices the host only reads.
         unsafe { sys::call_delegate(gas, to.as_ptr(), data.as_ptr(), len(data)) }
     }
-    pub fn call_static(gas: i64, to: &[u8; 20], data: &[u8]) -> i32 {
+    pub(crate) fn call_static(gas: i64, to: &[u8; 20], data: &[u8]) -> i32 {
         // SAFETY: the pointers and lengths describe live slices the host only reads.
         unsafe { sys::call_static(gas, to.as_ptr(), data.as_ptr(), len(data)) }
     }
-    pub fn call_data_size() -> i32 {
+    pub(crate) fn call_data_size() -> i32 {
         // SAFETY: no pointers: the import takes and returns plain integers.
         unsafe { sys::get_call_data_size() }
     }
-    pub fn call_data_copy(out: &mut [u8], offset: usize) {
+    pub(crate) fn call_data_copy(out: &mut [u8], offset: usize) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::call_data_copy(out.as_mut_ptr(), offset as i32, out.len() as i32) }
     }
-    pub fn storage_store(key: &[u8; 32], value: &[u8; 32]) {
+    pub(crate) fn storage_store(key: &[u8; 32], value: &[u8; 32]) {
         // SAFETY: the pointers and lengths describe live slices the host only reads.
         unsafe { sys::storage_store(key.as_ptr(), value.as_ptr()) }
     }
-    pub fn storage_load(key: &[u8; 32], out: &mut [u8; 32]) {
+    pub(crate) fn storage_load(key: &[u8; 32], out: &mut [u8; 32]) {
         // SAFETY: the inputs are live slices of the lengths passed, and `out` is a live buffer of
         // the size the host writes.
         unsafe { sys::storage_load(key.as_ptr(), out.as_mut_ptr()) }
     }
-    pub fn caller(out: &mut [u8; 20]) {
+    pub(crate) fn caller(out: &mut [u8; 20]) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::get_caller(out.as_mut_ptr()) }
     }
-    pub fn call_value(out: &mut [u8; 16]) {
+    pub(crate) fn call_value(out: &mut [u8; 16]) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::get_call_value(out.as_mut_ptr()) }
     }
-    pub fn code_copy(out: &mut [u8], offset: usize) {
+    pub(crate) fn code_copy(out: &mut [u8], offset: usize) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::code_copy(out.as_mut_ptr(), offset as i32, out.len() as i32) }
     }
-    pub fn code_size() -> i32 {
+    pub(crate) fn code_size() -> i32 {
         // SAFETY: no pointers: the import takes and returns plain integers.
         unsafe { sys::get_code_size() }
     }
-    pub fn coinbase(out: &mut [u8; 20]) {
+    pub(crate) fn coinbase(out: &mut [u8; 20]) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::get_block_coinbase(out.as_mut_ptr()) }
     }
-    pub fn create(value: &[u8; 16], init_code: &[u8], out: &mut [u8; 20]) -> i32 {
+    pub(crate) fn create(value: &[u8; 16], init_code: &[u8], out: &mut [u8; 20]) -> i32 {
         // SAFETY: the inputs are live slices of the lengths passed, and `out` is a live buffer of
         // the size the host writes.
         unsafe {
@@ -241,11 +241,11 @@ pub(crate) mod backend {
             )
         }
     }
-    pub fn difficulty(out: &mut [u8; 32]) {
+    pub(crate) fn difficulty(out: &mut [u8; 32]) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::get_block_difficulty(out.as_mut_ptr()) }
     }
-    pub fn external_code_copy(address: &[u8; 20], out: &mut [u8], offset: usize) {
+    pub(crate) fn external_code_copy(address: &[u8; 20], out: &mut [u8], offset: usize) {
         // SAFETY: the inputs are live slices of the lengths passed, and `out` is a live buffer of
         // the size the host writes.
         unsafe {
@@ -257,20 +257,20 @@ pub(crate) mod backend {
             )
         }
     }
-    pub fn external_code_size(address: &[u8; 20]) -> i32 {
+    pub(crate) fn external_code_size(address: &[u8; 20]) -> i32 {
         // SAFETY: the pointers and lengths describe live slices the host only reads.
         unsafe { sys::get_external_code_size(address.as_ptr()) }
     }
-    pub fn block_gas_limit() -> i64 {
+    pub(crate) fn block_gas_limit() -> i64 {
         // SAFETY: no pointers: the import takes and returns plain integers.
         unsafe { sys::get_block_gas_limit() }
     }
-    pub fn gas_price(out: &mut [u8; 16]) {
+    pub(crate) fn gas_price(out: &mut [u8; 16]) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::get_tx_gas_price(out.as_mut_ptr()) }
     }
     /// `topics` has at most four entries (checked by the caller).
-    pub fn log(topics: &[[u8; 32]], data: &[u8]) {
+    pub(crate) fn log(topics: &[[u8; 32]], data: &[u8]) {
         let ptr = |i: usize| topics.get(i).map_or(core::ptr::null(), |t| t.as_ptr());
         // SAFETY: each pointer is a live slice or a 32-byte topic (null past `topics.len()`), read
         // by the host only within the given lengths.
@@ -286,35 +286,35 @@ pub(crate) mod backend {
             )
         }
     }
-    pub fn block_number() -> i64 {
+    pub(crate) fn block_number() -> i64 {
         // SAFETY: no pointers: the import takes and returns plain integers.
         unsafe { sys::get_block_number() }
     }
-    pub fn tx_origin(out: &mut [u8; 20]) {
+    pub(crate) fn tx_origin(out: &mut [u8; 20]) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::get_tx_origin(out.as_mut_ptr()) }
     }
-    pub fn finish(data: &[u8]) -> ! {
+    pub(crate) fn finish(data: &[u8]) -> ! {
         // SAFETY: the pointers and lengths describe live slices the host only reads.
         unsafe { sys::finish(data.as_ptr(), len(data)) }
     }
-    pub fn revert(data: &[u8]) -> ! {
+    pub(crate) fn revert(data: &[u8]) -> ! {
         // SAFETY: the pointers and lengths describe live slices the host only reads.
         unsafe { sys::revert(data.as_ptr(), len(data)) }
     }
-    pub fn return_data_size() -> i32 {
+    pub(crate) fn return_data_size() -> i32 {
         // SAFETY: no pointers: the import takes and returns plain integers.
         unsafe { sys::get_return_data_size() }
     }
-    pub fn return_data_copy(out: &mut [u8], offset: usize) {
+    pub(crate) fn return_data_copy(out: &mut [u8], offset: usize) {
         // SAFETY: `out` is a live, exclusively borrowed buffer of the size the host writes.
         unsafe { sys::return_data_copy(out.as_mut_ptr(), offset as i32, out.len() as i32) }
     }
-    pub fn self_destruct(beneficiary: &[u8; 20]) -> ! {
+    pub(crate) fn self_destruct(beneficiary: &[u8; 20]) -> ! {
         // SAFETY: the pointers and lengths describe live slices the host only reads.
         unsafe { sys::self_destruct(beneficiary.as_ptr()) }
     }
-    pub fn timestamp() -> i64 {
+    pub(crate) fn timestamp() -> i64 {
         // SAFETY: no pointers: the import takes and returns plain integers.
         unsafe { sys::get_block_timestamp() }
     }

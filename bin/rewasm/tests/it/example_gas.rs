@@ -6,7 +6,7 @@
 
 use crate::common;
 use crate::examples::{
-    ALICE, Artifacts, BOB, CAROL, Chain, addr, address_word, build, reason, signed,
+    ALICE, Artifacts, BOB, CAROL, Chain, addr, address_word, build, built, reason, signed,
     strings_and_number, word,
 };
 use primitive_types::H160;
@@ -14,8 +14,14 @@ use rewasm_eei::CallStatus;
 use rewasm_executor::Receipt;
 use rewasm_vm::{GasSchedule, VmConfig};
 
-const BEGIN: &str = "<!-- example-gas:begin (bin/rewasm/tests/it/example_gas.rs) -->";
-const END: &str = "<!-- example-gas:end -->";
+const GAS_BLOCK: (&str, &str) = (
+    "<!-- example-gas:begin (bin/rewasm/tests/it/example_gas.rs) -->",
+    "<!-- example-gas:end -->",
+);
+const SIZES_BLOCK: (&str, &str) = (
+    "<!-- example-sizes:begin (bin/rewasm/tests/it/example_gas.rs) -->",
+    "<!-- example-sizes:end -->",
+);
 
 /// One schedule's chain and the examples built for it.
 struct Bench {
@@ -164,6 +170,47 @@ fn table(first: &[(&str, String, u64)], v2: &[(&str, String, u64)]) -> String {
     out
 }
 
+fn sizes_table(code: &Artifacts) -> String {
+    let mut out = String::from(
+        "| example | runtime (`NAME.wasm`) | init code (`NAME.deploy.wasm`) | runtime compressed |\n|---|---:|---:|---:|\n",
+    );
+    for (example, (runtime, init)) in code {
+        let compressed = rewasm_primitives::consensus::eip170::compressed_len(runtime);
+        out.push_str(&format!(
+            "| {example} | {} B | {} B | {} B |\n",
+            thousands(runtime.len() as u64),
+            thousands(init.len() as u64),
+            thousands(compressed as u64)
+        ));
+    }
+    out
+}
+
+/// Checks (or with `UPDATE_EXPECT` rewrites) the part of `contracts/README.md` between `block`'s
+/// markers.
+fn check_readme_block(block: (&str, &str), rendered: &str) {
+    let (begin, end) = block;
+    let path = common::manifest_dir().join("../../contracts/README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = readme.find(begin).expect("the block's start marker") + begin.len() + 1;
+    let stop = readme.find(end).expect("the block's end marker");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        let updated = format!("{}{rendered}{}", &readme[..start], &readme[stop..]);
+        std::fs::write(&path, updated).unwrap();
+    } else {
+        assert_eq!(
+            &readme[start..stop],
+            rendered,
+            "contracts/README.md's {begin} block is stale: rerun with UPDATE_EXPECT=1"
+        );
+    }
+}
+
+#[test]
+fn the_readme_size_table_is_what_rewasm_build_makes() {
+    check_readme_block(SIZES_BLOCK, &sizes_table(built()));
+}
+
 #[test]
 fn the_readme_gas_table_is_what_the_examples_cost() {
     let first = Bench::new(
@@ -176,20 +223,5 @@ fn the_readme_gas_table_is_what_the_examples_cost() {
         first.iter().map(|(e, w, _)| (e, w)).collect::<Vec<_>>(),
         v2.iter().map(|(e, w, _)| (e, w)).collect::<Vec<_>>()
     );
-    let rendered = table(&first, &v2);
-
-    let path = common::manifest_dir().join("../../contracts/README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let start = readme.find(BEGIN).expect("the README's table start marker") + BEGIN.len() + 1;
-    let end = readme.find(END).expect("the README's table end marker");
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        let updated = format!("{}{rendered}{}", &readme[..start], &readme[end..]);
-        std::fs::write(&path, updated).unwrap();
-    } else {
-        assert_eq!(
-            &readme[start..end],
-            rendered,
-            "contracts/README.md's gas table is stale: rerun with UPDATE_EXPECT=1"
-        );
-    }
+    check_readme_block(GAS_BLOCK, &table(&first, &v2));
 }

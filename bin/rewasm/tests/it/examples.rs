@@ -659,3 +659,23 @@ fn every_example_passes_the_contract_rules() {
         }
     }
 }
+
+#[test]
+fn no_example_embeds_the_directories_it_was_built_in() {
+    let checkout = common::manifest_dir().join("../..").canonicalize().unwrap();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::home_dir().unwrap().join(".cargo"));
+    for (name, (runtime, init)) in built() {
+        for (what, code) in [("runtime", runtime), ("init", init)] {
+            for dir in [&checkout, &cargo_home] {
+                let needle = dir.to_str().unwrap().as_bytes();
+                assert!(
+                    !code.windows(needle.len()).any(|w| w == needle),
+                    "{name} {what} contains {}",
+                    dir.display()
+                );
+            }
+        }
+    }
+}
