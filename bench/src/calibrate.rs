@@ -278,26 +278,38 @@ fn uncached_call_cases(
     schedule: &GasSchedule,
     only: &str,
 ) -> anyhow::Result<Vec<CaseResult>> {
-    let case = cases::uncached_call_case();
-    if !case.id.contains(only) {
-        return Ok(Vec::new());
+    let mut results = Vec::new();
+    for (index, (id, stresses, tiny)) in cases::UNCACHED_CASES.into_iter().enumerate() {
+        if !id.contains(only) {
+            continue;
+        }
+        let case = cases::uncached_call_case(id, stresses);
+        let me = deployer();
+        let folder = tempfile::tempdir().context("an artifact folder")?;
+        let config = rewasm_vm::VmConfig {
+            schedule: schedule.clone(),
+            cache_dir: Some(folder.path().to_path_buf()),
+            memory_cache_capacity: 1,
+            ..rewasm_vm::VmConfig::default()
+        };
+        let mut chain = RewasmChain::with_config(config, &[me])?;
+        let runtime = if tiny {
+            cases::tiny_functions_runtime()
+        } else {
+            let mut init = artifacts.erc20_deploy.clone();
+            init.extend(abi::erc20_constructor("Bench", "BNC", U256::one()));
+            let token = chain.deploy(me, init)?;
+            chain
+                .code(&token)
+                .map(|code| code.to_vec())
+                .unwrap_or_default()
+        };
+        cases::install_uncached_targets(&mut chain, &runtime);
+        let code = wat::parse_str(case.wat()).context("assembling an uncached-call case")?;
+        let address = H160::from_low_u64_be(0xca12_0000 + index as u64);
+        results.push(measure(&mut chain, address, &case, &code)?);
     }
-    let me = deployer();
-    let folder = tempfile::tempdir().context("an artifact folder")?;
-    let config = rewasm_vm::VmConfig {
-        schedule: schedule.clone(),
-        cache_dir: Some(folder.path().to_path_buf()),
-        ..rewasm_vm::VmConfig::default()
-    };
-    let mut chain = RewasmChain::with_config(config, &[me])?;
-    let mut init = artifacts.erc20_deploy.clone();
-    init.extend(abi::erc20_constructor("Bench", "BNC", U256::one()));
-    let token = chain.deploy(me, init)?;
-    let runtime = chain.code(&token).unwrap_or_default();
-    cases::install_uncached_targets(&mut chain, &runtime);
-    let code = wat::parse_str(case.wat()).context("assembling the uncached-call case")?;
-    let address = H160::from_low_u64_be(0xca12_0000);
-    Ok(vec![measure(&mut chain, address, &case, &code)?])
+    Ok(results)
 }
 
 fn evm_cases(only: &str) -> anyhow::Result<Vec<CaseResult>> {

@@ -142,29 +142,64 @@ pub const COLD_TARGET_COUNT: u64 = 128;
 
 /// First of the distinct ERC-20s the uncached-call case cycles through.
 pub const UNCACHED_TARGETS: u64 = 0x7d01_0000;
-/// How many: twice the modules an engine keeps in memory (256), so every call loads its module
-/// from the artifact folder.
-pub const UNCACHED_TARGET_COUNT: u64 = 512;
+/// How many: more than one run of the case calls (at most 250).
+pub const UNCACHED_TARGET_COUNT: u64 = 256;
 
-/// Calls of [`UNCACHED_TARGET_COUNT`] distinct copies of the example ERC-20 in turn, with no call
-/// data (each reverts "unknown selector" after its dispatcher ran): the module of every call is
-/// in neither the warm pool nor the memory cache, so the node loads its artifact from disk (or
-/// compiles it, when the artifact is not there either). Run on an engine with an artifact
-/// folder, as a node's.
-pub fn uncached_call_case() -> WasmCase {
+/// Calls of distinct copies of the example ERC-20 in turn, with no call data (each reverts
+/// "unknown selector" after its dispatcher ran): the module of every call is in neither the warm
+/// pool nor the memory cache, so the node loads its artifact from disk (or compiles it, when the
+/// artifact is not there either). Run on an engine with an artifact folder, as a node's, and a
+/// memory cache of one module: an attacker cycling through more codes than a node keeps in
+/// memory, at most `v2`'s 255 new codes a transaction, makes every call such a load; this makes
+/// the same loads with fewer codes. Every call is a transaction's first into its code, so under
+/// `v2` each pays the code-load charge.
+pub fn uncached_call_case(id: &'static str, stresses: &'static str) -> WasmCase {
     WasmCase {
         unroll: 1,
-        min_n: 2 * UNCACHED_TARGET_COUNT as u32,
+        min_n: 16,
+        max_n: 250,
         imports: r#"(import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))"#,
-        // The target address 0x7d01_0000 + (i mod 512), big-endian in its last four bytes.
+        // The target address 0x7d01_0000 + i (i < 512), big-endian in its last four bytes.
         body: "(i32.store (i32.const 80) (i32.or (i32.or (i32.const 0x017d) (i32.shl (i32.and (local.get $i) (i32.const 255)) (i32.const 24))) (i32.shl (i32.and (i32.shr_u (local.get $i) (i32.const 8)) (i32.const 1)) (i32.const 16))))
   (local.set $q (call $call (i64.const 1000000) (i32.const 64) (i32.const 256) (i32.const 0) (i32.const 0)))",
-        ..case(
-            "host-call-uncached",
-            "call of 512 distinct ERC-20s in turn (every module loaded from the artifact folder)",
-            "",
-        )
+        ..case(id, stresses, "")
     }
+}
+
+/// The uncached-call cases: (id, what, whether the targets are [`tiny_functions_runtime`]
+/// rather than the example ERC-20).
+pub const UNCACHED_CASES: [(&str, &str, bool); 2] = [
+    (
+        "host-call-uncached",
+        "calls of distinct ERC-20s, each a transaction's first into its code (every module loaded from the artifact folder)",
+        false,
+    ),
+    (
+        "host-call-uncached-tiny-functions",
+        "as host-call-uncached, into 24 KB modules of tiny functions (the most machine code and unwind entries per byte)",
+        true,
+    ),
+];
+
+/// A runtime of as many tiny functions as fit in the largest code a chain accepts: the shape
+/// whose module is largest per byte of wasm, so slowest to load.
+pub fn tiny_functions_runtime() -> Vec<u8> {
+    let module = |count: u32| {
+        let tiny: String = (0..count)
+            .map(|i| {
+                format!("(func (param i32) (result i32) (i32.add (local.get 0) (i32.const {i})))")
+            })
+            .collect();
+        wat::parse_str(format!(
+            r#"(module (memory (export "memory") 1) (func (export "main")) {tiny})"#
+        ))
+        .unwrap_or_default()
+    };
+    let mut count = 2_000;
+    while module(count + 100).len() <= rewasm_primitives::consensus::MAX_CODE_SIZE - 32 {
+        count += 100;
+    }
+    module(count)
 }
 
 /// Installs [`UNCACHED_TARGET_COUNT`] copies of `runtime`, each made distinct by a salt.

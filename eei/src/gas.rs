@@ -79,6 +79,34 @@ pub struct HostPrices {
     /// what starting a frame costs the host beyond the EVM's work (taking or making an
     /// instance of the callee's module, and giving it back).
     pub frame_start: u64,
+    /// What a call pays the first time a transaction runs a contract's code, and how many
+    /// contracts' code one transaction may run; `None` in Hera's schedule and the first one.
+    pub code_loads: Option<CodeLoads>,
+}
+
+/// Loading a contract's module for a transaction (`call`, `callCode`, `callDelegate` and
+/// `callStatic` into code the transaction has not run yet; the code, not the address, counts,
+/// and the transaction's own target is loaded before it starts).
+///
+/// A node keeps the modules of recently called code in memory, but which ones is its own
+/// business, not the chain's; a call into code it must read from its artifact store takes
+/// up to 100× the time of one into a module it holds, in proportion to the module's size
+/// (`host-call-uncached` in `docs/GAS.md`). The first call into each code pays
+/// [`CodeLoads::price`], and the executor holds every module a transaction loaded until it
+/// ends, so later calls into the same code are warm in fact and not only in price.
+/// [`CodeLoads::max_per_transaction`] bounds what it holds: a call into one more code fails, as
+/// a call beyond the depth limit does. The transaction's own target pays
+/// [`CodeLoads::target_price`] before it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CodeLoads {
+    /// Gas for the first call into a code in a transaction, on top of the call's own price.
+    pub cold: u64,
+    /// And per byte of that code.
+    pub cold_per_byte: u64,
+    /// What of its target's load a transaction's base gas (21 000) already pays for.
+    pub target_allowance: u64,
+    /// How many codes one transaction may run, its own target included.
+    pub max_per_transaction: u32,
 }
 
 impl HostPrices {
@@ -89,11 +117,27 @@ impl HostPrices {
         code_per_byte: 0,
         init_byte: 0,
         frame_start: 0,
+        code_loads: None,
     };
 
     /// `per_word` × ceil(`len` / 32), saturating.
     pub const fn words(per_word: u64, len: u64) -> u64 {
         len.div_ceil(32).saturating_mul(per_word)
+    }
+}
+
+impl CodeLoads {
+    /// The first call into `len` bytes of code in a transaction: `cold` + `cold_per_byte` ×
+    /// `len`, saturating.
+    pub const fn price(&self, len: u64) -> u64 {
+        self.cold
+            .saturating_add(self.cold_per_byte.saturating_mul(len))
+    }
+
+    /// Loading the transaction's own target, `len` bytes of code: [`Self::price`] less
+    /// [`Self::target_allowance`].
+    pub const fn target_price(&self, len: u64) -> u64 {
+        self.price(len).saturating_sub(self.target_allowance)
     }
 }
 

@@ -125,6 +125,18 @@ pub struct CreateOutcome {
     pub output: Vec<u8>,
 }
 
+/// Whether a call's target code is new to the transaction ([`crate::gas::CodeLoads`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeAccess {
+    /// Already counted (its load was paid), or nothing to load: no code, a precompile, or a
+    /// schedule without [`crate::gas::CodeLoads`].
+    Warm,
+    /// New to the transaction, `len` bytes long.
+    Cold { len: u64 },
+    /// New, and the transaction has counted as many codes as it may.
+    OverLimit,
+}
+
 /// The world as a contract's host functions see it. Implemented by the executor.
 pub trait Host {
     /// The running frame.
@@ -152,6 +164,10 @@ pub trait Host {
     fn prices(&self) -> crate::gas::HostPrices {
         crate::gas::HostPrices::REFERENCE
     }
+    /// Whether the code at `address` is new to the transaction; counts nothing.
+    fn code_access(&mut self, address: &Address) -> CodeAccess;
+    /// Counts the code at `address` as loaded by the transaction, once its load is paid.
+    fn count_code(&mut self, address: &Address);
     /// Runs a nested call.
     fn call(&mut self, message: CallMessage) -> CallOutcome;
     /// Runs a create with `gas` for the init code.

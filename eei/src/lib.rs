@@ -21,8 +21,8 @@ pub mod host;
 mod table;
 
 pub use host::{
-    Address, BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CreateOutcome, FrameInfo,
-    Gas, Host, HostExit, Memory, TxInfo,
+    Address, BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CodeAccess, CreateOutcome,
+    FrameInfo, Gas, Host, HostExit, Memory, TxInfo,
 };
 pub use table::{
     DEBUG_FUNCTIONS, DEBUG_MODULE, EEI_FUNCTIONS, ETHEREUM_MODULE, HostFunction, HostModules,

@@ -13,6 +13,7 @@
 //! store implements it without linking a wasm engine.
 
 mod binding;
+mod code_loads;
 pub mod journal;
 pub mod precompiles;
 pub mod threads;

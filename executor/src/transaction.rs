@@ -4,6 +4,7 @@
 use primitive_types::{H160, U256};
 use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
 
+use crate::code_loads::LoadedCodes;
 use crate::journal::Journal;
 use crate::threads::on_executor_stack;
 use crate::world::{
@@ -152,6 +153,7 @@ fn execute_on_this_thread(
             artifacts: options.artifacts,
             wasm_depth: 0,
             pages: TxPages::default(),
+            loaded: LoadedCodes::new(engine.config().schedule.host.code_loads),
         };
         let receipt = run(&mut world, tx);
         match world.abort.take() {
@@ -171,6 +173,20 @@ impl From<StateError> for TxError {
     fn from(error: StateError) -> Self {
         Self::Host(HostFailure::State(error))
     }
+}
+
+/// What loading the transaction's target `to` costs beyond its base gas
+/// ([`rewasm_eei::gas::CodeLoads::target_price`]), counting the target's code as loaded; 0 under a
+/// schedule without code loads, or when `to` has no code to load.
+fn target_load(world: &mut World<'_>, to: &H160) -> u64 {
+    let Some(loads) = world.engine.config().schedule.host.code_loads else {
+        return 0;
+    };
+    let Some(code) = world.loadable_code(to) else {
+        return 0;
+    };
+    world.loaded.count(code.hash());
+    loads.target_price(code.bytes().len() as u64)
 }
 
 fn check(world: &mut World<'_>, tx: &Transaction) -> Result<u64, TxError> {
@@ -225,8 +241,14 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
         .set_nonce(&tx.sender, tx.nonce.saturating_add(1))?;
     let gas = tx.gas_limit - intrinsic;
 
+    let load = tx.to.map_or(0, |to| target_load(world, &to));
     let (status, gas_left, output, contract_address) = match tx.to {
+        Some(_) if load > gas => {
+            world.failure = Some("out of gas loading the contract's code".to_string());
+            (CallStatus::Failure, 0, Vec::new(), None)
+        }
         Some(to) => {
+            let gas = gas - load;
             let frame = FrameInfo {
                 address: to,
                 caller: tx.sender,

@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::gas::HostPrices;
 use rewasm_eei::{
-    BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CreateOutcome, FrameInfo, Host,
-    HostExit, TxInfo,
+    BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CodeAccess, CreateOutcome,
+    FrameInfo, Host, HostExit, TxInfo,
 };
 
 use crate::binding::{self, EeiEnv};
+use crate::code_loads::LoadedCodes;
 use crate::journal::Journal;
 use crate::precompiles::{self, PrecompileOutcome};
 use rewasm_primitives::consensus::MAX_CODE_SIZE;
@@ -157,6 +158,8 @@ pub(crate) struct World<'a> {
     /// Where the transaction's memory stands for the next frame to start (set by the host call
     /// that starts it): the pages its live callers hold, and the high-water mark.
     pub(super) pages: TxPages,
+    /// The codes the transaction has run, and their modules.
+    pub(super) loaded: LoadedCodes,
 }
 
 impl std::fmt::Debug for World<'_> {
@@ -226,6 +229,17 @@ impl<'a> World<'a> {
                 None
             }
         }
+    }
+
+    /// The code at `address` if running it loads a module: not a precompile's address, not an
+    /// account without code. `None` too when the state cannot be read (the transaction is then
+    /// aborting).
+    pub(crate) fn loadable_code(&mut self, address: &H160) -> Option<Bytecode> {
+        if precompiles::precompile_at(address).is_some() {
+            return None;
+        }
+        let code = self.journal.code(address);
+        self.read(code).filter(|code| !code.is_empty())
     }
 
     /// Runs a message call.
@@ -478,6 +492,9 @@ impl<'a> World<'a> {
         code_hash: Option<H256>,
         artifacts: ArtifactPolicy,
     ) -> Result<Arc<CompiledModule>, End> {
+        if let Some(module) = code_hash.and_then(|hash| self.loaded.module(&hash)) {
+            return Ok(module);
+        }
         let compiled = match code_hash {
             Some(hash) => self
                 .engine
@@ -485,7 +502,12 @@ impl<'a> World<'a> {
             None => self.engine.compile_with(code, Rules::Contract, artifacts),
         };
         match compiled {
-            Ok((module, _)) => Ok(module),
+            Ok((module, _)) => {
+                if let Some(hash) = code_hash {
+                    self.loaded.hold(&hash, &module);
+                }
+                Ok(module)
+            }
             Err(CompileError::Invalid(error)) => Err(End::Failure(error.to_string())),
             Err(CompileError::Compile(reason)) => {
                 self.fail_host(HostFailure::Compile(reason));
@@ -700,6 +722,22 @@ impl Host for FrameHost<'_, '_> {
 
     fn prices(&self) -> HostPrices {
         self.world.engine.config().schedule.host
+    }
+
+    fn code_access(&mut self, address: &H160) -> CodeAccess {
+        match self.world.loadable_code(address) {
+            Some(code) => self
+                .world
+                .loaded
+                .access(&code.hash(), code.bytes().len() as u64),
+            None => CodeAccess::Warm,
+        }
+    }
+
+    fn count_code(&mut self, address: &H160) {
+        if let Some(code) = self.world.loadable_code(address) {
+            self.world.loaded.count(code.hash());
+        }
     }
 
     fn call(&mut self, message: CallMessage) -> CallOutcome {

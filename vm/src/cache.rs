@@ -2,12 +2,18 @@
 //!
 //! Compiling is the expensive step (singlepass is linear, but a large contract still takes
 //! milliseconds), so each (code, configuration) pair is compiled once. The key covers everything
-//! that changes the compiled code: the code hash, the wasmer version, the instrumentation
-//! version, the gas schedule, the chain limits, the rule set and the target. A changed schedule
-//! or limit therefore can never run stale metered code (determinism rule 6).
+//! that changes the compiled code or its validation summary: the code hash, the wasmer version,
+//! the instrumentation and validation versions, the gas schedule, the chain limits, the rule set
+//! and the target. A changed schedule or limit therefore can never run stale metered code
+//! (determinism rule 6).
+//!
+//! An artifact file holds the compiled module and the validation summary of its code, so that a
+//! load neither validates nor copies: the summary is as trustworthy as the machine code beside
+//! it (both were made from the same validated code under the same key), and the payload is
+//! read into a 16-byte-aligned buffer that wasmer deserializes in place.
 //!
 //! Artifacts on disk are untrusted input to an `unsafe` deserializer, so each file carries a
-//! 128-bit xxh3 checksum of its payload, checked before deserializing. A corrupted or truncated file
+//! 128-bit xxh3 checksum of its payload and summary, checked before deserializing. A corrupted or truncated file
 //! is ignored (and removed), and the module is compiled again. The checksum guards against
 //! corruption (disk errors, torn writes, a crash mid-write); it is not a defence against someone
 //! who can write the node's data folder, who could equally replace the node binary. Files are
@@ -19,7 +25,7 @@
 //! engine's choice ([`crate::ArtifactPolicy`]): only code that is on chain.
 
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -27,20 +33,32 @@ use std::sync::{Arc, Mutex};
 use lru::LruCache;
 use sha3::{Digest, Keccak256};
 
+use bytes::Bytes;
+
 use crate::CompiledModule;
 use crate::instrument::INSTRUMENTATION_VERSION;
 use crate::limits::ChainLimits;
 use crate::schedule::GasSchedule;
-use crate::validate::Rules;
+use crate::validate::{FunctionFrame, ModuleSummary, Rules};
 
 /// The wasmer version compiled artifacts depend on (pinned in the workspace).
 pub const WASMER_VERSION: &str = "5.0.6";
 
+/// Bumped whenever validation could accept, reject or summarize a module differently: an
+/// artifact carries its code's [`ModuleSummary`], which a load trusts instead of validating
+/// again, and the summary is consensus (frame prices, the stack budget).
+pub const VALIDATION_VERSION: u32 = 1;
+
 const FILE_MAGIC: &[u8; 8] = b"RWASMART";
 /// 2: the checksum is xxh3-128 (version 1's Keccak-256 took half the time of loading an
-/// ERC-20's module, `host-call-uncached`); version-1 files are recompiled.
-const FILE_FORMAT_VERSION: u32 = 2;
-const HEADER_LEN: usize = 8 + 4 + 8 + 16;
+/// ERC-20's module, `host-call-uncached`). 3: the validation summary follows the payload
+/// (validating again took a third of a load). Files of other versions are recompiled.
+const FILE_FORMAT_VERSION: u32 = 3;
+/// Magic, version, summary length (u32), payload length (u64), checksum (16 bytes), then zeros
+/// up to a multiple of 16, so that the payload keeps the buffer's 16-byte alignment (wasmer's
+/// archive is read in place and needs it).
+const HEADER_LEN: usize = 48;
+const CHECKSUM_AT: usize = 8 + 4 + 4 + 8;
 
 /// Everything about the engine that determines a compiled artifact, hashed once per engine:
 /// the wasmer and instrumentation versions, the gas schedule, the chain limits and the target.
@@ -54,6 +72,7 @@ impl ConfigDigest {
         hasher.update(b"rewasm-artifact-config-v2");
         hasher.update(WASMER_VERSION.as_bytes());
         hasher.update(INSTRUMENTATION_VERSION.to_le_bytes());
+        hasher.update(VALIDATION_VERSION.to_le_bytes());
         hasher.update(schedule.hash());
         hasher.update(limits.hash());
         hasher.update(wasmer::Target::default().triple().to_string().as_bytes());
@@ -276,39 +295,67 @@ impl DiskCache {
         self.lock_index().bytes
     }
 
-    /// The verified payload for `key`: `Ok(None)` when there is no file, an error when the file
-    /// exists but must not be deserialized (the caller removes it and recompiles). A hit becomes
-    /// the most recently used artifact.
-    pub fn load(&self, key: &CacheKey) -> Result<Option<Vec<u8>>, ArtifactFileError> {
+    /// The verified artifact for `key`: `Ok(None)` when there is no file, an error when the
+    /// file exists but must not be deserialized (the caller removes it and recompiles). A hit
+    /// becomes the most recently used artifact.
+    pub fn load(&self, key: &CacheKey) -> Result<Option<StoredArtifact>, ArtifactFileError> {
         let path = self.path_of(key);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
+        let io_error = |source| ArtifactFileError::Io {
+            path: path.clone(),
+            source,
+        };
+        // Opened for writing too, to set the modification time through the same handle; a
+        // store the node may only read is read all the same.
+        let opened = fs::File::options()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .or_else(|err| match err.kind() {
+                io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+                    fs::File::open(&path)
+                }
+                _ => Err(err),
+            });
+        let mut file = match opened {
+            Ok(file) => file,
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
                 self.lock_index().remove(key);
                 return Ok(None);
             }
-            Err(source) => return Err(ArtifactFileError::Io { path, source }),
+            Err(source) => return Err(io_error(source)),
         };
+        let len = file.metadata().map_err(io_error)?.len();
+        let len = usize::try_from(len).map_err(|_| ArtifactFileError::Truncated {
+            path: path.clone(),
+            len: usize::MAX,
+        })?;
+        let mut buffer = AlignedBytes::zeroed(len);
+        file.read_exact(buffer.as_mut()).map_err(io_error)?;
         self.lock_index().files.promote(key);
         // The order survives a restart through the modification time; failing to set it only
         // makes the artifact look older.
-        if let Ok(file) = fs::File::options().append(true).open(&path) {
-            let _ = file.set_modified(std::time::SystemTime::now());
-        }
-        verify(&path, bytes).map(Some)
+        let _ = file.set_modified(std::time::SystemTime::now());
+        verify(&path, buffer).map(Some)
     }
 
-    /// Writes the payload for `key` with its header, atomically, then removes the least
-    /// recently used artifacts until the store fits its budget.
-    pub fn store(&self, key: &CacheKey, payload: &[u8]) -> io::Result<()> {
+    /// Writes `payload` and `summary` for `key` with their header, atomically, then removes the
+    /// least recently used artifacts until the store fits its budget.
+    pub fn store(&self, key: &CacheKey, payload: &[u8], summary: &ModuleSummary) -> io::Result<()> {
         let path = self.path_of(key);
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        let mut file = Vec::with_capacity(HEADER_LEN + payload.len());
+        let summary = encode_summary(summary);
+        let mut file = Vec::with_capacity(HEADER_LEN + payload.len() + summary.len());
         file.extend_from_slice(FILE_MAGIC);
         file.extend_from_slice(&FILE_FORMAT_VERSION.to_le_bytes());
+        file.extend_from_slice(&(summary.len() as u32).to_le_bytes());
         file.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        file.extend_from_slice(&checksum(payload));
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(payload);
+        hasher.update(&summary);
+        file.extend_from_slice(&hasher.digest128().to_le_bytes());
+        file.resize(HEADER_LEN, 0);
         file.extend_from_slice(payload);
+        file.extend_from_slice(&summary);
         fs::write(&tmp, &file)?;
         fs::rename(&tmp, &path)?;
         self.lock_index().insert(*key, file.len() as u64);
@@ -347,38 +394,160 @@ impl DiskCache {
     }
 }
 
-/// The checksum stored before a payload: xxh3-128, little-endian.
-fn checksum(payload: &[u8]) -> [u8; 16] {
-    xxhash_rust::xxh3::xxh3_128(payload).to_le_bytes()
+/// A verified artifact file: the compiled module's bytes and its code's validation summary.
+#[derive(Debug)]
+pub struct StoredArtifact {
+    /// What `Module::serialize` wrote, 16-byte aligned, shared with the file's buffer.
+    pub payload: Bytes,
+    pub summary: ModuleSummary,
 }
 
-/// Checks header, length and checksum; returns the payload.
-fn verify(path: &Path, mut bytes: Vec<u8>) -> Result<Vec<u8>, ArtifactFileError> {
+/// A file's bytes in a buffer of `u128`s, so they start 16-byte aligned.
+struct AlignedBytes {
+    words: Vec<u128>,
+    len: usize,
+}
+
+// The payload's alignment rests on this (`u128` is 16-aligned on x86-64 and aarch64).
+const _: () = assert!(std::mem::align_of::<u128>() >= 16);
+
+impl AlignedBytes {
+    fn zeroed(len: usize) -> Self {
+        Self {
+            words: vec![0; len.div_ceil(16)],
+            len,
+        }
+    }
+}
+
+impl AsRef<[u8]> for AlignedBytes {
+    fn as_ref(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.words)
+            .get(..self.len)
+            .unwrap_or_default()
+    }
+}
+
+impl AsMut<[u8]> for AlignedBytes {
+    fn as_mut(&mut self) -> &mut [u8] {
+        bytemuck::cast_slice_mut(&mut self.words)
+            .get_mut(..self.len)
+            .unwrap_or_default()
+    }
+}
+
+/// Checks header, lengths and checksum; returns the payload (without a copy) and the summary.
+fn verify(path: &Path, buffer: AlignedBytes) -> Result<StoredArtifact, ArtifactFileError> {
+    let bytes = buffer.as_ref();
     let truncated = || ArtifactFileError::Truncated {
         path: path.to_path_buf(),
         len: bytes.len(),
     };
+    let format = || ArtifactFileError::Format {
+        path: path.to_path_buf(),
+    };
     let header = bytes.get(..HEADER_LEN).ok_or_else(truncated)?;
-    let (magic, rest) = header.split_at(8);
-    let (version, rest) = rest.split_at(4);
-    let (len, stored) = rest.split_at(8);
-    if magic != FILE_MAGIC || version != FILE_FORMAT_VERSION.to_le_bytes() {
-        return Err(ArtifactFileError::Format {
-            path: path.to_path_buf(),
-        });
+    let field = |at: usize, len: usize| header.get(at..at + len).unwrap_or_default();
+    if field(0, 8) != FILE_MAGIC || field(8, 4) != FILE_FORMAT_VERSION.to_le_bytes() {
+        return Err(format());
     }
-    let declared = u64::from_le_bytes(len.try_into().map_err(|_| truncated())?);
-    let expected: [u8; 16] = stored.try_into().map_err(|_| truncated())?;
-    if declared != (bytes.len() - HEADER_LEN) as u64 {
+    let summary_len = field(12, 4)
+        .try_into()
+        .map(u32::from_le_bytes)
+        .map_err(|_| truncated())?;
+    let payload_len = field(16, 8)
+        .try_into()
+        .map(u64::from_le_bytes)
+        .map_err(|_| truncated())?;
+    let expected: [u8; 16] = field(CHECKSUM_AT, 16).try_into().map_err(|_| truncated())?;
+    let body = bytes.get(HEADER_LEN..).unwrap_or_default();
+    let declared = payload_len.checked_add(u64::from(summary_len));
+    if declared != Some(body.len() as u64) {
         return Err(truncated());
     }
-    let payload = bytes.split_off(HEADER_LEN);
-    if checksum(&payload) != expected {
+    if checksum(body) != expected {
         return Err(ArtifactFileError::Checksum {
             path: path.to_path_buf(),
         });
     }
-    Ok(payload)
+    let payload_end = HEADER_LEN + payload_len as usize;
+    let summary = bytes
+        .get(payload_end..)
+        .and_then(decode_summary)
+        .ok_or_else(format)?;
+    Ok(StoredArtifact {
+        payload: Bytes::from_owner(buffer).slice(HEADER_LEN..payload_end),
+        summary,
+    })
+}
+
+/// The checksum stored in the header: xxh3-128 of everything after it, little-endian.
+fn checksum(body: &[u8]) -> [u8; 16] {
+    xxhash_rust::xxh3::xxh3_128(body).to_le_bytes()
+}
+
+/// `summary` as little-endian `u32`s: imported functions, functions, initial pages, whether a
+/// maximum is declared, the maximum, passive data, the frame count, then each frame's locals
+/// and operand height.
+fn encode_summary(summary: &ModuleSummary) -> Vec<u8> {
+    let fixed = [
+        summary.imported_functions,
+        summary.functions,
+        summary.initial_pages,
+        u32::from(summary.max_pages.is_some()),
+        summary.max_pages.unwrap_or(0),
+        u32::from(summary.passive_data),
+        summary.function_frames.len() as u32,
+    ];
+    let frames = summary
+        .function_frames
+        .iter()
+        .flat_map(|frame| [frame.locals, frame.max_operand_height]);
+    fixed
+        .into_iter()
+        .chain(frames)
+        .flat_map(u32::to_le_bytes)
+        .collect()
+}
+
+/// The inverse of [`encode_summary`]; `None` for anything it could not have written.
+fn decode_summary(bytes: &[u8]) -> Option<ModuleSummary> {
+    let (words, rest) = bytes.as_chunks::<4>();
+    if !rest.is_empty() {
+        return None;
+    }
+    let mut words = words.iter().map(|word| u32::from_le_bytes(*word));
+    let mut next = || words.next();
+    let flag = |value: u32| match value {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    };
+    let imported_functions = next()?;
+    let functions = next()?;
+    let initial_pages = next()?;
+    let has_max = flag(next()?)?;
+    let max = next()?;
+    let passive_data = flag(next()?)?;
+    let frame_count = next()?;
+    let mut function_frames = Vec::new();
+    for _ in 0..frame_count {
+        function_frames.push(FunctionFrame {
+            locals: next()?,
+            max_operand_height: next()?,
+        });
+    }
+    if next().is_some() {
+        return None;
+    }
+    Some(ModuleSummary {
+        imported_functions,
+        functions,
+        initial_pages,
+        max_pages: has_max.then_some(max),
+        function_frames,
+        passive_data,
+    })
 }
 
 #[cfg(test)]
@@ -433,12 +602,17 @@ mod tests {
             .unwrap_or_else(|e| panic!("open: {e}"));
         let k = key(7);
         assert!(matches!(disk.load(&k), Ok(None)));
-        disk.store(&k, b"payload bytes")
+        let summary = sample_summary();
+        disk.store(&k, b"payload bytes", &summary)
             .unwrap_or_else(|e| panic!("store: {e}"));
-        assert_eq!(
-            disk.load(&k).ok().flatten().as_deref(),
-            Some(&b"payload bytes"[..])
-        );
+        let loaded = disk
+            .load(&k)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("stored artifact"));
+        assert_eq!(&loaded.payload[..], b"payload bytes");
+        assert_eq!(loaded.payload.as_ptr() as usize % 16, 0, "aligned");
+        assert_eq!(loaded.summary, summary);
 
         let path = disk.path_of(&k);
         let mut file = fs::read(&path).unwrap_or_default();
@@ -469,32 +643,94 @@ mod tests {
             Err(ArtifactFileError::Format { .. })
         ));
 
-        // A version-1 file (Keccak-256 checksum) is not read as a version-2 one.
-        let mut old = FILE_MAGIC.to_vec();
-        old.extend_from_slice(&1u32.to_le_bytes());
-        old.extend_from_slice(&4u64.to_le_bytes());
-        old.extend_from_slice(&[0; 16 + 4]);
-        fs::write(&path, old).unwrap_or_else(|e| panic!("write: {e}"));
+        // Files of earlier versions (version 1: Keccak-256 checksum; version 2: no summary, a
+        // 36-byte header) are not read as version-3 ones.
+        for version in [1u32, 2] {
+            let mut old = FILE_MAGIC.to_vec();
+            old.extend_from_slice(&version.to_le_bytes());
+            old.extend_from_slice(&4u64.to_le_bytes());
+            old.extend_from_slice(&[0; 16 + 4 + HEADER_LEN]);
+            fs::write(&path, old).unwrap_or_else(|e| panic!("write: {e}"));
+            assert!(matches!(
+                disk.load(&k),
+                Err(ArtifactFileError::Format { .. })
+            ));
+        }
+
+        // A summary the checksum covers but that does not decode is a format error.
+        let mut file = Vec::from(&FILE_MAGIC[..]);
+        file.extend_from_slice(&FILE_FORMAT_VERSION.to_le_bytes());
+        file.extend_from_slice(&4u32.to_le_bytes());
+        file.extend_from_slice(&0u64.to_le_bytes());
+        file.extend_from_slice(&checksum(&[9, 9, 9, 9]));
+        file.resize(HEADER_LEN, 0);
+        file.extend_from_slice(&[9, 9, 9, 9]);
+        fs::write(&path, file).unwrap_or_else(|e| panic!("write: {e}"));
         assert!(matches!(
             disk.load(&k),
             Err(ArtifactFileError::Format { .. })
         ));
     }
 
+    fn sample_summary() -> ModuleSummary {
+        ModuleSummary {
+            imported_functions: 3,
+            functions: 2,
+            initial_pages: 1,
+            max_pages: Some(4),
+            function_frames: vec![
+                FunctionFrame {
+                    locals: 5,
+                    max_operand_height: 9,
+                },
+                FunctionFrame {
+                    locals: 0,
+                    max_operand_height: 1,
+                },
+            ],
+            passive_data: true,
+        }
+    }
+
+    #[test]
+    fn summaries_round_trip_and_nothing_else_decodes() {
+        for summary in [
+            sample_summary(),
+            ModuleSummary::default(),
+            ModuleSummary {
+                max_pages: Some(0),
+                ..ModuleSummary::default()
+            },
+        ] {
+            let bytes = encode_summary(&summary);
+            assert_eq!(decode_summary(&bytes), Some(summary.clone()));
+            for cut in 0..bytes.len() {
+                assert_eq!(decode_summary(&bytes[..cut]), None, "cut at {cut}");
+            }
+            let mut longer = bytes.clone();
+            longer.extend_from_slice(&[0; 4]);
+            assert_eq!(decode_summary(&longer), None);
+        }
+        let mut bad_flag = encode_summary(&sample_summary());
+        bad_flag[12] = 2;
+        assert_eq!(decode_summary(&bad_flag), None);
+    }
+
     #[test]
     fn the_disk_store_keeps_the_most_recently_used_within_its_budget() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        let file_size = (HEADER_LEN + 1000) as u64;
+        let summary = ModuleSummary::default();
+        let file_size = (HEADER_LEN + 1000 + encode_summary(&summary).len()) as u64;
         let disk =
             DiskCache::open(dir.path(), 3 * file_size).unwrap_or_else(|e| panic!("open: {e}"));
         for n in 0..3 {
-            disk.store(&key(n), &[n; 1000])
+            disk.store(&key(n), &[n; 1000], &summary)
                 .unwrap_or_else(|e| panic!("store: {e}"));
         }
         assert_eq!(disk.bytes(), 3 * file_size);
         // Using the oldest makes the second the least recently used.
         assert!(matches!(disk.load(&key(0)), Ok(Some(_))));
-        disk.store(&key(3), &[3; 1000])
+        disk.store(&key(3), &[3; 1000], &summary)
             .unwrap_or_else(|e| panic!("store: {e}"));
         assert_eq!(disk.bytes(), 3 * file_size);
         assert!(matches!(disk.load(&key(1)), Ok(None)), "evicted");

@@ -20,11 +20,13 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use bytes::Bytes;
 use wasmer::sys::{EngineBuilder, Features, NativeEngineExt};
 use wasmer::{Module, Store};
 
 use crate::cache::{
-    CacheKey, ConfigDigest, DEFAULT_DISK_CACHE_BYTES, DiskCache, MemoryCache, ModuleKey, code_hash,
+    CacheKey, ConfigDigest, DEFAULT_DISK_CACHE_BYTES, DiskCache, MemoryCache, ModuleKey,
+    StoredArtifact, code_hash,
 };
 use crate::frame::FramePrices;
 use crate::instrument::compiler_for;
@@ -300,19 +302,26 @@ impl Engine {
             return Ok((module, CacheSource::Memory));
         }
         let disk_key = CacheKey::for_config(&self.config_digest, &hash, rules);
-        // Validation runs again for code loaded from disk: the rules are checked whenever code
-        // is loaded, and the summary is not stored in the artifact.
-        let summary = validate_for(
-            code,
-            &self.config.limits,
-            rules,
-            self.config.schedule.modules,
-        )?;
+        let stored = self.read_artifact(&disk_key);
+        // An artifact carries the summary of the code it was compiled from, validated then;
+        // code without one is validated (and compiled) now.
+        let summary = match &stored {
+            Some(artifact) => artifact.summary.clone(),
+            None => validate_for(
+                code,
+                &self.config.limits,
+                rules,
+                self.config.schedule.modules,
+            )?,
+        };
         let generation = self.generation_for_load();
-        let (module, source) = match self.load_from_disk(&disk_key, &generation.runtime) {
+        let loaded = stored.and_then(|artifact| {
+            self.deserialize_stored(&disk_key, artifact.payload, &generation.runtime)
+        });
+        let (module, source) = match loaded {
             Some(module) => (module, CacheSource::Disk),
             None => (
-                self.compile_fresh(code, &disk_key, &generation.runtime, policy)?,
+                self.compile_fresh(code, &disk_key, &generation.runtime, policy, &summary)?,
                 CacheSource::Compiled,
             ),
         };
@@ -400,6 +409,7 @@ impl Engine {
         key: &CacheKey,
         runtime: &wasmer::Engine,
         policy: ArtifactPolicy,
+        summary: &ModuleSummary,
     ) -> Result<Module, CompileError> {
         let compiler = compiler_for(
             &self.config.schedule,
@@ -418,7 +428,7 @@ impl Engine {
             .map_err(|e| CompileError::Compile(e.to_string()))?;
         if let Some(disk) = &self.disk
             && policy == ArtifactPolicy::Persist
-            && let Err(err) = disk.store(key, &artifact)
+            && let Err(err) = disk.store(key, &artifact, summary)
         {
             tracing::warn!(%err, "could not write compiled artifact; continuing without disk cache");
         }
@@ -428,24 +438,37 @@ impl Engine {
             .map_err(|e| CompileError::Compile(e.to_string()))
     }
 
-    fn load_from_disk(&self, key: &CacheKey, runtime: &wasmer::Engine) -> Option<Module> {
+    /// The verified artifact for `key` from the disk store, if there is one; a bad file is
+    /// removed (and the module compiled again).
+    fn read_artifact(&self, key: &CacheKey) -> Option<StoredArtifact> {
         let disk = self.disk.as_ref()?;
-        let payload = match disk.load(key) {
-            Ok(payload) => payload?,
+        match disk.load(key) {
+            Ok(artifact) => artifact,
             Err(err) => {
                 tracing::warn!(%err, "ignoring cached artifact; recompiling");
                 disk.remove(key);
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    fn deserialize_stored(
+        &self,
+        key: &CacheKey,
+        payload: Bytes,
+        runtime: &wasmer::Engine,
+    ) -> Option<Module> {
         // SAFETY: the payload's xxh3-128 checksum matched the one written with it, so these are
         // exactly the bytes `Module::serialize` produced for this key (wasmer version,
-        // instrumentation, schedule, limits and target are all in the key).
+        // instrumentation, schedule, limits and target are all in the key), and they start
+        // 16-byte aligned, as the archive read in place needs.
         match unsafe { Module::deserialize_unchecked(runtime, payload) } {
             Ok(module) => Some(module),
             Err(err) => {
                 tracing::warn!(%err, "cached artifact did not load; recompiling");
-                disk.remove(key);
+                if let Some(disk) = &self.disk {
+                    disk.remove(key);
+                }
                 None
             }
         }

@@ -49,6 +49,7 @@ pub const DEFAULT_HOST_PRICES: HostPrices = HostPrices {
     code_per_byte: 100,
     init_byte: 100,
     frame_start: 0,
+    code_loads: None,
 };
 
 /// Cost classes: instructions whose singlepass code costs about the same share one price.
@@ -481,6 +482,7 @@ impl GasSchedule {
             && self.instructions.call_param == 0
             && matches!(self.memory, MemoryPrices::PerFrame { .. })
             && self.host.frame_start == 0
+            && self.host.code_loads.is_none()
             && self.host.init_byte == self.host.code_per_byte
             && self.modules == HostModules::EEI_ONLY
             && self.calldata == CalldataPrices::BYZANTIUM
@@ -518,6 +520,16 @@ impl GasSchedule {
         .chain(match self.deposit {
             CodeDeposit::PerByte(gas) => [0, gas],
             CodeDeposit::PerCompressedByte(gas) => [1, gas],
+        })
+        .chain(match self.host.code_loads {
+            Some(loads) => [
+                1,
+                loads.cold,
+                loads.cold_per_byte,
+                loads.target_allowance,
+                u64::from(loads.max_per_transaction),
+            ],
+            None => [0; 5],
         });
         for field in fields {
             hasher.update(field.to_le_bytes());
@@ -765,6 +777,9 @@ mod tests {
         assert_ne!(changed.hash(), v2.hash());
         let mut changed = v2.clone();
         changed.host.frame_start += 1;
+        assert_ne!(changed.hash(), v2.hash());
+        let mut changed = v2.clone();
+        changed.host.code_loads = None;
         assert_ne!(changed.hash(), v2.hash());
         let mut changed = v2.clone();
         changed.deposit = CodeDeposit::PerByte(200);

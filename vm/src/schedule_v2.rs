@@ -5,13 +5,14 @@
 //! (10 000 per gas) at their measured marginal time, including the meter's own per-block check
 //! (charged with the control-flow operators that end a block). Host functions with an EVM
 //! meaning keep their EVM price; the work the EVM does not have (starting a wasm frame, the
-//! trampoline into the host) is priced on top from its measured time. Transaction data is priced
+//! trampoline into the host, loading a module a transaction has not run yet) is priced on top
+//! from its measured time. Transaction data is priced
 //! as EIP-2028 does (16 per non-zero byte) and deposited code per byte of it compressed (what the
 //! node stores), both at the EVM's prices. `docs/GAS.md` lists the
 //! measurements (`rewasm-bench calibrate`) each number comes from, and the safety argument.
 
 use rewasm_eei::HostModules;
-use rewasm_eei::gas::HostPrices;
+use rewasm_eei::gas::{CodeLoads, HostPrices};
 use rewasm_primitives::consensus::{CODE_DEPOSIT_PER_BYTE, CalldataPrices, CodeDeposit};
 
 use crate::schedule::{GasSchedule, InstructionCosts, MemoryPrices, TransactionMemory};
@@ -19,13 +20,21 @@ use crate::schedule::{GasSchedule, InstructionCosts, MemoryPrices, TransactionMe
 /// Ink per gas.
 pub const INK_PER_GAS: u64 = 10_000;
 
-/// The host's bulk work under `v2`, in gas.
+/// The host's bulk work under `v2`, in gas. A code load is priced at reading its artifact from
+/// disk for the shape with the most machine code per byte (24 KB of tiny functions: 788–819 µs,
+/// `host-call-uncached-tiny-functions`); 2 600 is EIP-2929's cold account access.
 pub const V2_HOST_PRICES: HostPrices = HostPrices {
     input_per_word: 1,
     output_per_word: 1,
     code_per_byte: 50,
     init_byte: 2,
     frame_start: 6_500,
+    code_loads: Some(CodeLoads {
+        cold: 2_600,
+        cold_per_byte: 2,
+        target_allowance: 21_000,
+        max_per_transaction: 256,
+    }),
 };
 
 /// Memory under `v2`.

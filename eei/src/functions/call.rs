@@ -14,7 +14,7 @@
 use primitive_types::U256;
 
 use crate::gas;
-use crate::host::{CallKind, CallMessage, CallStatus, Gas, Host, HostExit, Memory};
+use crate::host::{CallKind, CallMessage, CallStatus, CodeAccess, Gas, Host, HostExit, Memory};
 
 use super::{Eei, MAX_CALL_DEPTH, all_but_one_64th, ptr};
 
@@ -27,7 +27,10 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     /// u128 LE value → a non-zero value in static mode traps → charge the schedule's
     /// [`gas::HostPrices::input_per_word`] (none in Hera's) → read the data (not at all when
     /// `dataLength` is 0) → charge 700 (plus the schedule's
-    /// [`gas::HostPrices::frame_start`]) → at depth ≥ 1024 return 1 → if the value is non-zero:
+    /// [`gas::HostPrices::frame_start`]) → at depth ≥ 1024 return 1 → under a schedule with
+    /// [`gas::CodeLoads`]: return 1 when the target's code would be one more than a
+    /// transaction may run; when it is new to the transaction, charge its
+    /// [`gas::CodeLoads::price`], then count it → if the value is non-zero:
     /// charge 9000, return 1 when the frame's balance is below the value (a balance of 2^128 or
     /// more traps), charge 25000 when the target is not alive → forward
     /// min(gas, left − left / 64) and charge it → the callee gets 2300 more when the value is
@@ -218,6 +221,18 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         self.gas.charge(self.frame_price(gas::CALL))?;
         if self.host.frame().depth >= MAX_CALL_DEPTH {
             return Ok(FAILURE);
+        }
+        if let Some(loads) = self.host.prices().code_loads {
+            match self.host.code_access(&to) {
+                CodeAccess::Warm => {}
+                CodeAccess::Cold { len } => {
+                    // Counted only once paid: a frame that runs out of gas here leaves the code
+                    // new to the transaction, so the next call pays for the load again.
+                    self.gas.charge(loads.price(len))?;
+                    self.host.count_code(&to);
+                }
+                CodeAccess::OverLimit => return Ok(FAILURE),
+            }
         }
         if transfers_value {
             self.gas.charge(gas::CALL_VALUE)?;

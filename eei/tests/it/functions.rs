@@ -11,9 +11,10 @@ use std::sync::Arc;
 use primitive_types::{H160, H256, U256};
 use proptest::prelude::*;
 use rewasm_eei::functions::{Eei, MAX_CALL_DEPTH};
+use rewasm_eei::gas::{CodeLoads, HostPrices};
 use rewasm_eei::{
-    Address, BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CreateOutcome, FrameInfo,
-    Gas, Host, HostExit, Memory, TxInfo,
+    Address, BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CodeAccess, CreateOutcome,
+    FrameInfo, Gas, Host, HostExit, Memory, TxInfo,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -43,6 +44,11 @@ struct MockHost {
     create_gas_left: Option<u64>,
     logs: Vec<(Vec<H256>, Vec<u8>)>,
     destructed: Vec<Address>,
+    prices: HostPrices,
+    /// What `code_access` answers, the addresses it was asked about, and those counted.
+    code_access: CodeAccess,
+    code_accesses: Vec<Address>,
+    counted_codes: Vec<Address>,
 }
 
 const SELF: Address = H160([0xaa; 20]);
@@ -92,6 +98,10 @@ impl Default for MockHost {
             create_gas_left: None,
             logs: Vec::new(),
             destructed: Vec::new(),
+            prices: HostPrices::REFERENCE,
+            code_access: CodeAccess::Warm,
+            code_accesses: Vec::new(),
+            counted_codes: Vec::new(),
         }
     }
 }
@@ -130,6 +140,16 @@ impl Host for MockHost {
     }
     fn block_hash(&mut self, number: u64) -> Option<H256> {
         self.block_hashes.get(&number).copied()
+    }
+    fn prices(&self) -> HostPrices {
+        self.prices
+    }
+    fn code_access(&mut self, address: &Address) -> CodeAccess {
+        self.code_accesses.push(*address);
+        self.code_access
+    }
+    fn count_code(&mut self, address: &Address) {
+        self.counted_codes.push(*address);
     }
     fn call(&mut self, message: CallMessage) -> CallOutcome {
         let gas_left = self.call_gas_left.unwrap_or(message.gas);
@@ -955,6 +975,58 @@ fn call_passes_the_message_and_returns_the_status() {
         assert_eq!(fx.eei().call_delegate(1, 0, 64, 5), Ok(code));
         assert_eq!(fx.eei().call_static(1, 0, 64, 5), Ok(code));
     }
+}
+
+#[test]
+fn code_loads_charge_the_first_call_into_a_code_and_bound_their_number() {
+    let loads = CodeLoads {
+        cold: 4_000,
+        cold_per_byte: 3,
+        target_allowance: 0,
+        max_per_transaction: 8,
+    };
+    // Hera's schedule never asks.
+    let mut fx = call_fixture(GAS, 0);
+    fx.host.code_access = CodeAccess::Cold { len: 100 };
+    assert_eq!(fx.eei().call(50_000, 0, 32, 64, 5), Ok(0));
+    assert_eq!(fx.used(), 700);
+    assert!(fx.host.code_accesses.is_empty());
+
+    let with_loads = |access| {
+        let mut fx = call_fixture(GAS, 0);
+        fx.host.prices.code_loads = Some(loads);
+        fx.host.code_access = access;
+        fx
+    };
+    let mut fx = with_loads(CodeAccess::Cold { len: 100 });
+    assert_eq!(fx.eei().call(50_000, 0, 32, 64, 5), Ok(0));
+    assert_eq!(fx.used(), 700 + 4_000 + 3 * 100);
+    assert_eq!(fx.host.code_accesses, vec![TARGET]);
+    assert_eq!(fx.host.counted_codes, vec![TARGET]);
+    let mut fx = with_loads(CodeAccess::Warm);
+    assert_eq!(fx.eei().call_static(50_000, 0, 64, 5), Ok(0));
+    assert_eq!(fx.used(), 700);
+    assert!(fx.host.counted_codes.is_empty());
+    // One code too many: 1, like a call beyond the depth limit; nothing forwarded, no call.
+    let mut fx = with_loads(CodeAccess::OverLimit);
+    assert_eq!(fx.eei().call(50_000, 0, 32, 64, 5), Ok(1));
+    assert_eq!(fx.eei().call_code(50_000, 0, 32, 64, 5), Ok(1));
+    assert_eq!(fx.eei().call_delegate(50_000, 0, 64, 5), Ok(1));
+    assert_eq!(fx.eei().call_static(50_000, 0, 64, 5), Ok(1));
+    assert_eq!(fx.used(), 4 * 700);
+    assert!(fx.host.calls.is_empty());
+    assert_eq!(fx.host.code_accesses.len(), 4);
+    // Out of gas for the load: the call traps before the callee runs.
+    let mut fx = with_loads(CodeAccess::Cold { len: 100 });
+    fx.gas.left = 700 + 4_299;
+    assert_eq!(fx.eei().call(0, 0, 32, 64, 5), Err(HostExit::OutOfGas));
+    assert!(fx.host.calls.is_empty());
+    assert!(fx.host.counted_codes.is_empty(), "not counted unless paid");
+    // At the depth limit the code is not asked about (nor counted).
+    let mut fx = with_loads(CodeAccess::Cold { len: 100 });
+    fx.host.frame.depth = MAX_CALL_DEPTH;
+    assert_eq!(fx.eei().call(50_000, 0, 32, 64, 5), Ok(1));
+    assert!(fx.host.code_accesses.is_empty());
 }
 
 #[test]

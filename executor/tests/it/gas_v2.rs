@@ -203,3 +203,268 @@ fn deposited_code_is_charged_per_compressed_byte() {
         (noise_intrinsic - zeros_intrinsic) + 200 * (noise_len - zeros_len)
     );
 }
+
+/// `v2`'s price of a transaction's first call into a code (fixed, and per byte of the code),
+/// and its limit on codes.
+const COLD_CODE: u64 = 2_600;
+const COLD_CODE_PER_BYTE: u64 = 2;
+const MAX_CODES: u32 = 256;
+
+/// Calls `n` accounts from `0x3000` on, `rounds` times over (call data `[n lo, n hi, rounds]`),
+/// and returns how many calls succeeded (4 bytes, little-endian).
+const CALLER: &str = r#"(module
+  (import "ethereum" "callDataCopy" (func $cdc (param i32 i32 i32)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "main")
+    (local $n i32) (local $rounds i32) (local $i i32) (local $ok i32)
+    (call $cdc (i32.const 100) (i32.const 0) (i32.const 3))
+    (local.set $n (i32.or (i32.load8_u (i32.const 100))
+      (i32.shl (i32.load8_u (i32.const 101)) (i32.const 8))))
+    (local.set $rounds (i32.load8_u (i32.const 102)))
+    (block $done
+      (loop $round
+        (br_if $done (i32.eqz (local.get $rounds)))
+        (local.set $rounds (i32.sub (local.get $rounds) (i32.const 1)))
+        (local.set $i (i32.const 0))
+        (block $next
+          (loop $each
+            (br_if $next (i32.ge_u (local.get $i) (local.get $n)))
+            (i32.store8 (i32.const 18)
+              (i32.add (i32.const 0x30) (i32.shr_u (local.get $i) (i32.const 8))))
+            (i32.store8 (i32.const 19) (local.get $i))
+            (if (i32.eqz (call $call (i64.const 100000) (i32.const 0) (i32.const 200)
+                  (i32.const 0) (i32.const 0)))
+              (then (local.set $ok (i32.add (local.get $ok) (i32.const 1)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $each)))
+        (br $round)))
+    (i32.store (i32.const 300) (local.get $ok))
+    (call $finish (i32.const 300) (i32.const 4))))"#;
+
+/// A contract that returns at once; `salt` makes its code distinct.
+fn returning(salt: u64) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module (memory (export "memory") 1) (global $salt i64 (i64.const {salt}))
+             (func (export "main")))"#
+    ))
+    .unwrap()
+}
+
+/// [`CALLER`] and `targets` accounts from `0x3000` on, each with distinct code, or all with the
+/// same code when `same_code`.
+fn callers_state(targets: u64, same_code: bool) -> rewasm_executor::InMemoryState {
+    let mut state = state_with(CALLER);
+    for i in 0..targets {
+        let code = returning(if same_code { 0 } else { i });
+        install(&mut state, 0x3000 + i, code);
+    }
+    state
+}
+
+/// Puts `code` at account `n`.
+fn install(state: &mut rewasm_executor::InMemoryState, n: u64, code: Vec<u8>) {
+    state.accounts.insert(
+        address(n),
+        rewasm_executor::Account {
+            basic: rewasm_executor::BasicAccount {
+                code: rewasm_primitives::state::Bytecode::new(code),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+}
+
+/// (gas used, successful calls) of [`CALLER`] calling `n` of its targets `rounds` times.
+fn call_targets(engine: &Engine, n: u16, rounds: u8, same_code: bool) -> (u64, u32) {
+    let [lo, hi] = n.to_le_bytes();
+    let tx = super::attacks::call(vec![lo, hi, rounds]);
+    let receipt = run(engine, &mut callers_state(300, same_code), &tx).unwrap();
+    assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+    let ok = u32::from_le_bytes(receipt.output[..4].try_into().unwrap());
+    (receipt.gas_used, ok)
+}
+
+#[test]
+fn the_first_call_into_a_code_pays_for_loading_it() {
+    let v2 = engine(GasSchedule::v2());
+    let loads = v2.config().schedule.host.code_loads.unwrap();
+    assert_eq!(
+        (loads.cold, loads.cold_per_byte, loads.max_per_transaction),
+        (COLD_CODE, COLD_CODE_PER_BYTE, MAX_CODES)
+    );
+    let len = returning(1).len() as u64;
+    assert_eq!(len, returning(0).len() as u64);
+    // Two accounts with one code are one load; with two codes, two. Calling them again
+    // loads nothing.
+    let extra_load = |engine: &Engine, rounds| {
+        let (distinct, ok) = call_targets(engine, 2, rounds, false);
+        let (same, _) = call_targets(engine, 2, rounds, true);
+        assert_eq!(ok, 2 * u32::from(rounds));
+        distinct - same
+    };
+    assert_eq!(extra_load(&v2, 1), COLD_CODE + COLD_CODE_PER_BYTE * len);
+    assert_eq!(extra_load(&v2, 3), COLD_CODE + COLD_CODE_PER_BYTE * len);
+    // The first schedule has no such charge.
+    assert_eq!(extra_load(&engine(GasSchedule::default_schedule()), 1), 0);
+    assert_eq!(call_targets(&v2, 2, 1, false).0, 40_953, "pinned");
+}
+
+#[test]
+fn a_transaction_runs_at_most_the_schedules_number_of_codes() {
+    let v2 = engine(GasSchedule::v2());
+    // The caller's own code is one of them; calls into more fail, in every round, while the
+    // codes it has run stay callable.
+    let allowed = MAX_CODES - 1;
+    assert_eq!(call_targets(&v2, 300, 1, false).1, allowed);
+    assert_eq!(call_targets(&v2, 300, 2, false).1, 2 * allowed);
+    // One code at every address is one code.
+    assert_eq!(call_targets(&v2, 300, 1, true).1, 300);
+    assert_eq!(
+        call_targets(&engine(GasSchedule::default_schedule()), 300, 1, false).1,
+        300
+    );
+}
+
+#[test]
+fn a_transaction_holds_the_modules_it_loaded_until_it_ends() {
+    // A memory cache of one module, and a new engine generation (which empties it) at every
+    // load after the first: the generation counts loads.
+    let counting_engine = |schedule| {
+        Engine::new(VmConfig {
+            schedule,
+            memory_cache_capacity: 1,
+            modules_per_generation: Some(1),
+            ..VmConfig::default()
+        })
+        .unwrap()
+    };
+    // Two codes called three times over: the caller and each code load once...
+    let v2 = counting_engine(GasSchedule::v2());
+    assert_eq!(call_targets(&v2, 2, 3, false).1, 6);
+    assert_eq!(v2.generation(), 3 - 1);
+    // ...where without code loads nothing holds them, and every call loads again.
+    let first = counting_engine(GasSchedule::default_schedule());
+    assert_eq!(call_targets(&first, 2, 3, false).1, 6);
+    assert_eq!(first.generation(), 7 - 1);
+}
+
+/// Calls (call data `[relay?, gas for the relay (u32 LE)]`) the relay at `0x2fff` with that gas
+/// when asked, then `0x3000` directly; returns the two statuses.
+const PROBE: &str = r#"(module
+  (import "ethereum" "callDataCopy" (func $cdc (param i32 i32 i32)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 18) "\2f\ff")
+  (data (i32.const 50) "\30\00")
+  (func (export "main")
+    (call $cdc (i32.const 100) (i32.const 0) (i32.const 5))
+    (if (i32.load8_u (i32.const 100))
+      (then (i32.store8 (i32.const 300)
+        (call $call (i64.extend_i32_u (i32.load (i32.const 101))) (i32.const 0) (i32.const 200)
+          (i32.const 0) (i32.const 0)))))
+    (i32.store8 (i32.const 301)
+      (call $call (i64.const 100000) (i32.const 32) (i32.const 200) (i32.const 0) (i32.const 0)))
+    (call $finish (i32.const 300) (i32.const 2))))"#;
+
+/// Calls `0x3000` with all its gas.
+const RELAY: &str = r#"(module
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 18) "\30\00")
+  (func (export "main")
+    (drop (call $call (i64.const 100000) (i32.const 0) (i32.const 200) (i32.const 0)
+      (i32.const 0)))))"#;
+
+#[test]
+fn a_load_is_counted_only_once_paid() {
+    let v2 = engine(GasSchedule::v2());
+    let loads = v2.config().schedule.host.code_loads.unwrap();
+    let relay = wat::parse_str(RELAY).unwrap();
+    let relay_price = loads.price(relay.len() as u64);
+    let run_probe = |with_relay: bool, relay_gas: u32| {
+        let mut state = state_with(PROBE);
+        install(&mut state, 0x2fff, relay.clone());
+        install(&mut state, 0x3000, returning(7));
+        let mut data = vec![u8::from(with_relay)];
+        data.extend_from_slice(&relay_gas.to_le_bytes());
+        let receipt = run(&v2, &mut state, &super::attacks::call(data)).unwrap();
+        assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+        (receipt.gas_used, receipt.output)
+    };
+    // The relay gets enough for its call's 7 200 but not for loading 0x3000's code: it runs
+    // out of gas there, and 0x3000's code stays new, so the direct call pays its load.
+    let relay_gas = 8_000;
+    let (with_relay, statuses) = run_probe(true, relay_gas);
+    assert_eq!(statuses, vec![1, 0]);
+    let (without, statuses) = run_probe(false, relay_gas);
+    assert_eq!(statuses, vec![0, 0]);
+    let relay_call = 700 + 6_500 + relay_price + u64::from(relay_gas);
+    let extra = with_relay - without;
+    // The relay branch's instructions add a few dozen gas on top; had the failed frame
+    // counted 0x3000's code, the direct call would have skipped its load, 2 744 less.
+    let target_price = loads.price(returning(7).len() as u64);
+    assert_eq!(target_price, 2_744);
+    assert!(
+        (relay_call..relay_call + 100).contains(&extra),
+        "{extra} vs {relay_call}"
+    );
+}
+
+/// A contract that returns at once, padded with a custom section to `len` bytes.
+fn padded_returning(len: usize) -> Vec<u8> {
+    let mut code = returning(0);
+    let name = b"pad";
+    let payload = len - code.len() - 1 - 3 - 1 - name.len();
+    let size = 1 + name.len() + payload;
+    code.push(0);
+    code.extend_from_slice(&[
+        0x80 | (size & 0x7f) as u8,
+        0x80 | ((size >> 7) & 0x7f) as u8,
+        (size >> 14) as u8,
+    ]);
+    code.push(name.len() as u8);
+    code.extend_from_slice(name);
+    code.resize(len, 0);
+    code
+}
+
+#[test]
+fn the_transactions_target_pays_for_its_load_beyond_the_base_gas() {
+    let v2 = engine(GasSchedule::v2());
+    let loads = v2.config().schedule.host.code_loads.unwrap();
+    let gas_of = |code: Vec<u8>, gas_limit: u64| {
+        let mut state = state_with(CALLER);
+        install(&mut state, 0x4000, code);
+        let tx = Transaction {
+            to: Some(address(0x4000)),
+            gas_limit,
+            ..super::attacks::call(Vec::new())
+        };
+        run(&v2, &mut state, &tx).unwrap()
+    };
+    let small = padded_returning(1_000);
+    let big = padded_returning(20_000);
+    assert_eq!(
+        loads.target_price(small.len() as u64),
+        0,
+        "within the base gas"
+    );
+    let price = loads.target_price(big.len() as u64);
+    assert_eq!(price, 2_600 + 2 * 20_000 - 21_000);
+    let small_gas = gas_of(small, 1_000_000);
+    let big_gas = gas_of(big.clone(), 1_000_000);
+    assert_eq!(big_gas.status, CallStatus::Success, "{:?}", big_gas.failure);
+    assert_eq!(big_gas.gas_used - small_gas.gas_used, price);
+    // Too little gas for the load: the transaction fails before running, using all its gas.
+    let short = gas_of(big, 21_000 + price - 1);
+    assert_eq!(short.status, CallStatus::Failure);
+    assert_eq!(short.gas_used, 21_000 + price - 1);
+    assert_eq!(
+        short.failure.as_deref(),
+        Some("out of gas loading the contract's code")
+    );
+}

@@ -72,6 +72,42 @@ fn a_new_engine_loads_the_artifact_from_disk_and_runs_it_identically() {
     assert_eq!(fresh_gas, disk_gas);
 }
 
+/// A disk load does not validate: the summary comes from the artifact, and must be the one
+/// validation gave when the module was compiled.
+#[test]
+fn a_disk_load_carries_the_summary_validation_gave() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let code = wat::parse_str(
+        r#"(module
+          (import "env" "f" (func $f (param i32)))
+          (memory 2 5)
+          (data "x")
+          (func (export "a") (param i32 i64) (local i32 i32) (call $f (i32.const 1)))
+          (func (export "b") (result i32) (i32.add (i32.const 1) (i32.mul (i32.const 2) (i32.const 3)))))"#,
+    )
+    .expect("wat");
+    let compile = |engine: &Engine| {
+        engine
+            .compile_traced(&code, Rules::Determinism)
+            .expect("compile")
+    };
+    let (fresh, source) = compile(&engine_with_dir(dir.path()));
+    assert_eq!(source, CacheSource::Compiled);
+    let (loaded, source) = compile(&engine_with_dir(dir.path()));
+    assert_eq!(source, CacheSource::Disk);
+    assert_eq!(loaded.summary, fresh.summary);
+    assert_eq!(
+        (
+            fresh.summary.imported_functions,
+            fresh.summary.initial_pages,
+            fresh.summary.max_pages,
+            fresh.summary.passive_data
+        ),
+        (1, 2, Some(5), true)
+    );
+    assert_eq!(fresh.summary.function_frames.len(), 2);
+}
+
 #[test]
 fn corrupted_and_truncated_artifacts_are_recompiled_not_loaded() {
     let dir = tempfile::tempdir().expect("tempdir");
