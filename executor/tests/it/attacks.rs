@@ -48,18 +48,22 @@ pub(crate) fn state_with(code: &str) -> InMemoryState {
             ..Account::default()
         },
     );
-    let contract = BasicAccount {
-        code: Bytecode::new(wat::parse_str(code).unwrap()),
-        ..BasicAccount::default()
-    };
+    install(&mut state, CONTRACT, wat::parse_str(code).unwrap());
+    state
+}
+
+/// Puts `code` at account `n`.
+pub(crate) fn install(state: &mut InMemoryState, n: u64, code: Vec<u8>) {
     state.accounts.insert(
-        address(CONTRACT),
+        address(n),
         Account {
-            basic: contract,
+            basic: BasicAccount {
+                code: Bytecode::new(code),
+                ..BasicAccount::default()
+            },
             ..Account::default()
         },
     );
-    state
 }
 
 fn block() -> BlockInfo {
@@ -586,15 +590,10 @@ fn nested_status(scope: rewasm_vm::CallDepthScope, callee_depth: u32) -> u8 {
     })
     .unwrap();
     let mut state = state_with(&deep_caller(600));
-    state.accounts.insert(
-        address(0x3000),
-        Account {
-            basic: BasicAccount {
-                code: Bytecode::new(wat::parse_str(recurser(callee_depth)).unwrap()),
-                ..BasicAccount::default()
-            },
-            ..Account::default()
-        },
+    install(
+        &mut state,
+        0x3000,
+        wat::parse_str(recurser(callee_depth)).unwrap(),
     );
     let receipt = run(&engine, &mut state, &call(vec![])).unwrap();
     assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);

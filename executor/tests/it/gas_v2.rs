@@ -8,7 +8,7 @@ use rewasm_executor::{Receipt, State, Transaction};
 use rewasm_primitives::keccak256;
 use rewasm_vm::{Engine, GasSchedule, VmConfig};
 
-use super::attacks::{SENDER, address, run, state_with};
+use super::attacks::{SENDER, address, install, run, state_with};
 
 /// `v2`'s prices, pinned here on purpose.
 const INK_PER_GAS: u64 = 10_000;
@@ -261,20 +261,6 @@ fn callers_state(targets: u64, same_code: bool) -> rewasm_executor::InMemoryStat
         install(&mut state, 0x3000 + i, code);
     }
     state
-}
-
-/// Puts `code` at account `n`.
-fn install(state: &mut rewasm_executor::InMemoryState, n: u64, code: Vec<u8>) {
-    state.accounts.insert(
-        address(n),
-        rewasm_executor::Account {
-            basic: rewasm_executor::BasicAccount {
-                code: rewasm_primitives::state::Bytecode::new(code),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    );
 }
 
 /// (gas used, successful calls) of [`CALLER`] calling `n` of its targets `rounds` times.
