@@ -13,7 +13,10 @@
 //!
 //! - `--remap-path-prefix`: the paths panic locations embed name [`SOURCE_ROOT`] and
 //!   [`CARGO_HOME_ROOT`] instead of the build machine's directories, so the same sources give the
-//!   same bytes, and so the same deploy gas, wherever they are checked out.
+//!   same bytes, and so the same deploy gas, wherever they are checked out. That also needs every
+//!   path dependency inside the workspace's folder (cargo names those by their relative path and
+//!   others by their absolute one, and rustc orders code by that name); [`Crate::outside_workspace`]
+//!   lists the ones that are not.
 //!
 //! `RUSTFLAGS` and `CARGO_ENCODED_RUSTFLAGS` in the environment would override the target's
 //! rustflags entirely, so when either is set the flags are appended to it instead.
@@ -67,6 +70,11 @@ pub struct Crate {
     /// messages embed, and with them the code's size and gas, do not depend on where the
     /// sources are checked out.
     pub remaps: Vec<(PathBuf, &'static str)>,
+    /// Local packages of the build outside its workspace's folder. Cargo identifies such a
+    /// package by its absolute path (one inside by its path relative to the workspace root), and
+    /// rustc orders code by that identity, so their code's bytes, size and gas depend on where the
+    /// sources are checked out. `rewasm build` warns about each.
+    pub outside_workspace: Vec<String>,
 }
 
 impl Crate {
@@ -207,6 +215,7 @@ pub fn locate(path: &Path) -> Result<Crate, LocateError> {
             .map_or_else(|| PathBuf::from("target"), |dir| dir.join("target")),
     };
     let remaps = source_remaps(&metadata, &manifest);
+    let outside_workspace = packages_outside_workspace(&metadata);
     Ok(Crate {
         manifest,
         package: package_name,
@@ -214,24 +223,49 @@ pub fn locate(path: &Path) -> Result<Crate, LocateError> {
         target_dir,
         features: Vec::new(),
         remaps,
+        outside_workspace,
     })
+}
+
+/// The names of the local packages whose folder is not inside the workspace root.
+fn packages_outside_workspace(metadata: &serde_json::Value) -> Vec<String> {
+    let Some(root) = metadata
+        .get("workspace_root")
+        .and_then(serde_json::Value::as_str)
+        .map(Path::new)
+    else {
+        return Vec::new();
+    };
+    local_packages(metadata)
+        .filter(|(_, dir)| !dir.starts_with(root))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// The name and folder of every package built from local sources (no registry or git source).
+fn local_packages(metadata: &serde_json::Value) -> impl Iterator<Item = (&str, &Path)> {
+    metadata
+        .get("packages")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("source").is_none_or(serde_json::Value::is_null))
+        .filter_map(|p| {
+            let name = p.get("name").and_then(serde_json::Value::as_str)?;
+            let manifest = p.get("manifest_path").and_then(serde_json::Value::as_str)?;
+            Some((name, Path::new(manifest).parent()?))
+        })
 }
 
 /// What [`SOURCE_ROOT`] and [`CARGO_HOME_ROOT`] stand for: the deepest directory holding every
 /// local package of the build (the crate, its workspace and its path dependencies), and cargo's
 /// home, where registry and git dependencies are unpacked.
 fn source_remaps(metadata: &serde_json::Value, manifest: &Path) -> Vec<(PathBuf, &'static str)> {
-    let local_dirs = metadata
-        .get("packages")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|p| p.get("source").is_none_or(serde_json::Value::is_null))
-        .filter_map(|p| p.get("manifest_path").and_then(serde_json::Value::as_str))
-        .filter_map(|m| Path::new(m).parent().map(Path::to_path_buf));
-    let root = manifest
-        .parent()
-        .map(|dir| local_dirs.fold(dir.to_path_buf(), |root, dir| common_ancestor(&root, &dir)));
+    let root = manifest.parent().map(|dir| {
+        local_packages(metadata).fold(dir.to_path_buf(), |root, (_, dir)| {
+            common_ancestor(&root, dir)
+        })
+    });
     let mut remaps = Vec::new();
     if let Some(home) = cargo_home() {
         remaps.push((home, CARGO_HOME_ROOT));
@@ -354,12 +388,7 @@ mod tests {
 
     #[test]
     fn the_source_root_is_the_deepest_directory_over_every_local_package() {
-        let metadata = serde_json::json!({"packages": [
-            {"manifest_path": "/w/contracts/examples/erc20/Cargo.toml", "source": null},
-            {"manifest_path": "/w/contracts/sdk/Cargo.toml", "source": null},
-            {"manifest_path": "/h/.cargo/registry/src/x/sha3/Cargo.toml",
-             "source": "registry+https://github.com/rust-lang/crates.io-index"},
-        ]});
+        let metadata = erc20_metadata("/w/contracts/examples");
         let remaps = source_remaps(
             &metadata,
             Path::new("/w/contracts/examples/erc20/Cargo.toml"),
@@ -369,6 +398,25 @@ mod tests {
             Some(&(PathBuf::from("/w/contracts"), SOURCE_ROOT))
         );
         assert!(remaps.iter().any(|(_, to)| *to == CARGO_HOME_ROOT));
+    }
+
+    fn erc20_metadata(workspace_root: &str) -> serde_json::Value {
+        serde_json::json!({"workspace_root": workspace_root, "packages": [
+            {"name": "erc20", "manifest_path": "/w/contracts/examples/erc20/Cargo.toml",
+             "source": null},
+            {"name": "rewasm-sdk", "manifest_path": "/w/contracts/sdk/Cargo.toml", "source": null},
+            {"name": "sha3", "manifest_path": "/h/.cargo/registry/src/x/sha3/Cargo.toml",
+             "source": "registry+https://github.com/rust-lang/crates.io-index"},
+        ]})
+    }
+
+    #[test]
+    fn local_packages_outside_the_workspace_folder_are_named() {
+        assert_eq!(
+            packages_outside_workspace(&erc20_metadata("/w/contracts/examples")),
+            ["rewasm-sdk"]
+        );
+        assert!(packages_outside_workspace(&erc20_metadata("/w/contracts")).is_empty());
     }
 
     #[test]

@@ -73,6 +73,14 @@ pub(super) fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         cargo::TARGET,
         krate.target_dir.display()
     );
+    if !krate.outside_workspace.is_empty() {
+        eprintln!(
+            "warning: not reproducible: path dependencies outside the workspace's folder ({}) are \
+             named by their absolute paths, so the code's bytes and gas depend on the checkout's \
+             directory; put the workspace root above them",
+            krate.outside_workspace.join(", ")
+        );
+    }
     let status = cargo::build(&krate)?;
     if !status.success() {
         eprintln!("error: cargo build failed ({status})");

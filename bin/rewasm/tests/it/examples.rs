@@ -661,6 +661,46 @@ fn every_example_passes_the_contract_rules() {
     }
 }
 
+/// CI builds in another directory than a developer does, and the README pins the examples' gas.
+#[test]
+fn an_example_builds_to_the_same_bytes_from_another_checkout() {
+    let elsewhere = Path::new(env!("CARGO_TARGET_TMPDIR")).join("another/longer/checkout");
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    let checkout = common::manifest_dir().join("../..");
+    // The SDK inherits fields from the root manifest; the rest of the main workspace is not needed.
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::copy(checkout.join("Cargo.toml"), elsewhere.join("Cargo.toml")).unwrap();
+    copy_sources(&checkout.join("contracts"), &elsewhere.join("contracts"));
+    let out = elsewhere.join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_rewasm"))
+        .arg("build")
+        .arg(elsewhere.join("contracts/examples/erc20"))
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (runtime, init) = &built()["erc20"];
+    assert!(std::fs::read(out.join("erc20.wasm")).unwrap() == *runtime);
+    assert!(std::fs::read(out.join("erc20.deploy.wasm")).unwrap() == *init);
+}
+
+/// Copies the directory tree `from` to `to`, leaving out build output (`target` folders).
+fn copy_sources(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (source, destination) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_sources(&source, &destination);
+            }
+        } else {
+            std::fs::copy(&source, &destination).unwrap();
+        }
+    }
+}
+
 #[test]
 fn no_example_embeds_the_directories_it_was_built_in() {
     let checkout = common::manifest_dir().join("../..").canonicalize().unwrap();
