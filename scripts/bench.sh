@@ -70,9 +70,11 @@ cp "$CARGO_TARGET_DIR/bench-contracts/wasm32-unknown-unknown/release/kernels_raw
 
 if [ -n "$QUICK" ]; then
   vm_args=(--quick); node_args=(--senders 2 --transfers 20 --calls 100)
+  network_args=(--senders 2 --transfers 20 --samples 8)
   scaling_args=(--accounts 1000,10000 --samples 5 --chunk 5000)
 else
   vm_args=(); node_args=(--senders 4 --transfers 250 --calls 2000)
+  network_args=(--senders 4 --transfers 250 --samples 40)
   scaling_args=(--accounts 1000,10000,100000,1000000 --samples 20 --chunk 100000)
 fi
 
@@ -85,6 +87,10 @@ step "gas against time: adversarial calibration under v2, revm's exchange rate"
 step "node: rewasm node --dev vs anvil over JSON-RPC"
 "$BENCH" node --rewasm "$REWASM" --anvil "$anvil" --wasm "$wasm" --solidity bench/solidity/out \
   --out "$results/node.json" "${node_args[@]}"
+
+step "network: 4 validators (rewasm testnet) on this machine"
+"$BENCH" network --rewasm "$REWASM" --validators 4 --wasm "$wasm" --solidity bench/solidity/out \
+  --out "$results/network.json" "${network_args[@]}"
 
 step "scaling: block commit vs accounts in state"
 "$BENCH" scaling --out "$results/scaling.json" "${scaling_args[@]}"

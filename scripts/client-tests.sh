@@ -3,6 +3,9 @@
 # `rewasm node --dev`, with the example ERC-20 built from source. Proves that unchanged Python
 # and JavaScript tooling deploys, calls, transacts and reads events on rewasm.
 #
+#   bash scripts/client-tests.sh            # against a dev node
+#   bash scripts/client-tests.sh --network  # against node 1 of `rewasm testnet --validators 4`
+#
 # Needs python3 (with venv), node and npm; installs the pinned client libraries into a venv at
 # $REWASM_VENV (default $HOME/.cache/rewasm-venv) and into chain-node/tests/clients/js/node_modules
 # (git-ignored). Ends with `clients: N passed, M failed`; exits non-zero if anything failed.
@@ -14,6 +17,9 @@ CLIENTS="$ROOT/chain-node/tests/clients"
 VENV="${REWASM_VENV:-$HOME/.cache/rewasm-venv}"
 STARTUP_TIMEOUT=60
 SUITE_TIMEOUT=600
+
+NETWORK=""
+[ "${1:-}" = "--network" ] && NETWORK=1
 
 work="$(mktemp -d)"
 node_pid=""
@@ -54,14 +60,30 @@ cargo test --workspace --locked --no-run || die "cargo build failed"
 REWASM="$CARGO_TARGET_DIR/debug/rewasm"
 "$REWASM" build contracts/examples/erc20 --out "$work/erc20" || die "rewasm build of the ERC-20 failed"
 
-step "start rewasm node --dev"
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+if [ -n "$NETWORK" ]; then
+  step "start rewasm testnet --validators 4 (the clients use node 1)"
+  # Four JSON-RPC ports from a free one, consensus ports 10 000 above them.
+  base="$(free_port)"
+  [ "$base" -lt 50000 ] || base=$((base - 20000))
+  port=$((base + 1))
+  "$REWASM" testnet --validators 4 --dir "$work/net" --http.port "$base" \
+    --p2p.port $((base + 10000)) >"$work/testnet.log" 2>&1 &
+  node_pid=$!
+  node_logfile="$work/net/node1/node.log"
+else
+  step "start rewasm node --dev"
+  port="$(free_port)"
+  "$REWASM" node --dev --datadir "$work/data" --http.port "$port" >"$work/node.log" 2>&1 &
+  node_pid=$!
+  node_logfile="$work/node.log"
+fi
 url="http://127.0.0.1:$port"
-"$REWASM" node --dev --datadir "$work/data" --http.port "$port" >"$work/node.log" 2>&1 &
-node_pid=$!
 node_log() {
-  echo "---- node log ($work/node.log, last 80 lines) ----" >&2
-  tail -n 80 "$work/node.log" >&2 || true
+  echo "---- node log ($node_logfile, last 80 lines) ----" >&2
+  tail -n 80 "$node_logfile" >&2 || true
   echo "----" >&2
 }
 answers_chain_id() {

@@ -54,6 +54,10 @@ step "real clients: web3.py and ethers against rewasm node"
 bash scripts/client-tests.sh 2>&1 | tee "$log/clients.txt"
 clients_status=${PIPESTATUS[0]}
 
+step "real clients: the same against a node of a 4-validator network"
+bash scripts/client-tests.sh --network 2>&1 | tee "$log/clients-network.txt"
+network_status=${PIPESTATUS[0]}
+
 step "fuzzing: every cargo-fuzz target for ${FUZZ_SECONDS:-60} s (nightly)"
 # The fuzz build links the RocksDB archive the stable build above already compiled (same
 # librocksdb-sys version in both lockfiles) instead of compiling RocksDB a second time.
@@ -78,13 +82,16 @@ echo "wasm core suite:   ${core_line:-did not report}"
 clients_line=$(grep -E '^clients: [0-9]+ passed, [0-9]+ failed' "$log/clients.txt" | tail -1 || true)
 read -r clients_passed clients_failed < <(echo "${clients_line:-clients: 0 passed, 0 failed}" | awk '{ print $2, $4 }')
 echo "real clients:      ${clients_line:-did not report}"
+network_line=$(grep -E '^clients: [0-9]+ passed, [0-9]+ failed' "$log/clients-network.txt" | tail -1 || true)
+read -r network_passed network_failed < <(echo "${network_line:-clients: 0 passed, 0 failed}" | awk '{ print $2, $4 }')
+echo "clients, network:  ${network_line:-did not report}"
 fuzz_line=$(grep -E '^fuzz: [0-9]+ targets clean, [0-9]+ failed' "$log/fuzz.txt" | tail -1 || true)
 fuzz_failed=$(echo "${fuzz_line:-fuzz: 0 targets clean, 0 failed}" | awk '{ print $5 }')
 echo "fuzzing:           ${fuzz_line:-did not report}"
 echo "time:              $((SECONDS - started)) s"
-total_failed=$((tests_failed + core_failed + clients_failed + fuzz_failed))
-if [ "$test_status" -ne 0 ] || [ "$core_status" -ne 0 ] || [ "$clients_status" -ne 0 ] || [ "$fuzz_status" -ne 0 ] || [ -z "$core_line" ] || [ -z "$clients_line" ] || [ -z "$fuzz_line" ]; then
+total_failed=$((tests_failed + core_failed + clients_failed + network_failed + fuzz_failed))
+if [ "$test_status" -ne 0 ] || [ "$core_status" -ne 0 ] || [ "$clients_status" -ne 0 ] || [ "$network_status" -ne 0 ] || [ "$fuzz_status" -ne 0 ] || [ -z "$core_line" ] || [ -z "$clients_line" ] || [ -z "$network_line" ] || [ -z "$fuzz_line" ]; then
   total_failed=$((total_failed > 0 ? total_failed : 1))
 fi
-echo "$((tests_passed + core_passed + clients_passed)) passed, $total_failed failed, ${core_skipped:-0} skipped"
+echo "$((tests_passed + core_passed + clients_passed + network_passed)) passed, $total_failed failed, ${core_skipped:-0} skipped"
 [ "$total_failed" -eq 0 ]

@@ -16,6 +16,7 @@ pub mod calibrate;
 pub mod calibrate_cases;
 pub mod evm;
 pub mod machine;
+pub mod network_bench;
 pub mod node_bench;
 pub mod report;
 pub mod rewasm_run;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use rewasm_bench::artifacts::Artifacts;
 use rewasm_bench::calibrate;
 use rewasm_bench::machine::Machine;
+use rewasm_bench::network_bench;
 use rewasm_bench::node_bench::{self, Load, NodeProcess, NodeResult, free_port};
 use rewasm_bench::report::{self, RunResults};
 use rewasm_bench::scaling::{self, ScalePoint};
@@ -80,6 +81,27 @@ enum Cmd {
         transfers: u32,
         #[arg(long, default_value_t = 2000)]
         calls: u32,
+    },
+    /// A network of validators on this machine (`rewasm testnet`): ERC-20 transfers per
+    /// second through one node, and send-to-receipt finality.
+    Network {
+        /// The release `rewasm` binary.
+        #[arg(long)]
+        rewasm: PathBuf,
+        #[command(flatten)]
+        inputs: Inputs,
+        #[arg(long, default_value_t = 4)]
+        validators: u16,
+        /// Seconds between blocks.
+        #[arg(long, default_value_t = 1)]
+        block_time: u64,
+        #[arg(long, default_value_t = 4)]
+        senders: u32,
+        #[arg(long, default_value_t = 250)]
+        transfers: u32,
+        /// Single transfers timed for finality.
+        #[arg(long, default_value_t = 40)]
+        samples: u32,
     },
     /// The store's block commit time at several state sizes.
     Scaling {
@@ -238,6 +260,43 @@ fn main() -> anyhow::Result<()> {
             }
             write_json(&out, &results)
         }
+        Cmd::Network {
+            rewasm,
+            inputs,
+            validators,
+            block_time,
+            senders,
+            transfers,
+            samples,
+        } => {
+            let (artifacts, out) = inputs.load()?;
+            let load = Load {
+                senders,
+                transfers_per_sender: transfers,
+                calls: 100,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let result = runtime.block_on(network_bench::run(
+                &rewasm,
+                &artifacts.erc20_deploy,
+                validators,
+                block_time,
+                load,
+                samples,
+            ))?;
+            println!(
+                "{} validators: {:.0} tx/s, finality p50 {:.0} ms p99 {:.0} ms, agreed to height {}",
+                result.validators,
+                result.throughput.tps,
+                result.finality_p(0.5),
+                result.finality_p(0.99),
+                result.agreed_height
+            );
+            write_json(&out, &result)
+        }
         Cmd::Scaling {
             out,
             accounts,
@@ -294,6 +353,7 @@ fn main() -> anyhow::Result<()> {
                 nodes: read_json(&results.join("node.json"))?.unwrap_or_default(),
                 scaling: read_json(&results.join("scaling.json"))?.unwrap_or_default(),
                 calibration: read_json(&results.join("calibration.json"))?,
+                network: read_json(&results.join("network.json"))?,
             };
             std::fs::create_dir_all(&plots)?;
             report::register_font()?;

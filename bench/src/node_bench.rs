@@ -131,20 +131,20 @@ impl NodeProcess {
     }
 }
 
-fn client(url: &str) -> anyhow::Result<HttpClient> {
+pub(crate) fn client(url: &str) -> anyhow::Result<HttpClient> {
     Ok(HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(120))
         .build(url)?)
 }
 
-fn quantity(value: &Value) -> anyhow::Result<U256> {
+pub(crate) fn quantity(value: &Value) -> anyhow::Result<U256> {
     let s = value
         .as_str()
         .ok_or_else(|| anyhow!("expected a hex quantity, got {value}"))?;
     Ok(U256::from_str_radix(s.trim_start_matches("0x"), 16)?)
 }
 
-fn sign(
+pub(crate) fn sign(
     from: &DevAccount,
     chain_id: u64,
     nonce: u64,
@@ -168,7 +168,7 @@ fn sign(
     Ok(format!("0x{}", hex::encode(raw)))
 }
 
-async fn send(client: &HttpClient, raw: &str) -> anyhow::Result<String> {
+pub(crate) async fn send(client: &HttpClient, raw: &str) -> anyhow::Result<String> {
     let hash: Value = client
         .request("eth_sendRawTransaction", rpc_params![raw])
         .await?;
@@ -177,7 +177,7 @@ async fn send(client: &HttpClient, raw: &str) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow!("eth_sendRawTransaction returned {hash}"))
 }
 
-async fn receipt(client: &HttpClient, hash: &str) -> anyhow::Result<Value> {
+pub(crate) async fn receipt(client: &HttpClient, hash: &str) -> anyhow::Result<Value> {
     let started = Instant::now();
     loop {
         let receipt: Value = client

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calibrate::Calibration;
 use crate::machine::Machine;
+use crate::network_bench::NetworkResult;
 use crate::node_bench::NodeResult;
 use crate::scaling::ScalePoint;
 use crate::timing::human;
@@ -32,6 +33,9 @@ pub struct RunResults {
     /// Gas against time (`rewasm-bench calibrate`).
     #[serde(default)]
     pub calibration: Option<Calibration>,
+    /// A network of validators (`rewasm-bench network`).
+    #[serde(default)]
+    pub network: Option<NetworkResult>,
 }
 
 /// Where the fonts for the plots are looked for (Debian's fonts-dejavu-core).
@@ -194,6 +198,13 @@ pub fn markdown(run: &RunResults) -> String {
         );
         let _ = writeln!(md, "![latency](bench/latency.png)\n");
     }
+    if let Some(network) = &run.network {
+        network_section(
+            &mut md,
+            network,
+            run.nodes.iter().find(|n| n.node == "rewasm"),
+        );
+    }
     if !run.scaling.is_empty() {
         let _ = writeln!(md, "## Scaling: block commit time against state size\n");
         let _ = writeln!(
@@ -239,6 +250,54 @@ pub fn markdown(run: &RunResults) -> String {
         "- The node benchmark runs the release `rewasm` binary (`node --dev`, a temporary datadir) and anvil from npm (`@foundry-rs/anvil`)."
     );
     md
+}
+
+/// The network of validators beside the single dev node.
+fn network_section(md: &mut String, network: &NetworkResult, dev: Option<&NodeResult>) {
+    let _ = writeln!(
+        md,
+        "## Network: {} validators on this machine\n",
+        network.validators
+    );
+    let _ = writeln!(
+        md,
+        "| setup | transfers | tx/s | finality p50 | finality p99 |\n|---|---:|---:|---:|---:|"
+    );
+    if let Some(dev) = dev {
+        let _ = writeln!(
+            md,
+            "| `rewasm node --dev` (instant sealing) | {} × {} senders | {:.0} | {} | {} |",
+            dev.load.transfers_per_sender,
+            dev.load.senders,
+            dev.tps,
+            human(dev.send_p(0.5) * 1e3),
+            human(dev.send_p(0.99) * 1e3),
+        );
+    }
+    let throughput = &network.throughput;
+    let _ = writeln!(
+        md,
+        "| `rewasm testnet --validators {}` ({} s blocks) | {} × {} senders | {:.0} | {} | {} |",
+        network.validators,
+        network.block_time_s,
+        throughput.load.transfers_per_sender,
+        throughput.load.senders,
+        throughput.tps,
+        human(network.finality_p(0.5) * 1e6),
+        human(network.finality_p(0.99) * 1e6),
+    );
+    let _ = writeln!(
+        md,
+        "\nEach validator is a release `rewasm node` process; blocks are decided by Malachite \
+         (docs/NETWORK.md). Throughput is the node benchmark's ERC-20 load sent to one node. \
+         Finality is the time from `eth_sendRawTransaction` on a node to that node serving the \
+         receipt, for {} single transfers sent to each node in turn at moments spread over the \
+         block interval: the block must be proposed, re-executed by the validators, voted on \
+         and committed. The dev node's finality is its send latency (it seals the block before \
+         answering). All nodes agreed on every block up to height {} (checked).\n",
+        network.finality_ms.len(),
+        network.agreed_height
+    );
 }
 
 /// Plots the store's commit time against state size.

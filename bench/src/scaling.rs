@@ -61,6 +61,7 @@ fn block(number: u64, changes: StateChanges, transactions: usize) -> BlockWrite 
             })
             .collect(),
         logs: Vec::new(),
+        certificate: None,
     }
 }
 

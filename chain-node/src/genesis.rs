@@ -14,7 +14,7 @@ use rewasm_executor::{Account, BasicAccount, Bytecode, InMemoryState};
 use rewasm_primitives::keccak256;
 use rewasm_primitives::text::{self, ParseError, Prefix};
 use rewasm_vm::{CallDepthScope, ChainLimits, GasSchedule};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The standard test mnemonic of anvil and hardhat.
 pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
@@ -57,24 +57,24 @@ pub enum GenesisError {
 }
 
 /// One prefunded account in a genesis file.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct AllocAccount {
     /// Wei, decimal or 0x-hex.
     pub balance: String,
     /// Code, 0x-hex.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Nonce.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<u64>,
     /// Storage slots, 0x-hex → 0x-hex.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub storage: BTreeMap<String, String>,
 }
 
 /// A genesis file: `{"chainId": 1, "gasSchedule": "default", "gasLimit": 30000000,
 /// "timestamp": 0, "alloc": {"0x…": {"balance": "…"}}}`.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Genesis {
     /// EIP-155 chain id.
@@ -92,8 +92,19 @@ pub struct Genesis {
     pub alloc: BTreeMap<String, AllocAccount>,
     /// Overrides of the validation and execution limits (`ChainLimits`), by camelCase field
     /// name, e.g. `{"maxCodeSize": 262144, "maxCallDepth": 512}`; the rest keep their defaults.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub limits: BTreeMap<String, u32>,
+    /// The validators of a network (`rewasm node --validator-key`); none for a dev chain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub validators: Vec<GenesisValidator>,
+}
+
+/// A validator of a network: its ed25519 public key (32 bytes, 0x-hex) and voting power.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GenesisValidator {
+    pub public_key: String,
+    pub power: u64,
 }
 
 /// The schedule of a genesis file that names none: the first one, so that files written before
@@ -174,6 +185,7 @@ impl Genesis {
             timestamp: 0,
             alloc,
             limits: BTreeMap::new(),
+            validators: Vec::new(),
         })
     }
 

@@ -121,8 +121,13 @@ pub mod cf {
     pub const LOGS: &str = "logs";
     /// Schema version, head, the head's state root and the chain's consensus settings.
     pub const META: &str = "meta";
+    /// What a network's consensus keeps beside the blocks: `c` ++ number → the block's commit
+    /// certificate; `p` ++ height ++ hash → a proposed block not decided yet; `o` ++ height ++
+    /// round → the hash of the block this node proposed in that round. Added after schema 2
+    /// without a version change: an older store gets it, empty, when opened.
+    pub const CONSENSUS: &str = "consensus";
     /// Every column family of the schema.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 11] = [
         ACCOUNTS,
         STORAGE,
         TRIE_NODES,
@@ -133,7 +138,38 @@ pub mod cf {
         TX_INDEX,
         LOGS,
         META,
+        CONSENSUS,
     ];
+}
+
+/// Key prefixes in [`cf::CONSENSUS`].
+mod consensus_key {
+    pub(crate) const CERTIFICATE: u8 = b'c';
+    pub(crate) const PROPOSED: u8 = b'p';
+    pub(crate) const OWN: u8 = b'o';
+
+    pub(crate) fn certificate(number: u64) -> Vec<u8> {
+        with_height(CERTIFICATE, number)
+    }
+
+    pub(crate) fn with_height(prefix: u8, height: u64) -> Vec<u8> {
+        let mut key = Vec::with_capacity(1 + 8 + 32);
+        key.push(prefix);
+        key.extend_from_slice(&height.to_be_bytes());
+        key
+    }
+
+    pub(crate) fn proposed(height: u64, hash: &primitive_types::H256) -> Vec<u8> {
+        let mut key = with_height(PROPOSED, height);
+        key.extend_from_slice(hash.as_bytes());
+        key
+    }
+
+    pub(crate) fn own(height: u64, round: u32) -> Vec<u8> {
+        let mut key = with_height(OWN, height);
+        key.extend_from_slice(&round.to_be_bytes());
+        key
+    }
 }
 
 /// `meta` key of the schema version (4 bytes big-endian).
@@ -210,6 +246,8 @@ pub struct BlockWrite {
     pub transactions: Vec<TxWrite>,
     /// The block's logs (opaque).
     pub logs: Vec<u8>,
+    /// The commit certificate that decided the block, on a network (opaque).
+    pub certificate: Option<Vec<u8>>,
 }
 
 /// A block turned into one `WriteBatch`, not yet written: [`Store::write_prepared`] writes it,
@@ -296,6 +334,11 @@ impl Store {
             let names = DB::list_cf(&options, path)?;
             if !names.iter().any(|n| n == cf::META) {
                 return Err(StoreError::MissingColumnFamily(cf::META));
+            }
+            let mut names = names;
+            if !names.iter().any(|n| n == cf::CONSENSUS) {
+                options.create_missing_column_families(true);
+                names.push(cf::CONSENSUS.to_string());
             }
             let descriptors = names
                 .iter()
@@ -500,6 +543,79 @@ impl Store {
             .get_pinned_cf(self.cf(cf::META)?, META_CHAIN_PARAMS)?
             .map(|bytes| ChainParams::decode(&bytes))
             .transpose()
+    }
+
+    /// The commit certificate of block `number` (opaque; absent on a dev chain).
+    pub fn certificate(&self, number: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .db
+            .get_cf(self.cf(cf::CONSENSUS)?, consensus_key::certificate(number))?)
+    }
+
+    /// Keeps `block`, proposed for `height` with `hash`, until a block at that height is
+    /// committed (synced: a restarted node must still have what it voted for).
+    pub fn put_proposed_block(
+        &self,
+        height: u64,
+        hash: &H256,
+        block: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            self.cf(cf::CONSENSUS)?,
+            consensus_key::proposed(height, hash),
+            block,
+        );
+        self.db.write_opt(batch, &sync_write())?;
+        Ok(())
+    }
+
+    /// A block kept by [`Store::put_proposed_block`] or [`Store::put_own_proposal`].
+    pub fn proposed_block(&self, height: u64, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get_cf(
+            self.cf(cf::CONSENSUS)?,
+            consensus_key::proposed(height, hash),
+        )?)
+    }
+
+    /// Keeps the block this node proposes for `height` and `round`, and which one it is, in
+    /// one synced write: a node restarted in that round proposes it again rather than sign a
+    /// second block for the round.
+    pub fn put_own_proposal(
+        &self,
+        height: u64,
+        round: u32,
+        hash: &H256,
+        block: &[u8],
+    ) -> Result<(), StoreError> {
+        let consensus = self.cf(cf::CONSENSUS)?;
+        let mut batch = WriteBatch::default();
+        batch.put_cf(consensus, consensus_key::proposed(height, hash), block);
+        batch.put_cf(
+            consensus,
+            consensus_key::own(height, round),
+            hash.as_bytes(),
+        );
+        self.db.write_opt(batch, &sync_write())?;
+        Ok(())
+    }
+
+    /// The hash of the block this node proposed for `height` and `round`.
+    pub fn own_proposal(&self, height: u64, round: u32) -> Result<Option<H256>, StoreError> {
+        let Some(bytes) = self
+            .db
+            .get_cf(self.cf(cf::CONSENSUS)?, consensus_key::own(height, round))?
+        else {
+            return Ok(None);
+        };
+        <[u8; 32]>::try_from(bytes.as_slice())
+            .map(|hash| Some(H256(hash)))
+            .map_err(|_| {
+                StoreError::corrupt(
+                    "consensus",
+                    format!("own proposal of {} bytes", bytes.len()),
+                )
+            })
     }
 
     /// The logs bytes of block `number`.
@@ -734,6 +850,23 @@ impl Store {
             );
         }
         batch.put_cf(self.cf(cf::LOGS)?, number, &block.logs);
+        let consensus = self.cf(cf::CONSENSUS)?;
+        if let Some(certificate) = &block.certificate {
+            batch.put_cf(
+                consensus,
+                consensus_key::certificate(block.number),
+                certificate,
+            );
+        }
+        // Proposals up to this height can no longer be decided.
+        let next = block.number.saturating_add(1);
+        for prefix in [consensus_key::PROPOSED, consensus_key::OWN] {
+            batch.delete_range_cf(
+                consensus,
+                consensus_key::with_height(prefix, 0),
+                consensus_key::with_height(prefix, next),
+            );
+        }
         let meta = self.cf(cf::META)?;
         batch.put_cf(
             meta,

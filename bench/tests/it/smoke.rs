@@ -1,6 +1,6 @@
 //! Correctness of the benchmarks, never their speed: the two ERC-20s end with the same balances,
-//! every kernel runner returns the native result, a quick in-process run and a tiny scaling
-//! point complete, and the report renders. Builds the contracts as scripts/bench.sh does:
+//! every kernel runner returns the native result, a quick in-process run, a tiny scaling point
+//! and a two-validator network run complete, and the report renders. Builds the contracts as scripts/bench.sh does:
 //! `rewasm build` (the binary from `$REWASM_BIN`, else the debug one `cargo test --workspace`
 //! builds for rewasm-node's tests, else built here) and cargo for the plain kernel module.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 
 use rewasm_bench::artifacts::{Artifacts, repo_root};
 use rewasm_bench::machine::Machine;
+use rewasm_bench::network_bench;
+use rewasm_bench::node_bench::Load;
 use rewasm_bench::report::{RunResults, markdown};
 use rewasm_bench::timing::Budget;
 use rewasm_bench::{KernelSizes, calibrate, calibrate_cases, scaling, vm_bench};
@@ -159,11 +161,51 @@ fn a_quick_run_completes_and_renders() {
         nodes: vec![],
         scaling: vec![point],
         calibration: Some(calibration),
+        network: None,
     });
     assert!(md.contains("| ERC-20 | transfer transaction |"), "{md}");
     assert!(md.contains("bench/scaling.png"));
     assert!(md.contains("| `rewasm/loop` |"), "{md}");
     assert!(md.contains("worst / median"), "{md}");
+}
+
+#[test]
+fn a_tiny_network_run_completes_agrees_and_renders() {
+    let rewasm = rewasm_binary(&target_dir());
+    let load = Load {
+        senders: 1,
+        transfers_per_sender: 3,
+        calls: 2,
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let network = runtime
+        .block_on(network_bench::run(
+            &rewasm,
+            &artifacts().erc20_deploy,
+            2,
+            1,
+            load,
+            2,
+        ))
+        .unwrap();
+    assert_eq!(network.finality_ms.len(), 2);
+    assert!(network.finality_ms.iter().all(|ms| *ms > 0.0));
+    assert!(network.agreed_height >= 1);
+    let md = markdown(&RunResults {
+        machine: Machine::detect(),
+        command: "test".into(),
+        seconds: None,
+        vm: None,
+        nodes: vec![],
+        scaling: vec![],
+        calibration: None,
+        network: Some(network),
+    });
+    assert!(md.contains("## Network: 2 validators"), "{md}");
+    assert!(
+        md.contains("`rewasm testnet --validators 2` (1 s blocks)"),
+        "{md}"
+    );
 }
 
 #[test]

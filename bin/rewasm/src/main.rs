@@ -36,11 +36,15 @@ impl LogSettings {
                     .zip(args.iter().skip(1))
                     .any(|(flag, value)| flag == "--log-format" && value == "json"));
         Self {
-            default_filter: if is_node { "info" } else { "warn" },
+            default_filter: if is_node { NODE_FILTER } else { "warn" },
             json,
         }
     }
 }
+
+/// A node's default logs: its own at info; the consensus engine's and libp2p's, which log every
+/// vote and dial at info, at warn.
+const NODE_FILTER: &str = "info,arc_malachitebft=warn,libp2p=warn";
 
 fn init_tracing(settings: &LogSettings) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("REWASM_LOG")
@@ -83,7 +87,7 @@ mod tests {
         assert_eq!(
             settings(&["rewasm", "node", "--dev"]),
             LogSettings {
-                default_filter: "info",
+                default_filter: NODE_FILTER,
                 json: false
             }
         );

@@ -346,6 +346,7 @@ pub(crate) fn build_block(
             })
             .collect(),
         logs: encode_block_logs(&logs),
+        certificate: None,
     };
     Ok(Built {
         block,

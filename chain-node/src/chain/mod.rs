@@ -111,6 +111,9 @@ pub enum ChainError {
     },
     #[error("the chain lock was poisoned by a panic")]
     Poisoned,
+    /// An executed block no longer extends the head (another was committed meanwhile).
+    #[error("block {number} was executed on another parent than the head, block {head}")]
+    StaleBlock { number: u64, head: u64 },
 }
 
 /// A consensus setting a store is tied to ([`ChainError::SettingMismatch`]).
@@ -254,6 +257,95 @@ pub struct MinedBlock {
     pub commit_time: std::time::Duration,
 }
 
+/// A block executed on the head state and sealed, not committed: a block this node proposes,
+/// or one it received and executed again ([`Chain::execute_proposed`]).
+pub struct ExecutedBlock {
+    built: build::Built,
+    execute_time: std::time::Duration,
+}
+
+impl std::fmt::Debug for ExecutedBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecutedBlock")
+            .field("number", &self.built.block.header.number)
+            .field("hash", &self.built.block.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExecutedBlock {
+    /// The sealed block.
+    pub fn block(&self) -> &Block {
+        &self.built.block
+    }
+
+    /// Its receipts, in transaction order.
+    pub fn receipts(&self) -> &[ReceiptRecord] {
+        &self.built.receipts
+    }
+}
+
+/// Why a block another node proposed is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ProposalError {
+    /// The block is wrong (it does not extend the head, a transaction in it is invalid, or
+    /// executing it gives another header).
+    #[error("invalid block: {0}")]
+    Invalid(String),
+    /// This node failed while executing it: not the block's fault.
+    #[error(transparent)]
+    Node(ChainError),
+}
+
+/// Most bytes of a header's extra data (as Ethereum's).
+pub const MAX_EXTRA_DATA: usize = 32;
+
+/// The fields in which `proposed` differs from `rebuilt`, the header its transactions give.
+fn header_mismatch(proposed: &Header, rebuilt: &Header) -> String {
+    let mut fields = Vec::new();
+    let mut differs = |name: &str, a: String, b: String| {
+        if a != b {
+            fields.push(format!("{name} {a} (executed: {b})"));
+        }
+    };
+    differs(
+        "stateRoot",
+        format!("{:?}", proposed.state_root),
+        format!("{:?}", rebuilt.state_root),
+    );
+    differs(
+        "receiptsRoot",
+        format!("{:?}", proposed.receipts_root),
+        format!("{:?}", rebuilt.receipts_root),
+    );
+    differs(
+        "transactionsRoot",
+        format!("{:?}", proposed.transactions_root),
+        format!("{:?}", rebuilt.transactions_root),
+    );
+    differs(
+        "gasUsed",
+        proposed.gas_used.to_string(),
+        rebuilt.gas_used.to_string(),
+    );
+    differs(
+        "gasLimit",
+        proposed.gas_limit.to_string(),
+        rebuilt.gas_limit.to_string(),
+    );
+    differs(
+        "baseFeePerGas",
+        proposed.base_fee_per_gas.to_string(),
+        rebuilt.base_fee_per_gas.to_string(),
+    );
+    if fields.is_empty() {
+        "the header differs from the executed one (logsBloom, difficulty, mixHash or nonce)"
+            .to_string()
+    } else {
+        fields.join(", ")
+    }
+}
+
 /// The chain over a store.
 pub struct Chain {
     store: Store,
@@ -365,6 +457,7 @@ impl Chain {
                     changes,
                     transactions: Vec::new(),
                     logs: receipt::encode_block_logs(&[]),
+                    certificate: None,
                 },
                 &params,
             )?;
@@ -588,6 +681,17 @@ impl Chain {
         timestamp: Option<u64>,
     ) -> Result<MinedBlock, ChainError> {
         let _writer = self.writer.lock().map_err(|_| ChainError::Poisoned)?;
+        let executed = self.execute_candidates(candidates, timestamp)?;
+        self.commit_on_head(executed, None)
+    }
+
+    /// Builds and seals the next block from `candidates` as [`Chain::mine`] does, without
+    /// committing it.
+    pub fn execute_candidates(
+        &self,
+        candidates: Vec<(SignedTransaction, Vec<u8>)>,
+        timestamp: Option<u64>,
+    ) -> Result<ExecutedBlock, ChainError> {
         let parent = self.head();
         let timestamp = timestamp
             .unwrap_or_else(now_seconds)
@@ -595,8 +699,102 @@ impl Chain {
         let started = std::time::Instant::now();
         let env = build::BlockEnv::child_of(&parent.header, &self.config, timestamp);
         let built = build::build_block(self, &env, candidates, build::Mode::Mine)?;
-        let execute_time = started.elapsed();
+        Ok(ExecutedBlock {
+            built,
+            execute_time: started.elapsed(),
+        })
+    }
+
+    /// Executes a block another node proposed on the head state. It is valid if it extends the
+    /// head, every transaction in it is valid in turn, and executing them gives exactly its
+    /// header: the proposer chose only the timestamp (after the parent's), the beneficiary and
+    /// the extra data; the gas limit and base fee follow from the chain and the parent.
+    pub fn execute_proposed(&self, proposed: &Block) -> Result<ExecutedBlock, ProposalError> {
+        let parent = self.head();
+        let header = &proposed.header;
+        let invalid = |reason: String| Err(ProposalError::Invalid(reason));
+        if header.parent_hash != parent.hash
+            || header.number != parent.header.number.saturating_add(1)
+        {
+            return invalid(format!(
+                "block {} with parent {:?} does not extend the head, block {} {:?}",
+                header.number, header.parent_hash, parent.header.number, parent.hash
+            ));
+        }
+        if header.timestamp <= parent.header.timestamp {
+            return invalid(format!(
+                "timestamp {} is not after the parent's {}",
+                header.timestamp, parent.header.timestamp
+            ));
+        }
+        if header.extra_data.len() > MAX_EXTRA_DATA {
+            return invalid(format!(
+                "extra data of {} bytes (at most {MAX_EXTRA_DATA})",
+                header.extra_data.len()
+            ));
+        }
+        let env = build::BlockEnv {
+            number: header.number,
+            parent_hash: parent.hash,
+            timestamp: header.timestamp,
+            coinbase: header.beneficiary,
+            gas_limit: self.config.gas_limit,
+            base_fee: parent.header.next_base_fee(),
+            extra_data: header.extra_data.clone(),
+        };
+        let candidates = proposed
+            .transactions
+            .iter()
+            .cloned()
+            .zip(proposed.raw_transactions.iter().cloned())
+            .collect();
+        let started = std::time::Instant::now();
+        let built = match build::build_block(self, &env, candidates, build::Mode::Replay) {
+            Ok(built) => built,
+            Err(ChainError::InvalidOnReplay { tx, reason }) => {
+                return invalid(format!("transaction {tx:?}: {reason}"));
+            }
+            Err(error) => return Err(ProposalError::Node(error)),
+        };
+        if built.block.hash != proposed.hash {
+            return invalid(header_mismatch(header, &built.block.header));
+        }
+        Ok(ExecutedBlock {
+            built,
+            execute_time: started.elapsed(),
+        })
+    }
+
+    /// Commits an executed block, with the `certificate` that decided it on a network, if it
+    /// still extends the head.
+    pub fn commit_executed(
+        &self,
+        executed: ExecutedBlock,
+        certificate: Option<Vec<u8>>,
+    ) -> Result<MinedBlock, ChainError> {
+        let _writer = self.writer.lock().map_err(|_| ChainError::Poisoned)?;
+        self.commit_on_head(executed, certificate)
+    }
+
+    /// [`Chain::commit_executed`] with the writer lock held.
+    fn commit_on_head(
+        &self,
+        executed: ExecutedBlock,
+        certificate: Option<Vec<u8>>,
+    ) -> Result<MinedBlock, ChainError> {
+        let head = self.head();
+        let ExecutedBlock {
+            mut built,
+            execute_time,
+        } = executed;
+        if built.block.header.parent_hash != head.hash {
+            return Err(ChainError::StaleBlock {
+                number: built.block.header.number,
+                head: head.header.number,
+            });
+        }
         let committed = std::time::Instant::now();
+        built.write.certificate = certificate;
         let receipts = built.receipts.clone();
         let rejected = built.rejected.clone();
         let block = self.commit_built(built)?;
@@ -615,6 +813,11 @@ impl Chain {
         let block = Arc::new(built.block);
         *self.head.write().map_err(|_| ChainError::Poisoned)? = Arc::clone(&block);
         Ok(block)
+    }
+
+    /// The commit certificate that decided block `number` on a network (opaque bytes).
+    pub fn certificate(&self, number: u64) -> Result<Option<Vec<u8>>, ChainError> {
+        Ok(self.store.certificate(number)?)
     }
 
     /// The VM engine (compiled-module cache shared by blocks and calls).

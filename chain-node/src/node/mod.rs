@@ -45,7 +45,9 @@ use rewasm_vm::WarmLimits;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::chain::{Block, CallLimits, Chain, ChainConfig, ChainError, MinedBlock, ReceiptRecord};
+use crate::chain::{
+    Block, CallLimits, Chain, ChainConfig, ChainError, ExecutedBlock, MinedBlock, ReceiptRecord,
+};
 use crate::genesis::Genesis;
 use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
 use crate::tx::{self, SignedTransaction, TxDecodeError};
@@ -72,6 +74,9 @@ pub enum Mining {
     Instant,
     /// Every period, with or without transactions.
     Interval(Duration),
+    /// Never by itself: a consensus engine asks for proposals ([`Node::propose_block`]) and
+    /// hands over decided blocks ([`Node::commit_decided`]).
+    Consensus,
 }
 
 /// A committed block as the events carry it.
@@ -292,6 +297,11 @@ impl Node {
         self.pool().get(hash).cloned()
     }
 
+    /// The raw bytes of a transaction still in the pool.
+    pub fn pooled_raw_transaction(&self, hash: &H256) -> Option<Vec<u8>> {
+        self.pool().get_raw(hash).map(<[u8]>::to_vec)
+    }
+
     /// Receives every block committed from now on.
     pub fn subscribe_blocks(&self) -> broadcast::Receiver<Arc<NewBlock>> {
         self.blocks.subscribe()
@@ -325,14 +335,58 @@ impl Node {
     /// A host failure is retried, and its transaction dropped after [`HOST_FAILURES_TO_DROP`]
     /// of them (see the module documentation).
     pub fn mine_block(&self, allow_empty: bool) -> Result<Option<MinedBlock>, ChainError> {
-        let _sealing = self
-            .sealing
+        let _sealing = self.sealing();
+        let Some(mined) =
+            self.build_from_pool(allow_empty, |candidates| self.chain.mine(candidates, None))?
+        else {
+            return Ok(None);
+        };
+        self.after_block(&mined, "mined block");
+        Ok(Some(mined))
+    }
+
+    /// Builds the block this node proposes to the network from the pool's best transactions,
+    /// stamped `timestamp` (or just after the parent), without committing it. Host failures
+    /// are handled as [`Node::mine_block`] handles them.
+    pub fn propose_block(&self, timestamp: u64) -> Result<ExecutedBlock, ChainError> {
+        let _sealing = self.sealing();
+        let build = |candidates| self.chain.execute_candidates(candidates, Some(timestamp));
+        match self.build_from_pool(true, build)? {
+            Some(executed) => Ok(executed),
+            None => build(Vec::new()),
+        }
+    }
+
+    /// Commits a block the network decided, with its commit certificate, and publishes it.
+    pub fn commit_decided(
+        &self,
+        executed: ExecutedBlock,
+        certificate: Vec<u8>,
+    ) -> Result<Arc<Block>, ChainError> {
+        let _sealing = self.sealing();
+        let mined = self.chain.commit_executed(executed, Some(certificate))?;
+        self.after_block(&mined, "committed decided block");
+        Ok(mined.block)
+    }
+
+    fn sealing(&self) -> MutexGuard<'_, ()> {
+        self.sealing
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `build` on the pool's best transactions, retrying host failures (and dropping a
+    /// transaction that fails the node [`HOST_FAILURES_TO_DROP`] times). `None` when the pool
+    /// has nothing executable and `allow_empty` is false.
+    fn build_from_pool<T>(
+        &self,
+        allow_empty: bool,
+        build: impl Fn(Vec<(SignedTransaction, Vec<u8>)>) -> Result<T, ChainError>,
+    ) -> Result<Option<T>, ChainError> {
         let head = HeadState(self.chain.store());
         let mut host_failures: HashMap<H256, u32> = HashMap::new();
         let mut attempts = 0;
-        let mined = loop {
+        loop {
             attempts += 1;
             let candidates = self
                 .pool()
@@ -345,8 +399,8 @@ impl Node {
             if candidates.is_empty() && !allow_empty {
                 return Ok(None);
             }
-            match self.chain.mine(candidates, None) {
-                Ok(mined) => break mined,
+            match build(candidates) {
+                Ok(built) => return Ok(Some(built)),
                 Err(ChainError::HostFailure { tx, failure }) if attempts < MAX_BUILD_ATTEMPTS => {
                     let failures = host_failures.entry(tx).or_default();
                     *failures += 1;
@@ -377,7 +431,13 @@ impl Node {
                     return Err(error);
                 }
             }
-        };
+        }
+    }
+
+    /// What follows a committed block: the pool forgets what it mined (and what it found
+    /// permanently invalid), the block is logged, counted and published.
+    fn after_block(&self, mined: &MinedBlock, what: &'static str) {
+        let head = HeadState(self.chain.store());
         let dropped: Vec<H256> = mined
             .rejected
             .iter()
@@ -407,7 +467,7 @@ impl Node {
             gas_used = block.header.gas_used,
             execute_ms = mined.execute_time.as_secs_f64() * 1000.0,
             commit_ms = mined.commit_time.as_secs_f64() * 1000.0,
-            "mined block"
+            "{what}"
         );
         self.metrics.block_mined(
             block.header.number,
@@ -421,7 +481,6 @@ impl Node {
             block: Arc::clone(block),
             receipts: mined.receipts.clone(),
         }));
-        Ok(Some(mined))
     }
 
     /// Starts the interval miner task, or nothing with instant mining (submissions seal their

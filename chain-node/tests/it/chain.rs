@@ -704,6 +704,7 @@ fn verify_replays_the_chain_and_finds_a_forged_block() {
                 changes,
                 transactions: vec![],
                 logs: vec![0xc0],
+                certificate: None,
             })
             .unwrap();
     }

@@ -49,6 +49,7 @@ fn block(number: u64, changes: StateChanges) -> BlockWrite {
             receipt: format!("receipt {number}").into_bytes(),
         }],
         logs: format!("logs {number}").into_bytes(),
+        certificate: None,
     }
 }
 

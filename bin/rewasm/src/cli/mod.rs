@@ -3,6 +3,7 @@
 
 mod build;
 mod client;
+mod network;
 mod node;
 mod run;
 mod statetest;
@@ -37,6 +38,10 @@ enum Command {
     /// Run a node: the chain, the miner and the JSON-RPC server (HTTP + WebSocket, /metrics).
     #[command(after_long_help = node::AFTER_HELP)]
     Node(node::NodeArgs),
+    /// Start a network of validators on this machine (keys, genesis, one node each).
+    Testnet(network::TestnetArgs),
+    /// Write a new validator key file.
+    Key(network::KeyArgs),
     #[command(flatten)]
     Client(client::ClientCommand),
 }
@@ -51,6 +56,8 @@ impl Cli {
             Command::Build(args) => build::run(&args),
             Command::Verify(args) => verify::run(&args),
             Command::Node(args) => node::run(&args),
+            Command::Testnet(args) => network::testnet(&args),
+            Command::Key(args) => network::key(&args),
             Command::Client(cmd) => client::run(&cmd),
         }
     }

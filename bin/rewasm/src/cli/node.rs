@@ -2,12 +2,16 @@
 //! until Ctrl-C or SIGTERM, then shuts down cleanly (exit 0).
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use rewasm_consensus::gossip;
+use rewasm_consensus::keys::{self, KeyFile};
+use rewasm_consensus::{Consensus, EngineConfig, Fault, Multiaddr, lan_timeouts, multiaddr};
 use rewasm_node::chain::CallLimits;
 use rewasm_node::genesis::Genesis;
 use rewasm_node::node::{Mining, NodeLimits};
@@ -40,6 +44,12 @@ test test test test test test junk\" hold 10 000 ETH each).
 
 Blocks are sealed as soon as a transaction arrives (transactions arriving meanwhile share the
 next block), or every S seconds with --block-time.
+
+With --validator-key or --peers the node joins a network instead (docs/NETWORK.md): --config
+names its genesis, whose \"validators\" list the validators' public keys and voting powers, and
+blocks are proposed and decided by Malachite BFT among them. Consensus listens on
+--p2p.addr:--p2p.port and transaction gossip on the next port; --peers lists the other nodes'
+consensus addresses. `rewasm testnet` starts such a network on this machine.
 
 The transaction pool takes geth's --txpool.* limits: transactions tipping less than
 --txpool.pricelimit wei are refused; executable ones must also cover the next base fee. When its
@@ -95,7 +105,7 @@ pub(super) struct NodeArgs {
     #[arg(long = "vm.warm-memory", value_name = "MIB", default_value_t = WarmLimits::default().total_memory_bytes >> 20)]
     vm_warm_memory: u64,
     /// Seal a block every S seconds, empty or not, instead of one as soon as a transaction
-    /// arrives.
+    /// arrives. In a network: the least time between two blocks [default: 1].
     #[arg(long = "block-time", value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
     block_time: Option<u64>,
     /// Minimum tip (a legacy transaction's gas price) in wei to accept a transaction.
@@ -130,6 +140,30 @@ pub(super) struct NodeArgs {
     /// (e.g. 3h, 90m, 1h30m0s).
     #[arg(long = "txpool.lifetime", value_name = "DURATION", default_value = "3h0m0s", value_parser = go_duration)]
     txpool_lifetime: Duration,
+    /// Take part in a network (--config names its genesis and validators) as the validator
+    /// whose key is in FILE (written by `rewasm key` or `rewasm testnet`).
+    #[arg(long = "validator-key", value_name = "FILE", requires = "config")]
+    validator_key: Option<PathBuf>,
+    /// The other nodes of the network, comma-separated multiaddrs of their consensus port
+    /// (e.g. /ip4/10.0.0.2/tcp/26656). With peers and no --validator-key, the node follows the
+    /// network as a full node.
+    #[arg(
+        long,
+        value_name = "MULTIADDRS",
+        value_delimiter = ',',
+        requires = "config"
+    )]
+    peers: Vec<Multiaddr>,
+    /// Address consensus and transaction gossip listen on, in a network.
+    #[arg(long = "p2p.addr", value_name = "ADDR", default_value = "0.0.0.0")]
+    p2p_addr: IpAddr,
+    /// Consensus port, in a network; transaction gossip listens on the next one.
+    #[arg(long = "p2p.port", value_name = "PORT", default_value_t = DEFAULT_P2P_PORT)]
+    p2p_port: u16,
+    /// Test-only misbehaviour of a validator (debug builds only).
+    #[cfg(debug_assertions)]
+    #[arg(long, hide = true, value_enum)]
+    fault: Option<FaultArg>,
     /// Log format.
     #[arg(
         long = "log-format",
@@ -140,6 +174,80 @@ pub(super) struct NodeArgs {
     log_format: LogFormat,
 }
 
+/// The default consensus port of a network node.
+pub(super) const DEFAULT_P2P_PORT: u16 = 26656;
+
+/// A test-only misbehaviour (`--fault`).
+#[cfg(debug_assertions)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FaultArg {
+    /// Propose blocks with a wrong state root.
+    WrongStateRoot,
+}
+
+impl NodeArgs {
+    /// Whether the node joins a network rather than run a dev chain alone.
+    fn in_network(&self) -> bool {
+        self.validator_key.is_some() || !self.peers.is_empty()
+    }
+
+    #[cfg(debug_assertions)]
+    fn fault(&self) -> Option<Fault> {
+        self.fault
+            .map(|FaultArg::WrongStateRoot| Fault::WrongStateRoot)
+    }
+
+    #[cfg(not(debug_assertions))]
+    fn fault(&self) -> Option<Fault> {
+        None
+    }
+
+    /// How the node takes part in consensus.
+    fn engine_config(&self, genesis: &Genesis, datadir: &Path) -> anyhow::Result<EngineConfig> {
+        let validators = keys::validator_set(genesis)?;
+        let key = self
+            .validator_key
+            .as_deref()
+            .map(KeyFile::load)
+            .transpose()?;
+        let listen = tcp_multiaddr(self.p2p_addr, self.p2p_port);
+        let gossip_port = self
+            .p2p_port
+            .checked_add(1)
+            .context("--p2p.port leaves no port for transaction gossip")?;
+        let gossip_peers = self
+            .peers
+            .iter()
+            .map(|peer| {
+                gossip::address_of(peer).with_context(|| {
+                    format!("peer {peer} is not /ip4/ADDR/tcp/PORT (or ip6, dns) below port 65535")
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(EngineConfig {
+            moniker: format!("rewasm-{}", self.p2p_port),
+            chain_id: genesis.chain_id,
+            validators,
+            key,
+            listen,
+            peers: self.peers.clone(),
+            gossip_listen: tcp_multiaddr(self.p2p_addr, gossip_port),
+            gossip_peers,
+            wal_dir: datadir.join("consensus"),
+            block_time: Duration::from_secs(self.block_time.unwrap_or(1)),
+            timeouts: lan_timeouts(),
+            fault: self.fault(),
+        })
+    }
+}
+
+/// `/ip4/ADDR/tcp/PORT` (or `/ip6/...`).
+pub(super) fn tcp_multiaddr(addr: IpAddr, port: u16) -> Multiaddr {
+    Multiaddr::empty()
+        .with(addr.into())
+        .with(multiaddr::Protocol::Tcp(port))
+}
+
 /// Runs the node until a shutdown signal.
 pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
     let genesis = match (&args.config, args.dev) {
@@ -147,12 +255,20 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
         _ => Genesis::dev()?,
     };
     let datadir = args.datadir.clone().unwrap_or_else(super::default_datadir);
+    let network = if args.in_network() {
+        Some(args.engine_config(&genesis, &datadir)?)
+    } else {
+        None
+    };
+    let mining = match (&network, args.block_time) {
+        (Some(_), _) => Mining::Consensus,
+        (None, None) => Mining::Instant,
+        (None, Some(seconds)) => Mining::Interval(Duration::from_secs(seconds)),
+    };
     let config = ServiceConfig {
         datadir,
         genesis,
-        mining: args.block_time.map_or(Mining::Instant, |seconds| {
-            Mining::Interval(Duration::from_secs(seconds))
-        }),
+        mining,
         rpc: RpcConfig {
             addr: SocketAddr::new(args.http_addr, args.http_port),
             gas_cap: args.rpc_gascap,
@@ -192,13 +308,42 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(async {
+    let failed = runtime.block_on(async {
         let service = Service::start(config).await?;
-        shutdown_signal().await;
+        let Some(network) = network else {
+            shutdown_signal().await;
+            service.shutdown().await;
+            return anyhow::Ok(false);
+        };
+        tracing::info!(
+            validator = network.key.is_some(),
+            listen = %network.listen,
+            peers = network.peers.len(),
+            "joining the network"
+        );
+        let mut consensus = match Consensus::start(Arc::clone(service.node()), network).await {
+            Ok(consensus) => consensus,
+            Err(error) => {
+                service.shutdown().await;
+                return Err(error.into());
+            }
+        };
+        let failed = tokio::select! {
+            () = shutdown_signal() => false,
+            () = consensus.stopped() => {
+                tracing::error!("the consensus engine stopped; shutting the node down");
+                true
+            }
+        };
+        consensus.stop().await;
         service.shutdown().await;
-        anyhow::Ok(())
+        anyhow::Ok(failed)
     })?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A count of at least 1.

@@ -30,6 +30,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "rewasm-store",
         ],
     ),
+    ("rewasm-consensus", &["rewasm-primitives", "rewasm-node"]),
     (
         "rewasm-contract-build",
         &["rewasm-primitives", "rewasm-vm", "rewasm-executor"],
@@ -47,6 +48,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "rewasm",
         &[
             "rewasm-node",
+            "rewasm-consensus",
             "rewasm-contract-build",
             "rewasm-statetest",
             "rewasm-executor",
@@ -104,6 +106,8 @@ const FORBIDDEN_CLOSURE: &[(&str, &[&str])] = &[
     ("rewasm-executor", &["librocksdb-sys"]),
     ("rewasm-contract-build", &["librocksdb-sys"]),
     ("rewasm-statetest", &["librocksdb-sys"]),
+    // The node is the same with or without a network: consensus and libp2p stay in their crate.
+    ("rewasm-node", &["libp2p", "arc-malachitebft-engine"]),
 ];
 
 struct Graph {

@@ -1,12 +1,18 @@
 //! A `rewasm node` child process, for the tests that need the real binary (its crash safety, its
-//! resident memory).
+//! resident memory, networks of them), and the JSON-RPC calls and transfers they send it.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use primitive_types::{H160, U256};
+use rewasm_node::genesis::DevAccount;
+use rewasm_node::tx::{self, TxKind, UnsignedTransaction};
+use serde_json::{Value, json};
 
 /// A running node; killed when dropped.
 pub(crate) struct NodeProcess {
@@ -88,4 +94,50 @@ pub(crate) fn cargo_metadata() -> serde_json::Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("metadata JSON")
+}
+
+/// One JSON-RPC call over a fresh HTTP/1.1 connection: the whole answer; `None` when the node is
+/// gone (or answers nothing readable within 60 s).
+pub(crate) fn rpc(port: u16, method: &str, params: Value) -> Option<Value> {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .ok()?;
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let json = response.split("\r\n\r\n").nth(1)?;
+    serde_json::from_str(json).ok()
+}
+
+/// A signed EIP-1559 transfer of `value` wei from dev account `from` (its `nonce`th) to `to`
+/// on the dev chain: the raw transaction as hex, and its hash.
+pub(crate) fn transfer(from: &DevAccount, nonce: u64, to: H160, value: u64) -> (String, String) {
+    let unsigned = UnsignedTransaction {
+        kind: TxKind::DynamicFee,
+        chain_id: Some(31_337),
+        nonce,
+        gas_limit: 21_000,
+        gas_price: U256::zero(),
+        max_fee: U256::from(10_000_000_000u64),
+        max_priority_fee: U256::from(1_000_000_000u64),
+        to: Some(to),
+        value: U256::from(value),
+        data: vec![],
+        access_list: vec![],
+    };
+    let raw = tx::sign(&unsigned, &from.key).unwrap();
+    let hash = format!("{:?}", tx::keccak256(&raw));
+    (format!("0x{}", hex::encode(raw)), hash)
+}
+
+/// A JSON-RPC hex quantity.
+pub(crate) fn quantity(value: &Value) -> u64 {
+    u64::from_str_radix(value.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
 }

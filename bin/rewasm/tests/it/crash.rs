@@ -10,20 +10,17 @@
 use crate::common;
 
 use std::ffi::OsStr;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{NodeProcess, start_node};
+use common::{NodeProcess, quantity, rpc, start_node, transfer};
 
-use primitive_types::{H160, U256};
+use primitive_types::H160;
 use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, derive_accounts};
-use rewasm_node::tx::{self, TxKind, UnsignedTransaction};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// xorshift64*: a reproducible schedule without a dependency.
 struct Rng(u64);
@@ -44,48 +41,6 @@ impl Rng {
 fn start(datadir: &Path) -> NodeProcess {
     let flags = ["node", "--dev", "--http.port", "0", "--datadir"].map(OsStr::new);
     start_node(flags.into_iter().chain([datadir.as_os_str()]))
-}
-
-/// One JSON-RPC call over a fresh HTTP/1.1 connection; `None` when the node is gone.
-fn rpc(port: u16, method: &str, params: Value) -> Option<Value> {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let json = response.split("\r\n\r\n").nth(1)?;
-    serde_json::from_str(json).ok()
-}
-
-fn transfer(from: &DevAccount, nonce: u64, to: H160, value: u64) -> (String, String) {
-    let unsigned = UnsignedTransaction {
-        kind: TxKind::DynamicFee,
-        chain_id: Some(31_337),
-        nonce,
-        gas_limit: 21_000,
-        gas_price: U256::zero(),
-        max_fee: U256::from(10_000_000_000u64),
-        max_priority_fee: U256::from(1_000_000_000u64),
-        to: Some(to),
-        value: U256::from(value),
-        data: vec![],
-        access_list: vec![],
-    };
-    let raw = tx::sign(&unsigned, &from.key).unwrap();
-    let hash = format!("{:?}", tx::keccak256(&raw));
-    (format!("0x{}", hex::encode(raw)), hash)
-}
-
-fn quantity(value: &Value) -> u64 {
-    u64::from_str_radix(value.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
 }
 
 /// A receipt the node returned: the transaction and where it said it was.

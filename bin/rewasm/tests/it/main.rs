@@ -1,4 +1,5 @@
-//! The `rewasm` binary: its commands, crash safety, attacks on a running node, the examples, licences.
+//! The `rewasm` binary: its commands, crash safety, attacks on a running node, networks of
+//! validators, the examples, licences.
 //!
 //! One integration-test binary per crate (each links the crate once); one module per subject.
 
@@ -11,6 +12,7 @@ mod crash;
 mod example_gas;
 mod examples;
 mod licences;
+mod network;
 mod node_cli;
 mod run_cli;
 mod validate_cli;
