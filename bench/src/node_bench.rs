@@ -66,7 +66,8 @@ impl NodeResult {
 }
 
 const GWEI: u64 = 1_000_000_000;
-const GAS: u64 = 300_000;
+/// The gas limit of every benchmark transfer.
+pub const GAS: u64 = 300_000;
 
 /// A free local TCP port.
 pub fn free_port() -> anyhow::Result<u16> {

@@ -298,6 +298,17 @@ fn network_section(md: &mut String, network: &NetworkResult, dev: Option<&NodeRe
         network.finality_ms.len(),
         network.agreed_height
     );
+    let _ = writeln!(
+        md,
+        "The transfers carry the node benchmark's gas limit of {} each, and a block reserves a \
+         transaction's whole gas limit, so a 30 M gas block takes at most {} of them: at one \
+         block every {} s that is the network's ceiling for this load, where the dev node seals \
+         a block per submission. Transactions with gas limits near their use (about 51 k for a \
+         transfer) would fit about 580 a block.\n",
+        crate::node_bench::GAS,
+        30_000_000 / crate::node_bench::GAS,
+        network.block_time_s
+    );
 }
 
 /// Plots the store's commit time against state size.
