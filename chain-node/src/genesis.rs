@@ -54,6 +54,8 @@ pub enum GenesisError {
         "limit {name:?} is 0 (each frame has its own call-depth budget) or 1 (one budget for the transaction), not {value}"
     )]
     LimitValue { name: String, value: u32 },
+    #[error("validator {index}: publicKey {key:?} is not 32 bytes of 0x-hex")]
+    ValidatorKey { index: usize, key: String },
 }
 
 /// One prefunded account in a genesis file.
@@ -208,6 +210,26 @@ impl Genesis {
             .ok_or_else(|| GenesisError::Schedule(self.gas_schedule.clone()))
     }
 
+    /// What a store records of the validator set, so that a node refuses to run a chain's
+    /// blocks under another set: keccak over each validator's public key (32 bytes) ++ power
+    /// (8, big-endian), in the file's order (the order that picks proposers). An empty set (a
+    /// dev chain) hashes the empty string.
+    pub fn validators_hash(&self) -> Result<H256, GenesisError> {
+        let mut encoded = Vec::with_capacity(self.validators.len() * 40);
+        for (index, validator) in self.validators.iter().enumerate() {
+            let key = text::hex_bytes(&validator.public_key, Prefix::Optional)
+                .ok()
+                .filter(|key| key.len() == 32)
+                .ok_or_else(|| GenesisError::ValidatorKey {
+                    index,
+                    key: validator.public_key.clone(),
+                })?;
+            encoded.extend_from_slice(&key);
+            encoded.extend_from_slice(&validator.power.to_be_bytes());
+        }
+        Ok(keccak256(&encoded))
+    }
+
     /// The chain limits: the defaults with the file's overrides.
     pub fn limits(&self) -> Result<ChainLimits, GenesisError> {
         let mut limits = ChainLimits::default();
@@ -349,6 +371,35 @@ mod tests {
         let short: Genesis =
             serde_json::from_str(r#"{"chainId": 7, "alloc": {"0xaa": {"balance": "1"}}}"#).unwrap();
         assert!(short.state().is_err());
+    }
+
+    /// Consensus-critical: a store records this hash and refuses another set.
+    #[test]
+    fn the_validator_set_hash_is_pinned() {
+        let mut genesis = Genesis::dev().unwrap();
+        assert_eq!(
+            format!("{:?}", genesis.validators_hash().unwrap()),
+            "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+        );
+        genesis.validators = vec![
+            GenesisValidator {
+                public_key: format!("0x{}", "11".repeat(32)),
+                power: 1,
+            },
+            GenesisValidator {
+                public_key: "22".repeat(32),
+                power: 7,
+            },
+        ];
+        assert_eq!(
+            format!("{:?}", genesis.validators_hash().unwrap()),
+            "0xaed72b95d2964f0632e09875e6d9e642dd5f79a1b68aa8312d51bb503f612ae8"
+        );
+        genesis.validators[1].public_key = "0x22".into();
+        assert!(matches!(
+            genesis.validators_hash(),
+            Err(GenesisError::ValidatorKey { index: 1, .. })
+        ));
     }
 
     #[test]

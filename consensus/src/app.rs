@@ -506,7 +506,8 @@ impl App {
         if let Some(value) = self.judged.get(&(round, digest)) {
             return value.clone();
         }
-        let judged = self.validated.get(&(height, round)).map_or(0, Vec::len);
+        // Undecodable blocks count too: each one is a map entry kept for the height.
+        let judged = self.judged.keys().filter(|(r, _)| *r == round).count();
         if judged >= MAX_PROPOSALS_PER_ROUND {
             tracing::warn!(%height, round, %proposer, "more proposals for the round than kept: ignored");
             return None;
@@ -819,5 +820,138 @@ async fn publish(
             tracing::warn!("the network stopped while publishing a proposal");
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Validator;
+    use crate::engine::lan_timeouts;
+    use crate::signing::PrivateKey;
+    use rewasm_node::genesis::{DEV_CHAIN_ID, Genesis};
+    use rewasm_node::node::Mining;
+
+    struct Fixture {
+        app: App,
+        signer: ValidatorSigner,
+        proposer: Address,
+        _dir: tempfile::TempDir,
+    }
+
+    /// A one-validator network's application, the validator being the proposer of every round.
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let key = PrivateKey::from_seed([7; 32]);
+        let public_key = key.public_key();
+        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Consensus).unwrap();
+        let validators = ValidatorSet::new(vec![Validator::new(public_key, 1)]).unwrap();
+        let app = App::new(
+            Arc::new(node),
+            validators,
+            lan_timeouts(),
+            Duration::from_secs(1),
+            None,
+            SignatureVerifier::new(DEV_CHAIN_ID),
+            None,
+        );
+        Fixture {
+            app,
+            signer: ValidatorSigner::new(key, DEV_CHAIN_ID),
+            proposer: Address::of(&public_key),
+            _dir: dir,
+        }
+    }
+
+    impl Fixture {
+        /// A valid empty block for height 1, told apart by its timestamp.
+        fn block(&self, seconds_ago: u64) -> Vec<u8> {
+            let executed = self
+                .app
+                .node
+                .propose_block(now_seconds() - seconds_ago)
+                .unwrap();
+            executed.block().encode()
+        }
+
+        fn proposal(&self, round: u32, block: Vec<u8>) -> ReceivedProposal {
+            ReceivedProposal {
+                height: Height(1),
+                round,
+                valid_round: None,
+                proposer: self.proposer,
+                signature: self.signer.sign_block(1, round, &block_digest(&block)),
+                block,
+            }
+        }
+
+        fn validated(&self, round: u32) -> usize {
+            self.app
+                .validated
+                .get(&(Height(1), round))
+                .map_or(0, Vec::len)
+        }
+    }
+
+    /// What a proposer (or a peer replaying its parts) can make a validator execute.
+    #[tokio::test]
+    async fn replayed_extra_and_far_proposals_are_not_executed() {
+        let mut f = fixture();
+        let first = f.block(1);
+        let value = f.app.validate_proposal(f.proposal(0, first.clone())).await;
+        assert!(matches!(&value, Some(v) if v.validity == Validity::Valid));
+        for _ in 0..5 {
+            let again = f.app.validate_proposal(f.proposal(0, first.clone())).await;
+            assert_eq!(again, value, "a replayed block gets the verdict it had");
+        }
+        assert_eq!(f.validated(0), 1, "a replayed block is not executed again");
+
+        let second = f.app.validate_proposal(f.proposal(0, f.block(2))).await;
+        assert!(matches!(second, Some(v) if v.validity == Validity::Valid));
+        assert_eq!(
+            f.app.validate_proposal(f.proposal(0, f.block(3))).await,
+            None
+        );
+        assert_eq!(f.validated(0), MAX_PROPOSALS_PER_ROUND);
+
+        // Undecodable blocks use up the round's share as well.
+        for garbage in 0..MAX_PROPOSALS_PER_ROUND as u8 {
+            let value = f
+                .app
+                .validate_proposal(f.proposal(1, vec![0xc1, garbage]))
+                .await;
+            assert_eq!(value, None);
+        }
+        assert_eq!(
+            f.app.validate_proposal(f.proposal(1, f.block(4))).await,
+            None
+        );
+        assert_eq!(f.validated(1), 0);
+
+        let far = MAX_ROUNDS_AHEAD + 1;
+        assert_eq!(
+            f.app.validate_proposal(f.proposal(far, f.block(5))).await,
+            None
+        );
+        assert_eq!(f.validated(far), 0);
+        assert_eq!(f.app.judged.len(), 2 + MAX_PROPOSALS_PER_ROUND);
+    }
+
+    #[tokio::test]
+    async fn only_the_rounds_proposer_signature_is_taken() {
+        let f = fixture();
+        let proposal = f.proposal(0, f.block(1));
+        assert!(f.app.signed_by_proposer(&proposal));
+        let other = ValidatorSigner::new(PrivateKey::from_seed([8; 32]), DEV_CHAIN_ID);
+        let forged = ReceivedProposal {
+            signature: other.sign_block(1, 0, &block_digest(&proposal.block)),
+            ..proposal.clone()
+        };
+        assert!(!f.app.signed_by_proposer(&forged));
+        let replayed_in_another_round = ReceivedProposal {
+            round: 1,
+            ..proposal
+        };
+        assert!(!f.app.signed_by_proposer(&replayed_in_another_round));
     }
 }

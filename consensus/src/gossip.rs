@@ -6,16 +6,32 @@
 //! small libp2p swarm on its own port. Messages are identified by the keccak-256 of the
 //! transaction, so the same transaction pooled and republished by every node is delivered once,
 //! and bounded in size by the pool's own limit on a transaction.
+//!
+//! A message is forwarded only after this node's pool took it (gossipsub's validation mode):
+//! a peer cannot make the network carry what no pool accepts. A transaction that no node of the
+//! chain could take (undecodable, bad signature, wrong chain id, over a chain limit:
+//! [`PoolError::is_invalid_on_chain`]) counts against the peer that sent it; a peer's score
+//! falls with the square of such messages, and past the graylist threshold (four within a few
+//! seconds) all its messages are dropped unread until the count decays. Refusals that depend on
+//! the state or on this node's settings (known, nonce too low, underpriced) are ignored without
+//! a penalty, since honest peers send those all the time. Received messages are offered to the
+//! pool one at a time, so a flood is bounded by what one thread checks.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use libp2p::PeerId;
 use libp2p::gossipsub::{self, IdentTopic, MessageAuthenticity, MessageId, ValidationMode};
+use libp2p::gossipsub::{
+    MessageAcceptance, PeerScoreParams, PeerScoreThresholds, TopicScoreParams,
+};
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, Swarm, identity::Keypair, noise, tcp, yamux};
 use rewasm_node::node::{Node, SubmitError};
+#[cfg(doc)]
+use rewasm_node::pool::PoolError;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -56,6 +72,7 @@ fn build_swarm(keypair: Keypair) -> Result<Swarm<gossipsub::Behaviour>, GossipEr
     let config = gossipsub::ConfigBuilder::default()
         .heartbeat_interval(Duration::from_millis(500))
         .validation_mode(ValidationMode::Strict)
+        .validate_messages()
         .max_transmit_size(MAX_MESSAGE_BYTES)
         .message_id_fn(|message| {
             MessageId::from(
@@ -75,13 +92,40 @@ fn build_swarm(keypair: Keypair) -> Result<Swarm<gossipsub::Behaviour>, GossipEr
         )
         .map_err(|error| GossipError::Build(error.to_string()))?
         .with_behaviour(|key| {
-            gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), config)
-                .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
+            let mut behaviour =
+                gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), config)?;
+            behaviour.with_peer_score(peer_score(), PeerScoreThresholds::default())?;
+            Ok(behaviour)
         })
         .map_err(|error| GossipError::Build(error.to_string()))?
         .with_swarm_config(|config| config.with_idle_connection_timeout(Duration::from_secs(3600)))
         .build();
     Ok(swarm)
+}
+
+/// How peers are scored: by invalid transactions only. Mesh-delivery rates are not scored
+/// (transactions are sporadic, so a quiet peer is not a faulty one), and neither are several
+/// peers on one address (a local testnet runs them all on 127.0.0.1; the consensus engine
+/// bounds connections per address).
+fn peer_score() -> PeerScoreParams {
+    let transactions = TopicScoreParams {
+        topic_weight: 1.0,
+        time_in_mesh_weight: 0.0,
+        first_message_deliveries_weight: 0.0,
+        mesh_message_deliveries_weight: 0.0,
+        mesh_failure_penalty_weight: 0.0,
+        // -10 per invalid message squared: four reach the graylist threshold (-80 < -160).
+        invalid_message_deliveries_weight: -10.0,
+        invalid_message_deliveries_decay: 0.9,
+        ..TopicScoreParams::default()
+    };
+    PeerScoreParams {
+        topics: [(IdentTopic::new(TOPIC).hash(), transactions)]
+            .into_iter()
+            .collect(),
+        ip_colocation_factor_weight: 0.0,
+        ..PeerScoreParams::default()
+    }
 }
 
 /// Starts propagating `node`'s transactions: listens on `listen`, dials `peers`, and runs
@@ -140,8 +184,14 @@ async fn run(
                 Err(RecvError::Closed) => return,
             },
             event = swarm.select_next_some() => {
-                if let SwarmEvent::Behaviour(gossipsub::Event::Message { message, .. }) = event {
-                    offer(&node, message.data).await;
+                if let SwarmEvent::Behaviour(gossipsub::Event::Message {
+                    propagation_source,
+                    message_id,
+                    message,
+                }) = event
+                {
+                    let acceptance = offer(&node, message.data).await;
+                    report(&mut swarm, &message_id, &propagation_source, acceptance);
                 }
             }
         }
@@ -158,24 +208,188 @@ fn publish(swarm: &mut Swarm<gossipsub::Behaviour>, topic: &IdentTopic, raw: Vec
     }
 }
 
-/// Offers a gossiped transaction to the pool. Refusals are normal (every node hears every
-/// transaction it already has, or has mined).
-async fn offer(node: &Arc<Node>, raw: Vec<u8>) {
+/// Offers a gossiped transaction to the pool, and says whether to forward it. Refusals are
+/// normal (every node hears every transaction it already has, or has mined).
+async fn offer(node: &Arc<Node>, raw: Vec<u8>) -> MessageAcceptance {
     let node = Arc::clone(node);
     let submitted = tokio::task::spawn_blocking(move || node.submit_raw_transaction(raw)).await;
     match submitted {
-        Ok(Ok(hash)) => tracing::debug!(?hash, "gossiped transaction pooled"),
-        Ok(Err(SubmitError::Pool(error))) => {
-            tracing::trace!(%error, "gossiped transaction not pooled");
+        Ok(Ok(hash)) => {
+            tracing::debug!(?hash, "gossiped transaction pooled");
+            MessageAcceptance::Accept
         }
-        Ok(Err(error)) => tracing::debug!(%error, "gossiped transaction refused"),
-        Err(error) => tracing::error!(%error, "pooling a gossiped transaction panicked"),
+        Ok(Err(SubmitError::Pool(error))) if !error.is_invalid_on_chain() => {
+            tracing::trace!(%error, "gossiped transaction not pooled");
+            MessageAcceptance::Ignore
+        }
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "gossiped transaction invalid");
+            MessageAcceptance::Reject
+        }
+        Err(error) => {
+            tracing::error!(%error, "pooling a gossiped transaction panicked");
+            MessageAcceptance::Ignore
+        }
+    }
+}
+
+fn report(
+    swarm: &mut Swarm<gossipsub::Behaviour>,
+    message: &MessageId,
+    source: &PeerId,
+    acceptance: MessageAcceptance,
+) {
+    // False when the message left the cache meanwhile: nothing is left to forward or score.
+    let known = swarm
+        .behaviour_mut()
+        .report_message_validation_result(message, source, acceptance);
+    if !known {
+        tracing::debug!(%source, "a gossiped transaction expired before it was checked");
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use primitive_types::{H160, H256, U256};
+    use rewasm_node::genesis::{DEV_CHAIN_ID, DEV_MNEMONIC, Genesis, derive_accounts};
+    use rewasm_node::node::Mining;
+    use rewasm_node::tx::{self, TxKind, UnsignedTransaction};
+    use tokio::sync::mpsc;
+
+    const WAIT: Duration = Duration::from_secs(30);
+
+    /// A bare gossip peer driven by the test: what it is told to publish goes out, what it
+    /// receives comes back.
+    struct TestPeer {
+        publish: mpsc::UnboundedSender<Vec<u8>>,
+        received: mpsc::UnboundedReceiver<Vec<u8>>,
+    }
+
+    async fn test_peer(node: &Multiaddr) -> TestPeer {
+        let mut swarm = build_swarm(Keypair::generate_ed25519()).unwrap();
+        let topic = IdentTopic::new(TOPIC);
+        swarm.behaviour_mut().subscribe(&topic).unwrap();
+        swarm.dial(node.clone()).unwrap();
+        let (publish, mut outgoing) = mpsc::unbounded_channel::<Vec<u8>>();
+        let (delivered, received) = mpsc::unbounded_channel();
+        let (subscribed, ready) = tokio::sync::oneshot::channel();
+        let mut subscribed = Some(subscribed);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    Some(raw) = outgoing.recv() => publish_now(&mut swarm, &topic, raw),
+                    event = swarm.select_next_some() => match event {
+                        SwarmEvent::Behaviour(gossipsub::Event::Message { message, .. }) => {
+                            let _ = delivered.send(message.data);
+                        }
+                        SwarmEvent::Behaviour(gossipsub::Event::Subscribed { .. }) => {
+                            if let Some(subscribed) = subscribed.take() {
+                                let _ = subscribed.send(());
+                            }
+                        }
+                        _ => {}
+                    },
+                }
+            }
+        });
+        tokio::time::timeout(WAIT, ready)
+            .await
+            .expect("the node announces its subscription")
+            .unwrap();
+        TestPeer { publish, received }
+    }
+
+    fn publish_now(swarm: &mut Swarm<gossipsub::Behaviour>, topic: &IdentTopic, raw: Vec<u8>) {
+        swarm.behaviour_mut().publish(topic.clone(), raw).unwrap();
+    }
+
+    fn transfer(account: usize, chain_id: u64) -> (H256, Vec<u8>) {
+        let accounts = derive_accounts(DEV_MNEMONIC, 4).unwrap();
+        let unsigned = UnsignedTransaction {
+            kind: TxKind::DynamicFee,
+            chain_id: Some(chain_id),
+            nonce: 0,
+            gas_limit: 21_000,
+            gas_price: U256::zero(),
+            max_fee: U256::from(2_000_000_000u64),
+            max_priority_fee: U256::from(1_000_000_000u64),
+            to: Some(H160::repeat_byte(0x77)),
+            value: U256::from(1),
+            data: Vec::new(),
+            access_list: Vec::new(),
+        };
+        let raw = tx::sign(&unsigned, &accounts[account].key).unwrap();
+        (tx::decode(&raw).unwrap().hash, raw)
+    }
+
+    async fn pooled(node: &Node, hash: &H256) {
+        tokio::time::timeout(WAIT, async {
+            while node.pooled_raw_transaction(hash).is_none() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("the transaction reaches the pool");
+    }
+
+    /// An attacker's valid transaction is pooled and forwarded; its invalid ones (garbage, a
+    /// wrong chain id) are neither forwarded nor, once four of them are counted, is anything
+    /// else it sends heard, while another peer still is.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn invalid_transactions_are_not_forwarded_and_their_sender_is_shut_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let genesis = Genesis::dev().unwrap();
+        let node = Arc::new(Node::open(dir.path(), &genesis, Mining::Consensus).unwrap());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen: Multiaddr = format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap();
+        let (stop, stopped) = watch::channel(false);
+        let gossip = spawn(
+            Arc::clone(&node),
+            Keypair::generate_ed25519(),
+            listen.clone(),
+            Vec::new(),
+            stopped,
+        )
+        .unwrap();
+        let attacker = test_peer(&listen).await;
+        let mut observer = test_peer(&listen).await;
+
+        let (first, raw) = transfer(0, DEV_CHAIN_ID);
+        attacker.publish.send(raw.clone()).unwrap();
+        pooled(&node, &first).await;
+        let forwarded = tokio::time::timeout(WAIT, observer.received.recv())
+            .await
+            .expect("the valid transaction is forwarded");
+        assert_eq!(forwarded, Some(raw));
+
+        for garbage in 0..3u8 {
+            attacker.publish.send(vec![0xf8, garbage]).unwrap();
+        }
+        for account in 1..3 {
+            attacker.publish.send(transfer(account, 1).1).unwrap();
+        }
+        let (after, raw) = transfer(3, DEV_CHAIN_ID);
+        attacker.publish.send(raw).unwrap();
+        // The attacker's messages went out before the observer's, on a connection the node
+        // reads in order: once the observer's is pooled, the attacker's were judged.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (honest, raw) = transfer(2, DEV_CHAIN_ID);
+        observer.publish.send(raw).unwrap();
+        pooled(&node, &honest).await;
+        assert!(node.pooled_raw_transaction(&after).is_none());
+        assert!(
+            observer.received.try_recv().is_err(),
+            "nothing the attacker sent after its first transaction reaches other peers"
+        );
+
+        stop.send(true).unwrap();
+        gossip.await.unwrap();
+    }
 
     #[test]
     fn the_gossip_port_follows_the_consensus_port() {

@@ -169,10 +169,14 @@ pub struct ChainParams {
     pub limits_hash: H256,
     /// The gas schedule's name (for the messages; the hash decides).
     pub schedule_name: String,
+    /// The validator set's hash (its own `validators` meta value); `None` in a store written
+    /// before it was recorded.
+    pub validators_hash: Option<H256>,
 }
 
 impl ChainParams {
-    /// `chain_id_be8 ++ gas_limit_be8 ++ schedule_hash ++ limits_hash ++ schedule name (UTF-8)`.
+    /// `chain_id_be8 ++ gas_limit_be8 ++ schedule_hash ++ limits_hash ++ schedule name (UTF-8)`
+    /// (the validator set's hash is a value of its own, added after this layout was fixed).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(CHAIN_PARAMS_FIXED_LEN + self.schedule_name.len());
         out.extend_from_slice(&self.chain_id.to_be_bytes());
@@ -183,8 +187,8 @@ impl ChainParams {
         out
     }
 
-    /// The inverse of [`Self::encode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self, StoreError> {
+    /// The inverse of [`Self::encode`], with the `validators` meta value if there is one.
+    pub fn decode(bytes: &[u8], validators: Option<&[u8]>) -> Result<Self, StoreError> {
         let corrupt =
             || StoreError::corrupt("meta", format!("chain params of {} bytes", bytes.len()));
         let (chain_id, rest) = bytes.split_at_checked(8).ok_or_else(corrupt)?;
@@ -203,6 +207,7 @@ impl ChainParams {
             schedule_hash: h256(schedule_hash, "meta")?,
             limits_hash: h256(limits_hash, "meta")?,
             schedule_name,
+            validators_hash: validators.map(|bytes| h256(bytes, "meta")).transpose()?,
         })
     }
 }

@@ -22,6 +22,7 @@
 //! |                | `state_root`              | the head's state root (32)                      |
 //! |                | `chain_params`            | chain id (8) ++ gas limit (8) ++ schedule hash  |
 //! |                |                           | (32) ++ limits hash (32) ++ schedule name       |
+//! |                | `validators`              | the validator set's hash (32)                   |
 //!
 //! `accounts` and `storage` are the head state, flat, so that execution reads a slot with one
 //! lookup; `trie_nodes` holds the Merkle-Patricia tries of every committed state, for the roots
@@ -31,6 +32,7 @@
 //! and never changes: the consensus settings the genesis header does not cover, which the chain
 //! checks on every open. Stores written before the key existed get it on their first open
 //! ([`Store::record_chain_params`]); no layout changed, so the schema version did not either.
+//! `validators` came later the same way: a store without it records the configured set.
 //!
 //! # Atomicity
 //!
@@ -181,6 +183,9 @@ pub const META_HEAD: &[u8] = b"head";
 pub const META_STATE_ROOT: &[u8] = b"state_root";
 /// `meta` key of the consensus settings the chain was created with ([`ChainParams`]).
 pub const META_CHAIN_PARAMS: &[u8] = b"chain_params";
+
+/// `meta` key of the validator set's hash ([`ChainParams::validators_hash`]).
+pub const META_VALIDATORS: &[u8] = b"validators";
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -539,10 +544,12 @@ impl Store {
     /// The consensus settings the chain was created with; `None` for an empty store, or one
     /// written before they were recorded.
     pub fn chain_params(&self) -> Result<Option<ChainParams>, StoreError> {
-        self.db
-            .get_pinned_cf(self.cf(cf::META)?, META_CHAIN_PARAMS)?
-            .map(|bytes| ChainParams::decode(&bytes))
-            .transpose()
+        let meta = self.cf(cf::META)?;
+        let Some(params) = self.db.get_pinned_cf(meta, META_CHAIN_PARAMS)? else {
+            return Ok(None);
+        };
+        let validators = self.db.get_pinned_cf(meta, META_VALIDATORS)?;
+        ChainParams::decode(&params, validators.as_deref()).map(Some)
     }
 
     /// The commit certificate of block `number` (opaque; absent on a dev chain).
@@ -895,9 +902,7 @@ impl Store {
         params: &ChainParams,
     ) -> Result<(), StoreError> {
         let mut prepared = self.prepare_block(&block)?;
-        prepared
-            .batch
-            .put_cf(self.cf(cf::META)?, META_CHAIN_PARAMS, params.encode());
+        self.put_chain_params(&mut prepared.batch, params)?;
         self.write_prepared(prepared)
     }
 
@@ -905,8 +910,21 @@ impl Store {
     /// recorded); synced.
     pub fn record_chain_params(&self, params: &ChainParams) -> Result<(), StoreError> {
         let mut batch = WriteBatch::default();
-        batch.put_cf(self.cf(cf::META)?, META_CHAIN_PARAMS, params.encode());
+        self.put_chain_params(&mut batch, params)?;
         self.db.write_opt(batch, &sync_write())?;
+        Ok(())
+    }
+
+    fn put_chain_params(
+        &self,
+        batch: &mut WriteBatch,
+        params: &ChainParams,
+    ) -> Result<(), StoreError> {
+        let meta = self.cf(cf::META)?;
+        batch.put_cf(meta, META_CHAIN_PARAMS, params.encode());
+        if let Some(validators) = params.validators_hash {
+            batch.put_cf(meta, META_VALIDATORS, validators.as_bytes());
+        }
         Ok(())
     }
 

@@ -123,6 +123,7 @@ pub enum ChainSetting {
     GasSchedule,
     Limits,
     GasLimit,
+    Validators,
 }
 
 impl std::fmt::Display for ChainSetting {
@@ -132,6 +133,7 @@ impl std::fmt::Display for ChainSetting {
             Self::GasSchedule => "gas schedule",
             Self::Limits => "limits",
             Self::GasLimit => "block gas limit",
+            Self::Validators => "validator set",
         })
     }
 }
@@ -149,6 +151,8 @@ pub struct ChainConfig {
     pub vm: VmConfig,
     /// Bounds on `eth_call` and `eth_estimateGas` (not consensus).
     pub calls: CallLimits,
+    /// [`Genesis::validators_hash`]: the network's validators and powers.
+    pub validators_hash: H256,
 }
 
 impl ChainConfig {
@@ -164,6 +168,7 @@ impl ChainConfig {
                 ..VmConfig::default()
             },
             calls: CallLimits::default(),
+            validators_hash: genesis.validators_hash()?,
         })
     }
 
@@ -175,6 +180,7 @@ impl ChainConfig {
             schedule_hash: H256(self.vm.schedule.hash()),
             limits_hash: H256(self.vm.limits.hash()),
             schedule_name: self.vm.schedule.name.to_string(),
+            validators_hash: Some(self.validators_hash),
         }
     }
 }
@@ -221,6 +227,15 @@ fn check_params(stored: &ChainParams, configured: &ChainParams) -> Result<(), Ch
             ChainSetting::GasLimit,
             stored.gas_limit.to_string(),
             configured.gas_limit.to_string(),
+        );
+    }
+    if let Some(stored_validators) = stored.validators_hash
+        && Some(stored_validators) != configured.validators_hash
+    {
+        return mismatch(
+            ChainSetting::Validators,
+            format!("hash {stored_validators:?}"),
+            format!("hash {:?}", configured.validators_hash),
         );
     }
     Ok(())
@@ -491,7 +506,10 @@ impl Chain {
                 expected: genesis_hash,
             });
         }
-        if recorded.is_none() {
+        if recorded
+            .as_ref()
+            .is_none_or(|stored| stored.validators_hash.is_none())
+        {
             tracing::warn!(
                 chain_id = params.chain_id,
                 gas_schedule = %params.schedule_name,

@@ -259,4 +259,29 @@ impl PoolError {
             _ => POOL_ERROR_CODE,
         }
     }
+
+    /// Whether every node of the chain refuses this transaction, whatever its state and
+    /// settings: a peer that relays it is at fault (transaction gossip penalises it). The rest
+    /// depend on the pool's state, the head or this node's settings.
+    pub fn is_invalid_on_chain(&self) -> bool {
+        match self {
+            Self::MaxInitCodeSizeExceeded { .. }
+            | Self::GasLimit { .. }
+            | Self::TipAboveFeeCap { .. }
+            | Self::InvalidChainId { .. }
+            | Self::NonceMax
+            | Self::IntrinsicGas { .. } => true,
+            Self::State(_)
+            | Self::AlreadyKnown
+            | Self::OversizedData { .. }
+            | Self::TipBelowMinimum { .. }
+            | Self::NonceTooLow { .. }
+            | Self::FeeCapTooLow { .. }
+            | Self::InsufficientFunds(_)
+            | Self::ReplaceUnderpriced
+            | Self::AccountLimitExceeded { .. }
+            | Self::Underpriced
+            | Self::FutureReplacePending => false,
+        }
+    }
 }

@@ -8,9 +8,9 @@ use rewasm_node::chain::ChainSetting;
 use rewasm_node::chain::{
     CallError, CallRequest, Chain, ChainConfig, ChainError, VerifyError, verify,
 };
-use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, Genesis, derive_accounts};
+use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, Genesis, GenesisValidator, derive_accounts};
 use rewasm_node::tx::{self, SignedTransaction, TxKind, UnsignedTransaction};
-use rewasm_store::{BlockWrite, META_CHAIN_PARAMS, cf};
+use rewasm_store::{BlockWrite, META_CHAIN_PARAMS, META_VALIDATORS, cf};
 
 const GWEI: u64 = 1_000_000_000;
 /// Fixed timestamps make block hashes reproducible.
@@ -182,6 +182,14 @@ fn a_store_refuses_other_consensus_settings() {
         Chain::open(dir.path(), &edited, config)
     };
     let same = |_: &mut ChainConfig| {};
+    let add_validator = |key: u8| {
+        move |g: &mut Genesis| {
+            g.validators.push(GenesisValidator {
+                public_key: format!("0x{}", hex::encode([key; 32])),
+                power: 1,
+            });
+        }
+    };
     let refused = |result: Result<Chain, ChainError>| match result {
         Err(error @ ChainError::SettingMismatch { .. }) => {
             let message = error.to_string();
@@ -248,6 +256,12 @@ fn a_store_refuses_other_consensus_settings() {
         "{message}"
     );
 
+    // Another validator set (a node given another network's genesis, or an edited power).
+    let (setting, stored, configured, message) = refused(reopen(&add_validator(0x11), &same));
+    assert_eq!(setting, ChainSetting::Validators);
+    assert_ne!(stored, configured);
+    assert!(message.contains("validator set hash 0x"), "{message}");
+
     // Unchanged: opens on the same head.
     let chain = reopen(&|_| {}, &same).unwrap();
     assert_eq!(chain.head().hash, head);
@@ -261,6 +275,8 @@ fn a_store_refuses_other_consensus_settings() {
         let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
         db.delete_cf(db.cf_handle(cf::META).unwrap(), META_CHAIN_PARAMS)
             .unwrap();
+        db.delete_cf(db.cf_handle(cf::META).unwrap(), META_VALIDATORS)
+            .unwrap();
     }
     let chain = reopen(&|_| {}, &same).unwrap();
     assert_eq!(chain.head().hash, head);
@@ -269,6 +285,28 @@ fn a_store_refuses_other_consensus_settings() {
     drop(chain);
     let (setting, ..) = refused(reopen(&|g| g.chain_id = 1, &same));
     assert_eq!(setting, ChainSetting::ChainId);
+
+    // One that recorded its settings before the validator set was: it records the set once.
+    {
+        let path = dir.path().join("chaindata");
+        let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
+        db.delete_cf(db.cf_handle(cf::META).unwrap(), META_VALIDATORS)
+            .unwrap();
+    }
+    let chain = reopen(&|_| {}, &same).unwrap();
+    assert_eq!(
+        chain
+            .store()
+            .chain_params()
+            .unwrap()
+            .unwrap()
+            .validators_hash,
+        Some(genesis.validators_hash().unwrap())
+    );
+    drop(chain);
+    let (setting, ..) = refused(reopen(&add_validator(0x22), &same));
+    assert_eq!(setting, ChainSetting::Validators);
 }
 
 #[test]
