@@ -43,6 +43,31 @@ impl Inputs {
     }
 }
 
+/// The node load but for the number of senders.
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct LoadArgs {
+    /// Transfers in all, split between the senders.
+    #[arg(long, default_value_t = 1000)]
+    transfers: u32,
+    /// Sequential `eth_call`s on the idle node.
+    #[arg(long, default_value_t = 2000)]
+    calls: u32,
+    /// `eth_call`s timed while the senders saturate the node.
+    #[arg(long, default_value_t = 1000)]
+    busy_calls: u32,
+}
+
+impl LoadArgs {
+    fn with(self, senders: u32) -> Load {
+        Load {
+            senders,
+            transfers_per_sender: self.transfers / senders.max(1),
+            calls: self.calls,
+            busy_calls: self.busy_calls,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// In-process: ERC-20 vs revm, kernels vs native/wasmi/revm, per-call and metering overhead.
@@ -65,7 +90,8 @@ enum Cmd {
         #[arg(long, default_value = "")]
         only: String,
     },
-    /// JSON-RPC throughput and latency of `rewasm node --dev` and anvil.
+    /// JSON-RPC throughput and latency of `rewasm node --dev` and anvil, at each number of
+    /// concurrent senders (the first goes to node.json, the rest to node-loads.json).
     Node {
         /// The release `rewasm` binary.
         #[arg(long)]
@@ -75,12 +101,24 @@ enum Cmd {
         anvil: PathBuf,
         #[command(flatten)]
         inputs: Inputs,
+        /// Comma-separated numbers of concurrent senders.
+        #[arg(long, default_value = "4", value_delimiter = ',')]
+        senders: Vec<u32>,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// The node load against a running node (no anvil, no files written): for profiling.
+    Load {
+        /// The node's JSON-RPC URL.
+        #[arg(long, default_value = "http://127.0.0.1:8545")]
+        url: String,
+        /// The ERC-20's init code (erc20.deploy.wasm, or Solidity creation code as hex).
+        #[arg(long)]
+        init: PathBuf,
         #[arg(long, default_value_t = 4)]
         senders: u32,
-        #[arg(long, default_value_t = 250)]
-        transfers: u32,
-        #[arg(long, default_value_t = 2000)]
-        calls: u32,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// A network of validators on this machine (`rewasm testnet`): ERC-20 transfers per
     /// second through one node, and send-to-receipt finality.
@@ -160,6 +198,69 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<Opti
     }
 }
 
+/// `rewasm node --dev` then anvil under the same load; their token balances must agree.
+async fn node_pair(
+    rewasm: &Path,
+    anvil: &Path,
+    artifacts: &Artifacts,
+    load: Load,
+) -> anyhow::Result<Vec<NodeResult>> {
+    let work = tempfile::tempdir()?;
+    let mut results = Vec::new();
+    {
+        let port = free_port()?;
+        let datadir = work.path().join("rewasm-data");
+        let args = vec![
+            "node".to_string(),
+            "--dev".to_string(),
+            "--datadir".to_string(),
+            datadir.display().to_string(),
+            "--http.port".to_string(),
+            port.to_string(),
+        ];
+        let node = NodeProcess::start(rewasm, &args, port, &work.path().join("rewasm.log")).await?;
+        eprintln!(
+            "rewasm node --dev at {} ({} senders)",
+            node.url, load.senders
+        );
+        results.push(node_bench::run("rewasm", &node.url, &artifacts.erc20_deploy, load).await?);
+    }
+    {
+        let port = free_port()?;
+        let args = vec![
+            "--port".to_string(),
+            port.to_string(),
+            "--host".to_string(),
+            "127.0.0.1".to_string(),
+        ];
+        let node = NodeProcess::start(anvil, &args, port, &work.path().join("anvil.log")).await?;
+        eprintln!("anvil at {} ({} senders)", node.url, load.senders);
+        results.push(node_bench::run("anvil", &node.url, &artifacts.sol_erc20, load).await?);
+    }
+    if let [a, b] = results.as_slice() {
+        ensure!(
+            a.balances == b.balances,
+            "token balances differ: rewasm {:?}, anvil {:?}",
+            a.balances,
+            b.balances
+        );
+    }
+    Ok(results)
+}
+
+fn print_node(n: &NodeResult) {
+    println!(
+        "{:<8} {:>3} senders {:>8.0} tx/s   send p50 {:.0} µs   eth_call p50 {:.0} µs p99 {:.0} µs   busy p99 {:.0} µs",
+        n.node,
+        n.load.senders,
+        n.tps,
+        n.send_p(0.5),
+        n.call_p(0.5),
+        n.call_p(0.99),
+        n.busy_call_p(0.99).unwrap_or(f64::NAN),
+    );
+}
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::Vm { inputs, quick } => {
@@ -187,78 +288,43 @@ fn main() -> anyhow::Result<()> {
             anvil,
             inputs,
             senders,
-            transfers,
-            calls,
+            load,
         } => {
             let (artifacts, out) = inputs.load()?;
-            let load = Load {
-                senders,
-                transfers_per_sender: transfers,
-                calls,
-            };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()?;
-            let results: Vec<NodeResult> = runtime.block_on(async {
-                let work = tempfile::tempdir()?;
-                let mut results = Vec::new();
-                {
-                    let port = free_port()?;
-                    let datadir = work.path().join("rewasm-data");
-                    let args = vec![
-                        "node".to_string(),
-                        "--dev".to_string(),
-                        "--datadir".to_string(),
-                        datadir.display().to_string(),
-                        "--http.port".to_string(),
-                        port.to_string(),
-                    ];
-                    let node =
-                        NodeProcess::start(&rewasm, &args, port, &work.path().join("rewasm.log"))
-                            .await?;
-                    eprintln!("rewasm node --dev at {}", node.url);
-                    results.push(
-                        node_bench::run("rewasm", &node.url, &artifacts.erc20_deploy, load).await?,
-                    );
+            let mut levels = Vec::new();
+            for &senders in &senders {
+                let load = load.with(senders);
+                let results = runtime.block_on(node_pair(&rewasm, &anvil, &artifacts, load))?;
+                for n in &results {
+                    print_node(n);
                 }
-                {
-                    let port = free_port()?;
-                    let args = vec![
-                        "--port".to_string(),
-                        port.to_string(),
-                        "--host".to_string(),
-                        "127.0.0.1".to_string(),
-                    ];
-                    let node =
-                        NodeProcess::start(&anvil, &args, port, &work.path().join("anvil.log"))
-                            .await?;
-                    eprintln!("anvil at {}", node.url);
-                    results.push(
-                        node_bench::run("anvil", &node.url, &artifacts.sol_erc20, load).await?,
-                    );
-                }
-                anyhow::Ok(results)
-            })?;
-            if let [a, b] = results.as_slice() {
-                ensure!(
-                    a.balances == b.balances,
-                    "token balances differ: rewasm {:?}, anvil {:?}",
-                    a.balances,
-                    b.balances
-                );
+                levels.push(results);
             }
-            for n in &results {
-                println!(
-                    "{:<8} {:>8.0} tx/s   eth_call p50 {:.0} µs p99 {:.0} µs   send p50 {:.0} µs",
-                    n.node,
-                    n.tps,
-                    n.call_p(0.5),
-                    n.call_p(0.99),
-                    n.send_p(0.5)
-                );
-            }
-            write_json(&out, &results)
+            let mut levels = levels.into_iter();
+            write_json(&out, &levels.next().unwrap_or_default())?;
+            let more: Vec<NodeResult> = levels.flatten().collect();
+            write_json(&out.with_file_name("node-loads.json"), &more)
+        }
+        Cmd::Load {
+            url,
+            init,
+            senders,
+            load,
+        } => {
+            let init =
+                std::fs::read(&init).with_context(|| format!("reading {}", init.display()))?;
+            let load = load.with(senders);
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let result = runtime.block_on(node_bench::run("node", &url, &init, load))?;
+            print_node(&result);
+            Ok(())
         }
         Cmd::Network {
             rewasm,
@@ -274,6 +340,7 @@ fn main() -> anyhow::Result<()> {
                 senders,
                 transfers_per_sender: transfers,
                 calls: 100,
+                busy_calls: 0,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -351,6 +418,7 @@ fn main() -> anyhow::Result<()> {
                 seconds,
                 vm: read_json(&results.join("vm.json"))?,
                 nodes: read_json(&results.join("node.json"))?.unwrap_or_default(),
+                node_loads: read_json(&results.join("node-loads.json"))?.unwrap_or_default(),
                 scaling: read_json(&results.join("scaling.json"))?.unwrap_or_default(),
                 calibration: read_json(&results.join("calibration.json"))?,
                 network: read_json(&results.join("network.json"))?,

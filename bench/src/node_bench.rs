@@ -30,6 +30,9 @@ pub struct Load {
     pub transfers_per_sender: u32,
     /// Sequential `eth_call`s.
     pub calls: u32,
+    /// Sequential `eth_call`s timed while every sender keeps submitting transfers (0: none).
+    #[serde(default)]
+    pub busy_calls: u32,
 }
 
 /// One node's figures.
@@ -49,6 +52,9 @@ pub struct NodeResult {
     pub send_latency_us: Vec<f64>,
     /// `eth_call` round trips, µs, sorted.
     pub call_latency_us: Vec<f64>,
+    /// `eth_call` round trips while the senders saturate the node, µs, sorted.
+    #[serde(default)]
+    pub busy_call_latency_us: Vec<f64>,
     /// Token balances of the deployer and the first recipients afterwards (must match).
     pub balances: Vec<String>,
 }
@@ -57,6 +63,11 @@ impl NodeResult {
     /// A quantile of the `eth_call` latency, µs.
     pub fn call_p(&self, p: f64) -> f64 {
         percentile(&self.call_latency_us, p)
+    }
+
+    /// A quantile of the `eth_call` latency under write load, µs (`None`: not measured).
+    pub fn busy_call_p(&self, p: f64) -> Option<f64> {
+        (!self.busy_call_latency_us.is_empty()).then(|| percentile(&self.busy_call_latency_us, p))
     }
 
     /// A quantile of the `eth_sendRawTransaction` latency, µs.
@@ -152,6 +163,17 @@ pub(crate) fn sign(
     to: Option<H160>,
     data: Vec<u8>,
 ) -> anyhow::Result<String> {
+    sign_value(from, chain_id, nonce, to, data, U256::zero())
+}
+
+fn sign_value(
+    from: &DevAccount,
+    chain_id: u64,
+    nonce: u64,
+    to: Option<H160>,
+    data: Vec<u8>,
+    value: U256,
+) -> anyhow::Result<String> {
     let unsigned = UnsignedTransaction {
         kind: TxKind::DynamicFee,
         chain_id: Some(chain_id),
@@ -161,7 +183,7 @@ pub(crate) fn sign(
         max_fee: U256::from(100 * GWEI),
         max_priority_fee: U256::from(GWEI),
         to,
-        value: U256::zero(),
+        value,
         data,
         access_list: vec![],
     };
@@ -227,36 +249,80 @@ fn recipient(s: u32, i: u32) -> H160 {
     H160::from_low_u64_be(0xbe00_0000_0000 + (u64::from(s) << 24) + u64::from(i % 64))
 }
 
-/// Runs the load against the node at `url`; `init` is the ERC-20's creation code (constructor
-/// arguments are appended here).
-pub async fn run(node: &str, url: &str, init: &[u8], load: Load) -> anyhow::Result<NodeResult> {
+/// Where the busy phase's transfers go: accounts no check reads.
+fn busy_recipient(s: u32, i: u64) -> H160 {
+    H160::from_low_u64_be(0xbf00_0000_0000 + (u64::from(s) << 24) + (i % 64))
+}
+
+/// Ether for senders beyond the prefunded dev accounts (anvil's and rewasm's dev chains fund
+/// ten).
+const SENDER_FUNDS: u64 = 1_000;
+
+/// The chain, its token and the senders, ready for load.
+struct Prepared {
+    client: HttpClient,
+    version: String,
+    chain_id: u64,
+    token: H160,
+    /// The first sender, who deployed the token.
+    deployer: H160,
+    /// Whose balance the calls read.
+    holder: H160,
+    accounts: Vec<DevAccount>,
+    /// Each sender's next nonce.
+    nonces: Vec<u64>,
+}
+
+/// Funds the senders that have no ether, deploys the ERC-20 (`init` plus constructor
+/// arguments) and hands each sender tokens; nothing of it is timed.
+async fn prepare(url: &str, init: &[u8], senders: u32) -> anyhow::Result<Prepared> {
     let client = client(url)?;
     let version: Value = client
         .request("web3_clientVersion", rpc_params![])
         .await
         .unwrap_or(Value::Null);
     let chain_id = quantity(&client.request("eth_chainId", rpc_params![]).await?)?.as_u64();
-    let accounts = derive_accounts(DEV_MNEMONIC, load.senders.max(1))
-        .map_err(|e| anyhow!("dev accounts: {e}"))?;
+    let accounts =
+        derive_accounts(DEV_MNEMONIC, senders.max(1)).map_err(|e| anyhow!("dev accounts: {e}"))?;
     let mut nonces: Vec<u64> = Vec::new();
     for account in &accounts {
         let n: Value = client
             .request(
                 "eth_getTransactionCount",
-                rpc_params![format!("{:?}", account.address), "latest"],
+                rpc_params![format!("{:?}", account.address), "pending"],
             )
             .await?;
         nonces.push(quantity(&n)?.as_u64());
     }
     let deployer = accounts.first().ok_or_else(|| anyhow!("no dev account"))?;
-    // Deploy and hand each sender tokens (not timed).
+    let mut deployer_nonce = nonces.first().copied().unwrap_or_default();
+    for account in accounts.iter().skip(1) {
+        let balance: Value = client
+            .request(
+                "eth_getBalance",
+                rpc_params![format!("{:?}", account.address), "pending"],
+            )
+            .await?;
+        if quantity(&balance)?.is_zero() {
+            let ether = U256::from(SENDER_FUNDS) * U256::from(10u64).pow(U256::from(18));
+            let raw = sign_value(
+                deployer,
+                chain_id,
+                deployer_nonce,
+                Some(account.address),
+                Vec::new(),
+                ether,
+            )?;
+            deployer_nonce += 1;
+            succeed(&client, &raw).await?;
+        }
+    }
     let mut code = init.to_vec();
     code.extend_from_slice(&abi::erc20_constructor(
         "Bench",
         "BNC",
         U256::from(10u64).pow(U256::from(27)),
     ));
-    let mut deployer_nonce = nonces.first().copied().unwrap_or_default();
     let raw = sign(deployer, chain_id, deployer_nonce, None, code)?;
     deployer_nonce += 1;
     let deployed = succeed(&client, &raw).await?;
@@ -271,28 +337,28 @@ pub async fn run(node: &str, url: &str, init: &[u8], load: Load) -> anyhow::Resu
         deployer_nonce += 1;
         succeed(&client, &raw).await?;
     }
-    // Pre-sign.
-    let mut batches = Vec::new();
     if let Some(first) = nonces.first_mut() {
         *first = deployer_nonce;
     }
-    for (s, (account, nonce)) in accounts.iter().zip(&nonces).enumerate() {
-        let s = s as u32;
-        let mut batch = Vec::new();
-        for i in 0..load.transfers_per_sender {
-            let data = abi::transfer(&recipient(s, i), U256::from(1 + i % 7));
-            batch.push(sign(
-                account,
-                chain_id,
-                nonce + u64::from(i),
-                Some(token),
-                data,
-            )?);
-        }
-        batches.push(batch);
-    }
-    // Submit as fast as the node accepts.
-    let started = Instant::now();
+    let holder = accounts.get(1).map_or(deployer.address, |a| a.address);
+    Ok(Prepared {
+        client,
+        version: version.as_str().unwrap_or("?").to_string(),
+        chain_id,
+        token,
+        deployer: deployer.address,
+        holder,
+        accounts,
+        nonces,
+    })
+}
+
+/// Submits every batch (each sender's in order, the senders concurrently): the hashes and the
+/// round trips, µs.
+async fn submit_all(
+    client: &HttpClient,
+    batches: Vec<Vec<String>>,
+) -> anyhow::Result<(Vec<String>, Vec<f64>)> {
     let mut tasks = Vec::new();
     for batch in batches {
         let client = client.clone();
@@ -309,43 +375,131 @@ pub async fn run(node: &str, url: &str, init: &[u8], load: Load) -> anyhow::Resu
         }));
     }
     let mut hashes = Vec::new();
-    let mut send_latency_us = Vec::new();
+    let mut latencies = Vec::new();
     for task in tasks {
         let (h, l) = task.await??;
         hashes.extend(h);
-        send_latency_us.extend(l);
+        latencies.extend(l);
     }
+    Ok((hashes, latencies))
+}
+
+/// How many of `hashes` did not succeed, once every receipt is in.
+async fn failures(client: &HttpClient, hashes: &[String]) -> anyhow::Result<usize> {
     let mut failed = 0usize;
-    for hash in &hashes {
-        let r = receipt(&client, hash).await?;
-        if !status_ok(&r) {
+    for hash in hashes {
+        if !status_ok(&receipt(client, hash).await?) {
             failed += 1;
         }
     }
+    Ok(failed)
+}
+
+/// `calls` sequential `balanceOf` calls: their round trips, µs.
+async fn time_calls(
+    client: &HttpClient,
+    token: &H160,
+    holder: &H160,
+    calls: u32,
+) -> anyhow::Result<Vec<f64>> {
+    let mut latencies = Vec::new();
+    for _ in 0..calls {
+        let t = Instant::now();
+        balance_of(client, token, holder).await?;
+        latencies.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    Ok(latencies)
+}
+
+/// Times `calls` while every sender submits transfers without pause. Their receipts are not
+/// awaited: anvil answers a submission before mining it and, once submissions stop, leaves
+/// what it has not mined pending. The senders' nonces move on.
+async fn busy_calls(prepared: &mut Prepared, calls: u32) -> anyhow::Result<Vec<f64>> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for (s, (account, nonce)) in prepared.accounts.iter().zip(&prepared.nonces).enumerate() {
+        let (client, stop, account) = (prepared.client.clone(), stop.clone(), account.clone());
+        let (chain_id, token, first) = (prepared.chain_id, prepared.token, *nonce);
+        writers.push(tokio::spawn(async move {
+            let mut sent = 0u64;
+            let mut nonce = first;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let data = abi::transfer(&busy_recipient(s as u32, nonce), U256::one());
+                let raw = sign(&account, chain_id, nonce, Some(token), data)?;
+                send(&client, &raw).await?;
+                sent += 1;
+                nonce += 1;
+            }
+            anyhow::Ok((sent, nonce))
+        }));
+    }
+    // Let the writers reach full speed first.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let latencies = time_calls(&prepared.client, &prepared.token, &prepared.holder, calls).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for (writer, nonce) in writers.into_iter().zip(prepared.nonces.iter_mut()) {
+        let (_, next) = writer.await??;
+        *nonce = next;
+    }
+    let mut latencies = latencies?;
+    latencies.sort_by(f64::total_cmp);
+    Ok(latencies)
+}
+
+/// Runs the load against the node at `url`; `init` is the ERC-20's creation code (constructor
+/// arguments are appended here).
+pub async fn run(node: &str, url: &str, init: &[u8], load: Load) -> anyhow::Result<NodeResult> {
+    let mut prepared = prepare(url, init, load.senders).await?;
+    let mut batches = Vec::new();
+    for (s, (account, nonce)) in prepared
+        .accounts
+        .iter()
+        .zip(&mut prepared.nonces)
+        .enumerate()
+    {
+        let s = s as u32;
+        let mut batch = Vec::new();
+        for i in 0..load.transfers_per_sender {
+            let data = abi::transfer(&recipient(s, i), U256::from(1 + i % 7));
+            batch.push(sign(
+                account,
+                prepared.chain_id,
+                *nonce,
+                Some(prepared.token),
+                data,
+            )?);
+            *nonce += 1;
+        }
+        batches.push(batch);
+    }
+    let client = prepared.client.clone();
+    let started = Instant::now();
+    let (hashes, mut send_latency_us) = submit_all(&client, batches).await?;
+    let failed = failures(&client, &hashes).await?;
     let seconds = started.elapsed().as_secs_f64();
     ensure!(failed == 0, "{node}: {failed} transfers failed");
-    // eth_call latency.
-    let holder = accounts.get(1).map_or(deployer.address, |a| a.address);
-    let mut call_latency_us = Vec::new();
-    for _ in 0..load.calls {
-        let t = Instant::now();
-        balance_of(&client, &token, &holder).await?;
-        call_latency_us.push(t.elapsed().as_secs_f64() * 1e6);
-    }
+    let token = prepared.token;
+    let mut call_latency_us = time_calls(&client, &token, &prepared.holder, load.calls).await?;
     let mut balances = Vec::new();
-    for owner in [deployer.address, recipient(0, 0), recipient(1, 3)] {
+    for owner in [prepared.deployer, recipient(0, 0), recipient(1, 3)] {
         balances.push(balance_of(&client, &token, &owner).await?.to_string());
     }
+    let busy_call_latency_us = if load.busy_calls > 0 {
+        busy_calls(&mut prepared, load.busy_calls).await?
+    } else {
+        Vec::new()
+    };
     send_latency_us.sort_by(f64::total_cmp);
     call_latency_us.sort_by(f64::total_cmp);
     Ok(NodeResult {
         node: node.to_string(),
-        version: version.as_str().unwrap_or("?").to_string(),
+        version: prepared.version,
         load,
         seconds,
         tps: hashes.len() as f64 / seconds,
         send_latency_us,
         call_latency_us,
+        busy_call_latency_us,
         balances,
     })
 }

@@ -28,6 +28,9 @@ pub struct RunResults {
     pub vm: Option<VmResults>,
     /// Node benchmarks (rewasm first, then anvil).
     pub nodes: Vec<NodeResult>,
+    /// The node benchmark at the other numbers of concurrent senders (rewasm, anvil, …).
+    #[serde(default)]
+    pub node_loads: Vec<NodeResult>,
     /// Store scaling.
     pub scaling: Vec<ScalePoint>,
     /// Gas against time (`rewasm-bench calibrate`).
@@ -148,6 +151,7 @@ pub fn markdown(run: &RunResults) -> String {
                 ratio_cell(a / b)
             );
         }
+        node_load_rows(&mut md, rw, &run.node_loads);
     }
     if let Some(vm) = &run.vm {
         let _ = writeln!(
@@ -167,13 +171,13 @@ pub fn markdown(run: &RunResults) -> String {
         let _ = writeln!(md, "\n## Node: JSON-RPC throughput and latency\n");
         let _ = writeln!(
             md,
-            "| node | version | transfers | tx/s | send p50 | send p99 | `eth_call` p50 | `eth_call` p99 |"
+            "| node | version | transfers | tx/s | send p50 | send p99 | `eth_call` p50 | `eth_call` p99 | `eth_call` p99 under writes |"
         );
-        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
-        for n in &run.nodes {
+        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for n in run.nodes.iter().chain(&run.node_loads) {
             let _ = writeln!(
                 md,
-                "| {} | {} | {} × {} senders | {:.0} | {} | {} | {} | {} |",
+                "| {} | {} | {} × {} senders | {:.0} | {} | {} | {} | {} | {} |",
                 n.node,
                 n.version,
                 n.load.transfers_per_sender,
@@ -183,6 +187,8 @@ pub fn markdown(run: &RunResults) -> String {
                 human(n.send_p(0.99) * 1e3),
                 human(n.call_p(0.5) * 1e3),
                 human(n.call_p(0.99) * 1e3),
+                n.busy_call_p(0.99)
+                    .map_or("—".to_string(), |busy| human(busy * 1e3)),
             );
         }
         let _ = writeln!(
@@ -193,8 +199,12 @@ pub fn markdown(run: &RunResults) -> String {
              block per transaction inside `eth_sendRawTransaction` (rewasm's dev mode, anvil's \
              automine); rewasm persists every block to RocksDB, anvil keeps state in memory. \
              Then {} sequential `eth_call`s of `balanceOf`. Both nodes end with the same token \
-             balances (checked).\n",
-            run.nodes.first().map_or(0, |n| n.load.calls)
+             balances (checked). Last, {} more `eth_call`s are timed while every sender submits \
+             transfers back to back (the column \"under writes\"; anvil answers a submission \
+             before mining it, so its senders go faster than its blocks). The load generator \
+             runs on the same machine as the node.\n",
+            run.nodes.first().map_or(0, |n| n.load.calls),
+            run.nodes.first().map_or(0, |n| n.load.busy_calls)
         );
         let _ = writeln!(md, "![latency](bench/latency.png)\n");
     }
@@ -371,6 +381,37 @@ fn format_count(x: f64) -> String {
         format!("{:.0}k", x / 1e3)
     } else {
         format!("{x:.0}")
+    }
+}
+
+/// The ratio rows of the other sender counts, and of `eth_call` under write load against the
+/// same node idle.
+fn node_load_rows(md: &mut String, rw: &NodeResult, loads: &[NodeResult]) {
+    let per_tx = |n: &NodeResult| 1e9 / n.tps;
+    for pair in loads.chunks(2) {
+        if let [ours, anvil] = pair {
+            let _ = writeln!(
+                md,
+                "| Node | signed ERC-20 transfers through JSON-RPC, {} senders (time per transfer) | `rewasm node --dev` | anvil | {} | {} | {} |",
+                ours.load.senders,
+                human(per_tx(ours)),
+                human(per_tx(anvil)),
+                ratio_cell(per_tx(ours) / per_tx(anvil))
+            );
+        }
+    }
+    for n in std::iter::once(rw).chain(loads.iter().filter(|n| n.node == "rewasm")) {
+        if let Some(busy) = n.busy_call_p(0.99) {
+            let idle = n.call_p(0.99);
+            let _ = writeln!(
+                md,
+                "| Node | `eth_call` p99 while {} senders saturate the node, against idle | busy | idle | {} | {} | {} |",
+                n.load.senders,
+                human(busy * 1e3),
+                human(idle * 1e3),
+                ratio_cell(busy / idle)
+            );
+        }
     }
 }
 

@@ -16,6 +16,24 @@ use crate::genesis::Genesis;
 use crate::node::{Mining, Node, NodeError, NodeLimits};
 use crate::rpc::{RpcConfig, RpcServer, RpcStartError};
 
+/// Most threads the runtime starts for blocking work (JSON-RPC handlers, submissions waiting
+/// for their block): the node's own bound on them, beside the RPC server's connection limit.
+pub const MAX_BLOCKING_THREADS: usize = 128;
+
+/// The async runtime a node runs on. Its threads have executor stacks
+/// ([`rewasm_executor::EXECUTOR_STACK_BYTES`], only touched pages committed) and say so, so a
+/// JSON-RPC handler runs `eth_call` and seals blocks on its own thread instead of handing the
+/// work to an executor thread and waiting: one thread hop less per request, which on a small
+/// machine is a large part of a call's time.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(rewasm_executor::EXECUTOR_STACK_BYTES)
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .on_thread_start(rewasm_executor::declare_executor_stack)
+        .build()
+}
+
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct ServiceConfig {

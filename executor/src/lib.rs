@@ -24,7 +24,7 @@ pub use rewasm_primitives::state::{
     Account, AccountChange, BasicAccount, Bytecode, InMemoryState, State, StateChanges, StateError,
     StateRead,
 };
-pub use threads::{EXECUTOR_STACK_BYTES, ExecutorPool, on_executor_stack};
+pub use threads::{EXECUTOR_STACK_BYTES, ExecutorPool, declare_executor_stack, on_executor_stack};
 pub use transaction::{
     Receipt, Transaction, TxError, execute_transaction, execute_transaction_with, intrinsic_gas,
 };

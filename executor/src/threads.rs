@@ -180,6 +180,14 @@ impl Completion {
     }
 }
 
+/// Declares the calling thread an executor thread: work handed to any [`ExecutorPool`] from it
+/// runs in place. For the threads of another pool (an async runtime's) that were started with a
+/// stack of [`EXECUTOR_STACK_BYTES`]; on a smaller stack, deep nested calls could overflow it
+/// and abort the process.
+pub fn declare_executor_stack() {
+    ON_EXECUTOR_STACK.set(true);
+}
+
 /// Runs `f` on an executor thread of the [global](ExecutorPool::global) pool, or in place when
 /// the caller already is on one. Every `execute_transaction` inside `f` then runs on that thread,
 /// so a block's transactions, or a gas estimate's trial runs, share one.

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use rewasm_bench::artifacts::{Artifacts, repo_root};
 use rewasm_bench::machine::Machine;
 use rewasm_bench::network_bench;
-use rewasm_bench::node_bench::Load;
+use rewasm_bench::node_bench::{self, Load, NodeProcess, NodeResult};
 use rewasm_bench::report::{RunResults, markdown};
 use rewasm_bench::timing::Budget;
 use rewasm_bench::{KernelSizes, calibrate, calibrate_cases, scaling, vm_bench};
@@ -159,6 +159,7 @@ fn a_quick_run_completes_and_renders() {
         seconds: None,
         vm: Some(vm),
         nodes: vec![],
+        node_loads: vec![],
         scaling: vec![point],
         calibration: Some(calibration),
         network: None,
@@ -169,6 +170,75 @@ fn a_quick_run_completes_and_renders() {
     assert!(md.contains("worst / median"), "{md}");
 }
 
+/// More senders than the dev chain funds (they get ether first), and calls timed under write
+/// load; the rows render beside the 4-sender ones.
+#[test]
+fn a_tiny_node_load_with_eleven_senders_completes_and_renders() {
+    let rewasm = rewasm_binary(&target_dir());
+    let work = tempfile::tempdir().unwrap();
+    let port = node_bench::free_port().unwrap();
+    let args: Vec<String> = [
+        "node",
+        "--dev",
+        "--datadir",
+        &work.path().join("data").display().to_string(),
+        "--http.port",
+        &port.to_string(),
+    ]
+    .iter()
+    .map(|arg| arg.to_string())
+    .collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let result = runtime
+        .block_on(async {
+            let node =
+                NodeProcess::start(&rewasm, &args, port, &work.path().join("node.log")).await?;
+            let load = Load {
+                senders: 11,
+                transfers_per_sender: 2,
+                calls: 3,
+                busy_calls: 3,
+            };
+            node_bench::run("rewasm", &node.url, &artifacts().erc20_deploy, load).await
+        })
+        .unwrap();
+    assert_eq!(result.send_latency_us.len(), 22);
+    assert_eq!(result.call_latency_us.len(), 3);
+    assert_eq!(result.busy_call_latency_us.len(), 3);
+    let idle = RunResults {
+        machine: Machine::detect(),
+        command: "test".into(),
+        seconds: None,
+        vm: None,
+        nodes: vec![
+            result.clone(),
+            NodeResult {
+                node: "anvil".into(),
+                ..result.clone()
+            },
+        ],
+        node_loads: vec![
+            result.clone(),
+            NodeResult {
+                node: "anvil".into(),
+                ..result
+            },
+        ],
+        scaling: vec![],
+        calibration: None,
+        network: None,
+    };
+    let md = markdown(&idle);
+    assert!(
+        md.contains("JSON-RPC, 11 senders (time per transfer)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("`eth_call` p99 while 11 senders saturate the node"),
+        "{md}"
+    );
+}
+
 #[test]
 fn a_tiny_network_run_completes_agrees_and_renders() {
     let rewasm = rewasm_binary(&target_dir());
@@ -176,6 +246,7 @@ fn a_tiny_network_run_completes_agrees_and_renders() {
         senders: 1,
         transfers_per_sender: 3,
         calls: 2,
+        busy_calls: 0,
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let network = runtime
@@ -197,6 +268,7 @@ fn a_tiny_network_run_completes_agrees_and_renders() {
         seconds: None,
         vm: None,
         nodes: vec![],
+        node_loads: vec![],
         scaling: vec![],
         calibration: None,
         network: Some(network),

@@ -7,12 +7,16 @@
 //!
 //! Blocks are sealed one at a time (a sealing lock spans taking the pool's best transactions,
 //! building, committing and updating the pool):
-//! - [`Mining::Instant`] (the default): `eth_sendRawTransaction` seals blocks itself, before it
-//!   answers, until the pool has nothing executable left, as anvil's and hardhat's automine do.
-//!   A client's first receipt poll therefore finds the receipt: ethers' `tx.wait()` subscribes
-//!   to new blocks only after that first poll, and on an idle chain would otherwise wait for a
-//!   block that never comes. Transactions that arrive while a block is being built wait for the
-//!   lock and share the next block, so bursts do not cost one block each.
+//! - [`Mining::Instant`] (the default): `eth_sendRawTransaction` answers once the block holding
+//!   its transaction is on disk, as anvil's and hardhat's automine do. A client's first receipt
+//!   poll therefore finds the receipt: ethers' `tx.wait()` subscribes to new blocks only after
+//!   that first poll, and on an idle chain would otherwise wait for a block that never comes.
+//!   Submissions commit as a group ([`GroupCommit`]): one submitter at a time seals a block of
+//!   everything executable in the pool (one execution pass, one write batch, one sync), and
+//!   the transactions that arrive meanwhile go into the next block together. A submitter
+//!   answers as soon as its transaction has left the pool (mined, or dropped as invalid) or a
+//!   block built after it arrived left nothing executable behind (its transaction waits for a
+//!   nonce gap, as geth's queue does).
 //! - [`Mining::Interval`]: a task ([`Node::spawn_miner`]) seals a block every period, empty or
 //!   not, like a real chain's slots.
 //!
@@ -37,7 +41,8 @@ pub mod metrics;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use primitive_types::{H160, H256, U256};
@@ -146,12 +151,59 @@ pub struct NodeLimits {
     pub warm: WarmLimits,
 }
 
+/// Instant mining's group commit: at most one submitter seals at a time, the others wait for
+/// its block (module documentation).
+#[derive(Debug, Default)]
+struct GroupCommit {
+    state: Mutex<GroupState>,
+    /// Notified after every sealing.
+    sealed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct GroupState {
+    /// A submitter is sealing a block.
+    sealing: bool,
+    /// Every submission numbered up to this one is settled: in a committed block, dropped, or
+    /// found not executable by a block built after it was pooled.
+    settled: u64,
+}
+
+/// A submitter's turn at sealing; ending it (also by a panic) lets the next one seal and
+/// wakes the waiters.
+struct SealingTurn<'a> {
+    group: &'a GroupCommit,
+    settled: Option<u64>,
+}
+
+impl Drop for SealingTurn<'_> {
+    fn drop(&mut self) {
+        let mut group = self.group.lock();
+        group.sealing = false;
+        if let Some(settled) = self.settled {
+            group.settled = group.settled.max(settled);
+        }
+        self.group.sealed.notify_all();
+    }
+}
+
+impl GroupCommit {
+    fn lock(&self) -> MutexGuard<'_, GroupState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// The chain, the pool and the miner's wiring.
 pub struct Node {
     chain: Arc<Chain>,
     pool: Mutex<Pool>,
     mining: Mining,
     sealing: Mutex<()>,
+    /// Numbers the pooled submissions, in pool order (taken under the pool's lock).
+    submissions: AtomicU64,
+    group: GroupCommit,
     blocks: broadcast::Sender<Arc<NewBlock>>,
     transactions: broadcast::Sender<H256>,
     metrics: Metrics,
@@ -222,6 +274,8 @@ impl Node {
             pool: Mutex::new(pool),
             mining,
             sealing: Mutex::new(()),
+            submissions: AtomicU64::new(0),
+            group: GroupCommit::default(),
             blocks: broadcast::channel(BLOCK_EVENTS).0,
             transactions: broadcast::channel(TRANSACTION_EVENTS).0,
             metrics,
@@ -258,29 +312,62 @@ impl Node {
     pub fn submit_raw_transaction(&self, raw: Vec<u8>) -> Result<H256, SubmitError> {
         let transaction = tx::decode(&raw)?;
         let head = HeadState(self.chain.store());
-        let hash = self
-            .pool()
-            .add(transaction, raw, &head, self.chain.next_base_fee())?;
+        let (hash, ticket) = {
+            let mut pool = self.pool();
+            let hash = pool.add(transaction, raw, &head, self.chain.next_base_fee())?;
+            (hash, self.submissions.fetch_add(1, Ordering::SeqCst) + 1)
+        };
         tracing::debug!(?hash, "transaction pooled");
         // No receiver (no pending filter or subscription) is the normal case.
         let _ = self.transactions.send(hash);
         if self.mining == Mining::Instant {
-            self.seal_pending();
+            self.await_sealed(&hash, ticket);
         }
         Ok(hash)
     }
 
-    /// Seals blocks until the pool has nothing executable left. A block that includes nothing
-    /// (every candidate was rejected) ends the run, so a bad candidate cannot spin it.
-    fn seal_pending(&self) {
+    /// Waits until submission `ticket` (transaction `hash`) is settled, sealing blocks while no
+    /// other submitter does ([`GroupCommit`]).
+    fn await_sealed(&self, hash: &H256, ticket: u64) {
+        let mut group = self.group.lock();
         loop {
-            match self.mine_block(false) {
-                Ok(Some(mined)) if !mined.block.transactions.is_empty() => {}
-                Ok(_) => return,
-                Err(error) => {
-                    tracing::error!(%error, "sealing a block failed");
-                    return;
-                }
+            if group.settled >= ticket || !self.pool().contains(hash) {
+                return;
+            }
+            if group.sealing {
+                group = self
+                    .group
+                    .sealed
+                    .wait(group)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                continue;
+            }
+            group.sealing = true;
+            drop(group);
+            let mut turn = SealingTurn {
+                group: &self.group,
+                settled: None,
+            };
+            turn.settled = self.seal_group();
+            drop(turn);
+            group = self.group.lock();
+        }
+    }
+
+    /// Seals one block of what is executable in the pool. Returns the last submission it
+    /// settled all submissions up to: those the pool held when it started, unless the gas limit
+    /// left some of them for the next block. A block that fails is logged, not returned: its
+    /// transactions were accepted and stay pooled for the next sealing.
+    fn seal_group(&self) -> Option<u64> {
+        let snapshot = self.submissions.load(Ordering::SeqCst);
+        match self.mine_from_pool(false) {
+            Ok(Some((mined, complete))) => {
+                (complete || mined.block.transactions.is_empty()).then_some(snapshot)
+            }
+            Ok(None) => Some(snapshot),
+            Err(error) => {
+                tracing::error!(%error, "sealing a block failed");
+                Some(snapshot)
             }
         }
     }
@@ -335,14 +422,20 @@ impl Node {
     /// A host failure is retried, and its transaction dropped after [`HOST_FAILURES_TO_DROP`]
     /// of them (see the module documentation).
     pub fn mine_block(&self, allow_empty: bool) -> Result<Option<MinedBlock>, ChainError> {
+        Ok(self.mine_from_pool(allow_empty)?.map(|(mined, _)| mined))
+    }
+
+    /// [`Node::mine_block`], saying whether the block was offered every executable transaction
+    /// ([`crate::pool::Candidates::complete`]).
+    fn mine_from_pool(&self, allow_empty: bool) -> Result<Option<(MinedBlock, bool)>, ChainError> {
         let _sealing = self.sealing();
-        let Some(mined) =
+        let Some((mined, complete)) =
             self.build_from_pool(allow_empty, |candidates| self.chain.mine(candidates, None))?
         else {
             return Ok(None);
         };
         self.after_block(&mined, "mined block");
-        Ok(Some(mined))
+        Ok(Some((mined, complete)))
     }
 
     /// Builds the block this node proposes to the network from the pool's best transactions,
@@ -352,7 +445,7 @@ impl Node {
         let _sealing = self.sealing();
         let build = |candidates| self.chain.execute_candidates(candidates, Some(timestamp));
         match self.build_from_pool(true, build)? {
-            Some(executed) => Ok(executed),
+            Some((executed, _)) => Ok(executed),
             None => build(Vec::new()),
         }
     }
@@ -376,13 +469,14 @@ impl Node {
     }
 
     /// Runs `build` on the pool's best transactions, retrying host failures (and dropping a
-    /// transaction that fails the node [`HOST_FAILURES_TO_DROP`] times). `None` when the pool
-    /// has nothing executable and `allow_empty` is false.
+    /// transaction that fails the node [`HOST_FAILURES_TO_DROP`] times), with whether those were
+    /// all the executable ones. `None` when the pool has nothing executable and `allow_empty` is
+    /// false.
     fn build_from_pool<T>(
         &self,
         allow_empty: bool,
         build: impl Fn(Vec<(SignedTransaction, Vec<u8>)>) -> Result<T, ChainError>,
-    ) -> Result<Option<T>, ChainError> {
+    ) -> Result<Option<(T, bool)>, ChainError> {
         let head = HeadState(self.chain.store());
         let mut host_failures: HashMap<H256, u32> = HashMap::new();
         let mut attempts = 0;
@@ -390,17 +484,17 @@ impl Node {
             attempts += 1;
             let candidates = self
                 .pool()
-                .best(
+                .best_within(
                     &head,
                     self.chain.next_base_fee(),
                     self.chain.config().gas_limit,
                 )
                 .map_err(|error| ChainError::State(Box::new(error)))?;
-            if candidates.is_empty() && !allow_empty {
+            if candidates.transactions.is_empty() && !allow_empty {
                 return Ok(None);
             }
-            match build(candidates) {
-                Ok(built) => return Ok(Some(built)),
+            match build(candidates.transactions) {
+                Ok(built) => return Ok(Some((built, candidates.complete))),
                 Err(ChainError::HostFailure { tx, failure }) if attempts < MAX_BUILD_ATTEMPTS => {
                     let failures = host_failures.entry(tx).or_default();
                     *failures += 1;
@@ -523,6 +617,7 @@ mod tests {
     use super::*;
     use crate::genesis::{DEV_MNEMONIC, derive_accounts};
     use crate::tx::{TxKind, UnsignedTransaction};
+    use rewasm_primitives::keccak256;
 
     fn transfer(nonce: u64, value: u64) -> Vec<u8> {
         transfer_from(0, nonce, H160::repeat_byte(0x42), value)
@@ -530,7 +625,8 @@ mod tests {
 
     /// A transfer from dev account `sender`.
     fn transfer_from(sender: usize, nonce: u64, to: H160, value: u64) -> Vec<u8> {
-        let key = &derive_accounts(DEV_MNEMONIC, 2).unwrap()[sender].key;
+        let count = u32::try_from(sender).unwrap() + 1;
+        let key = &derive_accounts(DEV_MNEMONIC, count).unwrap()[sender].key;
         tx::sign(
             &UnsignedTransaction {
                 kind: TxKind::DynamicFee,
@@ -577,6 +673,45 @@ mod tests {
         assert!(node.pooled_transaction(&gapped).is_none());
         assert!(node.chain().transaction(&gapped).unwrap().is_some());
         assert_eq!(node.chain().head().header.number, 2, "both share one block");
+    }
+
+    /// Group commit: submissions that arrive while a block is being sealed share the next
+    /// block, and each answers with its receipt already stored (a client's first poll finds it).
+    #[test]
+    fn concurrent_submissions_share_a_block_and_answer_with_their_receipt() {
+        let dir = tempfile::tempdir().unwrap();
+        let node =
+            Arc::new(Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap());
+        let raws: Vec<Vec<u8>> = (0..8)
+            .map(|sender| transfer_from(sender, 0, H160::repeat_byte(0x42), 1))
+            .collect();
+        let hashes: Vec<H256> = raws.iter().map(|raw| keccak256(raw)).collect();
+        // A block being sealed: whatever is submitted meanwhile waits for the next one.
+        let sealing = node.sealing();
+        let submitters: Vec<_> = raws
+            .into_iter()
+            .map(|raw| {
+                let node = Arc::clone(&node);
+                std::thread::spawn(move || {
+                    let hash = node.submit_raw_transaction(raw).unwrap();
+                    (hash, node.chain().receipt(&hash).unwrap().is_some())
+                })
+            })
+            .collect();
+        while !hashes.iter().all(|hash| node.pool().contains(hash)) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop(sealing);
+        for submitter in submitters {
+            let (hash, receipt) = submitter.join().unwrap();
+            assert!(
+                receipt,
+                "{hash:?} was answered before its receipt was stored"
+            );
+        }
+        let head = node.chain().head();
+        assert_eq!(head.header.number, 1, "one block for all eight");
+        assert_eq!(head.transactions.len(), 8);
     }
 
     #[test]

@@ -318,6 +318,15 @@ enum Class {
 }
 
 /// The pool. Not synchronised: the node keeps it behind its own lock.
+/// The transactions for the next block ([`Pool::best_within`]).
+#[derive(Debug)]
+pub struct Candidates {
+    /// (transaction, raw bytes), in block order.
+    pub transactions: Vec<(SignedTransaction, Vec<u8>)>,
+    /// Whether every executable transaction is among them (none left out by the gas limit).
+    pub complete: bool,
+}
+
 #[derive(Debug)]
 pub struct Pool {
     config: PoolConfig,
@@ -772,17 +781,30 @@ impl Pool {
         base_fee: U256,
         gas_limit: u64,
     ) -> Result<Vec<(SignedTransaction, Vec<u8>)>, StateError> {
+        Ok(self.best_within(state, base_fee, gas_limit)?.transactions)
+    }
+
+    /// [`Pool::best`], saying whether the gas limit left executable transactions out.
+    pub fn best_within(
+        &self,
+        state: &dyn AccountReader,
+        base_fee: U256,
+        gas_limit: u64,
+    ) -> Result<Candidates, StateError> {
         let mut heads = BinaryHeap::new();
         for (sender, entry) in &self.by_sender {
             heads.extend(Candidate::at(&entry.txs, state.nonce(sender)?, base_fee));
         }
         let mut out = Vec::new();
         let mut gas_left = gas_limit;
+        let mut complete = true;
         while let Some(head) = heads.pop() {
             if gas_left < TX_GAS {
+                complete = false;
                 break;
             }
             let Some(left) = gas_left.checked_sub(head.pooled.tx.gas_limit) else {
+                complete = false;
                 continue;
             };
             gas_left = left;
@@ -793,7 +815,10 @@ impl Pool {
                 heads.push(next);
             }
         }
-        Ok(out)
+        Ok(Candidates {
+            transactions: out,
+            complete,
+        })
     }
 
     /// After a block: drops every transaction whose nonce is now below its sender's account

@@ -1493,3 +1493,24 @@ proptest! {
         }
     }
 }
+
+/// Instant mining's group commit settles submissions on this flag: a block offered every
+/// executable transaction leaves none behind.
+#[test]
+fn best_within_says_whether_the_gas_limit_left_transactions_out() {
+    let state = FakeState::funded();
+    let mut pool = pool();
+    for sender in 0..3 {
+        add(&mut pool, &state, sender, &dynamic(0, 100 * GWEI, GWEI)).unwrap();
+    }
+    let all = pool.best_within(&state, U256::zero(), 3 * 21_000).unwrap();
+    assert_eq!((all.transactions.len(), all.complete), (3, true));
+    let two = pool
+        .best_within(&state, U256::zero(), 2 * 21_000 + 20_999)
+        .unwrap();
+    assert_eq!((two.transactions.len(), two.complete), (2, false));
+    // A sender's nonce gap is not the gas limit's doing.
+    add(&mut pool, &state, 3, &dynamic(5, 100 * GWEI, GWEI)).unwrap();
+    let gapped = pool.best_within(&state, U256::zero(), 30_000_000).unwrap();
+    assert_eq!((gapped.transactions.len(), gapped.complete), (3, true));
+}

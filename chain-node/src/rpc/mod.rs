@@ -179,12 +179,19 @@ pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMeth
         module.register_async_method(name, move |params, context, _| async move {
             let started = Instant::now();
             let worker = Arc::clone(&context);
-            let result = tokio::task::spawn_blocking(move || {
+            let work = move || {
                 let args = Args::parse(params.as_str(), arity)?;
                 handler(&worker, &args)
-            })
-            .await
-            .unwrap_or_else(|error| Err(RpcError::internal(format!("{name}: {error}"))));
+            };
+            let result = if tokio::runtime::Handle::current().runtime_flavor()
+                == tokio::runtime::RuntimeFlavor::MultiThread
+            {
+                tokio::task::block_in_place(work)
+            } else {
+                tokio::task::spawn_blocking(work)
+                    .await
+                    .unwrap_or_else(|error| Err(RpcError::internal(format!("{name}: {error}"))))
+            };
             context
                 .node
                 .metrics()

@@ -10,6 +10,8 @@
 //! chain id (see [`SignedTransaction::chain_id`]; pre-EIP-155 legacy transactions have none), the
 //! nonce, balances, intrinsic gas, and `max_priority_fee <= max_fee`.
 
+mod senders;
+
 use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
 use primitive_types::{H160, H256, U256};
 
@@ -373,7 +375,7 @@ fn decode_legacy(raw: &[u8], hash: H256) -> Result<SignedTransaction, TxDecodeEr
         unsigned.u64(id).u64(0).u64(0);
     }
     let sighash = keccak256(&unsigned.finish());
-    let sender = recover(sighash, y_odd, r, s)?;
+    let sender = senders::recover(hash, || recover(sighash, y_odd, r, s))?;
     Ok(SignedTransaction {
         kind: TxKind::Legacy { chain_id },
         chain_id,
@@ -464,7 +466,7 @@ fn decode_typed(kind: TxKind, raw: &[u8], hash: H256) -> Result<SignedTransactio
         access_list,
     };
     let sighash = keccak256(&typed_payload(&unsigned, chain_id, None));
-    let sender = recover(sighash, y_odd, r, s)?;
+    let sender = senders::recover(hash, || recover(sighash, y_odd, r, s))?;
     let UnsignedTransaction {
         data, access_list, ..
     } = unsigned;

@@ -304,10 +304,7 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
         log_format = ?args.log_format,
         "starting node"
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = rewasm_node::service::runtime().context("starting the async runtime")?;
     let failed = runtime.block_on(async {
         let service = Service::start(config).await?;
         let Some(network) = network else {
