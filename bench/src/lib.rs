@@ -21,6 +21,7 @@ pub mod node_bench;
 pub mod report;
 pub mod rewasm_run;
 pub mod scaling;
+pub mod soak;
 pub mod timing;
 pub mod vm_bench;
 pub mod wasmi_run;

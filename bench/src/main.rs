@@ -12,6 +12,7 @@ use rewasm_bench::network_bench;
 use rewasm_bench::node_bench::{self, Load, NodeProcess, NodeResult, free_port};
 use rewasm_bench::report::{self, RunResults};
 use rewasm_bench::scaling::{self, ScalePoint};
+use rewasm_bench::soak::{self, SoakLoad};
 use rewasm_bench::timing::Budget;
 use rewasm_bench::{KernelSizes, vm_bench};
 use rewasm_vm::GasSchedule;
@@ -159,6 +160,36 @@ enum Cmd {
         #[arg(long, default_value_t = 100_000)]
         chunk: u64,
     },
+    /// A release `rewasm node --dev` under the soak (writers, readers, WebSocket subscribers,
+    /// malformed requests) with its resident memory sampled: JSON and a PNG of the curve.
+    Soak {
+        /// The release `rewasm` binary.
+        #[arg(long)]
+        rewasm: PathBuf,
+        /// The ERC-20's init code (erc20.deploy.wasm).
+        #[arg(long)]
+        init: PathBuf,
+        /// Minutes of load.
+        #[arg(long, default_value_t = 30)]
+        minutes: u64,
+        /// Seconds between memory samples.
+        #[arg(long, default_value_t = 5)]
+        sample_seconds: u64,
+        #[arg(long, default_value_t = SoakLoad::default().writers)]
+        writers: u32,
+        #[arg(long, default_value_t = SoakLoad::default().readers)]
+        readers: u32,
+        #[arg(long, default_value_t = SoakLoad::default().subscribers)]
+        subscribers: u32,
+        /// No malformed requests.
+        #[arg(long)]
+        well_formed: bool,
+        #[arg(long)]
+        out: PathBuf,
+        /// The PNG of resident memory over time.
+        #[arg(long)]
+        plot: PathBuf,
+    },
     /// docs/BENCHMARKS.md and docs/bench/*.png from a results folder.
     Report {
         /// Folder holding vm.json, node.json, scaling.json (any may be missing).
@@ -208,17 +239,7 @@ async fn node_pair(
     let work = tempfile::tempdir()?;
     let mut results = Vec::new();
     {
-        let port = free_port()?;
-        let datadir = work.path().join("rewasm-data");
-        let args = vec![
-            "node".to_string(),
-            "--dev".to_string(),
-            "--datadir".to_string(),
-            datadir.display().to_string(),
-            "--http.port".to_string(),
-            port.to_string(),
-        ];
-        let node = NodeProcess::start(rewasm, &args, port, &work.path().join("rewasm.log")).await?;
+        let node = NodeProcess::start_dev(rewasm, work.path()).await?;
         eprintln!(
             "rewasm node --dev at {} ({} senders)",
             node.url, load.senders
@@ -404,6 +425,58 @@ fn main() -> anyhow::Result<()> {
             let summary = calibration.summary();
             println!("{summary:#?}");
             write_json(&out, &calibration)
+        }
+        Cmd::Soak {
+            rewasm,
+            init,
+            minutes,
+            sample_seconds,
+            writers,
+            readers,
+            subscribers,
+            well_formed,
+            out,
+            plot,
+        } => {
+            let init =
+                std::fs::read(&init).with_context(|| format!("reading {}", init.display()))?;
+            let load = SoakLoad {
+                writers,
+                readers,
+                subscribers,
+                malformed: !well_formed,
+                seconds: minutes * 60,
+                sample_seconds,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let result = runtime.block_on(async {
+                let work = tempfile::tempdir()?;
+                let node = NodeProcess::start_dev(&rewasm, work.path()).await?;
+                soak::run(&node.url, node.pid(), &init, load).await
+            })?;
+            report::register_font()?;
+            soak::plot_memory(&result, &plot)?;
+            let mib = |kib: Option<u64>| kib.map_or(f64::NAN, |kib| kib as f64 / 1024.0);
+            println!(
+                "soak: {} transfers, {} reads, {} notifications, {} malformed refused; RSS {:.0} MiB at 5 min, {:.0} MiB at the end; errors {:?}",
+                result.transfers,
+                result.reads,
+                result.notifications,
+                result.refused,
+                mib(result.rss_at(300.0)),
+                mib(result.rss_kib.last().map(|(_, kib)| *kib)),
+                result.errors
+            );
+            write_json(&out, &result)?;
+            ensure!(
+                result.errors.is_empty(),
+                "the soak saw errors: {:?}",
+                result.errors
+            );
+            Ok(())
         }
         Cmd::Report {
             results,

@@ -77,6 +77,8 @@ impl NodeResult {
 }
 
 const GWEI: u64 = 1_000_000_000;
+/// The benchmark token's supply, all minted to the deployer: 10^27 units.
+pub const TOKEN_SUPPLY: u128 = 1_000_000_000_000_000_000_000_000_000;
 /// The gas limit of every benchmark transfer.
 pub const GAS: u64 = 300_000;
 
@@ -102,6 +104,26 @@ impl Drop for NodeProcess {
 }
 
 impl NodeProcess {
+    /// `rewasm node --dev` with its data folder and log (`node.log`) in `work`, on a free port.
+    pub async fn start_dev(rewasm: &Path, work: &Path) -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let args: Vec<String> = ["node", "--dev", "--datadir"]
+            .iter()
+            .map(|arg| arg.to_string())
+            .chain([
+                work.join("data").display().to_string(),
+                "--http.port".to_string(),
+                port.to_string(),
+            ])
+            .collect();
+        Self::start(rewasm, &args, port, &work.join("node.log")).await
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts `program args…` (its output to `log`) and waits until it answers `eth_chainId`.
     pub async fn start(
         program: &Path,
@@ -227,7 +249,11 @@ async fn succeed(client: &HttpClient, raw: &str) -> anyhow::Result<Value> {
     Ok(receipt)
 }
 
-async fn balance_of(client: &HttpClient, token: &H160, owner: &H160) -> anyhow::Result<U256> {
+pub(crate) async fn balance_of(
+    client: &HttpClient,
+    token: &H160,
+    owner: &H160,
+) -> anyhow::Result<U256> {
     let out: Value = client
         .request(
             "eth_call",
@@ -259,23 +285,23 @@ fn busy_recipient(s: u32, i: u64) -> H160 {
 const SENDER_FUNDS: u64 = 1_000;
 
 /// The chain, its token and the senders, ready for load.
-struct Prepared {
-    client: HttpClient,
-    version: String,
-    chain_id: u64,
-    token: H160,
+pub(crate) struct Prepared {
+    pub(crate) client: HttpClient,
+    pub(crate) version: String,
+    pub(crate) chain_id: u64,
+    pub(crate) token: H160,
     /// The first sender, who deployed the token.
-    deployer: H160,
+    pub(crate) deployer: H160,
     /// Whose balance the calls read.
-    holder: H160,
-    accounts: Vec<DevAccount>,
+    pub(crate) holder: H160,
+    pub(crate) accounts: Vec<DevAccount>,
     /// Each sender's next nonce.
-    nonces: Vec<u64>,
+    pub(crate) nonces: Vec<u64>,
 }
 
 /// Funds the senders that have no ether, deploys the ERC-20 (`init` plus constructor
 /// arguments) and hands each sender tokens; nothing of it is timed.
-async fn prepare(url: &str, init: &[u8], senders: u32) -> anyhow::Result<Prepared> {
+pub(crate) async fn prepare(url: &str, init: &[u8], senders: u32) -> anyhow::Result<Prepared> {
     let client = client(url)?;
     let version: Value = client
         .request("web3_clientVersion", rpc_params![])
@@ -321,7 +347,7 @@ async fn prepare(url: &str, init: &[u8], senders: u32) -> anyhow::Result<Prepare
     code.extend_from_slice(&abi::erc20_constructor(
         "Bench",
         "BNC",
-        U256::from(10u64).pow(U256::from(27)),
+        U256::from(TOKEN_SUPPLY),
     ));
     let raw = sign(deployer, chain_id, deployer_nonce, None, code)?;
     deployer_nonce += 1;

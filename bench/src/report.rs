@@ -195,9 +195,11 @@ pub fn markdown(run: &RunResults) -> String {
             md,
             "\nBoth nodes get the same pre-signed EIP-1559 transfers from the dev accounts (the \
              same Rust client, jsonrpsee over HTTP): each sender submits its transfers one after \
-             another, the senders concurrently; then every receipt is fetched. Both mine one \
-             block per transaction inside `eth_sendRawTransaction` (rewasm's dev mode, anvil's \
-             automine); rewasm persists every block to RocksDB, anvil keeps state in memory. \
+             another, the senders concurrently; then every receipt is fetched. rewasm's dev \
+             mode answers `eth_sendRawTransaction` once the block holding the transaction is \
+             synced to RocksDB (transactions that arrive meanwhile share the next block); anvil's \
+             automine answers once the transaction is pooled, mines it right after and keeps \
+             state in memory. \
              Then {} sequential `eth_call`s of `balanceOf`. Both nodes end with the same token \
              balances (checked). Last, {} more `eth_call`s are timed while every sender submits \
              transfers back to back (the column \"under writes\"; anvil answers a submission \
@@ -322,6 +324,35 @@ fn network_section(md: &mut String, network: &NetworkResult, dev: Option<&NodeRe
 }
 
 /// Plots the store's commit time against state size.
+/// One series over time, from 0: `(x, y)` points, the axes named.
+pub fn plot_series(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    points: &[(f64, f64)],
+) -> anyhow::Result<()> {
+    let root = BitMapBackend::new(path, (900, 500)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let x_max = points.iter().map(|p| p.0).fold(1.0, f64::max);
+    let y_max = points.iter().map(|p| p.1).fold(1.0, f64::max) * 1.2;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..x_max, 0f64..y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()?;
+    chart.draw_series(LineSeries::new(points.to_vec(), BLUE.stroke_width(2)))?;
+    root.present()
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
 pub fn plot_scaling(points: &[ScalePoint], path: &Path) -> anyhow::Result<()> {
     let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE)?;

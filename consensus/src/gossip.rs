@@ -11,7 +11,7 @@
 //! a peer cannot make the network carry what no pool accepts. A transaction that no node of the
 //! chain could take (undecodable, bad signature, wrong chain id, over a chain limit:
 //! [`PoolError::is_invalid_on_chain`]) counts against the peer that sent it; a peer's score
-//! falls with the square of such messages, and past the graylist threshold (four within a few
+//! falls with the square of such messages, and past the graylist threshold (three within a few
 //! seconds) all its messages are dropped unread until the count decays. Refusals that depend on
 //! the state or on this node's settings (known, nonce too low, underpriced) are ignored without
 //! a penalty, since honest peers send those all the time. Received messages are offered to the
@@ -114,7 +114,7 @@ fn peer_score() -> PeerScoreParams {
         first_message_deliveries_weight: 0.0,
         mesh_message_deliveries_weight: 0.0,
         mesh_failure_penalty_weight: 0.0,
-        // -10 per invalid message squared: four reach the graylist threshold (-80 < -160).
+        // -10 per invalid message squared: three pass the graylist threshold (-90 < -80).
         invalid_message_deliveries_weight: -10.0,
         invalid_message_deliveries_decay: 0.9,
         ..TopicScoreParams::default()
@@ -334,7 +334,7 @@ mod tests {
     }
 
     /// An attacker's valid transaction is pooled and forwarded; its invalid ones (garbage, a
-    /// wrong chain id) are neither forwarded nor, once four of them are counted, is anything
+    /// wrong chain id) are neither forwarded nor, once three of them are counted, is anything
     /// else it sends heard, while another peer still is.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn invalid_transactions_are_not_forwarded_and_their_sender_is_shut_out() {

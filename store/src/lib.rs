@@ -84,8 +84,8 @@ use rewasm_primitives::{
     AccountLeaf, EMPTY_CODE_HASH, EMPTY_ROOT, RlpError, keccak256, storage_value_rlp,
 };
 use rocksdb::{
-    ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options,
-    PrefixRange, ReadOptions, WriteBatch, WriteOptions,
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
+    IteratorMode, Options, PrefixRange, ReadOptions, WriteBatch, WriteOptions,
 };
 
 use code_cache::CodeCache;
@@ -289,6 +289,8 @@ impl std::fmt::Debug for PreparedBlock {
 /// (the block builder) serialises block commits.
 pub struct Store {
     db: DB,
+    /// The block cache every column family shares ([`StoreMemory::cache_bytes`]).
+    cache: Cache,
     /// Code verified against its hash.
     codes: CodeCache,
     /// Trie nodes read from `trie_nodes` since open: a cost measure for metrics and tests.
@@ -303,9 +305,43 @@ impl std::fmt::Debug for Store {
     }
 }
 
-fn cf_options() -> Options {
+/// How much memory RocksDB may hold, whatever the load: without these bounds each of the
+/// eleven column families would keep its own 32 MiB block cache and up to two 64 MiB memtables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreMemory {
+    /// One LRU block cache for every column family, holding data blocks and the index and
+    /// filter blocks (so that table readers do not grow outside it).
+    pub cache_bytes: usize,
+    /// All memtables together; past it the largest is flushed.
+    pub write_buffer_bytes: usize,
+    /// Table files kept open.
+    pub max_open_files: i32,
+}
+
+impl Default for StoreMemory {
+    fn default() -> Self {
+        Self {
+            cache_bytes: 64 << 20,
+            write_buffer_bytes: 64 << 20,
+            max_open_files: 512,
+        }
+    }
+}
+
+/// The options of the database and of every column family. Point lookups (accounts, slots,
+/// trie nodes, receipts by hash) dominate, so every table carries a bloom filter (10 bits a
+/// key, about 1% false positives); level-0 filters and indexes stay pinned in the cache.
+fn cf_options(cache: &Cache, memory: &StoreMemory) -> Options {
+    let mut table = BlockBasedOptions::default();
+    table.set_block_cache(cache);
+    table.set_bloom_filter(10.0, false);
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
     let mut options = Options::default();
     options.set_compression_type(DBCompressionType::Lz4);
+    options.set_block_based_table_factory(&table);
+    options.set_db_write_buffer_size(memory.write_buffer_bytes);
+    options.set_max_open_files(memory.max_open_files);
     options
 }
 
@@ -328,7 +364,14 @@ impl Store {
     /// database there. An existing database must carry [`SCHEMA_VERSION`] and every column
     /// family, or the open fails with a typed error.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, StoreMemory::default())
+    }
+
+    /// [`Store::open`] within `memory`.
+    pub fn open_with(path: impl AsRef<Path>, memory: StoreMemory) -> Result<Self, StoreError> {
         let path = path.as_ref();
+        let cache = Cache::new_lru_cache(memory.cache_bytes);
+        let cf_options = || cf_options(&cache, &memory);
         let mut options = cf_options();
         options.set_paranoid_checks(true);
         let existing = path.join("CURRENT").exists();
@@ -349,7 +392,7 @@ impl Store {
                 .iter()
                 .map(|name| ColumnFamilyDescriptor::new(name, cf_options()));
             let db = DB::open_cf_descriptors(&options, path, descriptors)?;
-            let store = Self::new(db);
+            let store = Self::new(db, cache);
             let Some(bytes) = store.db.get_cf(store.cf(cf::META)?, META_SCHEMA_VERSION)? else {
                 return Err(StoreError::SchemaMissing);
             };
@@ -373,7 +416,7 @@ impl Store {
                 .into_iter()
                 .map(|name| ColumnFamilyDescriptor::new(name, cf_options()));
             let db = DB::open_cf_descriptors(&options, path, descriptors)?;
-            let store = Self::new(db);
+            let store = Self::new(db, cache);
             let mut batch = WriteBatch::default();
             batch.put_cf(
                 store.cf(cf::META)?,
@@ -385,12 +428,29 @@ impl Store {
         }
     }
 
-    fn new(db: DB) -> Self {
+    fn new(db: DB, cache: Cache) -> Self {
         Self {
             db,
+            cache,
             codes: CodeCache::new(DEFAULT_CODE_CACHE_BYTES),
             trie_node_reads: AtomicU64::new(0),
         }
+    }
+
+    /// Bytes in the shared block cache, and in all memtables: what the store holds in memory
+    /// beside the code cache.
+    pub fn memory_usage(&self) -> (usize, u64) {
+        let memtables = cf::ALL
+            .iter()
+            .filter_map(|name| self.db.cf_handle(name))
+            .filter_map(|handle| {
+                self.db
+                    .property_int_value_cf(handle, rocksdb::properties::CUR_SIZE_ALL_MEM_TABLES)
+                    .ok()
+                    .flatten()
+            })
+            .sum();
+        (self.cache.get_usage(), memtables)
     }
 
     fn cf(&self, name: &'static str) -> Result<&ColumnFamily, StoreError> {
@@ -865,15 +925,7 @@ impl Store {
                 certificate,
             );
         }
-        // Proposals up to this height can no longer be decided.
-        let next = block.number.saturating_add(1);
-        for prefix in [consensus_key::PROPOSED, consensus_key::OWN] {
-            batch.delete_range_cf(
-                consensus,
-                consensus_key::with_height(prefix, 0),
-                consensus_key::with_height(prefix, next),
-            );
-        }
+        self.forget_proposals_below(&mut batch, block.number.saturating_add(1))?;
         let meta = self.cf(cf::META)?;
         batch.put_cf(
             meta,
@@ -904,6 +956,29 @@ impl Store {
         let mut prepared = self.prepare_block(&block)?;
         self.put_chain_params(&mut prepared.batch, params)?;
         self.write_prepared(prepared)
+    }
+
+    /// Deletes the proposals stored for heights below `next`, which can no longer be decided,
+    /// key by key. A range tombstone per block would be simpler, but tombstones pile up in the
+    /// memtable of a column family this rarely written (a dev chain writes nothing else there)
+    /// and every read of it fragments all of them: a node grew to gigabytes within a minute.
+    /// There are a few proposals per height, and none on a dev chain, so the scan is short.
+    fn forget_proposals_below(&self, batch: &mut WriteBatch, next: u64) -> Result<(), StoreError> {
+        let consensus = self.cf(cf::CONSENSUS)?;
+        for prefix in [consensus_key::PROPOSED, consensus_key::OWN] {
+            let mut read = ReadOptions::default();
+            read.set_iterate_range(
+                consensus_key::with_height(prefix, 0)..consensus_key::with_height(prefix, next),
+            );
+            for entry in self
+                .db
+                .iterator_cf_opt(consensus, read, IteratorMode::Start)
+            {
+                let (key, _) = entry?;
+                batch.delete_cf(consensus, key);
+            }
+        }
+        Ok(())
     }
 
     /// Records the consensus settings of a store that has none (one written before they were
@@ -964,4 +1039,55 @@ fn leaf(stored: &StoredAccount) -> AccountLeaf {
 fn decode_storage_value(rlp: &[u8]) -> Result<H256, RlpError> {
     let value = rewasm_primitives::rlp::single_item(rlp)?.u256()?;
     Ok(H256(value.to_big_endian()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(number: u64) -> BlockWrite {
+        BlockWrite {
+            number,
+            hash: H256::from_low_u64_be(number),
+            header: number.to_be_bytes().to_vec(),
+            changes: StateChanges::new(),
+            transactions: Vec::new(),
+            logs: Vec::new(),
+            certificate: None,
+        }
+    }
+
+    fn consensus_entries_in_memory(store: &Store) -> u64 {
+        let consensus = store.cf(cf::CONSENSUS).unwrap();
+        store
+            .db
+            .property_int_value_cf(consensus, rocksdb::properties::NUM_ENTRIES_ACTIVE_MEM_TABLE)
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Proposals are forgotten key by key once their height is committed, and a chain without
+    /// any (a dev chain) writes nothing at all there: range tombstones written per block piled
+    /// up in that memtable and every read of it fragmented them all (gigabytes in a minute).
+    #[test]
+    fn committed_heights_forget_their_proposals_without_range_tombstones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for number in 0..200 {
+            store.commit_block(block(number)).unwrap();
+        }
+        assert_eq!(consensus_entries_in_memory(&store), 0);
+
+        let hash = H256::repeat_byte(7);
+        for height in [201, 203] {
+            store.put_proposed_block(height, &hash, b"block").unwrap();
+            store.put_own_proposal(height, 0, &hash, b"block").unwrap();
+        }
+        store.commit_block(block(200)).unwrap();
+        store.commit_block(block(201)).unwrap();
+        assert_eq!(store.proposed_block(201, &hash).unwrap(), None);
+        assert_eq!(store.own_proposal(201, 0).unwrap(), None);
+        assert!(store.proposed_block(203, &hash).unwrap().is_some());
+        assert_eq!(store.own_proposal(203, 0).unwrap(), Some(hash));
+    }
 }

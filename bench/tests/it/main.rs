@@ -3,3 +3,4 @@
 //! One integration-test binary per crate (each links the crate once); one module per subject.
 
 mod smoke;
+mod soak;

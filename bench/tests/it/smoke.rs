@@ -24,7 +24,7 @@ fn cargo() -> Command {
     command
 }
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         return PathBuf::from(dir);
     }
@@ -44,7 +44,7 @@ fn run(command: &mut Command) {
 /// A `rewasm` binary. Building it here with `-p rewasm-node` alone would unify features
 /// differently from the test's own build and compile a second RocksDB, so an existing one is
 /// preferred.
-fn rewasm_binary(target: &Path) -> PathBuf {
+pub(crate) fn rewasm_binary(target: &Path) -> PathBuf {
     if let Some(bin) = std::env::var_os("REWASM_BIN") {
         return PathBuf::from(bin);
     }
@@ -55,8 +55,17 @@ fn rewasm_binary(target: &Path) -> PathBuf {
     debug
 }
 
+/// Taken by the tests that load the machine (nodes, networks, the soak) or time something, so
+/// that no two of them run at once.
+pub(crate) fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    HEAVY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Builds the wasm inputs once per test binary.
-fn artifacts() -> &'static Artifacts {
+pub(crate) fn artifacts() -> &'static Artifacts {
     static ARTIFACTS: OnceLock<Artifacts> = OnceLock::new();
     ARTIFACTS.get_or_init(|| {
         let root = repo_root();
@@ -127,6 +136,8 @@ fn every_kernel_runner_agrees_with_native() {
 
 #[test]
 fn a_quick_run_completes_and_renders() {
+    // Timed: the calibration fits a slope, which a node under load next to it can flatten.
+    let _alone = heavy();
     let sizes = KernelSizes {
         hash_rounds: 2,
         u256_iterations: 50,
@@ -174,25 +185,13 @@ fn a_quick_run_completes_and_renders() {
 /// load; the rows render beside the 4-sender ones.
 #[test]
 fn a_tiny_node_load_with_eleven_senders_completes_and_renders() {
+    let _alone = heavy();
     let rewasm = rewasm_binary(&target_dir());
     let work = tempfile::tempdir().unwrap();
-    let port = node_bench::free_port().unwrap();
-    let args: Vec<String> = [
-        "node",
-        "--dev",
-        "--datadir",
-        &work.path().join("data").display().to_string(),
-        "--http.port",
-        &port.to_string(),
-    ]
-    .iter()
-    .map(|arg| arg.to_string())
-    .collect();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let result = runtime
         .block_on(async {
-            let node =
-                NodeProcess::start(&rewasm, &args, port, &work.path().join("node.log")).await?;
+            let node = NodeProcess::start_dev(&rewasm, work.path()).await?;
             let load = Load {
                 senders: 11,
                 transfers_per_sender: 2,
@@ -241,6 +240,7 @@ fn a_tiny_node_load_with_eleven_senders_completes_and_renders() {
 
 #[test]
 fn a_tiny_network_run_completes_agrees_and_renders() {
+    let _alone = heavy();
     let rewasm = rewasm_binary(&target_dir());
     let load = Load {
         senders: 1,

@@ -32,7 +32,7 @@ use rewasm_vm::{Engine, EngineError, VmConfig};
 
 use crate::genesis::{Genesis, GenesisError};
 use crate::tx::{RlpError, SignedTransaction};
-use rewasm_store::{BlockWrite, ChainParams, Store, StoreError};
+use rewasm_store::{BlockWrite, ChainParams, Store, StoreError, StoreMemory};
 
 pub use block::{Block, BlockDecodeError, transactions_root};
 pub use build::Rejection;
@@ -153,6 +153,8 @@ pub struct ChainConfig {
     pub calls: CallLimits,
     /// [`Genesis::validators_hash`]: the network's validators and powers.
     pub validators_hash: H256,
+    /// The store's memory bounds (not consensus).
+    pub store: StoreMemory,
 }
 
 impl ChainConfig {
@@ -169,6 +171,7 @@ impl ChainConfig {
             },
             calls: CallLimits::default(),
             validators_hash: genesis.validators_hash()?,
+            store: StoreMemory::default(),
         })
     }
 
@@ -429,7 +432,7 @@ impl Chain {
             path: datadir.display().to_string(),
             source,
         })?;
-        let store = Store::open(datadir.join("chaindata"))?;
+        let store = Store::open_with(datadir.join("chaindata"), config.store)?;
         if config.vm.cache_dir.is_none() {
             config.vm.cache_dir = Some(datadir.join("wasm-cache"));
         }

@@ -45,6 +45,8 @@ pub struct Metrics {
     host_dropped: Counter,
     pool_pending: Gauge,
     pool_queued: Gauge,
+    store_cache: Gauge,
+    store_memtables: Gauge,
     rpc_latency: Family<MethodLabel, Histogram, fn() -> Histogram>,
     rpc_errors: Family<MethodLabel, Counter>,
 }
@@ -71,6 +73,8 @@ impl Metrics {
         let host_dropped = Counter::default();
         let pool_pending = Gauge::default();
         let pool_queued = Gauge::default();
+        let store_cache = Gauge::default();
+        let store_memtables = Gauge::default();
         let rpc_latency: Family<MethodLabel, Histogram, fn() -> Histogram> =
             Family::new_with_constructor(rpc_histogram);
         let rpc_errors = Family::<MethodLabel, Counter>::default();
@@ -104,6 +108,18 @@ impl Metrics {
             "rewasm_block_gas_used",
             "Gas used per sealed block",
             block_gas.clone(),
+        );
+        registry.register_with_unit(
+            "rewasm_store_block_cache",
+            "Bytes in the store's block cache (data, index and filter blocks), at most --db.cache",
+            Unit::Bytes,
+            store_cache.clone(),
+        );
+        registry.register_with_unit(
+            "rewasm_store_memtables",
+            "Bytes in the store's memtables, at most about --db.write-buffer",
+            Unit::Bytes,
+            store_memtables.clone(),
         );
         registry.register_with_unit(
             "rewasm_block_execution",
@@ -162,6 +178,8 @@ impl Metrics {
             host_dropped,
             pool_pending,
             pool_queued,
+            store_cache,
+            store_memtables,
             rpc_latency,
             rpc_errors,
         }
@@ -209,6 +227,14 @@ impl Metrics {
             .set(i64::try_from(queued).unwrap_or(i64::MAX));
     }
 
+    /// Sets the store's memory gauges: block cache and memtable bytes.
+    pub fn set_store_memory(&self, cache: usize, memtables: u64) {
+        self.store_cache
+            .set(i64::try_from(cache).unwrap_or(i64::MAX));
+        self.store_memtables
+            .set(i64::try_from(memtables).unwrap_or(i64::MAX));
+    }
+
     /// Records one JSON-RPC call of `method`.
     pub fn rpc_call(&self, method: &'static str, latency: Duration, failed: bool) {
         let label = [("method", method)];
@@ -247,6 +273,7 @@ mod tests {
             Duration::from_millis(1),
         );
         metrics.set_pool(4, 2);
+        metrics.set_store_memory(1024, 2048);
         metrics.host_failure(false);
         metrics.host_failure(true);
         metrics.rpc_call("eth_blockNumber", Duration::from_micros(150), false);
@@ -265,6 +292,8 @@ mod tests {
             "rewasm_txpool_host_failure_drops_total 1",
             "rewasm_txpool_pending 4",
             "rewasm_txpool_queued 2",
+            "rewasm_store_block_cache_bytes 1024",
+            "rewasm_store_memtables_bytes 2048",
             "rewasm_rpc_request_duration_seconds_count{method=\"eth_blockNumber\"} 1",
             "rewasm_rpc_request_duration_seconds_count{method=\"eth_call\"} 1",
             "rewasm_rpc_errors_total{method=\"eth_call\"} 1",

@@ -58,6 +58,7 @@ use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
 use crate::tx::{self, SignedTransaction, TxDecodeError};
 use rewasm_executor::{BasicAccount, StateError, StateRead};
 use rewasm_store::Store;
+pub use rewasm_store::StoreMemory;
 
 pub use metrics::Metrics;
 
@@ -149,6 +150,8 @@ pub struct NodeLimits {
     pub calls: CallLimits,
     /// Idle warm contract instances kept for reuse.
     pub warm: WarmLimits,
+    /// The store's memory.
+    pub store: StoreMemory,
 }
 
 /// Instant mining's group commit: at most one submitter seals at a time, the others wait for
@@ -240,6 +243,7 @@ impl Node {
         let open = || -> Result<Chain, ChainError> {
             let mut config = ChainConfig {
                 calls: limits.calls,
+                store: limits.store,
                 ..ChainConfig::from_genesis(genesis)?
             };
             config.vm.warm = limits.warm;
@@ -413,6 +417,8 @@ impl Node {
             Err(error) => tracing::error!(%error, "counting the pool for the metrics"),
         }
         self.metrics.set_head(self.chain.head().header.number);
+        let (cache, memtables) = self.chain.store().memory_usage();
+        self.metrics.set_store_memory(cache, memtables);
         self.metrics.render()
     }
 

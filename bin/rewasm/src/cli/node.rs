@@ -14,7 +14,7 @@ use rewasm_consensus::keys::{self, KeyFile};
 use rewasm_consensus::{Consensus, EngineConfig, Fault, Multiaddr, lan_timeouts, multiaddr};
 use rewasm_node::chain::CallLimits;
 use rewasm_node::genesis::Genesis;
-use rewasm_node::node::{Mining, NodeLimits};
+use rewasm_node::node::{Mining, NodeLimits, StoreMemory};
 use rewasm_node::pool::{
     DEFAULT_ACCOUNT_QUEUE, DEFAULT_ACCOUNT_SLOTS, DEFAULT_GLOBAL_QUEUE, DEFAULT_GLOBAL_SLOTS,
     DEFAULT_PRICE_BUMP_PERCENT, DEFAULT_PRICE_LIMIT, PoolLimits,
@@ -104,6 +104,12 @@ pub(super) struct NodeArgs {
     /// Initial memory of all idle warm instances together, in MiB.
     #[arg(long = "vm.warm-memory", value_name = "MIB", default_value_t = WarmLimits::default().total_memory_bytes >> 20)]
     vm_warm_memory: u64,
+    /// The store's block cache, shared by every column family, in MiB.
+    #[arg(long = "db.cache", value_name = "MIB", default_value_t = StoreMemory::default().cache_bytes >> 20)]
+    db_cache: usize,
+    /// The store's memtables together, in MiB (past it the largest is flushed to disk).
+    #[arg(long = "db.write-buffer", value_name = "MIB", default_value_t = (StoreMemory::default().write_buffer_bytes >> 20) as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    db_write_buffer: u64,
     /// Seal a block every S seconds, empty or not, instead of one as soon as a transaction
     /// arrives. In a network: the least time between two blocks [default: 1].
     #[arg(long = "block-time", value_name = "S", value_parser = clap::value_parser!(u64).range(1..))]
@@ -295,6 +301,12 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
                 per_module: args.vm_warm_per_contract,
                 total: args.vm_warm_instances,
                 total_memory_bytes: args.vm_warm_memory.saturating_mul(1 << 20),
+            },
+            store: StoreMemory {
+                cache_bytes: args.db_cache.saturating_mul(1 << 20),
+                write_buffer_bytes: usize::try_from(args.db_write_buffer.saturating_mul(1 << 20))
+                    .unwrap_or(usize::MAX),
+                ..StoreMemory::default()
             },
         },
     };
