@@ -325,17 +325,19 @@ fn network_section(md: &mut String, network: &NetworkResult, dev: Option<&NodeRe
 
 /// Plots the store's commit time against state size.
 /// One series over time, from 0: `(x, y)` points, the axes named.
+/// Lines over a shared x axis, each named in the legend.
 pub fn plot_series(
     path: &Path,
     title: &str,
     x_desc: &str,
     y_desc: &str,
-    points: &[(f64, f64)],
+    series: &[(&str, Vec<(f64, f64)>)],
 ) -> anyhow::Result<()> {
     let root = BitMapBackend::new(path, (900, 500)).into_drawing_area();
     root.fill(&WHITE)?;
-    let x_max = points.iter().map(|p| p.0).fold(1.0, f64::max);
-    let y_max = points.iter().map(|p| p.1).fold(1.0, f64::max) * 1.2;
+    let points = || series.iter().flat_map(|(_, points)| points.iter());
+    let x_max = points().map(|p| p.0).fold(1.0, f64::max);
+    let y_max = points().map(|p| p.1).fold(1.0, f64::max) * 1.2;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(15)
@@ -347,7 +349,22 @@ pub fn plot_series(
         .x_desc(x_desc)
         .y_desc(y_desc)
         .draw()?;
-    chart.draw_series(LineSeries::new(points.to_vec(), BLUE.stroke_width(2)))?;
+    static COLOURS: [RGBColor; 5] = [BLUE, RED, GREEN, MAGENTA, BLACK];
+    for ((name, points), colour) in series.iter().zip(COLOURS.iter().cycle()) {
+        chart
+            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))?
+            .label(*name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+    }
+    if series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+    }
     root.present()
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())

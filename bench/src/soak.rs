@@ -60,6 +60,9 @@ pub struct SoakResult {
     pub load: Option<SoakLoad>,
     /// (seconds since the load started, resident KiB of the node).
     pub rss_kib: Vec<(f64, u64)>,
+    /// The store's memory as the node's `/metrics` gauges say, sampled with the resident memory.
+    #[serde(default)]
+    pub store_kib: Vec<StoreSample>,
     /// Transfers the node acknowledged.
     pub transfers: u64,
     /// Read requests answered.
@@ -80,6 +83,17 @@ impl SoakResult {
             .find(|(at, _)| *at >= seconds)
             .map(|(_, kib)| *kib)
     }
+}
+
+/// The store's memory at one moment of the soak (`rewasm_store_*` gauges).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct StoreSample {
+    /// Seconds since the load started.
+    pub seconds: f64,
+    /// KiB in RocksDB's block cache.
+    pub block_cache: u64,
+    /// KiB in RocksDB's memtables.
+    pub memtables: u64,
 }
 
 /// Counters the tasks share.
@@ -163,9 +177,19 @@ pub async fn run(url: &str, pid: u32, init: &[u8], load: SoakLoad) -> anyhow::Re
         )));
     }
     let mut rss = Vec::new();
+    let mut store = Vec::new();
     let end = started + Duration::from_secs(load.seconds);
     while Instant::now() < end {
-        rss.push((started.elapsed().as_secs_f64(), rss_kib(pid)?));
+        let seconds = started.elapsed().as_secs_f64();
+        rss.push((seconds, rss_kib(pid)?));
+        match store_gauges(url).await {
+            Ok((block_cache, memtables)) => store.push(StoreSample {
+                seconds,
+                block_cache: block_cache / 1024,
+                memtables: memtables / 1024,
+            }),
+            Err(error) => tally.error("GET /metrics", error),
+        }
         tokio::time::sleep(Duration::from_secs(load.sample_seconds.max(1))).await;
     }
     stop.store(true, Ordering::Relaxed);
@@ -185,6 +209,7 @@ pub async fn run(url: &str, pid: u32, init: &[u8], load: SoakLoad) -> anyhow::Re
     Ok(SoakResult {
         load: Some(load),
         rss_kib: rss,
+        store_kib: store,
         transfers: tally.transfers.load(Ordering::Relaxed),
         reads: tally.reads.load(Ordering::Relaxed),
         notifications: tally.notifications.load(Ordering::Relaxed),
@@ -338,6 +363,29 @@ const OVERSIZED_BYTES: usize = 6 << 20;
 const OVERSIZED_EVERY: u64 = 20;
 
 /// One raw HTTP exchange: the status code of the answer.
+/// The node's `rewasm_store_block_cache_bytes` and `rewasm_store_memtables_bytes` gauges.
+async fn store_gauges(url: &str) -> anyhow::Result<(u64, u64)> {
+    let address = url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await?;
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await??;
+    let text = String::from_utf8_lossy(&answer);
+    let gauge = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .map(|value| value as u64)
+            .ok_or_else(|| anyhow::anyhow!("no {name} on /metrics"))
+    };
+    Ok((
+        gauge("rewasm_store_block_cache_bytes")?,
+        gauge("rewasm_store_memtables_bytes")?,
+    ))
+}
+
 async fn post(url: &str, body: &[u8]) -> anyhow::Result<u16> {
     let address = url.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await?;
@@ -413,15 +461,38 @@ async fn check_supply(prepared: &Prepared, writers: u32, tally: &Tally) -> anyho
 
 /// Plots resident memory over the run.
 pub fn plot_memory(result: &SoakResult, path: &Path) -> anyhow::Result<()> {
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let mut series = vec![(
+        "resident",
+        result
+            .rss_kib
+            .iter()
+            .map(|(at, kib)| (at / 60.0, mib(*kib)))
+            .collect::<Vec<_>>(),
+    )];
+    if !result.store_kib.is_empty() {
+        series.push((
+            "RocksDB block cache",
+            result
+                .store_kib
+                .iter()
+                .map(|sample| (sample.seconds / 60.0, mib(sample.block_cache)))
+                .collect(),
+        ));
+        series.push((
+            "RocksDB memtables",
+            result
+                .store_kib
+                .iter()
+                .map(|sample| (sample.seconds / 60.0, mib(sample.memtables)))
+                .collect(),
+        ));
+    }
     crate::report::plot_series(
         path,
         "rewasm node --dev: resident memory under the soak",
         "minutes",
         "MiB",
-        &result
-            .rss_kib
-            .iter()
-            .map(|(at, kib)| (at / 60.0, *kib as f64 / 1024.0))
-            .collect::<Vec<_>>(),
+        &series,
     )
 }

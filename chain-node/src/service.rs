@@ -30,7 +30,10 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .enable_all()
         .thread_stack_size(rewasm_executor::EXECUTOR_STACK_BYTES)
         .max_blocking_threads(MAX_BLOCKING_THREADS)
-        .on_thread_start(rewasm_executor::declare_executor_stack)
+        .on_thread_start(|| {
+            rewasm_executor::declare_executor_stack();
+            crate::sched::ask_slice(Some(crate::sched::REQUEST_SLICE));
+        })
         .build()
 }
 
@@ -132,6 +135,10 @@ impl Service {
             && let Err(error) = miner.await
         {
             tracing::error!(%error, "the miner task failed");
+        }
+        // Flushed, the next start replays no log.
+        if let Err(error) = self.node.chain().store().flush() {
+            tracing::error!(%error, "flushing the store at shutdown");
         }
         tracing::info!(
             head = self.node.chain().head().header.number,

@@ -70,6 +70,7 @@
 
 mod code_cache;
 pub mod codec;
+mod head_cache;
 mod state;
 pub mod trie;
 
@@ -85,13 +86,15 @@ use rewasm_primitives::{
 };
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
-    IteratorMode, Options, PrefixRange, ReadOptions, WriteBatch, WriteOptions,
+    DBRecoveryMode, FlushOptions, IteratorMode, Options, PrefixRange, ReadOptions,
+    SnapshotWithThreadMode as Snapshot, WriteBatch, WriteOptions,
 };
 
 use code_cache::CodeCache;
 pub use code_cache::DEFAULT_CODE_CACHE_BYTES;
 pub use codec::ChainParams;
 use codec::StoredAccount;
+use head_cache::{HeadCache, HeadChanges};
 pub use state::{StateAt, StoreState};
 
 /// The layout version this code reads and writes. Bump it on any change of layout or encoding;
@@ -187,6 +190,10 @@ pub const META_CHAIN_PARAMS: &[u8] = b"chain_params";
 /// `meta` key of the validator set's hash ([`ChainParams::validators_hash`]).
 pub const META_VALIDATORS: &[u8] = b"validators";
 
+/// `meta` key the node writes to learn whether the store takes writes again after a failure;
+/// its value means nothing.
+pub const META_WRITE_PROBE: &[u8] = b"write_probe";
+
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -218,6 +225,37 @@ pub enum StoreError {
     /// More transactions in one block than a `u32` index counts.
     #[error("too many transactions in one block")]
     TooManyTransactions,
+    /// A table file on disk is not the size the database recorded for it.
+    #[error("{file} is {found} bytes, the database recorded {recorded} (truncated or replaced)")]
+    FileSize {
+        file: String,
+        recorded: usize,
+        found: u64,
+    },
+    /// RocksDB found damage at open; `detail` is its own log's line on it, which names the
+    /// file where the error alone may not (a damaged write-ahead log record).
+    #[error("rocksdb: {error} ({detail})")]
+    Damaged {
+        error: rocksdb::Error,
+        detail: String,
+    },
+    /// A table file the database lists cannot be read.
+    #[error("{file}: {source}")]
+    File {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+/// What [`Store::check_files`] read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileCheck {
+    /// Table files.
+    pub files: usize,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Entries read back through their checksums, over all column families.
+    pub entries: u64,
 }
 
 impl StoreError {
@@ -259,6 +297,8 @@ pub struct BlockWrite {
 /// dropping it writes nothing.
 pub struct PreparedBlock {
     batch: WriteBatch,
+    number: u64,
+    head_changes: HeadChanges,
     state_root: H256,
     trie_nodes: usize,
 }
@@ -295,6 +335,8 @@ pub struct Store {
     codes: CodeCache,
     /// Trie nodes read from `trie_nodes` since open: a cost measure for metrics and tests.
     trie_node_reads: AtomicU64,
+    /// Accounts and slots of the head state.
+    head_cache: HeadCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -341,8 +383,41 @@ fn cf_options(cache: &Cache, memory: &StoreMemory) -> Options {
     options.set_compression_type(DBCompressionType::Lz4);
     options.set_block_based_table_factory(&table);
     options.set_db_write_buffer_size(memory.write_buffer_bytes);
+    // No one memtable larger than all of them may be; RocksDB also waits for this much free
+    // space before it takes writes again after a full disk.
+    options.set_write_buffer_size(memory.write_buffer_bytes);
     options.set_max_open_files(memory.max_open_files);
     options
+}
+
+/// Maps an open error, adding for damage what RocksDB's log says about it.
+fn damage_named(path: &Path) -> impl Fn(rocksdb::Error) -> StoreError + '_ {
+    move |error| {
+        if error.kind() != rocksdb::ErrorKind::Corruption {
+            return StoreError::Rocks(error);
+        }
+        match damage_reported(path) {
+            Some(detail) => StoreError::Damaged { error, detail },
+            None => StoreError::Rocks(error),
+        }
+    }
+}
+
+/// The last line of RocksDB's log (`LOG`, rotated at each open) on damage it dropped, without
+/// its time and source prefix.
+fn damage_reported(path: &Path) -> Option<String> {
+    const TAIL_BYTES: usize = 1 << 16;
+    let log = std::fs::read(path.join("LOG")).ok()?;
+    let tail = log.get(log.len().saturating_sub(TAIL_BYTES)..)?;
+    String::from_utf8_lossy(tail)
+        .lines()
+        .rev()
+        .find(|line| line.contains("dropping") && line.contains("Corruption"))
+        .map(|line| {
+            line.rsplit_once("] ")
+                .map_or(line, |(_, text)| text)
+                .to_string()
+        })
 }
 
 fn sync_write() -> WriteOptions {
@@ -374,6 +449,11 @@ impl Store {
         let cf_options = || cf_options(&cache, &memory);
         let mut options = cf_options();
         options.set_paranoid_checks(true);
+        // Every block is written with sync, so a write-ahead log can only lose a record that was
+        // never acknowledged, at its end (a torn write). RocksDB's default recovery would also
+        // stop quietly at a damaged record in the middle and drop the acknowledged blocks after
+        // it; this mode refuses to open instead, naming the log file.
+        options.set_wal_recovery_mode(DBRecoveryMode::TolerateCorruptedTailRecords);
         let existing = path.join("CURRENT").exists();
         if existing {
             // Open every column family the database has (a newer schema may have more, and
@@ -391,7 +471,8 @@ impl Store {
             let descriptors = names
                 .iter()
                 .map(|name| ColumnFamilyDescriptor::new(name, cf_options()));
-            let db = DB::open_cf_descriptors(&options, path, descriptors)?;
+            let db =
+                DB::open_cf_descriptors(&options, path, descriptors).map_err(damage_named(path))?;
             let store = Self::new(db, cache);
             let Some(bytes) = store.db.get_cf(store.cf(cf::META)?, META_SCHEMA_VERSION)? else {
                 return Err(StoreError::SchemaMissing);
@@ -412,10 +493,12 @@ impl Store {
         } else {
             options.create_if_missing(true);
             options.create_missing_column_families(true);
-            let descriptors = cf::ALL
-                .into_iter()
+            // RocksDB's own column family too, or it gets default options (a 64 MiB memtable).
+            let descriptors = std::iter::once(rocksdb::DEFAULT_COLUMN_FAMILY_NAME)
+                .chain(cf::ALL)
                 .map(|name| ColumnFamilyDescriptor::new(name, cf_options()));
-            let db = DB::open_cf_descriptors(&options, path, descriptors)?;
+            let db =
+                DB::open_cf_descriptors(&options, path, descriptors).map_err(damage_named(path))?;
             let store = Self::new(db, cache);
             let mut batch = WriteBatch::default();
             batch.put_cf(
@@ -429,12 +512,17 @@ impl Store {
     }
 
     fn new(db: DB, cache: Cache) -> Self {
-        Self {
+        let mut store = Self {
             db,
             cache,
             codes: CodeCache::new(DEFAULT_CODE_CACHE_BYTES),
             trie_node_reads: AtomicU64::new(0),
-        }
+            head_cache: HeadCache::new(None),
+        };
+        // A store that is not ours yet (the schema check follows) has no head to cache.
+        let head = store.head().ok().flatten().map(|(number, _)| number);
+        store.head_cache = HeadCache::new(head);
+        store
     }
 
     /// Bytes in the shared block cache, and in all memtables: what the store holds in memory
@@ -493,16 +581,51 @@ impl Store {
             .transpose()
     }
 
-    /// The committed account (with its code), if it exists.
+    /// The head block number in `snapshot`.
+    fn head_in(&self, snapshot: &Snapshot<'_, DB>) -> Result<Option<u64>, StoreError> {
+        snapshot
+            .get_pinned_cf(self.cf(cf::META)?, META_HEAD)?
+            .map(|bytes| codec::decode_head(&bytes).map(|(number, _)| number))
+            .transpose()
+    }
+
+    fn stored_account_in(
+        &self,
+        snapshot: &Snapshot<'_, DB>,
+        address: &H160,
+    ) -> Result<Option<StoredAccount>, StoreError> {
+        snapshot
+            .get_pinned_cf(self.cf(cf::ACCOUNTS)?, address.as_bytes())?
+            .map(|bytes| StoredAccount::decode(&bytes))
+            .transpose()
+    }
+
+    fn stored_slot_in(
+        &self,
+        snapshot: &Snapshot<'_, DB>,
+        address: &H160,
+        slot: &H256,
+    ) -> Result<H256, StoreError> {
+        match snapshot.get_pinned_cf(self.cf(cf::STORAGE)?, codec::storage_key(address, slot))? {
+            None => Ok(H256::zero()),
+            Some(bytes) => codec::h256(&bytes, "storage"),
+        }
+    }
+
+    /// The committed account (with its code), if it exists: from the head cache, or read and
+    /// then kept there.
     pub fn account(&self, address: &H160) -> Result<Option<BasicAccount>, StoreError> {
-        let Some(stored) = self.stored_account(address)? else {
-            return Ok(None);
+        let stored = match self.head_cache.account(address) {
+            Ok(stored) => stored,
+            Err(epoch) => {
+                let stored = self.stored_account(address)?;
+                self.head_cache.keep_account(epoch, *address, stored);
+                stored
+            }
         };
-        Ok(Some(self.basic_account(
-            stored.nonce,
-            stored.balance,
-            &stored.code_hash,
-        )?))
+        stored
+            .map(|stored| self.basic_account(stored.nonce, stored.balance, &stored.code_hash))
+            .transpose()
     }
 
     fn basic_account(
@@ -548,6 +671,17 @@ impl Store {
 
     /// A committed storage slot (zero when absent).
     pub fn storage(&self, address: &H160, slot: &H256) -> Result<H256, StoreError> {
+        match self.head_cache.slot(address, slot) {
+            Ok(value) => Ok(value),
+            Err(epoch) => {
+                let value = self.stored_slot(address, slot)?;
+                self.head_cache.keep_slot(epoch, *address, *slot, value);
+                Ok(value)
+            }
+        }
+    }
+
+    fn stored_slot(&self, address: &H160, slot: &H256) -> Result<H256, StoreError> {
         match self
             .db
             .get_pinned_cf(self.cf(cf::STORAGE)?, codec::storage_key(address, slot))?
@@ -857,12 +991,15 @@ impl Store {
         let storage_cf = self.cf(cf::STORAGE)?;
         let code_cf = self.cf(cf::CODE)?;
         let mut batch = WriteBatch::default();
+        let mut head_changes = HeadChanges::default();
 
         let update = self.state_update(&block.changes)?;
         for (address, change) in &block.changes {
             let (start, end) = codec::storage_range(address);
             match change {
                 AccountChange::Deleted => {
+                    head_changes.accounts.push((*address, None));
+                    head_changes.storage_wiped = true;
                     batch.delete_cf(accounts_cf, address.as_bytes());
                     batch.delete_range_cf(storage_cf, start.as_slice(), end.as_slice());
                 }
@@ -881,12 +1018,15 @@ impl Store {
                         batch.put_cf(code_cf, stored.code_hash.as_bytes(), account.code.as_ref());
                     }
                     batch.put_cf(accounts_cf, address.as_bytes(), stored.encode());
+                    head_changes.accounts.push((*address, Some(*stored)));
+                    head_changes.storage_wiped |= *storage_reset;
                     if *storage_reset {
                         // One range tombstone, whatever the number of old slots.
                         batch.delete_range_cf(storage_cf, start.as_slice(), end.as_slice());
                     }
                     // Batch operations apply in order: a slot set after the reset survives it.
                     for (slot, value) in storage {
+                        head_changes.slots.push(((*address, *slot), *value));
                         let key = codec::storage_key(address, slot);
                         if value.is_zero() {
                             batch.delete_cf(storage_cf, key);
@@ -935,15 +1075,95 @@ impl Store {
         batch.put_cf(meta, META_STATE_ROOT, update.root.as_bytes());
         Ok(PreparedBlock {
             batch,
+            number: block.number,
+            head_changes,
             state_root: update.root,
             trie_nodes: update.nodes.len(),
         })
     }
 
-    /// Writes a prepared block: one `WriteBatch`, `sync = true`.
-    pub fn write_prepared(&self, prepared: PreparedBlock) -> Result<(), StoreError> {
-        self.db.write_opt(prepared.batch, &sync_write())?;
+    /// A synced write of [`META_WRITE_PROBE`]: whether the store takes writes (after a full disk,
+    /// RocksDB refuses them until it has recovered).
+    pub fn probe_write(&self) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(cf::META)?, META_WRITE_PROBE, []);
+        self.db.write_opt(batch, &sync_write())?;
         Ok(())
+    }
+
+    /// Writes every memtable to table files and waits, so that the next open replays no log
+    /// (a clean shutdown).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let families = cf::ALL
+            .into_iter()
+            .map(|name| self.cf(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut options = FlushOptions::default();
+        options.set_wait(true);
+        self.db.flush_cfs_opt(&families, &options)?;
+        Ok(())
+    }
+
+    /// Reads every table file the database lists: its size against the recorded one, and every
+    /// entry of every column family through its block checksums (without filling the cache).
+    /// A damaged file is an error naming it. `rewasm verify` runs this before its replay.
+    pub fn check_files(&self) -> Result<FileCheck, StoreError> {
+        let mut check = FileCheck {
+            files: 0,
+            bytes: 0,
+            entries: 0,
+        };
+        for live in self.db.live_files()? {
+            let file = format!(
+                "{}/{}",
+                self.db.path().display(),
+                live.name.trim_start_matches('/')
+            );
+            let found = std::fs::metadata(&file)
+                .map_err(|source| StoreError::File {
+                    file: file.clone(),
+                    source,
+                })?
+                .len();
+            if usize::try_from(found).ok() != Some(live.size) {
+                return Err(StoreError::FileSize {
+                    file,
+                    recorded: live.size,
+                    found,
+                });
+            }
+            check.files += 1;
+            check.bytes += found;
+        }
+        for name in cf::ALL {
+            let mut options = ReadOptions::default();
+            options.set_verify_checksums(true);
+            options.fill_cache(false);
+            let mut entries = self.db.raw_iterator_cf_opt(self.cf(name)?, options);
+            entries.seek_to_first();
+            while entries.valid() {
+                check.entries += 1;
+                entries.next();
+            }
+            entries.status()?;
+        }
+        Ok(check)
+    }
+
+    /// Writes a prepared block: one `WriteBatch`, `sync = true`; the head cache moves to it.
+    pub fn write_prepared(&self, prepared: PreparedBlock) -> Result<(), StoreError> {
+        self.head_cache.begin_write();
+        match self.db.write_opt(prepared.batch, &sync_write()) {
+            Ok(()) => {
+                self.head_cache
+                    .advance(prepared.number, &prepared.head_changes);
+                Ok(())
+            }
+            Err(error) => {
+                self.head_cache.abort_write();
+                Err(error.into())
+            }
+        }
     }
 
     /// Commits the genesis block and the consensus settings of the chain it starts, in one
@@ -1055,6 +1275,89 @@ mod tests {
             logs: Vec::new(),
             certificate: None,
         }
+    }
+
+    /// Block `number` setting alice's balance and one slot of hers.
+    fn paying(number: u64, balance: u64, value: u64) -> BlockWrite {
+        let mut write = block(number);
+        write.changes.insert(
+            H160::repeat_byte(1),
+            AccountChange::Updated {
+                account: BasicAccount {
+                    nonce: 0,
+                    balance: U256::from(balance),
+                    code: Bytecode::new(Vec::new()),
+                },
+                storage_reset: false,
+                storage: BTreeMap::from([(H256::repeat_byte(2), H256::from_low_u64_be(value))]),
+            },
+        );
+        write
+    }
+
+    /// A view at the head reads one block's state whatever commits land while it lives (a
+    /// call used to see two blocks mixed), and the head cache follows every commit.
+    #[test]
+    fn a_head_view_reads_one_block_and_the_head_cache_follows_commits() {
+        use rewasm_primitives::state::State;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (alice, slot) = (H160::repeat_byte(1), H256::repeat_byte(2));
+        let balance = |state: &StoreState<'_>| state.basic(&alice).unwrap().unwrap().balance;
+        store.commit_block(paying(0, 10, 1)).unwrap();
+        let before = store.state();
+        assert_eq!(before.head(), Some(0));
+        assert_eq!(balance(&before), U256::from(10));
+        assert_eq!(
+            before.storage(&alice, &slot).unwrap(),
+            H256::from_low_u64_be(1)
+        );
+
+        store.commit_block(paying(1, 20, 2)).unwrap();
+        assert_eq!(
+            balance(&before),
+            U256::from(10),
+            "the view moved to block 1"
+        );
+        assert_eq!(
+            before.storage(&alice, &slot).unwrap(),
+            H256::from_low_u64_be(1)
+        );
+        let after = store.state();
+        assert_eq!(after.head(), Some(1));
+        assert_eq!(balance(&after), U256::from(20));
+        assert_eq!(
+            after.storage(&alice, &slot).unwrap(),
+            H256::from_low_u64_be(2)
+        );
+        assert_eq!(
+            store.account(&alice).unwrap().unwrap().balance,
+            U256::from(20)
+        );
+        assert_eq!(
+            store.storage(&alice, &slot).unwrap(),
+            H256::from_low_u64_be(2)
+        );
+        // Read by the old view after the commit, block 0's values must not have reached the
+        // cache, which is at block 1.
+        let again = store.state();
+        assert_eq!(balance(&again), U256::from(20));
+        assert_eq!(
+            again.storage(&alice, &slot).unwrap(),
+            H256::from_low_u64_be(2)
+        );
+
+        let mut gone = block(2);
+        gone.changes.insert(alice, AccountChange::Deleted);
+        store.commit_block(gone).unwrap();
+        assert_eq!(store.account(&alice).unwrap(), None);
+        assert_eq!(store.storage(&alice, &slot).unwrap(), H256::zero());
+        assert_eq!(store.state().basic(&alice).unwrap(), None);
+        drop((before, after, again));
+        drop(store);
+        let reopened = Store::open(dir.path()).unwrap();
+        assert_eq!(reopened.state().head(), Some(2));
+        assert_eq!(reopened.account(&alice).unwrap(), None);
     }
 
     fn consensus_entries_in_memory(store: &Store) -> u64 {

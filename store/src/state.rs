@@ -14,6 +14,8 @@ use rewasm_primitives::state::{
     AccountChange, BasicAccount, State, StateChanges, StateError, StateRead,
 };
 
+use rocksdb::{DB, SnapshotWithThreadMode as Snapshot};
+
 use super::{Store, StoreError};
 
 /// The committed state of a [`Store`] under an in-memory overlay of the block's pending changes.
@@ -24,18 +26,79 @@ use super::{Store, StoreError};
 ///
 /// A failed read (I/O, corruption) is a [`StateError`] whose source is the [`StoreError`]: the
 /// executor ends the transaction with it and the block is abandoned.
-#[derive(Debug)]
 pub struct StoreState<'a> {
     store: &'a Store,
+    /// The committed state this view reads: one block's, whatever commits land meanwhile.
+    snapshot: Snapshot<'a, DB>,
+    /// The block the snapshot holds (the store's head when it was taken), for the head cache.
+    head: Option<u64>,
     overlay: StateChanges,
+}
+
+impl std::fmt::Debug for StoreState<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreState")
+            .field("head", &self.head)
+            .field("overlay", &self.overlay)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> StoreState<'a> {
     pub(super) fn new(store: &'a Store) -> Self {
+        let snapshot = store.db.snapshot();
+        // Unreadable, the head is unknown and the cache unused; the reads will report the error.
+        let head = store.head_in(&snapshot).ok().flatten();
         Self {
             store,
+            snapshot,
+            head,
             overlay: StateChanges::new(),
         }
+    }
+
+    /// The block whose state this view reads, as the store's head said when it was taken.
+    pub fn head(&self) -> Option<u64> {
+        self.head
+    }
+
+    fn committed_account(&self, address: &H160) -> Result<Option<BasicAccount>, StoreError> {
+        let cached = self
+            .head
+            .and_then(|number| self.store.head_cache.account_at(number, address));
+        let stored = match cached {
+            Some(stored) => stored,
+            None => {
+                let stored = self.store.stored_account_in(&self.snapshot, address)?;
+                if let Some(number) = self.head {
+                    self.store
+                        .head_cache
+                        .keep_account_at(number, *address, stored);
+                }
+                stored
+            }
+        };
+        stored
+            .map(|stored| {
+                self.store
+                    .basic_account(stored.nonce, stored.balance, &stored.code_hash)
+            })
+            .transpose()
+    }
+
+    fn committed_slot(&self, address: &H160, slot: &H256) -> Result<H256, StoreError> {
+        if let Some(number) = self.head
+            && let Some(value) = self.store.head_cache.slot_at(number, address, slot)
+        {
+            return Ok(value);
+        }
+        let value = self.store.stored_slot_in(&self.snapshot, address, slot)?;
+        if let Some(number) = self.head {
+            self.store
+                .head_cache
+                .keep_slot_at(number, *address, *slot, value);
+        }
+        Ok(value)
     }
 
     /// The store underneath.
@@ -58,7 +121,9 @@ impl State for StoreState<'_> {
     fn basic(&self, address: &H160) -> Result<Option<BasicAccount>, StateError> {
         match overlay_basic(&self.overlay, address) {
             Some(account) => Ok(account),
-            None => self.store.account(address).map_err(account_error(address)),
+            None => self
+                .committed_account(address)
+                .map_err(account_error(address)),
         }
     }
 
@@ -66,8 +131,7 @@ impl State for StoreState<'_> {
         match overlay_storage(&self.overlay, address, key) {
             Some(value) => Ok(value),
             None => self
-                .store
-                .storage(address, key)
+                .committed_slot(address, key)
                 .map_err(storage_error(address, key)),
         }
     }

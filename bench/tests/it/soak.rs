@@ -30,4 +30,10 @@ fn a_minute_of_mixed_and_hostile_load_loses_nothing_and_refuses_only_the_malform
     assert!(result.notifications > 0, "{result:?}");
     assert!(result.refused > 0, "{result:?}");
     assert!(result.rss_kib.len() >= 30, "{:?}", result.rss_kib);
+    assert_eq!(result.store_kib.len(), result.rss_kib.len());
+    assert!(
+        result.store_kib.iter().any(|sample| sample.memtables > 0),
+        "{:?}",
+        result.store_kib
+    );
 }

@@ -67,10 +67,24 @@ fn main() -> ExitCode {
     match cli.run() {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_text(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, each cause only where the text so far does not already carry it
+/// (our typed errors print their source inside their own message).
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 #[cfg(test)]
@@ -80,6 +94,21 @@ mod tests {
     fn settings(args: &[&str]) -> LogSettings {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         LogSettings::from_args(&args)
+    }
+
+    #[test]
+    fn an_error_prints_each_cause_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("store: {0}")]
+        struct Outer(#[source] std::io::Error);
+        let inner = std::io::Error::other("disk on fire");
+        let err = anyhow::Error::from(Outer(inner)).context("opening the chain in /data");
+        assert_eq!(
+            error_text(&err),
+            "opening the chain in /data: store: disk on fire"
+        );
+        let plain = anyhow::anyhow!("no cause");
+        assert_eq!(error_text(&plain), "no cause");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use primitive_types::H256;
+use rewasm_store::FileCheck;
 
 use super::build::{self, BlockEnv, Mode};
 use super::{Chain, ChainConfig, ChainError};
@@ -25,6 +26,8 @@ pub struct VerifyReport {
     pub head_hash: H256,
     /// The head's state root, equal in both stores and to the recomputation from flat state.
     pub state_root: H256,
+    /// The store's table files, read through their checksums before the replay.
+    pub files: FileCheck,
 }
 
 /// Where the stored chain and the replay part ways.
@@ -70,6 +73,7 @@ pub fn verify(
     config: ChainConfig,
 ) -> Result<VerifyReport, VerifyError> {
     let stored = Chain::open(datadir, genesis, config.clone())?;
+    let files = stored.store().check_files()?;
     let scratch = tempfile::tempdir()?;
     let replay = Chain::open(scratch.path(), genesis, config)?;
     check(
@@ -153,6 +157,7 @@ pub fn verify(
         transactions,
         head_hash: head.hash,
         state_root: head.header.state_root,
+        files,
     })
 }
 

@@ -38,6 +38,7 @@
 //! as one write batch anyway; this makes the node also log and publish it).
 
 pub mod metrics;
+mod store_fault;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -55,12 +56,14 @@ use crate::chain::{
 };
 use crate::genesis::Genesis;
 use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
+use crate::sched::SealingSlice;
 use crate::tx::{self, SignedTransaction, TxDecodeError};
 use rewasm_executor::{BasicAccount, StateError, StateRead};
 use rewasm_store::Store;
 pub use rewasm_store::StoreMemory;
 
 pub use metrics::Metrics;
+use store_fault::StoreFault;
 
 /// How many published blocks a slow subscriber may fall behind before it skips some.
 const BLOCK_EVENTS: usize = 256;
@@ -115,6 +118,13 @@ pub enum SubmitError {
     /// The pool refused it (geth's pool texts; [`PoolError::code`] is the JSON-RPC code).
     #[error(transparent)]
     Pool(#[from] PoolError),
+    /// The store failed to write a block (a full disk, an I/O error): the node takes no
+    /// transactions until it can write again ([`store_fault`]).
+    #[error(
+        "the node cannot store blocks ({0}); it takes no transactions until its store accepts \
+         writes again"
+    )]
+    StoreUnavailable(String),
 }
 
 /// The head state as the pool reads it: the store's committed accounts. A failed read is the
@@ -207,6 +217,7 @@ pub struct Node {
     /// Numbers the pooled submissions, in pool order (taken under the pool's lock).
     submissions: AtomicU64,
     group: GroupCommit,
+    store_fault: StoreFault,
     blocks: broadcast::Sender<Arc<NewBlock>>,
     transactions: broadcast::Sender<H256>,
     metrics: Metrics,
@@ -280,6 +291,7 @@ impl Node {
             sealing: Mutex::new(()),
             submissions: AtomicU64::new(0),
             group: GroupCommit::default(),
+            store_fault: StoreFault::default(),
             blocks: broadcast::channel(BLOCK_EVENTS).0,
             transactions: broadcast::channel(TRANSACTION_EVENTS).0,
             metrics,
@@ -312,8 +324,13 @@ impl Node {
     /// Decodes raw transaction bytes and pools the transaction; with instant mining, also seals
     /// the blocks that include it. Returns the transaction hash.
     ///
-    /// A sealing failure is logged, not returned: the transaction was accepted and stays pooled.
+    /// A sealing failure is logged, not returned, and the transaction stays pooled for the next
+    /// one; except when the store failed: then the transaction leaves the pool and the error is
+    /// returned, and later submissions are refused until the store writes again.
     pub fn submit_raw_transaction(&self, raw: Vec<u8>) -> Result<H256, SubmitError> {
+        self.store_fault
+            .check(self.chain.store())
+            .map_err(SubmitError::StoreUnavailable)?;
         let transaction = tx::decode(&raw)?;
         let head = HeadState(self.chain.store());
         let (hash, ticket) = {
@@ -326,6 +343,11 @@ impl Node {
         let _ = self.transactions.send(hash);
         if self.mining == Mining::Instant {
             self.await_sealed(&hash, ticket);
+            if let Some(error) = self.store_fault.current()
+                && self.pool().remove(&hash).is_some()
+            {
+                return Err(SubmitError::StoreUnavailable(error));
+            }
         }
         Ok(hash)
     }
@@ -435,9 +457,13 @@ impl Node {
     /// ([`crate::pool::Candidates::complete`]).
     fn mine_from_pool(&self, allow_empty: bool) -> Result<Option<(MinedBlock, bool)>, ChainError> {
         let _sealing = self.sealing();
-        let Some((mined, complete)) =
-            self.build_from_pool(allow_empty, |candidates| self.chain.mine(candidates, None))?
-        else {
+        let _slice = SealingSlice::begin();
+        let built =
+            self.build_from_pool(allow_empty, |candidates| self.chain.mine(candidates, None));
+        if !matches!(built, Ok(None)) {
+            self.store_fault.observe(&built);
+        }
+        let Some((mined, complete)) = built? else {
             return Ok(None);
         };
         self.after_block(&mined, "mined block");
@@ -463,7 +489,9 @@ impl Node {
         certificate: Vec<u8>,
     ) -> Result<Arc<Block>, ChainError> {
         let _sealing = self.sealing();
-        let mined = self.chain.commit_executed(executed, Some(certificate))?;
+        let committed = self.chain.commit_executed(executed, Some(certificate));
+        self.store_fault.observe(&committed);
+        let mined = committed?;
         self.after_block(&mined, "committed decided block");
         Ok(mined.block)
     }

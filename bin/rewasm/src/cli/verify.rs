@@ -27,6 +27,10 @@ pub(super) fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let config = ChainConfig::from_genesis(&genesis)?;
     match verify(&datadir, &genesis, config) {
         Ok(report) => {
+            println!(
+                "files         {} ({} bytes, {} entries read through their checksums)",
+                report.files.files, report.files.bytes, report.files.entries
+            );
             println!("blocks        {}", report.blocks);
             println!("transactions  {}", report.transactions);
             println!("head hash     {:?}", report.head_hash);

@@ -99,11 +99,19 @@ pub(crate) fn cargo_metadata() -> serde_json::Value {
 /// One JSON-RPC call over a fresh HTTP/1.1 connection: the whole answer; `None` when the node is
 /// gone (or answers nothing readable within 60 s).
 pub(crate) fn rpc(port: u16, method: &str, params: Value) -> Option<Value> {
+    rpc_within(port, method, params, Duration::from_secs(60))
+}
+
+/// [`rpc`], giving up after `timeout` as a client with that timeout would.
+pub(crate) fn rpc_within(
+    port: u16,
+    method: &str,
+    params: Value,
+    timeout: Duration,
+) -> Option<Value> {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
     write!(
         stream,
         "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

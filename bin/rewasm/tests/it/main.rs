@@ -1,4 +1,4 @@
-//! The `rewasm` binary: its commands, crash safety, attacks on a running node, networks of
+//! The `rewasm` binary: its commands, crash safety, faults of the disk and the process, attacks on a running node, networks of
 //! validators, the examples, licences.
 //!
 //! One integration-test binary per crate (each links the crate once); one module per subject.
@@ -11,6 +11,7 @@ mod common;
 mod crash;
 mod example_gas;
 mod examples;
+mod faults;
 mod licences;
 mod network;
 mod node_cli;

@@ -74,7 +74,12 @@ fn import_module(block: &syn::ItemForeignMod) -> String {
 }
 
 fn sdk_imports() -> Signatures {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/eei.rs");
+    // Read when the test runs (cargo sets it): a target folder shared between checkouts can
+    // hold a binary compiled in another one, whose compile-time path may be gone.
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let path = crate_dir.join("src/eei.rs");
     let source = std::fs::read_to_string(&path).unwrap();
     let file = syn::parse_file(&source).unwrap();
     let sys = file
