@@ -275,6 +275,10 @@ fn recipient(s: u32, i: u32) -> H160 {
     H160::from_low_u64_be(0xbe00_0000_0000 + (u64::from(s) << 24) + u64::from(i % 64))
 }
 
+/// Transfers signed before the busy phase, per timed call: at about 1 000 transfers a second
+/// and 1 ms a call, enough that the writers rarely sign while calls are timed.
+const BUSY_TRANSFERS_PER_CALL: u64 = 3;
+
 /// Where the busy phase's transfers go: accounts no check reads.
 fn busy_recipient(s: u32, i: u64) -> H160 {
     H160::from_low_u64_be(0xbf00_0000_0000 + (u64::from(s) << 24) + (i % 64))
@@ -440,34 +444,57 @@ async fn time_calls(
 /// Times `calls` while every sender submits transfers without pause. Their receipts are not
 /// awaited: anvil answers a submission before mining it and, once submissions stop, leaves
 /// what it has not mined pending. The senders' nonces move on.
-async fn busy_calls(prepared: &mut Prepared, calls: u32) -> anyhow::Result<Vec<f64>> {
+///
+/// What is timed is the node, not the load generator: the writers send transfers signed
+/// beforehand (signing one costs about as much CPU as the node's answer to a call), and the
+/// calls go out from a thread and client of their own, so they never wait in the writers' task
+/// queue.
+async fn busy_calls(url: &str, prepared: &mut Prepared, calls: u32) -> anyhow::Result<Vec<f64>> {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let senders = prepared.accounts.len().max(1) as u64;
+    let signed_each = (u64::from(calls) * BUSY_TRANSFERS_PER_CALL).div_ceil(senders);
     let mut writers = Vec::new();
     for (s, (account, nonce)) in prepared.accounts.iter().zip(&prepared.nonces).enumerate() {
         let (client, stop, account) = (prepared.client.clone(), stop.clone(), account.clone());
         let (chain_id, token, first) = (prepared.chain_id, prepared.token, *nonce);
+        let transfer = move |nonce: u64| {
+            let data = abi::transfer(&busy_recipient(s as u32, nonce), U256::one());
+            sign(&account, chain_id, nonce, Some(token), data)
+        };
+        let signed = (first..first + signed_each)
+            .map(&transfer)
+            .collect::<anyhow::Result<Vec<_>>>()?;
         writers.push(tokio::spawn(async move {
-            let mut sent = 0u64;
             let mut nonce = first;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let data = abi::transfer(&busy_recipient(s as u32, nonce), U256::one());
-                let raw = sign(&account, chain_id, nonce, Some(token), data)?;
+                let raw = match signed.get((nonce - first) as usize) {
+                    Some(raw) => raw.clone(),
+                    None => transfer(nonce)?,
+                };
                 send(&client, &raw).await?;
-                sent += 1;
                 nonce += 1;
             }
-            anyhow::Ok((sent, nonce))
+            anyhow::Ok(nonce)
         }));
     }
     // Let the writers reach full speed first.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let latencies = time_calls(&prepared.client, &prepared.token, &prepared.holder, calls).await;
+    let (url, token, holder) = (url.to_string(), prepared.token, prepared.holder);
+    let latencies = tokio::task::spawn_blocking(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let reader = client(&url)?;
+            time_calls(&reader, &token, &holder, calls).await
+        })
+    })
+    .await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for (writer, nonce) in writers.into_iter().zip(prepared.nonces.iter_mut()) {
-        let (_, next) = writer.await??;
-        *nonce = next;
+        *nonce = writer.await??;
     }
-    let mut latencies = latencies?;
+    let mut latencies = latencies??;
     latencies.sort_by(f64::total_cmp);
     Ok(latencies)
 }
@@ -511,7 +538,7 @@ pub async fn run(node: &str, url: &str, init: &[u8], load: Load) -> anyhow::Resu
         balances.push(balance_of(&client, &token, &owner).await?.to_string());
     }
     let busy_call_latency_us = if load.busy_calls > 0 {
-        busy_calls(&mut prepared, load.busy_calls).await?
+        busy_calls(url, &mut prepared, load.busy_calls).await?
     } else {
         Vec::new()
     };

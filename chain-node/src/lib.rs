@@ -10,6 +10,5 @@ pub mod genesis;
 pub mod node;
 pub mod pool;
 pub mod rpc;
-pub mod sched;
 pub mod service;
 pub mod tx;

@@ -30,10 +30,7 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .enable_all()
         .thread_stack_size(rewasm_executor::EXECUTOR_STACK_BYTES)
         .max_blocking_threads(MAX_BLOCKING_THREADS)
-        .on_thread_start(|| {
-            rewasm_executor::declare_executor_stack();
-            crate::sched::ask_slice(Some(crate::sched::REQUEST_SLICE));
-        })
+        .on_thread_start(rewasm_executor::declare_executor_stack)
         .build()
 }
 

@@ -56,7 +56,6 @@ use crate::chain::{
 };
 use crate::genesis::Genesis;
 use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
-use crate::sched::SealingSlice;
 use crate::tx::{self, SignedTransaction, TxDecodeError};
 use rewasm_executor::{BasicAccount, StateError, StateRead};
 use rewasm_store::Store;
@@ -457,7 +456,6 @@ impl Node {
     /// ([`crate::pool::Candidates::complete`]).
     fn mine_from_pool(&self, allow_empty: bool) -> Result<Option<(MinedBlock, bool)>, ChainError> {
         let _sealing = self.sealing();
-        let _slice = SealingSlice::begin();
         let built =
             self.build_from_pool(allow_empty, |candidates| self.chain.mine(candidates, None));
         if !matches!(built, Ok(None)) {

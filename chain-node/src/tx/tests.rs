@@ -510,7 +510,64 @@ fn arbitrary_unsigned() -> impl proptest::strategy::Strategy<Value = UnsignedTra
         )
 }
 
+/// k256's recovery, the reference the node used before libsecp256k1.
+fn recover_with_k256(sighash: H256, y_odd: bool, r: U256, s: U256) -> Option<H160> {
+    use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
+    let signature = Signature::from_scalars(r.to_big_endian(), s.to_big_endian()).ok()?;
+    let key = VerifyingKey::recover_from_prehash(
+        sighash.as_bytes(),
+        &signature,
+        RecoveryId::new(y_odd, false),
+    )
+    .ok()?;
+    Some(public_key_address(&key))
+}
+
 proptest::proptest! {
+    /// Any (hash, r, s, parity), signatures or garbage: libsecp256k1 and k256 recover the same
+    /// signer or both refuse (within the homestead rules, which both see).
+    #[test]
+    fn both_libraries_recover_the_same_signers(
+        hash in proptest::array::uniform32(proptest::num::u8::ANY),
+        r in proptest::array::uniform32(proptest::num::u8::ANY),
+        s in proptest::array::uniform32(proptest::num::u8::ANY),
+        y_odd in proptest::bool::ANY,
+    ) {
+        let (sighash, r) = (H256(hash), U256::from_big_endian(&r));
+        // Low s, as the homestead rule demands, so that most cases get past it.
+        let s = U256::from_big_endian(&s) >> 2;
+        let ours = super::recover(sighash, y_odd, r, s).ok();
+        let reference = if r.is_zero() || s.is_zero() {
+            None
+        } else {
+            recover_with_k256(sighash, y_odd, r, s)
+        };
+        proptest::prop_assert_eq!(ours, reference);
+    }
+
+    /// Real signatures by random keys recover their signer.
+    #[test]
+    fn a_random_key_s_signature_recovers_its_address(
+        secret in proptest::array::uniform32(1u8..),
+        hash in proptest::array::uniform32(proptest::num::u8::ANY),
+    ) {
+        let Ok(key) = k256::ecdsa::SigningKey::from_bytes(&secret.into()) else {
+            return Ok(());
+        };
+        let (signature, recovery) = key.sign_prehash_recoverable(&hash).unwrap();
+        let signature = signature.normalize_s().map_or((signature, recovery.is_y_odd()), |low| {
+            (low, !recovery.is_y_odd())
+        });
+        let (r, s) = signature.0.split_bytes();
+        let recovered = super::recover(
+            H256(hash),
+            signature.1,
+            U256::from_big_endian(&r),
+            U256::from_big_endian(&s),
+        );
+        proptest::prop_assert_eq!(recovered, Ok(public_key_address(key.verifying_key())));
+    }
+
     #[test]
     fn any_transaction_round_trips_through_rlp(unsigned in arbitrary_unsigned()) {
         let raw = sign(&unsigned, &dev_key()).unwrap();

@@ -20,7 +20,7 @@ use rewasm_node::pool::{
     DEFAULT_PRICE_BUMP_PERCENT, DEFAULT_PRICE_LIMIT, PoolLimits,
 };
 use rewasm_node::rpc::http::DEFAULT_VHOSTS;
-use rewasm_node::rpc::{DEFAULT_GAS_CAP, RpcConfig, VirtualHosts};
+use rewasm_node::rpc::{DEFAULT_GAS_CAP, LogLimits, RpcConfig, VirtualHosts};
 use rewasm_node::service::{Service, ServiceConfig, shutdown_signal};
 use rewasm_vm::WarmLimits;
 
@@ -90,6 +90,33 @@ pub(super) struct NodeArgs {
     /// waiting for an executor included (e.g. 5s, 500ms).
     #[arg(long = "rpc.evmtimeout", value_name = "DURATION", default_value = "5s", value_parser = go_duration)]
     rpc_evmtimeout: Duration,
+    /// Most calls in one JSON-RPC batch (geth's flag); a larger batch is refused (-32010).
+    #[arg(long = "rpc.batch-request-limit", value_name = "N", default_value_t = RpcConfig::default().max_batch, value_parser = clap::value_parser!(u32).range(1..))]
+    rpc_batch_request_limit: u32,
+    /// Largest HTTP request body or WebSocket message, MiB (HTTP 413 / -32007 beyond).
+    #[arg(long = "rpc.max-request-size", value_name = "MIB", default_value_t = RpcConfig::default().max_request_body_bytes >> 20, value_parser = clap::value_parser!(u32).range(1..4096))]
+    rpc_max_request_size: u32,
+    /// Largest response, MiB (a larger one is an error instead).
+    #[arg(long = "rpc.max-response-size", value_name = "MIB", default_value_t = RpcConfig::default().max_response_body_bytes >> 20, value_parser = clap::value_parser!(u32).range(1..4096))]
+    rpc_max_response_size: u32,
+    /// Most simultaneous HTTP and WebSocket connections; more are refused at accept.
+    #[arg(long = "rpc.max-connections", value_name = "N", default_value_t = RpcConfig::default().max_connections, value_parser = clap::value_parser!(u32).range(1..))]
+    rpc_max_connections: u32,
+    /// Most subscriptions one WebSocket connection may hold.
+    #[arg(long = "ws.max-subscriptions", value_name = "N", default_value_t = RpcConfig::default().max_subscriptions_per_connection, value_parser = clap::value_parser!(u32).range(1..))]
+    ws_max_subscriptions: u32,
+    /// Most filters installed at once (eth_newFilter and friends).
+    #[arg(long = "rpc.max-filters", value_name = "N", default_value_t = RpcConfig::default().max_filters, value_parser = positive)]
+    rpc_max_filters: usize,
+    /// How long a filter nobody polls lives (e.g. 5m0s).
+    #[arg(long = "rpc.filter-timeout", value_name = "DURATION", default_value = "5m0s", value_parser = go_duration)]
+    rpc_filter_timeout: Duration,
+    /// Most blocks one eth_getLogs (or log filter) may span.
+    #[arg(long = "rpc.logs-max-range", value_name = "BLOCKS", default_value_t = LogLimits::default().max_block_range, value_parser = clap::value_parser!(u64).range(1..))]
+    rpc_logs_max_range: u64,
+    /// Most logs one eth_getLogs may return.
+    #[arg(long = "rpc.logs-max-results", value_name = "N", default_value_t = LogLimits::default().max_results, value_parser = positive)]
+    rpc_logs_max_results: usize,
     /// eth_call and eth_estimateGas executing at once; more wait [default: the number of CPUs,
     /// at least 2].
     #[arg(long = "rpc.executors", value_name = "N", value_parser = positive)]
@@ -279,7 +306,17 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
             addr: SocketAddr::new(args.http_addr, args.http_port),
             gas_cap: args.rpc_gascap,
             vhosts: VirtualHosts::parse(&args.http_vhosts),
-            ..RpcConfig::default()
+            max_request_body_bytes: args.rpc_max_request_size << 20,
+            max_response_body_bytes: args.rpc_max_response_size << 20,
+            max_batch: args.rpc_batch_request_limit,
+            max_connections: args.rpc_max_connections,
+            max_subscriptions_per_connection: args.ws_max_subscriptions,
+            logs: LogLimits {
+                max_block_range: args.rpc_logs_max_range,
+                max_results: args.rpc_logs_max_results,
+            },
+            filter_timeout: args.rpc_filter_timeout,
+            max_filters: args.rpc_max_filters,
         },
         limits: NodeLimits {
             pool: PoolLimits {
@@ -420,6 +457,11 @@ mod tests {
         ] {
             assert!(go_duration(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_filter_timeout_flag_defaults_to_the_node_s_default() {
+        assert_eq!(go_duration("5m0s"), Ok(rewasm_node::rpc::FILTER_TIMEOUT));
     }
 
     #[test]

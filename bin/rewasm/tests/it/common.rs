@@ -109,7 +109,14 @@ pub(crate) fn rpc_within(
     params: Value,
     timeout: Duration,
 ) -> Option<Value> {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    post_json(port, &body, timeout)
+}
+
+/// POSTs `body` (a call, or a batch of them) over a fresh HTTP/1.1 connection: the answer's
+/// JSON; `None` when the node is gone or answers nothing readable within `timeout`.
+pub(crate) fn post_json(port: u16, body: &Value, timeout: Duration) -> Option<Value> {
+    let body = body.to_string();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(timeout)).ok()?;
     write!(

@@ -1,8 +1,9 @@
-//! Every dependency of the workspace must be under an OSI-approved licence.
+//! Every dependency of the workspace must be under an OSI-approved licence or a public-domain
+//! dedication (CC0-1.0, Unlicense, 0BSD), the project's licence policy.
 //!
 //! Runs `cargo metadata` (the resolved graph, all targets, build dependencies included) and
 //! evaluates each package's SPDX expression: it passes when some choice of licences it offers is
-//! entirely OSI-approved. A package that fails must be listed in `EXCEPTIONS` with its exact
+//! entirely acceptable. A package that fails must be listed in `EXCEPTIONS` with its exact
 //! version and the reason, so a new non-OSI dependency, or a new version of an excepted one, fails
 //! this test until someone looks at it. In particular the BUSL-licensed wasmer ≥ 6 can never slip
 //! in.
@@ -15,28 +16,10 @@ use spdx::{Expression, LicenseItem, ParseMode};
 /// (name, version, licence, why it is acceptable).
 const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
     (
-        "more-asserts",
-        "0.2.2",
-        "CC0-1.0",
-        "public-domain dedication (FSF-free, not OSI-reviewed); a mandatory dependency of the pinned wasmer 5.0.6",
-    ),
-    (
         "webpki-roots",
         "0.26.11",
         "CDLA-Permissive-2.0",
         "Mozilla CA certificate data; only in wasmer 5.0.6's build script (via ureq), never linked into rewasm",
-    ),
-    (
-        "secp256k1",
-        "0.27.0",
-        "CC0-1.0",
-        "optional dependency of bip32 (feature secp256k1-ffi), listed by cargo metadata but not enabled and never built (`cargo tree -i secp256k1` is empty)",
-    ),
-    (
-        "secp256k1-sys",
-        "0.8.2",
-        "CC0-1.0",
-        "as above, under secp256k1",
     ),
     (
         "webpki-roots",
@@ -56,66 +39,17 @@ const EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
         "CDLA-Permissive-2.0",
         "as above (0.26 re-exports 1.0)",
     ),
-    (
-        "aurora-engine-modexp",
-        "1.3.0",
-        "CC0-1.0",
-        "public-domain dedication; a mandatory dependency of revm-precompile, linked only into the rewasm-bench binary (revm is the benchmark peer), never into the node",
-    ),
-    (
-        "secp256k1",
-        "0.31.1",
-        "CC0-1.0",
-        "optional dependency of revm-precompile (feature secp256k1, off): listed by cargo metadata, never built (`cargo tree -i secp256k1 --target all` is empty)",
-    ),
-    (
-        "secp256k1-sys",
-        "0.11.0",
-        "CC0-1.0",
-        "as above, under revm-precompile's off secp256k1 feature",
-    ),
-    (
-        "bitcoin_hashes",
-        "0.14.101",
-        "CC0-1.0",
-        "as above, under revm-precompile's off secp256k1 feature",
-    ),
-    (
-        "bitcoin-io",
-        "0.1.101",
-        "CC0-1.0",
-        "as above, under revm-precompile's off secp256k1 feature",
-    ),
-    (
-        "bitcoin-internals",
-        "0.7.0",
-        "CC0-1.0",
-        "as above, under revm-precompile's off secp256k1 feature",
-    ),
-    (
-        "bitcoin-consensus-encoding",
-        "1.3.0",
-        "CC0-1.0",
-        "as above, under revm-precompile's off secp256k1 feature",
-    ),
-    (
-        "hex-conservative",
-        "0.2.3",
-        "CC0-1.0",
-        "as above, under revm-precompile's off secp256k1 feature",
-    ),
-    (
-        "hex-conservative",
-        "1.3.0",
-        "CC0-1.0",
-        "as above, under revm-precompile's off secp256k1 feature",
-    ),
 ];
 
-fn osi_approved(licence: &str) -> bool {
+/// Public-domain dedications the policy admits beside OSI-approved licences.
+const PUBLIC_DOMAIN: [&str; 3] = ["CC0-1.0", "Unlicense", "0BSD"];
+
+fn acceptable(licence: &str) -> bool {
     match Expression::parse_mode(licence, ParseMode::LAX) {
         Ok(expression) => expression.evaluate(|requirement| match &requirement.license {
-            LicenseItem::Spdx { id, .. } => id.is_osi_approved(),
+            LicenseItem::Spdx { id, .. } => {
+                id.is_osi_approved() || PUBLIC_DOMAIN.contains(&id.name)
+            }
             LicenseItem::Other { .. } => false,
         }),
         Err(_) => false,
@@ -129,7 +63,7 @@ fn excepted(name: &str, version: &str, licence: &str) -> bool {
 }
 
 #[test]
-fn every_dependency_is_osi_licensed() {
+fn every_dependency_is_osi_licensed_or_public_domain() {
     let metadata = common::cargo_metadata();
     let packages = metadata["packages"].as_array().expect("packages");
     assert!(
@@ -143,28 +77,32 @@ fn every_dependency_is_osi_licensed() {
         let name = package["name"].as_str().unwrap_or("?");
         let version = package["version"].as_str().unwrap_or("?");
         let licence = package["license"].as_str().unwrap_or("");
-        if !osi_approved(licence) && !excepted(name, version, licence) {
+        if !acceptable(licence) && !excepted(name, version, licence) {
             offenders.push(format!("{name} {version}: {:?}", package["license"]));
         }
     }
     assert!(
         offenders.is_empty(),
-        "dependencies without an OSI-approved licence:\n{}",
+        "dependencies under neither an OSI-approved licence nor a public-domain dedication:\n{}",
         offenders.join("\n")
     );
 }
 
 #[test]
-fn the_check_tells_osi_from_non_osi() {
-    assert!(osi_approved("MIT OR Apache-2.0"));
-    assert!(osi_approved("MIT/Apache-2.0"));
-    assert!(osi_approved("Apache-2.0 WITH LLVM-exception"));
-    assert!(osi_approved("(MIT OR Apache-2.0) AND Unicode-3.0"));
-    assert!(osi_approved("Apache-2.0 OR GPL-2.0-only"));
-    assert!(!osi_approved("BUSL-1.1"));
-    assert!(!osi_approved("CC0-1.0"));
-    assert!(!osi_approved("MIT AND BUSL-1.1"));
-    assert!(!osi_approved(""));
+fn the_check_tells_the_admitted_from_the_rest() {
+    assert!(acceptable("MIT OR Apache-2.0"));
+    assert!(acceptable("MIT/Apache-2.0"));
+    assert!(acceptable("Apache-2.0 WITH LLVM-exception"));
+    assert!(acceptable("(MIT OR Apache-2.0) AND Unicode-3.0"));
+    assert!(acceptable("Apache-2.0 OR GPL-2.0-only"));
+    assert!(acceptable("CC0-1.0"));
+    assert!(acceptable("Unlicense OR MIT"));
+    assert!(acceptable("0BSD"));
+    assert!(!acceptable("BUSL-1.1"));
+    assert!(!acceptable("SSPL-1.0"));
+    assert!(!acceptable("CDLA-Permissive-2.0"));
+    assert!(!acceptable("MIT AND BUSL-1.1"));
+    assert!(!acceptable(""));
 }
 
 #[test]

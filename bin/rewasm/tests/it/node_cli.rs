@@ -6,7 +6,10 @@ use std::net::SocketAddr;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
 use jsonrpsee::rpc_params;
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::common::{post_json, rpc, start_node, transfer};
+use rewasm_node::genesis::{DEV_MNEMONIC, derive_accounts};
 
 #[test]
 fn the_binary_serves_logs_json_and_stops_cleanly_on_sigterm() {
@@ -66,4 +69,67 @@ fn the_binary_serves_logs_json_and_stops_cleanly_on_sigterm() {
         rest.iter().any(|line| line.contains("node stopped")),
         "{rest:?}"
     );
+}
+
+#[test]
+fn the_rpc_bounds_are_the_flags_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = start_node(
+        [
+            "node",
+            "--dev",
+            "--http.port",
+            "0",
+            "--rpc.batch-request-limit",
+            "2",
+            "--rpc.max-filters",
+            "1",
+            "--rpc.logs-max-range",
+            "5",
+            "--datadir",
+        ]
+        .map(std::ffi::OsStr::new)
+        .into_iter()
+        .chain([dir.path().as_os_str()]),
+    );
+    let call =
+        |id: u64| json!({"jsonrpc": "2.0", "id": id, "method": "eth_blockNumber", "params": []});
+    let timeout = std::time::Duration::from_secs(30);
+    let two = post_json(node.port, &json!([call(1), call(2)]), timeout).unwrap();
+    assert_eq!(two.as_array().map(Vec::len), Some(2), "{two}");
+    let three = post_json(node.port, &json!([call(1), call(2), call(3)]), timeout).unwrap();
+    assert_eq!(three["error"]["code"], -32010, "{three}");
+
+    let first = rpc(node.port, "eth_newBlockFilter", json!([])).unwrap();
+    assert!(first["result"].is_string(), "{first}");
+    let second = rpc(node.port, "eth_newBlockFilter", json!([])).unwrap();
+    assert_eq!(
+        second["error"]["message"], "exceed max filters: 1",
+        "{second}"
+    );
+
+    // Six blocks, so that a query can span more than five.
+    let from = &derive_accounts(DEV_MNEMONIC, 1).unwrap()[0];
+    for nonce in 0..6 {
+        let (raw, _) = transfer(from, nonce, primitive_types::H160::repeat_byte(0x42), 1);
+        let sent = rpc(node.port, "eth_sendRawTransaction", json!([raw])).unwrap();
+        assert!(sent["result"].is_string(), "{sent}");
+    }
+    let logs = rpc(
+        node.port,
+        "eth_getLogs",
+        json!([{"fromBlock": "0x0", "toBlock": "0x6"}]),
+    )
+    .unwrap();
+    assert_eq!(
+        logs["error"]["message"], "exceed maximum block range: 5",
+        "{logs}"
+    );
+    let within = rpc(
+        node.port,
+        "eth_getLogs",
+        json!([{"fromBlock": "0x2", "toBlock": "0x6"}]),
+    )
+    .unwrap();
+    assert!(within["result"].is_array(), "{within}");
 }
