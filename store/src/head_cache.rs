@@ -8,7 +8,8 @@
 //! - a reader with a snapshot ([`crate::StoreState`]) knows which block its snapshot holds, and
 //!   uses and fills the cache only while the cache is at that block;
 //! - a single read without a snapshot ([`crate::Store::account`]) uses the cache as it is, and
-//!   fills it only if no commit began or ended while it read from RocksDB ([`Epoch`]).
+//!   fills it only if no commit was writing, or began or ended, while it read from RocksDB
+//!   ([`Epoch`]).
 //!
 //! Bounded in entries ([`ACCOUNTS`], [`SLOTS`]); the least recently used go first.
 
@@ -49,8 +50,11 @@ pub(crate) struct HeadCache {
 struct Inner {
     /// The block the entries hold the state of; `None` before the genesis.
     number: Option<u64>,
-    /// Bumped when a commit begins and when it ends; odd while one writes.
+    /// Bumped when a commit begins and when it ends.
     epoch: u64,
+    /// Commits writing now (the chain writes one block at a time, but the cache does not rely
+    /// on it).
+    writing: u32,
     accounts: LruCache<H160, Option<StoredAccount>>,
     slots: LruCache<(H160, H256), H256>,
 }
@@ -65,6 +69,7 @@ impl HeadCache {
             inner: Mutex::new(Inner {
                 number,
                 epoch: 0,
+                writing: 0,
                 accounts: LruCache::new(bound(ACCOUNTS)),
                 slots: LruCache::new(bound(SLOTS)),
             }),
@@ -127,7 +132,7 @@ impl HeadCache {
     /// Keeps an account read from the store since `epoch`, if no commit began or ended since.
     pub(crate) fn keep_account(&self, epoch: Epoch, address: H160, account: Option<StoredAccount>) {
         let mut inner = self.lock();
-        if inner.epoch == epoch.0 && epoch.0.is_multiple_of(2) {
+        if inner.epoch == epoch.0 && inner.writing == 0 {
             inner.accounts.put(address, account);
         }
     }
@@ -144,7 +149,7 @@ impl HeadCache {
     /// Keeps a slot read from the store since `epoch`, if no commit began or ended since.
     pub(crate) fn keep_slot(&self, epoch: Epoch, address: H160, slot: H256, value: H256) {
         let mut inner = self.lock();
-        if inner.epoch == epoch.0 && epoch.0.is_multiple_of(2) {
+        if inner.epoch == epoch.0 && inner.writing == 0 {
             inner.slots.put((address, slot), value);
         }
     }
@@ -152,7 +157,8 @@ impl HeadCache {
     /// A commit is about to write: single reads from now on do not fill the cache.
     pub(crate) fn begin_write(&self) {
         let mut inner = self.lock();
-        inner.epoch = inner.epoch.wrapping_add(1) | 1;
+        inner.epoch = inner.epoch.wrapping_add(1);
+        inner.writing = inner.writing.saturating_add(1);
     }
 
     /// The write of block `number` failed: the cache still holds the head before it.
@@ -186,11 +192,8 @@ impl HeadCache {
     fn end_write(&self, update: impl FnOnce(&mut Inner)) {
         let mut inner = self.lock();
         update(&mut inner);
-        inner.epoch = inner.epoch.wrapping_add(1) & !1;
-        if inner.epoch == 0 {
-            // Never back at an epoch a reader may still hold from long ago.
-            inner.epoch = 2;
-        }
+        inner.epoch = inner.epoch.wrapping_add(1);
+        inner.writing = inner.writing.saturating_sub(1);
     }
 
     /// Entries held: accounts, slots.
@@ -270,6 +273,29 @@ mod tests {
         };
         cache.keep_account(epoch, alice, account(2));
         assert_eq!(cache.account(&alice), Ok(account(2)));
+    }
+
+    #[test]
+    fn overlapping_writes_keep_single_reads_out_until_both_end() {
+        let cache = HeadCache::new(Some(0));
+        let alice = H160::repeat_byte(1);
+        cache.begin_write();
+        cache.begin_write();
+        cache.advance(1, &HeadChanges::default());
+        let Err(epoch) = cache.account(&alice) else {
+            panic!("empty cache")
+        };
+        cache.keep_account(epoch, alice, account(1));
+        assert!(
+            cache.account(&alice).is_err(),
+            "filled while a write was on"
+        );
+        cache.abort_write();
+        let Err(epoch) = cache.account(&alice) else {
+            panic!("empty cache")
+        };
+        cache.keep_account(epoch, alice, account(1));
+        assert_eq!(cache.account(&alice), Ok(account(1)));
     }
 
     #[test]

@@ -200,6 +200,10 @@ pub enum StoreError {
     /// RocksDB failed (I/O, corruption it detected itself, lock held by another process, …).
     #[error("rocksdb: {0}")]
     Rocks(#[from] rocksdb::Error),
+    /// RocksDB refused to write a block (a full disk, an I/O error; after one, it refuses every
+    /// write until it has recovered): the node's cue to stop taking transactions.
+    #[error("writing to rocksdb: {0}")]
+    Write(rocksdb::Error),
     /// The store was written by another layout version.
     #[error("store schema version {found}, this node reads version {expected}")]
     SchemaMismatch { found: u32, expected: u32 },
@@ -1087,8 +1091,9 @@ impl Store {
     pub fn probe_write(&self) -> Result<(), StoreError> {
         let mut batch = WriteBatch::default();
         batch.put_cf(self.cf(cf::META)?, META_WRITE_PROBE, []);
-        self.db.write_opt(batch, &sync_write())?;
-        Ok(())
+        self.db
+            .write_opt(batch, &sync_write())
+            .map_err(StoreError::Write)
     }
 
     /// Writes every memtable to table files and waits, so that the next open replays no log
@@ -1161,7 +1166,7 @@ impl Store {
             }
             Err(error) => {
                 self.head_cache.abort_write();
-                Err(error.into())
+                Err(StoreError::Write(error))
             }
         }
     }

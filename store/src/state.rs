@@ -62,7 +62,8 @@ impl<'a> StoreState<'a> {
         self.head
     }
 
-    fn committed_account(&self, address: &H160) -> Result<Option<BasicAccount>, StoreError> {
+    /// The committed account (with its code) in this view's block, without the overlay.
+    pub fn committed_account(&self, address: &H160) -> Result<Option<BasicAccount>, StoreError> {
         let cached = self
             .head
             .and_then(|number| self.store.head_cache.account_at(number, address));
@@ -86,7 +87,8 @@ impl<'a> StoreState<'a> {
             .transpose()
     }
 
-    fn committed_slot(&self, address: &H160, slot: &H256) -> Result<H256, StoreError> {
+    /// The committed slot in this view's block, without the overlay.
+    pub fn committed_slot(&self, address: &H160, slot: &H256) -> Result<H256, StoreError> {
         if let Some(number) = self.head
             && let Some(value) = self.store.head_cache.slot_at(number, address, slot)
         {

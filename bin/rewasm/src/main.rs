@@ -1,6 +1,7 @@
 //! `rewasm`: the rewasm node and its command-line tools.
 
 mod cli;
+mod malloc;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -61,8 +62,12 @@ fn init_tracing(settings: &LogSettings) {
 }
 
 fn main() -> ExitCode {
+    let allocator_configured = malloc::configure();
     let args: Vec<OsString> = std::env::args_os().collect();
     init_tracing(&LogSettings::from_args(&args));
+    if !allocator_configured {
+        tracing::warn!("glibc refused the allocator settings (see src/malloc.rs)");
+    }
     let cli = cli::Cli::parse_from(args);
     match cli.run() {
         Ok(code) => code,

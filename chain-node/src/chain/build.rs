@@ -217,6 +217,15 @@ pub(crate) fn build_block(
     mode: Mode,
 ) -> Result<Built, ChainError> {
     let mut state = chain.store().state();
+    // The view must hold the parent's state: a block committed since the caller read the head
+    // (a proposal executed beside a commit) makes this block stale, not wrongly executed.
+    let parent = env.number.checked_sub(1);
+    if state.head() != parent {
+        return Err(ChainError::StaleBlock {
+            number: env.number,
+            head: state.head().unwrap_or_default(),
+        });
+    }
     let block_info = env.block_info();
     let block_hashes = |number: u64| chain.block_hash_of(number);
     let mut included = Vec::new();

@@ -311,9 +311,11 @@ impl Chain {
             env.base_fee = U256::zero();
         }
         let sender = request.from.unwrap_or_default();
-        let head = self.head();
-        let mut state: Box<dyn State + '_> = if number == head.header.number {
-            Box::new(self.store().state())
+        // The head's flat state (and the head cache) when the view holds exactly this block; a
+        // block committed since the header was read leaves it to the trie at the header's root.
+        let view = self.store().state();
+        let mut state: Box<dyn State + '_> = if view.head() == Some(number) {
+            Box::new(view)
         } else {
             Box::new(self.store().state_at(header.state_root))
         };

@@ -674,8 +674,13 @@ impl Chain {
         }
     }
 
-    /// An account at the state after block `number`.
+    /// An account at the state after block `number`: for the head, from its flat state and the
+    /// head cache; for an older block, through the trie at its root.
     pub fn account_at(&self, address: &H160, number: u64) -> Result<BasicAccount, ChainError> {
+        let view = self.store.state();
+        if view.head() == Some(number) {
+            return Ok(view.committed_account(address)?.unwrap_or_default());
+        }
         let header = self
             .header_by_number(number)?
             .ok_or(ChainError::MissingBlock(number))?;
@@ -685,8 +690,12 @@ impl Chain {
             .unwrap_or_default())
     }
 
-    /// A storage slot at the state after block `number`.
+    /// A storage slot at the state after block `number` (read as [`Chain::account_at`] reads).
     pub fn storage_at(&self, address: &H160, slot: &H256, number: u64) -> Result<H256, ChainError> {
+        let view = self.store.state();
+        if view.head() == Some(number) {
+            return Ok(view.committed_slot(address, slot)?);
+        }
         let header = self
             .header_by_number(number)?
             .ok_or(ChainError::MissingBlock(number))?;

@@ -58,8 +58,8 @@ use crate::genesis::Genesis;
 use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
 use crate::tx::{self, SignedTransaction, TxDecodeError};
 use rewasm_executor::{BasicAccount, StateError, StateRead};
-use rewasm_store::Store;
 pub use rewasm_store::StoreMemory;
+use rewasm_store::{Store, StoreError};
 
 pub use metrics::Metrics;
 use store_fault::StoreFault;
@@ -207,6 +207,13 @@ impl GroupCommit {
     }
 }
 
+/// A lock whose holder panicked: the data is a plain value, valid between statements.
+fn lock_or_recover<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The chain, the pool and the miner's wiring.
 pub struct Node {
     chain: Arc<Chain>,
@@ -342,9 +349,7 @@ impl Node {
         let _ = self.transactions.send(hash);
         if self.mining == Mining::Instant {
             self.await_sealed(&hash, ticket);
-            if let Some(error) = self.store_fault.current()
-                && self.pool().remove(&hash).is_some()
-            {
+            if let Some(error) = self.store_fault.take_refusal(&hash) {
                 return Err(SubmitError::StoreUnavailable(error));
             }
         }
@@ -382,7 +387,8 @@ impl Node {
     /// Seals one block of what is executable in the pool. Returns the last submission it
     /// settled all submissions up to: those the pool held when it started, unless the gas limit
     /// left some of them for the next block. A block that fails is logged, not returned: its
-    /// transactions were accepted and stay pooled for the next sealing.
+    /// transactions stay pooled for the next sealing, unless its write failed (then they were
+    /// refused, [`store_fault`]).
     fn seal_group(&self) -> Option<u64> {
         let snapshot = self.submissions.load(Ordering::SeqCst);
         match self.mine_from_pool(false) {
@@ -456,10 +462,26 @@ impl Node {
     /// ([`crate::pool::Candidates::complete`]).
     fn mine_from_pool(&self, allow_empty: bool) -> Result<Option<(MinedBlock, bool)>, ChainError> {
         let _sealing = self.sealing();
-        let built =
-            self.build_from_pool(allow_empty, |candidates| self.chain.mine(candidates, None));
+        let attempted = Mutex::new(Vec::new());
+        let built = self.build_from_pool(allow_empty, |candidates| {
+            *lock_or_recover(&attempted) = candidates.iter().map(|(tx, _)| tx.hash).collect();
+            self.chain.mine(candidates, None)
+        });
         if !matches!(built, Ok(None)) {
             self.store_fault.observe(&built);
+        }
+        if let Err(error @ ChainError::Store(StoreError::Write(_))) = &built {
+            // Out of the pool while the sealing lock holds, so that no later block takes them
+            // and their submitters can be told (module documentation of `store_fault`).
+            let attempted = std::mem::take(&mut *lock_or_recover(&attempted));
+            let mut pool = self.pool();
+            for hash in &attempted {
+                pool.remove(hash);
+            }
+            drop(pool);
+            if self.mining == Mining::Instant {
+                self.store_fault.refuse(attempted, error);
+            }
         }
         let Some((mined, complete)) = built? else {
             return Ok(None);

@@ -561,7 +561,7 @@ fn typed_payload(
 static VERIFIER: LazyLock<Secp256k1<VerifyOnly>> = LazyLock::new(Secp256k1::verification_only);
 
 /// Recovers the signer of `sighash`, enforcing geth's homestead signature rules.
-pub(crate) fn recover(sighash: H256, y_odd: bool, r: U256, s: U256) -> Result<H160, TxDecodeError> {
+fn recover(sighash: H256, y_odd: bool, r: U256, s: U256) -> Result<H160, TxDecodeError> {
     let n = U256::from_big_endian(&SECP256K1_N);
     let half_n = n >> 1;
     if r.is_zero() || s.is_zero() || r >= n || s > half_n {

@@ -523,6 +523,39 @@ fn recover_with_k256(sighash: H256, y_odd: bool, r: U256, s: U256) -> Option<H16
     Some(public_key_address(&key))
 }
 
+/// The edges random inputs rarely reach: both libraries agree on each.
+#[test]
+fn both_libraries_agree_at_the_edges() {
+    let n = U256::from_big_endian(&SECP256K1_N);
+    let half = n >> 1;
+    let hashes = [H256::zero(), H256::repeat_byte(0xff), H256(SECP256K1_N)];
+    let rs = [U256::one(), n - 1, half, U256::from(7)];
+    let ss = [U256::one(), half, half - 1];
+    for hash in hashes {
+        for r in rs {
+            for s in ss {
+                for y_odd in [false, true] {
+                    assert_eq!(
+                        super::recover(hash, y_odd, r, s).ok(),
+                        recover_with_k256(hash, y_odd, r, s),
+                        "hash {hash:?} r {r} s {s} odd {y_odd}"
+                    );
+                }
+            }
+        }
+    }
+    for (r, s) in [
+        (n, U256::one()),
+        (U256::one(), half + 1),
+        (U256::zero(), U256::one()),
+    ] {
+        assert_eq!(
+            super::recover(H256::zero(), false, r, s),
+            Err(TxDecodeError::InvalidSignature)
+        );
+    }
+}
+
 proptest::proptest! {
     /// Any (hash, r, s, parity), signatures or garbage: libsecp256k1 and k256 recover the same
     /// signer or both refuse (within the homestead rules, which both see).
