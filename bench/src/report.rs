@@ -202,9 +202,11 @@ pub fn markdown(run: &RunResults) -> String {
              state in memory. \
              Then {} sequential `eth_call`s of `balanceOf`. Both nodes end with the same token \
              balances (checked). Last, {} more `eth_call`s are timed while every sender submits \
-             transfers back to back (the column \"under writes\"; anvil answers a submission \
-             before mining it, so its senders go faster than its blocks). The load generator \
-             runs on the same machine as the node.\n",
+             transfers back to back (the column \"under writes\"; the transfers are signed \
+             beforehand and the calls go out from a thread and client of their own, so that \
+             the figure is the node's and not the load generator's queue; anvil answers a \
+             submission before mining it, so its senders go faster than its blocks). The load \
+             generator runs on the same machine as the node.\n",
             run.nodes.first().map_or(0, |n| n.load.calls),
             run.nodes.first().map_or(0, |n| n.load.busy_calls)
         );
