@@ -76,6 +76,11 @@ impl HeadCache {
         }
     }
 
+    /// Places the empty cache at block `number` (the store's head when it opens).
+    pub(crate) fn start_at(&self, number: Option<u64>) {
+        self.lock().number = number;
+    }
+
     /// Every update leaves the cache consistent, so a lock poisoned by a panic elsewhere is
     /// used anyway.
     fn lock(&self) -> MutexGuard<'_, Inner> {

@@ -516,7 +516,7 @@ impl Store {
     }
 
     fn new(db: DB, cache: Cache) -> Self {
-        let mut store = Self {
+        let store = Self {
             db,
             cache,
             codes: CodeCache::new(DEFAULT_CODE_CACHE_BYTES),
@@ -524,8 +524,9 @@ impl Store {
             head_cache: HeadCache::new(None),
         };
         // A store that is not ours yet (the schema check follows) has no head to cache.
-        let head = store.head().ok().flatten().map(|(number, _)| number);
-        store.head_cache = HeadCache::new(head);
+        store
+            .head_cache
+            .start_at(store.head().ok().flatten().map(|(number, _)| number));
         store
     }
 

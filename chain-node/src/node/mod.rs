@@ -201,9 +201,7 @@ impl Drop for SealingTurn<'_> {
 
 impl GroupCommit {
     fn lock(&self) -> MutexGuard<'_, GroupState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock_or_recover(&self.state)
     }
 }
 
@@ -322,9 +320,7 @@ impl Node {
     /// The pool, even if a panic poisoned its lock: every pool operation leaves it consistent
     /// between statements that can panic, and a dev node is better served running on.
     fn pool(&self) -> MutexGuard<'_, Pool> {
-        self.pool
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock_or_recover(&self.pool)
     }
 
     /// Decodes raw transaction bytes and pools the transaction; with instant mining, also seals
@@ -462,9 +458,9 @@ impl Node {
     /// ([`crate::pool::Candidates::complete`]).
     fn mine_from_pool(&self, allow_empty: bool) -> Result<Option<(MinedBlock, bool)>, ChainError> {
         let _sealing = self.sealing();
-        let attempted = Mutex::new(Vec::new());
+        let attempted = std::cell::RefCell::new(Vec::new());
         let built = self.build_from_pool(allow_empty, |candidates| {
-            *lock_or_recover(&attempted) = candidates.iter().map(|(tx, _)| tx.hash).collect();
+            *attempted.borrow_mut() = candidates.iter().map(|(tx, _)| tx.hash).collect();
             self.chain.mine(candidates, None)
         });
         if !matches!(built, Ok(None)) {
@@ -473,7 +469,7 @@ impl Node {
         if let Err(error @ ChainError::Store(StoreError::Write(_))) = &built {
             // Out of the pool while the sealing lock holds, so that no later block takes them
             // and their submitters can be told (module documentation of `store_fault`).
-            let attempted = std::mem::take(&mut *lock_or_recover(&attempted));
+            let attempted = attempted.take();
             let mut pool = self.pool();
             for hash in &attempted {
                 pool.remove(hash);
@@ -517,9 +513,7 @@ impl Node {
     }
 
     fn sealing(&self) -> MutexGuard<'_, ()> {
-        self.sealing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock_or_recover(&self.sealing)
     }
 
     /// Runs `build` on the pool's best transactions, retrying host failures (and dropping a

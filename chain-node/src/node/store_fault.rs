@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use primitive_types::H256;
 use rewasm_store::{Store, StoreError};
 
+use super::lock_or_recover;
 use crate::chain::ChainError;
 
 /// How often a refused submission may try the store again.
@@ -43,9 +44,7 @@ struct Fault {
 
 impl StoreFault {
     fn lock(&self) -> MutexGuard<'_, Option<Fault>> {
-        self.fault
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock_or_recover(&self.fault)
     }
 
     /// Records what a sealing returned: a failed write starts refusing, a committed block ends
@@ -104,10 +103,7 @@ impl StoreFault {
     /// Answers the submitters of `hashes` (a block whose write failed, its transactions already
     /// out of the pool) with `error`.
     pub(super) fn refuse(&self, hashes: impl IntoIterator<Item = H256>, error: &ChainError) {
-        let mut refused = self
-            .refused
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut refused = lock_or_recover(&self.refused);
         if refused.len() >= MAX_REFUSALS {
             refused.clear();
         }
@@ -117,9 +113,6 @@ impl StoreFault {
 
     /// The error `hash`'s block failed with, if it did (once).
     pub(super) fn take_refusal(&self, hash: &H256) -> Option<String> {
-        self.refused
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(hash)
+        lock_or_recover(&self.refused).remove(hash)
     }
 }
