@@ -456,6 +456,24 @@ fn host_cases() -> Vec<WasmCase> {
             concat!(fresh_key!(), "(call $balance (i32.const 64) (i32.const 128))"),
         ),
         host(
+            "host-storage-load-warm",
+            "storageLoad of one slot, again and again (warm after the first)",
+            r#"(import "ethereum" "storageLoad" (func $load (param i32 i32)))"#,
+            "(call $load (i32.const 0) (i32.const 128))",
+        ),
+        host(
+            "host-storage-store-warm",
+            "storageStore of a new value into one slot each time (a slot already changed)",
+            r#"(import "ethereum" "storageStore" (func $store (param i32 i32)))"#,
+            concat!(fresh_key!(), "(call $store (i32.const 0) (i32.const 64))"),
+        ),
+        host(
+            "host-balance-warm",
+            "getExternalBalance of one account, again and again (warm after the first)",
+            r#"(import "ethereum" "getExternalBalance" (func $balance (param i32 i32)))"#,
+            "(call $balance (i32.const 0) (i32.const 128))",
+        ),
+        host(
             "host-external-code-size",
             "getExternalCodeSize of an account never seen",
             r#"(import "ethereum" "getExternalCodeSize" (func $size (param i32) (result i32)))"#,

@@ -3,7 +3,8 @@
 //! `cargo build --release --lib --target wasm32-unknown-unknown` with `--config` overrides of the
 //! release profile ([`PROFILE`]) and of the target's rustflags ([`RUSTFLAGS`]):
 //!
-//! - `opt-level = "z"`, `lto = true`, `codegen-units = 1`, `panic = "abort"`: small code;
+//! - `opt-level = "z"` ([`Optimize::Size`], the default) or `3` ([`Optimize::Speed`]),
+//!   `lto = true`, `codegen-units = 1`, `panic = "abort"`;
 //! - `strip = false`, `debug = false`: the custom sections must survive the linker (the ABI is
 //!   one); `rewasm build` strips them itself;
 //! - `-C link-arg=-zstack-size=32768`: a 32 KiB shadow stack instead of Rust's 1 MiB, so initial
@@ -34,15 +35,47 @@ use std::process::{Command, ExitStatus, Stdio};
 /// The target contracts compile for.
 pub const TARGET: &str = "wasm32-unknown-unknown";
 
-/// Release-profile overrides (`--config` values, TOML).
-pub const PROFILE: [&str; 6] = [
-    r#"profile.release.opt-level="z""#,
+/// Release-profile overrides (`--config` values, TOML), beside the opt-level of [`Optimize`].
+pub const PROFILE: [&str; 5] = [
     "profile.release.lto=true",
     r#"profile.release.panic="abort""#,
     "profile.release.codegen-units=1",
     "profile.release.strip=false",
     "profile.release.debug=false",
 ];
+
+/// What the compilers optimise a contract for. Gas makes this the choice Solidity's optimizer
+/// offers with `--optimize-runs`: every byte of code is paid at deploy (transaction data, the
+/// init code's compile price, the deposit), every instruction at each call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Optimize {
+    /// Small code (rustc `opt-level = "z"`, `wasm-opt -Oz`): the cheapest deploy, and calls
+    /// whose cost is mostly storage and host functions, as a token's are.
+    #[default]
+    Size,
+    /// Fast code (rustc `opt-level = 3`, `wasm-opt -O3`): loops unrolled, calls inlined, values
+    /// kept in locals instead of memory. Larger code and a dearer deploy, for contracts whose
+    /// calls spend their gas computing (hashing, 256-bit arithmetic, parsing).
+    Speed,
+}
+
+impl Optimize {
+    /// The release profile's `opt-level` (a `--config` value).
+    pub fn profile_setting(self) -> &'static str {
+        match self {
+            Self::Size => r#"profile.release.opt-level="z""#,
+            Self::Speed => "profile.release.opt-level=3",
+        }
+    }
+
+    /// `wasm-opt`'s optimisation flag.
+    pub fn wasm_opt_flag(self) -> &'static str {
+        match self {
+            Self::Size => "-Oz",
+            Self::Speed => "-O3",
+        }
+    }
+}
 
 /// Flags for every crate compiled for [`TARGET`].
 pub const RUSTFLAGS: [&str; 4] = [
@@ -66,6 +99,8 @@ pub struct Crate {
     /// Cargo features to enable (`--features`), e.g. `rewasm-sdk/precompile-keccak` for a chain
     /// on the `default` gas schedule.
     pub features: Vec<String>,
+    /// What rustc optimises for.
+    pub optimize: Optimize,
     /// Source paths rustc rewrites (`--remap-path-prefix FROM=TO`) so that the paths panic
     /// messages embed, and with them the code's size and gas, do not depend on where the
     /// sources are checked out.
@@ -222,6 +257,7 @@ pub fn locate(path: &Path) -> Result<Crate, LocateError> {
         name,
         target_dir,
         features: Vec::new(),
+        optimize: Optimize::default(),
         remaps,
         outside_workspace,
     })
@@ -313,6 +349,9 @@ pub fn build_command(krate: &Crate) -> Command {
     for setting in PROFILE {
         command.arg("--config").arg(setting);
     }
+    command
+        .arg("--config")
+        .arg(krate.optimize.profile_setting());
     let ours: Vec<String> = RUSTFLAGS
         .iter()
         .map(|f| f.to_string())

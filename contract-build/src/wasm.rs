@@ -88,7 +88,7 @@ fn reencode_error<E: fmt::Display>(error: reencode::Error<E>) -> PostprocessErro
 }
 
 /// Post-processes the linker's output `raw` into runtime code, init code and ABI, each output
-/// shrunk by `wasm_opt` when given (the init code before its [`ARGS_SECTION`] is appended, so
+/// optimised by `wasm_opt` when given (the init code before its [`ARGS_SECTION`] is appended, so
 /// that the section stays last).
 pub fn postprocess(raw: &[u8], wasm_opt: Option<&WasmOpt>) -> Result<Artifacts> {
     wp::Validator::new().validate_all(raw).map_err(malformed)?;
@@ -146,14 +146,14 @@ pub fn postprocess(raw: &[u8], wasm_opt: Option<&WasmOpt>) -> Result<Artifacts> 
 
     let mut runtime = parsed.encode(Entry::Runtime { main })?;
     if let Some(wasm_opt) = wasm_opt {
-        runtime = wasm_opt.shrink(&runtime, "the runtime code")?;
+        runtime = wasm_opt.optimize(&runtime, "the runtime code")?;
     }
     let mut deploy_code = parsed.encode(Entry::Init {
         deploy,
         runtime: &runtime,
     })?;
     if let Some(wasm_opt) = wasm_opt {
-        deploy_code = wasm_opt.shrink(&deploy_code, "the init code")?;
+        deploy_code = wasm_opt.optimize(&deploy_code, "the init code")?;
     }
     append_args_section(&mut deploy_code);
     Ok(Artifacts {

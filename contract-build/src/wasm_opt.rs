@@ -1,5 +1,5 @@
-//! Shrinking code with binaryen's `wasm-opt` (Debian package `binaryen`), which `rewasm build`
-//! runs on both outputs unless told not to.
+//! Optimising code with binaryen's `wasm-opt` (Debian package `binaryen`), which `rewasm build`
+//! runs on both outputs unless told not to: `-Oz` for size, `-O3` for speed ([`Optimize`]).
 //!
 //! Size is gas: every byte of init code is paid as transaction data and compile time, every byte
 //! of runtime code as deposit (`docs/GAS.md`). `wasm-opt -Oz` takes what LLVM leaves: the ERC-20
@@ -12,6 +12,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use crate::cargo::Optimize;
 
 /// Where `wasm-opt` is looked for when `WASM_OPT` does not name it.
 const PROGRAM: &str = "wasm-opt";
@@ -37,12 +39,14 @@ pub enum WasmOptError {
     Failed { what: String, detail: String },
 }
 
-/// A `wasm-opt` that answered `--version`.
+/// A `wasm-opt` that answered `--version`, and what it optimises for.
 #[derive(Clone, Debug)]
 pub struct WasmOpt {
     program: PathBuf,
     /// What `wasm-opt --version` printed, e.g. `wasm-opt version 108`.
     pub version: String,
+    /// Size (`-Oz`, the default) or speed (`-O3`).
+    pub goal: Optimize,
 }
 
 impl WasmOpt {
@@ -64,11 +68,20 @@ impl WasmOpt {
                 reason: format!("`--version` answered {} with {version:?}", output.status),
             });
         }
-        Ok(Self { program, version })
+        Ok(Self {
+            program,
+            version,
+            goal: Optimize::default(),
+        })
     }
 
-    /// `code` optimised for size; `what` names it in errors.
-    pub fn shrink(&self, code: &[u8], what: &str) -> Result<Vec<u8>, WasmOptError> {
+    /// The same program, optimising for `goal`.
+    pub fn optimizing_for(self, goal: Optimize) -> Self {
+        Self { goal, ..self }
+    }
+
+    /// `code` optimised for [`Self::goal`]; `what` names it in errors.
+    pub fn optimize(&self, code: &[u8], what: &str) -> Result<Vec<u8>, WasmOptError> {
         let failed = |detail: String| WasmOptError::Failed {
             what: what.to_string(),
             detail,
@@ -78,7 +91,7 @@ impl WasmOpt {
         let output = dir.path().join("out.wasm");
         std::fs::write(&input, code).map_err(|e| failed(format!("{}: {e}", input.display())))?;
         let result = Command::new(&self.program)
-            .arg("-Oz")
+            .arg(self.goal.wasm_opt_flag())
             .args(FEATURES)
             .arg(&input)
             .arg("-o")

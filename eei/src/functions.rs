@@ -161,6 +161,28 @@ impl<'a, H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'a, H, M, G>
         self.write(offset, &value.to_le_bytes())
     }
 
+    /// Reads the address at `address_offset` and charges for reading that account: `flat`
+    /// before the address is read (Hera's order) under a schedule without
+    /// [`crate::gas::StateAccess`], else its warm or cold price (EIP-2929), marking it warm.
+    /// `extra` (a copy's words) is charged with it.
+    fn charge_account(
+        &mut self,
+        flat: u64,
+        extra: u64,
+        address_offset: i32,
+    ) -> Result<Address, HostExit> {
+        let Some(access) = self.host.prices().state_access else {
+            self.gas
+                .charge(flat.checked_add(extra).ok_or(HostExit::OutOfGas)?)?;
+            return self.read_address(address_offset);
+        };
+        let address = self.read_address(address_offset)?;
+        let price = access.account(self.host.access_account(&address));
+        self.gas
+            .charge(price.checked_add(extra).ok_or(HostExit::OutOfGas)?)?;
+        Ok(address)
+    }
+
     /// `address`'s balance as a u128; a balance of 2^128 or more traps, as Hera's
     /// `safeLoadUint128` does.
     fn balance_u128(

@@ -4,6 +4,8 @@
 //! changing one changes results. Each [`crate::HostFunction::base_gas`] is one of them; the
 //! variable parts are charged by the host function itself, from the constants below.
 
+use primitive_types::H256;
+
 /// Simple getters (`getAddress`, `getCaller`, `getBlockNumber`, ...).
 pub const BASE: u64 = 2;
 /// Fixed part of the memory copies (`callDataCopy`, `codeCopy`, `returnDataCopy`).
@@ -82,6 +84,122 @@ pub struct HostPrices {
     /// What a call pays the first time a transaction runs a contract's code, and how many
     /// contracts' code one transaction may run; `None` in Hera's schedule and the first one.
     pub code_loads: Option<CodeLoads>,
+    /// Warm and cold state access (EIP-2929) and storage writes priced against the value at the
+    /// transaction's start (EIP-2200, with EIP-3529's refunds); `None` in Hera's schedule and
+    /// the first one, which keep Byzantium's flat prices.
+    pub state_access: Option<StateAccess>,
+}
+
+/// State access priced as the EVM has since Berlin and London.
+///
+/// A read of state the transaction has not touched yet may miss every cache and go to the
+/// store's disk; Byzantium's flat 200 for `storageLoad` (or 400 for a balance) buys about
+/// 2.6 µs at the time one gas buys elsewhere, well below such a read. The first access to an
+/// account or a slot in a transaction pays the cold price, later ones the warm price
+/// (EIP-2929); which ones are warm is undone with the frame that touched them. A storage write
+/// is priced by the slot's value at the transaction's start and its current one (EIP-2200's
+/// net metering), and clearing a slot refunds [`StateAccess::clear_refund`]; refunds are
+/// capped at a fifth of the gas used, and a self-destruct refunds nothing (EIP-3529).
+///
+/// Which accounts start warm (EIP-2929, EIP-2930, EIP-3651): the sender, the target (or the
+/// created account), the precompiles, the block's coinbase and the transaction's access list
+/// with its slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StateAccess {
+    /// The first access to an account: a balance, a code size or copy, a call's target, a
+    /// self-destruct's beneficiary (EIP-2929's 2 600).
+    pub cold_account: u64,
+    /// The first access to a storage slot (2 100).
+    pub cold_slot: u64,
+    /// Any later access (100), and a storage write that changes nothing or a slot already
+    /// changed in this transaction.
+    pub warm: u64,
+    /// A write of a non-zero value to a slot that was zero at the start of the transaction and
+    /// still is (20 000).
+    pub store_set: u64,
+    /// A write to a slot that was non-zero at the start and is unchanged so far (2 900: 5 000
+    /// less the cold read).
+    pub store_reset: u64,
+    /// Refunded for clearing a slot that was non-zero at the start (4 800, EIP-3529).
+    pub clear_refund: u64,
+    /// Refunds are capped at the gas used divided by this (5, EIP-3529).
+    pub max_refund_quotient: u64,
+}
+
+impl StateAccess {
+    /// Berlin's access prices with London's refunds.
+    pub const LONDON: Self = Self {
+        cold_account: 2_600,
+        cold_slot: 2_100,
+        warm: 100,
+        store_set: 20_000,
+        store_reset: 2_900,
+        clear_refund: 4_800,
+        max_refund_quotient: 5,
+    };
+
+    /// An account access: [`Self::warm`] or [`Self::cold_account`].
+    pub const fn account(&self, access: Access) -> u64 {
+        match access {
+            Access::Warm => self.warm,
+            Access::Cold => self.cold_account,
+        }
+    }
+
+    /// The gas of a storage write of `new` into a slot holding `current` that held `original`
+    /// when the transaction started, without the cold surcharge, and the change to the refund
+    /// counter (EIP-2200 with EIP-3529's prices).
+    pub fn store(&self, original: &H256, current: &H256, new: &H256) -> (u64, RefundChange) {
+        if current == new {
+            return (self.warm, RefundChange::default());
+        }
+        if original == current {
+            if original.is_zero() {
+                return (self.store_set, RefundChange::default());
+            }
+            let refund = if new.is_zero() { self.clear_refund } else { 0 };
+            return (
+                self.store_reset,
+                RefundChange {
+                    add: refund,
+                    sub: 0,
+                },
+            );
+        }
+        let mut change = RefundChange::default();
+        if !original.is_zero() {
+            if current.is_zero() {
+                change.sub = self.clear_refund;
+            } else if new.is_zero() {
+                change.add = self.clear_refund;
+            }
+        }
+        if original == new {
+            let restored = if original.is_zero() {
+                self.store_set
+            } else {
+                self.store_reset
+            };
+            change.add = change
+                .add
+                .saturating_add(restored.saturating_sub(self.warm));
+        }
+        (self.warm, change)
+    }
+}
+
+/// Whether an account or a slot had been accessed by the transaction before (EIP-2929).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Warm,
+    Cold,
+}
+
+/// What a storage write adds to and takes from the transaction's refund counter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RefundChange {
+    pub add: u64,
+    pub sub: u64,
 }
 
 /// Loading a contract's module for a transaction (`call`, `callCode`, `callDelegate` and
@@ -118,6 +236,7 @@ impl HostPrices {
         init_byte: 0,
         frame_start: 0,
         code_loads: None,
+        state_access: None,
     };
 
     /// `per_word` × ceil(`len` / 32), saturating.

@@ -149,8 +149,20 @@ pub trait Host {
     fn storage_load(&mut self, key: &H256) -> H256;
     /// Writes a storage slot of the frame's account and returns the value it held before.
     fn storage_store(&mut self, key: &H256, value: &H256) -> H256;
-    /// Adds to the transaction's refund counter (applied at the end, capped at half the gas used).
+    /// The value a storage slot of the frame's account held when the transaction started
+    /// (zero for an account created in it): EIP-2200 prices a write by it.
+    fn original_storage(&mut self, key: &H256) -> H256;
+    /// Adds to the transaction's refund counter (applied at the end, capped by the schedule).
     fn add_refund(&mut self, amount: u64);
+    /// Takes from the transaction's refund counter (EIP-2200: a write undoing an earlier
+    /// clear takes its refund back), saturating at zero.
+    fn sub_refund(&mut self, amount: u64);
+    /// Marks `address` accessed by the transaction and says whether it was before (EIP-2929);
+    /// the mark is undone with the frame that made it. Only asked under a schedule with
+    /// [`crate::gas::StateAccess`].
+    fn access_account(&mut self, address: &Address) -> crate::gas::Access;
+    /// As [`Host::access_account`], for a storage slot of the frame's account.
+    fn access_slot(&mut self, key: &H256) -> crate::gas::Access;
     /// An account's balance.
     fn balance(&mut self, address: &Address) -> U256;
     /// True when the account exists and is not empty (EIP-161): decides the new-account charge.

@@ -23,6 +23,10 @@ struct Cached {
     basic: BasicAccount,
     /// Slots written in this transaction (zero included).
     storage: BTreeMap<H256, H256>,
+    /// Committed slots read so far: a slot read again (a warm read, priced at 100 gas under
+    /// warm and cold access) is answered from memory, not from the store. At most one entry per
+    /// slot the transaction paid a cold read for.
+    committed: BTreeMap<H256, H256>,
     /// The committed storage no longer applies (the account was created anew).
     storage_reset: bool,
 }
@@ -61,6 +65,13 @@ enum Entry {
     Touched {
         address: H160,
     },
+    WarmAccount {
+        address: H160,
+    },
+    WarmSlot {
+        address: H160,
+        key: H256,
+    },
 }
 
 /// A position in the journal to return to.
@@ -76,6 +87,10 @@ pub struct Journal<'s> {
     refund: u64,
     destructed: BTreeSet<H160>,
     touched: BTreeSet<H160>,
+    /// Accounts and slots the transaction accessed (EIP-2929's accessed_addresses and
+    /// accessed_storage_keys).
+    warm_accounts: BTreeSet<H160>,
+    warm_slots: BTreeSet<(H160, H256)>,
 }
 
 impl std::fmt::Debug for Journal<'_> {
@@ -98,6 +113,8 @@ impl<'s> Journal<'s> {
             refund: 0,
             destructed: BTreeSet::new(),
             touched: BTreeSet::new(),
+            warm_accounts: BTreeSet::new(),
+            warm_slots: BTreeSet::new(),
         }
     }
 
@@ -150,15 +167,58 @@ impl<'s> Journal<'s> {
 
     /// A storage slot.
     pub fn storage(&mut self, address: &H160, key: &H256) -> Result<H256, StateError> {
-        let base = self.base;
         match self.cached(address)? {
             None => Ok(H256::zero()),
             Some(cached) => match cached.storage.get(key) {
                 Some(value) => Ok(*value),
                 None if cached.storage_reset => Ok(H256::zero()),
-                None => base.storage(address, key),
+                None => self.committed_storage(address, key),
             },
         }
+    }
+
+    /// A slot's committed value, read from the store once per transaction.
+    fn committed_storage(&mut self, address: &H160, key: &H256) -> Result<H256, StateError> {
+        let base = self.base;
+        let Some(Some(cached)) = self.accounts.get_mut(address) else {
+            return base.storage(address, key);
+        };
+        if let Some(value) = cached.committed.get(key) {
+            return Ok(*value);
+        }
+        let value = base.storage(address, key)?;
+        cached.committed.insert(*key, value);
+        Ok(value)
+    }
+
+    /// The value of a storage slot when the transaction started: the committed one, or zero
+    /// for an account created anew in the transaction (EIP-2200's original value).
+    pub fn original_storage(&mut self, address: &H160, key: &H256) -> Result<H256, StateError> {
+        match self.cached(address)? {
+            Some(cached) if cached.storage_reset => Ok(H256::zero()),
+            _ => self.committed_storage(address, key),
+        }
+    }
+
+    /// Marks `address` accessed; true when it was not yet (EIP-2929's cold access).
+    pub fn access_account(&mut self, address: &H160) -> bool {
+        let cold = self.warm_accounts.insert(*address);
+        if cold {
+            self.entries.push(Entry::WarmAccount { address: *address });
+        }
+        cold
+    }
+
+    /// Marks slot `key` of `address` accessed; true when it was not yet.
+    pub fn access_slot(&mut self, address: &H160, key: &H256) -> bool {
+        let cold = self.warm_slots.insert((*address, *key));
+        if cold {
+            self.entries.push(Entry::WarmSlot {
+                address: *address,
+                key: *key,
+            });
+        }
+        cold
     }
 
     /// Changes an account's nonce, balance or code through `change`, creating it (empty) if
@@ -277,6 +337,14 @@ impl<'s> Journal<'s> {
         self.refund = self.refund.saturating_add(amount);
     }
 
+    /// Takes from the refund counter, saturating at zero.
+    pub fn sub_refund(&mut self, amount: u64) {
+        self.entries.push(Entry::Refund {
+            previous: self.refund,
+        });
+        self.refund = self.refund.saturating_sub(amount);
+    }
+
     /// The refund counter.
     pub fn refund(&self) -> u64 {
         self.refund
@@ -360,6 +428,12 @@ impl<'s> Journal<'s> {
             }
             Entry::Touched { address } => {
                 self.touched.remove(&address);
+            }
+            Entry::WarmAccount { address } => {
+                self.warm_accounts.remove(&address);
+            }
+            Entry::WarmSlot { address, key } => {
+                self.warm_slots.remove(&(address, key));
             }
         }
     }

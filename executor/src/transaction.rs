@@ -1,7 +1,8 @@
 //! A transaction from start to end (Byzantium): checks, intrinsic gas, the top-level call or
-//! create, refunds capped at half the gas used, fees to the coinbase, and the state changes.
+//! create, refunds capped at half the gas used (a fifth under a schedule with warm and cold
+//! state access, as since London), fees to the coinbase, and the state changes.
 
-use primitive_types::{H160, U256};
+use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
 
 use crate::code_loads::LoadedCodes;
@@ -33,12 +34,25 @@ pub struct Transaction {
     pub value: U256,
     /// Call data, or init code for a create.
     pub data: Vec<u8>,
-    /// Addresses in the EIP-2930 access list (type-1 and type-2 transactions). The list itself
-    /// changes nothing here (there is no warm/cold pricing); only its intrinsic gas counts, so
-    /// that carrying it is not free.
-    pub access_list_addresses: u64,
-    /// Storage keys in the access list, over all its addresses.
-    pub access_list_storage_keys: u64,
+    /// The EIP-2930 access list (type-1 and type-2 transactions): its intrinsic gas is paid
+    /// under every schedule, and under one with warm and cold state access
+    /// ([`rewasm_eei::gas::StateAccess`]) its accounts and slots start warm.
+    pub access_list: Vec<(H160, Vec<H256>)>,
+}
+
+impl Transaction {
+    /// The number of addresses in the access list.
+    pub fn access_list_addresses(&self) -> u64 {
+        self.access_list.len() as u64
+    }
+
+    /// The number of storage keys in the access list, over all its addresses.
+    pub fn access_list_storage_keys(&self) -> u64 {
+        self.access_list
+            .iter()
+            .map(|(_, keys)| keys.len() as u64)
+            .sum()
+    }
 }
 
 /// Why a transaction is invalid (it changes nothing and pays nothing).
@@ -88,8 +102,8 @@ pub fn intrinsic_gas(tx: &Transaction, calldata: CalldataPrices) -> u64 {
     consensus::intrinsic_gas(
         tx.to.is_none(),
         &tx.data,
-        tx.access_list_addresses,
-        tx.access_list_storage_keys,
+        tx.access_list_addresses(),
+        tx.access_list_storage_keys(),
         calldata,
     )
 }
@@ -189,6 +203,31 @@ fn target_load(world: &mut World<'_>, to: &H160) -> u64 {
     loads.target_price(code.bytes().len() as u64)
 }
 
+/// What a transaction's state access starts with (EIP-2929, EIP-2930, EIP-3651): the sender,
+/// the target or created account, the precompiles, the coinbase and the access list. Only a
+/// schedule with [`rewasm_eei::gas::StateAccess`] asks.
+fn warm_up(world: &mut World<'_>, tx: &Transaction) {
+    if world.engine.config().schedule.host.state_access.is_none() {
+        return;
+    }
+    let journal = &mut world.journal;
+    journal.access_account(&tx.sender);
+    let target = tx
+        .to
+        .unwrap_or_else(|| create_address(&tx.sender, tx.nonce));
+    journal.access_account(&target);
+    for precompile in crate::precompiles::Precompile::ALL {
+        journal.access_account(&precompile.address());
+    }
+    journal.access_account(&world.block.coinbase);
+    for (address, keys) in &tx.access_list {
+        journal.access_account(address);
+        for key in keys {
+            journal.access_slot(address, key);
+        }
+    }
+}
+
 fn check(world: &mut World<'_>, tx: &Transaction) -> Result<u64, TxError> {
     let expected = world
         .journal
@@ -240,6 +279,7 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
         .journal
         .set_nonce(&tx.sender, tx.nonce.saturating_add(1))?;
     let gas = tx.gas_limit - intrinsic;
+    warm_up(world, tx);
 
     let load = tx.to.map_or(0, |to| target_load(world, &to));
     let (status, gas_left, output, contract_address) = match tx.to {
@@ -279,7 +319,13 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
     };
 
     let used = tx.gas_limit - gas_left;
-    let refund = capped_refund(world.journal.refund(), used);
+    let refund = match world.engine.config().schedule.host.state_access {
+        Some(access) => world
+            .journal
+            .refund()
+            .min(used / access.max_refund_quotient),
+        None => capped_refund(world.journal.refund(), used),
+    };
     let gas_used = used - refund;
     let returned = U256::from(tx.gas_limit - gas_used) * tx.gas_price;
     world.journal.credit(&tx.sender, returned)?;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use primitive_types::{H160, H256, U256};
-use rewasm_eei::gas::HostPrices;
+use rewasm_eei::gas::{Access, HostPrices};
 use rewasm_eei::{
     BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CodeAccess, CreateOutcome,
     FrameInfo, Host, HostExit, TxInfo,
@@ -345,6 +345,8 @@ impl<'a> World<'a> {
         if self.should_stop() {
             return failed_create();
         }
+        // EIP-2929: warm from here on, even if the create fails (not if its caller reverts).
+        self.journal.access_account(&address);
         let existing = self.journal.basic(&address);
         let Some(existing) = self.read(existing) else {
             return failed_create();
@@ -641,6 +643,11 @@ fn outcome(status: CallStatus, gas_left: u64, output: Vec<u8>) -> CallOutcome {
     }
 }
 
+/// [`Access`] from "it was cold".
+fn access(cold: bool) -> Access {
+    if cold { Access::Cold } else { Access::Warm }
+}
+
 /// keccak(rlp([sender, nonce]))[12..].
 pub fn create_address(sender: &H160, nonce: u64) -> H160 {
     let mut payload = Vec::with_capacity(32);
@@ -694,8 +701,28 @@ impl Host for FrameHost<'_, '_> {
         self.world.read(stored).unwrap_or_default()
     }
 
+    fn original_storage(&mut self, key: &H256) -> H256 {
+        let value = self
+            .world
+            .journal
+            .original_storage(&self.frame.address, key);
+        self.world.read(value).unwrap_or_default()
+    }
+
     fn add_refund(&mut self, amount: u64) {
         self.world.journal.add_refund(amount);
+    }
+
+    fn sub_refund(&mut self, amount: u64) {
+        self.world.journal.sub_refund(amount);
+    }
+
+    fn access_account(&mut self, address: &H160) -> Access {
+        access(self.world.journal.access_account(address))
+    }
+
+    fn access_slot(&mut self, key: &H256) -> Access {
+        access(self.world.journal.access_slot(&self.frame.address, key))
     }
 
     fn balance(&mut self, address: &H160) -> U256 {
@@ -799,6 +826,7 @@ impl Host for FrameHost<'_, '_> {
     }
 
     fn self_destruct(&mut self, beneficiary: &H160) {
+        let refunds_self_destructs = self.prices().state_access.is_none();
         let journal = &mut self.world.journal;
         let address = self.frame.address;
         let destructed = (|| {
@@ -808,7 +836,8 @@ impl Host for FrameHost<'_, '_> {
             }
             journal.touch(beneficiary);
             journal.set_balance(&address, U256::zero())?;
-            if journal.mark_destructed(&address) {
+            // EIP-3529 removed the refund with warm and cold access.
+            if journal.mark_destructed(&address) && refunds_self_destructs {
                 journal.add_refund(rewasm_eei::gas::SELF_DESTRUCT_REFUND);
             }
             Ok(())

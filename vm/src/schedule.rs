@@ -50,6 +50,7 @@ pub const DEFAULT_HOST_PRICES: HostPrices = HostPrices {
     init_byte: 100,
     frame_start: 0,
     code_loads: None,
+    state_access: None,
 };
 
 /// Cost classes: instructions whose singlepass code costs about the same share one price.
@@ -483,6 +484,7 @@ impl GasSchedule {
             && matches!(self.memory, MemoryPrices::PerFrame { .. })
             && self.host.frame_start == 0
             && self.host.code_loads.is_none()
+            && self.host.state_access.is_none()
             && self.host.init_byte == self.host.code_per_byte
             && self.modules == HostModules::EEI_ONLY
             && self.calldata == CalldataPrices::BYZANTIUM
@@ -533,6 +535,21 @@ impl GasSchedule {
         });
         for field in fields {
             hasher.update(field.to_le_bytes());
+        }
+        // Added after `v2`'s first version; a schedule without it hashes as that one did.
+        if let Some(access) = self.host.state_access {
+            hasher.update(b"state-access");
+            for field in [
+                access.cold_account,
+                access.cold_slot,
+                access.warm,
+                access.store_set,
+                access.store_reset,
+                access.clear_refund,
+                access.max_refund_quotient,
+            ] {
+                hasher.update(field.to_le_bytes());
+            }
         }
     }
 }
@@ -780,6 +797,14 @@ mod tests {
         assert_ne!(changed.hash(), v2.hash());
         let mut changed = v2.clone();
         changed.host.code_loads = None;
+        assert_ne!(changed.hash(), v2.hash());
+        let mut changed = v2.clone();
+        changed.host.state_access = None;
+        assert_ne!(changed.hash(), v2.hash());
+        let mut changed = v2.clone();
+        if let Some(access) = changed.host.state_access.as_mut() {
+            access.cold_slot += 1;
+        }
         assert_ne!(changed.hash(), v2.hash());
         let mut changed = v2.clone();
         changed.deposit = CodeDeposit::PerByte(200);

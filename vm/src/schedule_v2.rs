@@ -12,7 +12,7 @@
 //! measurements (`rewasm-bench calibrate`) each number comes from, and the safety argument.
 
 use rewasm_eei::HostModules;
-use rewasm_eei::gas::{CodeLoads, HostPrices};
+use rewasm_eei::gas::{CodeLoads, HostPrices, StateAccess};
 use rewasm_primitives::consensus::{CODE_DEPOSIT_PER_BYTE, CalldataPrices, CodeDeposit};
 
 use crate::schedule::{GasSchedule, InstructionCosts, MemoryPrices, TransactionMemory};
@@ -35,6 +35,7 @@ pub const V2_HOST_PRICES: HostPrices = HostPrices {
         target_allowance: 21_000,
         max_per_transaction: 256,
     }),
+    state_access: Some(StateAccess::LONDON),
 };
 
 /// Memory under `v2`.

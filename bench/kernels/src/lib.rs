@@ -90,7 +90,8 @@ impl U256 {
         Self(out)
     }
 
-    /// `self * other` mod 2^256 (schoolbook, the products above 2^256 skipped).
+    /// `self * other` mod 2^256 (schoolbook, the products above 2^256 skipped: of the ten
+    /// products left, only the six below the top limb need their high half).
     pub fn wrapping_mul(&self, other: &Self) -> Self {
         let mut out = [0u64; 4];
         for (i, &a) in self.0.iter().enumerate() {
@@ -99,14 +100,20 @@ impl U256 {
                 let Some(slot) = out.get_mut(i + j) else {
                     break;
                 };
-                let wide = u128::from(a) * u128::from(b) + u128::from(*slot) + u128::from(carry);
-                *slot = wide as u64;
-                carry = (wide >> 64) as u64;
+                if i + j == 3 {
+                    *slot = slot.wrapping_add(a.wrapping_mul(b)).wrapping_add(carry);
+                    break;
+                }
+                let (low, high) = mul_wide(a, b);
+                let (low, c1) = low.overflowing_add(*slot);
+                let (low, c2) = low.overflowing_add(carry);
+                *slot = low;
+                // a * b + slot + carry < 2^128: the high half takes both carries.
+                carry = high + u64::from(c1) + u64::from(c2);
             }
         }
         Self(out)
     }
-
     /// Bitwise xor.
     pub fn xor(&self, other: &Self) -> Self {
         let mut out = [0u64; 4];
@@ -124,6 +131,39 @@ impl U256 {
         }
         out
     }
+}
+
+/// The 128-bit product of `a` and `b` as (low, high) halves. wasm has no widening multiply:
+/// a `u128` product compiles to a call of compiler-builtins' `__multi3`, which returns through
+/// the shadow stack in memory, so on wasm the product is formed from four 32-bit products in
+/// locals instead. Natively the CPU's widening multiply is faster.
+#[cfg(target_arch = "wasm32")]
+fn mul_wide(a: u64, b: u64) -> (u64, u64) {
+    mul_wide_by_halves(a, b)
+}
+
+/// `a * b` as (low, high) from four 32-bit products.
+#[cfg(any(target_arch = "wasm32", test))]
+fn mul_wide_by_halves(a: u64, b: u64) -> (u64, u64) {
+    const LOW: u64 = 0xffff_ffff;
+    let (a0, a1) = (a & LOW, a >> 32);
+    let (b0, b1) = (b & LOW, b >> 32);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    // Three terms below 2^32 each: no overflow.
+    let middle = (p00 >> 32) + (p01 & LOW) + (p10 & LOW);
+    let low = (p00 & LOW) | (middle << 32);
+    let high = p11 + (p01 >> 32) + (p10 >> 32) + (middle >> 32);
+    (low, high)
+}
+
+/// The CPU's widening multiply.
+#[cfg(not(target_arch = "wasm32"))]
+fn mul_wide(a: u64, b: u64) -> (u64, u64) {
+    let wide = u128::from(a) * u128::from(b);
+    (wide as u64, (wide >> 64) as u64)
 }
 
 const KECCAK_ROUND_CONSTANTS: [u64; 24] = [
@@ -316,6 +356,8 @@ pub fn head(word: &[u8; 32]) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
 
     #[test]
@@ -348,5 +390,30 @@ mod tests {
         );
         let big = U256([0, 0, 0, 1 << 63]);
         assert_eq!(big.wrapping_mul(&U256::from_u64(2)).0, [0; 4]);
+    }
+
+    #[test]
+    fn the_wasm_widening_multiply_matches_u128() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let edges = [0, 1, u64::from(u32::MAX), 1 << 32, u64::MAX - 1, u64::MAX];
+        let pairs = edges
+            .iter()
+            .flat_map(|&a| edges.iter().map(move |&b| (a, b)))
+            .chain((0..10_000).map(|_| (next(), next())))
+            .collect::<std::vec::Vec<_>>();
+        for (a, b) in pairs {
+            let wide = u128::from(a) * u128::from(b);
+            assert_eq!(
+                mul_wide_by_halves(a, b),
+                (wide as u64, (wide >> 64) as u64),
+                "{a} * {b}"
+            );
+        }
     }
 }

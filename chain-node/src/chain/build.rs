@@ -264,8 +264,7 @@ pub(crate) fn build_block(
                 gas_price: price,
                 value: tx.value,
                 data: tx.data.clone(),
-                access_list_addresses: tx.access_list_addresses(),
-                access_list_storage_keys: tx.access_list_storage_keys(),
+                access_list: tx.access_list.clone(),
             };
             let executed = execute_transaction(
                 chain.engine(),

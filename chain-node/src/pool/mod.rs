@@ -55,7 +55,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use primitive_types::{H160, H256, U256, U512};
-use rewasm_executor::{StateError, Transaction, intrinsic_gas};
+use rewasm_executor::StateError;
 use rewasm_primitives::consensus::intrinsic::TX_GAS;
 use rewasm_primitives::consensus::{CalldataPrices, MAX_CODE_SIZE};
 
@@ -964,23 +964,15 @@ fn cost(tx: &SignedTransaction) -> U512 {
         .saturating_add(U512::from(tx.value))
 }
 
-/// The executor's intrinsic gas for `tx`. The executor's `Transaction` owns its data; the data is
-/// lent to it and given back rather than copied (it can be 100 KiB of init code).
-fn intrinsic_gas_of(tx: &mut SignedTransaction, calldata: CalldataPrices) -> u64 {
-    let probe = Transaction {
-        sender: tx.sender,
-        to: tx.to,
-        nonce: tx.nonce,
-        gas_limit: tx.gas_limit,
-        gas_price: tx.gas_price,
-        value: tx.value,
-        data: std::mem::take(&mut tx.data),
-        access_list_addresses: tx.access_list_addresses(),
-        access_list_storage_keys: tx.access_list_storage_keys(),
-    };
-    let needed = intrinsic_gas(&probe, calldata);
-    tx.data = probe.data;
-    needed
+/// The intrinsic gas of `tx` under `calldata`'s prices.
+fn intrinsic_gas_of(tx: &SignedTransaction, calldata: CalldataPrices) -> u64 {
+    rewasm_primitives::consensus::intrinsic_gas(
+        tx.to.is_none(),
+        &tx.data,
+        tx.access_list_addresses(),
+        tx.access_list_storage_keys(),
+        calldata,
+    )
 }
 
 /// geth's replacement rule (core/txpool/legacypool/list.go `Add`): the new transaction must

@@ -848,11 +848,12 @@ fn a_fixed_chain_has_a_pinned_head() {
         (
             "v2",
             Pins {
-                // 21 000 intrinsic + 20 000 storage set + log + metered instructions in ink.
-                call_gas: 42_230,
+                // 21 000 intrinsic + a cold read (2 100) and a storage set (20 000) + log +
+                // metered instructions in ink.
+                call_gas: 44_130,
                 genesis: "0xbbd64a26d1305660653e8474485409df04e07648a9e51bd1bcd0a975ee9dc25a",
-                root: "0x2edd36569a35ae70f7a5dfe4cbbc8972bbba31b05c965ad57c68f45202314a46",
-                hash: "0xd7dea85651109258c0965f021935baeab925786a136b4cf95fcfe5c17bbe5a42",
+                root: "0x315011fe3cf24c27b9ee06090f1a44ad4d4d8b0b84275dc9eed5c4eacdf515bf",
+                hash: "0x7eb8b653d63cb1a3629cd89e1090a7de40dbbe7f046ea46bdfef44cf59c189a2",
             },
         ),
         (

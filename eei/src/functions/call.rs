@@ -26,8 +26,9 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     /// In this exact order (Hera's `eeiCall`): a negative `gas` traps → read the address and the
     /// u128 LE value → a non-zero value in static mode traps → charge the schedule's
     /// [`gas::HostPrices::input_per_word`] (none in Hera's) → read the data (not at all when
-    /// `dataLength` is 0) → charge 700 (plus the schedule's
-    /// [`gas::HostPrices::frame_start`]) → at depth ≥ 1024 return 1 → under a schedule with
+    /// `dataLength` is 0) → charge 700 (under [`gas::StateAccess`] the target's warm or cold
+    /// price instead, marking it warm), plus the schedule's
+    /// [`gas::HostPrices::frame_start`] → at depth ≥ 1024 return 1 → under a schedule with
     /// [`gas::CodeLoads`]: return 1 when the target's code would be one more than a
     /// transaction may run; when it is new to the transaction, charge its
     /// [`gas::CodeLoads::price`], then count it → if the value is non-zero:
@@ -218,7 +219,11 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         self.charge_input(data_length)?;
         let input = self.read_input(data_offset, data_length)?;
 
-        self.gas.charge(self.frame_price(gas::CALL))?;
+        let base = match self.host.prices().state_access {
+            None => gas::CALL,
+            Some(access) => access.account(self.host.access_account(&to)),
+        };
+        self.gas.charge(self.frame_price(base))?;
         if self.host.frame().depth >= MAX_CALL_DEPTH {
             return Ok(FAILURE);
         }

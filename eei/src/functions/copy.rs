@@ -54,7 +54,8 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     }
 
     /// `externalCodeCopy(i32 addressOffset, i32 resultOffset, i32 codeOffset, i32 length)`:
-    /// 700 + W(length), charged before the address is read.
+    /// 700 + W(length), charged before the address is read (under [`gas::StateAccess`]: the
+    /// account's warm or cold price + W(length), charged after).
     pub fn external_code_copy(
         &mut self,
         address_offset: i32,
@@ -62,8 +63,8 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         code_offset: i32,
         length: i32,
     ) -> Result<(), HostExit> {
-        charge_copy(self.gas, gas::EXT_CODE, ptr(length))?;
-        let address = self.read_address(address_offset)?;
+        let words = gas::copy_words(u64::from(ptr(length)));
+        let address = self.charge_account(gas::EXT_CODE, words, address_offset)?;
         let code = self.host.code(&address);
         // Hera: zero bytes copied always equals the zero bytes asked for, whatever the offset.
         let code_offset = if length == 0 { 0 } else { ptr(code_offset) };

@@ -33,14 +33,14 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     }
 
     /// `getExternalBalance(i32 addressOffset, i32 resultOffset)`: charges 400, reads the
-    /// address, writes its balance as u128 LE; a balance of 2^128 or more traps.
+    /// address (under [`gas::StateAccess`]: reads it, then charges its warm or cold price),
+    /// writes its balance as u128 LE; a balance of 2^128 or more traps.
     pub fn get_external_balance(
         &mut self,
         address_offset: i32,
         result_offset: i32,
     ) -> Result<(), HostExit> {
-        self.gas.charge(gas::BALANCE)?;
-        let address = self.read_address(address_offset)?;
+        let address = self.charge_account(gas::BALANCE, 0, address_offset)?;
         let balance = self.host.balance(&address);
         self.write_u128("getExternalBalance", balance, result_offset)
     }
@@ -102,10 +102,10 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         self.write(result_offset, &difficulty)
     }
 
-    /// `getExternalCodeSize(i32 addressOffset) → i32`: charges 700, then reads the address.
+    /// `getExternalCodeSize(i32 addressOffset) → i32`: charges 700, then reads the address
+    /// (under [`gas::StateAccess`]: reads it, then charges its warm or cold price).
     pub fn get_external_code_size(&mut self, address_offset: i32) -> Result<i32, HostExit> {
-        self.gas.charge(gas::EXT_CODE)?;
-        let address = self.read_address(address_offset)?;
+        let address = self.charge_account(gas::EXT_CODE, 0, address_offset)?;
         Ok(i32_result(self.host.code(&address).len()))
     }
 

@@ -11,10 +11,21 @@ const MAX_TOPICS: u32 = 4;
 
 impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     /// `storageLoad(i32 pathOffset, i32 resultOffset)`: charges 200, reads the 32-byte key,
-    /// writes the 32-byte value.
+    /// writes the 32-byte value. Under [`gas::StateAccess`]: reads the key, then charges the
+    /// slot's warm or cold price (EIP-2929).
     pub fn storage_load(&mut self, path_offset: i32, result_offset: i32) -> Result<(), HostExit> {
-        self.gas.charge(gas::STORAGE_LOAD)?;
-        let key = self.read_bytes32(path_offset)?;
+        let key = match self.host.prices().state_access {
+            None => {
+                self.gas.charge(gas::STORAGE_LOAD)?;
+                self.read_bytes32(path_offset)?
+            }
+            Some(access) => {
+                let key = self.read_bytes32(path_offset)?;
+                let price = self.slot_price(&access, &key);
+                self.gas.charge(price)?;
+                key
+            }
+        };
         let value = self.host.storage_load(&key);
         self.write(result_offset, value.as_bytes())
     }
@@ -23,8 +34,12 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     /// check → read key and value → read the current value → charge 15000 more when the slot is
     /// zero and the new value is not (20000 in all) → register the 15000 refund when a non-zero
     /// slot is cleared → write. Everything that can fail comes before the write, so a store that
-    /// runs out of gas leaves nothing behind.
+    /// runs out of gas leaves nothing behind. Under [`gas::StateAccess`]:
+    /// [`Self::storage_store_net`].
     pub fn storage_store(&mut self, path_offset: i32, value_offset: i32) -> Result<(), HostExit> {
+        if let Some(access) = self.host.prices().state_access {
+            return self.storage_store_net(&access, path_offset, value_offset);
+        }
         self.gas.charge(gas::STORAGE_STORE_RESET)?;
         self.ensure_not_static("storageStore")?;
         let key = self.read_bytes32(path_offset)?;
@@ -39,6 +54,54 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         }
         let _previous = self.host.storage_store(&key, &value);
         Ok(())
+    }
+
+    /// `storageStore` priced as since Berlin (EIP-2200's net metering with EIP-2929's cold
+    /// surcharge and EIP-3529's refunds): static check → with 2300 gas or less left, out of gas
+    /// (EIP-2200: a value transfer's stipend can never write) → read key and value → the cold
+    /// surcharge when the slot is new to the transaction → [`gas::StateAccess::store`] by the
+    /// slot's original and current values → the refund change → write.
+    fn storage_store_net(
+        &mut self,
+        access: &gas::StateAccess,
+        path_offset: i32,
+        value_offset: i32,
+    ) -> Result<(), HostExit> {
+        self.ensure_not_static("storageStore")?;
+        if self.gas.left() <= gas::CALL_STIPEND {
+            return Err(HostExit::OutOfGas);
+        }
+        let key = self.read_bytes32(path_offset)?;
+        let value = self.read_bytes32(value_offset)?;
+        let cold = match self.host.access_slot(&key) {
+            gas::Access::Warm => 0,
+            gas::Access::Cold => access.cold_slot,
+        };
+        let current = self.host.storage_load(&key);
+        let original = if current == value {
+            current
+        } else {
+            self.host.original_storage(&key)
+        };
+        let (price, refund) = access.store(&original, &current, &value);
+        self.gas
+            .charge(price.checked_add(cold).ok_or(HostExit::OutOfGas)?)?;
+        if refund.add > 0 {
+            self.host.add_refund(refund.add);
+        }
+        if refund.sub > 0 {
+            self.host.sub_refund(refund.sub);
+        }
+        let _previous = self.host.storage_store(&key, &value);
+        Ok(())
+    }
+
+    /// A storage read's price under [`gas::StateAccess`]: warm or cold, marking the slot warm.
+    fn slot_price(&mut self, access: &gas::StateAccess, key: &primitive_types::H256) -> u64 {
+        match self.host.access_slot(key) {
+            gas::Access::Warm => access.warm,
+            gas::Access::Cold => access.cold_slot,
+        }
     }
 
     /// `log(i32 dataOffset, i32 dataLength, i32 numberOfTopics, i32 topic1 .. topic4)`, in Hera's
@@ -119,11 +182,18 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     /// beneficiary → charge 25000 when the beneficiary is not alive (`Host::is_alive`, Hera's
     /// `account_exists`; Hera does *not* also require the destroyed account's balance to be
     /// non-zero, unlike the EVM's EIP-161 rule, and neither do we) → `Host::self_destruct`
-    /// (which owns the 24000 refund, once per account) → end the frame successfully.
+    /// (which owns the 24000 refund, once per account) → end the frame successfully. Under
+    /// [`gas::StateAccess`] a cold beneficiary adds its cold price before the 25000 check
+    /// (EIP-2929), and the host refunds nothing (EIP-3529).
     pub fn self_destruct(&mut self, address_offset: i32) -> Result<(), HostExit> {
         self.gas.charge(gas::SELF_DESTRUCT)?;
         self.ensure_not_static("selfDestruct")?;
         let beneficiary = self.read_address(address_offset)?;
+        if let Some(access) = self.host.prices().state_access
+            && self.host.access_account(&beneficiary) == gas::Access::Cold
+        {
+            self.gas.charge(access.cold_account)?;
+        }
         if !self.host.is_alive(&beneficiary) {
             self.gas.charge(gas::SELF_DESTRUCT_NEW_ACCOUNT)?;
         }

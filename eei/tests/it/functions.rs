@@ -11,7 +11,7 @@ use std::sync::Arc;
 use primitive_types::{H160, H256, U256};
 use proptest::prelude::*;
 use rewasm_eei::functions::{Eei, MAX_CALL_DEPTH};
-use rewasm_eei::gas::{CodeLoads, HostPrices};
+use rewasm_eei::gas::{Access, CodeLoads, HostPrices, StateAccess};
 use rewasm_eei::{
     Address, BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CodeAccess, CreateOutcome,
     FrameInfo, Gas, Host, HostExit, Memory, TxInfo,
@@ -26,8 +26,13 @@ struct MockHost {
     tx: TxInfo,
     block: BlockInfo,
     storage: HashMap<H256, H256>,
+    /// Slot values at the transaction's start (zero when absent).
+    originals: HashMap<H256, H256>,
     stores: Vec<(H256, H256)>,
     refunds: u64,
+    /// Accounts and slots already accessed (EIP-2929).
+    warm_accounts: HashSet<Address>,
+    warm_slots: HashSet<H256>,
     balances: HashMap<Address, U256>,
     alive: HashSet<Address>,
     codes: HashMap<Address, Arc<[u8]>>,
@@ -81,8 +86,11 @@ impl Default for MockHost {
                 base_fee: Default::default(),
             },
             storage: HashMap::new(),
+            originals: HashMap::new(),
             stores: Vec::new(),
             refunds: 0,
+            warm_accounts: HashSet::new(),
+            warm_slots: HashSet::new(),
             balances: HashMap::from([(SELF, U256::from(1_000_000u64))]),
             alive: HashSet::from([SELF, CALLER, TARGET]),
             codes: HashMap::from([(TARGET, Arc::from(&b"target code!"[..]))]),
@@ -123,8 +131,28 @@ impl Host for MockHost {
         self.stores.push((*key, *value));
         self.storage.insert(*key, *value).unwrap_or_default()
     }
+    fn original_storage(&mut self, key: &H256) -> H256 {
+        self.originals.get(key).copied().unwrap_or_default()
+    }
     fn add_refund(&mut self, amount: u64) {
         self.refunds += amount;
+    }
+    fn sub_refund(&mut self, amount: u64) {
+        self.refunds = self.refunds.saturating_sub(amount);
+    }
+    fn access_account(&mut self, address: &Address) -> Access {
+        if self.warm_accounts.insert(*address) {
+            Access::Cold
+        } else {
+            Access::Warm
+        }
+    }
+    fn access_slot(&mut self, key: &H256) -> Access {
+        if self.warm_slots.insert(*key) {
+            Access::Cold
+        } else {
+            Access::Warm
+        }
     }
     fn balance(&mut self, address: &Address) -> U256 {
         self.balances.get(address).copied().unwrap_or_default()
@@ -1648,4 +1676,150 @@ proptest! {
         fx.eei().call_data_copy(0, 0, arg(length)).unwrap();
         prop_assert_eq!(fx.used(), 3 + 3 * u64::from(length.div_ceil(32)));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Warm and cold state access (EIP-2929), net-metered storage (EIP-2200, EIP-3529's refunds)
+
+fn with_state_access(gas: u64) -> Fixture {
+    let mut fx = Fixture::with_gas(gas);
+    fx.host.prices.state_access = Some(StateAccess::LONDON);
+    fx
+}
+
+/// EIP-3529's test cases (London), the slot warm at the start as they assume: the original
+/// value, the values written one after another, the gas used (with 3 for each of the two
+/// `PUSH1` before every `SSTORE` of the EVM bytecode, 6 per write) and the refund.
+#[test]
+fn storage_writes_follow_the_eip_3529_test_cases() {
+    let cases: [(u8, &[u8], u64, u64); 17] = [
+        (0, &[0, 0], 212, 0),
+        (0, &[0, 1], 20_112, 0),
+        (0, &[1, 0], 20_112, 19_900),
+        (0, &[1, 2], 20_112, 0),
+        (0, &[1, 1], 20_112, 0),
+        (1, &[0, 0], 3_012, 4_800),
+        (1, &[0, 1], 3_012, 2_800),
+        (1, &[0, 2], 3_012, 0),
+        (1, &[2, 0], 3_012, 4_800),
+        (1, &[2, 3], 3_012, 0),
+        (1, &[2, 1], 3_012, 2_800),
+        (1, &[2, 2], 3_012, 0),
+        (1, &[1, 0], 3_012, 4_800),
+        (1, &[1, 2], 3_012, 0),
+        (1, &[1, 1], 212, 0),
+        (0, &[1, 0, 1], 40_118, 19_900),
+        (1, &[0, 1, 0], 5_918, 7_600),
+    ];
+    let word = |byte: u8| H256::from_low_u64_be(u64::from(byte));
+    for (original, writes, evm_gas, refund) in cases {
+        let mut fx = with_state_access(GAS);
+        fx.host.originals.insert(key(1), word(original));
+        fx.host.storage.insert(key(1), word(original));
+        fx.host.warm_slots.insert(key(1));
+        fx.put(0, key(1).as_bytes());
+        for &value in writes {
+            fx.put(32, word(value).as_bytes());
+            fx.eei().storage_store(0, 32).unwrap();
+        }
+        let pushes = 6 * writes.len() as u64;
+        let case = format!("original {original}, writes {writes:?}");
+        assert_eq!(fx.used() + pushes, evm_gas, "{case}");
+        assert_eq!(fx.host.refunds, refund, "{case}");
+        assert_eq!(
+            fx.host.storage[&key(1)],
+            word(*writes.last().unwrap()),
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn storage_reads_and_writes_pay_the_cold_price_once_per_slot() {
+    let mut fx = with_state_access(GAS);
+    fx.host.storage.insert(key(1), key(0xab));
+    fx.put(0, key(1).as_bytes());
+    fx.eei().storage_load(0, 32).unwrap();
+    assert_eq!(fx.used(), 2_100);
+    assert_eq!(fx.mem(32, 32), key(0xab).as_bytes());
+    fx.eei().storage_load(0, 32).unwrap();
+    assert_eq!(fx.used(), 2_100 + 100);
+    // A cold write: 2 100 + 20 000 for a new value in a slot that was zero.
+    let mut fx = with_state_access(GAS);
+    fx.put(0, key(2).as_bytes());
+    fx.put(32, key(3).as_bytes());
+    fx.eei().storage_store(0, 32).unwrap();
+    assert_eq!(fx.used(), 2_100 + 20_000);
+    assert_eq!(fx.host.storage[&key(2)], key(3));
+    // The key is read before the price is known, so a bad pointer traps without a charge.
+    let mut fx = with_state_access(GAS);
+    assert!(is_oob(fx.eei().storage_load(MEM_END - 31, 0)));
+    assert_eq!(fx.used(), 0);
+}
+
+#[test]
+fn a_storage_write_needs_more_than_the_stipend_and_writes_nothing_without_gas() {
+    // EIP-2200: with 2 300 or less left a write is out of gas, whatever it would cost.
+    let mut fx = with_state_access(2_300);
+    fx.host.warm_slots.insert(key(1));
+    fx.put(0, key(1).as_bytes());
+    assert_eq!(fx.eei().storage_store(0, 0), Err(HostExit::OutOfGas));
+    assert!(fx.host.stores.is_empty());
+    // Enough for the warm price, not for the cold surcharge and a new value.
+    let mut fx = with_state_access(22_099);
+    fx.put(0, key(1).as_bytes());
+    fx.put(32, key(2).as_bytes());
+    assert_eq!(fx.eei().storage_store(0, 32), Err(HostExit::OutOfGas));
+    assert!(fx.host.stores.is_empty());
+    // Static mode is a violation first.
+    let mut fx = with_state_access(GAS);
+    fx.host.frame.is_static = true;
+    assert!(matches!(
+        fx.eei().storage_store(0, 32),
+        Err(HostExit::StaticViolation(_))
+    ));
+}
+
+#[test]
+fn account_reads_and_calls_pay_the_cold_price_once_per_account() {
+    let mut fx = with_state_access(GAS);
+    fx.put(0, TARGET.as_bytes());
+    fx.eei().get_external_balance(0, 64).unwrap();
+    assert_eq!(fx.used(), 2_600);
+    fx.eei().get_external_code_size(0).unwrap();
+    assert_eq!(fx.used(), 2_600 + 100);
+    // A copy adds its words to the access price.
+    fx.eei().external_code_copy(0, 100, 0, 12).unwrap();
+    assert_eq!(fx.used(), 2_600 + 100 + 100 + 3);
+    assert_eq!(fx.mem(100, 12), b"target code!");
+
+    // A call's base is the target's access price (700 without state access).
+    let mut fx = call_fixture(GAS, 0);
+    fx.host.prices.state_access = Some(StateAccess::LONDON);
+    assert_eq!(fx.eei().call(50_000, 0, 32, 64, 5), Ok(0));
+    assert_eq!(fx.used(), 2_600);
+    assert_eq!(fx.eei().call_static(50_000, 0, 64, 5), Ok(0));
+    assert_eq!(fx.used(), 2_600 + 100);
+
+    // A self-destruct's cold beneficiary adds 2 600 to the 5 000.
+    let mut fx = with_state_access(GAS);
+    fx.put(0, TARGET.as_bytes());
+    assert_eq!(fx.eei().self_destruct(0), Err(HostExit::SelfDestruct));
+    assert_eq!(fx.used(), 5_000 + 2_600);
+    let mut fx = with_state_access(GAS);
+    fx.host.warm_accounts.insert(TARGET);
+    fx.put(0, TARGET.as_bytes());
+    assert_eq!(fx.eei().self_destruct(0), Err(HostExit::SelfDestruct));
+    assert_eq!(fx.used(), 5_000);
+}
+
+#[test]
+fn without_state_access_nothing_is_marked_warm() {
+    let mut fx = Fixture::new();
+    fx.put(0, TARGET.as_bytes());
+    fx.eei().get_external_balance(0, 64).unwrap();
+    fx.eei().storage_load(0, 32).unwrap();
+    assert_eq!(fx.used(), 400 + 200);
+    assert!(fx.host.warm_accounts.is_empty());
+    assert!(fx.host.warm_slots.is_empty());
 }

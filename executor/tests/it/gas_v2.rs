@@ -295,7 +295,8 @@ fn the_first_call_into_a_code_pays_for_loading_it() {
     assert_eq!(extra_load(&v2, 3), COLD_CODE + COLD_CODE_PER_BYTE * len);
     // The first schedule has no such charge.
     assert_eq!(extra_load(&engine(GasSchedule::default_schedule()), 1), 0);
-    assert_eq!(call_targets(&v2, 2, 1, false).0, 40_953, "pinned");
+    // The two calls' targets are cold accounts (2 600 each, 700 without warm and cold access).
+    assert_eq!(call_targets(&v2, 2, 1, false).0, 44_753, "pinned");
 }
 
 #[test]
@@ -381,14 +382,15 @@ fn a_load_is_counted_only_once_paid() {
         assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
         (receipt.gas_used, receipt.output)
     };
-    // The relay gets enough for its call's 7 200 but not for loading 0x3000's code: it runs
-    // out of gas there, and 0x3000's code stays new, so the direct call pays its load.
-    let relay_gas = 8_000;
+    // The relay gets enough for its call's 9 100 (0x3000 cold, 2 600, and a frame start,
+    // 6 500) but not for loading 0x3000's code: it runs out of gas there, and 0x3000's code
+    // stays new (and the account cold), so the direct call pays its load again.
+    let relay_gas = 10_000;
     let (with_relay, statuses) = run_probe(true, relay_gas);
     assert_eq!(statuses, vec![1, 0]);
     let (without, statuses) = run_probe(false, relay_gas);
     assert_eq!(statuses, vec![0, 0]);
-    let relay_call = 700 + 6_500 + relay_price + u64::from(relay_gas);
+    let relay_call = 2_600 + 6_500 + relay_price + u64::from(relay_gas);
     let extra = with_relay - without;
     // The relay branch's instructions add a few dozen gas on top; had the failed frame
     // counted 0x3000's code, the direct call would have skipped its load, 2 744 less.
@@ -452,5 +454,149 @@ fn the_transactions_target_pays_for_its_load_beyond_the_base_gas() {
     assert_eq!(
         short.failure.as_deref(),
         Some("out of gas loading the contract's code")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Warm and cold state access (EIP-2929), storage by its original value (EIP-2200, EIP-3529)
+
+/// Reads slot 0 twice and the balance of account 0x4000 twice.
+const READER: &str = r#"(module
+  (import "ethereum" "storageLoad" (func $sload (param i32 i32)))
+  (import "ethereum" "getExternalBalance" (func $balance (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 82) "\40\00")
+  (func (export "main")
+    (call $sload (i32.const 0) (i32.const 32))
+    (call $sload (i32.const 0) (i32.const 32))
+    (call $balance (i32.const 64) (i32.const 100))
+    (call $balance (i32.const 64) (i32.const 100))))"#;
+
+/// The gas of a transaction whose contract runs `host_calls` host calls with two constants each,
+/// ends, and pays `host_gas` in host functions, before refunds.
+fn used(host_calls: u64, host_gas: u64) -> u64 {
+    let ink = host_calls * (2 * TRIVIAL + HOST_CALL) + CONTROL + host_gas * INK_PER_GAS;
+    21_000 + ink.div_ceil(INK_PER_GAS)
+}
+
+/// `v2` without warm and cold access: Byzantium's flat prices.
+fn v2_flat() -> Engine {
+    let mut schedule = GasSchedule::v2();
+    schedule.host.state_access = None;
+    engine(schedule)
+}
+
+#[test]
+fn the_first_read_of_a_slot_or_an_account_is_cold() {
+    let receipt = call(&engine(GasSchedule::v2()), READER, Vec::new());
+    assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+    assert_eq!(receipt.gas_used, used(4, 2_100 + 100 + 2_600 + 100));
+    assert_eq!(receipt.gas_used, 25_916, "pinned");
+    let flat = call(&v2_flat(), READER, Vec::new());
+    assert_eq!(flat.gas_used, used(4, 200 + 200 + 400 + 400));
+}
+
+#[test]
+fn the_access_list_starts_its_accounts_and_slots_warm() {
+    let v2 = engine(GasSchedule::v2());
+    let listed = Transaction {
+        access_list: vec![
+            (address(0x2000), vec![primitive_types::H256::zero()]),
+            (address(0x4000), Vec::new()),
+        ],
+        ..super::attacks::call(Vec::new())
+    };
+    let receipt = run(&v2, &mut state_with(READER), &listed).unwrap();
+    assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+    // EIP-2930's 2 400 per address and 1 900 per key; every read warm.
+    assert_eq!(
+        receipt.gas_used,
+        used(4, 4 * 100) + 2 * 2_400 + 1_900,
+        "{:?}",
+        receipt.failure
+    );
+}
+
+/// Calls account 0x3000, ignoring what it returns, then reads the balance of 0x4000.
+const OUTER: &str = r#"(module
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (import "ethereum" "getExternalBalance" (func $balance (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 18) "\30\00")
+  (data (i32.const 82) "\40\00")
+  (func (export "main")
+    (drop (call $call (i64.const 100000) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 0)))
+    (call $balance (i32.const 64) (i32.const 100))))"#;
+
+/// Reads the balance of 0x4000 and ends with `end` (`finish` or `revert`).
+fn inner(end: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+  (import "ethereum" "getExternalBalance" (func $balance (param i32 i32)))
+  (import "ethereum" "{end}" (func $end (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 82) "\40\00")
+  (func (export "main")
+    (call $balance (i32.const 64) (i32.const 100))
+    (call $end (i32.const 0) (i32.const 0))))"#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn what_a_reverted_frame_warmed_is_cold_again() {
+    let v2 = engine(GasSchedule::v2());
+    let gas = |end| {
+        let mut state = state_with(OUTER);
+        install(&mut state, 0x3000, inner(end));
+        let receipt = run(&v2, &mut state, &super::attacks::call(Vec::new())).unwrap();
+        assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+        receipt.gas_used
+    };
+    // The two inner codes are the same size and cost the same; after the revert the outer
+    // frame's read is cold (2 600) instead of warm (100).
+    assert_eq!(gas("revert") - gas("finish"), 2_600 - 100);
+}
+
+/// Clears slots 1 and 2.
+const CLEARER: &str = r#"(module
+  (import "ethereum" "storageStore" (func $sstore (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 31) "\01")
+  (data (i32.const 63) "\02")
+  (func (export "main")
+    (call $sstore (i32.const 0) (i32.const 100))
+    (call $sstore (i32.const 32) (i32.const 100))))"#;
+
+#[test]
+fn refunds_are_capped_at_a_fifth_of_the_gas_used() {
+    let mut state = state_with(CLEARER);
+    for key in [1, 2] {
+        state
+            .accounts
+            .get_mut(&address(0x2000))
+            .unwrap()
+            .storage
+            .insert(
+                primitive_types::H256::from_low_u64_be(key),
+                primitive_types::H256::from_low_u64_be(7),
+            );
+    }
+    let receipt = run(
+        &engine(GasSchedule::v2()),
+        &mut state,
+        &super::attacks::call(Vec::new()),
+    )
+    .unwrap();
+    assert_eq!(receipt.status, CallStatus::Success, "{:?}", receipt.failure);
+    // Each clear: cold 2 100 + 2 900, refunding 4 800; 9 600 in all, more than a fifth.
+    let before_refund = used(2, 2 * (2_100 + 2_900));
+    assert_eq!(receipt.gas_used, before_refund - before_refund / 5);
+    assert_eq!(receipt.gas_used, 24_807, "pinned");
+    assert!(
+        state
+            .storage(&address(0x2000), &primitive_types::H256::from_low_u64_be(1))
+            .unwrap()
+            .is_zero()
     );
 }

@@ -28,10 +28,11 @@ Outputs (in --out, default PATH/target/rewasm), NAME being the library name:
 
 The crate must be a library with crate-type = [\"cdylib\"]. It is compiled with
 `cargo build --release --lib --target wasm32-unknown-unknown` and, whatever it configures,
-opt-level=\"z\", lto, codegen-units=1, panic=\"abort\", no strip, no debug info,
--C link-arg=-zstack-size=32768 and -C target-feature=-multivalue. Both outputs then go through
-binaryen's `wasm-opt -Oz` with the features the chain accepts (--no-wasm-opt skips it; $WASM_OPT
-names the program, default `wasm-opt` on the PATH). The target directory is
+opt-level=\"z\" (3 with --optimize speed), lto, codegen-units=1, panic=\"abort\", no strip,
+no debug info, -C link-arg=-zstack-size=32768 and -C target-feature=-multivalue. Both outputs
+then go through binaryen's `wasm-opt -Oz` (-O3 with --optimize speed) with the features the
+chain accepts (--no-wasm-opt skips it; $WASM_OPT names the program, default `wasm-opt` on the
+PATH). The target directory is
 $CARGO_TARGET_DIR/contracts/NAME-HASH (one per crate) when CARGO_TARGET_DIR is set, else
 PATH/target.
 Both outputs are validated with the chain's contract rules (as `rewasm validate`).";
@@ -49,10 +50,32 @@ pub(super) struct BuildArgs {
     /// offer module `rewasm`.
     #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
     features: Vec<String>,
-    /// Do not run binaryen's `wasm-opt -Oz` on the outputs (larger code, dearer deploys and
+    /// What to optimise for: `size` (the cheapest deploy; calls whose gas goes to storage and
+    /// host functions, as a token's) or `speed` (larger code, a dearer deploy, and cheaper calls
+    /// for contracts that compute: hashing, 256-bit arithmetic, parsing). Gas pays both: bytes at
+    /// deploy, instructions at each call.
+    #[arg(long, value_enum, default_value_t = OptimizeFor::Size)]
+    optimize: OptimizeFor,
+    /// Do not run binaryen's `wasm-opt` on the outputs (larger code, dearer deploys and
     /// calls). Without this flag, `wasm-opt` ($WASM_OPT, else on the PATH) is required.
     #[arg(long)]
     no_wasm_opt: bool,
+}
+
+/// `--optimize`'s values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum OptimizeFor {
+    Size,
+    Speed,
+}
+
+impl From<OptimizeFor> for cargo::Optimize {
+    fn from(goal: OptimizeFor) -> Self {
+        match goal {
+            OptimizeFor::Size => Self::Size,
+            OptimizeFor::Speed => Self::Speed,
+        }
+    }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -63,10 +86,11 @@ pub(super) fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
     let wasm_opt = if args.no_wasm_opt {
         None
     } else {
-        Some(contract_build::WasmOpt::find()?)
+        Some(contract_build::WasmOpt::find()?.optimizing_for(args.optimize.into()))
     };
     let mut krate = cargo::locate(&args.path)?;
     krate.features.clone_from(&args.features);
+    krate.optimize = args.optimize.into();
     eprintln!(
         "building `{}` for {} (target dir {})",
         krate.package,
@@ -154,8 +178,12 @@ pub(super) fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         artifacts.abi.len()
     );
     match &wasm_opt {
-        Some(wasm_opt) => println!("shrunk   by {} -Oz", wasm_opt.version),
-        None => println!("shrunk   no (--no-wasm-opt)"),
+        Some(wasm_opt) => println!(
+            "wasm-opt {} {}",
+            wasm_opt.version,
+            wasm_opt.goal.wasm_opt_flag()
+        ),
+        None => println!("wasm-opt no (--no-wasm-opt)"),
     }
     Ok(ExitCode::SUCCESS)
 }
