@@ -253,7 +253,7 @@ pub fn markdown(run: &RunResults) -> String {
     );
     let _ = writeln!(
         md,
-        "- The compute kernels (`bench/kernels`) are written once in Rust and compiled natively (opt-level 3), into a plain wasm module (opt-level 3, the flags of `rewasm build`) that rewasm's VM and wasmi both run on a live instance, and into a contract by `rewasm build` (opt-level z). The Solidity versions (`bench/solidity/Kernels.sol`) use the EVM's keccak256 opcode and sha256 precompile where a Solidity developer would; the rewasm contract hashes in wasm. Every runner's result is checked equal to the native one."
+        "- The compute kernels (`bench/kernels`) are written once in Rust and compiled natively (opt-level 3), into a plain wasm module (opt-level 3, the flags of `rewasm build`) that rewasm's VM and wasmi both run on a live instance, and into a contract by `rewasm build --optimize speed` (opt-level 3 and `wasm-opt -O3`, as a developer of a contract that computes would build it; the ERC-20 is built for size, the default). The Solidity versions (`bench/solidity/Kernels.sol`) use the EVM's keccak256 opcode and sha256 precompile where a Solidity developer would; the rewasm contract hashes in wasm. Every runner's result is checked equal to the native one."
     );
     let _ = writeln!(
         md,

@@ -49,7 +49,11 @@ pub struct HostFunction {
     pub params: &'static [WasmType],
     /// Result types (at most one).
     pub results: &'static [WasmType],
-    /// The fixed gas charged on every call, before anything else happens.
+    /// The fixed gas charged on every call, before anything else happens: Hera's price. Under a
+    /// schedule with warm and cold state access ([`crate::gas::StateAccess`]) the state
+    /// functions (`storageLoad`, `storageStore`, `getExternalBalance`, `getExternalCodeSize`,
+    /// `externalCodeCopy`, the four calls) charge their warm or cold price instead, after
+    /// reading the key or address.
     pub base_gas: u64,
     /// The variable part of the cost, if any, in words; the host function charges it.
     pub variable_gas: Option<&'static str>,

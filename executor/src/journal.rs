@@ -24,8 +24,8 @@ struct Cached {
     /// Slots written in this transaction (zero included).
     storage: BTreeMap<H256, H256>,
     /// Committed slots read so far: a slot read again (a warm read, priced at 100 gas under
-    /// warm and cold access) is answered from memory, not from the store. At most one entry per
-    /// slot the transaction paid a cold read for.
+    /// warm and cold access) is answered from memory, not from the store. One entry per slot
+    /// read, each paid for by a read's gas (a cold one under warm and cold access).
     committed: BTreeMap<H256, H256>,
     /// The committed storage no longer applies (the account was created anew).
     storage_reset: bool,

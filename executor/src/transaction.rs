@@ -323,7 +323,7 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
         Some(access) => world
             .journal
             .refund()
-            .min(used / access.max_refund_quotient),
+            .min(used / access.max_refund_quotient.max(1)),
         None => capped_refund(world.journal.refund(), used),
     };
     let gas_used = used - refund;

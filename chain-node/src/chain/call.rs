@@ -18,7 +18,7 @@
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use primitive_types::{H160, U256};
+use primitive_types::{H160, H256, U256};
 use rewasm_eei::CallStatus;
 use rewasm_executor::{
     ExecutionOptions, HostFailure, State, Transaction, TxError, execute_transaction_with,
@@ -42,6 +42,9 @@ pub struct CallRequest {
     pub max_priority_fee_per_gas: Option<U256>,
     pub value: Option<U256>,
     pub data: Vec<u8>,
+    /// EIP-2930: paid as intrinsic gas; under warm and cold state access its entries start
+    /// warm.
+    pub access_list: Vec<(H160, Vec<H256>)>,
 }
 
 /// What a call did.
@@ -239,6 +242,7 @@ impl Chain {
             &Transaction {
                 to: request.to,
                 data: request.data.clone(),
+                access_list: request.access_list.clone(),
                 ..Transaction::default()
             },
             self.config.vm.schedule.calldata,
@@ -332,7 +336,7 @@ impl Chain {
             gas_price: price,
             value: request.value.unwrap_or_default(),
             data: request.data.clone(),
-            ..Transaction::default()
+            access_list: request.access_list.clone(),
         };
         let block_hashes = |n: u64| self.block_hash_of(n);
         let options = ExecutionOptions {

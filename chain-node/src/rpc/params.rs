@@ -369,7 +369,8 @@ fn member<T>(
 }
 
 /// A call as `eth_call` and `eth_estimateGas` take it (geth's `TransactionArgs`; the nonce,
-/// access list, chain id and type are accepted and not used).
+/// chain id and type are accepted and not used; the access list is paid for and, under a
+/// schedule with warm and cold state access, starts its entries warm, as in a transaction).
 pub fn call_request(value: &Value, field: Option<&str>) -> Result<CallArgs, String> {
     const ARGS: &str = "TransactionArgs";
     let map = object(value, "ethapi.TransactionArgs", field)?;
@@ -388,7 +389,40 @@ pub fn call_request(value: &Value, field: Option<&str>) -> Result<CallArgs, Stri
         value: member(map, "value", ARGS, quantity_u256)?,
         data,
         input,
+        access_list: member(map, "accessList", ARGS, access_list)?.unwrap_or_default(),
     })
+}
+
+/// An EIP-2930 access list: `[{"address": ..., "storageKeys": [...]}, ...]` (geth's
+/// `types.AccessList`).
+pub fn access_list(value: &Value, field: Option<&str>) -> Result<Vec<(H160, Vec<H256>)>, String> {
+    const TUPLE: &str = "AccessTuple";
+    let items = value
+        .as_array()
+        .ok_or_else(|| unmarshal_error(kind(value), "types.AccessList", field))?;
+    items
+        .iter()
+        .map(|item| {
+            let map = object(item, "types.AccessTuple", field)?;
+            let address = member(map, "address", TUPLE, address)?
+                .ok_or_else(|| "missing required field 'address' for AccessTuple".to_string())?;
+            let keys = match map.get("storageKeys") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(keys)) => keys
+                    .iter()
+                    .map(|key| hash(key, Some("AccessTuple.storageKeys")))
+                    .collect::<Result<_, _>>()?,
+                Some(other) => {
+                    return Err(unmarshal_error(
+                        kind(other),
+                        "[]common.Hash",
+                        Some("AccessTuple.storageKeys"),
+                    ));
+                }
+            };
+            Ok((address, keys))
+        })
+        .collect()
 }
 
 /// `eth_call` arguments before the checks that geth makes as method errors.
@@ -403,6 +437,7 @@ pub struct CallArgs {
     pub value: Option<U256>,
     pub data: Option<Vec<u8>>,
     pub input: Option<Vec<u8>>,
+    pub access_list: Vec<(H160, Vec<H256>)>,
 }
 
 impl CallArgs {
@@ -441,6 +476,7 @@ impl CallArgs {
             max_priority_fee_per_gas: self.max_priority_fee_per_gas,
             value: self.value,
             data,
+            access_list: self.access_list,
         })
     }
 }
@@ -732,6 +768,39 @@ mod tests {
         assert_eq!(
             call_request(&json!("0x"), None).unwrap_err(),
             "json: cannot unmarshal string into Go value of type ethapi.TransactionArgs"
+        );
+    }
+
+    #[test]
+    fn calls_carry_their_access_list() {
+        let a = format!("0x{}", "11".repeat(20));
+        let key = format!("0x{}", "22".repeat(32));
+        let args = call_request(
+            &json!({"accessList": [{"address": a, "storageKeys": [key]}, {"address": a}]}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            args.into_request().unwrap().access_list,
+            vec![
+                (H160::repeat_byte(0x11), vec![H256::repeat_byte(0x22)]),
+                (H160::repeat_byte(0x11), Vec::new())
+            ]
+        );
+        assert_eq!(
+            call_request(&json!({"accessList": {}}), None).unwrap_err(),
+            "json: cannot unmarshal object into Go struct field TransactionArgs.accessList of type types.AccessList"
+        );
+        assert_eq!(
+            call_request(&json!({"accessList": [{"storageKeys": []}]}), None).unwrap_err(),
+            "missing required field 'address' for AccessTuple"
+        );
+        assert!(
+            call_request(
+                &json!({"accessList": [{"address": a, "storageKeys": ["0x01"]}]}),
+                None
+            )
+            .is_err()
         );
     }
 

@@ -542,6 +542,16 @@ fn contracts_deploy_run_log_revert_and_estimate() {
     );
 
     let estimate = chain.estimate_gas(&call, 1).unwrap();
+    // An access list naming the counter's slot costs 2 400 + 1 900 of intrinsic gas and makes
+    // its read warm (100 instead of 2 100).
+    let listed = CallRequest {
+        access_list: vec![(contract, vec![H256::zero()])],
+        ..call.clone()
+    };
+    assert_eq!(
+        chain.estimate_gas(&listed, 1).unwrap(),
+        estimate + 2_400 + 1_900 - 2_000
+    );
     let bump = signed(
         &a,
         Tx {

@@ -330,17 +330,29 @@ fn invoke(self_ty: &Type, m: &Method, args: TokenStream) -> TokenStream {
     }
 }
 
-/// Decodes the arguments of `m` from `source` (an expression for the parameter bytes decoder)
-/// and returns the argument list to pass.
-fn decode_inputs(m: &Method, decode: TokenStream) -> (TokenStream, TokenStream) {
+/// Decodes the arguments of `m` from `params` (an expression for the encoded parameter list)
+/// one by one, each through the SDK's `arg::<T>` (one function per argument type, shared by
+/// every function that takes one, rather than a tuple decoder inlined into each arm), and
+/// returns the argument list to pass. The heads follow one another as in the tuple's encoding,
+/// so the errors and their order are the tuple decoder's.
+fn decode_inputs(m: &Method, params: TokenStream) -> (TokenStream, TokenStream) {
     if m.inputs.is_empty() {
         return (TokenStream::new(), TokenStream::new());
     }
-    let types = m.inputs.iter().map(|(_, ty, _)| ty);
-    let indices = (0..m.inputs.len()).map(syn::Index::from);
+    let names: Vec<_> = (0..m.inputs.len())
+        .map(|i| format_ident!("__arg{}", i))
+        .collect();
+    let mut head = quote! { 0usize };
+    let mut lets = Vec::new();
+    for ((_, ty, _), name) in m.inputs.iter().zip(&names) {
+        lets.push(quote! {
+            let #name: #ty = ::rewasm_sdk::__private::arg::<#ty>(__params, #head);
+        });
+        head = quote! { #head + <#ty as ::rewasm_sdk::abi::AbiType>::HEAD_SIZE };
+    }
     (
-        quote! { let __args: (#(#types,)*) = #decode; },
-        quote! { #(__args.#indices),* },
+        quote! { let __params: &[u8] = #params; #(#lets)* },
+        quote! { #(#names),* },
     )
 }
 
@@ -355,10 +367,7 @@ fn value_check(m: &Method) -> TokenStream {
 /// Runs a function and ends the frame with its ABI-encoded result.
 fn function_arm(self_ty: &Type, m: &Method) -> TokenStream {
     let check = value_check(m);
-    let (decode, args) = decode_inputs(
-        m,
-        quote! { ::rewasm_sdk::__private::decode_args(&__calldata) },
-    );
+    let (decode, args) = decode_inputs(m, quote! { ::rewasm_sdk::__private::args(&__calldata) });
     let call = invoke(self_ty, m, args);
     let finish = match (m.returns_result, m.output.is_some()) {
         (false, false) => quote! { #call; return; },
@@ -473,10 +482,7 @@ pub(crate) fn expand(args: ContractArgs, mut item: ItemImpl) -> syn::Result<Toke
     let deploy_body = match constructor {
         Some(m) => {
             let check = value_check(m);
-            let (decode, args) = decode_inputs(
-                m,
-                quote! { ::rewasm_sdk::__private::decode_params(&__calldata) },
-            );
+            let (decode, args) = decode_inputs(m, quote! { &__calldata });
             let read = if m.inputs.is_empty() {
                 TokenStream::new()
             } else {

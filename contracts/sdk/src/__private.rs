@@ -19,15 +19,19 @@ pub fn require_no_value() {
     }
 }
 
-/// Decodes the arguments after the selector, reverting with the decode error's reason.
-pub fn decode_args<T: Decode>(calldata: &[u8]) -> T {
-    decode_params(calldata.get(4..).unwrap_or(&[]))
+/// The encoded arguments: the call data after the selector.
+pub fn args(calldata: &[u8]) -> &[u8] {
+    calldata.get(4..).unwrap_or(&[])
 }
 
-/// Decodes a whole parameter list (constructor arguments), reverting with the reason.
-pub fn decode_params<T: Decode>(data: &[u8]) -> T {
-    match T::decode_params(data) {
-        Ok(args) => args,
+/// Decodes the argument whose head starts at `head` in the parameter list `params`, reverting
+/// with the decode error's reason. Not inlined: one copy per argument type serves every
+/// function, where a tuple decoder inlined into each dispatch arm cost hundreds of bytes
+/// (moving each decoded value through a `Result` piece by piece).
+#[inline(never)]
+pub fn arg<T: Decode>(params: &[u8], head: usize) -> T {
+    match crate::abi::decode_element(params, head) {
+        Ok(value) => value,
         Err(e) => crate::revert_with(e.reason()),
     }
 }

@@ -37,22 +37,23 @@ pub fn revert_with(reason: &str) -> ! {
     while !reason.is_char_boundary(len) {
         len -= 1;
     }
+    // Written at constant indexes and with one copy, which compiles to a few stores and a
+    // `memory.copy` (iterators or slice copies of runtime lengths cost hundreds of bytes).
     let mut out = [0u8; 4 + 64 + MAX_REASON_LEN];
-    let (selector, rest) = out.split_at_mut(4);
-    selector.copy_from_slice(&ERROR_SELECTOR);
-    let (offset, rest) = rest.split_at_mut(32);
-    let (length, data) = rest.split_at_mut(32);
-    if let Some(last) = offset.last_mut() {
-        *last = 32;
+    let [s0, s1, s2, s3] = ERROR_SELECTOR;
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+    out[35] = 32;
+    out[66] = (len >> 8) as u8;
+    out[67] = len as u8;
+    // SAFETY: `len` is at most MAX_REASON_LEN, so the destination `out[68..68 + len]` is inside
+    // `out`, and at most `reason.len()`, so the source is inside `reason`; the two do not
+    // overlap (`out` is a local array).
+    unsafe {
+        core::ptr::copy_nonoverlapping(reason.as_ptr(), out.as_mut_ptr().add(4 + 64), len);
     }
-    length
-        .iter_mut()
-        .rev()
-        .zip(len.to_le_bytes())
-        .for_each(|(d, s)| *d = s);
-    data.iter_mut()
-        .zip(reason.as_bytes().iter().take(len))
-        .for_each(|(d, s)| *d = *s);
     let total = 4 + 64 + len.div_ceil(32) * 32;
     crate::eei::revert(out.get(..total).unwrap_or(&out))
 }
