@@ -146,6 +146,14 @@ impl StateAccess {
         }
     }
 
+    /// A storage read: [`Self::warm`] or [`Self::cold_slot`].
+    pub const fn slot(&self, access: Access) -> u64 {
+        match access {
+            Access::Warm => self.warm,
+            Access::Cold => self.cold_slot,
+        }
+    }
+
     /// The gas of a storage write of `new` into a slot holding `current` that held `original`
     /// when the transaction started, without the cold surcharge, and the change to the refund
     /// counter (EIP-2200 with EIP-3529's prices).

@@ -206,16 +206,13 @@ fn target_load(world: &mut World<'_>, to: &H160) -> u64 {
 /// What a transaction's state access starts with (EIP-2929, EIP-2930, EIP-3651): the sender,
 /// the target or created account, the precompiles, the coinbase and the access list. Only a
 /// schedule with [`rewasm_eei::gas::StateAccess`] asks.
-fn warm_up(world: &mut World<'_>, tx: &Transaction) {
+fn warm_up(world: &mut World<'_>, tx: &Transaction, target: &H160) {
     if world.engine.config().schedule.host.state_access.is_none() {
         return;
     }
     let journal = &mut world.journal;
     journal.access_account(&tx.sender);
-    let target = tx
-        .to
-        .unwrap_or_else(|| create_address(&tx.sender, tx.nonce));
-    journal.access_account(&target);
+    journal.access_account(target);
     for precompile in crate::precompiles::Precompile::ALL {
         journal.access_account(&precompile.address());
     }
@@ -279,7 +276,11 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
         .journal
         .set_nonce(&tx.sender, tx.nonce.saturating_add(1))?;
     let gas = tx.gas_limit - intrinsic;
-    warm_up(world, tx);
+    // The callee, or the account a create makes.
+    let target = tx
+        .to
+        .unwrap_or_else(|| create_address(&tx.sender, tx.nonce));
+    warm_up(world, tx, &target);
 
     let load = tx.to.map_or(0, |to| target_load(world, &to));
     let (status, gas_left, output, contract_address) = match tx.to {
@@ -307,8 +308,7 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
             (outcome.status, outcome.gas_left, outcome.output, None)
         }
         None => {
-            let address = create_address(&tx.sender, tx.nonce);
-            let outcome = world.create_at(tx.sender, address, tx.value, tx.data.clone(), gas, 0);
+            let outcome = world.create_at(tx.sender, target, tx.value, tx.data.clone(), gas, 0);
             (
                 outcome.status,
                 outcome.gas_left,

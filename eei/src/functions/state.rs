@@ -21,7 +21,7 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
             }
             Some(access) => {
                 let key = self.read_bytes32(path_offset)?;
-                let price = self.slot_price(&access, &key);
+                let price = access.slot(self.host.access_slot(&key));
                 self.gas.charge(price)?;
                 key
             }
@@ -94,14 +94,6 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         }
         let _previous = self.host.storage_store(&key, &value);
         Ok(())
-    }
-
-    /// A storage read's price under [`gas::StateAccess`]: warm or cold, marking the slot warm.
-    fn slot_price(&mut self, access: &gas::StateAccess, key: &primitive_types::H256) -> u64 {
-        match self.host.access_slot(key) {
-            gas::Access::Warm => access.warm,
-            gas::Access::Cold => access.cold_slot,
-        }
     }
 
     /// `log(i32 dataOffset, i32 dataLength, i32 numberOfTopics, i32 topic1 .. topic4)`, in Hera's
