@@ -371,7 +371,7 @@ impl Pool {
     /// cheaper transaction or is refused.
     pub fn add(
         &mut self,
-        mut tx: SignedTransaction,
+        tx: SignedTransaction,
         raw: Vec<u8>,
         state: &dyn AccountReader,
         base_fee: U256,
@@ -386,7 +386,7 @@ impl Pool {
         if self.by_hash.contains_key(&tx.hash) {
             return Err(PoolError::AlreadyKnown);
         }
-        self.check_stateless(&mut tx, raw.len())?;
+        self.check_stateless(&tx, raw.len())?;
         let cost = cost(&tx);
         let executable = tx.nonce
             <= self
@@ -425,7 +425,7 @@ impl Pool {
 
     /// The checks that need neither state nor the pool's contents, in geth's order
     /// (core/txpool/validation.go `ValidateTransaction`).
-    fn check_stateless(&self, tx: &mut SignedTransaction, raw_len: usize) -> Result<(), PoolError> {
+    fn check_stateless(&self, tx: &SignedTransaction, raw_len: usize) -> Result<(), PoolError> {
         let config = &self.config;
         if raw_len > config.max_tx_size {
             return Err(PoolError::OversizedData {
