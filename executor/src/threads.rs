@@ -13,7 +13,7 @@
 use std::cell::Cell;
 use std::hint::spin_loop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::Thread;
@@ -36,7 +36,12 @@ const SPIN: Duration = Duration::from_micros(50);
 thread_local! {
     /// Set on executor threads, whose stack is [`EXECUTOR_STACK_BYTES`].
     static ON_EXECUTOR_STACK: Cell<bool> = const { Cell::new(false) };
+    /// The [`ExecutorPool::id`] of the pool whose thread this is, 0 elsewhere.
+    static POOL: Cell<u64> = const { Cell::new(0) };
 }
+
+/// The source of [`ExecutorPool::id`]s.
+static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A job whose borrows [`ExecutorPool::run`] keeps alive until it has run.
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -46,13 +51,25 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 pub struct ExecutorPool {
     jobs: Sender<Job>,
     threads: usize,
+    /// Tells this pool's threads apart from others' ([`ExecutorPool::run_on_pool`]).
+    id: u64,
 }
 
 impl ExecutorPool {
     /// Starts `threads` executor threads (at least one) named `name-N`. They end when the pool
     /// is dropped.
     pub fn new(threads: usize, name: &str) -> Result<Self, HostFailure> {
+        Self::with_nice(threads, name, 0)
+    }
+
+    /// As [`ExecutorPool::new`], with threads at scheduling priority `nice` (Linux's nice value:
+    /// 0 is the default, 19 the lowest). Work that may wait, such as sealing blocks, runs below
+    /// the threads that answer requests, so that a saturated node still answers a call quickly;
+    /// the priority matters only while the cores are all busy. Where the priority cannot be set
+    /// the threads run at the default one (logged).
+    pub fn with_nice(threads: usize, name: &str, nice: i32) -> Result<Self, HostFailure> {
         let threads = threads.max(1);
+        let id = NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
         for index in 0..threads {
@@ -62,6 +79,10 @@ impl ExecutorPool {
                 .stack_size(EXECUTOR_STACK_BYTES)
                 .spawn(move || {
                     ON_EXECUTOR_STACK.set(true);
+                    POOL.set(id);
+                    if nice != 0 {
+                        set_current_thread_nice(nice);
+                    }
                     while let Some(job) = next_job(&receiver) {
                         job();
                     }
@@ -71,6 +92,7 @@ impl ExecutorPool {
         Ok(Self {
             jobs: sender,
             threads,
+            id,
         })
     }
 
@@ -93,6 +115,23 @@ impl ExecutorPool {
         if ON_EXECUTOR_STACK.get() {
             return catch_unwind(AssertUnwindSafe(f)).map_err(panicked);
         }
+        self.hand_over(f)
+    }
+
+    /// Runs `f` on one of the pool's threads and waits for it, also when the caller is another
+    /// executor thread (for a pool whose threads differ, such as in [priority](Self::with_nice));
+    /// in place when the caller is one of this pool's threads.
+    pub fn run_on_pool<R: Send>(&self, f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
+        if POOL.get() == self.id {
+            let panicked = |_| HostFailure::Thread("an executor thread panicked".to_string());
+            return catch_unwind(AssertUnwindSafe(f)).map_err(panicked);
+        }
+        self.hand_over(f)
+    }
+
+    /// Sends `f` to the pool's threads and waits for its result.
+    fn hand_over<R: Send>(&self, f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
+        let panicked = |_| HostFailure::Thread("an executor thread panicked".to_string());
         let done = Completion::new();
         let mut result = None;
         let slot = &mut result;
@@ -142,6 +181,23 @@ fn next_job(receiver: &Mutex<Receiver<Job>>) -> Option<Job> {
             // The other idle threads sleep on the lock meanwhile.
             Err(TryRecvError::Empty) => return jobs.recv().ok(),
         }
+    }
+}
+
+/// Sets the calling thread's nice value (on Linux a thread has its own).
+fn set_current_thread_nice(nice: i32) {
+    // SAFETY: `gettid` has no preconditions; `setpriority` on the calling thread's own id only
+    // changes its scheduling priority.
+    let failed = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice) != 0
+    };
+    if failed {
+        tracing::warn!(
+            nice,
+            error = %std::io::Error::last_os_error(),
+            "could not lower an executor thread's priority; it runs at the default"
+        );
     }
 }
 
@@ -227,6 +283,38 @@ mod tests {
         let failed = pool.run(|| -> u32 { panic!("boom") });
         assert!(matches!(failed, Err(HostFailure::Thread(_))));
         assert_eq!(pool.run(|| 7).unwrap(), 7);
+    }
+
+    /// Work for a pool of another priority leaves the executor thread it was handed from, and
+    /// runs at that pool's priority; work from the pool's own thread runs in place.
+    #[test]
+    fn a_niced_pool_takes_work_from_other_executor_threads() {
+        let normal = ExecutorPool::new(1, "test-normal").unwrap();
+        let low = ExecutorPool::with_nice(1, "test-low", 5).unwrap();
+        let nice_of_current = || {
+            // SAFETY: `gettid` has no preconditions, `getpriority` only reads.
+            unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+        };
+        let name = || std::thread::current().name().map(str::to_string);
+        let (outer, inner, inner_nice, nested) = normal
+            .run(|| {
+                let (inner, inner_nice, nested) = low
+                    .run_on_pool(|| {
+                        let here = name();
+                        let nested = low.run_on_pool(name).unwrap() == here;
+                        (here, nice_of_current(), nested)
+                    })
+                    .unwrap();
+                (name(), inner, inner_nice, nested)
+            })
+            .unwrap();
+        assert_eq!(outer.as_deref(), Some("test-normal-0"));
+        assert_eq!(inner.as_deref(), Some("test-low-0"));
+        assert_eq!(inner_nice, nice_of_current() + 5);
+        assert!(nested, "the pool's own thread runs its work in place");
+        // `run` from an executor thread stays in place, whatever the pool.
+        let stayed = normal.run(|| low.run(name).unwrap()).unwrap();
+        assert_eq!(stayed.as_deref(), Some("test-normal-0"));
     }
 
     #[test]

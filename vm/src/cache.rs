@@ -19,10 +19,16 @@
 //! who can write the node's data folder, who could equally replace the node binary. Files are
 //! written to a temporary name and renamed, so readers never see a partial file.
 //!
-//! The disk store is bounded in bytes: it keeps the least recently used artifacts out once the
-//! total passes its budget (their modification times carry the order across restarts), so no
-//! sequence of deployments or calls can fill the disk. Which artifacts are written at all is the
-//! engine's choice ([`crate::ArtifactPolicy`]): only code that is on chain.
+//! Which artifacts are written at all is the engine's choice ([`crate::ArtifactPolicy`]): only
+//! code that is on chain or being deposited, so the store grows only with code whose deposit was
+//! paid (200 gas per compressed byte under `v2`). It keeps every such artifact by default: a call
+//! pays for loading an artifact (`v2`'s code-load price), not for compiling one, so an artifact
+//! evicted and compiled again at its next call would be work nobody paid for, repeatable by
+//! calling more codes than the store holds. A budget ([`DiskCache::open`]'s `max_bytes`) is
+//! there for tools; it keeps the least recently used artifacts out once the total passes it
+//! (their modification times carry the order across restarts). Each engine configuration has
+//! its own folder ([`config_folder`]); artifacts of other configurations, which this engine can
+//! never load, are removed when it opens the store.
 
 use std::fs;
 use std::io::{self, Read};
@@ -78,6 +84,15 @@ impl ConfigDigest {
         hasher.update(wasmer::Target::default().triple().to_string().as_bytes());
         Self(hasher.finalize().into())
     }
+
+    /// Lower-case hex, used as the name of the configuration's artifact folder.
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+}
+
+fn hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A module within one engine: its code hash and rule set (the engine's configuration is
@@ -119,7 +134,7 @@ impl CacheKey {
 
     /// Lower-case hex, used as the file name on disk.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
+        hex(&self.0)
     }
 
     /// The key a file name's hex part spells, if it is one.
@@ -202,11 +217,11 @@ pub enum ArtifactFileError {
     Checksum { path: PathBuf },
 }
 
-/// The on-disk artifact store: one file per cache key, at most `max_bytes` in all.
+/// The on-disk artifact store: one file per cache key, at most `max_bytes` in all when bounded.
 #[derive(Debug)]
 pub struct DiskCache {
     dir: PathBuf,
-    max_bytes: u64,
+    max_bytes: Option<u64>,
     index: Mutex<DiskIndex>,
 }
 
@@ -232,15 +247,50 @@ impl DiskIndex {
     }
 }
 
-/// Default budget of the on-disk artifact store.
-pub const DEFAULT_DISK_CACHE_BYTES: u64 = 1 << 30;
-
 const ARTIFACT_EXTENSION: &str = "artifact";
 
+/// The folder of `config`'s artifacts under `root`, created if missing. What `root` holds for
+/// other configurations (their folders, and the loose artifact files of stores from before
+/// per-configuration folders) is removed: no engine of this configuration can load it, and
+/// the store never evicts, so nothing else would.
+pub fn config_folder(root: &Path, config: &ConfigDigest) -> io::Result<PathBuf> {
+    let folder = root.join(config.to_hex());
+    fs::create_dir_all(&folder)?;
+    for entry in fs::read_dir(root)? {
+        let path = entry?.path();
+        if path == folder {
+            continue;
+        }
+        let named_by_key = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .and_then(CacheKey::from_hex)
+            .is_some();
+        if !named_by_key {
+            continue;
+        }
+        let removed = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        match removed {
+            Ok(()) => {
+                tracing::info!(path = %path.display(), "removed artifacts of another engine configuration")
+            }
+            Err(err) => {
+                tracing::warn!(%err, path = %path.display(), "could not remove artifacts of another engine configuration")
+            }
+        }
+    }
+    Ok(folder)
+}
+
 impl DiskCache {
-    /// A store in `dir` (created if missing) holding at most `max_bytes`; the artifacts already
-    /// there are indexed by their modification times and trimmed to the budget.
-    pub fn open(dir: impl Into<PathBuf>, max_bytes: u64) -> io::Result<Self> {
+    /// A store in `dir` (created if missing) holding at most `max_bytes`, or everything it is
+    /// given when `None`; the artifacts already there are indexed by their modification times
+    /// and trimmed to the budget.
+    pub fn open(dir: impl Into<PathBuf>, max_bytes: Option<u64>) -> io::Result<Self> {
         let dir = dir.into();
         fs::create_dir_all(&dir)?;
         let mut found = Vec::new();
@@ -369,10 +419,13 @@ impl DiskCache {
         let _ = fs::remove_file(self.path_of(key));
     }
 
-    /// Removes least recently used artifacts until the total fits the budget.
+    /// Removes least recently used artifacts until the total fits the budget, if there is one.
     fn trim(&self) {
+        let Some(max_bytes) = self.max_bytes else {
+            return;
+        };
         let mut index = self.lock_index();
-        while index.bytes > self.max_bytes {
+        while index.bytes > max_bytes {
             let Some((key, size)) = index.files.pop_lru() else {
                 break;
             };
@@ -598,8 +651,7 @@ mod tests {
     #[test]
     fn disk_round_trip_and_rejections() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-        let disk = DiskCache::open(dir.path(), DEFAULT_DISK_CACHE_BYTES)
-            .unwrap_or_else(|e| panic!("open: {e}"));
+        let disk = DiskCache::open(dir.path(), None).unwrap_or_else(|e| panic!("open: {e}"));
         let k = key(7);
         assert!(matches!(disk.load(&k), Ok(None)));
         let summary = sample_summary();
@@ -721,8 +773,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let summary = ModuleSummary::default();
         let file_size = (HEADER_LEN + 1000 + encode_summary(&summary).len()) as u64;
-        let disk =
-            DiskCache::open(dir.path(), 3 * file_size).unwrap_or_else(|e| panic!("open: {e}"));
+        let disk = DiskCache::open(dir.path(), Some(3 * file_size))
+            .unwrap_or_else(|e| panic!("open: {e}"));
         for n in 0..3 {
             disk.store(&key(n), &[n; 1000], &summary)
                 .unwrap_or_else(|e| panic!("store: {e}"));
@@ -743,11 +795,61 @@ mod tests {
 
         // Reopened with a smaller budget, the store trims itself in the same order.
         drop(disk);
-        let smaller =
-            DiskCache::open(dir.path(), 2 * file_size).unwrap_or_else(|e| panic!("open: {e}"));
+        let smaller = DiskCache::open(dir.path(), Some(2 * file_size))
+            .unwrap_or_else(|e| panic!("open: {e}"));
         assert_eq!(smaller.bytes(), 2 * file_size);
         let files = fs::read_dir(dir.path()).map(Iterator::count).unwrap_or(0);
         assert_eq!(files, 2);
+    }
+
+    #[test]
+    fn an_unbounded_store_keeps_every_artifact_across_reopens() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let summary = ModuleSummary::default();
+        let disk = DiskCache::open(dir.path(), None).unwrap_or_else(|e| panic!("open: {e}"));
+        for n in 0..20 {
+            disk.store(&key(n), &[n; 1000], &summary)
+                .unwrap_or_else(|e| panic!("store: {e}"));
+        }
+        drop(disk);
+        let reopened = DiskCache::open(dir.path(), None).unwrap_or_else(|e| panic!("open: {e}"));
+        for n in 0..20 {
+            assert!(matches!(reopened.load(&key(n)), Ok(Some(_))), "{n}");
+        }
+    }
+
+    /// A store of one configuration removes the artifacts of every other one (folders, and
+    /// loose files of the layout before folders), and leaves what is not an artifact alone.
+    #[test]
+    fn a_configurations_folder_replaces_the_others() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let limits = ChainLimits::default();
+        let v2 = ConfigDigest::new(&GasSchedule::v2(), &limits);
+        let conformance = ConfigDigest::new(&GasSchedule::ewasm_conformance(), &limits);
+        let summary = ModuleSummary::default();
+        let old = config_folder(root.path(), &conformance).unwrap_or_else(|e| panic!("{e}"));
+        DiskCache::open(&old, None)
+            .and_then(|disk| disk.store(&key(1), &[1; 100], &summary))
+            .unwrap_or_else(|e| panic!("store: {e}"));
+        let loose = root.path().join(format!("{}.artifact", key(2).to_hex()));
+        let unrelated = root.path().join("README");
+        for path in [&loose, &unrelated] {
+            fs::write(path, b"x").unwrap_or_else(|e| panic!("{e}"));
+        }
+
+        let current = config_folder(root.path(), &v2).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(current, root.path().join(v2.to_hex()));
+        assert!(current.is_dir());
+        assert!(!old.exists(), "the other configuration's folder");
+        assert!(!loose.exists(), "a loose artifact");
+        assert!(unrelated.exists());
+        // Opening the same configuration again keeps its folder.
+        DiskCache::open(&current, None)
+            .and_then(|disk| disk.store(&key(3), &[3; 100], &summary))
+            .unwrap_or_else(|e| panic!("store: {e}"));
+        config_folder(root.path(), &v2).unwrap_or_else(|e| panic!("{e}"));
+        let kept = DiskCache::open(&current, None).unwrap_or_else(|e| panic!("open: {e}"));
+        assert!(matches!(kept.load(&key(3)), Ok(Some(_))));
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! [`CompiledModule::new_store`] makes one.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
@@ -25,8 +26,8 @@ use wasmer::sys::{EngineBuilder, Features, NativeEngineExt};
 use wasmer::{Module, Store};
 
 use crate::cache::{
-    CacheKey, ConfigDigest, DEFAULT_DISK_CACHE_BYTES, DiskCache, MemoryCache, ModuleKey,
-    StoredArtifact, code_hash,
+    CacheKey, ConfigDigest, DiskCache, MemoryCache, ModuleKey, StoredArtifact, code_hash,
+    config_folder,
 };
 use crate::frame::FramePrices;
 use crate::instrument::compiler_for;
@@ -47,8 +48,10 @@ pub struct VmConfig {
     pub cache_dir: Option<PathBuf>,
     /// Compiled modules kept in memory.
     pub memory_cache_capacity: usize,
-    /// Bytes the on-disk artifact store may take (least recently used artifacts go first).
-    pub disk_cache_max_bytes: u64,
+    /// Bytes the on-disk artifact store may take (least recently used artifacts go first);
+    /// `None`, the default, keeps every artifact, since a call is priced for loading one and not
+    /// for compiling one again (`crate::cache`).
+    pub disk_cache_max_bytes: Option<u64>,
     /// Bytes of the stack wasm runs on; `None` picks twice [`ChainLimits::native_stack_bound`].
     pub wasm_stack_size: Option<usize>,
     /// Modules loaded into one runtime engine before the next generation starts (see the module
@@ -66,7 +69,7 @@ impl Default for VmConfig {
             schedule: GasSchedule::v2(),
             cache_dir: None,
             memory_cache_capacity: 256,
-            disk_cache_max_bytes: DEFAULT_DISK_CACHE_BYTES,
+            disk_cache_max_bytes: None,
             wasm_stack_size: None,
             modules_per_generation: Some(DEFAULT_MODULES_PER_GENERATION),
             warm: WarmLimits::default(),
@@ -126,6 +129,9 @@ pub struct CompiledModule {
     pub(crate) image: ImageCell,
     /// The runtime engine holding the module's code, kept alive as long as the module.
     generation: Arc<Generation>,
+    /// Whether the disk store holds its artifact: a module first compiled for an `eth_call`
+    /// ([`ArtifactPolicy::MemoryOnly`]) is written when a block first runs it.
+    on_disk: AtomicBool,
 }
 
 impl CompiledModule {
@@ -220,18 +226,20 @@ impl Engine {
             generation: Arc::new(Generation::new(0, &tunables)),
             loaded: 0,
         });
+        let config_digest = ConfigDigest::new(&config.schedule, &config.limits);
         let disk = match &config.cache_dir {
-            Some(path) => Some(DiskCache::open(path, config.disk_cache_max_bytes).map_err(
-                |source| EngineError::CacheDir {
-                    path: path.clone(),
-                    source,
-                },
-            )?),
+            Some(root) => Some(
+                config_folder(root, &config_digest)
+                    .and_then(|folder| DiskCache::open(folder, config.disk_cache_max_bytes))
+                    .map_err(|source| EngineError::CacheDir {
+                        path: root.clone(),
+                        source,
+                    })?,
+            ),
             None => None,
         };
         let memory = MemoryCache::new(config.memory_cache_capacity);
         let warm = WarmPool::new(config.warm);
-        let config_digest = ConfigDigest::new(&config.schedule, &config.limits);
         Ok(Self {
             config_digest,
             config,
@@ -299,6 +307,9 @@ impl Engine {
             rules,
         };
         if let Some(module) = self.memory.get(&key) {
+            if policy == ArtifactPolicy::Persist {
+                self.persist(&module);
+            }
             return Ok((module, CacheSource::Memory));
         }
         let disk_key = CacheKey::for_config(&self.config_digest, &hash, rules);
@@ -318,12 +329,13 @@ impl Engine {
         let loaded = stored.and_then(|artifact| {
             self.deserialize_stored(&disk_key, artifact.payload, &generation.runtime)
         });
-        let (module, source) = match loaded {
-            Some(module) => (module, CacheSource::Disk),
-            None => (
-                self.compile_fresh(code, &disk_key, &generation.runtime, policy, &summary)?,
-                CacheSource::Compiled,
-            ),
+        let (module, source, on_disk) = match loaded {
+            Some(module) => (module, CacheSource::Disk, true),
+            None => {
+                let (module, on_disk) =
+                    self.compile_fresh(code, &disk_key, &generation.runtime, policy, &summary)?;
+                (module, CacheSource::Compiled, on_disk)
+            }
         };
         let frame_prices = FramePrices::new(&self.config.schedule, summary.initial_pages);
         let compiled = Arc::new(CompiledModule {
@@ -334,6 +346,7 @@ impl Engine {
             key,
             image: ImageCell::new(),
             generation,
+            on_disk: AtomicBool::new(on_disk),
         });
         self.remember(key, &compiled);
         Ok((compiled, source))
@@ -410,7 +423,7 @@ impl Engine {
         runtime: &wasmer::Engine,
         policy: ArtifactPolicy,
         summary: &ModuleSummary,
-    ) -> Result<Module, CompileError> {
+    ) -> Result<(Module, bool), CompileError> {
         let compiler = compiler_for(
             &self.config.schedule,
             &self.config.limits,
@@ -426,16 +439,44 @@ impl Engine {
         let artifact = compiled
             .serialize()
             .map_err(|e| CompileError::Compile(e.to_string()))?;
-        if let Some(disk) = &self.disk
-            && policy == ArtifactPolicy::Persist
-            && let Err(err) = disk.store(key, &artifact, summary)
-        {
-            tracing::warn!(%err, "could not write compiled artifact; continuing without disk cache");
-        }
+        let on_disk =
+            policy == ArtifactPolicy::Persist && self.store_artifact(key, &artifact, summary);
         // SAFETY: `artifact` was produced by `serialize` a line above, by this same wasmer
         // version, so it is a well-formed artifact for this engine.
-        unsafe { Module::deserialize_unchecked(runtime, artifact) }
-            .map_err(|e| CompileError::Compile(e.to_string()))
+        let module = unsafe { Module::deserialize_unchecked(runtime, artifact) }
+            .map_err(|e| CompileError::Compile(e.to_string()))?;
+        Ok((module, on_disk))
+    }
+
+    /// Writes `artifact` to the disk store, if there is one; whether it is there now.
+    fn store_artifact(&self, key: &CacheKey, artifact: &[u8], summary: &ModuleSummary) -> bool {
+        let Some(disk) = &self.disk else {
+            return false;
+        };
+        match disk.store(key, artifact, summary) {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(%err, "could not write compiled artifact; continuing without disk cache");
+                false
+            }
+        }
+    }
+
+    /// Writes the artifact of a module compiled without one (for an `eth_call`) once a block
+    /// runs it, so that after a restart its calls load it instead of compiling it unpaid.
+    fn persist(&self, module: &CompiledModule) {
+        if self.disk.is_none() || module.on_disk.load(Ordering::Relaxed) {
+            return;
+        }
+        let key = CacheKey::for_config(&self.config_digest, &module.code_hash, module.key.rules);
+        let stored = match module.module.serialize() {
+            Ok(artifact) => self.store_artifact(&key, &artifact, &module.summary),
+            Err(err) => {
+                tracing::warn!(%err, "could not serialize a compiled module for the disk cache");
+                false
+            }
+        };
+        module.on_disk.store(stored, Ordering::Relaxed);
     }
 
     /// The verified artifact for `key` from the disk store, if there is one; a bad file is

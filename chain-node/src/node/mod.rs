@@ -374,7 +374,13 @@ impl Node {
                 group: &self.group,
                 settled: None,
             };
-            turn.settled = self.seal_group();
+            turn.settled = self
+                .chain
+                .on_block_thread(|| self.seal_group())
+                .unwrap_or_else(|failure| {
+                    tracing::error!(%failure, "sealing a block failed");
+                    Some(self.submissions.load(Ordering::SeqCst))
+                });
             drop(turn);
             group = self.group.lock();
         }

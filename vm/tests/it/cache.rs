@@ -4,9 +4,9 @@
 
 use std::fs;
 
-use rewasm_vm::cache::{CacheKey, code_hash};
+use rewasm_vm::cache::{CacheKey, ConfigDigest, code_hash};
 use rewasm_vm::wasmer::{Imports, Value};
-use rewasm_vm::{CacheSource, Engine, MeteredInstance, Outcome, Rules, VmConfig};
+use rewasm_vm::{ArtifactPolicy, CacheSource, Engine, MeteredInstance, Outcome, Rules, VmConfig};
 
 const ADDER: &str = r#"(module (memory 1)
   (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#;
@@ -43,7 +43,8 @@ fn artifact_path(dir: &std::path::Path, engine: &Engine, code: &[u8]) -> std::pa
         &config.limits,
         Rules::Determinism,
     );
-    dir.join(format!("{}.artifact", key.to_hex()))
+    dir.join(ConfigDigest::new(&config.schedule, &config.limits).to_hex())
+        .join(format!("{}.artifact", key.to_hex()))
 }
 
 #[test]
@@ -157,4 +158,28 @@ fn a_changed_schedule_never_reuses_an_artifact() {
     assert_eq!(source, CacheSource::Compiled);
     assert!(matches!(outcome, Outcome::Returned(_)));
     assert_eq!(gas, 0, "metered with the conformance schedule");
+}
+
+/// A module an `eth_call` compiled (kept in memory only) is written to disk when a block first
+/// runs it, so that a restarted node loads it instead of compiling it for a call that pays only
+/// for a load.
+#[test]
+fn a_memory_only_module_is_written_when_a_block_runs_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let code = wat::parse_str(ADDER).expect("wat");
+    let engine = engine_with_dir(dir.path());
+    let path = artifact_path(dir.path(), &engine, &code);
+    let (_, source) = engine
+        .compile_with(&code, Rules::Determinism, ArtifactPolicy::MemoryOnly)
+        .expect("compile");
+    assert_eq!(source, CacheSource::Compiled);
+    assert!(!path.exists(), "an eth_call writes nothing");
+    let (_, source) = engine
+        .compile_with(&code, Rules::Determinism, ArtifactPolicy::Persist)
+        .expect("compile");
+    assert_eq!(source, CacheSource::Memory);
+    assert!(path.exists(), "a block's run writes the artifact");
+    let (source, outcome, _) = add(&engine_with_dir(dir.path()), &code);
+    assert_eq!(source, CacheSource::Disk);
+    assert!(matches!(outcome, Outcome::Returned(v) if v == vec![Value::I32(42)]));
 }
