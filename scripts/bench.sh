@@ -71,11 +71,11 @@ RUSTFLAGS="-C link-arg=-zstack-size=32768 -C target-feature=-multivalue" nice -n
 cp "$CARGO_TARGET_DIR/bench-contracts/wasm32-unknown-unknown/release/kernels_raw.wasm" "$wasm/"
 
 if [ -n "$QUICK" ]; then
-  vm_args=(--quick); node_args=(--senders 2,4 --transfers 40 --calls 100 --busy-calls 100)
+  vm_args=(--quick); node_args=(--senders 2,4 --transfers 40 --calls 100 --busy-calls 100 --rounds 1)
   network_args=(--senders 2 --transfers 20 --samples 8)
   scaling_args=(--accounts 1000,10000 --samples 5 --chunk 5000)
 else
-  vm_args=(); node_args=(--senders 4,16 --transfers 1000 --calls 2000 --busy-calls 1000)
+  vm_args=(); node_args=(--senders 4,16 --transfers 1000 --calls 2000 --busy-calls 1000 --rounds 3)
   network_args=(--senders 4 --transfers 250 --samples 40)
   scaling_args=(--accounts 1000,10000,100000,1000000 --samples 20 --chunk 100000)
 fi

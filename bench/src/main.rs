@@ -107,6 +107,11 @@ enum Cmd {
         senders: Vec<u32>,
         #[command(flatten)]
         load: LoadArgs,
+        /// Rounds at each number of senders, each on fresh nodes; each figure is the median
+        /// round's (`NodeResult::median_of`), since single runs on a shared machine vary by
+        /// ±30%.
+        #[arg(long, default_value_t = 1)]
+        rounds: u32,
     },
     /// The node load against a running node (no anvil, no files written): for profiling.
     Load {
@@ -310,6 +315,7 @@ fn main() -> anyhow::Result<()> {
             inputs,
             senders,
             load,
+            rounds,
         } => {
             let (artifacts, out) = inputs.load()?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -319,9 +325,26 @@ fn main() -> anyhow::Result<()> {
             let mut levels = Vec::new();
             for &senders in &senders {
                 let load = load.with(senders);
-                let results = runtime.block_on(node_pair(&rewasm, &anvil, &artifacts, load))?;
-                for n in &results {
-                    print_node(n);
+                let mut rewasm_rounds = Vec::new();
+                let mut anvil_rounds = Vec::new();
+                for _ in 0..rounds.max(1) {
+                    let pair = runtime.block_on(node_pair(&rewasm, &anvil, &artifacts, load))?;
+                    for n in &pair {
+                        print_node(n);
+                    }
+                    let mut pair = pair.into_iter();
+                    rewasm_rounds.extend(pair.next());
+                    anvil_rounds.extend(pair.next());
+                }
+                let results: Vec<NodeResult> = [rewasm_rounds, anvil_rounds]
+                    .into_iter()
+                    .filter_map(NodeResult::median_of)
+                    .collect();
+                if rounds > 1 {
+                    eprintln!("median of {rounds} rounds:");
+                    for n in &results {
+                        print_node(n);
+                    }
                 }
                 levels.push(results);
             }

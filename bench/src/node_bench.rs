@@ -57,9 +57,41 @@ pub struct NodeResult {
     pub busy_call_latency_us: Vec<f64>,
     /// Token balances of the deployer and the first recipients afterwards (must match).
     pub balances: Vec<String>,
+    /// How many rounds the figures are the median of ([`NodeResult::median_of`]).
+    #[serde(default = "one_round")]
+    pub rounds: u32,
+}
+
+fn one_round() -> u32 {
+    1
 }
 
 impl NodeResult {
+    /// The median of several rounds of the same node under the same load, figure by figure:
+    /// the median round's time and transfers per second, and each latency list from the round
+    /// whose p50 (sends) or p99 (calls, busy calls) is the median one. `None` for no rounds.
+    pub fn median_of(mut rounds: Vec<NodeResult>) -> Option<NodeResult> {
+        let count = u32::try_from(rounds.len()).unwrap_or(u32::MAX);
+        let middle = rounds.len() / 2;
+        let median_list =
+            |rounds: &mut Vec<NodeResult>, list: fn(&NodeResult) -> &Vec<f64>, p: f64| {
+                rounds.sort_by(|a, b| percentile(list(a), p).total_cmp(&percentile(list(b), p)));
+                rounds.get(middle).map(|round| list(round).clone())
+            };
+        let send_latency_us = median_list(&mut rounds, |r| &r.send_latency_us, 0.5)?;
+        let call_latency_us = median_list(&mut rounds, |r| &r.call_latency_us, 0.99)?;
+        let busy_call_latency_us = median_list(&mut rounds, |r| &r.busy_call_latency_us, 0.99)?;
+        rounds.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+        let median = rounds.get(middle)?.clone();
+        Some(NodeResult {
+            send_latency_us,
+            call_latency_us,
+            busy_call_latency_us,
+            rounds: count,
+            ..median
+        })
+    }
+
     /// A quantile of the `eth_call` latency, µs.
     pub fn call_p(&self, p: f64) -> f64 {
         percentile(&self.call_latency_us, p)
@@ -554,5 +586,50 @@ pub async fn run(node: &str, url: &str, init: &[u8], load: Load) -> anyhow::Resu
         call_latency_us,
         busy_call_latency_us,
         balances,
+        rounds: 1,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(seconds: f64, send: f64, call: f64, busy: f64) -> NodeResult {
+        NodeResult {
+            node: "rewasm".to_string(),
+            version: String::new(),
+            load: Load {
+                senders: 4,
+                transfers_per_sender: 10,
+                calls: 1,
+                busy_calls: 1,
+            },
+            seconds,
+            tps: 40.0 / seconds,
+            send_latency_us: vec![send],
+            call_latency_us: vec![call],
+            busy_call_latency_us: vec![busy],
+            balances: vec!["1".to_string()],
+            rounds: 1,
+        }
+    }
+
+    /// Each figure comes from the round where that figure is the median, so one noisy round
+    /// moves none of them.
+    #[test]
+    fn the_median_of_rounds_takes_each_figure_from_its_median_round() {
+        let median = NodeResult::median_of(vec![
+            round(2.0, 100.0, 900.0, 5_000.0),
+            round(1.0, 300.0, 200.0, 1_000.0),
+            round(3.0, 200.0, 250.0, 2_000.0),
+        ]);
+        let median = median.unwrap_or_else(|| panic!("three rounds"));
+        assert_eq!(median.seconds, 2.0);
+        assert_eq!(median.tps, 20.0);
+        assert_eq!(median.send_latency_us, vec![200.0]);
+        assert_eq!(median.call_latency_us, vec![250.0]);
+        assert_eq!(median.busy_call_latency_us, vec![2_000.0]);
+        assert_eq!(median.rounds, 3);
+        assert!(NodeResult::median_of(Vec::new()).is_none());
+    }
 }

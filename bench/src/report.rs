@@ -206,9 +206,12 @@ pub fn markdown(run: &RunResults) -> String {
              beforehand and the calls go out from a thread and client of their own, so that \
              the figure is the node's and not the load generator's queue; anvil answers a \
              submission before mining it, so its senders go faster than its blocks). The load \
-             generator runs on the same machine as the node.\n",
+             generator runs on the same machine as the node. Each row is the median of {} \
+             rounds on fresh nodes, rewasm and anvil taking turns: each figure from the round \
+             where it is the median (a single run on this shared machine varies by ±30%).\n",
             run.nodes.first().map_or(0, |n| n.load.calls),
-            run.nodes.first().map_or(0, |n| n.load.busy_calls)
+            run.nodes.first().map_or(0, |n| n.load.busy_calls),
+            run.nodes.first().map_or(1, |n| n.rounds)
         );
         let _ = writeln!(md, "![latency](bench/latency.png)\n");
     }

@@ -94,6 +94,15 @@ pub struct StoreSample {
     pub block_cache: u64,
     /// KiB in RocksDB's memtables.
     pub memtables: u64,
+    /// KiB in the readers of RocksDB's open table files (0 in soaks before this gauge).
+    #[serde(default)]
+    pub table_readers: u64,
+    /// KiB the C allocator has handed out and not had back (0 in soaks before this gauge).
+    #[serde(default)]
+    pub allocator_in_use: u64,
+    /// KiB freed to the C allocator and kept in its arenas (0 in soaks before this gauge).
+    #[serde(default)]
+    pub allocator_free: u64,
 }
 
 /// Counters the tasks share.
@@ -183,11 +192,7 @@ pub async fn run(url: &str, pid: u32, init: &[u8], load: SoakLoad) -> anyhow::Re
         let seconds = started.elapsed().as_secs_f64();
         rss.push((seconds, rss_kib(pid)?));
         match store_gauges(url).await {
-            Ok((block_cache, memtables)) => store.push(StoreSample {
-                seconds,
-                block_cache: block_cache / 1024,
-                memtables: memtables / 1024,
-            }),
+            Ok(sample) => store.push(StoreSample { seconds, ..sample }),
             Err(error) => tally.error("GET /metrics", error),
         }
         tokio::time::sleep(Duration::from_secs(load.sample_seconds.max(1))).await;
@@ -363,8 +368,8 @@ const OVERSIZED_BYTES: usize = 6 << 20;
 const OVERSIZED_EVERY: u64 = 20;
 
 /// One raw HTTP exchange: the status code of the answer.
-/// The node's `rewasm_store_block_cache_bytes` and `rewasm_store_memtables_bytes` gauges.
-async fn store_gauges(url: &str) -> anyhow::Result<(u64, u64)> {
+/// The node's store and allocator gauges, in KiB.
+async fn store_gauges(url: &str) -> anyhow::Result<StoreSample> {
     let address = url.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await?;
     stream
@@ -377,13 +382,17 @@ async fn store_gauges(url: &str) -> anyhow::Result<(u64, u64)> {
         text.lines()
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
             .and_then(|value| value.trim().parse::<f64>().ok())
-            .map(|value| value as u64)
+            .map(|value| value as u64 / 1024)
             .ok_or_else(|| anyhow::anyhow!("no {name} on /metrics"))
     };
-    Ok((
-        gauge("rewasm_store_block_cache_bytes")?,
-        gauge("rewasm_store_memtables_bytes")?,
-    ))
+    Ok(StoreSample {
+        seconds: 0.0,
+        block_cache: gauge("rewasm_store_block_cache_bytes")?,
+        memtables: gauge("rewasm_store_memtables_bytes")?,
+        table_readers: gauge("rewasm_store_table_readers_bytes")?,
+        allocator_in_use: gauge("rewasm_allocator_in_use_bytes")?,
+        allocator_free: gauge("rewasm_allocator_free_bytes")?,
+    })
 }
 
 async fn post(url: &str, body: &[u8]) -> anyhow::Result<u16> {
@@ -459,6 +468,9 @@ async fn check_supply(prepared: &Prepared, writers: u32, tally: &Tally) -> anyho
     Ok(())
 }
 
+/// One of a [`StoreSample`]'s figures.
+type Gauge = fn(&StoreSample) -> u64;
+
 /// Plots resident memory over the run.
 pub fn plot_memory(result: &SoakResult, path: &Path) -> anyhow::Result<()> {
     let mib = |kib: u64| kib as f64 / 1024.0;
@@ -470,23 +482,25 @@ pub fn plot_memory(result: &SoakResult, path: &Path) -> anyhow::Result<()> {
             .map(|(at, kib)| (at / 60.0, mib(*kib)))
             .collect::<Vec<_>>(),
     )];
-    if !result.store_kib.is_empty() {
-        series.push((
-            "RocksDB block cache",
-            result
-                .store_kib
-                .iter()
-                .map(|sample| (sample.seconds / 60.0, mib(sample.block_cache)))
-                .collect(),
-        ));
-        series.push((
-            "RocksDB memtables",
-            result
-                .store_kib
-                .iter()
-                .map(|sample| (sample.seconds / 60.0, mib(sample.memtables)))
-                .collect(),
-        ));
+    let gauges: [(&str, Gauge); 5] = [
+        ("RocksDB block cache", |s| s.block_cache),
+        ("RocksDB memtables", |s| s.memtables),
+        ("RocksDB table readers", |s| s.table_readers),
+        ("malloc: in use", |s| s.allocator_in_use),
+        ("malloc: freed, kept", |s| s.allocator_free),
+    ];
+    for (name, kib) in gauges {
+        // Soaks recorded before a gauge existed have zeros for it.
+        if result.store_kib.iter().any(|sample| kib(sample) > 0) {
+            series.push((
+                name,
+                result
+                    .store_kib
+                    .iter()
+                    .map(|sample| (sample.seconds / 60.0, mib(kib(sample))))
+                    .collect(),
+            ));
+        }
     }
     crate::report::plot_series(
         path,

@@ -374,6 +374,17 @@ impl Default for StoreMemory {
     }
 }
 
+/// Bytes the store holds in memory ([`Store::memory_usage`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryUsage {
+    /// In the shared block cache (data, index and filter blocks), at most its capacity.
+    pub block_cache: usize,
+    /// In all memtables.
+    pub memtables: u64,
+    /// In the readers of open table files, outside the block cache (RocksDB's estimate).
+    pub table_readers: u64,
+}
+
 /// The options of the database and of every column family. Point lookups (accounts, slots,
 /// trie nodes, receipts by hash) dominate, so every table carries a bloom filter (10 bits a
 /// key, about 1% false positives); level-0 filters and indexes stay pinned in the cache.
@@ -530,20 +541,25 @@ impl Store {
         store
     }
 
-    /// Bytes in the shared block cache, and in all memtables: what the store holds in memory
-    /// beside the code cache.
-    pub fn memory_usage(&self) -> (usize, u64) {
-        let memtables = cf::ALL
-            .iter()
-            .filter_map(|name| self.db.cf_handle(name))
-            .filter_map(|handle| {
-                self.db
-                    .property_int_value_cf(handle, rocksdb::properties::CUR_SIZE_ALL_MEM_TABLES)
-                    .ok()
-                    .flatten()
-            })
-            .sum();
-        (self.cache.get_usage(), memtables)
+    /// What the store holds in memory beside the code cache.
+    pub fn memory_usage(&self) -> MemoryUsage {
+        let sum = |property: &rocksdb::properties::PropName| -> u64 {
+            cf::ALL
+                .iter()
+                .filter_map(|name| self.db.cf_handle(name))
+                .filter_map(|handle| {
+                    self.db
+                        .property_int_value_cf(handle, property)
+                        .ok()
+                        .flatten()
+                })
+                .sum()
+        };
+        MemoryUsage {
+            block_cache: self.cache.get_usage(),
+            memtables: sum(rocksdb::properties::CUR_SIZE_ALL_MEM_TABLES),
+            table_readers: sum(rocksdb::properties::ESTIMATE_TABLE_READERS_MEM),
+        }
     }
 
     fn cf(&self, name: &'static str) -> Result<&ColumnFamily, StoreError> {

@@ -17,6 +17,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
+use rewasm_store::MemoryUsage;
+
+use super::allocator;
 
 /// The label set of the per-method RPC metrics.
 type MethodLabel = [(&'static str, &'static str); 1];
@@ -47,6 +50,9 @@ pub struct Metrics {
     pool_queued: Gauge,
     store_cache: Gauge,
     store_memtables: Gauge,
+    store_table_readers: Gauge,
+    allocator_in_use: Gauge,
+    allocator_free: Gauge,
     rpc_latency: Family<MethodLabel, Histogram, fn() -> Histogram>,
     rpc_errors: Family<MethodLabel, Counter>,
 }
@@ -75,6 +81,9 @@ impl Metrics {
         let pool_queued = Gauge::default();
         let store_cache = Gauge::default();
         let store_memtables = Gauge::default();
+        let store_table_readers = Gauge::default();
+        let allocator_in_use = Gauge::default();
+        let allocator_free = Gauge::default();
         let rpc_latency: Family<MethodLabel, Histogram, fn() -> Histogram> =
             Family::new_with_constructor(rpc_histogram);
         let rpc_errors = Family::<MethodLabel, Counter>::default();
@@ -120,6 +129,24 @@ impl Metrics {
             "Bytes in the store's memtables, at most about --db.write-buffer",
             Unit::Bytes,
             store_memtables.clone(),
+        );
+        registry.register_with_unit(
+            "rewasm_store_table_readers",
+            "Bytes held by the readers of the store's open table files, outside the block cache",
+            Unit::Bytes,
+            store_table_readers.clone(),
+        );
+        registry.register_with_unit(
+            "rewasm_allocator_in_use",
+            "Bytes the C allocator has handed out and not had back (glibc's mallinfo2)",
+            Unit::Bytes,
+            allocator_in_use.clone(),
+        );
+        registry.register_with_unit(
+            "rewasm_allocator_free",
+            "Bytes freed to the C allocator that it keeps in its arenas instead of returning them",
+            Unit::Bytes,
+            allocator_free.clone(),
         );
         registry.register_with_unit(
             "rewasm_block_execution",
@@ -180,6 +207,9 @@ impl Metrics {
             pool_queued,
             store_cache,
             store_memtables,
+            store_table_readers,
+            allocator_in_use,
+            allocator_free,
             rpc_latency,
             rpc_errors,
         }
@@ -227,12 +257,18 @@ impl Metrics {
             .set(i64::try_from(queued).unwrap_or(i64::MAX));
     }
 
-    /// Sets the store's memory gauges: block cache and memtable bytes.
-    pub fn set_store_memory(&self, cache: usize, memtables: u64) {
-        self.store_cache
-            .set(i64::try_from(cache).unwrap_or(i64::MAX));
-        self.store_memtables
-            .set(i64::try_from(memtables).unwrap_or(i64::MAX));
+    /// Sets the store's memory gauges.
+    pub fn set_store_memory(&self, usage: &MemoryUsage) {
+        self.store_cache.set(gauge_value(usage.block_cache));
+        self.store_memtables.set(gauge_value(usage.memtables));
+        self.store_table_readers
+            .set(gauge_value(usage.table_readers));
+    }
+
+    /// Sets the C allocator's gauges.
+    pub fn set_allocator(&self, stats: &allocator::Stats) {
+        self.allocator_in_use.set(gauge_value(stats.in_use));
+        self.allocator_free.set(gauge_value(stats.free));
     }
 
     /// Records one JSON-RPC call of `method`.
@@ -258,6 +294,11 @@ impl Metrics {
     }
 }
 
+/// A byte count as a gauge's value (saturating).
+fn gauge_value<N: TryInto<i64>>(bytes: N) -> i64 {
+    bytes.try_into().unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,7 +314,15 @@ mod tests {
             Duration::from_millis(1),
         );
         metrics.set_pool(4, 2);
-        metrics.set_store_memory(1024, 2048);
+        metrics.set_store_memory(&MemoryUsage {
+            block_cache: 1024,
+            memtables: 2048,
+            table_readers: 512,
+        });
+        metrics.set_allocator(&allocator::Stats {
+            in_use: 4096,
+            free: 256,
+        });
         metrics.host_failure(false);
         metrics.host_failure(true);
         metrics.rpc_call("eth_blockNumber", Duration::from_micros(150), false);
@@ -294,6 +343,9 @@ mod tests {
             "rewasm_txpool_queued 2",
             "rewasm_store_block_cache_bytes 1024",
             "rewasm_store_memtables_bytes 2048",
+            "rewasm_store_table_readers_bytes 512",
+            "rewasm_allocator_in_use_bytes 4096",
+            "rewasm_allocator_free_bytes 256",
             "rewasm_rpc_request_duration_seconds_count{method=\"eth_blockNumber\"} 1",
             "rewasm_rpc_request_duration_seconds_count{method=\"eth_call\"} 1",
             "rewasm_rpc_errors_total{method=\"eth_call\"} 1",

@@ -37,6 +37,7 @@
 //! building, so a shutdown never abandons a half-committed block (the store commits a block
 //! as one write batch anyway; this makes the node also log and publish it).
 
+pub mod allocator;
 pub mod metrics;
 mod store_fault;
 
@@ -446,8 +447,9 @@ impl Node {
             Err(error) => tracing::error!(%error, "counting the pool for the metrics"),
         }
         self.metrics.set_head(self.chain.head().header.number);
-        let (cache, memtables) = self.chain.store().memory_usage();
-        self.metrics.set_store_memory(cache, memtables);
+        self.metrics
+            .set_store_memory(&self.chain.store().memory_usage());
+        self.metrics.set_allocator(&allocator::stats());
         self.metrics.render()
     }
 

@@ -283,6 +283,7 @@ pub(super) fn tcp_multiaddr(addr: IpAddr, port: u16) -> Multiaddr {
 
 /// Runs the node until a shutdown signal.
 pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
+    crate::malloc::start_trimming();
     let genesis = match (&args.config, args.dev) {
         (Some(path), false) => Genesis::load(path)?,
         _ => Genesis::dev()?,
