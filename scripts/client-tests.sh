@@ -111,6 +111,9 @@ echo "node answering on $url (pid $node_pid)"
 
 export REWASM_RPC_URL="$url"
 export REWASM_ARTIFACTS="$work/erc20"
+# The dev node signs with the dev accounts (eth_sendTransaction, eth_sign); a network node
+# holds no keys.
+if [ -n "$NETWORK" ]; then export REWASM_DEV_ACCOUNTS=0; else export REWASM_DEV_ACCOUNTS=1; fi
 
 set +e
 step "pytest (web3.py)"

@@ -46,7 +46,7 @@ fn tag_number(chain: &Chain, tag: BlockTag) -> u64 {
 }
 
 /// The block whose state a state query reads, or geth's error for an unknown one.
-fn state_block(chain: &Chain, id: BlockId) -> Result<u64, RpcError> {
+pub(super) fn state_block(chain: &Chain, id: BlockId) -> Result<u64, RpcError> {
     match id {
         BlockId::Tag(tag) => {
             let number = tag_number(chain, tag);
@@ -112,8 +112,83 @@ pub fn mining(_: &RpcContext, _: &Args) -> Answer {
     Ok(json!(true))
 }
 
-pub fn accounts(_: &RpcContext, _: &Args) -> Answer {
-    Ok(json!([]))
+/// The dev accounts with `--dev`, else none ([`super::signer`]).
+pub fn accounts(context: &RpcContext, _: &Args) -> Answer {
+    let addresses: Vec<String> = context
+        .signer
+        .addresses()
+        .iter()
+        .map(json::address)
+        .collect();
+    Ok(json!(addresses))
+}
+
+/// The address sealed blocks pay their tips to.
+pub fn coinbase(context: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(json::address(
+        &context.node.chain().config().coinbase
+    )))
+}
+
+/// Signs the transaction with the dev key of its `from` and submits it.
+pub fn send_transaction(context: &RpcContext, args: &Args) -> Answer {
+    let request = args.required(0, params::call_request)?;
+    let raw = context.signer.sign_transaction(&context.node, request)?;
+    let hash = context.node.submit_raw_transaction(raw)?;
+    Ok(json!(json::hash(&hash)))
+}
+
+/// The transaction signed with the dev key of its `from`, as raw bytes (anvil's answer).
+pub fn sign_transaction(context: &RpcContext, args: &Args) -> Answer {
+    let request = args.required(0, params::call_request)?;
+    let raw = context.signer.sign_transaction(&context.node, request)?;
+    Ok(json!(json::data(&raw)))
+}
+
+/// `eth_sign(address, data)`: the EIP-191 personal-message signature.
+pub fn sign(context: &RpcContext, args: &Args) -> Answer {
+    let address = args.required(0, params::address)?;
+    let message = args.required(1, params::bytes)?;
+    let signature = context.signer.sign_message(&address, &message)?;
+    Ok(json!(json::data(&signature)))
+}
+
+/// `personal_sign(data, address)`: `eth_sign` with its parameters the other way round (a
+/// password, if given, is ignored: the dev keys have none).
+pub fn personal_sign(context: &RpcContext, args: &Args) -> Answer {
+    let message = args.required(0, params::bytes)?;
+    let address = args.required(1, params::address)?;
+    let signature = context.signer.sign_message(&address, &message)?;
+    Ok(json!(json::data(&signature)))
+}
+
+/// Blocks have no uncles: zero for a block that exists, null for one that does not.
+fn uncle_count(block: Option<std::sync::Arc<Block>>) -> Value {
+    block.map_or(Value::Null, |_| json!(json::quantity(0)))
+}
+
+pub fn get_uncle_count_by_block_number(context: &RpcContext, args: &Args) -> Answer {
+    let tag = args.required(0, params::block_tag)?;
+    Ok(uncle_count(block_by_tag(context.node.chain(), tag)?))
+}
+
+pub fn get_uncle_count_by_block_hash(context: &RpcContext, args: &Args) -> Answer {
+    let hash = args.required(0, params::hash)?;
+    Ok(uncle_count(context.node.chain().block_by_hash(&hash)?))
+}
+
+/// Always null: there are no uncles (the parameters are still checked).
+pub fn get_uncle_by_block_number_and_index(_: &RpcContext, args: &Args) -> Answer {
+    args.required(0, params::block_tag)?;
+    args.required(1, params::quantity_u64)?;
+    Ok(Value::Null)
+}
+
+/// Always null: there are no uncles (the parameters are still checked).
+pub fn get_uncle_by_block_hash_and_index(_: &RpcContext, args: &Args) -> Answer {
+    args.required(0, params::hash)?;
+    args.required(1, params::quantity_u64)?;
+    Ok(Value::Null)
 }
 
 pub fn gas_price(context: &RpcContext, _: &Args) -> Answer {

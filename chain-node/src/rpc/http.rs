@@ -18,9 +18,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use http::{HeaderValue, Method};
 use jsonrpsee::core::BoxError;
 use jsonrpsee::server::{HttpBody, HttpRequest, HttpResponse};
 use tower::{Layer, Service};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 use crate::node::Node;
 use crate::node::metrics::CONTENT_TYPE;
@@ -92,6 +94,65 @@ fn host_name(host: &str) -> &str {
     match host.rsplit_once(':') {
         Some((name, _)) if !name.contains(':') => name,
         _ => host,
+    }
+}
+
+/// The origins a browser page may call the node from (geth's `--http.corsdomain`).
+///
+/// A browser sends a cross-origin JSON-RPC request only after a preflight (`OPTIONS`, the
+/// request is a JSON `POST`) whose answer names the page's origin, and shows the page the
+/// answer only if it carries `Access-Control-Allow-Origin`. Outside `--dev` no origin is
+/// allowed, as geth's default: a page a user visits must not drive a node that may hold funds
+/// behind its RPC. `--dev` allows any (`*`), as anvil does, so a dapp served from its own dev
+/// server reaches the node.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// No cross-origin requests (no CORS headers).
+    #[default]
+    None,
+    /// Any origin (`*`).
+    Any,
+    /// These origins, e.g. `http://localhost:5173`.
+    List(Vec<String>),
+}
+
+impl CorsOrigins {
+    /// geth's list: origins separated by commas, `*` for any, empty for none.
+    pub fn parse(list: &str) -> Self {
+        let origins: Vec<String> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(str::to_string)
+            .collect();
+        if origins.iter().any(|origin| origin == "*") {
+            Self::Any
+        } else if origins.is_empty() {
+            Self::None
+        } else {
+            Self::List(origins)
+        }
+    }
+
+    /// The CORS middleware, none for [`CorsOrigins::None`]. Preflights are answered for `POST`
+    /// with any request headers (clients add their own, such as `Authorization`), cached by the
+    /// browser for a day. An origin that is not a valid header value never matches.
+    pub fn layer(&self) -> Option<CorsLayer> {
+        let origins = match self {
+            Self::None => return None,
+            Self::Any => AllowOrigin::any(),
+            Self::List(list) => AllowOrigin::list(
+                list.iter()
+                    .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+            ),
+        };
+        Some(
+            CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+                .allow_headers(AllowHeaders::mirror_request())
+                .max_age(std::time::Duration::from_secs(86_400)),
+        )
     }
 }
 

@@ -22,6 +22,7 @@ pub mod http;
 pub mod json;
 pub mod params;
 pub mod pubsub;
+pub mod signer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -36,10 +37,12 @@ use jsonrpsee::server::{
 };
 use jsonrpsee::types::ErrorObject;
 use tower::layer::util::{Identity, Stack};
+use tower::util::{Either, option_layer};
+use tower_http::cors::CorsLayer;
 
 pub use error::RpcError;
 pub use filters::{FILTER_TIMEOUT, Filters, LogLimits, MAX_FILTERS};
-pub use http::VirtualHosts;
+pub use http::{CorsOrigins, VirtualHosts};
 
 use crate::node::Node;
 use params::Args;
@@ -76,6 +79,11 @@ pub struct RpcConfig {
     pub gas_cap: u64,
     /// The `Host` names requests may carry.
     pub vhosts: VirtualHosts,
+    /// Hold the dev accounts' keys and sign with them (`--dev`, [`signer`]).
+    pub dev_accounts: bool,
+    /// The origins browsers may call from (`--http.corsdomain`): none, the default outside
+    /// `--dev`, or a list, or any (`*`).
+    pub cors: http::CorsOrigins,
 }
 
 impl Default for RpcConfig {
@@ -92,6 +100,8 @@ impl Default for RpcConfig {
             max_filters: MAX_FILTERS,
             gas_cap: DEFAULT_GAS_CAP,
             vhosts: VirtualHosts::default(),
+            dev_accounts: false,
+            cors: http::CorsOrigins::None,
         }
     }
 }
@@ -107,6 +117,8 @@ pub struct RpcContext {
     pub log_limits: LogLimits,
     /// The gas cap of calls (0: none beyond the block gas limit).
     pub gas_cap: u64,
+    /// The keys the node signs with: the dev accounts with `--dev`, else none.
+    pub signer: signer::Signer,
 }
 
 /// A method handler.
@@ -124,6 +136,31 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_syncing", 0, eth::syncing),
     ("eth_mining", 0, eth::mining),
     ("eth_accounts", 0, eth::accounts),
+    ("eth_coinbase", 0, eth::coinbase),
+    ("eth_sendTransaction", 1, eth::send_transaction),
+    ("eth_signTransaction", 1, eth::sign_transaction),
+    ("eth_sign", 2, eth::sign),
+    ("personal_sign", 3, eth::personal_sign),
+    (
+        "eth_getUncleCountByBlockNumber",
+        1,
+        eth::get_uncle_count_by_block_number,
+    ),
+    (
+        "eth_getUncleCountByBlockHash",
+        1,
+        eth::get_uncle_count_by_block_hash,
+    ),
+    (
+        "eth_getUncleByBlockNumberAndIndex",
+        2,
+        eth::get_uncle_by_block_number_and_index,
+    ),
+    (
+        "eth_getUncleByBlockHashAndIndex",
+        2,
+        eth::get_uncle_by_block_hash_and_index,
+    ),
     ("eth_gasPrice", 0, eth::gas_price),
     ("eth_maxPriorityFeePerGas", 0, eth::max_priority_fee),
     ("eth_feeHistory", 3, eth::fee_history),
@@ -235,7 +272,10 @@ impl<S> tower::Layer<S> for SubscriptionsOverHttpLayer {
 }
 
 /// The HTTP middleware of the server: the `Host` check, then the metrics route.
-pub type HttpLayers = Stack<http::MetricsLayer, Stack<http::HostFilterLayer, Identity>>;
+pub type HttpLayers = Stack<
+    http::MetricsLayer,
+    Stack<http::HostFilterLayer, Stack<Either<CorsLayer, Identity>, Identity>>,
+>;
 /// The per-call middleware of the server.
 pub type CallLayers = Stack<SubscriptionsOverHttpLayer, Identity>;
 /// The server's request handling without a listening socket (see [`in_process_service`]).
@@ -301,6 +341,14 @@ fn context(node: &Arc<Node>, config: &RpcConfig) -> RpcContext {
         filters: Filters::new(config.filter_timeout, config.max_filters),
         log_limits: config.logs,
         gas_cap: config.gas_cap,
+        signer: if config.dev_accounts {
+            signer::Signer::dev().unwrap_or_else(|error| {
+                tracing::error!(%error, "deriving the dev accounts; the node holds no keys");
+                signer::Signer::default()
+            })
+        } else {
+            signer::Signer::default()
+        },
     }
 }
 
@@ -316,6 +364,7 @@ fn server_builder(node: Arc<Node>, config: &RpcConfig) -> ServerBuilder<HttpLaye
         .set_id_provider(pubsub::HexIds::default())
         .build();
     let http = tower::ServiceBuilder::new()
+        .layer(option_layer(config.cors.layer()))
         .layer(http::HostFilterLayer::new(config.vhosts.clone()))
         .layer(http::MetricsLayer::new(node));
     let calls = RpcServiceBuilder::new().layer(SubscriptionsOverHttpLayer);

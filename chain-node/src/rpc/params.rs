@@ -376,10 +376,10 @@ pub fn call_request(value: &Value, field: Option<&str>) -> Result<CallArgs, Stri
     let map = object(value, "ethapi.TransactionArgs", field)?;
     let data = member(map, "data", ARGS, bytes)?;
     let input = member(map, "input", ARGS, bytes)?;
-    member(map, "nonce", ARGS, quantity_u64)?;
-    member(map, "chainId", ARGS, quantity_u256)?;
-    member(map, "type", ARGS, quantity_u64)?;
     Ok(CallArgs {
+        nonce: member(map, "nonce", ARGS, quantity_u64)?,
+        chain_id: member(map, "chainId", ARGS, quantity_u256)?,
+        tx_type: member(map, "type", ARGS, quantity_u64)?,
         from: member(map, "from", ARGS, address)?,
         to: member(map, "to", ARGS, address)?,
         gas: member(map, "gas", ARGS, quantity_u64)?,
@@ -425,9 +425,13 @@ pub fn access_list(value: &Value, field: Option<&str>) -> Result<Vec<(H160, Vec<
         .collect()
 }
 
-/// `eth_call` arguments before the checks that geth makes as method errors.
+/// `eth_call` arguments before the checks that geth makes as method errors. `nonce`,
+/// `chainId` and `type` matter only to `eth_sendTransaction` and `eth_signTransaction`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallArgs {
+    pub nonce: Option<u64>,
+    pub chain_id: Option<U256>,
+    pub tx_type: Option<u64>,
     pub from: Option<H160>,
     pub to: Option<H160>,
     pub gas: Option<u64>,

@@ -13,7 +13,7 @@ use k256::ecdsa::SigningKey;
 use primitive_types::{H160, U256};
 use rewasm_node::genesis::{DEV_CHAIN_ID, DEV_MNEMONIC, Genesis, derive_accounts};
 use rewasm_node::node::{Mining, NodeLimits};
-use rewasm_node::rpc::{LogLimits, RpcConfig, VirtualHosts};
+use rewasm_node::rpc::{CorsOrigins, LogLimits, RpcConfig, VirtualHosts};
 use rewasm_node::service::{Service, ServiceConfig};
 use rewasm_node::tx::{self, TxKind, UnsignedTransaction};
 use serde_json::{Value, json};
@@ -77,6 +77,16 @@ async fn http(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> (u16, 
 
 /// Sends `head` (the request line and headers) and `body`; the status and the body.
 async fn raw_http(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
+    let (status, _, body) = raw_exchange(addr, head, body).await;
+    (status, body)
+}
+
+/// Sends `head` and `body`; the status, the response's headers (lower-case names) and body.
+async fn raw_exchange(
+    addr: SocketAddr,
+    head: &str,
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, String) {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(head.as_bytes()).await.unwrap();
     // A server may answer (413) before reading an oversized body and close; that is not an error.
@@ -90,7 +100,13 @@ async fn raw_http(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
         .nth(1)
         .and_then(|code| code.parse().ok())
         .expect("a status code");
-    (status, body.to_string())
+    let headers = headers
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
 }
 
 /// Posts a raw body; the JSON answer.
@@ -1602,4 +1618,249 @@ async fn interval_mining_seals_empty_blocks() {
     assert_eq!(block["transactions"], json!([]));
     assert_eq!(block["gasUsed"], "0x0");
     node.service.shutdown().await;
+}
+
+// ---- the dev accounts as a node-side wallet, and browsers ----------------------------------
+
+fn dev_config() -> RpcConfig {
+    RpcConfig {
+        dev_accounts: true,
+        ..RpcConfig::default()
+    }
+}
+
+/// The signer of an EIP-191 personal-message signature `r ‖ s ‖ v` (v 27 or 28).
+fn personal_signer(message: &[u8], signature: &str) -> H160 {
+    use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
+    let bytes = hex::decode(signature.trim_start_matches("0x")).unwrap();
+    assert_eq!(bytes.len(), 65, "{signature}");
+    let mut prefixed = format!("\x19Ethereum Signed Message:\n{}", message.len()).into_bytes();
+    prefixed.extend_from_slice(message);
+    let recovery = RecoveryId::from_byte(bytes[64] - 27).unwrap();
+    let key = VerifyingKey::recover_from_prehash(
+        rewasm_primitives::keccak256(&prefixed).as_bytes(),
+        &Signature::from_slice(&bytes[..64]).unwrap(),
+        recovery,
+    )
+    .unwrap();
+    tx::public_key_address(&key)
+}
+
+/// With `--dev` the node lists the dev accounts and signs with their keys: a transaction from
+/// the fields a wallet would leave out (nonce, gas, fees), a legacy one when `gasPrice` is
+/// given, a raw signed transaction, and personal messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_dev_node_signs_with_its_accounts() {
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    let keys = keys();
+    let accounts = result(a, "eth_accounts", json!([])).await;
+    let expected: Vec<String> = keys[..10].iter().map(|k| addr_hex(&address(k))).collect();
+    assert_eq!(accounts, json!(expected));
+    let (from, to) = (addr_hex(&address(&keys[0])), addr_hex(&address(&keys[11])));
+
+    let hash = result(
+        a,
+        "eth_sendTransaction",
+        json!([{"from": from, "to": to, "value": "0xde0b6b3a7640000"}]),
+    )
+    .await;
+    let first = receipt(a, hash.as_str().unwrap()).await;
+    assert_eq!(first["status"], json!("0x1"));
+    assert_eq!(first["type"], json!("0x2"));
+    assert_eq!(
+        quantity(&first["gasUsed"]),
+        21_000,
+        "the estimate is exact for a transfer"
+    );
+    let balance = result(a, "eth_getBalance", json!([to, "latest"])).await;
+    assert_eq!(balance, json!("0xde0b6b3a7640000"));
+
+    let hash = result(
+        a,
+        "eth_sendTransaction",
+        json!([{"from": from, "to": to, "value": "0x1", "gasPrice": "0x77359400"}]),
+    )
+    .await;
+    let legacy = result(a, "eth_getTransactionByHash", json!([hash])).await;
+    assert_eq!(legacy["type"], json!("0x0"));
+    assert_eq!(legacy["nonce"], json!("0x1"));
+    assert_eq!(legacy["gasPrice"], json!("0x77359400"));
+    assert_eq!(legacy["chainId"], json!(format!("{DEV_CHAIN_ID:#x}")));
+    assert_eq!(
+        receipt(a, hash.as_str().unwrap()).await["status"],
+        json!("0x1")
+    );
+
+    let raw = result(
+        a,
+        "eth_signTransaction",
+        json!([{"from": from, "to": to, "value": "0x2"}]),
+    )
+    .await;
+    let raw_bytes = hex::decode(raw.as_str().unwrap().trim_start_matches("0x")).unwrap();
+    let decoded = tx::decode(&raw_bytes).unwrap();
+    assert_eq!(decoded.sender, address(&keys[0]));
+    assert_eq!(decoded.nonce, 2, "the pending nonce");
+    assert_eq!(decoded.value, U256::from(2));
+    let hash = send(a, raw.as_str().unwrap()).await;
+    assert_eq!(receipt(a, &hash).await["status"], json!("0x1"));
+
+    let message = b"hello rewasm";
+    let signed = result(a, "eth_sign", json!([from, hex(message)])).await;
+    assert_eq!(
+        personal_signer(message, signed.as_str().unwrap()),
+        address(&keys[0])
+    );
+    let personal = result(a, "personal_sign", json!([hex(message), from])).await;
+    assert_eq!(
+        personal, signed,
+        "the same signature, parameters the other way round"
+    );
+
+    let stranger = addr_hex(&address(&keys[12]));
+    let (code, text, _) = error(
+        a,
+        "eth_sendTransaction",
+        json!([{"from": stranger, "to": to}]),
+    )
+    .await;
+    assert_eq!((code, text.as_str()), (-32000, "unknown account"));
+    let (code, text, _) = error(
+        a,
+        "eth_sendTransaction",
+        json!([{"from": from, "to": to, "chainId": "0x1"}]),
+    )
+    .await;
+    assert_eq!(code, -32000);
+    assert_eq!(
+        text,
+        format!("chainId does not match node's (have=1, want={DEV_CHAIN_ID})")
+    );
+}
+
+/// Without `--dev` the node holds no key: no accounts, and every signing method says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_without_dev_accounts_signs_nothing() {
+    let node = start().await;
+    let a = node.addr;
+    let from = addr_hex(&address(&keys()[0]));
+    assert_eq!(result(a, "eth_accounts", json!([])).await, json!([]));
+    for (method, params) in [
+        ("eth_sendTransaction", json!([{"from": from, "to": from}])),
+        ("eth_signTransaction", json!([{"from": from, "to": from}])),
+        ("eth_sign", json!([from, "0x00"])),
+        ("personal_sign", json!(["0x00", from])),
+    ] {
+        let (code, text, _) = error(a, method, params).await;
+        assert_eq!(code, -32000, "{method}");
+        assert!(
+            text.starts_with("unknown account: this node holds no keys"),
+            "{method}: {text}"
+        );
+    }
+}
+
+/// The uncle methods and `eth_coinbase` answer as on a chain without uncles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn uncles_are_none_and_the_coinbase_is_known() {
+    let node = start().await;
+    let a = node.addr;
+    let coinbase = result(a, "eth_coinbase", json!([])).await;
+    let genesis = result(a, "eth_getBlockByNumber", json!(["0x0", false])).await;
+    assert_eq!(coinbase.as_str().map(str::len), Some(42));
+    let hash = genesis["hash"].clone();
+    assert_eq!(
+        result(a, "eth_getUncleCountByBlockNumber", json!(["0x0"])).await,
+        json!("0x0")
+    );
+    assert_eq!(
+        result(a, "eth_getUncleCountByBlockHash", json!([hash])).await,
+        json!("0x0")
+    );
+    assert_eq!(
+        result(a, "eth_getUncleCountByBlockNumber", json!(["0x99"])).await,
+        Value::Null
+    );
+    let unknown = hex(&[7u8; 32]);
+    assert_eq!(
+        result(a, "eth_getUncleCountByBlockHash", json!([unknown])).await,
+        Value::Null
+    );
+    assert_eq!(
+        result(
+            a,
+            "eth_getUncleByBlockNumberAndIndex",
+            json!(["latest", "0x0"])
+        )
+        .await,
+        Value::Null
+    );
+    assert_eq!(
+        result(a, "eth_getUncleByBlockHashAndIndex", json!([hash, "0x0"])).await,
+        Value::Null
+    );
+}
+
+/// The CORS answer a browser gets from a page on `origin`: the preflight's status and
+/// `Access-Control-Allow-Origin`, then a POST's.
+async fn cors(addr: SocketAddr, origin: &str) -> (u16, Option<String>, Option<String>) {
+    let allowed = |headers: &[(String, String)]| {
+        headers
+            .iter()
+            .find(|(name, _)| name == "access-control-allow-origin")
+            .map(|(_, value)| value.clone())
+    };
+    let preflight = format!(
+        "OPTIONS / HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nAccess-Control-Request-Method: POST\r\n\
+         Access-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n"
+    );
+    let (status, headers, _) = raw_exchange(addr, &preflight, b"").await;
+    let body =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).to_string();
+    let post = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let (_, post_headers, answer) = raw_exchange(addr, &post, body.as_bytes()).await;
+    assert!(answer.contains("\"result\""), "{answer}");
+    (status, allowed(&headers), allowed(&post_headers))
+}
+
+/// A page on another origin may call the node when `--http.corsdomain` allows its origin (any,
+/// in `--dev`); otherwise the browser gets no CORS headers and hides the answer from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn browsers_may_call_from_the_allowed_origins_only() {
+    let any = start_config(
+        Mining::Instant,
+        RpcConfig {
+            cors: CorsOrigins::Any,
+            ..RpcConfig::default()
+        },
+    )
+    .await;
+    let (status, preflight, post) = cors(any.addr, "http://dapp.example").await;
+    assert_eq!(status, 200);
+    assert_eq!(preflight.as_deref(), Some("*"));
+    assert_eq!(post.as_deref(), Some("*"));
+
+    let listed = start_config(
+        Mining::Instant,
+        RpcConfig {
+            cors: CorsOrigins::parse("http://localhost:5173, http://dapp.example"),
+            ..RpcConfig::default()
+        },
+    )
+    .await;
+    let (_, preflight, post) = cors(listed.addr, "http://dapp.example").await;
+    assert_eq!(preflight.as_deref(), Some("http://dapp.example"));
+    assert_eq!(post.as_deref(), Some("http://dapp.example"));
+    let (_, preflight, post) = cors(listed.addr, "http://evil.example").await;
+    assert_eq!((preflight, post), (None, None));
+
+    let none = start().await;
+    let (_, preflight, post) = cors(none.addr, "http://dapp.example").await;
+    assert_eq!((preflight, post), (None, None));
+    assert_eq!(CorsOrigins::parse(""), CorsOrigins::None);
 }

@@ -20,7 +20,7 @@ use rewasm_node::pool::{
     DEFAULT_PRICE_BUMP_PERCENT, DEFAULT_PRICE_LIMIT, PoolLimits,
 };
 use rewasm_node::rpc::http::DEFAULT_VHOSTS;
-use rewasm_node::rpc::{DEFAULT_GAS_CAP, LogLimits, RpcConfig, VirtualHosts};
+use rewasm_node::rpc::{CorsOrigins, DEFAULT_GAS_CAP, LogLimits, RpcConfig, VirtualHosts};
 use rewasm_node::service::{Service, ServiceConfig, shutdown_signal};
 use rewasm_vm::WarmLimits;
 
@@ -83,6 +83,10 @@ pub(super) struct NodeArgs {
     /// ("*": any). IP addresses are always accepted. Guards against DNS rebinding.
     #[arg(long = "http.vhosts", value_name = "HOSTS", default_value = DEFAULT_VHOSTS)]
     http_vhosts: String,
+    /// Origins a browser page may call the node from, comma-separated ("*": any; ""
+    /// none) [default: "*" on the dev chain, none with --config].
+    #[arg(long = "http.corsdomain", value_name = "ORIGINS")]
+    http_corsdomain: Option<String>,
     /// Most gas an eth_call or eth_estimateGas runs with (0: only the block gas limit).
     #[arg(long = "rpc.gascap", value_name = "GAS", default_value_t = DEFAULT_GAS_CAP)]
     rpc_gascap: u64,
@@ -288,6 +292,9 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
         (Some(path), false) => Genesis::load(path)?,
         _ => Genesis::dev()?,
     };
+    // The built-in dev chain: its accounts' keys are public, so the node signs with them and
+    // lets any web page call it, as anvil does.
+    let dev_chain = args.config.is_none();
     let datadir = args.datadir.clone().unwrap_or_else(super::default_datadir);
     let network = if args.in_network() {
         Some(args.engine_config(&genesis, &datadir)?)
@@ -307,6 +314,12 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
             addr: SocketAddr::new(args.http_addr, args.http_port),
             gas_cap: args.rpc_gascap,
             vhosts: VirtualHosts::parse(&args.http_vhosts),
+            dev_accounts: dev_chain,
+            cors: match &args.http_corsdomain {
+                Some(list) => CorsOrigins::parse(list),
+                None if dev_chain => CorsOrigins::Any,
+                None => CorsOrigins::None,
+            },
             max_request_body_bytes: args.rpc_max_request_size << 20,
             max_response_body_bytes: args.rpc_max_response_size << 20,
             max_batch: args.rpc_batch_request_limit,

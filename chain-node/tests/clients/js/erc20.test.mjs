@@ -243,3 +243,25 @@ test("a stale nonce is refused with nonce too low", async () => {
   );
   assert.equal(await provider.getTransactionCount(dave.address), used + 1);
 });
+
+test("the dev node signs with its accounts (provider.getSigner)", async () => {
+  // The dev node holds the ten dev accounts' keys, as anvil does; a network node holds none.
+  const to = freshAddress();
+  if (process.env.REWASM_DEV_ACCOUNTS !== "1") {
+    assert.deepEqual(await provider.send("eth_accounts", []), []);
+    await assert.rejects(
+      provider.send("eth_sendTransaction", [{ from: deployer.address, to, value: "0x1" }]),
+      /unknown account/,
+    );
+    return;
+  }
+  const accounts = await provider.listAccounts();
+  assert.equal(accounts.length, 10);
+  assert.equal(accounts[0].address, deployer.address);
+  const signer = await provider.getSigner(8);
+  const receipt = await (await signer.sendTransaction({ to, value: 777n })).wait();
+  assert.equal(receipt.status, 1);
+  assert.equal(await provider.getBalance(to), 777n);
+  const signature = await signer.signMessage("hello rewasm");
+  assert.equal(ethers.verifyMessage("hello rewasm", signature), await signer.getAddress());
+});

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from eth_account.messages import encode_defunct
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
 
@@ -245,3 +246,26 @@ def test_nonce_too_low_is_refused(w3):
         w3.eth.send_raw_transaction(signed.raw_transaction)
     assert "nonce too low" in str(error.value)
     assert w3.eth.get_transaction_count(bob.address) == used + 1
+
+
+def test_the_dev_node_signs_with_its_accounts(w3):
+    """web3.py's send_transaction and sign, which leave signing to the node: the dev node holds
+    the ten dev accounts' keys, as anvil does; a network node holds none and says so."""
+    recipient = Account.create().address
+    if os.environ.get("REWASM_DEV_ACCOUNTS") != "1":
+        assert w3.eth.accounts == []
+        deployer = Account.from_key(DEPLOYER_KEY).address
+        with pytest.raises(Web3RPCError) as error:
+            w3.eth.send_transaction({"from": deployer, "to": recipient, "value": 1})
+        assert "unknown account" in str(error.value)
+        return
+    accounts = w3.eth.accounts
+    assert len(accounts) == 10
+    assert accounts[0] == Account.from_key(DEPLOYER_KEY).address
+    sender = accounts[7]
+    tx_hash = w3.eth.send_transaction({"from": sender, "to": recipient, "value": 12345})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.1)
+    assert receipt["status"] == 1
+    assert w3.eth.get_balance(recipient) == 12345
+    signature = w3.eth.sign(sender, text="hello rewasm")
+    assert Account.recover_message(encode_defunct(text="hello rewasm"), signature=signature) == sender

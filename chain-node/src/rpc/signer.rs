@@ -1,0 +1,180 @@
+//! The dev chain's accounts as a node-side wallet, as anvil and hardhat hold theirs.
+//!
+//! With `--dev` the node holds the ten keys of the test mnemonic, so the tools that expect the
+//! node to sign work unchanged: Remix's external provider, web3.py's `send_transaction`, ethers'
+//! `provider.getSigner()`. `eth_accounts` lists them; `eth_sendTransaction` fills in what a
+//! request leaves out (nonce, gas, fees, chain id: [`fill`]), signs with the sender's key and
+//! submits as `eth_sendRawTransaction` does; `eth_signTransaction` returns the signed raw
+//! transaction instead (anvil's answer, a hex string); `eth_sign` and `personal_sign` sign
+//! EIP-191 personal messages. Without `--dev` the node holds no key: `eth_accounts` is empty
+//! and the signing methods answer [`NO_KEYS`].
+
+use k256::ecdsa::SigningKey;
+use primitive_types::{H160, U256};
+use rewasm_primitives::keccak256;
+
+use super::RpcError;
+use super::params::{BlockId, BlockTag, CallArgs};
+use crate::chain::CallRequest;
+use crate::genesis::{DEV_ACCOUNTS, DEV_MNEMONIC, DevAccount, GenesisError, derive_accounts};
+use crate::node::Node;
+use crate::tx::{self, TxKind, UnsignedTransaction};
+
+/// The answer to a signing method on a node that holds no keys.
+pub const NO_KEYS: &str = "unknown account: this node holds no keys (only `rewasm node --dev` \
+     holds the dev accounts); sign the transaction yourself and send it with eth_sendRawTransaction";
+
+/// geth's answer when the node holds no key for the address.
+pub const UNKNOWN_ACCOUNT: &str = "unknown account";
+
+/// The keys the node signs with: the dev accounts, or none.
+#[derive(Default)]
+pub struct Signer {
+    accounts: Vec<DevAccount>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.accounts.iter().map(|account| account.address))
+            .finish()
+    }
+}
+
+impl Signer {
+    /// The ten dev accounts of the test mnemonic (`rewasm node --dev`).
+    pub fn dev() -> Result<Self, GenesisError> {
+        Ok(Self {
+            accounts: derive_accounts(DEV_MNEMONIC, DEV_ACCOUNTS)?,
+        })
+    }
+
+    /// The addresses it holds keys for, in derivation order.
+    pub fn addresses(&self) -> Vec<H160> {
+        self.accounts
+            .iter()
+            .map(|account| account.address)
+            .collect()
+    }
+
+    /// The key of `address`, or the error a signing method answers.
+    fn key(&self, address: &H160) -> Result<&SigningKey, RpcError> {
+        if self.accounts.is_empty() {
+            return Err(RpcError::server(NO_KEYS));
+        }
+        self.accounts
+            .iter()
+            .find(|account| account.address == *address)
+            .map(|account| &account.key)
+            .ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))
+    }
+
+    /// The EIP-191 signature of `message` by `address`: `r ‖ s ‖ v`, `v` 27 or 28, over
+    /// keccak256("\x19Ethereum Signed Message:\n" ‖ decimal length ‖ message).
+    pub fn sign_message(&self, address: &H160, message: &[u8]) -> Result<[u8; 65], RpcError> {
+        let key = self.key(address)?;
+        let mut prefixed = format!("\x19Ethereum Signed Message:\n{}", message.len()).into_bytes();
+        prefixed.extend_from_slice(message);
+        let digest = keccak256(&prefixed);
+        let (signature, recovery) = key
+            .sign_prehash_recoverable(digest.as_bytes())
+            .map_err(|error| RpcError::internal(format!("signing: {error}")))?;
+        let mut out = [0u8; 65];
+        let (rs, v) = out.split_at_mut(64);
+        rs.copy_from_slice(&signature.to_bytes());
+        if let Some(v) = v.first_mut() {
+            *v = 27 + recovery.to_byte();
+        }
+        Ok(out)
+    }
+
+    /// `args` completed ([`fill`]) and signed by its `from`: the raw transaction.
+    pub fn sign_transaction(&self, node: &Node, args: CallArgs) -> Result<Vec<u8>, RpcError> {
+        let from = args.from.ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
+        let key = self.key(&from)?;
+        let unsigned = fill(node, from, args)?;
+        tx::sign(&unsigned, key).map_err(|error| RpcError::internal(format!("signing: {error}")))
+    }
+}
+
+/// What a transaction request leaves out, filled in as geth's `setDefaults` does: the
+/// sender's pending nonce, EIP-1559 fees (a tip of `eth_maxPriorityFeePerGas`, a fee cap of
+/// twice the next base fee plus the tip) unless `gasPrice` is given (then a legacy
+/// transaction, or EIP-2930 with an access list), the gas an estimate at the head gives,
+/// and the chain id. A `chainId` other than the node's is refused with geth's text.
+pub fn fill(node: &Node, from: H160, args: CallArgs) -> Result<UnsignedTransaction, RpcError> {
+    let chain = node.chain();
+    let chain_id = chain.chain_id();
+    if let Some(asked) = args.chain_id
+        && asked != U256::from(chain_id)
+    {
+        return Err(RpcError::server(format!(
+            "chainId does not match node's (have={asked}, want={chain_id})"
+        )));
+    }
+    let nonce = match args.nonce {
+        Some(nonce) => nonce,
+        None => node.pending_nonce(&from).map_err(RpcError::internal)?,
+    };
+    let kind = kind_of(&args, chain_id)?;
+    let base_fee = chain.next_base_fee();
+    let tip = args
+        .max_priority_fee_per_gas
+        .unwrap_or_else(|| U256::from(super::eth::SUGGESTED_TIP));
+    let max_fee = args
+        .max_fee_per_gas
+        .unwrap_or_else(|| base_fee.saturating_mul(U256::from(2)).saturating_add(tip));
+    // `eth_gasPrice`'s answer, as geth prices a legacy transaction without one.
+    let gas_price = args
+        .gas_price
+        .unwrap_or_else(|| base_fee.saturating_add(tip));
+    let gas_limit = args.gas;
+    let request = CallArgs {
+        from: Some(from),
+        ..args
+    }
+    .into_request()?;
+    let gas_limit = match gas_limit {
+        Some(gas) => gas,
+        None => estimate(node, &request)?,
+    };
+    Ok(UnsignedTransaction {
+        kind,
+        chain_id: Some(chain_id),
+        nonce,
+        gas_limit,
+        gas_price,
+        max_fee,
+        max_priority_fee: tip,
+        to: request.to,
+        value: request.value.unwrap_or_default(),
+        data: request.data,
+        access_list: request.access_list,
+    })
+}
+
+/// The envelope: the request's `type`, else legacy (EIP-155, or EIP-2930 with an access list)
+/// for a `gasPrice`, else EIP-1559.
+fn kind_of(args: &CallArgs, chain_id: u64) -> Result<TxKind, RpcError> {
+    let legacy = TxKind::Legacy {
+        chain_id: Some(chain_id),
+    };
+    match args.tx_type {
+        Some(0) => Ok(legacy),
+        Some(1) => Ok(TxKind::AccessList),
+        Some(2) => Ok(TxKind::DynamicFee),
+        Some(other) => Err(RpcError::server(format!(
+            "transaction type not supported: {other}"
+        ))),
+        None if args.gas_price.is_some() && args.access_list.is_empty() => Ok(legacy),
+        None if args.gas_price.is_some() => Ok(TxKind::AccessList),
+        None => Ok(TxKind::DynamicFee),
+    }
+}
+
+/// `eth_estimateGas` of the request at the head.
+fn estimate(node: &Node, request: &CallRequest) -> Result<u64, RpcError> {
+    let chain = node.chain();
+    let block = super::eth::state_block(chain, BlockId::Tag(BlockTag::Latest))?;
+    Ok(chain.estimate_gas(request, block)?)
+}
