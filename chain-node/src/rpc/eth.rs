@@ -162,6 +162,15 @@ pub fn personal_sign(context: &RpcContext, args: &Args) -> Answer {
     Ok(json!(json::data(&signature)))
 }
 
+/// `eth_signTypedData_v4(address, typedData)`: the EIP-712 signature; the typed data as an
+/// object or as its JSON text (what ethers, viem and MetaMask's callers send).
+pub fn sign_typed_data(context: &RpcContext, args: &Args) -> Answer {
+    let address = args.required(0, params::address)?;
+    let data = args.required(1, params::typed_data)?;
+    let signature = context.signer.sign_typed_data(&address, &data)?;
+    Ok(json!(json::data(&signature)))
+}
+
 /// Blocks have no uncles: zero for a block that exists, null for one that does not.
 fn uncle_count(block: Option<std::sync::Arc<Block>>) -> Value {
     block.map_or(Value::Null, |_| json!(json::quantity(0)))

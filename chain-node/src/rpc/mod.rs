@@ -141,6 +141,7 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_signTransaction", 1, eth::sign_transaction),
     ("eth_sign", 2, eth::sign),
     ("personal_sign", 3, eth::personal_sign),
+    ("eth_signTypedData_v4", 2, eth::sign_typed_data),
     (
         "eth_getUncleCountByBlockNumber",
         1,

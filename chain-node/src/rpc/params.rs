@@ -425,6 +425,21 @@ pub fn access_list(value: &Value, field: Option<&str>) -> Result<Vec<(H160, Vec<
         .collect()
 }
 
+/// EIP-712 typed data (`eth_signTypedData_v4`): the JSON object, or a string holding it.
+pub fn typed_data(
+    value: &Value,
+    field: Option<&str>,
+) -> Result<alloy_dyn_abi::eip712::TypedData, String> {
+    let parsed = match value {
+        Value::String(text) => serde_json::from_str(text),
+        other => serde_json::from_value(other.clone()),
+    };
+    parsed.map_err(|error| match field {
+        Some(field) => format!("invalid typed data in {field}: {error}"),
+        None => format!("invalid typed data: {error}"),
+    })
+}
+
 /// `eth_call` arguments before the checks that geth makes as method errors. `nonce`,
 /// `chainId` and `type` matter only to `eth_sendTransaction` and `eth_signTransaction`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

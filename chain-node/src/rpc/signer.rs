@@ -6,9 +6,11 @@
 //! request leaves out (nonce, gas, fees, chain id: [`fill`]), signs with the sender's key and
 //! submits as `eth_sendRawTransaction` does; `eth_signTransaction` returns the signed raw
 //! transaction instead (anvil's answer, a hex string); `eth_sign` and `personal_sign` sign
-//! EIP-191 personal messages. Without `--dev` the node holds no key: `eth_accounts` is empty
-//! and the signing methods answer [`NO_KEYS`].
+//! EIP-191 personal messages, `eth_signTypedData_v4` EIP-712 typed data (encoded by alloy's
+//! `dyn-abi`). Without `--dev` the node holds no key: `eth_accounts` is empty and the signing
+//! methods answer [`NO_KEYS`].
 
+use alloy_dyn_abi::eip712::TypedData;
 use k256::ecdsa::SigningKey;
 use primitive_types::{H160, U256};
 use rewasm_primitives::keccak256;
@@ -72,12 +74,25 @@ impl Signer {
     /// The EIP-191 signature of `message` by `address`: `r ‖ s ‖ v`, `v` 27 or 28, over
     /// keccak256("\x19Ethereum Signed Message:\n" ‖ decimal length ‖ message).
     pub fn sign_message(&self, address: &H160, message: &[u8]) -> Result<[u8; 65], RpcError> {
-        let key = self.key(address)?;
         let mut prefixed = format!("\x19Ethereum Signed Message:\n{}", message.len()).into_bytes();
         prefixed.extend_from_slice(message);
-        let digest = keccak256(&prefixed);
+        self.sign_digest(address, keccak256(&prefixed).as_fixed_bytes())
+    }
+
+    /// The EIP-712 signature of `data` by `address` (`r ‖ s ‖ v`, `v` 27 or 28), over
+    /// keccak256("\x19\x01" ‖ domain separator ‖ hashStruct(message)).
+    pub fn sign_typed_data(&self, address: &H160, data: &TypedData) -> Result<[u8; 65], RpcError> {
+        let digest = data
+            .eip712_signing_hash()
+            .map_err(|error| RpcError::invalid_params(format!("typed data: {error}")))?;
+        self.sign_digest(address, &digest.0)
+    }
+
+    /// `digest` signed by `address`'s key: `r ‖ s ‖ v`, `v` 27 or 28.
+    fn sign_digest(&self, address: &H160, digest: &[u8; 32]) -> Result<[u8; 65], RpcError> {
+        let key = self.key(address)?;
         let (signature, recovery) = key
-            .sign_prehash_recoverable(digest.as_bytes())
+            .sign_prehash_recoverable(digest)
             .map_err(|error| RpcError::internal(format!("signing: {error}")))?;
         let mut out = [0u8; 65];
         let (rs, v) = out.split_at_mut(64);
@@ -177,4 +192,73 @@ fn estimate(node: &Node, request: &CallRequest) -> Result<u64, RpcError> {
     let chain = node.chain();
     let block = super::eth::state_block(chain, BlockId::Tag(BlockTag::Latest))?;
     Ok(chain.estimate_gas(request, block)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// EIP-712's own example: the "Ether Mail" message signed by the key keccak256("cow")
+    /// (<https://eips.ethereum.org/EIPS/eip-712>, its test vectors).
+    #[test]
+    fn typed_data_is_signed_as_the_eip_712_example() {
+        let key = SigningKey::from_slice(keccak256(b"cow").as_bytes())
+            .unwrap_or_else(|error| panic!("{error}"));
+        let address = crate::genesis::address_of(&key);
+        assert_eq!(
+            format!("{address:?}"),
+            "0xcd2a3d9f938e13cd947ec05abc7fe734df8dd826"
+        );
+        let signer = Signer {
+            accounts: vec![DevAccount { address, key }],
+        };
+        let data: TypedData = serde_json::from_value(serde_json::json!({
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"}
+                ],
+                "Person": [
+                    {"name": "name", "type": "string"},
+                    {"name": "wallet", "type": "address"}
+                ],
+                "Mail": [
+                    {"name": "from", "type": "Person"},
+                    {"name": "to", "type": "Person"},
+                    {"name": "contents", "type": "string"}
+                ]
+            },
+            "primaryType": "Mail",
+            "domain": {
+                "name": "Ether Mail",
+                "version": "1",
+                "chainId": 1,
+                "verifyingContract": "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"
+            },
+            "message": {
+                "from": {"name": "Cow", "wallet": "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"},
+                "to": {"name": "Bob", "wallet": "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"},
+                "contents": "Hello, Bob!"
+            }
+        }))
+        .unwrap_or_else(|error| panic!("{error}"));
+        let digest = data
+            .eip712_signing_hash()
+            .unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(
+            hex::encode(digest.0),
+            "be609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2"
+        );
+        let signature = signer
+            .sign_typed_data(&address, &data)
+            .unwrap_or_else(|error| panic!("{error:?}"));
+        assert_eq!(
+            hex::encode(signature),
+            "4355c47d63924e8a72e509b65029052eb6c299d53a04e167c5775fd466751c9d\
+             07299936d304c153f6443dfa05f40ff007d72911b6f72307f996231605b91562\
+             1c"
+        );
+    }
 }

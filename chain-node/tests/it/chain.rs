@@ -524,7 +524,7 @@ fn contracts_deploy_run_log_revert_and_estimate() {
     let contract = create_address(&a.address, 0);
     assert_eq!(receipt.contract_address, Some(contract));
     assert_eq!(
-        chain.account_at(&contract, 1).unwrap().code.as_ref(),
+        &chain.account_at(&contract, 1).unwrap().code[..],
         runtime.as_slice()
     );
 

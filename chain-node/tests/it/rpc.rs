@@ -1631,14 +1631,22 @@ fn dev_config() -> RpcConfig {
 
 /// The signer of an EIP-191 personal-message signature `r ‖ s ‖ v` (v 27 or 28).
 fn personal_signer(message: &[u8], signature: &str) -> H160 {
+    let mut prefixed = format!("\x19Ethereum Signed Message:\n{}", message.len()).into_bytes();
+    prefixed.extend_from_slice(message);
+    digest_signer(
+        rewasm_primitives::keccak256(&prefixed).as_fixed_bytes(),
+        signature,
+    )
+}
+
+/// The signer of `digest` by a signature `r ‖ s ‖ v` (v 27 or 28).
+fn digest_signer(digest: &[u8; 32], signature: &str) -> H160 {
     use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
     let bytes = hex::decode(signature.trim_start_matches("0x")).unwrap();
     assert_eq!(bytes.len(), 65, "{signature}");
-    let mut prefixed = format!("\x19Ethereum Signed Message:\n{}", message.len()).into_bytes();
-    prefixed.extend_from_slice(message);
     let recovery = RecoveryId::from_byte(bytes[64] - 27).unwrap();
     let key = VerifyingKey::recover_from_prehash(
-        rewasm_primitives::keccak256(&prefixed).as_bytes(),
+        digest,
         &Signature::from_slice(&bytes[..64]).unwrap(),
         recovery,
     )
@@ -1716,6 +1724,24 @@ async fn the_dev_node_signs_with_its_accounts() {
     assert_eq!(
         personal, signed,
         "the same signature, parameters the other way round"
+    );
+
+    // eth_signTypedData_v4 with the document as JSON text, as ethers and viem send it.
+    let typed = json!({
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+            "Greeting": [{"name": "text", "type": "string"}, {"name": "to", "type": "address"}]
+        },
+        "primaryType": "Greeting",
+        "domain": {"name": "rewasm", "chainId": DEV_CHAIN_ID},
+        "message": {"text": "hello", "to": to}
+    });
+    let signed = result(a, "eth_signTypedData_v4", json!([from, typed.to_string()])).await;
+    let document: alloy_dyn_abi::eip712::TypedData = serde_json::from_value(typed).unwrap();
+    let digest = document.eip712_signing_hash().unwrap();
+    assert_eq!(
+        digest_signer(&digest.0, signed.as_str().unwrap()),
+        address(&keys[0])
     );
 
     let stranger = addr_hex(&address(&keys[12]));

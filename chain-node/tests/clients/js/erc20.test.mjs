@@ -264,4 +264,10 @@ test("the dev node signs with its accounts (provider.getSigner)", async () => {
   assert.equal(await provider.getBalance(to), 777n);
   const signature = await signer.signMessage("hello rewasm");
   assert.equal(ethers.verifyMessage("hello rewasm", signature), await signer.getAddress());
+  // EIP-712 through eth_signTypedData_v4.
+  const domain = { name: "rewasm", version: "1", chainId: 31337n };
+  const types = { Greeting: [{ name: "text", type: "string" }, { name: "to", type: "address" }] };
+  const value = { text: "hello", to };
+  const typed = await signer.signTypedData(domain, types, value);
+  assert.equal(ethers.verifyTypedData(domain, types, value, typed), await signer.getAddress());
 });
