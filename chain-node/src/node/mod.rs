@@ -38,6 +38,7 @@
 //! as one write batch anyway; this makes the node also log and publish it).
 
 pub mod allocator;
+pub mod clock;
 pub mod metrics;
 mod store_fault;
 
@@ -223,6 +224,8 @@ pub struct Node {
     submissions: AtomicU64,
     group: GroupCommit,
     store_fault: StoreFault,
+    /// The timestamps the dev chain's test methods ask blocks for.
+    clock: clock::DevClock,
     blocks: broadcast::Sender<Arc<NewBlock>>,
     transactions: broadcast::Sender<H256>,
     metrics: Metrics,
@@ -297,6 +300,7 @@ impl Node {
             submissions: AtomicU64::new(0),
             group: GroupCommit::default(),
             store_fault: StoreFault::default(),
+            clock: clock::DevClock::default(),
             blocks: broadcast::channel(BLOCK_EVENTS).0,
             transactions: broadcast::channel(TRANSACTION_EVENTS).0,
             metrics,
@@ -311,6 +315,11 @@ impl Node {
     /// The mining mode.
     pub fn mining(&self) -> Mining {
         self.mining
+    }
+
+    /// The clock blocks take their timestamps from (moved by the dev chain's test methods).
+    pub fn clock(&self) -> &clock::DevClock {
+        &self.clock
     }
 
     /// The metrics.
@@ -469,7 +478,7 @@ impl Node {
         let attempted = std::cell::RefCell::new(Vec::new());
         let built = self.build_from_pool(allow_empty, |candidates| {
             *attempted.borrow_mut() = candidates.iter().map(|(tx, _)| tx.hash).collect();
-            self.chain.mine(candidates, None)
+            self.chain.mine(candidates, self.clock.next_timestamp())
         });
         if !matches!(built, Ok(None)) {
             self.store_fault.observe(&built);
@@ -490,6 +499,7 @@ impl Node {
         let Some((mined, complete)) = built? else {
             return Ok(None);
         };
+        self.clock.sealed();
         self.after_block(&mined, "mined block");
         Ok(Some((mined, complete)))
     }

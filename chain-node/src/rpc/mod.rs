@@ -15,6 +15,7 @@
 //! request", `-32007` "Request is too big" (HTTP 413) for an oversized body and `-32010` "The
 //! batch request was too large" for an oversized batch.
 
+pub mod dev;
 pub mod error;
 pub mod eth;
 pub mod filters;
@@ -79,8 +80,9 @@ pub struct RpcConfig {
     pub gas_cap: u64,
     /// The `Host` names requests may carry.
     pub vhosts: VirtualHosts,
-    /// Hold the dev accounts' keys and sign with them (`--dev`, [`signer`]).
-    pub dev_accounts: bool,
+    /// The built-in dev chain (`--dev`): hold the dev accounts' keys and sign with them
+    /// ([`signer`]), and take the test methods that control the chain ([`dev`]).
+    pub dev_chain: bool,
     /// The origins browsers may call from (`--http.corsdomain`): none, the default outside
     /// `--dev`, or a list, or any (`*`).
     pub cors: http::CorsOrigins,
@@ -100,7 +102,7 @@ impl Default for RpcConfig {
             max_filters: MAX_FILTERS,
             gas_cap: DEFAULT_GAS_CAP,
             vhosts: VirtualHosts::default(),
-            dev_accounts: false,
+            dev_chain: false,
             cors: http::CorsOrigins::None,
         }
     }
@@ -119,6 +121,8 @@ pub struct RpcContext {
     pub gas_cap: u64,
     /// The keys the node signs with: the dev accounts with `--dev`, else none.
     pub signer: signer::Signer,
+    /// The dev chain's test methods are available ([`dev`]).
+    pub dev_chain: bool,
 }
 
 /// A method handler.
@@ -208,6 +212,20 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_getFilterChanges", 1, eth::get_filter_changes),
     ("eth_getFilterLogs", 1, eth::get_filter_logs),
     ("eth_uninstallFilter", 1, eth::uninstall_filter),
+    ("evm_mine", 1, dev::evm_mine),
+    ("anvil_mine", 2, dev::anvil_mine),
+    ("hardhat_mine", 2, dev::anvil_mine),
+    ("evm_increaseTime", 1, dev::evm_increase_time),
+    (
+        "evm_setNextBlockTimestamp",
+        1,
+        dev::evm_set_next_block_timestamp,
+    ),
+    (
+        "anvil_setNextBlockTimestamp",
+        1,
+        dev::evm_set_next_block_timestamp,
+    ),
 ];
 
 /// The RPC module: every method of [`METHODS`] plus `eth_subscribe` / `eth_unsubscribe`.
@@ -342,7 +360,8 @@ fn context(node: &Arc<Node>, config: &RpcConfig) -> RpcContext {
         filters: Filters::new(config.filter_timeout, config.max_filters),
         log_limits: config.logs,
         gas_cap: config.gas_cap,
-        signer: if config.dev_accounts {
+        dev_chain: config.dev_chain,
+        signer: if config.dev_chain {
             signer::Signer::dev().unwrap_or_else(|error| {
                 tracing::error!(%error, "deriving the dev accounts; the node holds no keys");
                 signer::Signer::default()

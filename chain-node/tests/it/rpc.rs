@@ -1624,7 +1624,7 @@ async fn interval_mining_seals_empty_blocks() {
 
 fn dev_config() -> RpcConfig {
     RpcConfig {
-        dev_accounts: true,
+        dev_chain: true,
         ..RpcConfig::default()
     }
 }
@@ -1889,4 +1889,90 @@ async fn browsers_may_call_from_the_allowed_origins_only() {
     let (_, preflight, post) = cors(none.addr, "http://dapp.example").await;
     assert_eq!((preflight, post), (None, None));
     assert_eq!(CorsOrigins::parse(""), CorsOrigins::None);
+}
+
+/// The dev chain's test methods seal blocks on demand and move the clock later blocks take
+/// their timestamps from, transactions' blocks included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_dev_chain_takes_the_test_frameworks_chain_control() {
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    let latest = || result(a, "eth_getBlockByNumber", json!(["latest", false]));
+    let genesis = latest().await;
+    assert_eq!(result(a, "evm_mine", json!([])).await, json!("0x0"));
+    let first = latest().await;
+    assert_eq!(quantity(&first["number"]), quantity(&genesis["number"]) + 1);
+    assert_eq!(first["transactions"], json!([]));
+
+    let wanted = quantity(&first["timestamp"]) + 1_000;
+    let set = result(
+        a,
+        "evm_setNextBlockTimestamp",
+        json!([format!("{wanted:#x}")]),
+    )
+    .await;
+    assert!(set.is_null());
+    result(a, "evm_mine", json!([])).await;
+    assert_eq!(quantity(&latest().await["timestamp"]), wanted);
+
+    assert!(
+        result(a, "anvil_mine", json!(["0x3", "0xa"]))
+            .await
+            .is_null()
+    );
+    let mined = latest().await;
+    assert_eq!(quantity(&mined["number"]), 5);
+    assert_eq!(quantity(&mined["timestamp"]), wanted + 30, "10 s apart");
+    assert!(result(a, "hardhat_mine", json!([2])).await.is_null());
+    assert_eq!(quantity(&latest().await["number"]), 7);
+
+    assert_eq!(
+        result(a, "evm_increaseTime", json!([7200])).await,
+        json!("0x1c20")
+    );
+    let keys = keys();
+    let transfer = dynamic(0, Some(address(&keys[5])), 1, Vec::new(), 21_000);
+    let hash = send(a, &signed(&transfer, &keys[0])).await;
+    let block_hash = receipt(a, &hash).await["blockHash"].clone();
+    let block = result(a, "eth_getBlockByHash", json!([block_hash, false])).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        quantity(&block["timestamp"]) >= now + 7_200 - 5,
+        "{block} at {now}"
+    );
+
+    let (code, text, _) = error(a, "evm_setNextBlockTimestamp", json!(["0x1"])).await;
+    assert_eq!(code, -32000);
+    assert!(
+        text.starts_with("Timestamp error: 1 is lower than or equal to previous block's timestamp"),
+        "{text}"
+    );
+    let (code, _, _) = error(a, "anvil_mine", json!([10_001])).await;
+    assert_eq!(code, -32602);
+}
+
+/// Without `--dev` the chain-control methods do not exist, and seal nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn chain_control_is_only_for_the_dev_chain() {
+    let node = start().await;
+    for (method, params) in [
+        ("evm_mine", json!([])),
+        ("anvil_mine", json!(["0x2"])),
+        ("evm_increaseTime", json!([60])),
+        ("evm_setNextBlockTimestamp", json!(["0x7fffffff"])),
+    ] {
+        let (code, text, _) = error(node.addr, method, params).await;
+        assert_eq!(code, -32601, "{method}");
+        assert!(
+            text.contains("does not exist/is not available"),
+            "{method}: {text}"
+        );
+    }
+    assert_eq!(
+        result(node.addr, "eth_blockNumber", json!([])).await,
+        json!("0x0")
+    );
 }

@@ -314,7 +314,7 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
             addr: SocketAddr::new(args.http_addr, args.http_port),
             gas_cap: args.rpc_gascap,
             vhosts: VirtualHosts::parse(&args.http_vhosts),
-            dev_accounts: dev_chain,
+            dev_chain,
             cors: match &args.http_corsdomain {
                 Some(list) => CorsOrigins::parse(list),
                 None if dev_chain => CorsOrigins::Any,

@@ -1,0 +1,93 @@
+//! The dev chain's clock, which test frameworks move (`evm_increaseTime`,
+//! `evm_setNextBlockTimestamp`, `anvil_mine`'s interval): the timestamp the next sealed block
+//! asks for. Only the proposed timestamp changes, never the rules: a block is still sealed after
+//! its parent ([`crate::chain::Chain::mine`]), and the timestamp is in its header, so
+//! `rewasm verify` replays the chain as it was mined.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds added to the wall clock, and a timestamp asked for the next block only.
+#[derive(Debug, Default)]
+pub struct DevClock {
+    offset: AtomicU64,
+    next: Mutex<Option<u64>>,
+}
+
+impl DevClock {
+    /// Moves the clock `seconds` forward for every later block; the total moved so far.
+    pub fn increase(&self, seconds: u64) -> u64 {
+        let before = self
+            .offset
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                Some(offset.saturating_add(seconds))
+            })
+            .unwrap_or_else(|offset| offset);
+        before.saturating_add(seconds)
+    }
+
+    /// The next block asks for `timestamp`; later ones follow the clock again.
+    pub fn set_next(&self, timestamp: u64) {
+        *self.lock_next() = Some(timestamp);
+    }
+
+    /// The timestamp the next block asks for: the one set for it, else the wall clock moved by
+    /// the offset; `None` while the clock was never touched (the chain then takes the wall
+    /// clock itself).
+    pub fn next_timestamp(&self) -> Option<u64> {
+        if let Some(next) = *self.lock_next() {
+            return Some(next);
+        }
+        let offset = self.offset.load(Ordering::SeqCst);
+        (offset > 0).then(|| now().saturating_add(offset))
+    }
+
+    /// A block was sealed: a timestamp set for it is used up.
+    pub fn sealed(&self) {
+        *self.lock_next() = None;
+    }
+
+    fn lock_next(&self) -> std::sync::MutexGuard<'_, Option<u64>> {
+        self.next
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_timestamp_serves_one_block_and_the_offset_every_block() {
+        let clock = DevClock::default();
+        assert_eq!(
+            clock.next_timestamp(),
+            None,
+            "untouched: the chain's wall clock"
+        );
+        clock.set_next(5_000_000_000);
+        assert_eq!(clock.next_timestamp(), Some(5_000_000_000));
+        assert_eq!(
+            clock.next_timestamp(),
+            Some(5_000_000_000),
+            "asking does not use it up"
+        );
+        clock.sealed();
+        assert_eq!(clock.next_timestamp(), None);
+        assert_eq!(clock.increase(3_600), 3_600);
+        assert_eq!(clock.increase(60), 3_660);
+        let next = clock.next_timestamp().unwrap_or_default();
+        assert!(next >= now() + 3_660 - 1 && next <= now() + 3_660, "{next}");
+        clock.sealed();
+        assert!(clock.next_timestamp().is_some(), "the offset stays");
+    }
+}
