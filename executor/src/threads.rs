@@ -62,14 +62,19 @@ impl ExecutorPool {
         Self::with_nice(threads, name, 0)
     }
 
-    /// As [`ExecutorPool::new`], with threads at scheduling priority `nice` (Linux's nice value:
-    /// 0 is the default, 19 the lowest). Work that may wait, such as sealing blocks, runs below
-    /// the threads that answer requests, so that a saturated node still answers a call quickly;
-    /// the priority matters only while the cores are all busy. Where the priority cannot be set
-    /// the threads run at the default one (logged).
+    /// As [`ExecutorPool::new`], with threads `nice` steps below the scheduling priority of
+    /// the thread that starts them (Linux's nice value, at most 19, the lowest). Relative, so
+    /// that a node started under `nice` keeps the difference. Work that may wait, such as
+    /// sealing blocks, runs below the threads that answer requests, so that a saturated node
+    /// still answers a call quickly; the priority matters only while the cores are all busy.
+    /// Where the priority cannot be set the threads run at the starter's (logged).
     pub fn with_nice(threads: usize, name: &str, nice: i32) -> Result<Self, HostFailure> {
         let threads = threads.max(1);
         let id = NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed);
+        let nice = match nice {
+            0 => 0,
+            steps => current_thread_nice().saturating_add(steps).min(19),
+        };
         let (sender, receiver) = channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
         for index in 0..threads {
@@ -184,7 +189,22 @@ fn next_job(receiver: &Mutex<Receiver<Job>>) -> Option<Job> {
     }
 }
 
-/// Sets the calling thread's nice value (on Linux a thread has its own).
+/// The calling thread's nice value (0 where it cannot be read).
+#[cfg(target_os = "linux")]
+fn current_thread_nice() -> i32 {
+    // SAFETY: `gettid` has no preconditions and `getpriority` only reads the calling thread's
+    // own priority.
+    unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn current_thread_nice() -> i32 {
+    0
+}
+
+/// Sets the calling thread's nice value (on Linux a thread has its own; elsewhere the thread
+/// keeps the default, logged).
+#[cfg(target_os = "linux")]
 fn set_current_thread_nice(nice: i32) {
     // SAFETY: `gettid` has no preconditions; `setpriority` on the calling thread's own id only
     // changes its scheduling priority.
@@ -199,6 +219,14 @@ fn set_current_thread_nice(nice: i32) {
             "could not lower an executor thread's priority; it runs at the default"
         );
     }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_current_thread_nice(nice: i32) {
+    tracing::warn!(
+        nice,
+        "thread priorities are set on Linux only; this thread runs at the default"
+    );
 }
 
 /// A one-shot signal from an executor thread to the caller waiting for its job.
@@ -287,14 +315,12 @@ mod tests {
 
     /// Work for a pool of another priority leaves the executor thread it was handed from, and
     /// runs at that pool's priority; work from the pool's own thread runs in place.
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_niced_pool_takes_work_from_other_executor_threads() {
         let normal = ExecutorPool::new(1, "test-normal").unwrap();
         let low = ExecutorPool::with_nice(1, "test-low", 5).unwrap();
-        let nice_of_current = || {
-            // SAFETY: `gettid` has no preconditions, `getpriority` only reads.
-            unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
-        };
+        let nice_of_current = current_thread_nice;
         let name = || std::thread::current().name().map(str::to_string);
         let (outer, inner, inner_nice, nested) = normal
             .run(|| {
@@ -310,7 +336,11 @@ mod tests {
             .unwrap();
         assert_eq!(outer.as_deref(), Some("test-normal-0"));
         assert_eq!(inner.as_deref(), Some("test-low-0"));
-        assert_eq!(inner_nice, nice_of_current() + 5);
+        assert_eq!(
+            inner_nice,
+            (nice_of_current() + 5).min(19),
+            "relative to the starter's"
+        );
         assert!(nested, "the pool's own thread runs its work in place");
         // `run` from an executor thread stays in place, whatever the pool.
         let stayed = normal.run(|| low.run(name).unwrap()).unwrap();

@@ -249,6 +249,33 @@ impl DiskIndex {
 
 const ARTIFACT_EXTENSION: &str = "artifact";
 
+/// An artifact file or one a crash left half written: `<key>.artifact`, `<key>.tmp<pid>`.
+fn is_artifact_file(path: &Path) -> bool {
+    let named_by_key = path
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .and_then(CacheKey::from_hex)
+        .is_some();
+    let extension = path.extension().and_then(|ext| ext.to_str()).unwrap_or("");
+    named_by_key && (extension == ARTIFACT_EXTENSION || extension.starts_with("tmp"))
+}
+
+/// A configuration's folder: named by a [`ConfigDigest`] and holding artifact files only, so
+/// that a folder of something else is never removed.
+fn holds_only_artifacts(path: &Path) -> bool {
+    let named_by_digest = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(CacheKey::from_hex)
+        .is_some();
+    named_by_digest
+        && fs::read_dir(path).is_ok_and(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .all(|entry| entry.path().is_file() && is_artifact_file(&entry.path()))
+        })
+}
+
 /// The folder of `config`'s artifacts under `root`, created if missing. What `root` holds for
 /// other configurations (their folders, and the loose artifact files of stores from before
 /// per-configuration folders) is removed: no engine of this configuration can load it, and
@@ -261,18 +288,12 @@ pub fn config_folder(root: &Path, config: &ConfigDigest) -> io::Result<PathBuf> 
         if path == folder {
             continue;
         }
-        let named_by_key = path
-            .file_stem()
-            .and_then(|stem| stem.to_str())
-            .and_then(CacheKey::from_hex)
-            .is_some();
-        if !named_by_key {
-            continue;
-        }
-        let removed = if path.is_dir() {
+        let removed = if path.is_dir() && holds_only_artifacts(&path) {
             fs::remove_dir_all(&path)
-        } else {
+        } else if !path.is_dir() && is_artifact_file(&path) {
             fs::remove_file(&path)
+        } else {
+            continue;
         };
         match removed {
             Ok(()) => {
@@ -833,7 +854,10 @@ mod tests {
             .unwrap_or_else(|e| panic!("store: {e}"));
         let loose = root.path().join(format!("{}.artifact", key(2).to_hex()));
         let unrelated = root.path().join("README");
-        for path in [&loose, &unrelated] {
+        let hex_named = root.path().join(format!("{}.json", key(4).to_hex()));
+        let foreign = root.path().join(key(5).to_hex());
+        fs::create_dir_all(&foreign).unwrap_or_else(|e| panic!("{e}"));
+        for path in [&loose, &unrelated, &hex_named, &foreign.join("notes.txt")] {
             fs::write(path, b"x").unwrap_or_else(|e| panic!("{e}"));
         }
 
@@ -843,6 +867,11 @@ mod tests {
         assert!(!old.exists(), "the other configuration's folder");
         assert!(!loose.exists(), "a loose artifact");
         assert!(unrelated.exists());
+        assert!(hex_named.exists(), "named by a hash but not an artifact");
+        assert!(
+            foreign.exists(),
+            "a folder holding something else than artifacts"
+        );
         // Opening the same configuration again keeps its folder.
         DiskCache::open(&current, None)
             .and_then(|disk| disk.store(&key(3), &[3; 100], &summary))

@@ -129,8 +129,9 @@ pub struct CompiledModule {
     pub(crate) image: ImageCell,
     /// The runtime engine holding the module's code, kept alive as long as the module.
     generation: Arc<Generation>,
-    /// Whether the disk store holds its artifact: a module first compiled for an `eth_call`
-    /// ([`ArtifactPolicy::MemoryOnly`]) is written when a block first runs it.
+    /// Whether its artifact is on disk or a write was tried: a module first compiled for an
+    /// `eth_call` ([`ArtifactPolicy::MemoryOnly`]) is written when a block first runs it, once
+    /// (a failed write is logged and not repeated at every call).
     on_disk: AtomicBool,
 }
 
@@ -468,15 +469,18 @@ impl Engine {
         if self.disk.is_none() || module.on_disk.load(Ordering::Relaxed) {
             return;
         }
+        if module.on_disk.swap(true, Ordering::Relaxed) {
+            return;
+        }
         let key = CacheKey::for_config(&self.config_digest, &module.code_hash, module.key.rules);
-        let stored = match module.module.serialize() {
-            Ok(artifact) => self.store_artifact(&key, &artifact, &module.summary),
+        match module.module.serialize() {
+            Ok(artifact) => {
+                self.store_artifact(&key, &artifact, &module.summary);
+            }
             Err(err) => {
                 tracing::warn!(%err, "could not serialize a compiled module for the disk cache");
-                false
             }
-        };
-        module.on_disk.store(stored, Ordering::Relaxed);
+        }
     }
 
     /// The verified artifact for `key` from the disk store, if there is one; a bad file is

@@ -318,7 +318,7 @@ pub enum ProposalError {
 /// Most bytes of a header's extra data (as Ethereum's).
 pub const MAX_EXTRA_DATA: usize = 32;
 
-/// The block thread's nice value. Sealing a block takes the CPU in bursts of about a
+/// How many nice steps the block thread runs below the node's threads. Sealing a block takes the CPU in bursts of about a
 /// millisecond; at the handlers' priority a call arriving during one waited for it (an
 /// `eth_call`'s p99 while 16 senders saturated a 2-core node was 6.8× its idle p99). Nice 10
 /// gives the block thread about a tenth of the CPU against one busy handler; when nothing else
@@ -537,9 +537,9 @@ impl Chain {
         Ok(chain)
     }
 
-    /// Runs `f` on the block thread, at its lower priority, and waits for it: instant mining
-    /// seals there, so that a node saturated with transactions still answers calls promptly
-    /// (`docs/NODE.md`, "The request path").
+    /// Runs `f` on the block thread, at its lower priority, and waits for it (in place when
+    /// called from it): every sealing runs there, so that a node saturated with transactions
+    /// still answers calls promptly (`docs/NODE.md`, "The request path").
     pub fn on_block_thread<R: Send>(&self, f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
         self.block_thread.run_on_pool(f)
     }

@@ -8,6 +8,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The latest timestamp the clock gives a block: far beyond any test's need, and far enough
+/// below `u64::MAX` that every later block still has a later second.
+pub const MAX_TIMESTAMP: u64 = i64::MAX as u64;
+
 /// Seconds added to the wall clock, and a timestamp asked for the next block only.
 #[derive(Debug, Default)]
 pub struct DevClock {
@@ -37,15 +41,19 @@ impl DevClock {
     /// clock itself).
     pub fn next_timestamp(&self) -> Option<u64> {
         if let Some(next) = *self.lock_next() {
-            return Some(next);
+            return Some(next.min(MAX_TIMESTAMP));
         }
         let offset = self.offset.load(Ordering::SeqCst);
-        (offset > 0).then(|| now().saturating_add(offset))
+        (offset > 0).then(|| now().saturating_add(offset).min(MAX_TIMESTAMP))
     }
 
-    /// A block was sealed: a timestamp set for it is used up.
-    pub fn sealed(&self) {
-        *self.lock_next() = None;
+    /// A block was sealed asking for `asked`: a timestamp set for it is used up, unless another
+    /// was set meanwhile (that one is for the next block).
+    pub fn sealed(&self, asked: Option<u64>) {
+        let mut next = self.lock_next();
+        if next.is_some() && next.map(|n| n.min(MAX_TIMESTAMP)) == asked {
+            *next = None;
+        }
     }
 
     fn lock_next(&self) -> std::sync::MutexGuard<'_, Option<u64>> {
@@ -81,13 +89,22 @@ mod tests {
             Some(5_000_000_000),
             "asking does not use it up"
         );
-        clock.sealed();
+        clock.set_next(6_000_000_000);
+        clock.sealed(Some(5_000_000_000));
+        assert_eq!(
+            clock.next_timestamp(),
+            Some(6_000_000_000),
+            "set while sealing: kept"
+        );
+        clock.sealed(Some(6_000_000_000));
         assert_eq!(clock.next_timestamp(), None);
         assert_eq!(clock.increase(3_600), 3_600);
         assert_eq!(clock.increase(60), 3_660);
         let next = clock.next_timestamp().unwrap_or_default();
         assert!(next >= now() + 3_660 - 1 && next <= now() + 3_660, "{next}");
-        clock.sealed();
+        clock.sealed(Some(next));
         assert!(clock.next_timestamp().is_some(), "the offset stays");
+        clock.increase(u64::MAX);
+        assert_eq!(clock.next_timestamp(), Some(MAX_TIMESTAMP));
     }
 }

@@ -384,13 +384,7 @@ impl Node {
                 group: &self.group,
                 settled: None,
             };
-            turn.settled = self
-                .chain
-                .on_block_thread(|| self.seal_group())
-                .unwrap_or_else(|failure| {
-                    tracing::error!(%failure, "sealing a block failed");
-                    Some(self.submissions.load(Ordering::SeqCst))
-                });
+            turn.settled = self.seal_group();
             drop(turn);
             group = self.group.lock();
         }
@@ -473,12 +467,25 @@ impl Node {
 
     /// [`Node::mine_block`], saying whether the block was offered every executable transaction
     /// ([`crate::pool::Candidates::complete`]).
+    ///
+    /// Every sealing runs on the chain's block thread, below the request handlers' priority
+    /// (`Chain::on_block_thread`), and takes the sealing lock only there: a caller holding the
+    /// lock while it waited for the block thread could deadlock with a sealing on it.
     fn mine_from_pool(&self, allow_empty: bool) -> Result<Option<(MinedBlock, bool)>, ChainError> {
+        self.chain
+            .on_block_thread(|| self.seal_from_pool(allow_empty))
+            .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?
+    }
+
+    /// [`Node::mine_from_pool`] on the block thread.
+    fn seal_from_pool(&self, allow_empty: bool) -> Result<Option<(MinedBlock, bool)>, ChainError> {
         let _sealing = self.sealing();
         let attempted = std::cell::RefCell::new(Vec::new());
+        let asked = std::cell::Cell::new(None);
         let built = self.build_from_pool(allow_empty, |candidates| {
             *attempted.borrow_mut() = candidates.iter().map(|(tx, _)| tx.hash).collect();
-            self.chain.mine(candidates, self.clock.next_timestamp())
+            asked.set(self.clock.next_timestamp());
+            self.chain.mine(candidates, asked.get())
         });
         if !matches!(built, Ok(None)) {
             self.store_fault.observe(&built);
@@ -499,7 +506,7 @@ impl Node {
         let Some((mined, complete)) = built? else {
             return Ok(None);
         };
-        self.clock.sealed();
+        self.clock.sealed(asked.get());
         self.after_block(&mined, "mined block");
         Ok(Some((mined, complete)))
     }
@@ -508,12 +515,16 @@ impl Node {
     /// stamped `timestamp` (or just after the parent), without committing it. Host failures
     /// are handled as [`Node::mine_block`] handles them.
     pub fn propose_block(&self, timestamp: u64) -> Result<ExecutedBlock, ChainError> {
-        let _sealing = self.sealing();
-        let build = |candidates| self.chain.execute_candidates(candidates, Some(timestamp));
-        match self.build_from_pool(true, build)? {
-            Some((executed, _)) => Ok(executed),
-            None => build(Vec::new()),
-        }
+        self.chain
+            .on_block_thread(|| {
+                let _sealing = self.sealing();
+                let build = |candidates| self.chain.execute_candidates(candidates, Some(timestamp));
+                match self.build_from_pool(true, build)? {
+                    Some((executed, _)) => Ok(executed),
+                    None => build(Vec::new()),
+                }
+            })
+            .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?
     }
 
     /// Commits a block the network decided, with its commit certificate, and publishes it.

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::error::{METHOD_NOT_FOUND, RpcError};
 use super::params::{self, Args};
 use super::{RpcContext, json};
+use crate::node::clock::MAX_TIMESTAMP;
 
 type Answer = Result<Value, RpcError>;
 
@@ -97,6 +98,11 @@ pub fn evm_set_next_block_timestamp(context: &RpcContext, args: &Args) -> Answer
 /// Asks the next block for `timestamp`, which must be after the head's (anvil's text).
 fn set_next(context: &RpcContext, timestamp: u64) -> Result<(), RpcError> {
     let parent = context.node.chain().head().header.timestamp;
+    if timestamp > MAX_TIMESTAMP {
+        return Err(RpcError::invalid_params(format!(
+            "timestamp {timestamp} is after the latest a block may ask for ({MAX_TIMESTAMP})"
+        )));
+    }
     if timestamp <= parent {
         return Err(RpcError::server(format!(
             "Timestamp error: {timestamp} is lower than or equal to previous block's timestamp \

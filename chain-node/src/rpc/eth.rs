@@ -133,8 +133,7 @@ pub fn coinbase(context: &RpcContext, _: &Args) -> Answer {
 /// Signs the transaction with the dev key of its `from` and submits it.
 pub fn send_transaction(context: &RpcContext, args: &Args) -> Answer {
     let request = args.required(0, params::call_request)?;
-    let raw = context.signer.sign_transaction(&context.node, request)?;
-    let hash = context.node.submit_raw_transaction(raw)?;
+    let hash = context.signer.send_transaction(&context.node, request)?;
     Ok(json!(json::hash(&hash)))
 }
 

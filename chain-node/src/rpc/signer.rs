@@ -12,7 +12,7 @@
 
 use alloy_dyn_abi::eip712::TypedData;
 use k256::ecdsa::SigningKey;
-use primitive_types::{H160, U256};
+use primitive_types::{H160, H256, U256};
 use rewasm_primitives::keccak256;
 
 use super::RpcError;
@@ -33,6 +33,9 @@ pub const UNKNOWN_ACCOUNT: &str = "unknown account";
 #[derive(Default)]
 pub struct Signer {
     accounts: Vec<DevAccount>,
+    /// One per account, held from choosing a transaction's nonce until it is pooled, so that
+    /// concurrent sends from one account take consecutive nonces (geth's nonce lock).
+    sending: Vec<std::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -46,9 +49,13 @@ impl std::fmt::Debug for Signer {
 impl Signer {
     /// The ten dev accounts of the test mnemonic (`rewasm node --dev`).
     pub fn dev() -> Result<Self, GenesisError> {
-        Ok(Self {
-            accounts: derive_accounts(DEV_MNEMONIC, DEV_ACCOUNTS)?,
-        })
+        Ok(Self::holding(derive_accounts(DEV_MNEMONIC, DEV_ACCOUNTS)?))
+    }
+
+    /// A signer holding `accounts`' keys.
+    fn holding(accounts: Vec<DevAccount>) -> Self {
+        let sending = accounts.iter().map(|_| std::sync::Mutex::new(())).collect();
+        Self { accounts, sending }
     }
 
     /// The addresses it holds keys for, in derivation order.
@@ -101,6 +108,23 @@ impl Signer {
             *v = 27 + recovery.to_byte();
         }
         Ok(out)
+    }
+
+    /// `args` completed ([`fill`]), signed by its `from` and submitted: the transaction hash.
+    pub fn send_transaction(&self, node: &Node, args: CallArgs) -> Result<H256, RpcError> {
+        let from = args.from.ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
+        self.key(&from)?;
+        let lock = self
+            .accounts
+            .iter()
+            .position(|account| account.address == from)
+            .and_then(|index| self.sending.get(index))
+            .ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
+        let _nonce = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let raw = self.sign_transaction(node, args)?;
+        Ok(node.submit_raw_transaction(raw)?)
     }
 
     /// `args` completed ([`fill`]) and signed by its `from`: the raw transaction.
@@ -209,9 +233,7 @@ mod tests {
             format!("{address:?}"),
             "0xcd2a3d9f938e13cd947ec05abc7fe734df8dd826"
         );
-        let signer = Signer {
-            accounts: vec![DevAccount { address, key }],
-        };
+        let signer = Signer::holding(vec![DevAccount { address, key }]);
         let data: TypedData = serde_json::from_value(serde_json::json!({
             "types": {
                 "EIP712Domain": [
