@@ -116,9 +116,8 @@ impl ExecutorPool {
     /// Runs `f` on one of the pool's threads and waits for it, or in place when the caller
     /// already is an executor thread. A panic in `f` is a failure of the host.
     pub fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
-        let panicked = |_| HostFailure::Thread("an executor thread panicked".to_string());
         if ON_EXECUTOR_STACK.get() {
-            return catch_unwind(AssertUnwindSafe(f)).map_err(panicked);
+            return run_here(f);
         }
         self.hand_over(f)
     }
@@ -128,15 +127,13 @@ impl ExecutorPool {
     /// in place when the caller is one of this pool's threads.
     pub fn run_on_pool<R: Send>(&self, f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
         if POOL.get() == self.id {
-            let panicked = |_| HostFailure::Thread("an executor thread panicked".to_string());
-            return catch_unwind(AssertUnwindSafe(f)).map_err(panicked);
+            return run_here(f);
         }
         self.hand_over(f)
     }
 
     /// Sends `f` to the pool's threads and waits for its result.
     fn hand_over<R: Send>(&self, f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
-        let panicked = |_| HostFailure::Thread("an executor thread panicked".to_string());
         let done = Completion::new();
         let mut result = None;
         let slot = &mut result;
@@ -158,7 +155,7 @@ impl ExecutorPool {
         }
         done.wait();
         match result {
-            Some(outcome) => outcome.map_err(panicked),
+            Some(outcome) => outcome.map_err(|_| panicked()),
             None => Err(HostFailure::Thread(
                 "an executor job ended without a result".to_string(),
             )),
@@ -187,6 +184,15 @@ fn next_job(receiver: &Mutex<Receiver<Job>>) -> Option<Job> {
             Err(TryRecvError::Empty) => return jobs.recv().ok(),
         }
     }
+}
+
+/// Runs `f` on the calling thread; a panic in it is a failure of the host.
+fn run_here<R>(f: impl FnOnce() -> R) -> Result<R, HostFailure> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| panicked())
+}
+
+fn panicked() -> HostFailure {
+    HostFailure::Thread("an executor thread panicked".to_string())
 }
 
 /// The calling thread's nice value (0 where it cannot be read).

@@ -251,24 +251,22 @@ const ARTIFACT_EXTENSION: &str = "artifact";
 
 /// An artifact file or one a crash left half written: `<key>.artifact`, `<key>.tmp<pid>`.
 fn is_artifact_file(path: &Path) -> bool {
-    let named_by_key = path
-        .file_stem()
-        .and_then(|stem| stem.to_str())
-        .and_then(CacheKey::from_hex)
-        .is_some();
+    let named_by_key = is_hash_hex(path.file_stem());
     let extension = path.extension().and_then(|ext| ext.to_str()).unwrap_or("");
     named_by_key && (extension == ARTIFACT_EXTENSION || extension.starts_with("tmp"))
+}
+
+/// Whether `name` is 64 hex digits, as the names of keys and configuration digests are.
+fn is_hash_hex(name: Option<&std::ffi::OsStr>) -> bool {
+    name.and_then(|name| name.to_str())
+        .and_then(CacheKey::from_hex)
+        .is_some()
 }
 
 /// A configuration's folder: named by a [`ConfigDigest`] and holding artifact files only, so
 /// that a folder of something else is never removed.
 fn holds_only_artifacts(path: &Path) -> bool {
-    let named_by_digest = path
-        .file_name()
-        .and_then(|name| name.to_str())
-        .and_then(CacheKey::from_hex)
-        .is_some();
-    named_by_digest
+    is_hash_hex(path.file_name())
         && fs::read_dir(path).is_ok_and(|entries| {
             entries
                 .filter_map(Result::ok)

@@ -32,16 +32,21 @@ pub const UNKNOWN_ACCOUNT: &str = "unknown account";
 /// The keys the node signs with: the dev accounts, or none.
 #[derive(Default)]
 pub struct Signer {
-    accounts: Vec<DevAccount>,
-    /// One per account, held from choosing a transaction's nonce until it is pooled, so that
-    /// concurrent sends from one account take consecutive nonces (geth's nonce lock).
-    sending: Vec<std::sync::Mutex<()>>,
+    accounts: Vec<Held>,
+}
+
+/// An account the node signs for.
+struct Held {
+    account: DevAccount,
+    /// Held from choosing a transaction's nonce until it is pooled, so that concurrent sends
+    /// from the account take consecutive nonces (geth's nonce lock).
+    sending: std::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
-            .entries(self.accounts.iter().map(|account| account.address))
+            .entries(self.accounts.iter().map(|held| held.account.address))
             .finish()
     }
 }
@@ -54,28 +59,38 @@ impl Signer {
 
     /// A signer holding `accounts`' keys.
     fn holding(accounts: Vec<DevAccount>) -> Self {
-        let sending = accounts.iter().map(|_| std::sync::Mutex::new(())).collect();
-        Self { accounts, sending }
+        let accounts = accounts
+            .into_iter()
+            .map(|account| Held {
+                account,
+                sending: std::sync::Mutex::new(()),
+            })
+            .collect();
+        Self { accounts }
     }
 
     /// The addresses it holds keys for, in derivation order.
     pub fn addresses(&self) -> Vec<H160> {
         self.accounts
             .iter()
-            .map(|account| account.address)
+            .map(|held| held.account.address)
             .collect()
     }
 
-    /// The key of `address`, or the error a signing method answers.
-    fn key(&self, address: &H160) -> Result<&SigningKey, RpcError> {
+    /// The account of `address`, or the error a signing method answers.
+    fn held(&self, address: &H160) -> Result<&Held, RpcError> {
         if self.accounts.is_empty() {
             return Err(RpcError::server(NO_KEYS));
         }
         self.accounts
             .iter()
-            .find(|account| account.address == *address)
-            .map(|account| &account.key)
+            .find(|held| held.account.address == *address)
             .ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))
+    }
+
+    /// The key of `address`, or the error a signing method answers.
+    fn key(&self, address: &H160) -> Result<&SigningKey, RpcError> {
+        self.held(address).map(|held| &held.account.key)
     }
 
     /// The EIP-191 signature of `message` by `address`: `r ‖ s ‖ v`, `v` 27 or 28, over
@@ -113,14 +128,9 @@ impl Signer {
     /// `args` completed ([`fill`]), signed by its `from` and submitted: the transaction hash.
     pub fn send_transaction(&self, node: &Node, args: CallArgs) -> Result<H256, RpcError> {
         let from = args.from.ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
-        self.key(&from)?;
-        let lock = self
-            .accounts
-            .iter()
-            .position(|account| account.address == from)
-            .and_then(|index| self.sending.get(index))
-            .ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
-        let _nonce = lock
+        let _nonce = self
+            .held(&from)?
+            .sending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let raw = self.sign_transaction(node, args)?;
