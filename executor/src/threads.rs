@@ -132,6 +132,20 @@ impl ExecutorPool {
         self.hand_over(f)
     }
 
+    /// Sends `f` to the pool's threads without waiting for it: work whose caller must not block
+    /// (an async task that awaits the work's effect instead). A panic in `f` is logged and
+    /// ends only `f`; the thread takes the next job.
+    pub fn spawn(&self, f: impl FnOnce() + Send + 'static) -> Result<(), HostFailure> {
+        let job: Job = Box::new(move || {
+            if catch_unwind(AssertUnwindSafe(f)).is_err() {
+                tracing::error!("{}", panicked());
+            }
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| HostFailure::Thread("the executor threads are gone".to_string()))
+    }
+
     /// Sends `f` to the pool's threads and waits for its result.
     fn hand_over<R: Send>(&self, f: impl FnOnce() -> R + Send) -> Result<R, HostFailure> {
         let done = Completion::new();
@@ -317,6 +331,25 @@ mod tests {
         let failed = pool.run(|| -> u32 { panic!("boom") });
         assert!(matches!(failed, Err(HostFailure::Thread(_))));
         assert_eq!(pool.run(|| 7).unwrap(), 7);
+    }
+
+    #[test]
+    fn spawned_work_runs_on_the_pool_without_the_caller_and_survives_a_panic() {
+        let pool = ExecutorPool::new(1, "test-spawn").unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        pool.spawn(|| panic!("boom")).unwrap();
+        pool.spawn(move || {
+            let here = std::thread::current().name().map(str::to_string);
+            sender.send((here, ON_EXECUTOR_STACK.get())).unwrap();
+        })
+        .unwrap();
+        let (thread, on_stack) = receiver.recv().unwrap();
+        assert_eq!(
+            thread.as_deref(),
+            Some("test-spawn-0"),
+            "the panic left the thread alive"
+        );
+        assert!(on_stack);
     }
 
     /// Work for a pool of another priority leaves the executor thread it was handed from, and

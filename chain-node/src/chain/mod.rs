@@ -544,6 +544,15 @@ impl Chain {
         self.block_thread.run_on_pool(f)
     }
 
+    /// Starts `f` on the block thread without waiting for it (an async submitter awaits the
+    /// sealing's effect instead of blocking a runtime thread on it).
+    pub fn spawn_on_block_thread(
+        &self,
+        f: impl FnOnce() + Send + 'static,
+    ) -> Result<(), HostFailure> {
+        self.block_thread.spawn(f)
+    }
+
     /// The store underneath (read-only use).
     pub fn store(&self) -> &Store {
         &self.store

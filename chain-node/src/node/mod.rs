@@ -1,9 +1,10 @@
 //! The node service: the chain, the transaction pool, the miner and the events the JSON-RPC
 //! serves to filters and subscriptions.
 //!
-//! [`Node`] is what the RPC handlers hold. Everything on it is synchronous and may touch the
-//! disk or run contracts, so async code calls it from `tokio::task::spawn_blocking`; the one
-//! exception is waking the miner, which is a `Notify`.
+//! [`Node`] is what the RPC handlers hold. Nearly everything on it is synchronous and may touch
+//! the disk or run contracts, so async code calls it from a blocking context; the exceptions are
+//! waking the miner, which is a `Notify`, and [`Node::submit_raw_transaction_async`], whose
+//! wait for its block holds no thread.
 //!
 //! Blocks are sealed one at a time (a sealing lock spans taking the pool's best transactions,
 //! building, committing and updating the pool):
@@ -59,7 +60,7 @@ use crate::chain::{
 use crate::genesis::Genesis;
 use crate::pool::{AccountReader, Pool, PoolConfig, PoolError, PoolLimits};
 use crate::tx::{self, SignedTransaction, TxDecodeError};
-use rewasm_executor::{BasicAccount, StateError, StateRead};
+use rewasm_executor::{BasicAccount, HostFailure, StateError, StateRead};
 pub use rewasm_store::StoreMemory;
 use rewasm_store::{Store, StoreError};
 
@@ -126,6 +127,10 @@ pub enum SubmitError {
          writes again"
     )]
     StoreUnavailable(String),
+    /// The node could not start sealing the block for it (its block thread is gone: the node
+    /// is shutting down).
+    #[error("the node cannot seal blocks: {0}")]
+    Sealing(HostFailure),
 }
 
 /// The head state as the pool reads it: the store's committed accounts. A failed read is the
@@ -170,8 +175,10 @@ pub struct NodeLimits {
 #[derive(Debug, Default)]
 struct GroupCommit {
     state: Mutex<GroupState>,
-    /// Notified after every sealing.
+    /// Notified after every sealing, for submitters that wait on a thread.
     sealed: Condvar,
+    /// Notified after every sealing, for submitters that await it.
+    sealed_async: tokio::sync::Notify,
 }
 
 #[derive(Debug, Default)]
@@ -198,6 +205,7 @@ impl Drop for SealingTurn<'_> {
             group.settled = group.settled.max(settled);
         }
         self.group.sealed.notify_all();
+        self.group.sealed_async.notify_waiters();
     }
 }
 
@@ -340,6 +348,32 @@ impl Node {
     /// one; except when the store failed: then the transaction leaves the pool and the error is
     /// returned, and later submissions are refused until the store writes again.
     pub fn submit_raw_transaction(&self, raw: Vec<u8>) -> Result<H256, SubmitError> {
+        let (hash, ticket) = self.pool_raw_transaction(raw)?;
+        if self.mining == Mining::Instant {
+            self.await_sealed(&hash, ticket);
+            self.refusal(&hash)?;
+        }
+        Ok(hash)
+    }
+
+    /// [`Node::submit_raw_transaction`] for async callers: the wait for the block holding the
+    /// transaction holds no thread (a JSON-RPC handler awaits it), and the sealing it may start
+    /// runs on the block thread. Decoding and sender recovery (tens of microseconds) run on the
+    /// caller's.
+    pub async fn submit_raw_transaction_async(
+        self: &Arc<Self>,
+        raw: Vec<u8>,
+    ) -> Result<H256, SubmitError> {
+        let (hash, ticket) = self.pool_raw_transaction(raw)?;
+        if self.mining == Mining::Instant {
+            self.sealed(hash, ticket).await?;
+            self.refusal(&hash)?;
+        }
+        Ok(hash)
+    }
+
+    /// Decodes and pools a transaction: its hash and submission number.
+    fn pool_raw_transaction(&self, raw: Vec<u8>) -> Result<(H256, u64), SubmitError> {
         self.store_fault
             .check(self.chain.store())
             .map_err(SubmitError::StoreUnavailable)?;
@@ -353,13 +387,59 @@ impl Node {
         tracing::debug!(?hash, "transaction pooled");
         // No receiver (no pending filter or subscription) is the normal case.
         let _ = self.transactions.send(hash);
-        if self.mining == Mining::Instant {
-            self.await_sealed(&hash, ticket);
-            if let Some(error) = self.store_fault.take_refusal(&hash) {
-                return Err(SubmitError::StoreUnavailable(error));
-            }
+        Ok((hash, ticket))
+    }
+
+    /// The store's refusal of a settled transaction, if its block could not be written.
+    fn refusal(&self, hash: &H256) -> Result<(), SubmitError> {
+        match self.store_fault.take_refusal(hash) {
+            Some(error) => Err(SubmitError::StoreUnavailable(error)),
+            None => Ok(()),
         }
-        Ok(hash)
+    }
+
+    /// [`Node::await_sealed`] for async callers: a sealing turn is started on the block thread,
+    /// and the submitter awaits the notice that a turn ended.
+    async fn sealed(self: &Arc<Self>, hash: H256, ticket: u64) -> Result<(), SubmitError> {
+        loop {
+            // Registered before the state is read, so that a turn ending in between still
+            // wakes this submitter.
+            let notified = self.group.sealed_async.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut group = self.group.lock();
+                if group.settled >= ticket || !self.pool().contains(&hash) {
+                    return Ok(());
+                }
+                if !group.sealing {
+                    group.sealing = true;
+                    drop(group);
+                    self.start_sealing_turn()?;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Starts a sealing turn on the block thread (the caller has marked the group sealing).
+    fn start_sealing_turn(self: &Arc<Self>) -> Result<(), SubmitError> {
+        let node = Arc::clone(self);
+        let started = self.chain.spawn_on_block_thread(move || {
+            let mut turn = SealingTurn {
+                group: &node.group,
+                settled: None,
+            };
+            turn.settled = node.seal_group();
+        });
+        started.map_err(|failure| {
+            // Ends the turn that never began, so that others may try.
+            drop(SealingTurn {
+                group: &self.group,
+                settled: None,
+            });
+            SubmitError::Sealing(failure)
+        })
     }
 
     /// Waits until submission `ticket` (transaction `hash`) is settled, sealing blocks while no
@@ -786,6 +866,73 @@ mod tests {
                 "{hash:?} was answered before its receipt was stored"
             );
         }
+        let head = node.chain().head();
+        assert_eq!(head.header.number, 1, "one block for all eight");
+        assert_eq!(head.transactions.len(), 8);
+    }
+
+    /// The same for submitters that await their block ([`Node::submit_raw_transaction_async`])
+    /// beside ones that wait on a thread: they share blocks, and each answers with its receipt
+    /// stored, whichever kind started the sealing.
+    #[test]
+    fn awaiting_and_blocking_submitters_share_blocks_and_answer_with_their_receipt() {
+        let dir = tempfile::tempdir().unwrap();
+        let node =
+            Arc::new(Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let raws: Vec<Vec<u8>> = (0..8)
+            .map(|sender| transfer_from(sender, 0, H160::repeat_byte(0x42), 1))
+            .collect();
+        let hashes: Vec<H256> = raws.iter().map(|raw| keccak256(raw)).collect();
+        let sealing = node.sealing();
+        let (awaiting, blocking) = raws.split_at(4);
+        let threads: Vec<_> = blocking
+            .iter()
+            .cloned()
+            .map(|raw| {
+                let node = Arc::clone(&node);
+                std::thread::spawn(move || {
+                    let hash = node.submit_raw_transaction(raw).unwrap();
+                    (hash, node.chain().receipt(&hash).unwrap().is_some())
+                })
+            })
+            .collect();
+        let tasks: Vec<_> = awaiting
+            .iter()
+            .cloned()
+            .map(|raw| {
+                let node = Arc::clone(&node);
+                runtime.spawn(async move {
+                    let hash = node.submit_raw_transaction_async(raw).await.unwrap();
+                    (hash, node.chain().receipt(&hash).unwrap().is_some())
+                })
+            })
+            .collect();
+        runtime.block_on(async {
+            while !hashes.iter().all(|hash| node.pool().contains(hash)) {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        drop(sealing);
+        let mut answered: Vec<(H256, bool)> =
+            threads.into_iter().map(|t| t.join().unwrap()).collect();
+        for task in tasks {
+            answered.push(runtime.block_on(task).unwrap());
+        }
+        for (hash, receipt) in &answered {
+            assert!(
+                receipt,
+                "{hash:?} was answered before its receipt was stored"
+            );
+        }
+        let mut answered: Vec<H256> = answered.into_iter().map(|(hash, _)| hash).collect();
+        answered.sort();
+        let mut expected = hashes.clone();
+        expected.sort();
+        assert_eq!(answered, expected);
         let head = node.chain().head();
         assert_eq!(head.header.number, 1, "one block for all eight");
         assert_eq!(head.transactions.len(), 8);

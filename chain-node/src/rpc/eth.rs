@@ -1,7 +1,7 @@
 //! The method handlers: `web3_*`, `net_*` and `eth_*`.
 //!
-//! Every handler is synchronous (it reads the store or runs a contract) and runs on tokio's
-//! blocking pool; see [`super::METHODS`] for the table that names them with their arity.
+//! Every handler but `eth_sendRawTransaction`'s is synchronous (it reads the store or runs a
+//! contract); [`super::METHODS`] names them with their arity and where each runs.
 //!
 //! Block parameters: `latest`, `pending`, `safe` and `finalized` all mean the head — a block is
 //! final when sealed, and the pending block's state is the head's (except for
@@ -9,15 +9,17 @@
 //! An unknown block is `null` for block queries and geth's "header not found" /
 //! "header for hash not found" error for state queries.
 
+use std::sync::Arc;
+
 use primitive_types::{H256, U256};
 use rewasm_eei::CallStatus;
 use serde_json::{Value, json};
 
-use super::RpcContext;
 use super::error::RpcError;
 use super::filters;
 use super::json;
 use super::params::{self, Args, BlockId, BlockTag};
+use super::{AsyncAnswer, RpcContext};
 use crate::chain::{
     Block, CallError, CallRequest, Chain, ChainError, Header, TxLocation, revert_reason,
 };
@@ -324,10 +326,12 @@ pub fn estimate_gas(context: &RpcContext, args: &Args) -> Answer {
     Ok(json!(json::quantity(gas)))
 }
 
-pub fn send_raw_transaction(context: &RpcContext, args: &Args) -> Answer {
-    let raw = args.required(0, params::bytes)?;
-    let hash = context.node.submit_raw_transaction(raw)?;
-    Ok(json!(json::hash(&hash)))
+pub fn send_raw_transaction(context: Arc<RpcContext>, args: Args) -> AsyncAnswer {
+    Box::pin(async move {
+        let raw = args.required(0, params::bytes)?;
+        let hash = context.node.submit_raw_transaction_async(raw).await?;
+        Ok(json!(json::hash(&hash)))
+    })
 }
 
 pub fn get_transaction_by_hash(context: &RpcContext, args: &Args) -> Answer {

@@ -7,7 +7,8 @@
 //! of connections and of subscriptions per connection. Per-call work is bounded by the gas cap
 //! for calls (geth's `--rpc.gascap`, and the block gas limit), by the range and result limits of
 //! log queries and by the address and topic limits of filters; installed filters are capped in
-//! number and expire when idle. Handlers run on tokio's blocking pool, never on its workers.
+//! number and expire when idle. Handlers that may take milliseconds run with their thread marked blocking, lookups of
+//! microseconds on the runtime's workers, and a submission awaits its block ([`Handler`]).
 //!
 //! Parameters are parsed strictly with geth's messages ([`params`]); answers have geth's shapes
 //! ([`json`]) and errors geth's codes ([`error`]). jsonrpsee itself answers the protocol errors:
@@ -125,106 +126,149 @@ pub struct RpcContext {
     pub dev_chain: bool,
 }
 
-/// A method handler.
-type Handler = fn(&RpcContext, &Args) -> Result<serde_json::Value, RpcError>;
+/// A handler that runs to its answer.
+pub type SyncHandler = fn(&RpcContext, &Args) -> eth::Answer;
+
+/// A handler that awaits an event.
+pub type AsyncHandler = fn(Arc<RpcContext>, Args) -> AsyncAnswer;
+
+/// The answer of an [`AsyncHandler`].
+pub type AsyncAnswer = std::pin::Pin<Box<dyn Future<Output = eth::Answer> + Send>>;
+
+/// A method's handler and where it runs.
+#[derive(Clone, Copy, Debug)]
+pub enum Handler {
+    /// Work that may take milliseconds (runs contracts, walks blocks, seals): in place on the
+    /// connection's runtime thread, which first hands the tasks queued on it to another
+    /// (`tokio::task::block_in_place`), so that no other request waits behind it.
+    Blocking(SyncHandler),
+    /// Microseconds of work (a constant, a lookup by key in the head state): on the runtime's
+    /// worker itself, since the hand-over of [`Handler::Blocking`] (waking a thread, moving the
+    /// worker to it) would cost more than the work.
+    Inline(SyncHandler),
+    /// Waits for an event (the block holding a transaction) without holding a thread.
+    Async(AsyncHandler),
+}
+
+use Handler::{Async, Blocking, Inline};
 
 /// Every method but the subscriptions: name, most parameters it takes, handler.
 pub const METHODS: &[(&str, usize, Handler)] = &[
-    ("web3_clientVersion", 0, eth::client_version),
-    ("web3_sha3", 1, eth::sha3),
-    ("net_version", 0, eth::net_version),
-    ("net_listening", 0, eth::net_listening),
-    ("net_peerCount", 0, eth::net_peer_count),
-    ("eth_chainId", 0, eth::chain_id),
-    ("eth_blockNumber", 0, eth::block_number),
-    ("eth_syncing", 0, eth::syncing),
-    ("eth_mining", 0, eth::mining),
-    ("eth_accounts", 0, eth::accounts),
-    ("eth_coinbase", 0, eth::coinbase),
-    ("eth_sendTransaction", 1, eth::send_transaction),
-    ("eth_signTransaction", 1, eth::sign_transaction),
-    ("eth_sign", 2, eth::sign),
-    ("personal_sign", 3, eth::personal_sign),
-    ("eth_signTypedData_v4", 2, eth::sign_typed_data),
+    ("web3_clientVersion", 0, Inline(eth::client_version)),
+    ("web3_sha3", 1, Blocking(eth::sha3)),
+    ("net_version", 0, Inline(eth::net_version)),
+    ("net_listening", 0, Inline(eth::net_listening)),
+    ("net_peerCount", 0, Inline(eth::net_peer_count)),
+    ("eth_chainId", 0, Inline(eth::chain_id)),
+    ("eth_blockNumber", 0, Inline(eth::block_number)),
+    ("eth_syncing", 0, Inline(eth::syncing)),
+    ("eth_mining", 0, Inline(eth::mining)),
+    ("eth_accounts", 0, Inline(eth::accounts)),
+    ("eth_coinbase", 0, Inline(eth::coinbase)),
+    ("eth_sendTransaction", 1, Blocking(eth::send_transaction)),
+    ("eth_signTransaction", 1, Blocking(eth::sign_transaction)),
+    ("eth_sign", 2, Blocking(eth::sign)),
+    ("personal_sign", 3, Blocking(eth::personal_sign)),
+    ("eth_signTypedData_v4", 2, Blocking(eth::sign_typed_data)),
     (
         "eth_getUncleCountByBlockNumber",
         1,
-        eth::get_uncle_count_by_block_number,
+        Inline(eth::get_uncle_count_by_block_number),
     ),
     (
         "eth_getUncleCountByBlockHash",
         1,
-        eth::get_uncle_count_by_block_hash,
+        Inline(eth::get_uncle_count_by_block_hash),
     ),
     (
         "eth_getUncleByBlockNumberAndIndex",
         2,
-        eth::get_uncle_by_block_number_and_index,
+        Inline(eth::get_uncle_by_block_number_and_index),
     ),
     (
         "eth_getUncleByBlockHashAndIndex",
         2,
-        eth::get_uncle_by_block_hash_and_index,
+        Inline(eth::get_uncle_by_block_hash_and_index),
     ),
-    ("eth_gasPrice", 0, eth::gas_price),
-    ("eth_maxPriorityFeePerGas", 0, eth::max_priority_fee),
-    ("eth_feeHistory", 3, eth::fee_history),
-    ("eth_getBalance", 2, eth::get_balance),
-    ("eth_getTransactionCount", 2, eth::get_transaction_count),
-    ("eth_getCode", 2, eth::get_code),
-    ("eth_getStorageAt", 3, eth::get_storage_at),
-    ("eth_call", 4, eth::call),
-    ("eth_estimateGas", 3, eth::estimate_gas),
-    ("eth_sendRawTransaction", 1, eth::send_raw_transaction),
-    ("eth_getTransactionByHash", 1, eth::get_transaction_by_hash),
-    ("eth_getTransactionReceipt", 1, eth::get_transaction_receipt),
-    ("eth_getBlockByNumber", 2, eth::get_block_by_number),
-    ("eth_getBlockByHash", 2, eth::get_block_by_hash),
+    ("eth_gasPrice", 0, Inline(eth::gas_price)),
+    ("eth_maxPriorityFeePerGas", 0, Inline(eth::max_priority_fee)),
+    ("eth_feeHistory", 3, Blocking(eth::fee_history)),
+    ("eth_getBalance", 2, Inline(eth::get_balance)),
+    (
+        "eth_getTransactionCount",
+        2,
+        Inline(eth::get_transaction_count),
+    ),
+    ("eth_getCode", 2, Inline(eth::get_code)),
+    ("eth_getStorageAt", 3, Inline(eth::get_storage_at)),
+    ("eth_call", 4, Blocking(eth::call)),
+    ("eth_estimateGas", 3, Blocking(eth::estimate_gas)),
+    (
+        "eth_sendRawTransaction",
+        1,
+        Async(eth::send_raw_transaction),
+    ),
+    (
+        "eth_getTransactionByHash",
+        1,
+        Blocking(eth::get_transaction_by_hash),
+    ),
+    (
+        "eth_getTransactionReceipt",
+        1,
+        Blocking(eth::get_transaction_receipt),
+    ),
+    (
+        "eth_getBlockByNumber",
+        2,
+        Blocking(eth::get_block_by_number),
+    ),
+    ("eth_getBlockByHash", 2, Blocking(eth::get_block_by_hash)),
     (
         "eth_getBlockTransactionCountByNumber",
         1,
-        eth::get_block_transaction_count_by_number,
+        Blocking(eth::get_block_transaction_count_by_number),
     ),
     (
         "eth_getBlockTransactionCountByHash",
         1,
-        eth::get_block_transaction_count_by_hash,
+        Blocking(eth::get_block_transaction_count_by_hash),
     ),
     (
         "eth_getTransactionByBlockNumberAndIndex",
         2,
-        eth::get_transaction_by_block_number_and_index,
+        Blocking(eth::get_transaction_by_block_number_and_index),
     ),
     (
         "eth_getTransactionByBlockHashAndIndex",
         2,
-        eth::get_transaction_by_block_hash_and_index,
+        Blocking(eth::get_transaction_by_block_hash_and_index),
     ),
-    ("eth_getBlockReceipts", 1, eth::get_block_receipts),
-    ("eth_getLogs", 1, eth::get_logs),
-    ("eth_newFilter", 1, eth::new_filter),
-    ("eth_newBlockFilter", 0, eth::new_block_filter),
+    ("eth_getBlockReceipts", 1, Blocking(eth::get_block_receipts)),
+    ("eth_getLogs", 1, Blocking(eth::get_logs)),
+    ("eth_newFilter", 1, Blocking(eth::new_filter)),
+    ("eth_newBlockFilter", 0, Inline(eth::new_block_filter)),
     (
         "eth_newPendingTransactionFilter",
         1,
-        eth::new_pending_transaction_filter,
+        Inline(eth::new_pending_transaction_filter),
     ),
-    ("eth_getFilterChanges", 1, eth::get_filter_changes),
-    ("eth_getFilterLogs", 1, eth::get_filter_logs),
-    ("eth_uninstallFilter", 1, eth::uninstall_filter),
-    ("evm_mine", 1, dev::evm_mine),
-    ("anvil_mine", 2, dev::anvil_mine),
-    ("hardhat_mine", 2, dev::anvil_mine),
-    ("evm_increaseTime", 1, dev::evm_increase_time),
+    ("eth_getFilterChanges", 1, Blocking(eth::get_filter_changes)),
+    ("eth_getFilterLogs", 1, Blocking(eth::get_filter_logs)),
+    ("eth_uninstallFilter", 1, Inline(eth::uninstall_filter)),
+    ("evm_mine", 1, Blocking(dev::evm_mine)),
+    ("anvil_mine", 2, Blocking(dev::anvil_mine)),
+    ("hardhat_mine", 2, Blocking(dev::anvil_mine)),
+    ("evm_increaseTime", 1, Blocking(dev::evm_increase_time)),
     (
         "evm_setNextBlockTimestamp",
         1,
-        dev::evm_set_next_block_timestamp,
+        Blocking(dev::evm_set_next_block_timestamp),
     ),
     (
         "anvil_setNextBlockTimestamp",
         1,
-        dev::evm_set_next_block_timestamp,
+        Blocking(dev::evm_set_next_block_timestamp),
     ),
 ];
 
@@ -234,19 +278,17 @@ pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMeth
     for &(name, arity, handler) in METHODS {
         module.register_async_method(name, move |params, context, _| async move {
             let started = Instant::now();
-            let worker = Arc::clone(&context);
-            let work = move || {
-                let args = Args::parse(params.as_str(), arity)?;
-                handler(&worker, &args)
-            };
-            let result = if tokio::runtime::Handle::current().runtime_flavor()
-                == tokio::runtime::RuntimeFlavor::MultiThread
-            {
-                tokio::task::block_in_place(work)
-            } else {
-                tokio::task::spawn_blocking(work)
-                    .await
-                    .unwrap_or_else(|error| Err(RpcError::internal(format!("{name}: {error}"))))
+            let result = match handler {
+                Inline(handler) => Args::parse(params.as_str(), arity)
+                    .and_then(|args| handler(&context, &args)),
+                Blocking(handler) => run_blocking(name, &context, move |context| {
+                    handler(context, &Args::parse(params.as_str(), arity)?)
+                })
+                .await,
+                Async(handler) => match Args::parse(params.as_str(), arity) {
+                    Ok(args) => handler(Arc::clone(&context), args).await,
+                    Err(error) => Err(error),
+                },
             };
             context
                 .node
@@ -260,6 +302,24 @@ pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMeth
     }
     pubsub::register(&mut module)?;
     Ok(module)
+}
+
+/// Runs `work` in place on the runtime thread, after handing the thread's queued tasks to
+/// another; on a current-thread runtime (tests, where that is impossible) on the blocking pool.
+async fn run_blocking(
+    name: &'static str,
+    context: &Arc<RpcContext>,
+    work: impl FnOnce(&RpcContext) -> eth::Answer + Send + 'static,
+) -> eth::Answer {
+    if tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::MultiThread
+    {
+        return tokio::task::block_in_place(|| work(context));
+    }
+    let context = Arc::clone(context);
+    tokio::task::spawn_blocking(move || work(&context))
+        .await
+        .unwrap_or_else(|error| Err(RpcError::internal(format!("{name}: {error}"))))
 }
 
 /// geth's answer to `eth_subscribe` / `eth_unsubscribe` over plain HTTP, where jsonrpsee
