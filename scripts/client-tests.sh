@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The real-client tests: web3.py (pytest) and ethers v6 (node --test) against a freshly started
+# The real-client tests: web3.py (pytest), ethers v6 and viem (node --test) against a freshly started
 # `rewasm node --dev`, with the example ERC-20 built from source. Proves that unchanged Python
 # and JavaScript tooling deploys, calls, transacts and reads events on rewasm.
 #
@@ -50,7 +50,7 @@ fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
   -r "$CLIENTS/python/requirements.txt" || die "pip install failed"
 
-step "javascript client (ethers) via npm ci"
+step "javascript clients (ethers, viem) via npm ci"
 (cd "$CLIENTS/js" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
 
 step "build rewasm and the ERC-20"
@@ -121,10 +121,10 @@ timeout "$SUITE_TIMEOUT" "$VENV/bin/python" -m pytest -p no:cacheprovider -v \
   --junitxml="$work/pytest.xml" "$CLIENTS/python"
 py_status=$?
 
-step "node --test (ethers)"
+step "node --test (ethers, viem)"
 (cd "$CLIENTS/js" && timeout "$SUITE_TIMEOUT" node --test \
   --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=junit --test-reporter-destination="$work/node.xml" erc20.test.mjs)
+  --test-reporter=junit --test-reporter-destination="$work/node.xml" erc20.test.mjs viem.test.mjs)
 js_status=$?
 set -e
 
@@ -156,7 +156,7 @@ if [ $((py_failed + js_failed)) -gt 0 ]; then node_log; fi
 
 step "summary"
 echo "web3.py: $py_passed passed, $py_failed failed"
-echo "ethers:  $js_passed passed, $js_failed failed"
+echo "ethers + viem: $js_passed passed, $js_failed failed"
 passed=$((py_passed + js_passed))
 failed=$((py_failed + js_failed))
 echo "clients: $passed passed, $failed failed"

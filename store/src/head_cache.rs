@@ -194,6 +194,16 @@ impl HeadCache {
         });
     }
 
+    /// A write that keeps the head's number but changes its state (a dev chain's state edit)
+    /// ended, written or not: the cache empties and holds no block until the next advance.
+    pub(crate) fn forget(&self) {
+        self.end_write(|inner| {
+            inner.accounts.clear();
+            inner.slots.clear();
+            inner.number = None;
+        });
+    }
+
     fn end_write(&self, update: impl FnOnce(&mut Inner)) {
         let mut inner = self.lock();
         update(&mut inner);

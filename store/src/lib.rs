@@ -23,6 +23,8 @@
 //! |                | `chain_params`            | chain id (8) ++ gas limit (8) ++ schedule hash  |
 //! |                |                           | (32) ++ limits hash (32) ++ schedule name       |
 //! |                | `validators`              | the validator set's hash (32)                   |
+//! |                | `state_edit` ++ number (8) | a dev chain's state edit after that block (the  |
+//! |                | ++ sequence (4)           | chain's encoding), replayed before the next one |
 //!
 //! `accounts` and `storage` are the head state, flat, so that execution reads a slot with one
 //! lookup; `trie_nodes` holds the Merkle-Patricia tries of every committed state, for the roots
@@ -193,6 +195,22 @@ pub const META_VALIDATORS: &[u8] = b"validators";
 /// `meta` key the node writes to learn whether the store takes writes again after a failure;
 /// its value means nothing.
 pub const META_WRITE_PROBE: &[u8] = b"write_probe";
+
+/// Prefix of the `meta` keys of state edits: `state_edit` ++ block number (8) ++ sequence (4)
+/// → the edit as the chain encoded it ([`Store::commit_state_edit`]).
+pub const META_STATE_EDIT: &[u8] = b"state_edit";
+
+fn state_edit_prefix(number: u64) -> Vec<u8> {
+    [META_STATE_EDIT, &number.to_be_bytes()].concat()
+}
+
+fn state_edit_key(number: u64, sequence: u32) -> Vec<u8> {
+    [
+        state_edit_prefix(number).as_slice(),
+        &sequence.to_be_bytes(),
+    ]
+    .concat()
+}
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -1008,14 +1026,62 @@ impl Store {
             });
         }
 
+        let mut batch = WriteBatch::default();
+        let (update, head_changes) = self.put_state(&mut batch, &block.changes)?;
+
+        let number = block.number.to_be_bytes();
+        batch.put_cf(self.cf(cf::BLOCKS)?, number, &block.header);
+        batch.put_cf(self.cf(cf::BLOCK_HASHES)?, block.hash.as_bytes(), number);
+        let receipts = self.cf(cf::RECEIPTS)?;
+        let tx_index = self.cf(cf::TX_INDEX)?;
+        for (index, tx) in block.transactions.iter().enumerate() {
+            let index = u32::try_from(index).map_err(|_| StoreError::TooManyTransactions)?;
+            batch.put_cf(receipts, tx.hash.as_bytes(), &tx.receipt);
+            batch.put_cf(
+                tx_index,
+                tx.hash.as_bytes(),
+                codec::encode_tx_location(block.number, index),
+            );
+        }
+        batch.put_cf(self.cf(cf::LOGS)?, number, &block.logs);
+        let consensus = self.cf(cf::CONSENSUS)?;
+        if let Some(certificate) = &block.certificate {
+            batch.put_cf(
+                consensus,
+                consensus_key::certificate(block.number),
+                certificate,
+            );
+        }
+        self.forget_proposals_below(&mut batch, block.number.saturating_add(1))?;
+        let meta = self.cf(cf::META)?;
+        batch.put_cf(
+            meta,
+            META_HEAD,
+            codec::encode_head(block.number, &block.hash),
+        );
+        batch.put_cf(meta, META_STATE_ROOT, update.root.as_bytes());
+        Ok(PreparedBlock {
+            batch,
+            number: block.number,
+            head_changes,
+            state_root: update.root,
+            trie_nodes: update.nodes.len(),
+        })
+    }
+
+    /// Puts `changes` into `batch`: the flat state, the code, the new trie nodes. Returns the
+    /// trie update (with the new root) and what the head cache learns from it.
+    fn put_state(
+        &self,
+        batch: &mut WriteBatch,
+        changes: &StateChanges,
+    ) -> Result<(StateUpdate, HeadChanges), StoreError> {
         let accounts_cf = self.cf(cf::ACCOUNTS)?;
         let storage_cf = self.cf(cf::STORAGE)?;
         let code_cf = self.cf(cf::CODE)?;
-        let mut batch = WriteBatch::default();
         let mut head_changes = HeadChanges::default();
-
-        let update = self.state_update(&block.changes)?;
-        for (address, change) in &block.changes {
+        let update = self.state_update(changes)?;
+        for (address, change) in changes {
             let (start, end) = codec::storage_range(address);
             match change {
                 AccountChange::Deleted => {
@@ -1062,45 +1128,50 @@ impl Store {
         for (hash, rlp) in &update.nodes {
             batch.put_cf(trie_cf, hash.as_bytes(), rlp);
         }
+        Ok((update, head_changes))
+    }
 
-        let number = block.number.to_be_bytes();
-        batch.put_cf(self.cf(cf::BLOCKS)?, number, &block.header);
-        batch.put_cf(self.cf(cf::BLOCK_HASHES)?, block.hash.as_bytes(), number);
-        let receipts = self.cf(cf::RECEIPTS)?;
-        let tx_index = self.cf(cf::TX_INDEX)?;
-        for (index, tx) in block.transactions.iter().enumerate() {
-            let index = u32::try_from(index).map_err(|_| StoreError::TooManyTransactions)?;
-            batch.put_cf(receipts, tx.hash.as_bytes(), &tx.receipt);
-            batch.put_cf(
-                tx_index,
-                tx.hash.as_bytes(),
-                codec::encode_tx_location(block.number, index),
-            );
-        }
-        batch.put_cf(self.cf(cf::LOGS)?, number, &block.logs);
-        let consensus = self.cf(cf::CONSENSUS)?;
-        if let Some(certificate) = &block.certificate {
-            batch.put_cf(
-                consensus,
-                consensus_key::certificate(block.number),
-                certificate,
-            );
-        }
-        self.forget_proposals_below(&mut batch, block.number.saturating_add(1))?;
+    /// Applies a state edit of the dev chain (`anvil_setBalance` and its kind) to the head
+    /// state without a block, durably, and records `record` (the edit, opaque here) after the
+    /// head's other edits, so that a replay can apply them in order before the next block
+    /// ([`Store::state_edits`]). One synced `WriteBatch`: the flat state, trie nodes, the new
+    /// state root and the record. The head block keeps its header, whose state root is now the
+    /// state before the edits; [`Store::state_root`] is the state after them. Returns the new
+    /// state root.
+    pub fn commit_state_edit(
+        &self,
+        changes: &StateChanges,
+        record: &[u8],
+    ) -> Result<H256, StoreError> {
+        let (head, _) = self.head()?.ok_or(StoreError::NotNextBlock {
+            head: None,
+            number: 0,
+        })?;
+        let sequence = u32::try_from(self.state_edits(head)?.len())
+            .map_err(|_| StoreError::corrupt("meta", format!("too many edits after {head}")))?;
+        let mut batch = WriteBatch::default();
+        let (update, _) = self.put_state(&mut batch, changes)?;
         let meta = self.cf(cf::META)?;
-        batch.put_cf(
-            meta,
-            META_HEAD,
-            codec::encode_head(block.number, &block.hash),
-        );
         batch.put_cf(meta, META_STATE_ROOT, update.root.as_bytes());
-        Ok(PreparedBlock {
-            batch,
-            number: block.number,
-            head_changes,
-            state_root: update.root,
-            trie_nodes: update.nodes.len(),
-        })
+        batch.put_cf(meta, state_edit_key(head, sequence), record);
+        self.head_cache.begin_write();
+        let written = self.db.write_opt(batch, &sync_write());
+        // Readers holding a snapshot from before the edit know only the head's number, which
+        // the edit keeps: the cache must not serve or take their reads as the head's.
+        self.head_cache.forget();
+        written.map_err(StoreError::Write)?;
+        Ok(update.root)
+    }
+
+    /// The state edits recorded after block `number`, in the order they were made
+    /// ([`Store::commit_state_edit`]).
+    pub fn state_edits(&self, number: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut read = ReadOptions::default();
+        read.set_iterate_range(PrefixRange(state_edit_prefix(number)));
+        self.db
+            .iterator_cf_opt(self.cf(cf::META)?, read, IteratorMode::Start)
+            .map(|entry| Ok(entry?.1.into_vec()))
+            .collect()
     }
 
     /// A synced write of [`META_WRITE_PROBE`]: whether the store takes writes (after a full disk,

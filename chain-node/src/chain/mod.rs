@@ -15,6 +15,7 @@
 pub mod block;
 mod build;
 mod call;
+pub mod edit;
 pub mod header;
 pub mod receipt;
 mod verify;
@@ -39,6 +40,7 @@ pub use build::Rejection;
 pub use call::{
     CallError, CallLimits, CallOutcome, CallRequest, DEFAULT_CALL_TIMEOUT, revert_reason,
 };
+pub use edit::StateEdit;
 pub use header::{Bloom, Header};
 pub use receipt::{BlockLog, ReceiptRecord};
 pub use verify::{VerifyError, VerifyReport, verify};
@@ -108,6 +110,14 @@ pub enum ChainError {
     DataDir {
         path: String,
         source: std::io::Error,
+    },
+    #[error("{0}")]
+    InvalidEdit(String),
+    #[error("stored state edit {index} after block {number}: {source}")]
+    CorruptEdit {
+        number: u64,
+        index: usize,
+        source: RlpError,
     },
     #[error("the chain lock was poisoned by a panic")]
     Poisoned,
@@ -723,6 +733,42 @@ impl Chain {
             .header_by_number(number)?
             .ok_or(ChainError::MissingBlock(number))?;
         Ok(self.store.storage_at(header.state_root, address, slot)?)
+    }
+
+    /// Applies a dev chain's state edit to the head state and records it for replay
+    /// ([`edit`]). Code is validated as a deployment's is. Returns the new state root.
+    pub fn edit_state(&self, edit: &StateEdit) -> Result<H256, ChainError> {
+        if let StateEdit::Code { code, .. } = edit
+            && !code.is_empty()
+        {
+            let vm = &self.config.vm;
+            rewasm_vm::validate_for(
+                code,
+                &vm.limits,
+                rewasm_vm::Rules::Contract,
+                vm.schedule.modules,
+            )
+            .map_err(|error| ChainError::InvalidEdit(format!("invalid code: {error}")))?;
+        }
+        let _writer = self.writer.lock().map_err(|_| ChainError::Poisoned)?;
+        let changes = edit.changes(&self.store)?;
+        Ok(self.store.commit_state_edit(&changes, &edit.encode())?)
+    }
+
+    /// The state edits recorded after block `number`, in order.
+    pub fn state_edits(&self, number: u64) -> Result<Vec<StateEdit>, ChainError> {
+        self.store
+            .state_edits(number)?
+            .iter()
+            .enumerate()
+            .map(|(index, record)| {
+                StateEdit::decode(record).map_err(|source| ChainError::CorruptEdit {
+                    number,
+                    index,
+                    source,
+                })
+            })
+            .collect()
     }
 
     /// Builds, seals and commits the next block from `candidates` (in the given order; each is

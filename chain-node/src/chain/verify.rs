@@ -22,9 +22,12 @@ pub struct VerifyReport {
     pub blocks: u64,
     /// Transactions re-executed.
     pub transactions: u64,
+    /// Dev chain state edits applied ([`super::edit`]).
+    pub edits: u64,
     /// The head's hash, equal in both stores.
     pub head_hash: H256,
-    /// The head's state root, equal in both stores and to the recomputation from flat state.
+    /// The state root (the head's, or after the head's state edits), equal in both stores and
+    /// to the recomputation from flat state.
     pub state_root: H256,
     /// The store's table files, read through their checksums before the replay.
     pub files: FileCheck,
@@ -86,7 +89,9 @@ pub fn verify(
     let head = stored.head();
     let mut transactions = 0u64;
     let mut parent = replay.head().header.clone();
+    let mut edits = 0u64;
     for number in 1..=head.header.number {
+        edits += replay_edits(&stored, &replay, number - 1)?;
         let block = stored
             .block_by_number(number)?
             .ok_or(ChainError::MissingBlock(number))?;
@@ -131,6 +136,8 @@ pub fn verify(
         replay.commit_built(built)?;
     }
 
+    edits += replay_edits(&stored, &replay, head.header.number)?;
+
     let replayed_head = replay.head();
     check(
         head.header.number,
@@ -138,27 +145,38 @@ pub fn verify(
         &head.hash,
         &replayed_head.hash,
     )?;
+    // Without edits after the head, the state is the head's; with them, the state after them.
     let root = stored.store().state_root()?;
     check(
         head.header.number,
         "store state root",
-        &head.header.state_root,
+        &replay.store().state_root()?,
         &root,
     )?;
     let flat = stored.store().state_root_uncached()?;
     check(
         head.header.number,
         "state root recomputed from flat state",
-        &head.header.state_root,
+        &root,
         &flat,
     )?;
     Ok(VerifyReport {
         blocks: head.header.number,
         transactions,
+        edits,
         head_hash: head.hash,
-        state_root: head.header.state_root,
+        state_root: root,
         files,
     })
+}
+
+/// Applies the state edits recorded after block `number` to the replay; how many.
+fn replay_edits(stored: &Chain, replay: &Chain, number: u64) -> Result<u64, VerifyError> {
+    let edits = stored.state_edits(number)?;
+    for edit in &edits {
+        replay.edit_state(edit)?;
+    }
+    Ok(edits.len() as u64)
 }
 
 fn compare_headers(

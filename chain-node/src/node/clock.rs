@@ -5,33 +5,40 @@
 //! `rewasm verify` replays the chain as it was mined.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The latest timestamp the clock gives a block: far beyond any test's need, and far enough
 /// below `u64::MAX` that every later block still has a later second.
 pub const MAX_TIMESTAMP: u64 = i64::MAX as u64;
 
-/// Seconds added to the wall clock, and a timestamp asked for the next block only.
+/// Seconds added to the wall clock (negative after a set timestamp behind it), and a timestamp
+/// asked for the next block only.
 #[derive(Debug, Default)]
 pub struct DevClock {
-    offset: AtomicU64,
+    offset: AtomicI64,
+    /// The offset was ever set: until then blocks take the chain's own wall clock.
+    moved: AtomicBool,
     next: Mutex<Option<u64>>,
 }
 
 impl DevClock {
-    /// Moves the clock `seconds` forward for every later block; the total moved so far.
+    /// Moves the clock `seconds` forward for every later block; the total moved so far (0 if
+    /// a set timestamp left the clock behind the wall clock).
     pub fn increase(&self, seconds: u64) -> u64 {
+        let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
         let before = self
             .offset
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
                 Some(offset.saturating_add(seconds))
             })
             .unwrap_or_else(|offset| offset);
-        before.saturating_add(seconds)
+        self.moved.store(true, Ordering::SeqCst);
+        u64::try_from(before.saturating_add(seconds)).unwrap_or(0)
     }
 
-    /// The next block asks for `timestamp`; later ones follow the clock again.
+    /// The next block asks for `timestamp`; later ones follow the clock from there, as anvil's
+    /// and hardhat's do.
     pub fn set_next(&self, timestamp: u64) {
         *self.lock_next() = Some(timestamp);
     }
@@ -43,16 +50,30 @@ impl DevClock {
         if let Some(next) = *self.lock_next() {
             return Some(next.min(MAX_TIMESTAMP));
         }
+        if !self.moved.load(Ordering::SeqCst) {
+            return None;
+        }
         let offset = self.offset.load(Ordering::SeqCst);
-        (offset > 0).then(|| now().saturating_add(offset).min(MAX_TIMESTAMP))
+        let moved = i128::from(now()).saturating_add(i128::from(offset));
+        Some(
+            u64::try_from(moved.max(0))
+                .unwrap_or(u64::MAX)
+                .min(MAX_TIMESTAMP),
+        )
     }
 
     /// A block was sealed asking for `asked`: a timestamp set for it is used up, unless another
-    /// was set meanwhile (that one is for the next block).
+    /// was set meanwhile (that one is for the next block), and the clock goes on from it.
     pub fn sealed(&self, asked: Option<u64>) {
         let mut next = self.lock_next();
-        if next.is_some() && next.map(|n| n.min(MAX_TIMESTAMP)) == asked {
+        if let Some(timestamp) = next.map(|n| n.min(MAX_TIMESTAMP))
+            && Some(timestamp) == asked
+        {
             *next = None;
+            let offset = i128::from(timestamp).saturating_sub(i128::from(now()));
+            let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+            self.offset.store(offset, Ordering::SeqCst);
+            self.moved.store(true, Ordering::SeqCst);
         }
     }
 
@@ -97,14 +118,36 @@ mod tests {
             "set while sealing: kept"
         );
         clock.sealed(Some(6_000_000_000));
-        assert_eq!(clock.next_timestamp(), None);
-        assert_eq!(clock.increase(3_600), 3_600);
-        assert_eq!(clock.increase(60), 3_660);
         let next = clock.next_timestamp().unwrap_or_default();
-        assert!(next >= now() + 3_660 - 1 && next <= now() + 3_660, "{next}");
+        assert!(
+            (6_000_000_000..=6_000_000_001).contains(&next),
+            "the clock goes on from the set timestamp: {next}"
+        );
+        clock.increase(60);
+        let next = clock.next_timestamp().unwrap_or_default();
+        assert!((6_000_000_060..=6_000_000_061).contains(&next), "{next}");
         clock.sealed(Some(next));
         assert!(clock.next_timestamp().is_some(), "the offset stays");
         clock.increase(u64::MAX);
         assert_eq!(clock.next_timestamp(), Some(MAX_TIMESTAMP));
+    }
+
+    #[test]
+    fn the_offset_adds_to_the_wall_clock_and_a_past_timestamp_sets_it_back() {
+        let clock = DevClock::default();
+        assert_eq!(clock.increase(3_600), 3_600);
+        assert_eq!(clock.increase(60), 3_660);
+        let next = clock.next_timestamp().unwrap_or_default();
+        assert!(next >= now() + 3_660 - 1 && next <= now() + 3_660, "{next}");
+        let past = now() - 100;
+        clock.set_next(past);
+        clock.sealed(Some(past));
+        let next = clock.next_timestamp().unwrap_or_default();
+        assert!((past..=past + 1).contains(&next), "{next}");
+        assert_eq!(
+            clock.increase(0),
+            0,
+            "behind the wall clock: no total to report"
+        );
     }
 }

@@ -1,15 +1,18 @@
 //! Chain control for tests, as anvil and hardhat offer it, on the dev chain only: sealing
 //! blocks on demand (`evm_mine`, `anvil_mine` / `hardhat_mine`) and moving the clock the next
 //! blocks take their timestamps from (`evm_increaseTime`, `evm_setNextBlockTimestamp` /
-//! `anvil_setNextBlockTimestamp`). Elsewhere they do not exist (`-32601`, as on geth). Blocks
-//! sealed this way are ordinary blocks: their transactions come from the pool and their
-//! timestamps are in their headers, so `rewasm verify` replays them.
+//! `anvil_setNextBlockTimestamp`), and editing the state (`anvil_setBalance`, `anvil_setNonce`,
+//! `anvil_setCode`, `anvil_setStorageAt` and their `hardhat_` names). Elsewhere they do not
+//! exist (`-32601`, as on geth). Blocks sealed this way are ordinary blocks: their transactions
+//! come from the pool and their timestamps are in their headers, so `rewasm verify` replays
+//! them; state edits are recorded beside the blocks and replayed too ([`crate::chain::edit`]).
 
 use serde_json::{Value, json};
 
 use super::error::{METHOD_NOT_FOUND, RpcError};
 use super::params::{self, Args};
 use super::{RpcContext, json};
+use crate::chain::StateEdit;
 use crate::node::clock::MAX_TIMESTAMP;
 
 type Answer = Result<Value, RpcError>;
@@ -111,4 +114,94 @@ fn set_next(context: &RpcContext, timestamp: u64) -> Result<(), RpcError> {
     }
     context.node.clock().set_next(timestamp);
     Ok(())
+}
+
+/// What an edit answers: anvil's methods `null`, hardhat's `true`.
+fn edited(context: &RpcContext, method: &str, edit: StateEdit) -> Answer {
+    dev_only(context, method)?;
+    context
+        .node
+        .chain()
+        .edit_state(&edit)
+        .map_err(|error| match error {
+            crate::chain::ChainError::InvalidEdit(reason) => RpcError::invalid_params(reason),
+            other => other.into(),
+        })?;
+    tracing::info!(method, address = ?edit.address(), "state edited");
+    Ok(if method.starts_with("hardhat_") {
+        Value::Bool(true)
+    } else {
+        Value::Null
+    })
+}
+
+/// A 32-byte word as hardhat (32 bytes of data) or anvil (a quantity) sends it.
+fn word(value: &Value, field: Option<&str>) -> Result<primitive_types::H256, String> {
+    let text = params::string(value, field)?;
+    params::storage_slot(&text).map_err(|error| error.message)
+}
+
+fn set_balance(context: &RpcContext, args: &Args, method: &str) -> Answer {
+    let edit = StateEdit::Balance {
+        address: args.required(0, params::address)?,
+        balance: args.required(1, params::quantity_u256)?,
+    };
+    edited(context, method, edit)
+}
+
+fn set_nonce(context: &RpcContext, args: &Args, method: &str) -> Answer {
+    let edit = StateEdit::Nonce {
+        address: args.required(0, params::address)?,
+        nonce: args.required(1, count)?,
+    };
+    edited(context, method, edit)
+}
+
+fn set_code(context: &RpcContext, args: &Args, method: &str) -> Answer {
+    let edit = StateEdit::Code {
+        address: args.required(0, params::address)?,
+        code: args.required(1, params::bytes)?,
+    };
+    edited(context, method, edit)
+}
+
+fn set_storage_at(context: &RpcContext, args: &Args, method: &str) -> Answer {
+    let edit = StateEdit::Storage {
+        address: args.required(0, params::address)?,
+        slot: args.required(1, word)?,
+        value: args.required(2, word)?,
+    };
+    edited(context, method, edit)
+}
+
+pub fn anvil_set_balance(context: &RpcContext, args: &Args) -> Answer {
+    set_balance(context, args, "anvil_setBalance")
+}
+
+pub fn hardhat_set_balance(context: &RpcContext, args: &Args) -> Answer {
+    set_balance(context, args, "hardhat_setBalance")
+}
+
+pub fn anvil_set_nonce(context: &RpcContext, args: &Args) -> Answer {
+    set_nonce(context, args, "anvil_setNonce")
+}
+
+pub fn hardhat_set_nonce(context: &RpcContext, args: &Args) -> Answer {
+    set_nonce(context, args, "hardhat_setNonce")
+}
+
+pub fn anvil_set_code(context: &RpcContext, args: &Args) -> Answer {
+    set_code(context, args, "anvil_setCode")
+}
+
+pub fn hardhat_set_code(context: &RpcContext, args: &Args) -> Answer {
+    set_code(context, args, "hardhat_setCode")
+}
+
+pub fn anvil_set_storage_at(context: &RpcContext, args: &Args) -> Answer {
+    set_storage_at(context, args, "anvil_setStorageAt")
+}
+
+pub fn hardhat_set_storage_at(context: &RpcContext, args: &Args) -> Answer {
+    set_storage_at(context, args, "hardhat_setStorageAt")
 }

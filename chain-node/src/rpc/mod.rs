@@ -265,6 +265,18 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
         1,
         Blocking(dev::evm_set_next_block_timestamp),
     ),
+    ("anvil_setBalance", 2, Blocking(dev::anvil_set_balance)),
+    ("hardhat_setBalance", 2, Blocking(dev::hardhat_set_balance)),
+    ("anvil_setNonce", 2, Blocking(dev::anvil_set_nonce)),
+    ("hardhat_setNonce", 2, Blocking(dev::hardhat_set_nonce)),
+    ("anvil_setCode", 2, Blocking(dev::anvil_set_code)),
+    ("hardhat_setCode", 2, Blocking(dev::hardhat_set_code)),
+    ("anvil_setStorageAt", 3, Blocking(dev::anvil_set_storage_at)),
+    (
+        "hardhat_setStorageAt",
+        3,
+        Blocking(dev::hardhat_set_storage_at),
+    ),
     (
         "anvil_setNextBlockTimestamp",
         1,

@@ -1926,10 +1926,10 @@ async fn the_dev_chain_takes_the_test_frameworks_chain_control() {
     assert!(result(a, "hardhat_mine", json!([2])).await.is_null());
     assert_eq!(quantity(&latest().await["number"]), 7);
 
-    assert_eq!(
-        result(a, "evm_increaseTime", json!([7200])).await,
-        json!("0x1c20")
-    );
+    // The clock went on from the set timestamps (about 1 030 s ahead of the wall clock), and
+    // moves 7 200 s more.
+    let total = quantity(&result(a, "evm_increaseTime", json!([7200])).await);
+    assert!((7_200 + 1_000..7_200 + 1_100).contains(&total), "{total}");
     let keys = keys();
     let transfer = dynamic(0, Some(address(&keys[5])), 1, Vec::new(), 21_000);
     let hash = send(a, &signed(&transfer, &keys[0])).await;
@@ -1954,6 +1954,135 @@ async fn the_dev_chain_takes_the_test_frameworks_chain_control() {
     assert_eq!(code, -32602);
 }
 
+/// The dev chain's state edits show at once, the next blocks build on them, invalid code is
+/// refused, and `verify` replays a chain with edits between and after its blocks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn state_edits_show_at_once_and_replay() {
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    let keys = keys();
+    let rich = H160::repeat_byte(0x77);
+    let thousand_eth = "0x3635c9adc5dea00000";
+    assert!(
+        result(
+            a,
+            "anvil_setBalance",
+            json!([addr_hex(&rich), thousand_eth])
+        )
+        .await
+        .is_null()
+    );
+    assert_eq!(
+        result(a, "eth_getBalance", json!([addr_hex(&rich), "latest"])).await,
+        json!(thousand_eth)
+    );
+
+    let renumbered = address(&keys[6]);
+    assert_eq!(
+        result(a, "hardhat_setNonce", json!([addr_hex(&renumbered), "0x5"])).await,
+        json!(true)
+    );
+    assert_eq!(
+        result(
+            a,
+            "eth_getTransactionCount",
+            json!([addr_hex(&renumbered), "latest"])
+        )
+        .await,
+        json!("0x5")
+    );
+    let transfer = dynamic(5, Some(rich), 1, Vec::new(), 21_000);
+    let hash = send(a, &signed(&transfer, &keys[6])).await;
+    assert_eq!(receipt(a, &hash).await["status"], json!("0x1"));
+    assert_eq!(
+        result(a, "eth_getBalance", json!([addr_hex(&rich), "latest"])).await,
+        json!("0x3635c9adc5dea00001"),
+        "the block built on the edited balance"
+    );
+
+    let contract = H160::repeat_byte(0xc0);
+    assert!(
+        result(
+            a,
+            "anvil_setCode",
+            json!([addr_hex(&contract), hex(&runtime())])
+        )
+        .await
+        .is_null()
+    );
+    assert_eq!(
+        result(a, "eth_getCode", json!([addr_hex(&contract), "latest"])).await,
+        json!(hex(&runtime()))
+    );
+    assert_eq!(
+        result(
+            a,
+            "hardhat_setStorageAt",
+            json!([addr_hex(&contract), "0x0", hex(&word(42))])
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(
+        result(
+            a,
+            "eth_getStorageAt",
+            json!([addr_hex(&contract), "0x0", "latest"])
+        )
+        .await,
+        json!(hex(&word(42)))
+    );
+    let read = result(
+        a,
+        "eth_call",
+        json!([{"to": addr_hex(&contract), "data": "0x01"}, "latest"]),
+    )
+    .await;
+    assert_eq!(
+        read,
+        json!(hex(&word(42))),
+        "the set code runs on the set slot"
+    );
+
+    let (code, text, _) = error(
+        a,
+        "anvil_setCode",
+        json!([addr_hex(&contract), "0x0061736d"]),
+    )
+    .await;
+    assert_eq!(code, -32602);
+    assert!(text.starts_with("invalid code: "), "{text}");
+    assert_eq!(
+        result(a, "eth_getCode", json!([addr_hex(&contract), "latest"])).await,
+        json!(hex(&runtime())),
+        "a refused edit changes nothing"
+    );
+    // An edit after the last block, which only the store's state root covers.
+    result(a, "anvil_setBalance", json!([addr_hex(&rich), "0x1"])).await;
+    let head = quantity(&result(a, "eth_blockNumber", json!([])).await);
+
+    let datadir = node._dir.path().join("data");
+    let TestNode { service, _dir, .. } = node;
+    service.shutdown().await;
+    let genesis = Genesis::dev().unwrap();
+    let config = rewasm_node::chain::ChainConfig::from_genesis(&genesis).unwrap();
+    let report = rewasm_node::chain::verify(&datadir, &genesis, config).unwrap();
+    assert_eq!(report.blocks, head);
+    assert_eq!(
+        report.edits, 5,
+        "two balances, a nonce, the code and a slot"
+    );
+    let chain = rewasm_node::chain::Chain::open(
+        &datadir,
+        &genesis,
+        rewasm_node::chain::ChainConfig::from_genesis(&genesis).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(chain.account_at(&rich, head).unwrap().balance, U256::one());
+    assert_eq!(report.state_root, chain.store().state_root().unwrap());
+    assert_ne!(report.state_root, chain.head().header.state_root);
+}
+
 /// Without `--dev` the chain-control methods do not exist, and seal nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn chain_control_is_only_for_the_dev_chain() {
@@ -1963,6 +2092,14 @@ async fn chain_control_is_only_for_the_dev_chain() {
         ("anvil_mine", json!(["0x2"])),
         ("evm_increaseTime", json!([60])),
         ("evm_setNextBlockTimestamp", json!(["0x7fffffff"])),
+        (
+            "anvil_setBalance",
+            json!(["0x7777777777777777777777777777777777777777", "0x1"]),
+        ),
+        (
+            "hardhat_setStorageAt",
+            json!(["0x7777777777777777777777777777777777777777", "0x0", "0x1"]),
+        ),
     ] {
         let (code, text, _) = error(node.addr, method, params).await;
         assert_eq!(code, -32601, "{method}");

@@ -33,6 +33,9 @@ pub(super) fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             );
             println!("blocks        {}", report.blocks);
             println!("transactions  {}", report.transactions);
+            if report.edits > 0 {
+                println!("state edits   {} (dev chain test methods)", report.edits);
+            }
             println!("head hash     {:?}", report.head_hash);
             println!("state root    {:?}", report.state_root);
             println!("verified: the replay from genesis matches every block and the head state");
