@@ -50,7 +50,7 @@ step "WebAssembly core suite ($SHARED/conformance/wasm-core)"
 cargo run -q -p rewasm-spec-tests --locked -- wasm-core "$SHARED/conformance/wasm-core" 2>&1 | tee "$log/wasm-core.txt"
 core_status=${PIPESTATUS[0]}
 
-step "real clients: web3.py and ethers against rewasm node"
+step "real clients: web3.py, ethers and viem against rewasm node"
 bash scripts/client-tests.sh 2>&1 | tee "$log/clients.txt"
 clients_status=${PIPESTATUS[0]}
 

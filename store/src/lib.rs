@@ -245,6 +245,15 @@ pub enum StoreError {
     #[error("block {number} does not extend the head {head:?}")]
     NotNextBlock { head: Option<u64>, number: u64 },
     /// More transactions in one block than a `u32` index counts.
+    #[error(
+        "rewinding to block {number} would give state root {computed:?}, not the recorded \
+         {expected:?}"
+    )]
+    RewindMismatch {
+        number: u64,
+        expected: H256,
+        computed: H256,
+    },
     #[error("too many transactions in one block")]
     TooManyTransactions,
     /// A table file on disk is not the size the database recorded for it.
@@ -313,6 +322,35 @@ pub struct BlockWrite {
     pub logs: Vec<u8>,
     /// The commit certificate that decided the block, on a network (opaque).
     pub certificate: Option<Vec<u8>>,
+}
+
+/// A dev chain's rewind to an earlier head (`evm_revert`, `anvil_reset`), written atomically by
+/// [`Store::rewind`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RewindWrite {
+    /// The block that becomes the head again.
+    pub number: u64,
+    /// Its hash.
+    pub hash: H256,
+    /// The changes that turn the current head state back into the state to return to.
+    pub changes: StateChanges,
+    /// The state root they must give (the write is refused otherwise).
+    pub state_root: H256,
+    /// How many of the state edits after block `number` stay ([`Store::commit_state_edit`]).
+    pub edits_kept: u32,
+    /// The blocks after `number`, which are removed with their receipts, indexes and logs.
+    pub removed: Vec<RemovedBlock>,
+}
+
+/// A block a [`RewindWrite`] removes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RemovedBlock {
+    /// Its number.
+    pub number: u64,
+    /// Its hash.
+    pub hash: H256,
+    /// Its transactions' hashes.
+    pub transactions: Vec<H256>,
 }
 
 /// A block turned into one `WriteBatch`, not yet written: [`Store::write_prepared`] writes it,
@@ -1171,6 +1209,60 @@ impl Store {
         self.db
             .iterator_cf_opt(self.cf(cf::META)?, read, IteratorMode::Start)
             .map(|entry| Ok(entry?.1.into_vec()))
+            .collect()
+    }
+
+    /// Makes block `rewind.number` the head again, with its state as `rewind.changes` restore
+    /// it, and removes the blocks after it and the state edits made since: one synced
+    /// `WriteBatch`, written only if the restored state's root is `rewind.state_root`.
+    pub fn rewind(&self, rewind: &RewindWrite) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        let (update, _) = self.put_state(&mut batch, &rewind.changes)?;
+        if update.root != rewind.state_root {
+            return Err(StoreError::RewindMismatch {
+                number: rewind.number,
+                expected: rewind.state_root,
+                computed: update.root,
+            });
+        }
+        let (blocks, hashes) = (self.cf(cf::BLOCKS)?, self.cf(cf::BLOCK_HASHES)?);
+        let (receipts, tx_index) = (self.cf(cf::RECEIPTS)?, self.cf(cf::TX_INDEX)?);
+        let logs = self.cf(cf::LOGS)?;
+        for removed in &rewind.removed {
+            let number = removed.number.to_be_bytes();
+            batch.delete_cf(blocks, number);
+            batch.delete_cf(logs, number);
+            batch.delete_cf(hashes, removed.hash.as_bytes());
+            for tx in &removed.transactions {
+                batch.delete_cf(receipts, tx.as_bytes());
+                batch.delete_cf(tx_index, tx.as_bytes());
+            }
+        }
+        let meta = self.cf(cf::META)?;
+        let mut read = ReadOptions::default();
+        read.set_iterate_range(
+            state_edit_key(rewind.number, rewind.edits_kept)..state_edit_prefix(u64::MAX),
+        );
+        for entry in self.db.iterator_cf_opt(meta, read, IteratorMode::Start) {
+            batch.delete_cf(meta, entry?.0);
+        }
+        batch.put_cf(
+            meta,
+            META_HEAD,
+            codec::encode_head(rewind.number, &rewind.hash),
+        );
+        batch.put_cf(meta, META_STATE_ROOT, update.root.as_bytes());
+        self.head_cache.begin_write();
+        let written = self.db.write_opt(batch, &sync_write());
+        self.head_cache.forget();
+        written.map_err(StoreError::Write)
+    }
+
+    /// The address of every account in the head state, in order.
+    pub fn addresses(&self) -> Result<Vec<H160>, StoreError> {
+        self.db
+            .iterator_cf(self.cf(cf::ACCOUNTS)?, IteratorMode::Start)
+            .map(|item| address_key(&item?.0))
             .collect()
     }
 

@@ -18,6 +18,7 @@ mod call;
 pub mod edit;
 pub mod header;
 pub mod receipt;
+pub mod snapshot;
 mod verify;
 
 use std::path::Path;
@@ -43,6 +44,7 @@ pub use call::{
 pub use edit::StateEdit;
 pub use header::{Bloom, Header};
 pub use receipt::{BlockLog, ReceiptRecord};
+pub use snapshot::{MAX_SNAPSHOTS, SnapshotPoint, TooManySnapshots};
 pub use verify::{VerifyError, VerifyReport, verify};
 
 /// Extra data of every block this node seals.
@@ -119,6 +121,8 @@ pub enum ChainError {
         index: usize,
         source: RlpError,
     },
+    #[error(transparent)]
+    TooManySnapshots(#[from] TooManySnapshots),
     #[error("the chain lock was poisoned by a panic")]
     Poisoned,
     /// An executed block no longer extends the head (another was committed meanwhile).
@@ -389,6 +393,10 @@ pub struct Chain {
     genesis_hash: H256,
     head: RwLock<Arc<Block>>,
     writer: Mutex<()>,
+    /// The genesis, which `anvil_reset` returns to.
+    genesis: Genesis,
+    /// The snapshots held and what later commits overwrote ([`snapshot`]).
+    journal: Mutex<snapshot::Journal>,
     call_slots: call::CallSlots,
     /// Executor threads for `eth_call` and `eth_estimateGas`, one per call slot.
     call_threads: ExecutorPool,
@@ -509,6 +517,8 @@ impl Chain {
             genesis_hash,
             head: RwLock::new(Arc::new(genesis_block)),
             writer: Mutex::new(()),
+            genesis: genesis.clone(),
+            journal: Mutex::new(snapshot::Journal::default()),
             call_slots: call::CallSlots::new(config.calls.executors),
             call_threads: ExecutorPool::new(config.calls.executors, "rewasm-call")
                 .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
@@ -752,7 +762,104 @@ impl Chain {
         }
         let _writer = self.writer.lock().map_err(|_| ChainError::Poisoned)?;
         let changes = edit.changes(&self.store)?;
-        Ok(self.store.commit_state_edit(&changes, &edit.encode())?)
+        let mut journal = self.journal()?;
+        journal.record(&self.store, &changes)?;
+        self.store
+            .commit_state_edit(&changes, &edit.encode())
+            .inspect_err(|_| journal.discard_last())
+            .map_err(Into::into)
+    }
+
+    /// Holds a snapshot of the head state (`evm_snapshot`); its id.
+    pub fn snapshot(&self) -> Result<u64, ChainError> {
+        let _writer = self.writer.lock().map_err(|_| ChainError::Poisoned)?;
+        let head = self.head();
+        let number = head.header.number;
+        let edits = u32::try_from(self.store.state_edits(number)?.len()).unwrap_or(u32::MAX);
+        let point = SnapshotPoint {
+            number,
+            hash: head.hash,
+            state_root: self.store.state_root()?,
+            edits,
+        };
+        Ok(self.journal()?.take(point)?)
+    }
+
+    /// Returns the chain to snapshot `id` (`evm_revert`): the point returned to, or `None` if
+    /// no such snapshot is held. It and every later snapshot are released.
+    pub fn revert_to(&self, id: u64) -> Result<Option<SnapshotPoint>, ChainError> {
+        let _writer = self.writer.lock().map_err(|_| ChainError::Poisoned)?;
+        let mut journal = self.journal()?;
+        let Some((point, changes)) = journal.restore(id) else {
+            return Ok(None);
+        };
+        self.rewind(rewasm_store::RewindWrite {
+            number: point.number,
+            hash: point.hash,
+            changes,
+            state_root: point.state_root,
+            edits_kept: point.edits,
+            removed: Vec::new(),
+        })?;
+        journal.reverted(id);
+        Ok(Some(point))
+    }
+
+    /// Returns the chain to its genesis (`anvil_reset`): every later block, state edit and
+    /// snapshot is gone.
+    pub fn reset(&self) -> Result<(), ChainError> {
+        let _writer = self.writer.lock().map_err(|_| ChainError::Poisoned)?;
+        let mut changes: StateChanges = self
+            .store
+            .addresses()?
+            .into_iter()
+            .map(|address| (address, AccountChange::Deleted))
+            .collect();
+        changes.extend(genesis_changes(&self.genesis)?);
+        let genesis = self
+            .header_by_number(0)?
+            .ok_or(ChainError::MissingBlock(0))?;
+        self.rewind(rewasm_store::RewindWrite {
+            number: 0,
+            hash: self.genesis_hash,
+            changes,
+            state_root: genesis.state_root,
+            edits_kept: 0,
+            removed: Vec::new(),
+        })?;
+        self.journal()?.clear();
+        Ok(())
+    }
+
+    /// Writes `rewind` with the blocks after its head listed for removal, and makes its block
+    /// the head. The writer lock is held.
+    fn rewind(&self, mut rewind: rewasm_store::RewindWrite) -> Result<(), ChainError> {
+        let head = self.head().header.number;
+        for number in rewind.number.saturating_add(1)..=head {
+            let block = self
+                .block_by_number(number)?
+                .ok_or(ChainError::MissingBlock(number))?;
+            rewind.removed.push(rewasm_store::RemovedBlock {
+                number,
+                hash: block.hash,
+                transactions: block.transactions.iter().map(|tx| tx.hash).collect(),
+            });
+        }
+        self.store.rewind(&rewind)?;
+        let bytes = self
+            .store
+            .block_header(rewind.number)?
+            .ok_or(ChainError::MissingBlock(rewind.number))?;
+        let block = Block::decode(&bytes).map_err(|source| ChainError::CorruptBlock {
+            number: rewind.number,
+            source,
+        })?;
+        *self.head.write().map_err(|_| ChainError::Poisoned)? = Arc::new(block);
+        Ok(())
+    }
+
+    fn journal(&self) -> Result<std::sync::MutexGuard<'_, snapshot::Journal>, ChainError> {
+        self.journal.lock().map_err(|_| ChainError::Poisoned)
     }
 
     /// The state edits recorded after block `number`, in order.
@@ -908,7 +1015,13 @@ impl Chain {
 
     /// Commits a built block and makes it the head.
     fn commit_built(&self, built: build::Built) -> Result<Arc<Block>, ChainError> {
-        self.store.commit_block(built.write)?;
+        let mut journal = self.journal()?;
+        journal.record(&self.store, &built.write.changes)?;
+        if let Err(error) = self.store.commit_block(built.write) {
+            journal.discard_last();
+            return Err(error.into());
+        }
+        drop(journal);
         let block = Arc::new(built.block);
         *self.head.write().map_err(|_| ChainError::Poisoned)? = Arc::clone(&block);
         Ok(block)

@@ -12,6 +12,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// below `u64::MAX` that every later block still has a later second.
 pub const MAX_TIMESTAMP: u64 = i64::MAX as u64;
 
+/// A [`DevClock`]'s settings at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClockState {
+    offset: i64,
+    moved: bool,
+    next: Option<u64>,
+}
+
 /// Seconds added to the wall clock (negative after a set timestamp behind it), and a timestamp
 /// asked for the next block only.
 #[derive(Debug, Default)]
@@ -75,6 +83,23 @@ impl DevClock {
             self.offset.store(offset, Ordering::SeqCst);
             self.moved.store(true, Ordering::SeqCst);
         }
+    }
+
+    /// The clock's settings, to return to ([`DevClock::restore`]).
+    pub fn save(&self) -> ClockState {
+        ClockState {
+            offset: self.offset.load(Ordering::SeqCst),
+            moved: self.moved.load(Ordering::SeqCst),
+            next: *self.lock_next(),
+        }
+    }
+
+    /// Returns to settings [`DevClock::save`] gave (`evm_revert`).
+    pub fn restore(&self, state: ClockState) {
+        let mut next = self.lock_next();
+        *next = state.next;
+        self.offset.store(state.offset, Ordering::SeqCst);
+        self.moved.store(state.moved, Ordering::SeqCst);
     }
 
     fn lock_next(&self) -> std::sync::MutexGuard<'_, Option<u64>> {

@@ -234,6 +234,8 @@ pub struct Node {
     store_fault: StoreFault,
     /// The timestamps the dev chain's test methods ask blocks for.
     clock: clock::DevClock,
+    /// The clock's settings when each held snapshot was taken, by snapshot id.
+    clock_snapshots: Mutex<std::collections::BTreeMap<u64, clock::ClockState>>,
     blocks: broadcast::Sender<Arc<NewBlock>>,
     transactions: broadcast::Sender<H256>,
     metrics: Metrics,
@@ -309,6 +311,7 @@ impl Node {
             group: GroupCommit::default(),
             store_fault: StoreFault::default(),
             clock: clock::DevClock::default(),
+            clock_snapshots: Mutex::new(std::collections::BTreeMap::new()),
             blocks: broadcast::channel(BLOCK_EVENTS).0,
             transactions: broadcast::channel(TRANSACTION_EVENTS).0,
             metrics,
@@ -543,6 +546,66 @@ impl Node {
     /// of them (see the module documentation).
     pub fn mine_block(&self, allow_empty: bool) -> Result<Option<MinedBlock>, ChainError> {
         Ok(self.mine_from_pool(allow_empty)?.map(|(mined, _)| mined))
+    }
+
+    /// Holds a snapshot of the chain and the dev clock (`evm_snapshot`); its id.
+    pub fn snapshot(&self) -> Result<u64, ChainError> {
+        self.on_block_thread(|| {
+            let _sealing = self.sealing();
+            let id = self.chain.snapshot()?;
+            lock_or_recover(&self.clock_snapshots).insert(id, self.clock.save());
+            Ok(id)
+        })
+    }
+
+    /// Returns the chain and the dev clock to snapshot `id` (`evm_revert`) and empties the pool,
+    /// whose transactions were checked against the state left behind; `false` if no such
+    /// snapshot is held. It and later snapshots are released.
+    pub fn revert_to_snapshot(&self, id: u64) -> Result<bool, ChainError> {
+        self.on_block_thread(|| {
+            let _sealing = self.sealing();
+            let Some(point) = self.chain.revert_to(id)? else {
+                return Ok(false);
+            };
+            let mut clocks = lock_or_recover(&self.clock_snapshots);
+            if let Some(state) = clocks.get(&id) {
+                self.clock.restore(*state);
+            }
+            clocks.retain(|held, _| *held < id);
+            drop(clocks);
+            self.after_rewind(point.number);
+            tracing::info!(id, head = point.number, "reverted to a snapshot");
+            Ok(true)
+        })
+    }
+
+    /// Returns the chain to its genesis (`anvil_reset`): blocks, state edits, snapshots, the
+    /// pool and the dev clock's settings are gone.
+    pub fn reset(&self) -> Result<(), ChainError> {
+        self.on_block_thread(|| {
+            let _sealing = self.sealing();
+            self.chain.reset()?;
+            lock_or_recover(&self.clock_snapshots).clear();
+            self.clock.restore(clock::ClockState::default());
+            self.after_rewind(0);
+            tracing::info!("reset to the genesis");
+            Ok(())
+        })
+    }
+
+    fn after_rewind(&self, head: u64) {
+        self.pool().clear();
+        self.metrics.set_head(head);
+    }
+
+    /// Runs `f` on the block thread, where every change of the head happens.
+    fn on_block_thread<R: Send>(
+        &self,
+        f: impl FnOnce() -> Result<R, ChainError> + Send,
+    ) -> Result<R, ChainError> {
+        self.chain
+            .on_block_thread(f)
+            .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?
     }
 
     /// [`Node::mine_block`], saying whether the block was offered every executable transaction

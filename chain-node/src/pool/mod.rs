@@ -360,6 +360,13 @@ impl Pool {
         }
     }
 
+    /// Drops every transaction (the chain they were checked against is gone: `evm_revert`).
+    pub fn clear(&mut self) {
+        self.by_sender.clear();
+        self.by_hash.clear();
+        self.slots = Slots::default();
+    }
+
     /// The configuration.
     pub fn config(&self) -> &PoolConfig {
         &self.config

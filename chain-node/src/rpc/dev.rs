@@ -2,7 +2,9 @@
 //! blocks on demand (`evm_mine`, `anvil_mine` / `hardhat_mine`) and moving the clock the next
 //! blocks take their timestamps from (`evm_increaseTime`, `evm_setNextBlockTimestamp` /
 //! `anvil_setNextBlockTimestamp`), and editing the state (`anvil_setBalance`, `anvil_setNonce`,
-//! `anvil_setCode`, `anvil_setStorageAt` and their `hardhat_` names). Elsewhere they do not
+//! `anvil_setCode`, `anvil_setStorageAt` and their `hardhat_` names), and returning to an earlier
+//! state (`evm_snapshot` / `evm_revert`, `anvil_reset` / `hardhat_reset`: see
+//! [`crate::chain::snapshot`]). Elsewhere they do not
 //! exist (`-32601`, as on geth). Blocks sealed this way are ordinary blocks: their transactions
 //! come from the pool and their timestamps are in their headers, so `rewasm verify` replays
 //! them; state edits are recorded beside the blocks and replayed too ([`crate::chain::edit`]).
@@ -204,4 +206,44 @@ pub fn anvil_set_storage_at(context: &RpcContext, args: &Args) -> Answer {
 
 pub fn hardhat_set_storage_at(context: &RpcContext, args: &Args) -> Answer {
     set_storage_at(context, args, "hardhat_setStorageAt")
+}
+
+/// `evm_snapshot`: holds a snapshot of the chain (and the dev clock); its id.
+pub fn evm_snapshot(context: &RpcContext, _: &Args) -> Answer {
+    dev_only(context, "evm_snapshot")?;
+    let id = context.node.snapshot().map_err(|error| match error {
+        crate::chain::ChainError::TooManySnapshots(full) => RpcError::server(full.to_string()),
+        other => other.into(),
+    })?;
+    Ok(json!(json::quantity(id)))
+}
+
+/// `evm_revert(id)`: returns to snapshot `id`, releasing it and every later one; `false` if no
+/// such snapshot is held.
+pub fn evm_revert(context: &RpcContext, args: &Args) -> Answer {
+    dev_only(context, "evm_revert")?;
+    let id = args.required(0, count)?;
+    Ok(Value::Bool(context.node.revert_to_snapshot(id)?))
+}
+
+/// `anvil_reset` / `hardhat_reset`: returns to the genesis. Forking is not supported: options
+/// that name a URL or block to fork are refused (viem sends `{"forking": {"blockNumber": null}}`
+/// for a plain reset).
+pub fn anvil_reset(context: &RpcContext, args: &Args) -> Answer {
+    dev_only(context, "anvil_reset")?;
+    let options = args.optional(0, |value, _| Ok(value.clone()))?;
+    let forks = |field: &str| {
+        options
+            .as_ref()
+            .and_then(|options| options.get("forking"))
+            .and_then(|forking| forking.get(field))
+            .is_some_and(|value| !value.is_null())
+    };
+    if forks("jsonRpcUrl") || forks("blockNumber") {
+        return Err(RpcError::invalid_params(
+            "forking is not supported: rewasm runs wasm contracts, not a fork of an EVM chain",
+        ));
+    }
+    context.node.reset()?;
+    Ok(Value::Null)
 }

@@ -2083,6 +2083,179 @@ async fn state_edits_show_at_once_and_replay() {
     assert_ne!(report.state_root, chain.head().header.state_root);
 }
 
+/// What a test reads to tell two states apart.
+async fn observed(a: SocketAddr, accounts: &[H160], contracts: &[H160]) -> Vec<Value> {
+    let mut seen = vec![result(a, "eth_blockNumber", json!([])).await];
+    for account in accounts {
+        seen.push(result(a, "eth_getBalance", json!([addr_hex(account), "latest"])).await);
+        seen.push(
+            result(
+                a,
+                "eth_getTransactionCount",
+                json!([addr_hex(account), "latest"]),
+            )
+            .await,
+        );
+    }
+    for contract in contracts {
+        seen.push(result(a, "eth_getCode", json!([addr_hex(contract), "latest"])).await);
+        seen.push(
+            result(
+                a,
+                "eth_getStorageAt",
+                json!([addr_hex(contract), "0x0", "latest"]),
+            )
+            .await,
+        );
+    }
+    seen
+}
+
+/// `evm_snapshot` / `evm_revert` return to a state with its blocks, transactions, state edits
+/// and clock; a revert releases later snapshots; `anvil_reset` returns to the genesis; and
+/// `verify` replays what is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn snapshots_revert_blocks_edits_and_the_clock_and_reset_returns_to_genesis() {
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    let keys = keys();
+    let (alice, bob) = (address(&keys[0]), H160::repeat_byte(0xb0));
+    let at_genesis = result(a, "evm_snapshot", json!([])).await;
+
+    send(
+        a,
+        &signed(&dynamic(0, Some(bob), 10, Vec::new(), 21_000), &keys[0]),
+    )
+    .await;
+    let (first, _) = deploy(a, &keys[0], 1).await;
+    result(a, "anvil_setBalance", json!([addr_hex(&bob), "0x64"])).await;
+    result(
+        a,
+        "hardhat_setStorageAt",
+        json!([addr_hex(&first), "0x0", hex(&word(7))]),
+    )
+    .await;
+    let watched = [alice, bob];
+    let before = observed(a, &watched, &[first]).await;
+    let timestamp = |block: Value| quantity(&block["timestamp"]);
+    let head_time = timestamp(result(a, "eth_getBlockByNumber", json!(["latest", false])).await);
+    let later = result(a, "evm_snapshot", json!([])).await;
+    assert_ne!(later, at_genesis);
+
+    // Blocks, a new contract (created: its storage starts wiped), a slot written by a call,
+    // edits and the clock moved: all undone by the revert.
+    result(a, "evm_increaseTime", json!([86_400])).await;
+    let moved = send(
+        a,
+        &signed(&dynamic(2, Some(bob), 5, Vec::new(), 21_000), &keys[0]),
+    )
+    .await;
+    let (second, _) = deploy(a, &keys[0], 3).await;
+    let call = dynamic(4, Some(first), 0, word(9), 200_000);
+    assert_eq!(
+        receipt(a, &send(a, &signed(&call, &keys[0])).await).await["status"],
+        "0x1"
+    );
+    result(a, "anvil_setCode", json!([addr_hex(&bob), hex(&runtime())])).await;
+    result(a, "anvil_setNonce", json!([addr_hex(&alice), "0x63"])).await;
+    assert_ne!(observed(a, &watched, &[first]).await, before);
+
+    assert_eq!(result(a, "evm_revert", json!([later])).await, json!(true));
+    assert_eq!(observed(a, &watched, &[first]).await, before);
+    assert!(
+        result(a, "eth_getTransactionByHash", json!([moved]))
+            .await
+            .is_null()
+    );
+    assert!(
+        result(a, "eth_getTransactionReceipt", json!([moved]))
+            .await
+            .is_null()
+    );
+    assert_eq!(
+        result(a, "eth_getCode", json!([addr_hex(&second), "latest"])).await,
+        json!("0x")
+    );
+    let head = quantity(&result(a, "eth_blockNumber", json!([])).await);
+    assert!(
+        result(
+            a,
+            "eth_getBlockByNumber",
+            json!([format!("{:#x}", head + 1), false])
+        )
+        .await
+        .is_null()
+    );
+    assert_eq!(
+        result(a, "evm_revert", json!([later])).await,
+        json!(false),
+        "a snapshot is used up by its revert"
+    );
+    // The clock is back too: the next block is not a day ahead.
+    let again = send(
+        a,
+        &signed(&dynamic(2, Some(bob), 5, Vec::new(), 21_000), &keys[0]),
+    )
+    .await;
+    let block = receipt(a, &again).await["blockNumber"].clone();
+    let mined = timestamp(result(a, "eth_getBlockByNumber", json!([block, false])).await);
+    assert!(mined < head_time + 3_600, "{mined} against {head_time}");
+
+    assert_eq!(
+        result(a, "evm_revert", json!([at_genesis])).await,
+        json!(true)
+    );
+    assert_eq!(result(a, "eth_blockNumber", json!([])).await, json!("0x0"));
+    assert_eq!(
+        result(a, "eth_getCode", json!([addr_hex(&first), "latest"])).await,
+        json!("0x")
+    );
+    assert_eq!(
+        result(a, "eth_getBalance", json!([addr_hex(&bob), "latest"])).await,
+        json!("0x0")
+    );
+
+    send(
+        a,
+        &signed(&dynamic(0, Some(bob), 3, Vec::new(), 21_000), &keys[0]),
+    )
+    .await;
+    result(a, "anvil_setBalance", json!([addr_hex(&bob), "0x1234"])).await;
+    let held = result(a, "evm_snapshot", json!([])).await;
+    assert!(result(a, "anvil_reset", json!([])).await.is_null());
+    assert_eq!(result(a, "eth_blockNumber", json!([])).await, json!("0x0"));
+    assert_eq!(
+        result(a, "eth_getBalance", json!([addr_hex(&bob), "latest"])).await,
+        json!("0x0")
+    );
+    assert_eq!(result(a, "evm_revert", json!([held])).await, json!(false));
+    let (code, text, _) = error(
+        a,
+        "hardhat_reset",
+        json!([{"forking": {"jsonRpcUrl": "x"}}]),
+    )
+    .await;
+    assert_eq!(code, -32602);
+    assert!(text.contains("forking is not supported"), "{text}");
+
+    send(
+        a,
+        &signed(&dynamic(0, Some(bob), 4, Vec::new(), 21_000), &keys[0]),
+    )
+    .await;
+    result(a, "anvil_setBalance", json!([addr_hex(&bob), "0x99"])).await;
+    let datadir = node._dir.path().join("data");
+    let TestNode { service, _dir, .. } = node;
+    service.shutdown().await;
+    let genesis = Genesis::dev().unwrap();
+    let config = rewasm_node::chain::ChainConfig::from_genesis(&genesis).unwrap();
+    let report = rewasm_node::chain::verify(&datadir, &genesis, config).unwrap();
+    assert_eq!(
+        (report.blocks, report.transactions, report.edits),
+        (1, 1, 1)
+    );
+}
+
 /// Without `--dev` the chain-control methods do not exist, and seal nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn chain_control_is_only_for_the_dev_chain() {
@@ -2096,6 +2269,9 @@ async fn chain_control_is_only_for_the_dev_chain() {
             "anvil_setBalance",
             json!(["0x7777777777777777777777777777777777777777", "0x1"]),
         ),
+        ("evm_snapshot", json!([])),
+        ("evm_revert", json!(["0x1"])),
+        ("anvil_reset", json!([])),
         (
             "hardhat_setStorageAt",
             json!(["0x7777777777777777777777777777777777777777", "0x0", "0x1"]),

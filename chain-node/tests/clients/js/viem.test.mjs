@@ -92,13 +92,14 @@ test("viem deploys the ERC-20, reads it, transfers and decodes the event", async
   );
 });
 
-test("viem's test client controls the dev chain, and nothing else", async () => {
+test("viem's test client moves the clock and edits the state of the dev chain only", async () => {
   if (!DEV) {
     await assert.rejects(testClient.mine({ blocks: 1 }), /does not exist\/is not available/);
     await assert.rejects(
       testClient.setBalance({ address: fresh(), value: 1n }),
       /does not exist\/is not available/,
     );
+    await assert.rejects(testClient.snapshot(), /does not exist\/is not available/);
     return;
   }
   const start = await publicClient.getBlock();
@@ -140,4 +141,33 @@ test("viem's test client controls the dev chain, and nothing else", async () => 
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   assert.equal(receipt.status, "success");
   assert.equal(await publicClient.getBalance({ address: whale }), parseEther("1000000") + 5n);
+});
+
+test("viem's test client reverts to snapshots and resets the dev chain", { skip: !DEV }, async () => {
+  const snapshot = await testClient.snapshot();
+  const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+  const target = fresh();
+  await testClient.setBalance({ address: target, value: 42n });
+  const wallet = createWalletClient({ account: erin, chain, transport: http(url) });
+  const hash = await wallet.sendTransaction({ to: target, value: 8n });
+  await publicClient.waitForTransactionReceipt({ hash });
+  assert.equal(await publicClient.getBalance({ address: target }), 50n);
+  await testClient.mine({ blocks: 2 });
+
+  await testClient.revert({ id: snapshot });
+  assert.equal(await publicClient.getBlockNumber({ cacheTime: 0 }), head);
+  assert.equal(await publicClient.getBalance({ address: target }), 0n);
+  await assert.rejects(publicClient.getTransactionReceipt({ hash }), /could not be found/);
+
+  // A fixture's pattern: snapshot, change, revert, and again.
+  for (let round = 0; round < 3; round++) {
+    const id = await testClient.snapshot();
+    await testClient.mine({ blocks: 1 });
+    await testClient.revert({ id });
+    assert.equal(await publicClient.getBlockNumber({ cacheTime: 0 }), head);
+  }
+
+  await testClient.reset();
+  assert.equal(await publicClient.getBlockNumber({ cacheTime: 0 }), 0n);
+  assert.equal(await publicClient.getTransactionCount({ address: erin.address }), 0);
 });
