@@ -91,6 +91,18 @@ pub struct Journal<'s> {
     /// accessed_storage_keys).
     warm_accounts: BTreeSet<H160>,
     warm_slots: BTreeSet<(H160, H256)>,
+    /// Every account and slot the code accessed, reverted frames included, when asked for
+    /// (`eth_createAccessList`); each entry was paid for by an access's gas.
+    accessed: Option<Accessed>,
+}
+
+/// The accounts and slots an execution's code accessed ([`Journal::record_accesses`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Accessed {
+    /// Accounts whose balance, code or existence the code read, or that it called.
+    pub accounts: BTreeSet<H160>,
+    /// Storage slots it read or wrote.
+    pub slots: BTreeSet<(H160, H256)>,
 }
 
 impl std::fmt::Debug for Journal<'_> {
@@ -99,6 +111,23 @@ impl std::fmt::Debug for Journal<'_> {
             .field("accounts", &self.accounts)
             .field("entries", &self.entries.len())
             .finish()
+    }
+}
+
+impl Accessed {
+    /// Without `sender`, `target`, the precompiles and their slots: what an access list need
+    /// not name, since a transaction starts with them warm.
+    pub fn without_implicit(mut self, sender: H160, target: H160) -> Self {
+        let implicit = |address: &H160| {
+            *address == sender
+                || *address == target
+                || crate::precompiles::Precompile::ALL
+                    .iter()
+                    .any(|precompile| precompile.address() == *address)
+        };
+        self.accounts.retain(|address| !implicit(address));
+        self.slots.retain(|(address, _)| !implicit(address));
+        self
     }
 }
 
@@ -115,7 +144,18 @@ impl<'s> Journal<'s> {
             touched: BTreeSet::new(),
             warm_accounts: BTreeSet::new(),
             warm_slots: BTreeSet::new(),
+            accessed: None,
         }
+    }
+
+    /// From now on, records every account and slot accessed, whatever a revert undoes.
+    pub fn record_accesses(&mut self) {
+        self.accessed.get_or_insert_with(Accessed::default);
+    }
+
+    /// What was recorded since [`Journal::record_accesses`].
+    pub fn take_accessed(&mut self) -> Option<Accessed> {
+        self.accessed.take()
     }
 
     fn cached(&mut self, address: &H160) -> Result<Option<&Cached>, StateError> {
@@ -202,6 +242,15 @@ impl<'s> Journal<'s> {
 
     /// Marks `address` accessed; true when it was not yet (EIP-2929's cold access).
     pub fn access_account(&mut self, address: &H160) -> bool {
+        if let Some(accessed) = &mut self.accessed {
+            accessed.accounts.insert(*address);
+        }
+        self.warm_created(address)
+    }
+
+    /// Marks an account a create is about to make accessed, without recording it: an access
+    /// list names what the code reads and calls, not what it creates (as geth's does).
+    pub fn warm_created(&mut self, address: &H160) -> bool {
         let cold = self.warm_accounts.insert(*address);
         if cold {
             self.entries.push(Entry::WarmAccount { address: *address });
@@ -211,6 +260,9 @@ impl<'s> Journal<'s> {
 
     /// Marks slot `key` of `address` accessed; true when it was not yet.
     pub fn access_slot(&mut self, address: &H160, key: &H256) -> bool {
+        if let Some(accessed) = &mut self.accessed {
+            accessed.slots.insert((*address, *key));
+        }
         let cold = self.warm_slots.insert((*address, *key));
         if cold {
             self.entries.push(Entry::WarmSlot {

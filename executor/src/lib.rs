@@ -20,6 +20,7 @@ pub mod threads;
 pub mod transaction;
 mod world;
 
+pub use journal::Accessed;
 pub use rewasm_primitives::state::{
     Account, AccountChange, BasicAccount, Bytecode, InMemoryState, State, StateChanges, StateError,
     StateRead,

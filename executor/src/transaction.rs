@@ -6,7 +6,7 @@ use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
 
 use crate::code_loads::LoadedCodes;
-use crate::journal::Journal;
+use crate::journal::{Accessed, Journal};
 use crate::threads::on_executor_stack;
 use crate::world::{
     Abort, BlockHashes, Deadline, ExecutionOptions, HostFailure, Message, World, create_address,
@@ -94,6 +94,10 @@ pub struct Receipt {
     pub contract_address: Option<H160>,
     /// Why the top-level frame failed (a trap, out of gas, invalid code), when it did.
     pub failure: Option<String>,
+    /// What the code accessed, when [`crate::ExecutionOptions::record_accesses`] asked, less
+    /// what every transaction has warm anyway (the sender, the target or created account and
+    /// the precompiles, with their slots), as geth's access lists leave them out.
+    pub accessed: Option<Accessed>,
 }
 
 /// Intrinsic gas of `tx` with the schedule's `calldata` prices
@@ -169,7 +173,7 @@ fn execute_on_this_thread(
             pages: TxPages::default(),
             loaded: LoadedCodes::new(engine.config().schedule.host.code_loads),
         };
-        let receipt = run(&mut world, tx);
+        let receipt = run(&mut world, tx, options.record_accesses);
         match world.abort.take() {
             Some(Abort::HostFailure(failure)) => return Err(TxError::Host(failure)),
             Some(Abort::Timeout(timeout)) => return Err(TxError::Timeout(timeout)),
@@ -267,7 +271,7 @@ fn check(world: &mut World<'_>, tx: &Transaction) -> Result<u64, TxError> {
     Ok(needed)
 }
 
-fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
+fn run(world: &mut World<'_>, tx: &Transaction, record_accesses: bool) -> Result<Receipt, TxError> {
     let intrinsic = check(world, tx)?;
     let fee = U256::from(tx.gas_limit) * tx.gas_price;
     let balance = world.journal.balance(&tx.sender)?;
@@ -281,6 +285,9 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
         .to
         .unwrap_or_else(|| create_address(&tx.sender, tx.nonce));
     warm_up(world, tx, &target);
+    if record_accesses {
+        world.journal.record_accesses();
+    }
 
     let load = tx.to.map_or(0, |to| target_load(world, &to));
     let (status, gas_left, output, contract_address) = match tx.to {
@@ -349,5 +356,9 @@ fn run(world: &mut World<'_>, tx: &Transaction) -> Result<Receipt, TxError> {
         output,
         contract_address,
         failure: world.failure.take(),
+        accessed: world
+            .journal
+            .take_accessed()
+            .map(|accessed| accessed.without_implicit(tx.sender, target)),
     })
 }

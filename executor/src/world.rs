@@ -105,6 +105,9 @@ pub struct ExecutionOptions {
     /// Whether called code compiled on a cache miss may be written to the disk cache: blocks
     /// persist what they run, calls do not. Init code is never persisted.
     pub artifacts: ArtifactPolicy,
+    /// Record the accounts and slots the code accesses ([`crate::Receipt::accessed`]), for
+    /// `eth_createAccessList`.
+    pub record_accesses: bool,
 }
 
 impl Default for ExecutionOptions {
@@ -112,6 +115,7 @@ impl Default for ExecutionOptions {
         Self {
             timeout: None,
             artifacts: ArtifactPolicy::Persist,
+            record_accesses: false,
         }
     }
 }
@@ -346,7 +350,7 @@ impl<'a> World<'a> {
             return failed_create();
         }
         // EIP-2929: warm from here on, even if the create fails (not if its caller reverts).
-        self.journal.access_account(&address);
+        self.journal.warm_created(&address);
         let existing = self.journal.basic(&address);
         let Some(existing) = self.read(existing) else {
             return failed_create();

@@ -1,4 +1,5 @@
-//! `eth_call` and `eth_estimateGas`: a transaction executed on a block's state and thrown away.
+//! `eth_call`, `eth_estimateGas` and `eth_createAccessList`: a transaction executed on a block's
+//! state and thrown away.
 //!
 //! Calls follow geth: no signature and no nonce check (the sender's current nonce is used), gas
 //! defaults to (and is capped at) the block gas limit, a call without a gas price pays nothing
@@ -15,13 +16,14 @@
 //! is bounded by its gas). A call never writes compiled artifacts to the disk cache: the code it
 //! runs need not be on chain.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::CallStatus;
 use rewasm_executor::{
-    ExecutionOptions, HostFailure, State, Transaction, TxError, execute_transaction_with,
+    Accessed, ExecutionOptions, HostFailure, State, Transaction, TxError, execute_transaction_with,
     intrinsic_gas,
 };
 use rewasm_primitives::LogEntry;
@@ -60,6 +62,21 @@ pub struct CallOutcome {
     pub logs: Vec<LogEntry>,
     /// Why it failed, for a failure.
     pub failure: Option<String>,
+    /// What the code accessed beyond what is warm anyway, when asked
+    /// ([`Chain::create_access_list`]).
+    pub accessed: Option<Accessed>,
+}
+
+/// What `eth_createAccessList` answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessListOutcome {
+    /// Every account and slot the call accessed, less the sender, the target and the
+    /// precompiles, with the request's own entries; in address and slot order.
+    pub access_list: Vec<(H160, Vec<H256>)>,
+    /// The gas the call uses with that list.
+    pub gas_used: u64,
+    /// Why the call with that list reverted or failed, if it did (geth's `error` member).
+    pub error: Option<String>,
 }
 
 /// Why a call has no result. Displays are geth's texts.
@@ -195,6 +212,62 @@ impl Chain {
         self.bounded(|deadline| self.call_with_gas(request, number, gas, deadline))
     }
 
+    /// The access list `request` would use on the state after block `number`, found as geth
+    /// does: run with the list so far and add what the run accessed, until a run adds nothing
+    /// (each run can only add, so this ends; all runs share one deadline).
+    pub fn create_access_list(
+        &self,
+        request: &CallRequest,
+        number: u64,
+    ) -> Result<AccessListOutcome, CallError> {
+        let gas = request
+            .gas
+            .unwrap_or(self.config.gas_limit)
+            .min(self.config.gas_limit);
+        self.bounded(|deadline| {
+            let mut list: BTreeMap<H160, BTreeSet<H256>> = BTreeMap::new();
+            for (address, keys) in &request.access_list {
+                list.entry(*address)
+                    .or_default()
+                    .extend(keys.iter().copied());
+            }
+            loop {
+                let trial = CallRequest {
+                    access_list: list
+                        .iter()
+                        .map(|(address, keys)| (*address, keys.iter().copied().collect()))
+                        .collect(),
+                    ..request.clone()
+                };
+                let outcome = self.run_call(&trial, number, gas, deadline, true)?;
+                let before = list.clone();
+                let accessed = outcome.accessed.clone().unwrap_or_default();
+                for address in accessed.accounts {
+                    list.entry(address).or_default();
+                }
+                for (address, key) in accessed.slots {
+                    list.entry(address).or_default().insert(key);
+                }
+                if list == before {
+                    let error = match outcome.status {
+                        CallStatus::Success => None,
+                        CallStatus::Revert => Some(reverted(outcome.output).to_string()),
+                        CallStatus::Failure => Some(
+                            outcome
+                                .failure
+                                .unwrap_or_else(|| "execution failed".to_string()),
+                        ),
+                    };
+                    return Ok(AccessListOutcome {
+                        access_list: trial.access_list,
+                        gas_used: outcome.gas_used,
+                        error,
+                    });
+                }
+            }
+        })
+    }
+
     /// The gas `request` needs on the state after block `number`. Its trial runs share one
     /// executor thread and one deadline.
     pub fn estimate_gas(&self, request: &CallRequest, number: u64) -> Result<u64, CallError> {
@@ -294,6 +367,17 @@ impl Chain {
         gas: u64,
         deadline: Instant,
     ) -> Result<CallOutcome, CallError> {
+        self.run_call(request, number, gas, deadline, false)
+    }
+
+    fn run_call(
+        &self,
+        request: &CallRequest,
+        number: u64,
+        gas: u64,
+        deadline: Instant,
+        record_accesses: bool,
+    ) -> Result<CallOutcome, CallError> {
         let timeout = self.config.calls.timeout;
         let left = deadline
             .checked_duration_since(Instant::now())
@@ -342,6 +426,7 @@ impl Chain {
         let options = ExecutionOptions {
             timeout: Some(left),
             artifacts: ArtifactPolicy::MemoryOnly,
+            record_accesses,
         };
         let receipt = execute_transaction_with(
             self.engine(),
@@ -368,6 +453,7 @@ impl Chain {
             gas_used: receipt.gas_used,
             logs: receipt.logs,
             failure: receipt.failure,
+            accessed: receipt.accessed,
         })
     }
 }

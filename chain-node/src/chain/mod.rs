@@ -39,7 +39,8 @@ use rewasm_store::{BlockWrite, ChainParams, Store, StoreError, StoreMemory};
 pub use block::{Block, BlockDecodeError, transactions_root};
 pub use build::Rejection;
 pub use call::{
-    CallError, CallLimits, CallOutcome, CallRequest, DEFAULT_CALL_TIMEOUT, revert_reason,
+    AccessListOutcome, CallError, CallLimits, CallOutcome, CallRequest, DEFAULT_CALL_TIMEOUT,
+    revert_reason,
 };
 pub use edit::StateEdit;
 pub use header::{Bloom, Header};

@@ -315,6 +315,25 @@ pub fn call(context: &RpcContext, args: &Args) -> Answer {
     }
 }
 
+/// `eth_createAccessList(call, block)`: geth's answer, `{accessList, gasUsed}` with `error`
+/// when the call with that list reverts or fails.
+pub fn create_access_list(context: &RpcContext, args: &Args) -> Answer {
+    let request = capped_request(context, args)?;
+    let id = args
+        .optional(1, params::block_id)?
+        .unwrap_or(BlockId::Tag(BlockTag::Latest));
+    let chain = context.node.chain();
+    let outcome = chain.create_access_list(&request, state_block(chain, id)?)?;
+    let mut answer = json!({
+        "accessList": json::access_list(&outcome.access_list),
+        "gasUsed": json::quantity(outcome.gas_used),
+    });
+    if let (Some(error), Some(map)) = (outcome.error, answer.as_object_mut()) {
+        map.insert("error".into(), Value::String(error));
+    }
+    Ok(answer)
+}
+
 pub fn estimate_gas(context: &RpcContext, args: &Args) -> Answer {
     let request = capped_request(context, args)?;
     let id = args

@@ -155,7 +155,7 @@ pub fn transaction(tx: &SignedTransaction, included: Option<(&TxLocation, U256)>
     Value::Object(map)
 }
 
-fn access_list(list: &[(H160, Vec<H256>)]) -> Value {
+pub fn access_list(list: &[(H160, Vec<H256>)]) -> Value {
     Value::Array(
         list.iter()
             .map(|(account, keys)| {

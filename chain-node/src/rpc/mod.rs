@@ -203,6 +203,7 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_getStorageAt", 3, Inline(eth::get_storage_at)),
     ("eth_call", 4, Blocking(eth::call)),
     ("eth_estimateGas", 3, Blocking(eth::estimate_gas)),
+    ("eth_createAccessList", 2, Blocking(eth::create_access_list)),
     (
         "eth_sendRawTransaction",
         1,

@@ -2256,6 +2256,76 @@ async fn snapshots_revert_blocks_edits_and_the_clock_and_reset_returns_to_genesi
     );
 }
 
+/// A contract that reads the balance of 0xaa…aa and calls `target` with 32 bytes (the
+/// [`runtime`] contract stores them in its slot 0); it reverts when the call data is `0x01`.
+fn prober(target: H160) -> Vec<u8> {
+    let wat = format!(
+        r#"(module
+  (import "ethereum" "getExternalBalance" (func $balance (param i32 i32)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (import "ethereum" "getCallDataSize" (func $size (result i32)))
+  (import "ethereum" "revert" (func $revert (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{far}")
+  (data (i32.const 32) "{target}")
+  (func (export "main")
+    (call $balance (i32.const 0) (i32.const 64))
+    (drop (call $call (i64.const 100000) (i32.const 32) (i32.const 96) (i32.const 128) (i32.const 32)))
+    (if (i32.eq (call $size) (i32.const 1)) (then (call $revert (i32.const 0) (i32.const 0))))))"#,
+        far = wat_bytes(&[0xaa; 20]),
+        target = wat_bytes(target.as_bytes()),
+    );
+    wat::parse_str(wat).unwrap()
+}
+
+/// `eth_createAccessList` names what the code accessed (not the sender, the target or the
+/// precompiles), reaches a fixed point, and reports a revert in `error`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn access_lists_name_what_the_call_touched() {
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    let keys = keys();
+    let (store, _) = deploy(a, &keys[0], 0).await;
+    let probe = H160::repeat_byte(0x9e);
+    result(
+        a,
+        "anvil_setCode",
+        json!([addr_hex(&probe), hex(&prober(store))]),
+    )
+    .await;
+    let from = addr_hex(&address(&keys[1]));
+    let call = json!({"from": from, "to": addr_hex(&probe), "data": "0x"});
+    let created = result(a, "eth_createAccessList", json!([call, "latest"])).await;
+    let far = addr_hex(&H160::repeat_byte(0xaa));
+    let slot_zero = format!("0x{}", "00".repeat(32));
+    // In address order: the dev deployer's first contract is 0x5fbd…
+    let expected = json!([
+        {"address": addr_hex(&store), "storageKeys": [slot_zero]},
+        {"address": far, "storageKeys": []},
+    ]);
+    assert_eq!(created["accessList"], expected, "{created}");
+    assert!(created.get("error").is_none(), "{created}");
+    let without = quantity(&result(a, "eth_estimateGas", json!([call])).await);
+    let used = quantity(&created["gasUsed"]);
+    assert!(
+        used > 21_000 && used <= without + 10_000,
+        "{used} against {without}"
+    );
+
+    let again = json!({"from": from, "to": addr_hex(&probe), "data": "0x", "accessList": expected});
+    let fixed = result(a, "eth_createAccessList", json!([again])).await;
+    assert_eq!(fixed["accessList"], expected, "a fixed point");
+    assert_eq!(fixed["gasUsed"], created["gasUsed"]);
+
+    let reverting = json!({"from": from, "to": addr_hex(&probe), "data": "0x01"});
+    let reverted = result(a, "eth_createAccessList", json!([reverting])).await;
+    assert_eq!(
+        reverted["accessList"], expected,
+        "a reverted frame's accesses count"
+    );
+    assert_eq!(reverted["error"], json!("execution reverted"));
+}
+
 /// Without `--dev` the chain-control methods do not exist, and seal nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn chain_control_is_only_for_the_dev_chain() {
