@@ -64,6 +64,17 @@ pub(super) fn state_block(chain: &Chain, id: BlockId) -> Result<u64, RpcError> {
 }
 
 /// The block a block query names, if it exists.
+/// The block a number, tag or hash names, if there is one.
+pub(super) fn block_by_id(
+    chain: &Chain,
+    id: BlockId,
+) -> Result<Option<std::sync::Arc<Block>>, RpcError> {
+    match id {
+        BlockId::Tag(tag) => block_by_tag(chain, tag),
+        BlockId::Hash(hash) => Ok(chain.block_by_hash(&hash)?),
+    }
+}
+
 fn block_by_tag(chain: &Chain, tag: BlockTag) -> Result<Option<std::sync::Arc<Block>>, RpcError> {
     let number = tag_number(chain, tag);
     if number > head(chain) {
@@ -452,13 +463,8 @@ pub fn get_transaction_by_block_hash_and_index(context: &RpcContext, args: &Args
 }
 
 pub fn get_block_receipts(context: &RpcContext, args: &Args) -> Answer {
-    let id = args.required(0, params::block_id)?;
     let chain = context.node.chain();
-    let block = match id {
-        BlockId::Tag(tag) => block_by_tag(chain, tag)?,
-        BlockId::Hash(hash) => chain.block_by_hash(&hash)?,
-    };
-    let Some(block) = block else {
+    let Some(block) = block_by_id(chain, args.required(0, params::block_id)?)? else {
         return Ok(Value::Null);
     };
     let mut receipts = Vec::with_capacity(block.transactions.len());

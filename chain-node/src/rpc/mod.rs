@@ -16,6 +16,7 @@
 //! request", `-32007` "Request is too big" (HTTP 413) for an oversized body and `-32010` "The
 //! batch request was too large" for an oversized batch.
 
+pub mod debug;
 pub mod dev;
 pub mod error;
 pub mod eth;
@@ -204,6 +205,14 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_call", 4, Blocking(eth::call)),
     ("eth_estimateGas", 3, Blocking(eth::estimate_gas)),
     ("eth_createAccessList", 2, Blocking(eth::create_access_list)),
+    ("debug_getRawHeader", 1, Blocking(debug::get_raw_header)),
+    ("debug_getRawBlock", 1, Blocking(debug::get_raw_block)),
+    (
+        "debug_getRawTransaction",
+        1,
+        Blocking(debug::get_raw_transaction),
+    ),
+    ("debug_getRawReceipts", 1, Blocking(debug::get_raw_receipts)),
     (
         "eth_sendRawTransaction",
         1,

@@ -2326,6 +2326,85 @@ async fn access_lists_name_what_the_call_touched() {
     assert_eq!(reverted["error"], json!("execution reverted"));
 }
 
+fn unhex(value: &Value) -> Vec<u8> {
+    hex::decode(value.as_str().unwrap().trim_start_matches("0x")).unwrap()
+}
+
+/// `debug_getRaw*` answer the consensus encodings: the header hashes to the block hash, the
+/// block holds that header, a legacy transaction as a list and a typed one as bytes, and no
+/// uncles; the receipts carry their type bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn raw_blocks_headers_transactions_and_receipts_are_the_consensus_encodings() {
+    use rewasm_primitives::rlp::{RlpItem, decode_item};
+    // Blocks only on demand (the hour-long interval never comes), so both share one.
+    let node = start_config(Mining::Interval(Duration::from_secs(3600)), dev_config()).await;
+    let a = node.addr;
+    let keys = keys();
+    let bob = H160::repeat_byte(0xb0);
+    let (legacy, typed) = {
+        let legacy = UnsignedTransaction {
+            kind: TxKind::Legacy {
+                chain_id: Some(DEV_CHAIN_ID),
+            },
+            gas_price: U256::from(2 * GWEI),
+            ..dynamic(0, Some(bob), 1, Vec::new(), 21_000)
+        };
+        (
+            tx::sign(&legacy, &keys[0]).unwrap(),
+            tx::sign(&dynamic(0, Some(bob), 2, Vec::new(), 21_000), &keys[1]).unwrap(),
+        )
+    };
+    let first = send(a, &hex(&legacy)).await;
+    let second = send(a, &hex(&typed)).await;
+    result(a, "evm_mine", json!([])).await;
+    let block = receipt(a, &first).await["blockHash"].clone();
+    assert_eq!(receipt(a, &second).await["blockHash"], block);
+
+    let header = unhex(&result(a, "debug_getRawHeader", json!([block])).await);
+    assert_eq!(
+        hex(&rewasm_primitives::keccak256(&header).0),
+        block.as_str().unwrap()
+    );
+    let raw_block = unhex(&result(a, "debug_getRawBlock", json!([block])).await);
+    let RlpItem::List(parts) = decode_item(&raw_block).unwrap() else {
+        panic!("not a list");
+    };
+    assert_eq!(parts.len(), 3);
+    assert_eq!(parts[0], decode_item(&header).unwrap());
+    assert_eq!(
+        parts[1],
+        RlpItem::List(vec![
+            decode_item(&legacy).unwrap(),
+            RlpItem::Bytes(typed.clone())
+        ])
+    );
+    assert_eq!(parts[2], RlpItem::List(Vec::new()));
+
+    assert_eq!(
+        unhex(&result(a, "debug_getRawTransaction", json!([first])).await),
+        legacy
+    );
+    assert!(
+        result(
+            a,
+            "debug_getRawTransaction",
+            json!([format!("0x{}", "11".repeat(32))])
+        )
+        .await
+        .is_null()
+    );
+    let receipts = result(a, "debug_getRawReceipts", json!([block])).await;
+    let receipts: Vec<Vec<u8>> = receipts.as_array().unwrap().iter().map(unhex).collect();
+    assert_eq!(receipts.len(), 2);
+    assert!(receipts[0][0] >= 0xc0, "a legacy receipt is a bare list");
+    assert_eq!(receipts[1][0], 0x02, "a typed receipt starts with its type");
+    assert!(
+        result(a, "debug_getRawBlock", json!(["0x99"]))
+            .await
+            .is_null()
+    );
+}
+
 /// Without `--dev` the chain-control methods do not exist, and seal nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn chain_control_is_only_for_the_dev_chain() {

@@ -1,0 +1,80 @@
+//! `debug_getRaw*`: a block, header, transaction or receipts in their Ethereum consensus
+//! encodings, as geth answers them (hex), for tools that verify or re-import chain data.
+//!
+//! The block is `rlp([header, transactions, uncles])` with a legacy transaction as its RLP list
+//! and a typed one as a byte string (EIP-2718), and no uncles; the receipts are the encodings
+//! the receipts root is computed over.
+
+use std::sync::Arc;
+
+use rewasm_primitives::rlp::ListWriter;
+use serde_json::{Value, json};
+
+use super::eth::{Answer, block_by_id};
+use super::params::{self, Args};
+use super::{RpcContext, json};
+use crate::chain::Block;
+
+/// The block `args[0]` names (a number, a tag or a hash), if there is one.
+fn block(context: &RpcContext, args: &Args) -> Result<Option<Arc<Block>>, super::RpcError> {
+    block_by_id(context.node.chain(), args.required(0, params::block_id)?)
+}
+
+/// `debug_getRawHeader(block)`.
+pub fn get_raw_header(context: &RpcContext, args: &Args) -> Answer {
+    Ok(block(context, args)?.map_or(Value::Null, |block| {
+        json!(json::data(&block.header.encode()))
+    }))
+}
+
+/// `debug_getRawBlock(block)`.
+pub fn get_raw_block(context: &RpcContext, args: &Args) -> Answer {
+    Ok(block(context, args)?.map_or(Value::Null, |block| {
+        json!(json::data(&consensus_block(&block)))
+    }))
+}
+
+/// `debug_getRawTransaction(hash)`: an included transaction's signed bytes.
+pub fn get_raw_transaction(context: &RpcContext, args: &Args) -> Answer {
+    let hash = args.required(0, params::hash)?;
+    Ok(context
+        .node
+        .chain()
+        .transaction(&hash)?
+        .map_or(Value::Null, |included| json!(json::data(&included.raw))))
+}
+
+/// `debug_getRawReceipts(block)`: each receipt's consensus encoding, in block order.
+pub fn get_raw_receipts(context: &RpcContext, args: &Args) -> Answer {
+    let Some(block) = block(context, args)? else {
+        return Ok(Value::Null);
+    };
+    let chain = context.node.chain();
+    let mut receipts = Vec::with_capacity(block.transactions.len());
+    for tx in &block.transactions {
+        let receipt = chain.receipt(&tx.hash)?.ok_or_else(|| {
+            super::RpcError::internal(format!("no receipt stored for {:?}", tx.hash))
+        })?;
+        receipts.push(json!(json::data(&receipt.consensus_encoding())));
+    }
+    Ok(Value::Array(receipts))
+}
+
+/// `rlp([header, transactions, []])`.
+fn consensus_block(block: &Block) -> Vec<u8> {
+    let mut transactions = ListWriter::new();
+    for raw in &block.raw_transactions {
+        // A legacy transaction is an RLP list itself; a typed one is `type ‖ payload`.
+        if raw.first().is_some_and(|&first| first >= 0xc0) {
+            transactions.raw(raw);
+        } else {
+            transactions.bytes(raw);
+        }
+    }
+    let mut encoded = ListWriter::new();
+    encoded
+        .raw(&block.header.encode())
+        .raw(&transactions.finish())
+        .raw(&ListWriter::new().finish());
+    encoded.finish()
+}
