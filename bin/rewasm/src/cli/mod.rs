@@ -4,6 +4,7 @@
 mod build;
 mod client;
 mod network;
+mod new;
 mod node;
 mod run;
 mod statetest;
@@ -30,6 +31,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run eWASM GeneralStateTests JSON files (like `evm statetest`).
     Statetest(statetest::StatetestArgs),
+    /// Create a contract crate (a counter with unit tests and a README) to start from.
+    New(new::NewArgs),
     /// Compile a contract crate into runtime code, init (deploy) code and its ABI.
     #[command(after_long_help = build::AFTER_HELP)]
     Build(build::BuildArgs),
@@ -53,6 +56,7 @@ impl Cli {
             Command::Validate(args) => validate::run(&args),
             Command::Run(args) => run::run(&args),
             Command::Statetest(args) => statetest::run(&args),
+            Command::New(args) => new::run(&args),
             Command::Build(args) => build::run(&args),
             Command::Verify(args) => verify::run(&args),
             Command::Node(args) => node::run(&args),

@@ -14,6 +14,7 @@ mod examples;
 mod faults;
 mod licences;
 mod network;
+mod new_cli;
 mod node_cli;
 mod run_cli;
 mod validate_cli;
