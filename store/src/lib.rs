@@ -324,6 +324,17 @@ pub struct BlockWrite {
     pub certificate: Option<Vec<u8>>,
 }
 
+/// What [`Store::proof_at`] proves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountProof {
+    /// The account's leaf, if it exists.
+    pub account: Option<AccountLeaf>,
+    /// The account trie's nodes on its path.
+    pub proof: Vec<Vec<u8>>,
+    /// Each slot asked for: its value and its storage trie's nodes on its path.
+    pub storage: Vec<(H256, Vec<Vec<u8>>)>,
+}
+
 /// A dev chain's rewind to an earlier head (`evm_revert`, `anvil_reset`), written atomically by
 /// [`Store::rewind`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -918,6 +929,41 @@ impl Store {
                 "trie_nodes",
                 format!("account {address:?} under root {root:?}: {error}"),
             )
+        })
+    }
+
+    /// EIP-1186 proofs in the state with root `root`: the account's (its leaf, if it exists, and
+    /// the proof) and each slot's in its storage trie (the value and the proof; empty proofs
+    /// when the account has no storage).
+    pub fn proof_at(
+        &self,
+        root: H256,
+        address: &H160,
+        slots: &[H256],
+    ) -> Result<AccountProof, StoreError> {
+        let account = self.account_leaf_at(root, address)?;
+        let proof = trie::prove(self, &root, keccak256(address.as_bytes()).as_bytes())?;
+        let storage_root = account
+            .as_ref()
+            .map_or(EMPTY_ROOT, |leaf| leaf.storage_root);
+        let mut storage = Vec::with_capacity(slots.len());
+        for slot in slots {
+            let key = keccak256(slot.as_bytes());
+            let value = match trie::get(self, &storage_root, key.as_bytes())? {
+                Some(rlp) => decode_storage_value(&rlp).map_err(|error| {
+                    StoreError::corrupt(
+                        "trie_nodes",
+                        format!("slot {slot:?} of {address:?}: {error}"),
+                    )
+                })?,
+                None => H256::zero(),
+            };
+            storage.push((value, trie::prove(self, &storage_root, key.as_bytes())?));
+        }
+        Ok(AccountProof {
+            account,
+            proof,
+            storage,
         })
     }
 

@@ -119,6 +119,51 @@ pub fn get(
     }
 }
 
+/// The proof of `key` in the trie with this root (EIP-1186, as geth's `Prove`): the RLP of every
+/// stored node on the key's path from the root, in order; nodes embedded in their parent are in
+/// the parent's RLP. For an absent key the path ends where the key's nibbles leave the trie, so
+/// the proof shows the absence. Empty for the empty trie.
+pub fn prove(
+    source: &impl NodeSource,
+    root: &H256,
+    key: &[u8],
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut proof = Vec::new();
+    if *root == EMPTY_ROOT {
+        return Ok(proof);
+    }
+    let path = nibbles(key);
+    let mut rest = path.as_slice();
+    let mut node = Node::Stored(*root);
+    loop {
+        node = match node {
+            Node::Stored(hash) => {
+                let (rlp, loaded) = load_with_rlp(source, &hash)?;
+                proof.push(rlp);
+                loaded
+            }
+            Node::Leaf { .. } => return Ok(proof),
+            Node::Extension { path, child } => match rest.strip_prefix(path.as_slice()) {
+                Some(tail) => {
+                    rest = tail;
+                    *child
+                }
+                None => return Ok(proof),
+            },
+            Node::Branch { mut children, .. } => match rest.split_first() {
+                None => return Ok(proof),
+                Some((&nibble, tail)) => {
+                    rest = tail;
+                    match children.get_mut(usize::from(nibble)).and_then(Option::take) {
+                        Some(child) => child,
+                        None => return Ok(proof),
+                    }
+                }
+            },
+        };
+    }
+}
+
 /// Applies `entries` in order to the trie with root `root`: `Some(value)` sets the key, `None`
 /// (or an empty value, which a trie cannot hold) deletes it; a later entry for the same key wins.
 /// Nothing is written: the caller stores [`TrieCommit::nodes`].
@@ -535,6 +580,11 @@ fn string(bytes: &[u8]) -> Vec<u8> {
 
 /// Reads and decodes the stored node `hash`; its content must hash to its key.
 fn load(source: &impl NodeSource, hash: &H256) -> Result<Node, StoreError> {
+    load_with_rlp(source, hash).map(|(_, node)| node)
+}
+
+/// The stored node `hash`: its RLP and the node it encodes.
+fn load_with_rlp(source: &impl NodeSource, hash: &H256) -> Result<(Vec<u8>, Node), StoreError> {
     let rlp = source
         .node(hash)?
         .ok_or(StoreError::MissingTrieNode { hash: *hash })?;
@@ -542,7 +592,8 @@ fn load(source: &impl NodeSource, hash: &H256) -> Result<Node, StoreError> {
         return Err(corrupt(hash, "content hashes differently".to_string()));
     }
     let item = decode_item(&rlp).map_err(|error| corrupt(hash, error.to_string()))?;
-    node_from_item(item).map_err(|reason| corrupt(hash, reason))
+    let node = node_from_item(item).map_err(|reason| corrupt(hash, reason))?;
+    Ok((rlp, node))
 }
 
 fn corrupt(hash: &H256, reason: String) -> StoreError {
@@ -798,6 +849,39 @@ mod tests {
             Some(b"x".to_vec())
         );
         assert_eq!(get(&memory.nodes, &root, b"B").unwrap(), None);
+    }
+
+    /// A proof starts at the root, each node is referenced by hash from the one before, and
+    /// the last holds the value; an absent key's proof ends where its path leaves the trie.
+    #[test]
+    fn proofs_chain_from_the_root_to_the_value() {
+        let mut memory = Memory::default();
+        let entries: Batch = (0u8..200)
+            .map(|i| (keccak256(&[i]).as_bytes().to_vec(), Some(vec![i; 33])))
+            .collect();
+        let root = memory.apply(EMPTY_ROOT, entries);
+        let contains = |haystack: &[u8], needle: &[u8]| {
+            haystack
+                .windows(needle.len())
+                .any(|window| window == needle)
+        };
+        for i in [0u8, 7, 199] {
+            let proof = prove(&memory.nodes, &root, keccak256(&[i]).as_bytes()).unwrap();
+            assert!(proof.len() >= 2, "{i}: {} nodes", proof.len());
+            assert_eq!(keccak256(&proof[0]), root);
+            for pair in proof.windows(2) {
+                assert!(contains(&pair[0], keccak256(&pair[1]).as_bytes()));
+            }
+            assert!(contains(proof.last().unwrap(), &[i; 33]));
+        }
+        let absent = prove(&memory.nodes, &root, keccak256(&[250u8]).as_bytes()).unwrap();
+        assert!(!absent.is_empty());
+        assert_eq!(keccak256(&absent[0]), root);
+        assert!(
+            prove(&memory.nodes, &EMPTY_ROOT, b"any")
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

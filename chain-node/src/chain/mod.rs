@@ -879,6 +879,25 @@ impl Chain {
             .collect()
     }
 
+    /// EIP-1186 proofs of `address` and its `slots` in the state after block `number` (for the
+    /// head, after its state edits too: the state reads at the head see).
+    pub fn proof(
+        &self,
+        address: &H160,
+        slots: &[H256],
+        number: u64,
+    ) -> Result<rewasm_store::AccountProof, ChainError> {
+        let view = self.store.state();
+        let root = if view.head() == Some(number) {
+            self.store.state_root()?
+        } else {
+            self.header_by_number(number)?
+                .ok_or(ChainError::MissingBlock(number))?
+                .state_root
+        };
+        Ok(self.store.proof_at(root, address, slots)?)
+    }
+
     /// Builds, seals and commits the next block from `candidates` (in the given order; each is
     /// included if valid at that point and if it fits the remaining gas, else left out with the
     /// reason). `timestamp` defaults to the wall clock, and is always after the parent's.

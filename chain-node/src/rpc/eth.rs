@@ -266,6 +266,67 @@ pub fn get_storage_at(context: &RpcContext, args: &Args) -> Answer {
     Ok(json!(json::hash(&value)))
 }
 
+/// The most storage keys one `eth_getProof` proves: each costs a walk of the storage trie.
+pub const MAX_PROOF_KEYS: usize = 1024;
+
+/// `eth_getProof(address, storageKeys, block)`: EIP-1186, in geth's shape; each key is echoed
+/// as given.
+pub fn get_proof(context: &RpcContext, args: &Args) -> Answer {
+    let address = args.required(0, params::address)?;
+    let keys: Vec<String> = args.required(1, |value, field| match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| params::string(item, field))
+            .collect(),
+        _ => Err("storage keys must be an array of hex strings".to_string()),
+    })?;
+    if keys.len() > MAX_PROOF_KEYS {
+        return Err(RpcError::invalid_params(format!(
+            "at most {MAX_PROOF_KEYS} storage keys per proof, not {}",
+            keys.len()
+        )));
+    }
+    let slots = keys
+        .iter()
+        .map(|key| params::storage_slot(key))
+        .collect::<Result<Vec<_>, _>>()?;
+    let id = args.required(2, params::block_id)?;
+    let chain = context.node.chain();
+    let proof = chain.proof(&address, &slots, state_block(chain, id)?)?;
+    let leaf = proof.account.unwrap_or(rewasm_primitives::AccountLeaf {
+        nonce: 0,
+        balance: U256::zero(),
+        storage_root: rewasm_primitives::EMPTY_ROOT,
+        code_hash: rewasm_primitives::EMPTY_CODE_HASH,
+    });
+    let nodes = |proof: &[Vec<u8>]| {
+        proof
+            .iter()
+            .map(|node| json::data(node))
+            .collect::<Vec<_>>()
+    };
+    let storage: Vec<Value> = keys
+        .iter()
+        .zip(&proof.storage)
+        .map(|(key, (value, proof))| {
+            json!({
+                "key": key,
+                "value": json::quantity_u256(U256::from_big_endian(value.as_bytes())),
+                "proof": nodes(proof),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "address": json::address(&address),
+        "accountProof": nodes(&proof.proof),
+        "balance": json::quantity_u256(leaf.balance),
+        "codeHash": json::hash(&leaf.code_hash),
+        "nonce": json::quantity(leaf.nonce),
+        "storageHash": json::hash(&leaf.storage_root),
+        "storageProof": storage,
+    }))
+}
+
 /// State and block overrides (`eth_call`'s third and fourth parameters) are not supported;
 /// refusing them beats silently ignoring them.
 fn refuse_overrides(args: &Args, from: usize, to: usize) -> Result<(), RpcError> {

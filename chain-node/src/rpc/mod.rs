@@ -202,6 +202,7 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ),
     ("eth_getCode", 2, Inline(eth::get_code)),
     ("eth_getStorageAt", 3, Inline(eth::get_storage_at)),
+    ("eth_getProof", 3, Blocking(eth::get_proof)),
     ("eth_call", 4, Blocking(eth::call)),
     ("eth_estimateGas", 3, Blocking(eth::estimate_gas)),
     ("eth_createAccessList", 2, Blocking(eth::create_access_list)),

@@ -2405,6 +2405,88 @@ async fn raw_blocks_headers_transactions_and_receipts_are_the_consensus_encoding
     );
 }
 
+/// Every proof node is referenced by hash from the one before, starting at `root`.
+fn assert_chained(proof: &Value, root: &str) -> Vec<Vec<u8>> {
+    let nodes: Vec<Vec<u8>> = proof.as_array().unwrap().iter().map(unhex).collect();
+    assert_eq!(hex(&rewasm_primitives::keccak256(&nodes[0]).0), root);
+    for pair in nodes.windows(2) {
+        let child = rewasm_primitives::keccak256(&pair[1]).0;
+        assert!(pair[0].windows(32).any(|window| window == child));
+    }
+    nodes
+}
+
+/// `eth_getProof` (EIP-1186): the account proof chains from the block's state root to a leaf
+/// holding the storage and code hashes, each slot's from the storage hash to its value; an
+/// absent account and an absent slot are proved absent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn proofs_chain_from_the_state_root() {
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    let keys = keys();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+    let call = dynamic(1, Some(contract), 0, word(5), 200_000);
+    assert_eq!(
+        receipt(a, &send(a, &signed(&call, &keys[0])).await).await["status"],
+        "0x1"
+    );
+    let block = result(a, "eth_getBlockByNumber", json!(["latest", false])).await;
+    let root = block["stateRoot"].as_str().unwrap();
+
+    let proof = result(
+        a,
+        "eth_getProof",
+        json!([addr_hex(&contract), ["0x0", "0x01"], "latest"]),
+    )
+    .await;
+    assert_eq!(proof["address"], json!(addr_hex(&contract)));
+    let nodes = assert_chained(&proof["accountProof"], root);
+    let leaf = nodes.last().unwrap();
+    for field in ["storageHash", "codeHash"] {
+        let bytes = unhex(&proof[field]);
+        assert!(
+            leaf.windows(32).any(|window| window == bytes.as_slice()),
+            "{field}"
+        );
+    }
+    assert_eq!(
+        proof["codeHash"],
+        json!(hex(&rewasm_primitives::keccak256(&runtime()).0))
+    );
+    let storage = &proof["storageProof"];
+    assert_eq!(storage[0]["key"], "0x0");
+    assert_eq!(storage[0]["value"], "0x5");
+    assert_chained(&storage[0]["proof"], proof["storageHash"].as_str().unwrap());
+    assert_eq!(storage[1]["key"], "0x01");
+    assert_eq!(storage[1]["value"], "0x0");
+    assert_chained(&storage[1]["proof"], proof["storageHash"].as_str().unwrap());
+
+    let nobody = H160::repeat_byte(0x5a);
+    let absent = result(
+        a,
+        "eth_getProof",
+        json!([addr_hex(&nobody), ["0x0"], "latest"]),
+    )
+    .await;
+    assert_eq!(absent["balance"], "0x0");
+    assert_eq!(absent["nonce"], "0x0");
+    assert_eq!(
+        absent["storageHash"],
+        json!(hex(rewasm_primitives::EMPTY_ROOT.as_bytes()))
+    );
+    assert_chained(&absent["accountProof"], root);
+    assert_eq!(absent["storageProof"][0]["proof"], json!([]));
+
+    let many: Vec<String> = (0..1025).map(|i| format!("{i:#x}")).collect();
+    let (code, _, _) = error(
+        a,
+        "eth_getProof",
+        json!([addr_hex(&nobody), many, "latest"]),
+    )
+    .await;
+    assert_eq!(code, -32602);
+}
+
 /// Without `--dev` the chain-control methods do not exist, and seal nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn chain_control_is_only_for_the_dev_chain() {
