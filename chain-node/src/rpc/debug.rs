@@ -78,3 +78,9 @@ fn consensus_block(block: &Block) -> Vec<u8> {
         .raw(&ListWriter::new().finish());
     encoded.finish()
 }
+
+/// `debug_getBadBlocks`: the blocks this node received and refused. It keeps none (a refused
+/// proposal is logged, not stored), so the list is empty.
+pub fn get_bad_blocks(_: &RpcContext, _: &Args) -> Answer {
+    Ok(Value::Array(Vec::new()))
+}

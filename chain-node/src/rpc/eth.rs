@@ -221,6 +221,72 @@ pub fn gas_price(context: &RpcContext, _: &Args) -> Answer {
     Ok(json!(json::quantity_u256(price)))
 }
 
+/// `eth_baseFee`: the next block's base fee.
+pub fn base_fee(context: &RpcContext, _: &Args) -> Answer {
+    Ok(json!(json::quantity_u256(
+        context.node.chain().next_base_fee()
+    )))
+}
+
+/// `eth_capabilities`: the head, and for each kind of data the oldest block it is kept for.
+/// The node prunes nothing (every state's trie is kept), so every range starts at genesis.
+pub fn capabilities(context: &RpcContext, _: &Args) -> Answer {
+    let head = context.node.chain().head();
+    let kept = json!({"disabled": false, "oldestBlock": "0x0"});
+    Ok(json!({
+        "head": {"number": json::quantity(head.header.number), "hash": json::hash(&head.hash)},
+        "state": kept,
+        "tx": kept,
+        "logs": kept,
+        "receipts": kept,
+        "blocks": kept,
+        "stateproofs": kept,
+    }))
+}
+
+/// `eth_getStorageValues({address: [slot, …], …}, block)`: many `eth_getStorageAt`s at once,
+/// at most [`MAX_PROOF_KEYS`] slots in all.
+pub fn get_storage_values(context: &RpcContext, args: &Args) -> Answer {
+    let requests = args.required(0, |value, _| match value {
+        Value::Object(map) => Ok(map.clone()),
+        _ => Err("storage requests must be an object of address to slots".to_string()),
+    })?;
+    let id = args
+        .optional(1, params::block_id)?
+        .unwrap_or(BlockId::Tag(BlockTag::Latest));
+    let chain = context.node.chain();
+    let number = state_block(chain, id)?;
+    let mut asked = 0usize;
+    let mut answer = serde_json::Map::new();
+    for (key, slots) in requests {
+        let address = params::address(&Value::String(key.clone()), None)
+            .map_err(|why| RpcError::invalid_argument(0, why))?;
+        let Value::Array(slots) = slots else {
+            return Err(RpcError::invalid_argument(
+                0,
+                format!("{key}: slots must be an array"),
+            ));
+        };
+        asked = asked.saturating_add(slots.len());
+        if asked > MAX_PROOF_KEYS {
+            return Err(RpcError::invalid_params(format!(
+                "at most {MAX_PROOF_KEYS} storage slots per request"
+            )));
+        }
+        let mut values = Vec::with_capacity(slots.len());
+        for slot in &slots {
+            let slot = params::storage_slot(
+                &params::string(slot, None).map_err(|why| RpcError::invalid_argument(0, why))?,
+            )?;
+            values.push(json!(json::hash(
+                &chain.storage_at(&address, &slot, number)?
+            )));
+        }
+        answer.insert(key, Value::Array(values));
+    }
+    Ok(Value::Object(answer))
+}
+
 pub fn max_priority_fee(_: &RpcContext, _: &Args) -> Answer {
     Ok(json!(json::quantity(SUGGESTED_TIP)))
 }

@@ -193,6 +193,10 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ),
     ("eth_gasPrice", 0, Inline(eth::gas_price)),
     ("eth_maxPriorityFeePerGas", 0, Inline(eth::max_priority_fee)),
+    ("eth_baseFee", 0, Inline(eth::base_fee)),
+    ("eth_capabilities", 0, Inline(eth::capabilities)),
+    ("eth_getStorageValues", 2, Blocking(eth::get_storage_values)),
+    ("debug_getBadBlocks", 0, Inline(debug::get_bad_blocks)),
     ("eth_feeHistory", 3, Blocking(eth::fee_history)),
     ("eth_getBalance", 2, Inline(eth::get_balance)),
     (
@@ -299,6 +303,42 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ),
 ];
 
+/// The methods of the JSON-RPC specification (`ethereum/execution-apis`) this node does not
+/// serve, and why; each answers `-32601` with its reason.
+pub const NOT_SERVED: &[(&str, &str)] = &[
+    (
+        "eth_blobBaseFee",
+        "rewasm has no blob transactions (EIP-4844): contracts are wasm, data goes in calldata",
+    ),
+    (
+        "eth_getBlockAccessList",
+        "rewasm blocks carry no block-level access lists (EIP-7928)",
+    ),
+    (
+        "debug_getRawBlockAccessList",
+        "rewasm blocks carry no block-level access lists (EIP-7928)",
+    ),
+    (
+        "eth_config",
+        "rewasm has no Ethereum forks or fork ids (EIP-7910); its rules are the genesis's gas \
+         schedule and limits",
+    ),
+    (
+        "eth_fillTransaction",
+        "not yet: eth_signTransaction fills and signs with the dev accounts",
+    ),
+    (
+        "eth_simulateV1",
+        "not yet: use eth_call, or evm_snapshot / evm_revert on the dev chain",
+    ),
+    ("debug_traceTransaction", "not yet: call traces are planned"),
+    ("debug_traceBlockByHash", "not yet: call traces are planned"),
+    (
+        "debug_traceBlockByNumber",
+        "not yet: call traces are planned",
+    ),
+];
+
 /// The RPC module: every method of [`METHODS`] plus `eth_subscribe` / `eth_unsubscribe`.
 pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMethodError> {
     let mut module = RpcModule::new(context);
@@ -325,6 +365,15 @@ pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMeth
                 tracing::debug!(method = name, code = error.code, message = %error.message, "rpc error");
             }
             result
+        })?;
+    }
+    for &(name, reason) in NOT_SERVED {
+        module.register_method(name, move |_, _, _| -> Result<(), ErrorObject<'static>> {
+            Err(ErrorObject::owned(
+                error::METHOD_NOT_FOUND,
+                format!("the method {name} is not served: {reason}"),
+                None::<()>,
+            ))
         })?;
     }
     pubsub::register(&mut module)?;

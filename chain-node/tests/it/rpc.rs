@@ -2487,6 +2487,91 @@ async fn proofs_chain_from_the_state_root() {
     assert_eq!(code, -32602);
 }
 
+/// The method names of the JSON-RPC specification's `eth` and `debug` files
+/// (`../shared/conformance/execution-apis`, or `$REWASM_SHARED/conformance/…`).
+fn specified_methods() -> Vec<String> {
+    let shared = std::env::var_os("REWASM_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let mut names = Vec::new();
+    for namespace in ["eth", "debug"] {
+        let folder = shared.join("conformance/execution-apis").join(namespace);
+        let entries = std::fs::read_dir(&folder)
+            .unwrap_or_else(|error| panic!("{}: {error}", folder.display()));
+        for entry in entries {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            names.extend(
+                text.lines()
+                    .filter_map(|line| line.strip_prefix("- name: "))
+                    .map(|name| name.trim().to_string()),
+            );
+        }
+    }
+    names.sort();
+    names
+}
+
+/// Every `eth_` and `debug_` method of the specification is served, or is in
+/// [`rewasm_node::rpc::NOT_SERVED`] and answers `-32601` with its reason; the new ones answer
+/// in their specified shapes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_specified_method_is_served_or_refused_with_its_reason() {
+    let specified = specified_methods();
+    assert!(specified.len() >= 50, "{specified:?}");
+    let served: std::collections::BTreeSet<&str> = rewasm_node::rpc::METHODS
+        .iter()
+        .map(|(name, ..)| *name)
+        .chain(["eth_subscribe", "eth_unsubscribe"])
+        .collect();
+    let refused: std::collections::BTreeMap<&str, &str> =
+        rewasm_node::rpc::NOT_SERVED.iter().copied().collect();
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    for name in &specified {
+        if served.contains(name.as_str()) {
+            continue;
+        }
+        let reason = refused
+            .get(name.as_str())
+            .unwrap_or_else(|| panic!("{name} is neither served nor in NOT_SERVED"));
+        let (code, text, _) = error(a, name, json!([])).await;
+        assert_eq!(code, -32601, "{name}");
+        assert!(text.contains(reason), "{name}: {text}");
+    }
+
+    let head = result(a, "eth_getBlockByNumber", json!(["latest", false])).await;
+    assert_eq!(
+        quantity(&result(a, "eth_baseFee", json!([])).await),
+        quantity(&result(a, "eth_gasPrice", json!([])).await) - GWEI
+    );
+    let capabilities = result(a, "eth_capabilities", json!([])).await;
+    assert_eq!(capabilities["head"]["hash"], head["hash"]);
+    for resource in ["state", "tx", "logs", "receipts", "blocks", "stateproofs"] {
+        assert_eq!(
+            capabilities[resource],
+            json!({"disabled": false, "oldestBlock": "0x0"})
+        );
+    }
+    assert_eq!(result(a, "debug_getBadBlocks", json!([])).await, json!([]));
+    let keys = keys();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+    let call = dynamic(1, Some(contract), 0, word(6), 200_000);
+    receipt(a, &send(a, &signed(&call, &keys[0])).await).await;
+    let values = result(
+        a,
+        "eth_getStorageValues",
+        json!([{addr_hex(&contract): ["0x0", "0x1"], addr_hex(&H160::repeat_byte(1)): []}]),
+    )
+    .await;
+    assert_eq!(
+        values,
+        json!({
+            addr_hex(&contract): [hex(&word(6)), hex(&word(0))],
+            addr_hex(&H160::repeat_byte(1)): [],
+        })
+    );
+}
+
 /// Without `--dev` the chain-control methods do not exist, and seal nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn chain_control_is_only_for_the_dev_chain() {
