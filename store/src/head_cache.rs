@@ -37,6 +37,14 @@ pub(crate) struct HeadChanges {
     pub storage_wiped: bool,
 }
 
+/// Which state a reader's view holds: its block and the cache's generation when it was taken
+/// (read before the view's snapshot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub number: u64,
+    pub generation: u64,
+}
+
 /// When a single read began: it may fill the cache only if the epoch is the same at its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Epoch(u64);
@@ -48,8 +56,13 @@ pub(crate) struct HeadCache {
 
 #[derive(Debug)]
 struct Inner {
-    /// The block the entries hold the state of; `None` before the genesis.
+    /// The block the entries hold the state of; `None` before the genesis, and between a
+    /// rewrite of the head state (a dev chain's edit or rewind) and the next block.
     number: Option<u64>,
+    /// Bumped when a rewrite of the head state begins and when it ends: a block number can
+    /// then stand for another state (an edited head, a block sealed again after a rewind), so
+    /// a reader's view must match the generation as well as the number ([`Stamp`]).
+    generation: u64,
     /// Bumped when a commit begins and when it ends.
     epoch: u64,
     /// Commits writing now (the chain writes one block at a time, but the cache does not rely
@@ -57,6 +70,20 @@ struct Inner {
     writing: u32,
     accounts: LruCache<H160, Option<StoredAccount>>,
     slots: LruCache<(H160, H256), H256>,
+}
+
+impl Inner {
+    /// Whether the entries are the state `stamp` names.
+    fn holds(&self, stamp: Stamp) -> bool {
+        self.number == Some(stamp.number) && self.generation == stamp.generation
+    }
+
+    fn forget(&mut self) {
+        self.accounts.clear();
+        self.slots.clear();
+        self.number = None;
+        self.generation = self.generation.wrapping_add(1);
+    }
 }
 
 fn bound(entries: usize) -> NonZeroUsize {
@@ -68,6 +95,7 @@ impl HeadCache {
         Self {
             inner: Mutex::new(Inner {
                 number,
+                generation: 0,
                 epoch: 0,
                 writing: 0,
                 accounts: LruCache::new(bound(ACCOUNTS)),
@@ -87,39 +115,46 @@ impl HeadCache {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The account as of block `number`, if the cache is at that block and holds it.
-    pub(crate) fn account_at(&self, number: u64, address: &H160) -> Option<Option<StoredAccount>> {
+    /// The current generation, for a view about to take its snapshot.
+    pub(crate) fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    /// The account as of `stamp`, if the cache holds that state and the account.
+    pub(crate) fn account_at(&self, stamp: Stamp, address: &H160) -> Option<Option<StoredAccount>> {
         let mut inner = self.lock();
-        (inner.number == Some(number))
+        inner
+            .holds(stamp)
             .then(|| inner.accounts.get(address).copied())
             .flatten()
     }
 
-    /// Keeps an account read at block `number`, if the cache is at that block.
+    /// Keeps an account read in the state of `stamp`, if the cache holds that state.
     pub(crate) fn keep_account_at(
         &self,
-        number: u64,
+        stamp: Stamp,
         address: H160,
         account: Option<StoredAccount>,
     ) {
         let mut inner = self.lock();
-        if inner.number == Some(number) {
+        if inner.holds(stamp) {
             inner.accounts.put(address, account);
         }
     }
 
-    /// The slot as of block `number`, if the cache is at that block and holds it.
-    pub(crate) fn slot_at(&self, number: u64, address: &H160, slot: &H256) -> Option<H256> {
+    /// The slot as of `stamp`, if the cache holds that state and the slot.
+    pub(crate) fn slot_at(&self, stamp: Stamp, address: &H160, slot: &H256) -> Option<H256> {
         let mut inner = self.lock();
-        (inner.number == Some(number))
+        inner
+            .holds(stamp)
             .then(|| inner.slots.get(&(*address, *slot)).copied())
             .flatten()
     }
 
-    /// Keeps a slot read at block `number`, if the cache is at that block.
-    pub(crate) fn keep_slot_at(&self, number: u64, address: H160, slot: H256, value: H256) {
+    /// Keeps a slot read in the state of `stamp`, if the cache holds that state.
+    pub(crate) fn keep_slot_at(&self, stamp: Stamp, address: H160, slot: H256, value: H256) {
         let mut inner = self.lock();
-        if inner.number == Some(number) {
+        if inner.holds(stamp) {
             inner.slots.put((address, slot), value);
         }
     }
@@ -194,14 +229,20 @@ impl HeadCache {
         });
     }
 
-    /// A write that keeps the head's number but changes its state (a dev chain's state edit)
-    /// ended, written or not: the cache empties and holds no block until the next advance.
-    pub(crate) fn forget(&self) {
-        self.end_write(|inner| {
-            inner.accounts.clear();
-            inner.slots.clear();
-            inner.number = None;
-        });
+    /// A write that may change the state of a block number the cache has held (a dev chain's
+    /// state edit or rewind) begins: the cache empties, holds no block, and moves to a new
+    /// generation, so that no view taken before can use or fill it.
+    pub(crate) fn begin_rewrite(&self) {
+        let mut inner = self.lock();
+        inner.epoch = inner.epoch.wrapping_add(1);
+        inner.writing = inner.writing.saturating_add(1);
+        inner.forget();
+    }
+
+    /// The rewrite ended, written or not: another generation, so that a view taken while it
+    /// was writing (whose snapshot may hold either state) cannot use the cache either.
+    pub(crate) fn end_rewrite(&self) {
+        self.end_write(|inner| inner.forget());
     }
 
     fn end_write(&self, update: impl FnOnce(&mut Inner)) {
@@ -224,6 +265,14 @@ mod tests {
     use super::*;
     use primitive_types::U256;
 
+    /// Block `number` in the first generation.
+    fn at(number: u64) -> Stamp {
+        Stamp {
+            number,
+            generation: 0,
+        }
+    }
+
     fn account(balance: u64) -> Option<StoredAccount> {
         Some(StoredAccount {
             nonce: 0,
@@ -237,14 +286,14 @@ mod tests {
     fn a_reader_at_another_block_neither_uses_nor_fills_the_cache() {
         let cache = HeadCache::new(Some(7));
         let alice = H160::repeat_byte(1);
-        cache.keep_account_at(7, alice, account(1));
-        assert_eq!(cache.account_at(7, &alice), Some(account(1)));
-        cache.keep_account_at(8, H160::repeat_byte(2), account(2));
-        assert_eq!(cache.account_at(7, &H160::repeat_byte(2)), None);
+        cache.keep_account_at(at(7), alice, account(1));
+        assert_eq!(cache.account_at(at(7), &alice), Some(account(1)));
+        cache.keep_account_at(at(8), H160::repeat_byte(2), account(2));
+        assert_eq!(cache.account_at(at(7), &H160::repeat_byte(2)), None);
 
         cache.begin_write();
         assert_eq!(
-            cache.account_at(7, &alice),
+            cache.account_at(at(7), &alice),
             Some(account(1)),
             "still block 7"
         );
@@ -253,9 +302,9 @@ mod tests {
             ..HeadChanges::default()
         };
         cache.advance(8, &changes);
-        assert_eq!(cache.account_at(7, &alice), None);
-        assert_eq!(cache.account_at(8, &alice), Some(account(5)));
-        cache.keep_account_at(7, H160::repeat_byte(3), account(3));
+        assert_eq!(cache.account_at(at(7), &alice), None);
+        assert_eq!(cache.account_at(at(8), &alice), Some(account(5)));
+        cache.keep_account_at(at(7), H160::repeat_byte(3), account(3));
         assert_eq!(
             cache.len(),
             (1, 0),
@@ -318,8 +367,8 @@ mod tests {
         let cache = HeadCache::new(Some(0));
         let (alice, bob) = (H160::repeat_byte(1), H160::repeat_byte(2));
         let slot = H256::repeat_byte(9);
-        cache.keep_slot_at(0, bob, slot, H256::repeat_byte(1));
-        cache.keep_account_at(0, bob, account(1));
+        cache.keep_slot_at(at(0), bob, slot, H256::repeat_byte(1));
+        cache.keep_account_at(at(0), bob, account(1));
         cache.begin_write();
         cache.advance(
             1,
@@ -329,9 +378,15 @@ mod tests {
                 storage_wiped: false,
             },
         );
-        assert_eq!(cache.account_at(1, &alice), Some(None));
-        assert_eq!(cache.slot_at(1, &alice, &slot), Some(H256::repeat_byte(4)));
-        assert_eq!(cache.slot_at(1, &bob, &slot), Some(H256::repeat_byte(1)));
+        assert_eq!(cache.account_at(at(1), &alice), Some(None));
+        assert_eq!(
+            cache.slot_at(at(1), &alice, &slot),
+            Some(H256::repeat_byte(4))
+        );
+        assert_eq!(
+            cache.slot_at(at(1), &bob, &slot),
+            Some(H256::repeat_byte(1))
+        );
 
         cache.begin_write();
         cache.advance(
@@ -341,14 +396,58 @@ mod tests {
                 ..HeadChanges::default()
             },
         );
-        assert_eq!(cache.slot_at(2, &bob, &slot), None, "a wipe drops slots");
-        assert_eq!(cache.account_at(2, &bob), Some(account(1)));
+        assert_eq!(
+            cache.slot_at(at(2), &bob, &slot),
+            None,
+            "a wipe drops slots"
+        );
+        assert_eq!(cache.account_at(at(2), &bob), Some(account(1)));
 
         cache.begin_write();
         cache.advance(9, &HeadChanges::default());
-        assert_eq!(cache.account_at(9, &bob), None, "a gap drops everything");
+        assert_eq!(
+            cache.account_at(at(9), &bob),
+            None,
+            "a gap drops everything"
+        );
         cache.begin_write();
         cache.abort_write();
         assert_eq!(cache.len(), (0, 0));
+    }
+
+    /// A rewrite (a dev chain's edit or rewind) keeps block numbers but changes what they hold:
+    /// a view from before it neither uses nor fills the cache, even once the cache is at its
+    /// block number again.
+    #[test]
+    fn a_view_from_before_a_rewrite_never_meets_the_cache_again() {
+        let cache = HeadCache::new(Some(5));
+        let alice = H160::repeat_byte(1);
+        let old = Stamp {
+            number: 6,
+            generation: cache.generation(),
+        };
+        cache.begin_rewrite();
+        let during = cache.generation();
+        cache.end_rewrite();
+        assert_eq!(cache.account_at(at(5), &alice), None);
+        cache.begin_write();
+        cache.advance(6, &HeadChanges::default());
+        let now = Stamp {
+            number: 6,
+            generation: cache.generation(),
+        };
+        for stale in [
+            old,
+            Stamp {
+                number: 6,
+                generation: during,
+            },
+        ] {
+            cache.keep_account_at(stale, alice, account(9));
+            assert_eq!(cache.account_at(now, &alice), None, "{stale:?} filled it");
+            assert_eq!(cache.account_at(stale, &alice), None);
+        }
+        cache.keep_account_at(now, alice, account(3));
+        assert_eq!(cache.account_at(now, &alice), Some(account(3)));
     }
 }

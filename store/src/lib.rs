@@ -1010,6 +1010,14 @@ impl Store {
         }
     }
 
+    /// [`Store::state_root`] as `snapshot` holds it.
+    fn state_root_in(&self, snapshot: &Snapshot<'_, DB>) -> Result<H256, StoreError> {
+        match snapshot.get_pinned_cf(self.cf(cf::META)?, META_STATE_ROOT)? {
+            None => Ok(EMPTY_ROOT),
+            Some(bytes) => codec::h256(&bytes, "meta"),
+        }
+    }
+
     /// The state root the store would have after committing `changes` (what a block builder
     /// puts in the header before [`Store::commit_block`]). Nothing is written; the cost is
     /// O(touched accounts and slots × trie depth).
@@ -1238,11 +1246,10 @@ impl Store {
         let meta = self.cf(cf::META)?;
         batch.put_cf(meta, META_STATE_ROOT, update.root.as_bytes());
         batch.put_cf(meta, state_edit_key(head, sequence), record);
-        self.head_cache.begin_write();
+        // The edit keeps the head's number: views from before it must not use the cache.
+        self.head_cache.begin_rewrite();
         let written = self.db.write_opt(batch, &sync_write());
-        // Readers holding a snapshot from before the edit know only the head's number, which
-        // the edit keeps: the cache must not serve or take their reads as the head's.
-        self.head_cache.forget();
+        self.head_cache.end_rewrite();
         written.map_err(StoreError::Write)?;
         Ok(update.root)
     }
@@ -1298,9 +1305,9 @@ impl Store {
             codec::encode_head(rewind.number, &rewind.hash),
         );
         batch.put_cf(meta, META_STATE_ROOT, update.root.as_bytes());
-        self.head_cache.begin_write();
+        self.head_cache.begin_rewrite();
         let written = self.db.write_opt(batch, &sync_write());
-        self.head_cache.forget();
+        self.head_cache.end_rewrite();
         written.map_err(StoreError::Write)
     }
 

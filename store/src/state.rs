@@ -16,6 +16,7 @@ use rewasm_primitives::state::{
 
 use rocksdb::{DB, SnapshotWithThreadMode as Snapshot};
 
+use super::head_cache::Stamp;
 use super::{Store, StoreError};
 
 /// The committed state of a [`Store`] under an in-memory overlay of the block's pending changes.
@@ -32,6 +33,8 @@ pub struct StoreState<'a> {
     snapshot: Snapshot<'a, DB>,
     /// The block the snapshot holds (the store's head when it was taken), for the head cache.
     head: Option<u64>,
+    /// The head cache's generation when the view was taken.
+    generation: u64,
     overlay: StateChanges,
 }
 
@@ -46,6 +49,9 @@ impl std::fmt::Debug for StoreState<'_> {
 
 impl<'a> StoreState<'a> {
     pub(super) fn new(store: &'a Store) -> Self {
+        // Before the snapshot: a rewrite of the head state that ends after this read moves the
+        // cache to a later generation than the view's ([`Stamp`]).
+        let generation = store.head_cache.generation();
         let snapshot = store.db.snapshot();
         // Unreadable, the head is unknown and the cache unused; the reads will report the error.
         let head = store.head_in(&snapshot).ok().flatten();
@@ -53,8 +59,22 @@ impl<'a> StoreState<'a> {
             store,
             snapshot,
             head,
+            generation,
             overlay: StateChanges::new(),
         }
+    }
+
+    /// What the view holds, as the head cache names states.
+    fn stamp(&self) -> Option<Stamp> {
+        self.head.map(|number| Stamp {
+            number,
+            generation: self.generation,
+        })
+    }
+
+    /// The state root of this view's state (the head's, after its state edits).
+    pub fn state_root(&self) -> Result<H256, StoreError> {
+        self.store.state_root_in(&self.snapshot)
     }
 
     /// The block whose state this view reads, as the store's head said when it was taken.
@@ -65,16 +85,16 @@ impl<'a> StoreState<'a> {
     /// The committed account (with its code) in this view's block, without the overlay.
     pub fn committed_account(&self, address: &H160) -> Result<Option<BasicAccount>, StoreError> {
         let cached = self
-            .head
-            .and_then(|number| self.store.head_cache.account_at(number, address));
+            .stamp()
+            .and_then(|stamp| self.store.head_cache.account_at(stamp, address));
         let stored = match cached {
             Some(stored) => stored,
             None => {
                 let stored = self.store.stored_account_in(&self.snapshot, address)?;
-                if let Some(number) = self.head {
+                if let Some(stamp) = self.stamp() {
                     self.store
                         .head_cache
-                        .keep_account_at(number, *address, stored);
+                        .keep_account_at(stamp, *address, stored);
                 }
                 stored
             }
@@ -89,16 +109,16 @@ impl<'a> StoreState<'a> {
 
     /// The committed slot in this view's block, without the overlay.
     pub fn committed_slot(&self, address: &H160, slot: &H256) -> Result<H256, StoreError> {
-        if let Some(number) = self.head
-            && let Some(value) = self.store.head_cache.slot_at(number, address, slot)
+        if let Some(stamp) = self.stamp()
+            && let Some(value) = self.store.head_cache.slot_at(stamp, address, slot)
         {
             return Ok(value);
         }
         let value = self.store.stored_slot_in(&self.snapshot, address, slot)?;
-        if let Some(number) = self.head {
+        if let Some(stamp) = self.stamp() {
             self.store
                 .head_cache
-                .keep_slot_at(number, *address, *slot, value);
+                .keep_slot_at(stamp, *address, *slot, value);
         }
         Ok(value)
     }

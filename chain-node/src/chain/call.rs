@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use primitive_types::{H160, H256, U256};
 use rewasm_eei::CallStatus;
+use rewasm_executor::precompiles::Precompile;
 use rewasm_executor::{
     Accessed, ExecutionOptions, HostFailure, State, Transaction, TxError, execute_transaction_with,
     intrinsic_gas,
@@ -225,8 +226,15 @@ impl Chain {
             .unwrap_or(self.config.gas_limit)
             .min(self.config.gas_limit);
         self.bounded(|deadline| {
+            let implicit = |address: &H160| {
+                Some(*address) == request.from
+                    || Some(*address) == request.to
+                    || Precompile::ALL
+                        .iter()
+                        .any(|precompile| precompile.address() == *address)
+            };
             let mut list: BTreeMap<H160, BTreeSet<H256>> = BTreeMap::new();
-            for (address, keys) in &request.access_list {
+            for (address, keys) in request.access_list.iter().filter(|(a, _)| !implicit(a)) {
                 list.entry(*address)
                     .or_default()
                     .extend(keys.iter().copied());

@@ -846,16 +846,13 @@ impl Chain {
                 transactions: block.transactions.iter().map(|tx| tx.hash).collect(),
             });
         }
-        self.store.rewind(&rewind)?;
-        let bytes = self
-            .store
-            .block_header(rewind.number)?
+        // Read before the write, so that a failure leaves the chain as it was.
+        let block = self
+            .block_by_number(rewind.number)?
             .ok_or(ChainError::MissingBlock(rewind.number))?;
-        let block = Block::decode(&bytes).map_err(|source| ChainError::CorruptBlock {
-            number: rewind.number,
-            source,
-        })?;
-        *self.head.write().map_err(|_| ChainError::Poisoned)? = Arc::new(block);
+        let mut head = self.head.write().map_err(|_| ChainError::Poisoned)?;
+        self.store.rewind(&rewind)?;
+        *head = block;
         Ok(())
     }
 
@@ -889,7 +886,7 @@ impl Chain {
     ) -> Result<rewasm_store::AccountProof, ChainError> {
         let view = self.store.state();
         let root = if view.head() == Some(number) {
-            self.store.state_root()?
+            view.state_root()?
         } else {
             self.header_by_number(number)?
                 .ok_or(ChainError::MissingBlock(number))?

@@ -27,6 +27,10 @@ use rewasm_store::Store;
 /// The most snapshots held at once: each keeps the journal of every later commit alive.
 pub const MAX_SNAPSHOTS: usize = 1024;
 
+/// The most accounts and slots the journal records (about 100 bytes each) before it releases
+/// every snapshot, logged: a dev chain run for long under a snapshot cannot take the memory.
+pub const MAX_JOURNAL_ENTRIES: usize = 1 << 20;
+
 /// What reverting to a snapshot returns to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SnapshotPoint {
@@ -64,6 +68,16 @@ pub(crate) struct Journal {
     /// Oldest first: id, the point, how many commits were recorded before it.
     snapshots: Vec<(u64, SnapshotPoint, usize)>,
     commits: Vec<Undo>,
+    /// Accounts and slots recorded in `commits`.
+    entries: usize,
+}
+
+/// The accounts and slots one commit's record holds.
+fn entries_of(undo: &Undo) -> usize {
+    undo.accounts
+        .values()
+        .map(|original| 1 + original.slots.len())
+        .sum()
 }
 
 /// Why a snapshot could not be taken.
@@ -123,14 +137,25 @@ impl Journal {
             };
             undo.accounts.insert(*address, original);
         }
+        self.entries = self.entries.saturating_add(entries_of(&undo));
         self.commits.push(undo);
+        if self.entries > MAX_JOURNAL_ENTRIES {
+            tracing::warn!(
+                snapshots = self.snapshots.len(),
+                entries = self.entries,
+                "the snapshot journal is full; every snapshot is released (evm_revert answers false)"
+            );
+            self.clear();
+        }
         Ok(())
     }
 
     /// The last record's commit did not happen.
     pub(crate) fn discard_last(&mut self) {
-        if self.recording() {
-            self.commits.pop();
+        if self.recording()
+            && let Some(undo) = self.commits.pop()
+        {
+            self.entries = self.entries.saturating_sub(entries_of(&undo));
         }
     }
 
@@ -179,12 +204,14 @@ impl Journal {
         if self.snapshots.is_empty() {
             self.commits.clear();
         }
+        self.entries = self.commits.iter().map(entries_of).sum();
     }
 
     /// After a reset: no snapshot is held.
     pub(crate) fn clear(&mut self) {
         self.snapshots.clear();
         self.commits.clear();
+        self.entries = 0;
     }
 }
 

@@ -131,6 +131,12 @@ pub enum SubmitError {
     /// is shutting down).
     #[error("the node cannot seal blocks: {0}")]
     Sealing(HostFailure),
+    /// The dev chain was reverted or reset while the transaction waited for its block; it
+    /// was dropped with the pool.
+    #[error(
+        "the chain was reverted (evm_revert or anvil_reset) before the transaction was sealed; it was dropped"
+    )]
+    Rewound,
 }
 
 /// The head state as the pool reads it: the store's committed accounts. A failed read is the
@@ -213,6 +219,14 @@ impl GroupCommit {
     fn lock(&self) -> MutexGuard<'_, GroupState> {
         lock_or_recover(&self.state)
     }
+
+    /// A sealing turn settled up to `settled` and goes on: the waiters it settled may answer.
+    fn progress(&self, settled: u64) {
+        let mut group = self.lock();
+        group.settled = group.settled.max(settled);
+        self.sealed.notify_all();
+        self.sealed_async.notify_waiters();
+    }
 }
 
 /// A lock whose holder panicked: the data is a plain value, valid between statements.
@@ -236,6 +250,9 @@ pub struct Node {
     clock: clock::DevClock,
     /// The clock's settings when each held snapshot was taken, by snapshot id.
     clock_snapshots: Mutex<std::collections::BTreeMap<u64, clock::ClockState>>,
+    /// The pooled transactions the last rewind (`evm_revert`, `anvil_reset`) dropped, whose
+    /// waiting submitters are told so.
+    rewound: Mutex<std::collections::HashSet<H256>>,
     blocks: broadcast::Sender<Arc<NewBlock>>,
     transactions: broadcast::Sender<H256>,
     metrics: Metrics,
@@ -312,6 +329,7 @@ impl Node {
             store_fault: StoreFault::default(),
             clock: clock::DevClock::default(),
             clock_snapshots: Mutex::new(std::collections::BTreeMap::new()),
+            rewound: Mutex::new(std::collections::HashSet::new()),
             blocks: broadcast::channel(BLOCK_EVENTS).0,
             transactions: broadcast::channel(TRANSACTION_EVENTS).0,
             metrics,
@@ -395,6 +413,9 @@ impl Node {
 
     /// The store's refusal of a settled transaction, if its block could not be written.
     fn refusal(&self, hash: &H256) -> Result<(), SubmitError> {
+        if lock_or_recover(&self.rewound).remove(hash) {
+            return Err(SubmitError::Rewound);
+        }
         match self.store_fault.take_refusal(hash) {
             Some(error) => Err(SubmitError::StoreUnavailable(error)),
             None => Ok(()),
@@ -433,7 +454,17 @@ impl Node {
                 group: &node.group,
                 settled: None,
             };
-            turn.settled = node.seal_group();
+            // Goes on while submissions wait: an awaiting submitter that went away (its client
+            // disconnected) no longer starts the turn its transaction needs.
+            loop {
+                turn.settled = node.seal_group();
+                match turn.settled {
+                    Some(settled) if node.submissions.load(Ordering::SeqCst) > settled => {
+                        node.group.progress(settled);
+                    }
+                    _ => break,
+                }
+            }
         });
         started.map_err(|failure| {
             // Ends the turn that never began, so that others may try.
@@ -594,7 +625,8 @@ impl Node {
     }
 
     fn after_rewind(&self, head: u64) {
-        self.pool().clear();
+        let dropped = self.pool().clear();
+        *lock_or_recover(&self.rewound) = dropped.into_iter().collect();
         self.metrics.set_head(head);
     }
 

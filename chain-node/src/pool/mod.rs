@@ -360,11 +360,13 @@ impl Pool {
         }
     }
 
-    /// Drops every transaction (the chain they were checked against is gone: `evm_revert`).
-    pub fn clear(&mut self) {
+    /// Drops every transaction (the chain they were checked against is gone: `evm_revert`);
+    /// their hashes.
+    pub fn clear(&mut self) -> Vec<H256> {
+        let dropped = self.by_hash.drain().map(|(hash, _)| hash).collect();
         self.by_sender.clear();
-        self.by_hash.clear();
         self.slots = Slots::default();
+        dropped
     }
 
     /// The configuration.

@@ -223,7 +223,13 @@ pub fn evm_snapshot(context: &RpcContext, _: &Args) -> Answer {
 pub fn evm_revert(context: &RpcContext, args: &Args) -> Answer {
     dev_only(context, "evm_revert")?;
     let id = args.required(0, count)?;
-    Ok(Value::Bool(context.node.revert_to_snapshot(id)?))
+    let reverted = context.node.revert_to_snapshot(id)?;
+    if reverted {
+        context
+            .filters
+            .rewound(context.node.chain().head().header.number);
+    }
+    Ok(Value::Bool(reverted))
 }
 
 /// `anvil_reset` / `hardhat_reset`: returns to the genesis. Forking is not supported: options
@@ -245,5 +251,6 @@ pub fn anvil_reset(context: &RpcContext, args: &Args) -> Answer {
         ));
     }
     context.node.reset()?;
+    context.filters.rewound(0);
     Ok(Value::Null)
 }

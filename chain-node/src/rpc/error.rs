@@ -117,9 +117,9 @@ impl From<SubmitError> for RpcError {
         match error {
             SubmitError::Decode(decode) => Self::server(decode.to_string()),
             SubmitError::Pool(pool) => Self::new(pool.code(), pool.to_string()),
-            unavailable @ (SubmitError::StoreUnavailable(_) | SubmitError::Sealing(_)) => {
-                Self::server(unavailable.to_string())
-            }
+            unavailable @ (SubmitError::StoreUnavailable(_)
+            | SubmitError::Sealing(_)
+            | SubmitError::Rewound) => Self::server(unavailable.to_string()),
         }
     }
 }

@@ -361,6 +361,17 @@ impl Filters {
         self.lock().remove(id).is_some()
     }
 
+    /// The chain went back to block `head` (`evm_revert`, `anvil_reset`): filters report the
+    /// blocks sealed from there on, which replace the ones they had seen.
+    pub fn rewound(&self, head: u64) {
+        for shared in self.lock().values() {
+            let mut filter = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Watch::Blocks { next } | Watch::Logs { next, .. } = &mut filter.watch {
+                *next = (*next).min(head.saturating_add(1));
+            }
+        }
+    }
+
     /// What the filter has seen since it was last polled, as JSON.
     pub fn changes(
         &self,

@@ -143,9 +143,10 @@ pub enum Handler {
     /// connection's runtime thread, which first hands the tasks queued on it to another
     /// (`tokio::task::block_in_place`), so that no other request waits behind it.
     Blocking(SyncHandler),
-    /// Microseconds of work (a constant, a lookup by key in the head state): on the runtime's
-    /// worker itself, since the hand-over of [`Handler::Blocking`] (waking a thread, moving the
-    /// worker to it) would cost more than the work.
+    /// Microseconds of work that never waits for the disk or a busy lock (a constant, the
+    /// head's number or fees, a filter installed): on the runtime's worker itself, since the
+    /// hand-over of [`Handler::Blocking`] (waking a thread, moving the worker to it) would cost
+    /// more than the work. State reads are blocking: at an older block they walk the trie.
     Inline(SyncHandler),
     /// Waits for an event (the block holding a transaction) without holding a thread.
     Async(AsyncHandler),
@@ -174,22 +175,22 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     (
         "eth_getUncleCountByBlockNumber",
         1,
-        Inline(eth::get_uncle_count_by_block_number),
+        Blocking(eth::get_uncle_count_by_block_number),
     ),
     (
         "eth_getUncleCountByBlockHash",
         1,
-        Inline(eth::get_uncle_count_by_block_hash),
+        Blocking(eth::get_uncle_count_by_block_hash),
     ),
     (
         "eth_getUncleByBlockNumberAndIndex",
         2,
-        Inline(eth::get_uncle_by_block_number_and_index),
+        Blocking(eth::get_uncle_by_block_number_and_index),
     ),
     (
         "eth_getUncleByBlockHashAndIndex",
         2,
-        Inline(eth::get_uncle_by_block_hash_and_index),
+        Blocking(eth::get_uncle_by_block_hash_and_index),
     ),
     ("eth_gasPrice", 0, Inline(eth::gas_price)),
     ("eth_maxPriorityFeePerGas", 0, Inline(eth::max_priority_fee)),
@@ -198,14 +199,14 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_getStorageValues", 2, Blocking(eth::get_storage_values)),
     ("debug_getBadBlocks", 0, Inline(debug::get_bad_blocks)),
     ("eth_feeHistory", 3, Blocking(eth::fee_history)),
-    ("eth_getBalance", 2, Inline(eth::get_balance)),
+    ("eth_getBalance", 2, Blocking(eth::get_balance)),
     (
         "eth_getTransactionCount",
         2,
-        Inline(eth::get_transaction_count),
+        Blocking(eth::get_transaction_count),
     ),
-    ("eth_getCode", 2, Inline(eth::get_code)),
-    ("eth_getStorageAt", 3, Inline(eth::get_storage_at)),
+    ("eth_getCode", 2, Blocking(eth::get_code)),
+    ("eth_getStorageAt", 3, Blocking(eth::get_storage_at)),
     ("eth_getProof", 3, Blocking(eth::get_proof)),
     ("eth_call", 4, Blocking(eth::call)),
     ("eth_estimateGas", 3, Blocking(eth::estimate_gas)),

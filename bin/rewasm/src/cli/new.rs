@@ -32,11 +32,15 @@ pub(super) fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
     check_name(&args.name)?;
     let sdk = sdk_path(args.sdk.as_deref())?;
     let root = args.path.join(&args.name);
-    if root.exists() {
-        bail!(
+    std::fs::create_dir_all(&args.path)
+        .with_context(|| format!("creating {}", args.path.display()))?;
+    // One call that fails if the folder exists: two runs cannot both take it.
+    match std::fs::create_dir(&root) {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => bail!(
             "{} exists already; choose another name or --path",
             root.display()
-        );
+        ),
+        other => other.with_context(|| format!("creating {}", root.display()))?,
     }
     let files = files(&args.name, &sdk);
     for (relative, contents) in &files {
@@ -52,6 +56,71 @@ pub(super) fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Names the crate cannot take: Rust's keywords and the crates every crate sees (cargo refuses
+/// them), and the SDK's.
+const RESERVED: &[&str] = &[
+    "as",
+    "async",
+    "await",
+    "break",
+    "const",
+    "continue",
+    "crate",
+    "dyn",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "fn",
+    "for",
+    "if",
+    "impl",
+    "in",
+    "let",
+    "loop",
+    "match",
+    "mod",
+    "move",
+    "mut",
+    "pub",
+    "ref",
+    "return",
+    "self",
+    "static",
+    "struct",
+    "super",
+    "trait",
+    "true",
+    "type",
+    "unsafe",
+    "use",
+    "where",
+    "while",
+    "abstract",
+    "become",
+    "box",
+    "do",
+    "final",
+    "gen",
+    "macro",
+    "override",
+    "priv",
+    "try",
+    "typeof",
+    "unsized",
+    "virtual",
+    "yield",
+    "core",
+    "std",
+    "alloc",
+    "test",
+    "proc_macro",
+    "rewasm_sdk",
+];
+
+/// Type names the template or the SDK's prelude already use.
+const TAKEN_TYPES: &[&str] = &["Changed", "U256", "Address", "H256", "Result", "Option"];
+
 /// A crate name cargo takes and a library name rustc takes once `-` becomes `_`.
 fn check_name(name: &str) -> anyhow::Result<()> {
     let mut chars = name.chars();
@@ -63,6 +132,11 @@ fn check_name(name: &str) -> anyhow::Result<()> {
             "{name:?} is not a crate name for a contract: use lowercase letters, digits, `-` and \
              `_`, starting with a letter (at most 64 characters)"
         );
+    }
+    if RESERVED.contains(&name.replace('-', "_").as_str())
+        || TAKEN_TYPES.contains(&type_name(name).as_str())
+    {
+        bail!("{name:?} is not a crate name for a contract: Rust or the SDK reserves it");
     }
     Ok(())
 }
@@ -97,6 +171,17 @@ fn type_name(name: &str) -> String {
         .collect()
 }
 
+/// `path` as the contents of a TOML basic string: `/` separators, without Windows' verbatim
+/// `\\?\` prefix, quotes escaped.
+fn toml_string(path: &Path) -> String {
+    let text = path.display().to_string();
+    let text = text
+        .strip_prefix(r"\\?\")
+        .unwrap_or(&text)
+        .replace('\\', "/");
+    text.replace('"', "\\\"")
+}
+
 /// The crate's files: path relative to its root, contents.
 fn files(name: &str, sdk: &Path) -> Vec<(&'static str, String)> {
     let fill = |template: &str| {
@@ -104,7 +189,7 @@ fn files(name: &str, sdk: &Path) -> Vec<(&'static str, String)> {
             .replace("{{name}}", name)
             .replace("{{lib}}", &name.replace('-', "_"))
             .replace("{{Type}}", &type_name(name))
-            .replace("{{sdk}}", &sdk.display().to_string().replace('\\', "/"))
+            .replace("{{sdk}}", &toml_string(sdk))
     };
     vec![
         ("Cargo.toml", fill(MANIFEST)),
@@ -250,10 +335,13 @@ mod tests {
     fn names_are_checked_and_typed() {
         assert!(check_name("my-token").is_ok());
         assert!(check_name("a1_b").is_ok());
-        for bad in ["", "1abc", "My", "a b", "a/b", "ä"] {
+        for bad in [
+            "", "1abc", "My", "a b", "a/b", "ä", "test", "fn", "changed", "u256",
+        ] {
             assert!(check_name(bad).is_err(), "{bad:?}");
         }
         assert_eq!(type_name("my-token"), "MyToken");
         assert_eq!(type_name("counter_v2"), "CounterV2");
+        assert_eq!(toml_string(Path::new(r#"/a/"b""#)), r#"/a/\"b\""#);
     }
 }
