@@ -7,8 +7,8 @@
 //! of connections and of subscriptions per connection. Per-call work is bounded by the gas cap
 //! for calls (geth's `--rpc.gascap`, and the block gas limit), by the range and result limits of
 //! log queries and by the address and topic limits of filters; installed filters are capped in
-//! number and expire when idle. Handlers that may take milliseconds run with their thread marked blocking, lookups of
-//! microseconds on the runtime's workers, and a submission awaits its block ([`Handler`]).
+//! number and expire when idle. Handlers run with their thread marked blocking, and a
+//! submission awaits its block ([`Handler`]).
 //!
 //! Parameters are parsed strictly with geth's messages ([`params`]); answers have geth's shapes
 //! ([`json`]) and errors geth's codes ([`error`]). jsonrpsee itself answers the protocol errors:
@@ -139,34 +139,33 @@ pub type AsyncAnswer = std::pin::Pin<Box<dyn Future<Output = eth::Answer> + Send
 /// A method's handler and where it runs.
 #[derive(Clone, Copy, Debug)]
 pub enum Handler {
-    /// Work that may take milliseconds (runs contracts, walks blocks, seals): in place on the
-    /// connection's runtime thread, which first hands the tasks queued on it to another
-    /// (`tokio::task::block_in_place`), so that no other request waits behind it.
+    /// Work that may take milliseconds (runs contracts, walks blocks, seals), and lookups: in
+    /// place on the connection's runtime thread, which first hands the tasks queued on it to
+    /// another (`tokio::task::block_in_place`), so that no other request waits behind it.
+    /// Lookups of microseconds ran on the worker itself for a while, without the hand-over;
+    /// with that, a WebSocket subscription's task sometimes never saw its unsubscribe (its slot
+    /// stayed taken for 30 s and more, `filters_and_subscriptions_are_bounded`), for a reason
+    /// not yet found, so every handler goes through here.
     Blocking(SyncHandler),
-    /// Microseconds of work that never waits for the disk or a busy lock (a constant, the
-    /// head's number or fees, a filter installed): on the runtime's worker itself, since the
-    /// hand-over of [`Handler::Blocking`] (waking a thread, moving the worker to it) would cost
-    /// more than the work. State reads are blocking: at an older block they walk the trie.
-    Inline(SyncHandler),
     /// Waits for an event (the block holding a transaction) without holding a thread.
     Async(AsyncHandler),
 }
 
-use Handler::{Async, Blocking, Inline};
+use Handler::{Async, Blocking};
 
 /// Every method but the subscriptions: name, most parameters it takes, handler.
 pub const METHODS: &[(&str, usize, Handler)] = &[
-    ("web3_clientVersion", 0, Inline(eth::client_version)),
+    ("web3_clientVersion", 0, Blocking(eth::client_version)),
     ("web3_sha3", 1, Blocking(eth::sha3)),
-    ("net_version", 0, Inline(eth::net_version)),
-    ("net_listening", 0, Inline(eth::net_listening)),
-    ("net_peerCount", 0, Inline(eth::net_peer_count)),
-    ("eth_chainId", 0, Inline(eth::chain_id)),
-    ("eth_blockNumber", 0, Inline(eth::block_number)),
-    ("eth_syncing", 0, Inline(eth::syncing)),
-    ("eth_mining", 0, Inline(eth::mining)),
-    ("eth_accounts", 0, Inline(eth::accounts)),
-    ("eth_coinbase", 0, Inline(eth::coinbase)),
+    ("net_version", 0, Blocking(eth::net_version)),
+    ("net_listening", 0, Blocking(eth::net_listening)),
+    ("net_peerCount", 0, Blocking(eth::net_peer_count)),
+    ("eth_chainId", 0, Blocking(eth::chain_id)),
+    ("eth_blockNumber", 0, Blocking(eth::block_number)),
+    ("eth_syncing", 0, Blocking(eth::syncing)),
+    ("eth_mining", 0, Blocking(eth::mining)),
+    ("eth_accounts", 0, Blocking(eth::accounts)),
+    ("eth_coinbase", 0, Blocking(eth::coinbase)),
     ("eth_sendTransaction", 1, Blocking(eth::send_transaction)),
     ("eth_signTransaction", 1, Blocking(eth::sign_transaction)),
     ("eth_sign", 2, Blocking(eth::sign)),
@@ -192,12 +191,16 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
         2,
         Blocking(eth::get_uncle_by_block_hash_and_index),
     ),
-    ("eth_gasPrice", 0, Inline(eth::gas_price)),
-    ("eth_maxPriorityFeePerGas", 0, Inline(eth::max_priority_fee)),
-    ("eth_baseFee", 0, Inline(eth::base_fee)),
-    ("eth_capabilities", 0, Inline(eth::capabilities)),
+    ("eth_gasPrice", 0, Blocking(eth::gas_price)),
+    (
+        "eth_maxPriorityFeePerGas",
+        0,
+        Blocking(eth::max_priority_fee),
+    ),
+    ("eth_baseFee", 0, Blocking(eth::base_fee)),
+    ("eth_capabilities", 0, Blocking(eth::capabilities)),
     ("eth_getStorageValues", 2, Blocking(eth::get_storage_values)),
-    ("debug_getBadBlocks", 0, Inline(debug::get_bad_blocks)),
+    ("debug_getBadBlocks", 0, Blocking(debug::get_bad_blocks)),
     ("eth_feeHistory", 3, Blocking(eth::fee_history)),
     ("eth_getBalance", 2, Blocking(eth::get_balance)),
     (
@@ -263,15 +266,15 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_getBlockReceipts", 1, Blocking(eth::get_block_receipts)),
     ("eth_getLogs", 1, Blocking(eth::get_logs)),
     ("eth_newFilter", 1, Blocking(eth::new_filter)),
-    ("eth_newBlockFilter", 0, Inline(eth::new_block_filter)),
+    ("eth_newBlockFilter", 0, Blocking(eth::new_block_filter)),
     (
         "eth_newPendingTransactionFilter",
         1,
-        Inline(eth::new_pending_transaction_filter),
+        Blocking(eth::new_pending_transaction_filter),
     ),
     ("eth_getFilterChanges", 1, Blocking(eth::get_filter_changes)),
     ("eth_getFilterLogs", 1, Blocking(eth::get_filter_logs)),
-    ("eth_uninstallFilter", 1, Inline(eth::uninstall_filter)),
+    ("eth_uninstallFilter", 1, Blocking(eth::uninstall_filter)),
     ("evm_mine", 1, Blocking(dev::evm_mine)),
     ("anvil_mine", 2, Blocking(dev::anvil_mine)),
     ("hardhat_mine", 2, Blocking(dev::anvil_mine)),
@@ -347,8 +350,6 @@ pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMeth
         module.register_async_method(name, move |params, context, _| async move {
             let started = Instant::now();
             let result = match handler {
-                Inline(handler) => Args::parse(params.as_str(), arity)
-                    .and_then(|args| handler(&context, &args)),
                 Blocking(handler) => run_blocking(name, &context, move |context| {
                     handler(context, &Args::parse(params.as_str(), arity)?)
                 })
