@@ -104,10 +104,15 @@ impl Block {
         Ok((header, raws))
     }
 
-    /// The size clients see: the length of the block's network RLP
-    /// `[header, [transaction, ...], []]`, where a legacy transaction is embedded as its list and a
-    /// typed one as a byte string.
+    /// The size clients see: the length of [`Block::network_encoding`].
     pub fn size(&self) -> u64 {
+        self.network_encoding().len() as u64
+    }
+
+    /// The block's network RLP `[header, [transaction, ...], []]` (Ethereum's consensus
+    /// encoding, what `debug_getRawBlock` answers), where a legacy transaction is embedded as
+    /// its list and a typed one as a byte string (EIP-2718).
+    pub fn network_encoding(&self) -> Vec<u8> {
         let mut transactions = ListWriter::new();
         for raw in &self.raw_transactions {
             if raw.first().is_some_and(|&b| b >= 0xc0) {
@@ -121,7 +126,7 @@ impl Block {
             .raw(&self.header.encode())
             .raw(&transactions.finish())
             .raw(&ListWriter::new().finish());
-        block.finish().len() as u64
+        block.finish()
     }
 }
 

@@ -1,13 +1,11 @@
 //! `debug_getRaw*`: a block, header, transaction or receipts in their Ethereum consensus
 //! encodings, as geth answers them (hex), for tools that verify or re-import chain data.
 //!
-//! The block is `rlp([header, transactions, uncles])` with a legacy transaction as its RLP list
-//! and a typed one as a byte string (EIP-2718), and no uncles; the receipts are the encodings
-//! the receipts root is computed over.
+//! The block is [`Block::network_encoding`]; the receipts are the encodings the receipts root is
+//! computed over.
 
 use std::sync::Arc;
 
-use rewasm_primitives::rlp::ListWriter;
 use serde_json::{Value, json};
 
 use super::eth::{Answer, block_by_id};
@@ -30,7 +28,7 @@ pub fn get_raw_header(context: &RpcContext, args: &Args) -> Answer {
 /// `debug_getRawBlock(block)`.
 pub fn get_raw_block(context: &RpcContext, args: &Args) -> Answer {
     Ok(block(context, args)?.map_or(Value::Null, |block| {
-        json!(json::data(&consensus_block(&block)))
+        json!(json::data(&block.network_encoding()))
     }))
 }
 
@@ -58,25 +56,6 @@ pub fn get_raw_receipts(context: &RpcContext, args: &Args) -> Answer {
         receipts.push(json!(json::data(&receipt.consensus_encoding())));
     }
     Ok(Value::Array(receipts))
-}
-
-/// `rlp([header, transactions, []])`.
-fn consensus_block(block: &Block) -> Vec<u8> {
-    let mut transactions = ListWriter::new();
-    for raw in &block.raw_transactions {
-        // A legacy transaction is an RLP list itself; a typed one is `type ‖ payload`.
-        if raw.first().is_some_and(|&first| first >= 0xc0) {
-            transactions.raw(raw);
-        } else {
-            transactions.bytes(raw);
-        }
-    }
-    let mut encoded = ListWriter::new();
-    encoded
-        .raw(&block.header.encode())
-        .raw(&transactions.finish())
-        .raw(&ListWriter::new().finish());
-    encoded.finish()
 }
 
 /// `debug_getBadBlocks`: the blocks this node received and refused. It keeps none (a refused

@@ -1954,6 +1954,22 @@ async fn the_dev_chain_takes_the_test_frameworks_chain_control() {
     assert_eq!(code, -32602);
 }
 
+/// Stops a dev node, replays its data folder with `verify`, and opens the chain it left.
+async fn stop_and_verify(
+    node: TestNode,
+) -> (rewasm_node::chain::VerifyReport, rewasm_node::chain::Chain) {
+    let TestNode {
+        service, _dir: dir, ..
+    } = node;
+    service.shutdown().await;
+    let datadir = dir.path().join("data");
+    let genesis = Genesis::dev().unwrap();
+    let config = || rewasm_node::chain::ChainConfig::from_genesis(&genesis).unwrap();
+    let report = rewasm_node::chain::verify(&datadir, &genesis, config()).unwrap();
+    let chain = rewasm_node::chain::Chain::open(&datadir, &genesis, config()).unwrap();
+    (report, chain)
+}
+
 /// The dev chain's state edits show at once, the next blocks build on them, invalid code is
 /// refused, and `verify` replays a chain with edits between and after its blocks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -2061,23 +2077,12 @@ async fn state_edits_show_at_once_and_replay() {
     result(a, "anvil_setBalance", json!([addr_hex(&rich), "0x1"])).await;
     let head = quantity(&result(a, "eth_blockNumber", json!([])).await);
 
-    let datadir = node._dir.path().join("data");
-    let TestNode { service, _dir, .. } = node;
-    service.shutdown().await;
-    let genesis = Genesis::dev().unwrap();
-    let config = rewasm_node::chain::ChainConfig::from_genesis(&genesis).unwrap();
-    let report = rewasm_node::chain::verify(&datadir, &genesis, config).unwrap();
+    let (report, chain) = stop_and_verify(node).await;
     assert_eq!(report.blocks, head);
     assert_eq!(
         report.edits, 5,
         "two balances, a nonce, the code and a slot"
     );
-    let chain = rewasm_node::chain::Chain::open(
-        &datadir,
-        &genesis,
-        rewasm_node::chain::ChainConfig::from_genesis(&genesis).unwrap(),
-    )
-    .unwrap();
     assert_eq!(chain.account_at(&rich, head).unwrap().balance, U256::one());
     assert_eq!(report.state_root, chain.store().state_root().unwrap());
     assert_ne!(report.state_root, chain.head().header.state_root);
@@ -2255,12 +2260,7 @@ async fn snapshots_revert_blocks_edits_and_the_clock_and_reset_returns_to_genesi
     )
     .await;
     result(a, "anvil_setBalance", json!([addr_hex(&bob), "0x99"])).await;
-    let datadir = node._dir.path().join("data");
-    let TestNode { service, _dir, .. } = node;
-    service.shutdown().await;
-    let genesis = Genesis::dev().unwrap();
-    let config = rewasm_node::chain::ChainConfig::from_genesis(&genesis).unwrap();
-    let report = rewasm_node::chain::verify(&datadir, &genesis, config).unwrap();
+    let (report, _) = stop_and_verify(node).await;
     assert_eq!(
         (report.blocks, report.transactions, report.edits),
         (1, 1, 1)
