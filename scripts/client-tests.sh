@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The real-client tests: web3.py (pytest), ethers v6 and viem (node --test) against a freshly started
 # `rewasm node --dev`, with the example ERC-20 built from source. Proves that unchanged Python
-# and JavaScript tooling deploys, calls, transacts and reads events on rewasm.
+# and JavaScript tooling deploys, calls, transacts and reads events on rewasm. On the dev node a
+# headless Chromium (Debian's `chromium`, installed when missing) also loads a page from another
+# origin that reads and transacts through the node's CORS answers (browser.test.mjs).
 #
 #   bash scripts/client-tests.sh            # against a dev node
 #   bash scripts/client-tests.sh --network  # against node 1 of `rewasm testnet --validators 4`
@@ -24,10 +26,12 @@ NETWORK=""
 work="$(mktemp -d)"
 node_pid=""
 cleanup() {
-  if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
-    kill "$node_pid" 2>/dev/null || true
-    wait "$node_pid" 2>/dev/null || true
-  fi
+  for pid in "$node_pid" "${refusing_pid:-}"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,6 +46,13 @@ die() {
 for tool in python3 node npm; do
   command -v "$tool" >/dev/null || die "$tool is not installed (bash scripts/setup.sh)"
 done
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+if [ -z "$NETWORK" ] && [ -z "${REWASM_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+  step "install Debian's chromium (the browser test)"
+  sudo_if_needed apt-get update -qq || die "apt-get update failed"
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+    || die "installing chromium failed"
+fi
 
 step "python client (web3.py) in $VENV"
 if [ ! -x "$VENV/bin/python" ]; then
@@ -87,7 +98,7 @@ node_log() {
   echo "----" >&2
 }
 answers_chain_id() {
-  python3 - "$url" <<'EOF' 2>/dev/null
+  python3 - "${1:-$url}" <<'EOF' 2>/dev/null
 import json, sys, urllib.request
 body = b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}'
 request = urllib.request.Request(sys.argv[1], data=body, headers={"Content-Type": "application/json"})
@@ -108,6 +119,22 @@ until answers_chain_id; do
   sleep 0.2
 done
 echo "node answering on $url (pid $node_pid)"
+
+refusing_pid=""
+if [ -z "$NETWORK" ]; then
+  step "start a second dev node that lists another origin for CORS (the browser test)"
+  refusing_port="$(free_port)"
+  "$REWASM" node --dev --datadir "$work/refusing" --http.port "$refusing_port" \
+    --http.corsdomain "http://refused.invalid" >"$work/refusing.log" 2>&1 &
+  refusing_pid=$!
+  export REWASM_REFUSING_RPC_URL="http://127.0.0.1:$refusing_port"
+  started=$SECONDS
+  until answers_chain_id "$REWASM_REFUSING_RPC_URL"; do
+    kill -0 "$refusing_pid" 2>/dev/null || die "the second node exited: $(tail -n 20 "$work/refusing.log")"
+    [ $((SECONDS - started)) -lt "$STARTUP_TIMEOUT" ] || die "the second node did not answer"
+    sleep 0.2
+  done
+fi
 
 export REWASM_RPC_URL="$url"
 export REWASM_ARTIFACTS="$work/erc20"
@@ -134,6 +161,9 @@ ethers_status=$?
 step "node --test (viem)"
 node_test viem
 viem_status=$?
+step "node --test (headless chromium)"
+node_test browser
+browser_status=$?
 set -e
 
 # passed failed, from a JUnit XML report; "0 0" if there is none.
@@ -158,17 +188,20 @@ EOF
 read -r py_passed py_failed < <(counts "$work/pytest.xml")
 read -r ethers_passed ethers_failed < <(counts "$work/erc20.xml")
 read -r viem_passed viem_failed < <(counts "$work/viem.xml")
+read -r browser_passed browser_failed < <(counts "$work/browser.xml")
 # A runner that failed without reporting a failed test (a crash, a timeout) still counts.
 if [ "$py_status" -ne 0 ] && [ "$py_failed" -eq 0 ]; then py_failed=1; fi
 if [ "$ethers_status" -ne 0 ] && [ "$ethers_failed" -eq 0 ]; then ethers_failed=1; fi
 if [ "$viem_status" -ne 0 ] && [ "$viem_failed" -eq 0 ]; then viem_failed=1; fi
-failed=$((py_failed + ethers_failed + viem_failed))
+if [ "$browser_status" -ne 0 ] && [ "$browser_failed" -eq 0 ]; then browser_failed=1; fi
+failed=$((py_failed + ethers_failed + viem_failed + browser_failed))
 if [ "$failed" -gt 0 ]; then node_log; fi
 
 step "summary"
 echo "web3.py: $py_passed passed, $py_failed failed"
 echo "ethers:  $ethers_passed passed, $ethers_failed failed"
 echo "viem:    $viem_passed passed, $viem_failed failed"
-passed=$((py_passed + ethers_passed + viem_passed))
+echo "browser: $browser_passed passed, $browser_failed failed"
+passed=$((py_passed + ethers_passed + viem_passed + browser_passed))
 echo "clients: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -99,6 +99,11 @@ pub struct Genesis {
     /// The validators of a network (`rewasm node --validator-key`); none for a dev chain.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub validators: Vec<GenesisValidator>,
+    /// A chain for development (the built-in dev chain sets it): transactions of impersonated
+    /// senders are valid (`anvil_impersonateAccount`), and the node serves the chain-control
+    /// methods. A network refuses it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev_mode: bool,
 }
 
 /// A validator of a network: its ed25519 public key (32 bytes, 0x-hex) and voting power.
@@ -188,6 +193,7 @@ impl Genesis {
             alloc,
             limits: BTreeMap::new(),
             validators: Vec::new(),
+            dev_mode: true,
         })
     }
 

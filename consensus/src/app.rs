@@ -512,7 +512,7 @@ impl App {
             tracing::warn!(%height, round, %proposer, "more proposals for the round than kept: ignored");
             return None;
         }
-        let decoded = match Block::decode(&block) {
+        let decoded = match Block::decode(&block, self.node.chain().config().signatures()) {
             Ok(decoded) => decoded,
             Err(error) => {
                 tracing::warn!(%height, round, %proposer, %error, "proposed block does not decode: ignored");
@@ -654,7 +654,7 @@ impl App {
                 return None;
             }
         };
-        let block = match Block::decode(&bytes) {
+        let block = match Block::decode(&bytes, self.node.chain().config().signatures()) {
             Ok(block) => block,
             Err(error) => {
                 tracing::error!(number, %hash, %error, "a stored proposal does not decode");
@@ -720,7 +720,7 @@ impl App {
         proposer: Address,
         bytes: Bytes,
     ) -> SyncedValueOutcome<RewasmContext> {
-        let Ok(block) = Block::decode(&bytes) else {
+        let Ok(block) = Block::decode(&bytes, self.node.chain().config().signatures()) else {
             return SyncedValueOutcome::PeerFault;
         };
         if block.header.number != height.0 {
@@ -777,7 +777,8 @@ fn propose_block(
             .proposed_block(height.0, &hash)
             .map_err(|e| e.to_string())?
     {
-        let block = Block::decode(&bytes).map_err(|e| e.to_string())?;
+        let block =
+            Block::decode(&bytes, node.chain().config().signatures()).map_err(|e| e.to_string())?;
         return Ok((block, None));
     }
     let head = node.chain().head();
@@ -795,8 +796,12 @@ fn propose_block(
         Some(Fault::WrongStateRoot) => {
             let mut header = executed.block().header.clone();
             header.state_root = H256::from_low_u64_be(0xbad);
-            let tampered = Block::new(header, executed.block().raw_transactions.clone())
-                .map_err(|error| error.to_string())?;
+            let tampered = Block::new(
+                header,
+                executed.block().raw_transactions.clone(),
+                node.chain().config().signatures(),
+            )
+            .map_err(|error| error.to_string())?;
             tracing::warn!(%height, round, "fault injection: proposing a wrong state root");
             (tampered, None)
         }

@@ -172,11 +172,32 @@ pub struct ChainParams {
     /// The validator set's hash (its own `validators` meta value); `None` in a store written
     /// before it was recorded.
     pub validators_hash: Option<H256>,
+    /// Whether the chain is a dev chain (genesis `devMode`: impersonated transactions are
+    /// valid; its own `dev_mode` meta value, one byte); `None` in a store written before it
+    /// was recorded.
+    pub dev_mode: Option<bool>,
+}
+
+/// The `dev_mode` meta value: one byte, 0 or 1.
+pub fn encode_dev_mode(dev_mode: bool) -> [u8; 1] {
+    [u8::from(dev_mode)]
+}
+
+fn decode_dev_mode(bytes: &[u8]) -> Result<bool, StoreError> {
+    match bytes {
+        [0] => Ok(false),
+        [1] => Ok(true),
+        other => Err(StoreError::corrupt(
+            "meta",
+            format!("dev_mode value {other:02x?} (not one byte 0 or 1)"),
+        )),
+    }
 }
 
 impl ChainParams {
     /// `chain_id_be8 ++ gas_limit_be8 ++ schedule_hash ++ limits_hash ++ schedule name (UTF-8)`
-    /// (the validator set's hash is a value of its own, added after this layout was fixed).
+    /// (the validator set's hash and the dev mode are values of their own, added after this
+    /// layout was fixed).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(CHAIN_PARAMS_FIXED_LEN + self.schedule_name.len());
         out.extend_from_slice(&self.chain_id.to_be_bytes());
@@ -187,8 +208,13 @@ impl ChainParams {
         out
     }
 
-    /// The inverse of [`Self::encode`], with the `validators` meta value if there is one.
-    pub fn decode(bytes: &[u8], validators: Option<&[u8]>) -> Result<Self, StoreError> {
+    /// The inverse of [`Self::encode`], with the `validators` and `dev_mode` meta values if
+    /// there are.
+    pub fn decode(
+        bytes: &[u8],
+        validators: Option<&[u8]>,
+        dev_mode: Option<&[u8]>,
+    ) -> Result<Self, StoreError> {
         let corrupt =
             || StoreError::corrupt("meta", format!("chain params of {} bytes", bytes.len()));
         let (chain_id, rest) = bytes.split_at_checked(8).ok_or_else(corrupt)?;
@@ -208,6 +234,7 @@ impl ChainParams {
             limits_hash: h256(limits_hash, "meta")?,
             schedule_name,
             validators_hash: validators.map(|bytes| h256(bytes, "meta")).transpose()?,
+            dev_mode: dev_mode.map(decode_dev_mode).transpose()?,
         })
     }
 }

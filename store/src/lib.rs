@@ -192,6 +192,9 @@ pub const META_CHAIN_PARAMS: &[u8] = b"chain_params";
 /// `meta` key of the validator set's hash ([`ChainParams::validators_hash`]).
 pub const META_VALIDATORS: &[u8] = b"validators";
 
+/// `meta` key of the dev mode ([`ChainParams::dev_mode`]).
+pub const META_DEV_MODE: &[u8] = b"dev_mode";
+
 /// `meta` key the node writes to learn whether the store takes writes again after a failure;
 /// its value means nothing.
 pub const META_WRITE_PROBE: &[u8] = b"write_probe";
@@ -831,7 +834,8 @@ impl Store {
             return Ok(None);
         };
         let validators = self.db.get_pinned_cf(meta, META_VALIDATORS)?;
-        ChainParams::decode(&params, validators.as_deref()).map(Some)
+        let dev_mode = self.db.get_pinned_cf(meta, META_DEV_MODE)?;
+        ChainParams::decode(&params, validators.as_deref(), dev_mode.as_deref()).map(Some)
     }
 
     /// The commit certificate of block `number` (opaque; absent on a dev chain).
@@ -1457,6 +1461,9 @@ impl Store {
         batch.put_cf(meta, META_CHAIN_PARAMS, params.encode());
         if let Some(validators) = params.validators_hash {
             batch.put_cf(meta, META_VALIDATORS, validators.as_bytes());
+        }
+        if let Some(dev_mode) = params.dev_mode {
+            batch.put_cf(meta, META_DEV_MODE, codec::encode_dev_mode(dev_mode));
         }
         Ok(())
     }

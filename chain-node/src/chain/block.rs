@@ -6,7 +6,7 @@ use rewasm_primitives::trie_root;
 
 use super::header::Header;
 use super::receipt::index_key;
-use crate::tx::{self, RlpError, SignedTransaction, TxDecodeError};
+use crate::tx::{self, RlpError, Signatures, SignedTransaction, TxDecodeError};
 use rewasm_primitives::rlp::{Item, ListWriter, single_item};
 
 /// A block with its decoded transactions.
@@ -32,13 +32,19 @@ pub enum BlockDecodeError {
 }
 
 impl Block {
-    /// A block from its header and raw transactions, decoding each.
-    pub fn new(header: Header, raw_transactions: Vec<Vec<u8>>) -> Result<Self, BlockDecodeError> {
+    /// A block from its header and raw transactions, decoding each under the chain's rule for
+    /// `signatures`.
+    pub fn new(
+        header: Header,
+        raw_transactions: Vec<Vec<u8>>,
+        signatures: Signatures,
+    ) -> Result<Self, BlockDecodeError> {
         let transactions = raw_transactions
             .iter()
             .enumerate()
             .map(|(index, raw)| {
-                tx::decode(raw).map_err(|source| BlockDecodeError::Transaction { index, source })
+                tx::decode_with(raw, signatures)
+                    .map_err(|source| BlockDecodeError::Transaction { index, source })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
@@ -61,9 +67,9 @@ impl Block {
     }
 
     /// Reads [`Block::encode`]'s output back, recovering every sender.
-    pub fn decode(bytes: &[u8]) -> Result<Self, BlockDecodeError> {
+    pub fn decode(bytes: &[u8], signatures: Signatures) -> Result<Self, BlockDecodeError> {
         let (header, raws) = Self::decode_parts(bytes)?;
-        Self::new(header, raws)
+        Self::new(header, raws, signatures)
     }
 
     /// One transaction of a stored block: the header, the transaction at `index` (only its
@@ -73,14 +79,15 @@ impl Block {
     pub fn decode_transaction(
         bytes: &[u8],
         index: usize,
+        signatures: Signatures,
     ) -> Result<Option<(Header, SignedTransaction, Vec<u8>)>, BlockDecodeError> {
         let (header, mut raws) = Self::decode_parts(bytes)?;
         if index >= raws.len() {
             return Ok(None);
         }
         let raw = raws.swap_remove(index);
-        let transaction =
-            tx::decode(&raw).map_err(|source| BlockDecodeError::Transaction { index, source })?;
+        let transaction = tx::decode_with(&raw, signatures)
+            .map_err(|source| BlockDecodeError::Transaction { index, source })?;
         Ok(Some((header, transaction, raw)))
     }
 
@@ -151,14 +158,17 @@ mod tests {
     #[test]
     fn the_transactions_root_and_size_match_ethereum_tests() {
         let raw = hex::decode(LONDON_TX).unwrap();
-        let block = Block::new(london_block_1(), vec![raw]).unwrap();
+        let block = Block::new(london_block_1(), vec![raw], Signatures::Strict).unwrap();
         assert_eq!(
             transactions_root(&block.raw_transactions),
             block.header.transactions_root
         );
         // The test's block RLP starts f9 0263: 3 + 0x263 bytes.
         assert_eq!(block.size(), 3 + 0x263);
-        assert_eq!(Block::decode(&block.encode()).unwrap(), block);
+        assert_eq!(
+            Block::decode(&block.encode(), Signatures::Strict).unwrap(),
+            block
+        );
     }
 
     #[test]
@@ -174,16 +184,22 @@ mod tests {
         };
         let bytes = block.encode();
         assert!(
-            Block::decode(&bytes).is_err(),
+            Block::decode(&bytes, Signatures::Strict).is_err(),
             "the full decode sees the bad ones"
         );
-        let (header, transaction, raw) = Block::decode_transaction(&bytes, 1).unwrap().unwrap();
+        let (header, transaction, raw) = Block::decode_transaction(&bytes, 1, Signatures::Strict)
+            .unwrap()
+            .unwrap();
         assert_eq!(header, london_block_1());
         assert_eq!(raw, good);
         assert_eq!(transaction, tx::decode(&good).unwrap());
-        assert!(Block::decode_transaction(&bytes, 3).unwrap().is_none());
+        assert!(
+            Block::decode_transaction(&bytes, 3, Signatures::Strict)
+                .unwrap()
+                .is_none()
+        );
         assert!(matches!(
-            Block::decode_transaction(&bytes, 0),
+            Block::decode_transaction(&bytes, 0, Signatures::Strict),
             Err(BlockDecodeError::Transaction { index: 0, .. })
         ));
     }
@@ -197,10 +213,42 @@ mod tests {
             raw_transactions: vec![vec![0x02, 0xc0]],
         };
         assert!(matches!(
-            Block::decode(&block.encode()),
+            Block::decode(&block.encode(), Signatures::Strict),
             Err(BlockDecodeError::Transaction { index: 0, .. })
         ));
-        assert!(Block::decode(&[0xc0]).is_err());
-        assert!(Block::decode(&[]).is_err());
+        assert!(Block::decode(&[0xc0], Signatures::Strict).is_err());
+        assert!(Block::decode(&[], Signatures::Strict).is_err());
+    }
+
+    #[test]
+    fn impersonated_transactions_are_valid_in_dev_blocks_only() {
+        let unsigned = tx::UnsignedTransaction {
+            kind: tx::TxKind::DynamicFee,
+            chain_id: Some(31_337),
+            nonce: 0,
+            gas_limit: 21_000,
+            gas_price: 0.into(),
+            max_fee: 1_000_000_000.into(),
+            max_priority_fee: 0.into(),
+            to: Some(primitive_types::H160::repeat_byte(2)),
+            value: 1.into(),
+            data: Vec::new(),
+            access_list: Vec::new(),
+        };
+        let sender = primitive_types::H160::repeat_byte(0xee);
+        let raw = tx::seal_impersonated(&unsigned, sender).unwrap();
+        let bytes = Block::new(london_block_1(), vec![raw], Signatures::DevMarkers)
+            .unwrap()
+            .encode();
+        let dev = Block::decode(&bytes, Signatures::DevMarkers).unwrap();
+        assert_eq!(dev.transactions[0].sender, sender);
+        assert!(matches!(
+            Block::decode(&bytes, Signatures::Strict),
+            Err(BlockDecodeError::Transaction {
+                index: 0,
+                source: TxDecodeError::InvalidSignature
+            })
+        ));
+        assert!(Block::decode_transaction(&bytes, 0, Signatures::Strict).is_err());
     }
 }

@@ -33,7 +33,7 @@ use rewasm_primitives::consensus::eip1559::INITIAL_BASE_FEE;
 use rewasm_vm::{Engine, EngineError, VmConfig};
 
 use crate::genesis::{Genesis, GenesisError};
-use crate::tx::{RlpError, SignedTransaction};
+use crate::tx::{RlpError, Signatures, SignedTransaction};
 use rewasm_store::{BlockWrite, ChainParams, Store, StoreError, StoreMemory};
 
 pub use block::{Block, BlockDecodeError, transactions_root};
@@ -139,6 +139,7 @@ pub enum ChainSetting {
     Limits,
     GasLimit,
     Validators,
+    DevMode,
 }
 
 impl std::fmt::Display for ChainSetting {
@@ -149,6 +150,7 @@ impl std::fmt::Display for ChainSetting {
             Self::Limits => "limits",
             Self::GasLimit => "block gas limit",
             Self::Validators => "validator set",
+            Self::DevMode => "dev mode (genesis devMode)",
         })
     }
 }
@@ -168,6 +170,8 @@ pub struct ChainConfig {
     pub calls: CallLimits,
     /// [`Genesis::validators_hash`]: the network's validators and powers.
     pub validators_hash: H256,
+    /// [`Genesis::dev_mode`]: impersonated transactions are valid.
+    pub dev_mode: bool,
     /// The store's memory bounds (not consensus).
     pub store: StoreMemory,
 }
@@ -186,6 +190,7 @@ impl ChainConfig {
             },
             calls: CallLimits::default(),
             validators_hash: genesis.validators_hash()?,
+            dev_mode: genesis.dev_mode,
             store: StoreMemory::default(),
         })
     }
@@ -199,6 +204,16 @@ impl ChainConfig {
             limits_hash: H256(self.vm.limits.hash()),
             schedule_name: self.vm.schedule.name.to_string(),
             validators_hash: Some(self.validators_hash),
+            dev_mode: Some(self.dev_mode),
+        }
+    }
+
+    /// The signatures this chain's transactions may carry.
+    pub fn signatures(&self) -> Signatures {
+        if self.dev_mode {
+            Signatures::DevMarkers
+        } else {
+            Signatures::Strict
         }
     }
 }
@@ -254,6 +269,15 @@ fn check_params(stored: &ChainParams, configured: &ChainParams) -> Result<(), Ch
             ChainSetting::Validators,
             format!("hash {stored_validators:?}"),
             format!("hash {:?}", configured.validators_hash),
+        );
+    }
+    if let Some(stored_dev_mode) = stored.dev_mode
+        && Some(stored_dev_mode) != configured.dev_mode
+    {
+        return mismatch(
+            ChainSetting::DevMode,
+            stored_dev_mode.to_string(),
+            format!("{}", configured.dev_mode.unwrap_or_default()),
         );
     }
     Ok(())
@@ -488,7 +512,7 @@ impl Chain {
             base_fee_per_gas: U256::from(INITIAL_BASE_FEE),
             ..Header::default()
         };
-        let genesis_block = Block::new(header, Vec::new())
+        let genesis_block = Block::new(header, Vec::new(), config.signatures())
             .map_err(|source| ChainError::CorruptBlock { number: 0, source })?;
         let genesis_hash = genesis_block.hash;
         let params = config.params();
@@ -539,7 +563,7 @@ impl Chain {
         }
         if recorded
             .as_ref()
-            .is_none_or(|stored| stored.validators_hash.is_none())
+            .is_none_or(|stored| stored.validators_hash.is_none() || stored.dev_mode.is_none())
         {
             tracing::warn!(
                 chain_id = params.chain_id,
@@ -615,7 +639,7 @@ impl Chain {
         }
         match self.store.block_header(number)? {
             None => Ok(None),
-            Some(bytes) => Block::decode(&bytes)
+            Some(bytes) => Block::decode(&bytes, self.config.signatures())
                 .map(|block| Some(Arc::new(block)))
                 .map_err(|source| ChainError::CorruptBlock { number, source }),
         }
@@ -679,9 +703,10 @@ impl Chain {
             .store
             .block_header(number)?
             .ok_or(ChainError::MissingBlock(number))?;
-        let (header, transaction, raw) = Block::decode_transaction(&bytes, position)
-            .map_err(|source| ChainError::CorruptBlock { number, source })?
-            .ok_or(ChainError::MissingBlock(number))?;
+        let (header, transaction, raw) =
+            Block::decode_transaction(&bytes, position, self.config.signatures())
+                .map_err(|source| ChainError::CorruptBlock { number, source })?
+                .ok_or(ChainError::MissingBlock(number))?;
         Ok(Some(IncludedTransaction {
             transaction,
             raw,

@@ -40,6 +40,7 @@
 
 pub mod allocator;
 pub mod clock;
+pub mod impersonation;
 pub mod metrics;
 mod store_fault;
 
@@ -137,6 +138,12 @@ pub enum SubmitError {
         "the chain was reverted (evm_revert or anvil_reset) before the transaction was sealed; it was dropped"
     )]
     Rewound,
+    /// A transaction with the impersonation marker for a sender the dev node does not
+    /// impersonate (any more).
+    #[error(
+        "{0:?} is not impersonated: call anvil_impersonateAccount first, or sign the transaction"
+    )]
+    NotImpersonated(H160),
 }
 
 /// The head state as the pool reads it: the store's committed accounts. A failed read is the
@@ -248,6 +255,8 @@ pub struct Node {
     store_fault: StoreFault,
     /// The timestamps the dev chain's test methods ask blocks for.
     clock: clock::DevClock,
+    /// The senders it sends for without their keys (dev chains only).
+    impersonation: impersonation::Impersonation,
     /// The clock's settings when each held snapshot was taken, by snapshot id.
     clock_snapshots: Mutex<std::collections::BTreeMap<u64, clock::ClockState>>,
     /// The pooled transactions the last rewind (`evm_revert`, `anvil_reset`) dropped, whose
@@ -328,6 +337,7 @@ impl Node {
             group: GroupCommit::default(),
             store_fault: StoreFault::default(),
             clock: clock::DevClock::default(),
+            impersonation: impersonation::Impersonation::default(),
             clock_snapshots: Mutex::new(std::collections::BTreeMap::new()),
             rewound: Mutex::new(std::collections::HashSet::new()),
             blocks: broadcast::channel(BLOCK_EVENTS).0,
@@ -349,6 +359,11 @@ impl Node {
     /// The clock blocks take their timestamps from (moved by the dev chain's test methods).
     pub fn clock(&self) -> &clock::DevClock {
         &self.clock
+    }
+
+    /// The accounts impersonated (`anvil_impersonateAccount`).
+    pub fn impersonation(&self) -> &impersonation::Impersonation {
+        &self.impersonation
     }
 
     /// The metrics.
@@ -398,7 +413,10 @@ impl Node {
         self.store_fault
             .check(self.chain.store())
             .map_err(SubmitError::StoreUnavailable)?;
-        let transaction = tx::decode(&raw)?;
+        let transaction = tx::decode_with(&raw, self.chain.config().signatures())?;
+        if transaction.impersonated() && !self.impersonation.covers(&transaction.sender) {
+            return Err(SubmitError::NotImpersonated(transaction.sender));
+        }
         let head = HeadState(self.chain.store());
         let (hash, ticket) = {
             let mut pool = self.pool();
@@ -618,6 +636,7 @@ impl Node {
             self.chain.reset()?;
             lock_or_recover(&self.clock_snapshots).clear();
             self.clock.restore(clock::ClockState::default());
+            self.impersonation.clear();
             self.after_rewind(0);
             tracing::info!("reset to the genesis");
             Ok(())

@@ -4,7 +4,10 @@
 //! `anvil_setNextBlockTimestamp`), and editing the state (`anvil_setBalance`, `anvil_setNonce`,
 //! `anvil_setCode`, `anvil_setStorageAt` and their `hardhat_` names), and returning to an earlier
 //! state (`evm_snapshot` / `evm_revert`, `anvil_reset` / `hardhat_reset`: see
-//! [`crate::chain::snapshot`]). Elsewhere they do not
+//! [`crate::chain::snapshot`]), and sending for accounts without their keys
+//! (`anvil_impersonateAccount`, `anvil_stopImpersonatingAccount`,
+//! `anvil_autoImpersonateAccount` and the `hardhat_` names of the first two:
+//! [`crate::node::impersonation`]). Elsewhere they do not
 //! exist (`-32601`, as on geth). Blocks sealed this way are ordinary blocks: their transactions
 //! come from the pool and their timestamps are in their headers, so `rewasm verify` replays
 //! them; state edits are recorded beside the blocks and replayed too ([`crate::chain::edit`]).
@@ -230,6 +233,58 @@ pub fn evm_revert(context: &RpcContext, args: &Args) -> Answer {
             .rewound(context.node.chain().head().header.number);
     }
     Ok(Value::Bool(reverted))
+}
+
+fn impersonate(context: &RpcContext, args: &Args, method: &str) -> Answer {
+    dev_only(context, method)?;
+    let address = args.required(0, params::address)?;
+    context
+        .node
+        .impersonation()
+        .start(address)
+        .map_err(|full| RpcError::server(full.to_string()))?;
+    tracing::info!(?address, "impersonating");
+    Ok(anvil_or_hardhat(method))
+}
+
+fn stop_impersonating(context: &RpcContext, args: &Args, method: &str) -> Answer {
+    dev_only(context, method)?;
+    let address = args.required(0, params::address)?;
+    context.node.impersonation().stop(&address);
+    Ok(anvil_or_hardhat(method))
+}
+
+/// anvil answers null where hardhat answers `true`.
+fn anvil_or_hardhat(method: &str) -> Value {
+    if method.starts_with("hardhat_") {
+        Value::Bool(true)
+    } else {
+        Value::Null
+    }
+}
+
+pub fn anvil_impersonate_account(context: &RpcContext, args: &Args) -> Answer {
+    impersonate(context, args, "anvil_impersonateAccount")
+}
+
+pub fn hardhat_impersonate_account(context: &RpcContext, args: &Args) -> Answer {
+    impersonate(context, args, "hardhat_impersonateAccount")
+}
+
+pub fn anvil_stop_impersonating_account(context: &RpcContext, args: &Args) -> Answer {
+    stop_impersonating(context, args, "anvil_stopImpersonatingAccount")
+}
+
+pub fn hardhat_stop_impersonating_account(context: &RpcContext, args: &Args) -> Answer {
+    stop_impersonating(context, args, "hardhat_stopImpersonatingAccount")
+}
+
+/// `anvil_autoImpersonateAccount(bool)`: sends for every sender without its key, or stops.
+pub fn anvil_auto_impersonate_account(context: &RpcContext, args: &Args) -> Answer {
+    dev_only(context, "anvil_autoImpersonateAccount")?;
+    let everyone = args.required(0, params::boolean)?;
+    context.node.impersonation().set_everyone(everyone);
+    Ok(Value::Null)
 }
 
 /// `anvil_reset` / `hardhat_reset`: returns to the genesis. Forking is not supported: options

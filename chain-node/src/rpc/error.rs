@@ -117,9 +117,10 @@ impl From<SubmitError> for RpcError {
         match error {
             SubmitError::Decode(decode) => Self::server(decode.to_string()),
             SubmitError::Pool(pool) => Self::new(pool.code(), pool.to_string()),
-            unavailable @ (SubmitError::StoreUnavailable(_)
+            refused @ (SubmitError::StoreUnavailable(_)
             | SubmitError::Sealing(_)
-            | SubmitError::Rewound) => Self::server(unavailable.to_string()),
+            | SubmitError::Rewound
+            | SubmitError::NotImpersonated(_)) => Self::server(refused.to_string()),
         }
     }
 }

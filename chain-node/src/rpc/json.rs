@@ -254,7 +254,8 @@ mod tests {
 
     #[test]
     fn a_block_has_every_field_clients_read() {
-        let block = Block::new(Header::default(), Vec::new()).unwrap();
+        let block =
+            Block::new(Header::default(), Vec::new(), crate::tx::Signatures::Strict).unwrap();
         let value = block_json_keys(&super::block(&block, true));
         for key in [
             "number",

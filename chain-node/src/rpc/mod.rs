@@ -305,6 +305,31 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
         1,
         Blocking(dev::evm_set_next_block_timestamp),
     ),
+    (
+        "anvil_impersonateAccount",
+        1,
+        Blocking(dev::anvil_impersonate_account),
+    ),
+    (
+        "hardhat_impersonateAccount",
+        1,
+        Blocking(dev::hardhat_impersonate_account),
+    ),
+    (
+        "anvil_stopImpersonatingAccount",
+        1,
+        Blocking(dev::anvil_stop_impersonating_account),
+    ),
+    (
+        "hardhat_stopImpersonatingAccount",
+        1,
+        Blocking(dev::hardhat_stop_impersonating_account),
+    ),
+    (
+        "anvil_autoImpersonateAccount",
+        1,
+        Blocking(dev::anvil_auto_impersonate_account),
+    ),
 ];
 
 /// The methods of the JSON-RPC specification (`ethereum/execution-apis`) this node does not

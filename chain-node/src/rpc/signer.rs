@@ -9,6 +9,10 @@
 //! EIP-191 personal messages, `eth_signTypedData_v4` EIP-712 typed data (encoded by alloy's
 //! `dyn-abi`). Without `--dev` the node holds no key: `eth_accounts` is empty and the signing
 //! methods answer [`NO_KEYS`].
+//!
+//! An account the dev node impersonates (`anvil_impersonateAccount`) sends with
+//! `eth_sendTransaction` too, without a key: the transaction carries the impersonation marker
+//! for a signature ([`tx::seal_impersonated`]), which only a dev chain accepts.
 
 use alloy_dyn_abi::eip712::TypedData;
 use k256::ecdsa::SigningKey;
@@ -33,6 +37,8 @@ pub const UNKNOWN_ACCOUNT: &str = "unknown account";
 #[derive(Default)]
 pub struct Signer {
     accounts: Vec<Held>,
+    /// The nonce lock of the impersonated accounts' sends (one for all: tests send few).
+    impersonated_sending: std::sync::Mutex<()>,
 }
 
 /// An account the node signs for.
@@ -66,7 +72,10 @@ impl Signer {
                 sending: std::sync::Mutex::new(()),
             })
             .collect();
-        Self { accounts }
+        Self {
+            accounts,
+            impersonated_sending: std::sync::Mutex::new(()),
+        }
     }
 
     /// The addresses it holds keys for, in derivation order.
@@ -128,12 +137,27 @@ impl Signer {
     /// `args` completed ([`fill`]), signed by its `from` and submitted: the transaction hash.
     pub fn send_transaction(&self, node: &Node, args: CallArgs) -> Result<H256, RpcError> {
         let from = args.from.ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
+        if self.held(&from).is_err() && node.impersonation().covers(&from) {
+            return self.send_impersonated(node, from, args);
+        }
         let _nonce = self
             .held(&from)?
             .sending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let raw = self.sign_transaction(node, args)?;
+        Ok(node.submit_raw_transaction(raw)?)
+    }
+
+    /// `args` completed and sent for the impersonated `from`, with the marker for a signature.
+    fn send_impersonated(&self, node: &Node, from: H160, args: CallArgs) -> Result<H256, RpcError> {
+        let _nonce = self
+            .impersonated_sending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let unsigned = fill(node, from, args)?;
+        let raw = tx::seal_impersonated(&unsigned, from)
+            .map_err(|error| RpcError::internal(format!("sealing: {error}")))?;
         Ok(node.submit_raw_transaction(raw)?)
     }
 

@@ -9,6 +9,12 @@
 //! k256, whose recovery was the largest part of a submission's time). k256 signs (tests, tools)
 //! and derives the dev keys; `tests.rs` checks both libraries recover the same signers.
 //!
+//! A dev chain (genesis `devMode`) also accepts *impersonated* transactions, as anvil's
+//! `anvil_impersonateAccount` sends them: the signature is a marker no ECDSA signature can be
+//! (`s = 0`, `r` = the sender, y parity 0), so the sender is read, not recovered
+//! ([`Signatures::DevMarkers`], [`seal_impersonated`]). Every other chain decodes with
+//! [`Signatures::Strict`], where such a transaction is an invalid signature like any `s = 0`.
+//!
 //! What decoding does not check, because it depends on the chain's state or configuration: the
 //! chain id (see [`SignedTransaction::chain_id`]; pre-EIP-155 legacy transactions have none), the
 //! nonce, balances, intrinsic gas, and `max_priority_fee <= max_fee`.
@@ -35,6 +41,15 @@ const SECP256K1_N: [u8; 32] = [
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
     0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
 ];
+
+/// Which signatures a chain accepts: a consensus rule, fixed by the genesis (`devMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signatures {
+    /// ECDSA only (every chain but a dev chain).
+    Strict,
+    /// ECDSA, and the impersonation marker of [`seal_impersonated`] (a dev chain).
+    DevMarkers,
+}
 
 /// The kind of envelope a transaction came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +146,12 @@ impl SignedTransaction {
             data: self.data.clone(),
             access_list: self.access_list.clone(),
         }
+    }
+
+    /// Whether the sender was impersonated (the marker signature of [`seal_impersonated`],
+    /// which only [`Signatures::DevMarkers`] admits) rather than recovered.
+    pub fn impersonated(&self) -> bool {
+        self.signature.s.is_zero()
     }
 
     /// How many addresses the access list names (EIP-2930 charges each).
@@ -235,21 +256,57 @@ pub fn public_key_address(key: &VerifyingKey) -> H160 {
     H160::from_slice(hash.as_bytes().get(12..).unwrap_or(&[0u8; 20]))
 }
 
-/// Decodes raw transaction bytes (the `eth_sendRawTransaction` form) and recovers the sender.
+/// Decodes raw transaction bytes (the `eth_sendRawTransaction` form) and recovers the sender,
+/// accepting ECDSA signatures only.
 pub fn decode(raw: &[u8]) -> Result<SignedTransaction, TxDecodeError> {
+    decode_with(raw, Signatures::Strict)
+}
+
+/// [`decode`] under a chain's rule for signatures.
+pub fn decode_with(raw: &[u8], signatures: Signatures) -> Result<SignedTransaction, TxDecodeError> {
     let hash = keccak256(raw);
+    let check = Check { hash, signatures };
     match raw.first() {
         None => Err(TxDecodeError::TypedTxTooShort),
-        Some(&first) if first >= 0xc0 => decode_legacy(raw, hash),
+        Some(&first) if first >= 0xc0 => decode_legacy(raw, check),
         Some(&first) if first >= 0x80 => Err(TxDecodeError::Rlp {
             error: RlpError::ExpectedList,
             context: "LegacyTx",
         }),
         Some(_) if raw.len() <= 1 => Err(TxDecodeError::TypedTxTooShort),
-        Some(&ACCESS_LIST_TX_TYPE) => decode_typed(TxKind::AccessList, raw, hash),
-        Some(&DYNAMIC_FEE_TX_TYPE) => decode_typed(TxKind::DynamicFee, raw, hash),
+        Some(&ACCESS_LIST_TX_TYPE) => decode_typed(TxKind::AccessList, raw, check),
+        Some(&DYNAMIC_FEE_TX_TYPE) => decode_typed(TxKind::DynamicFee, raw, check),
         _ => Err(TxDecodeError::TxTypeNotSupported),
     }
+}
+
+/// How a decoded transaction's sender is found.
+#[derive(Clone, Copy)]
+struct Check {
+    hash: H256,
+    signatures: Signatures,
+}
+
+impl Check {
+    /// The sender of a transaction whose signing hash is `sighash`: read from the marker on a
+    /// dev chain, otherwise recovered (or remembered: markers never enter that memory, so a
+    /// strict decode of a marker always reaches [`recover`] and its `s != 0` rule).
+    fn sender(self, sighash: H256, y_odd: bool, r: U256, s: U256) -> Result<H160, TxDecodeError> {
+        if self.signatures == Signatures::DevMarkers && s.is_zero() {
+            return marker_sender(y_odd, r);
+        }
+        senders::recover(self.hash, || recover(sighash, y_odd, r, s))
+    }
+}
+
+/// The sender an impersonation marker names: `r` is the address, the y parity even.
+fn marker_sender(y_odd: bool, r: U256) -> Result<H160, TxDecodeError> {
+    let bytes = r.to_big_endian();
+    let (high, address) = bytes.split_at(12);
+    if y_odd || high.iter().any(|&b| b != 0) {
+        return Err(TxDecodeError::InvalidSignature);
+    }
+    Ok(H160::from_slice(address))
 }
 
 /// Field reading with error context.
@@ -339,7 +396,7 @@ fn int_error(error: RlpError, context: &'static str, ty: &'static str) -> TxDeco
     }
 }
 
-fn decode_legacy(raw: &[u8], hash: H256) -> Result<SignedTransaction, TxDecodeError> {
+fn decode_legacy(raw: &[u8], check: Check) -> Result<SignedTransaction, TxDecodeError> {
     const TX: &str = "LegacyTx";
     let list = rlp::single_item(raw)
         .and_then(Item::list)
@@ -381,7 +438,7 @@ fn decode_legacy(raw: &[u8], hash: H256) -> Result<SignedTransaction, TxDecodeEr
         unsigned.u64(id).u64(0).u64(0);
     }
     let sighash = keccak256(&unsigned.finish());
-    let sender = senders::recover(hash, || recover(sighash, y_odd, r, s))?;
+    let sender = check.sender(sighash, y_odd, r, s)?;
     Ok(SignedTransaction {
         kind: TxKind::Legacy { chain_id },
         chain_id,
@@ -395,7 +452,7 @@ fn decode_legacy(raw: &[u8], hash: H256) -> Result<SignedTransaction, TxDecodeEr
         data: data.to_vec(),
         access_list: Vec::new(),
         sender,
-        hash,
+        hash: check.hash,
         signature: TxSignature {
             v,
             r,
@@ -405,7 +462,11 @@ fn decode_legacy(raw: &[u8], hash: H256) -> Result<SignedTransaction, TxDecodeEr
     })
 }
 
-fn decode_typed(kind: TxKind, raw: &[u8], hash: H256) -> Result<SignedTransaction, TxDecodeError> {
+fn decode_typed(
+    kind: TxKind,
+    raw: &[u8],
+    check: Check,
+) -> Result<SignedTransaction, TxDecodeError> {
     let (tx, names) = match kind {
         TxKind::DynamicFee => ("DynamicFeeTx", &DYNAMIC_FEE_FIELDS),
         _ => ("AccessListTx", &ACCESS_LIST_FIELDS),
@@ -472,7 +533,7 @@ fn decode_typed(kind: TxKind, raw: &[u8], hash: H256) -> Result<SignedTransactio
         access_list,
     };
     let sighash = keccak256(&typed_payload(&unsigned, chain_id, None));
-    let sender = senders::recover(hash, || recover(sighash, y_odd, r, s))?;
+    let sender = check.sender(sighash, y_odd, r, s)?;
     let UnsignedTransaction {
         data, access_list, ..
     } = unsigned;
@@ -489,7 +550,7 @@ fn decode_typed(kind: TxKind, raw: &[u8], hash: H256) -> Result<SignedTransactio
         data,
         access_list,
         sender,
-        hash,
+        hash: check.hash,
         signature: TxSignature {
             v: y_parity,
             r,
@@ -587,7 +648,7 @@ fn recover(sighash: H256, y_odd: bool, r: U256, s: U256) -> Result<H160, TxDecod
 /// Signs `unsigned` with `key` and returns the raw transaction bytes (low-`s`, as every client
 /// produces); [`decode`] of the result gives back the transaction with the key's address as sender.
 pub fn sign(unsigned: &UnsignedTransaction, key: &SigningKey) -> Result<Vec<u8>, TxSignError> {
-    let sign_hash = |hash: H256| -> Result<(bool, U256, U256), TxSignError> {
+    seal(unsigned, |hash| {
         let (signature, recovery_id) = key
             .sign_prehash_recoverable(hash.as_bytes())
             .map_err(|e| TxSignError::Signer(e.to_string()))?;
@@ -601,7 +662,31 @@ pub fn sign(unsigned: &UnsignedTransaction, key: &SigningKey) -> Result<Vec<u8>,
             U256::from_big_endian(r.as_slice()),
             U256::from_big_endian(s.as_slice()),
         ))
-    };
+    })
+}
+
+/// `unsigned` as sent by `sender` without its key: the raw bytes with the impersonation marker
+/// for a signature, which [`decode_with`] under [`Signatures::DevMarkers`] reads back with
+/// `sender` as the sender (and every other chain refuses).
+pub fn seal_impersonated(
+    unsigned: &UnsignedTransaction,
+    sender: H160,
+) -> Result<Vec<u8>, TxSignError> {
+    seal(unsigned, |_| {
+        Ok((
+            false,
+            U256::from_big_endian(sender.as_bytes()),
+            U256::zero(),
+        ))
+    })
+}
+
+/// The raw bytes of `unsigned` with the signature `sign_hash` gives for its signing hash
+/// (`(y odd, r, s)`).
+fn seal(
+    unsigned: &UnsignedTransaction,
+    sign_hash: impl FnOnce(H256) -> Result<(bool, U256, U256), TxSignError>,
+) -> Result<Vec<u8>, TxSignError> {
     match unsigned.kind {
         TxKind::Legacy { chain_id } => {
             if unsigned.chain_id != chain_id {

@@ -94,6 +94,67 @@ fn contract_creation_round_trip() {
     assert_eq!(tx.sender, dev_address());
 }
 
+#[test]
+fn impersonated_transactions_decode_on_dev_chains_only() {
+    let sender = H160::repeat_byte(0xab);
+    for unsigned in all_kinds() {
+        let raw = seal_impersonated(&unsigned, sender).unwrap();
+        let tx = decode_with(&raw, Signatures::DevMarkers).unwrap();
+        assert_eq!(tx.sender, sender);
+        assert!(tx.impersonated());
+        assert_eq!(tx.unsigned(), expected_fees(&unsigned));
+        assert_eq!(tx.signature.r, U256::from_big_endian(sender.as_bytes()));
+        // Strict after a dev decode of the same bytes: the marker was not remembered as a
+        // recovered sender.
+        assert_eq!(decode(&raw), Err(TxDecodeError::InvalidSignature));
+        let signed = decode_with(
+            &sign(&unsigned, &dev_key()).unwrap(),
+            Signatures::DevMarkers,
+        );
+        assert_eq!(signed.as_ref().map(|tx| tx.sender), Ok(dev_address()));
+        assert!(!signed.unwrap().impersonated());
+    }
+}
+
+/// The marker's bytes are in blocks, so they are consensus: pinned for one legacy and one
+/// EIP-1559 transaction.
+#[test]
+fn the_marker_encoding_is_pinned() {
+    let sender = H160::repeat_byte(0xab);
+    let legacy = sample(
+        TxKind::Legacy {
+            chain_id: Some(1337),
+        },
+        Some(1337),
+    );
+    let dynamic = sample(TxKind::DynamicFee, Some(31337));
+    let hex_of = |tx: &UnsignedTransaction| hex::encode(seal_impersonated(tx, sender).unwrap());
+    assert_eq!(
+        hex_of(&legacy),
+        "f84507843b9aca00825208944242424242424242424242424242424242424242880de0b6b3a764000084deadbeef820a9594abababababababababababababababababababab80"
+    );
+    assert_eq!(
+        hex_of(&dynamic),
+        "02f8bf827a69078459682f008477359400825208944242424242424242424242424242424242424242880de0b6b3a764000084deadbeeff872f859940101010101010101010101010101010101010101f842a00202020202020202020202020202020202020202020202020202020202020202a00000000000000000000000000000000000000000000000000000000000000000d6940303030303030303030303030303030303030303c08094abababababababababababababababababababab80"
+    );
+}
+
+#[test]
+fn a_marker_names_an_address_with_even_parity() {
+    let unsigned = sample(TxKind::DynamicFee, Some(31337));
+    let seal_with =
+        |y_odd: bool, r: U256| seal(&unsigned, |_| Ok((y_odd, r, U256::zero()))).unwrap();
+    let wide = U256::one() << 160;
+    for bad in [seal_with(false, wide), seal_with(true, U256::from(7))] {
+        assert_eq!(
+            decode_with(&bad, Signatures::DevMarkers),
+            Err(TxDecodeError::InvalidSignature)
+        );
+    }
+    let zero = decode_with(&seal_with(false, U256::zero()), Signatures::DevMarkers).unwrap();
+    assert_eq!(zero.sender, H160::zero());
+}
+
 /// A well-known signed transaction: the EIP-155 example (chain 1, key 0x4646…46).
 #[test]
 fn eip155_example() {

@@ -10,7 +10,7 @@ use rewasm_node::chain::{
 };
 use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, Genesis, GenesisValidator, derive_accounts};
 use rewasm_node::tx::{self, SignedTransaction, TxKind, UnsignedTransaction};
-use rewasm_store::{BlockWrite, META_CHAIN_PARAMS, META_VALIDATORS, cf};
+use rewasm_store::{BlockWrite, META_CHAIN_PARAMS, META_DEV_MODE, META_VALIDATORS, cf};
 
 const GWEI: u64 = 1_000_000_000;
 /// Fixed timestamps make block hashes reproducible.
@@ -262,6 +262,15 @@ fn a_store_refuses_other_consensus_settings() {
     assert_ne!(stored, configured);
     assert!(message.contains("validator set hash 0x"), "{message}");
 
+    // A dev chain's blocks may hold impersonated transactions; no other chain runs them.
+    let (setting, stored, configured, message) = refused(reopen(&|g| g.dev_mode = false, &same));
+    assert_eq!(setting, ChainSetting::DevMode);
+    assert_eq!((stored.as_str(), configured.as_str()), ("true", "false"));
+    assert!(
+        message.contains("dev mode (genesis devMode) true"),
+        "{message}"
+    );
+
     // Unchanged: opens on the same head.
     let chain = reopen(&|_| {}, &same).unwrap();
     assert_eq!(chain.head().hash, head);
@@ -273,10 +282,9 @@ fn a_store_refuses_other_consensus_settings() {
         let path = dir.path().join("chaindata");
         let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
         let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
-        db.delete_cf(db.cf_handle(cf::META).unwrap(), META_CHAIN_PARAMS)
-            .unwrap();
-        db.delete_cf(db.cf_handle(cf::META).unwrap(), META_VALIDATORS)
-            .unwrap();
+        for key in [META_CHAIN_PARAMS, META_VALIDATORS, META_DEV_MODE] {
+            db.delete_cf(db.cf_handle(cf::META).unwrap(), key).unwrap();
+        }
     }
     let chain = reopen(&|_| {}, &same).unwrap();
     assert_eq!(chain.head().hash, head);
@@ -286,27 +294,28 @@ fn a_store_refuses_other_consensus_settings() {
     let (setting, ..) = refused(reopen(&|g| g.chain_id = 1, &same));
     assert_eq!(setting, ChainSetting::ChainId);
 
-    // One that recorded its settings before the validator set was: it records the set once.
+    // One that recorded its settings before the validator set and the dev mode were: it
+    // records them once.
     {
         let path = dir.path().join("chaindata");
         let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &path).unwrap();
         let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &path, names).unwrap();
-        db.delete_cf(db.cf_handle(cf::META).unwrap(), META_VALIDATORS)
-            .unwrap();
+        for key in [META_VALIDATORS, META_DEV_MODE] {
+            db.delete_cf(db.cf_handle(cf::META).unwrap(), key).unwrap();
+        }
     }
     let chain = reopen(&|_| {}, &same).unwrap();
+    let recorded = chain.store().chain_params().unwrap().unwrap();
     assert_eq!(
-        chain
-            .store()
-            .chain_params()
-            .unwrap()
-            .unwrap()
-            .validators_hash,
+        recorded.validators_hash,
         Some(genesis.validators_hash().unwrap())
     );
+    assert_eq!(recorded.dev_mode, Some(true));
     drop(chain);
     let (setting, ..) = refused(reopen(&add_validator(0x22), &same));
     assert_eq!(setting, ChainSetting::Validators);
+    let (setting, ..) = refused(reopen(&|g| g.dev_mode = false, &same));
+    assert_eq!(setting, ChainSetting::DevMode);
 }
 
 #[test]
@@ -730,7 +739,9 @@ fn verify_replays_the_chain_and_finds_a_forged_block() {
         header.gas_used = 0;
         header.transactions_root = rewasm_node::chain::transactions_root(&[]);
         header.receipts_root = H256::repeat_byte(0x55);
-        let block = rewasm_node::chain::Block::new(header, vec![]).unwrap();
+        let block =
+            rewasm_node::chain::Block::new(header, vec![], rewasm_node::tx::Signatures::Strict)
+                .unwrap();
         let mut changes = std::collections::BTreeMap::new();
         changes.insert(
             H160::repeat_byte(0x42),

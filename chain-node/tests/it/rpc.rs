@@ -1954,10 +1954,15 @@ async fn the_dev_chain_takes_the_test_frameworks_chain_control() {
     assert_eq!(code, -32602);
 }
 
-/// Stops a dev node, replays its data folder with `verify`, and opens the chain it left.
+/// Stops a dev node, replays its data folder with `verify`, and opens the chain it left (in
+/// the folder returned).
 async fn stop_and_verify(
     node: TestNode,
-) -> (rewasm_node::chain::VerifyReport, rewasm_node::chain::Chain) {
+) -> (
+    rewasm_node::chain::VerifyReport,
+    rewasm_node::chain::Chain,
+    tempfile::TempDir,
+) {
     let TestNode {
         service, _dir: dir, ..
     } = node;
@@ -1967,7 +1972,7 @@ async fn stop_and_verify(
     let config = || rewasm_node::chain::ChainConfig::from_genesis(&genesis).unwrap();
     let report = rewasm_node::chain::verify(&datadir, &genesis, config()).unwrap();
     let chain = rewasm_node::chain::Chain::open(&datadir, &genesis, config()).unwrap();
-    (report, chain)
+    (report, chain, dir)
 }
 
 /// The dev chain's state edits show at once, the next blocks build on them, invalid code is
@@ -2077,7 +2082,7 @@ async fn state_edits_show_at_once_and_replay() {
     result(a, "anvil_setBalance", json!([addr_hex(&rich), "0x1"])).await;
     let head = quantity(&result(a, "eth_blockNumber", json!([])).await);
 
-    let (report, chain) = stop_and_verify(node).await;
+    let (report, chain, _dir) = stop_and_verify(node).await;
     assert_eq!(report.blocks, head);
     assert_eq!(
         report.edits, 5,
@@ -2086,6 +2091,91 @@ async fn state_edits_show_at_once_and_replay() {
     assert_eq!(chain.account_at(&rich, head).unwrap().balance, U256::one());
     assert_eq!(report.state_root, chain.store().state_root().unwrap());
     assert_ne!(report.state_root, chain.head().header.state_root);
+}
+
+/// An impersonated account sends without its key while it is impersonated (by name, or with
+/// every sender), its transactions are ordinary blocks that `verify` replays, and a chain
+/// without `devMode` refuses both those blocks and the store that holds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn impersonated_accounts_send_without_keys_on_the_dev_chain_only() {
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    let whale = H160::repeat_byte(0x3a);
+    let bob = H160::repeat_byte(0xb0);
+    let one_eth = "0xde0b6b3a7640000";
+    result(a, "anvil_setBalance", json!([addr_hex(&whale), one_eth])).await;
+    let transfer = json!([{"from": addr_hex(&whale), "to": addr_hex(&bob), "value": "0x64"}]);
+    let (_, text, _) = error(a, "eth_sendTransaction", transfer.clone()).await;
+    assert_eq!(text, "unknown account", "not impersonated yet");
+
+    let started = result(a, "anvil_impersonateAccount", json!([addr_hex(&whale)])).await;
+    assert!(started.is_null());
+    let hash = result(a, "eth_sendTransaction", transfer.clone()).await;
+    let hash = hash.as_str().unwrap();
+    let sent = receipt(a, hash).await;
+    assert_eq!(sent["status"], json!("0x1"));
+    assert_eq!(sent["from"], json!(addr_hex(&whale)));
+    let listed = result(a, "eth_getTransactionByHash", json!([hash])).await;
+    assert_eq!(listed["from"], json!(addr_hex(&whale)));
+    assert_eq!(listed["s"], json!("0x0"), "the marker, not a signature");
+    assert_eq!(listed["r"], json!(format!("0x{}", hex::encode(whale))));
+    // The marker in raw bytes is taken too, while the sender is impersonated.
+    let marked = |nonce| {
+        hex(&tx::seal_impersonated(&dynamic(nonce, Some(bob), 5, vec![], 21_000), whale).unwrap())
+    };
+    let raw_hash = send(a, &marked(1)).await;
+    assert_eq!(receipt(a, &raw_hash).await["status"], json!("0x1"));
+
+    let stopped = result(
+        a,
+        "hardhat_stopImpersonatingAccount",
+        json!([addr_hex(&whale)]),
+    )
+    .await;
+    assert_eq!(stopped, json!(true));
+    let (_, text, _) = error(a, "eth_sendTransaction", transfer.clone()).await;
+    assert_eq!(text, "unknown account");
+    let (_, text, _) = error(a, "eth_sendRawTransaction", json!([marked(2)])).await;
+    assert!(text.contains("is not impersonated"), "{text}");
+
+    assert!(
+        result(a, "anvil_autoImpersonateAccount", json!([true]))
+            .await
+            .is_null()
+    );
+    let hash = result(a, "eth_sendTransaction", transfer.clone()).await;
+    assert_eq!(
+        receipt(a, hash.as_str().unwrap()).await["status"],
+        json!("0x1")
+    );
+    result(a, "anvil_autoImpersonateAccount", json!([false])).await;
+    let (_, text, _) = error(a, "eth_sendTransaction", transfer).await;
+    assert_eq!(text, "unknown account");
+    assert_eq!(
+        result(a, "eth_getBalance", json!([addr_hex(&bob), "latest"])).await,
+        json!("0xcd"),
+        "100 + 5 + 100 wei"
+    );
+    let head = quantity(&result(a, "eth_blockNumber", json!([])).await);
+
+    let (report, chain, dir) = stop_and_verify(node).await;
+    assert_eq!(report.blocks, head);
+    let first = chain.store().block_header(1).unwrap().unwrap();
+    drop(chain);
+    assert!(
+        rewasm_node::chain::Block::decode(&first, tx::Signatures::Strict).is_err(),
+        "an impersonated transaction is an invalid signature outside dev chains"
+    );
+    let strict = Genesis {
+        dev_mode: false,
+        ..Genesis::dev().unwrap()
+    };
+    let config = rewasm_node::chain::ChainConfig::from_genesis(&strict).unwrap();
+    let datadir = dir.path().join("data");
+    let refused = rewasm_node::chain::Chain::open(&datadir, &strict, config)
+        .err()
+        .unwrap();
+    assert!(refused.to_string().contains("dev mode"), "{refused}");
 }
 
 /// What a test reads to tell two states apart.
@@ -2260,7 +2350,7 @@ async fn snapshots_revert_blocks_edits_and_the_clock_and_reset_returns_to_genesi
     )
     .await;
     result(a, "anvil_setBalance", json!([addr_hex(&bob), "0x99"])).await;
-    let (report, _) = stop_and_verify(node).await;
+    let (report, _, _) = stop_and_verify(node).await;
     assert_eq!(
         (report.blocks, report.transactions, report.edits),
         (1, 1, 1)

@@ -4,7 +4,9 @@
 //! with `0x01`, `0x02` or a list header `≥ 0xc0`) replays as itself:
 //! - raw (first byte not `0xaa`): decoding never panics; an accepted transaction's hash is the
 //!   Keccak-256 of the input, its envelope is consistent (typed ⇒ chain id, legacy ⇒ no access
-//!   list) and decoding it again gives the same result;
+//!   list) and decoding it again gives the same result; a dev chain's decoding (which also reads
+//!   impersonation markers) accepts it too, with the same result, and what only a dev chain
+//!   accepts is a marker;
 //! - structured (`0xaa`, then fields): a transaction built from the input and signed with a
 //!   fixed key decodes back to exactly the transaction signed, with the key's address as sender;
 //!   the signed bytes with one byte changed still decode without a panic.
@@ -12,7 +14,7 @@
 use arbitrary::Unstructured;
 use k256::ecdsa::SigningKey;
 use primitive_types::{H160, H256, U256};
-use rewasm_node::tx::{self, SignedTransaction, TxKind, UnsignedTransaction};
+use rewasm_node::tx::{self, Signatures, SignedTransaction, TxKind, UnsignedTransaction};
 
 /// First byte selecting the structured mode.
 pub const STRUCTURED: u8 = 0xaa;
@@ -29,7 +31,21 @@ pub fn check(data: &[u8]) {
 
 /// Decodes `data`; checks what an accepted transaction must satisfy.
 fn raw(data: &[u8]) -> Option<SignedTransaction> {
-    let decoded = tx::decode(data).ok()?;
+    let on_dev_chain = tx::decode_with(data, Signatures::DevMarkers).ok();
+    let decoded = match tx::decode(data) {
+        Ok(decoded) => decoded,
+        Err(_) => {
+            if let Some(marked) = on_dev_chain {
+                assert!(marked.impersonated(), "dev chains accept a bad signature");
+            }
+            return None;
+        }
+    };
+    assert_eq!(
+        on_dev_chain.as_ref(),
+        Some(&decoded),
+        "a dev chain decodes a signed transaction differently"
+    );
     assert_eq!(decoded.hash, tx::keccak256(data), "hash is not keccak(raw)");
     match decoded.kind {
         TxKind::Legacy { chain_id } => {

@@ -112,7 +112,11 @@ fn init(args: &TestnetArgs, nodes: &[TestnetNode]) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let mut genesis = Genesis::dev()?;
+    // The dev chain's accounts and parameters, under the rules of a network.
+    let mut genesis = Genesis {
+        dev_mode: false,
+        ..Genesis::dev()?
+    };
     for node in nodes {
         std::fs::create_dir_all(&node.dir)
             .with_context(|| format!("creating {}", node.dir.display()))?;

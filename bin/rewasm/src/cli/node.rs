@@ -292,9 +292,17 @@ pub(super) fn run(args: &NodeArgs) -> anyhow::Result<ExitCode> {
         (Some(path), false) => Genesis::load(path)?,
         _ => Genesis::dev()?,
     };
-    // The built-in dev chain: its accounts' keys are public, so the node signs with them and
-    // lets any web page call it, as anvil does.
-    let dev_chain = args.config.is_none();
+    // A dev chain (the built-in one, or a genesis with devMode): its accounts' keys are
+    // public and impersonated transactions are valid, so the node signs with them, lets any
+    // web page call it, as anvil does, and serves the chain-control methods. None of that
+    // belongs on a network.
+    let dev_chain = genesis.dev_mode;
+    if dev_chain && args.in_network() {
+        anyhow::bail!(
+            "a dev chain (the built-in one, or a genesis with \"devMode\": true) cannot join a \
+             network: give the network's genesis with --config (see `rewasm testnet`)"
+        );
+    }
     let datadir = args.datadir.clone().unwrap_or_else(super::default_datadir);
     let network = if args.in_network() {
         Some(args.engine_config(&genesis, &datadir)?)

@@ -143,6 +143,49 @@ test("viem's test client moves the clock and edits the state of the dev chain on
   assert.equal(await publicClient.getBalance({ address: whale }), parseEther("1000000") + 5n);
 });
 
+test("viem's test client impersonates a token holder without its key", async () => {
+  const holder = fresh();
+  if (!DEV) {
+    await assert.rejects(
+      testClient.impersonateAccount({ address: holder }),
+      /does not exist\/is not available/,
+    );
+    return;
+  }
+  const wallet = createWalletClient({ account: erin, chain, transport: http(url) });
+  const deployed = await publicClient.waitForTransactionReceipt({
+    hash: await wallet.deployContract({ abi, bytecode: initCode, args: ["Held", "HLD", SUPPLY] }),
+  });
+  const token = deployed.contractAddress;
+  const give = await wallet.writeContract({
+    address: token,
+    abi,
+    functionName: "transfer",
+    args: [holder, 500n],
+  });
+  await publicClient.waitForTransactionReceipt({ hash: give });
+  await testClient.setBalance({ address: holder, value: parseEther("1") });
+
+  // The holder's key is unknown; impersonated, the node sends for it (eth_sendTransaction).
+  const asHolder = createWalletClient({ account: holder, chain, transport: http(url) });
+  const to = fresh();
+  const send = () =>
+    asHolder.writeContract({ address: token, abi, functionName: "transfer", args: [to, 200n] });
+  await assert.rejects(send(), /unknown account/);
+  await testClient.impersonateAccount({ address: holder });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: await send() });
+  assert.equal(receipt.status, "success");
+  assert.equal(receipt.from.toLowerCase(), holder.toLowerCase());
+  const balanceOf = (owner) =>
+    publicClient.readContract({ address: token, abi, functionName: "balanceOf", args: [owner] });
+  assert.equal(await balanceOf(to), 200n);
+  assert.equal(await balanceOf(holder), 300n);
+
+  await testClient.stopImpersonatingAccount({ address: holder });
+  await assert.rejects(send(), /unknown account/);
+  assert.equal(await balanceOf(to), 200n);
+});
+
 test("viem's test client reverts to snapshots and resets the dev chain", { skip: !DEV }, async () => {
   const snapshot = await testClient.snapshot();
   const head = await publicClient.getBlockNumber({ cacheTime: 0 });
