@@ -83,6 +83,13 @@ pub enum EngineError {
     Start(String),
     #[error(transparent)]
     Gossip(#[from] crate::gossip::GossipError),
+    /// A dev chain (genesis `devMode`) accepts impersonated transactions and prints from
+    /// contracts: a network must not run under those rules.
+    #[error(
+        "the chain is a dev chain (genesis devMode): a network needs a genesis without it \
+         (see `rewasm testnet`)"
+    )]
+    DevChain,
 }
 
 /// Malachite's configuration of a node, as [`NodeConfig`] hands it over.
@@ -184,6 +191,9 @@ fn network_keypair(key: Option<&PrivateKey>) -> Keypair {
 impl Consensus {
     /// Starts consensus for `node`.
     pub async fn start(node: Arc<Node>, config: EngineConfig) -> Result<Self, EngineError> {
+        if node.chain().config().dev_mode {
+            return Err(EngineError::DevChain);
+        }
         let verifier = SignatureVerifier::new(config.chain_id);
         let keypair = network_keypair(config.key.as_ref());
         let signer = match &config.key {

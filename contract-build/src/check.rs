@@ -1,8 +1,9 @@
 //! The chain's contract rules applied to a build's outputs, with a hint for the usual causes.
 
+use rewasm_eei::HostModules;
 use rewasm_primitives::consensus::MAX_CODE_SIZE;
 use rewasm_vm::validate::{ContractRule, Limit, Rule};
-use rewasm_vm::{ChainLimits, ModuleSummary, Rules, ValidationError, validate};
+use rewasm_vm::{ChainLimits, ModuleSummary, Rules, ValidationError, validate_for};
 
 /// Why an output cannot be deployed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -29,21 +30,45 @@ pub enum CheckError {
     },
 }
 
-/// Validates `code` (written to `file`) as a contract under the default chain limits.
-pub fn check(file: &str, code: &[u8], runtime: bool) -> Result<ModuleSummary, CheckError> {
-    let summary = validate(code, &ChainLimits::default(), Rules::Contract).map_err(|error| {
-        CheckError::Invalid {
-            file: file.to_string(),
-            error,
+/// A contract that passed [`check()`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// What validation found.
+    pub summary: ModuleSummary,
+    /// It imports module `debug` (built with the SDK's `debug` feature), which only dev chains
+    /// (genesis `devMode`) offer: any other chain refuses to deploy it.
+    pub dev_only: bool,
+}
+
+/// Validates `code` (written to `file`) as a contract under the default chain limits, with
+/// every host module a chain may offer; module `debug` makes it [`Checked::dev_only`].
+pub fn check(file: &str, code: &[u8], runtime: bool) -> Result<Checked, CheckError> {
+    let limits = ChainLimits::default();
+    let invalid = |error| CheckError::Invalid {
+        file: file.to_string(),
+        error,
+    };
+    let checked = match validate_for(code, &limits, Rules::Contract, HostModules::ALL) {
+        Ok(summary) => Checked {
+            summary,
+            dev_only: false,
+        },
+        Err(error) if error.rule == Rule::Contract(ContractRule::ImportDebug) => {
+            let modules = HostModules::ALL.with_debug();
+            Checked {
+                summary: validate_for(code, &limits, Rules::Contract, modules).map_err(invalid)?,
+                dev_only: true,
+            }
         }
-    })?;
+        Err(error) => return Err(invalid(error)),
+    };
     if runtime && code.len() > MAX_CODE_SIZE {
         return Err(CheckError::TooLarge {
             file: file.to_string(),
             size: code.len(),
         });
     }
-    Ok(summary)
+    Ok(checked)
 }
 
 /// A hint line (starting with a newline) for the common causes of `rule`, or nothing.
@@ -81,7 +106,8 @@ fn hint(rule: Rule) -> String {
              with #![no_std]"
         }
         Rule::Contract(ContractRule::ImportDebug) => {
-            "the `debug` imports are for local tooling only; remove them before deploying"
+            "module `debug` (the SDK's `debug` feature) is offered by dev chains only; build \
+             without that feature for any other chain"
         }
         Rule::StartFunction => "a start function would run outside `main`; remove it",
         Rule::Threads => "the contract uses atomics or shared memory; rewasm rejects threads",
@@ -112,6 +138,27 @@ mod tests {
             "\nhint: the contract uses floating point (e.g. f32/f64 arithmetic or formatting); \
              rewasm rejects floats"
         ));
+    }
+
+    #[test]
+    fn debug_imports_make_a_contract_dev_only() {
+        let code = wat::parse_str(
+            r#"(module (import "debug" "print32" (func (param i32)))
+                 (memory (export "memory") 1) (func (export "main")))"#,
+        )
+        .unwrap();
+        assert!(check("c.wasm", &code, true).unwrap().dev_only);
+        let plain =
+            wat::parse_str(r#"(module (memory (export "memory") 1) (func (export "main")))"#)
+                .unwrap();
+        assert!(!check("c.wasm", &plain, true).unwrap().dev_only);
+        let misdeclared = wat::parse_str(
+            r#"(module (import "debug" "print32" (func (param i64)))
+                 (memory (export "memory") 1) (func (export "main")))"#,
+        )
+        .unwrap();
+        let message = check("c.wasm", &misdeclared, true).unwrap_err().to_string();
+        assert!(message.contains("debug.print32"), "{message}");
     }
 
     #[test]

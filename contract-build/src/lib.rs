@@ -49,7 +49,7 @@ mod check;
 mod wasm;
 mod wasm_opt;
 
-pub use check::check;
+pub use check::{Checked, check};
 pub use wasm::postprocess;
 pub use wasm_opt::{FEATURES as WASM_OPT_FEATURES, WasmOpt, WasmOptError};
 

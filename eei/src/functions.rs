@@ -1,4 +1,4 @@
-//! The 33 EEI functions (and module `rewasm`'s `keccak256`) over [`crate::Host`], [`crate::Memory`] and [`crate::Gas`].
+//! The 33 EEI functions (and module `rewasm`'s `keccak256`, and the dev chains' module `debug`) over [`crate::Host`], [`crate::Memory`] and [`crate::Gas`].
 //!
 //! [`Eei`] borrows one frame's host, linear memory, gas counter and return-data buffer, and has
 //! one method per import of module `ethereum`, named in snake_case (`callDataCopy` →
@@ -44,6 +44,7 @@
 mod call;
 mod copy;
 mod crypto;
+mod debug;
 mod environment;
 mod state;
 

@@ -141,6 +141,11 @@ pub enum CodeAccess {
 pub trait Host {
     /// The running frame.
     fn frame(&self) -> &FrameInfo;
+    /// Text the running frame printed through module `debug` (dev chains only): not part of
+    /// the chain, kept for the developer. The default drops it.
+    fn debug_print(&mut self, text: String) {
+        let _ = text;
+    }
     /// The transaction.
     fn tx(&self) -> &TxInfo;
     /// The block.

@@ -14,21 +14,10 @@ pub const ETHEREUM_MODULE: &str = "ethereum";
 /// chain whose gas schedule offers it ([`HostModules::rewasm`]) accepts imports from it.
 pub const REWASM_MODULE: &str = "rewasm";
 
-/// The eWASM `debug` namespace. **Local tooling only**: test runners and developer nodes may
-/// offer these printing helpers, but a live chain must reject any module that imports them: their
-/// output is not part of consensus, and host-side printing would cost every node I/O that no gas
-/// schedule prices.
+/// The eWASM `debug` namespace: printing, for development. Only a dev chain (genesis
+/// `devMode`, [`HostModules::debug`]) and local tools offer it; every other chain's validator
+/// rejects its imports (rule `contract:import-debug`), since printing is not part of a chain.
 pub const DEBUG_MODULE: &str = "debug";
-
-/// The functions of the [`DEBUG_MODULE`] namespace (local tooling only, see there).
-pub const DEBUG_FUNCTIONS: [&str; 6] = [
-    "print32",
-    "print64",
-    "printMem",
-    "printMemHex",
-    "printStorage",
-    "printStorageHex",
-];
 
 /// A wasm value type as it can appear in an EEI signature. The EEI uses only integers: pointers
 /// and lengths are `i32`, gas and block numbers `i64`.
@@ -208,34 +197,69 @@ pub const REWASM_FUNCTIONS: [HostFunction; 1] = [var(
     "+ 6 per 32-byte word of `length` (rounded up)",
 )];
 
-/// The import modules beyond `ethereum` a chain offers: chain configuration (part of its gas
-/// schedule), because the validator rejects imports from a module the chain does not offer.
+/// The functions of [`DEBUG_MODULE`], with the names and signatures of the eWASM reference
+/// VM's debug namespace (`crate::functions` prices them).
+pub const DEBUG_FUNCTIONS: [HostFunction; 6] = [
+    f("print32", &[I32], &[], gas::BASE),
+    f("print64", &[I64], &[], gas::BASE),
+    var("printMem", &[I32, I32], &[], gas::BASE, COPY_RULE),
+    var("printMemHex", &[I32, I32], &[], gas::BASE, COPY_RULE),
+    f("printStorage", &[I32], &[], gas::STORAGE_LOAD),
+    f("printStorageHex", &[I32], &[], gas::STORAGE_LOAD),
+];
+
+/// The import modules beyond `ethereum` a chain offers: chain configuration, because the
+/// validator rejects imports from a module the chain does not offer. `rewasm` is part of the gas
+/// schedule; `debug` follows the genesis `devMode` (its own consensus setting), so it is left
+/// out of the schedule's hash.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct HostModules {
     /// [`REWASM_MODULE`] ([`REWASM_FUNCTIONS`]).
     pub rewasm: bool,
+    /// [`DEBUG_MODULE`] ([`DEBUG_FUNCTIONS`]): dev chains and local tools.
+    pub debug: bool,
 }
 
 impl HostModules {
     /// Only the EEI: the `default` and `ewasm-conformance` schedules.
-    pub const EEI_ONLY: Self = Self { rewasm: false };
-    /// Every module rewasm has: what tools that check a contract without a chain accept.
-    pub const ALL: Self = Self { rewasm: true };
+    pub const EEI_ONLY: Self = Self {
+        rewasm: false,
+        debug: false,
+    };
+    /// Every module a contract may import on any chain that offers them: what tools that check
+    /// a contract for deployment without a chain accept.
+    pub const ALL: Self = Self {
+        rewasm: true,
+        debug: false,
+    };
+
+    /// These modules and [`DEBUG_MODULE`].
+    pub const fn with_debug(self) -> Self {
+        Self {
+            debug: true,
+            ..self
+        }
+    }
 
     /// The host function `module.name`, if the chain offers it.
     pub fn lookup(self, module: &str, name: &str) -> Option<&'static HostFunction> {
-        match module {
-            ETHEREUM_MODULE => lookup(name),
-            REWASM_MODULE if self.rewasm => REWASM_FUNCTIONS
-                .iter()
-                .find(|function| function.name == name),
-            _ => None,
-        }
+        let functions: &[HostFunction] = match module {
+            ETHEREUM_MODULE => &EEI_FUNCTIONS,
+            REWASM_MODULE if self.rewasm => &REWASM_FUNCTIONS,
+            DEBUG_MODULE if self.debug => &DEBUG_FUNCTIONS,
+            _ => return None,
+        };
+        functions.iter().find(|function| function.name == name)
     }
 
     /// Whether the chain offers `module`.
     pub fn offers(self, module: &str) -> bool {
-        module == ETHEREUM_MODULE || (module == REWASM_MODULE && self.rewasm)
+        match module {
+            ETHEREUM_MODULE => true,
+            REWASM_MODULE => self.rewasm,
+            DEBUG_MODULE => self.debug,
+            _ => false,
+        }
     }
 }
 
@@ -331,8 +355,18 @@ mod tests {
     }
 
     #[test]
-    fn debug_namespace_is_separate() {
+    fn the_debug_module_is_offered_only_with_it() {
         assert_ne!(DEBUG_MODULE, ETHEREUM_MODULE);
-        assert!(DEBUG_FUNCTIONS.iter().all(|name| lookup(name).is_none()));
+        assert!(DEBUG_FUNCTIONS.iter().all(|f| lookup(f.name).is_none()));
+        assert!(!HostModules::ALL.offers(DEBUG_MODULE));
+        assert_eq!(HostModules::ALL.lookup(DEBUG_MODULE, "print32"), None);
+        let dev = HostModules::ALL.with_debug();
+        assert!(dev.offers(DEBUG_MODULE) && dev.offers(REWASM_MODULE));
+        let print = dev.lookup(DEBUG_MODULE, "printMem");
+        assert_eq!(
+            print.map(|f| (f.params, f.base_gas)),
+            Some((&[I32, I32][..], gas::BASE))
+        );
+        assert_eq!(dev.lookup(DEBUG_MODULE, "finish"), None);
     }
 }

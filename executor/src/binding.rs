@@ -267,7 +267,8 @@ macro_rules! eei_exports {
     }};
 }
 
-/// Creates the frame's environment and the `ethereum` imports bound to it.
+/// Creates the frame's environment and the imports bound to it: `ethereum`, `rewasm`, and
+/// `debug` where the chain offers it.
 pub(super) fn bind(
     store: &mut Store,
     world: &mut World<'_>,
@@ -325,6 +326,19 @@ pub(super) fn bind(
     let mut imports = Imports::new();
     imports.register_namespace(rewasm_eei::ETHEREUM_MODULE, exports);
     imports.register_namespace(rewasm_eei::REWASM_MODULE, rewasm);
+    // Dev chains only: elsewhere no validated module imports it, and binding it would cost
+    // every fresh instance six more functions.
+    if world.engine.config().schedule.modules.debug {
+        let debug = eei_exports! { store, &env;
+            "print32" => print32(value: i32);
+            "print64" => print64(value: i64);
+            "printMem" => print_mem(offset: i32, length: i32);
+            "printMemHex" => print_mem_hex(offset: i32, length: i32);
+            "printStorage" => print_storage(path: i32);
+            "printStorageHex" => print_storage_hex(path: i32);
+        };
+        imports.register_namespace(rewasm_eei::DEBUG_MODULE, debug);
+    }
     (env, imports)
 }
 

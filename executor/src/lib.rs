@@ -4,7 +4,8 @@
 //!
 //! - [`journal`]: the transaction's journaled view with nested checkpoints and EIP-158 cleanup;
 //! - `world`: message calls, creates and the [`rewasm_eei::Host`] a frame sees;
-//! - `binding`: the 33 EEI imports bound to a wasmer store;
+//! - `binding`: the 33 EEI imports bound to a wasmer store (and module `debug` on dev chains);
+//! - [`debug`]: what contracts printed, kept beside the receipt;
 //! - [`transaction`]: intrinsic gas, checks, refunds, fees;
 //! - [`threads`]: the long-lived executor threads everything runs on;
 //! - [`precompiles`]: ecrecover, sha256, ripemd160, identity, keccak256.
@@ -14,12 +15,14 @@
 
 mod binding;
 mod code_loads;
+pub mod debug;
 pub mod journal;
 pub mod precompiles;
 pub mod threads;
 pub mod transaction;
 mod world;
 
+pub use debug::{DebugLine, DebugOutput};
 pub use journal::Accessed;
 pub use rewasm_primitives::state::{
     Account, AccountChange, BasicAccount, Bytecode, InMemoryState, State, StateChanges, StateError,

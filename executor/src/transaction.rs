@@ -6,6 +6,7 @@ use primitive_types::{H160, H256, U256};
 use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
 
 use crate::code_loads::LoadedCodes;
+use crate::debug::DebugOutput;
 use crate::journal::{Accessed, Journal};
 use crate::threads::on_executor_stack;
 use crate::world::{
@@ -98,6 +99,8 @@ pub struct Receipt {
     /// what every transaction has warm anyway (the sender, the target or created account and
     /// the precompiles, with their slots), as geth's access lists leave them out.
     pub accessed: Option<Accessed>,
+    /// What the code printed through module `debug` (dev chains only), in reverted frames too.
+    pub debug: DebugOutput,
 }
 
 /// Intrinsic gas of `tx` with the schedule's `calldata` prices
@@ -172,6 +175,7 @@ fn execute_on_this_thread(
             wasm_depth: 0,
             pages: TxPages::default(),
             loaded: LoadedCodes::new(engine.config().schedule.host.code_loads),
+            debug: DebugOutput::default(),
         };
         let receipt = run(&mut world, tx, options.record_accesses);
         match world.abort.take() {
@@ -360,5 +364,6 @@ fn run(world: &mut World<'_>, tx: &Transaction, record_accesses: bool) -> Result
             .journal
             .take_accessed()
             .map(|accessed| accessed.without_implicit(tx.sender, target)),
+        debug: std::mem::take(&mut world.debug),
     })
 }

@@ -18,6 +18,7 @@ use rewasm_eei::{
 
 use crate::binding::{self, EeiEnv};
 use crate::code_loads::LoadedCodes;
+use crate::debug::{DebugLine, DebugOutput};
 use crate::journal::Journal;
 use crate::precompiles::{self, PrecompileOutcome};
 use rewasm_primitives::consensus::MAX_CODE_SIZE;
@@ -164,6 +165,8 @@ pub(crate) struct World<'a> {
     pub(super) pages: TxPages,
     /// The codes the transaction has run, and their modules.
     pub(super) loaded: LoadedCodes,
+    /// What the code printed through module `debug`.
+    pub(super) debug: DebugOutput,
 }
 
 impl std::fmt::Debug for World<'_> {
@@ -403,7 +406,7 @@ impl<'a> World<'a> {
         };
         let (end, gas_left) = self.run_code(frame, None, gas, ArtifactPolicy::MemoryOnly);
         match end {
-            End::Success(code) => match self.deposit(&address, code, gas_left) {
+            End::Success(code) => match self.deposit(&address, code, gas_left, depth == 0) {
                 Some(gas_left) => CreateOutcome {
                     status: CallStatus::Success,
                     address: Some(address),
@@ -439,13 +442,33 @@ impl<'a> World<'a> {
     /// deploys it, and the module is then in the engine's caches (on disk too when the
     /// execution persists artifacts). A compile that fails after validation is the host's
     /// failure and aborts, as on a call.
-    fn deposit(&mut self, address: &H160, code: Vec<u8>, gas_left: u64) -> Option<u64> {
+    ///
+    /// The transaction's own create (`top_level`) records why it failed, as a trap does.
+    fn deposit(
+        &mut self,
+        address: &H160,
+        code: Vec<u8>,
+        gas_left: u64,
+        top_level: bool,
+    ) -> Option<u64> {
+        let mut refuse = |reason: String| {
+            if top_level {
+                self.failure = Some(reason);
+            }
+            None
+        };
         if code.len() > MAX_CODE_SIZE {
-            return None;
+            return refuse(format!(
+                "the deployed code is {} bytes, over the {MAX_CODE_SIZE}-byte limit (EIP-170)",
+                code.len()
+            ));
         }
         // Priced before compiling, so a create that cannot pay gets no compile.
-        let cost = self.engine.config().schedule.deposit.price(&code)?;
-        let left = gas_left.checked_sub(cost)?;
+        let Some(left) = (self.engine.config().schedule.deposit.price(&code))
+            .and_then(|cost| gas_left.checked_sub(cost))
+        else {
+            return refuse(OUT_OF_GAS.to_string());
+        };
         let code = Bytecode::new(code);
         if code.bytes().starts_with(WASM_MAGIC) {
             let compiled = self.engine.compile_hashed(
@@ -456,7 +479,12 @@ impl<'a> World<'a> {
             );
             match compiled {
                 Ok(_) => {}
-                Err(CompileError::Invalid(_)) => return None,
+                Err(CompileError::Invalid(error)) => {
+                    if top_level {
+                        self.failure = Some(format!("invalid deployed code: {error}"));
+                    }
+                    return None;
+                }
                 Err(CompileError::Compile(reason)) => {
                     self.fail_host(HostFailure::Compile(reason));
                     return None;
@@ -678,6 +706,14 @@ pub(crate) struct FrameHost<'w, 'a> {
 impl Host for FrameHost<'_, '_> {
     fn frame(&self) -> &FrameInfo {
         self.frame
+    }
+
+    fn debug_print(&mut self, text: String) {
+        self.world.debug.push(DebugLine {
+            address: self.frame.address,
+            depth: self.frame.depth,
+            text,
+        });
     }
 
     fn tx(&self) -> &TxInfo {

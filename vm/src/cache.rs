@@ -81,6 +81,11 @@ impl ConfigDigest {
         hasher.update(VALIDATION_VERSION.to_le_bytes());
         hasher.update(schedule.hash());
         hasher.update(limits.hash());
+        // The schedule's hash leaves the dev chains' `debug` module out (it follows genesis
+        // `devMode`); an artifact validated with it must not load where it is not offered.
+        if schedule.modules.debug {
+            hasher.update(b"debug-module");
+        }
         hasher.update(wasmer::Target::default().triple().to_string().as_bytes());
         Self(hasher.finalize().into())
     }
@@ -640,6 +645,13 @@ mod tests {
         let schedule = GasSchedule::default_schedule();
         let limits = ChainLimits::default();
         let base = CacheKey::new(&[1; 32], &schedule, &limits, Rules::Contract);
+        let mut dev = schedule.clone();
+        dev.modules = dev.modules.with_debug();
+        assert_ne!(
+            base,
+            CacheKey::new(&[1; 32], &dev, &limits, Rules::Contract),
+            "the debug module, which the schedule's hash leaves out"
+        );
         assert_ne!(
             base,
             CacheKey::new(&[2; 32], &schedule, &limits, Rules::Contract)

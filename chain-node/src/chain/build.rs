@@ -281,6 +281,7 @@ pub(crate) fn build_block(
                     continue;
                 }
             };
+            super::printed::log_transaction(&tx.hash, &receipt.debug);
             cumulative_gas = cumulative_gas.saturating_add(receipt.gas_used);
             let tx_index = included.len() as u64;
             let first_log_index = logs.len() as u64;

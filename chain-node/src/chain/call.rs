@@ -24,8 +24,8 @@ use primitive_types::{H160, H256, U256};
 use rewasm_eei::CallStatus;
 use rewasm_executor::precompiles::Precompile;
 use rewasm_executor::{
-    Accessed, ExecutionOptions, HostFailure, State, Transaction, TxError, execute_transaction_with,
-    intrinsic_gas,
+    Accessed, DebugOutput, ExecutionOptions, HostFailure, State, Transaction, TxError,
+    execute_transaction_with, intrinsic_gas,
 };
 use rewasm_primitives::LogEntry;
 use rewasm_vm::ArtifactPolicy;
@@ -66,6 +66,8 @@ pub struct CallOutcome {
     /// What the code accessed beyond what is warm anyway, when asked
     /// ([`Chain::create_access_list`]).
     pub accessed: Option<Accessed>,
+    /// What the code printed through module `debug` (dev chains only).
+    pub debug: DebugOutput,
 }
 
 /// What `eth_createAccessList` answers.
@@ -210,7 +212,10 @@ impl Chain {
             .gas
             .unwrap_or(self.config.gas_limit)
             .min(self.config.gas_limit);
-        self.bounded(|deadline| self.call_with_gas(request, number, gas, deadline))
+        let outcome =
+            self.bounded(|deadline| self.call_with_gas(request, number, gas, deadline))?;
+        super::printed::log_call(request.to, &outcome.debug);
+        Ok(outcome)
     }
 
     /// The access list `request` would use on the state after block `number`, found as geth
@@ -462,6 +467,7 @@ impl Chain {
             logs: receipt.logs,
             failure: receipt.failure,
             accessed: receipt.accessed,
+            debug: receipt.debug,
         })
     }
 }

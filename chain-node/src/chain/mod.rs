@@ -17,6 +17,7 @@ mod build;
 mod call;
 pub mod edit;
 pub mod header;
+mod printed;
 pub mod receipt;
 pub mod snapshot;
 mod verify;
@@ -495,8 +496,11 @@ impl Chain {
     pub fn with_store(
         store: Store,
         genesis: &Genesis,
-        config: ChainConfig,
+        mut config: ChainConfig,
     ) -> Result<Self, ChainError> {
+        // Module `debug` is a dev chain's, whatever the schedule says: it follows `dev_mode`,
+        // the recorded setting, since the schedule's hash leaves it out.
+        config.vm.schedule.modules.debug = config.dev_mode;
         let engine = Engine::new(config.vm.clone())?;
         let changes = genesis_changes(genesis)?;
         let state_root = genesis.state()?.state_root();
@@ -569,8 +573,9 @@ impl Chain {
                 chain_id = params.chain_id,
                 gas_schedule = %params.schedule_name,
                 gas_limit = params.gas_limit,
-                "the store has no recorded consensus settings (written by an older node); \
-                 recording this config's"
+                dev_mode = params.dev_mode,
+                "the store lacks some recorded consensus settings (written by an older node: the \
+                 settings, the validator set or the dev mode); recording this config's"
             );
             chain.store.record_chain_params(&params)?;
         }

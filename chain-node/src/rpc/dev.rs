@@ -34,8 +34,8 @@ fn dev_only(context: &RpcContext, method: &str) -> Result<(), RpcError> {
     Err(RpcError {
         code: METHOD_NOT_FOUND,
         message: format!(
-            "the method {method} does not exist/is not available (chain control is for \
-             `rewasm node --dev`)"
+            "the method {method} does not exist/is not available (chain control is for dev \
+             chains: `rewasm node --dev`, or a genesis with devMode)"
         ),
         data: None,
     })

@@ -82,8 +82,8 @@ pub struct RpcConfig {
     pub gas_cap: u64,
     /// The `Host` names requests may carry.
     pub vhosts: VirtualHosts,
-    /// The built-in dev chain (`--dev`): hold the dev accounts' keys and sign with them
-    /// ([`signer`]), and take the test methods that control the chain ([`dev`]).
+    /// A dev chain (`--dev`, or a genesis with `devMode`): hold the dev accounts' keys and sign
+    /// with them ([`signer`]), and take the test methods that control the chain ([`dev`]).
     pub dev_chain: bool,
     /// The origins browsers may call from (`--http.corsdomain`): none, the default outside
     /// `--dev`, or a list, or any (`*`).
@@ -121,7 +121,7 @@ pub struct RpcContext {
     pub log_limits: LogLimits,
     /// The gas cap of calls (0: none beyond the block gas limit).
     pub gas_cap: u64,
-    /// The keys the node signs with: the dev accounts with `--dev`, else none.
+    /// The keys the node signs with: the dev accounts on a dev chain, else none.
     pub signer: signer::Signer,
     /// The dev chain's test methods are available ([`dev`]).
     pub dev_chain: bool,

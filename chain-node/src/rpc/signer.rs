@@ -1,13 +1,13 @@
 //! The dev chain's accounts as a node-side wallet, as anvil and hardhat hold theirs.
 //!
-//! With `--dev` the node holds the ten keys of the test mnemonic, so the tools that expect the
+//! On a dev chain (`--dev`, or a genesis with `devMode`) the node holds the ten keys of the test mnemonic, so the tools that expect the
 //! node to sign work unchanged: Remix's external provider, web3.py's `send_transaction`, ethers'
 //! `provider.getSigner()`. `eth_accounts` lists them; `eth_sendTransaction` fills in what a
 //! request leaves out (nonce, gas, fees, chain id: [`fill`]), signs with the sender's key and
 //! submits as `eth_sendRawTransaction` does; `eth_signTransaction` returns the signed raw
 //! transaction instead (anvil's answer, a hex string); `eth_sign` and `personal_sign` sign
 //! EIP-191 personal messages, `eth_signTypedData_v4` EIP-712 typed data (encoded by alloy's
-//! `dyn-abi`). Without `--dev` the node holds no key: `eth_accounts` is empty and the signing
+//! `dyn-abi`). On any other chain the node holds no key: `eth_accounts` is empty and the signing
 //! methods answer [`NO_KEYS`].
 //!
 //! An account the dev node impersonates (`anvil_impersonateAccount`) sends with

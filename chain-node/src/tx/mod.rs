@@ -289,11 +289,14 @@ struct Check {
 
 impl Check {
     /// The sender of a transaction whose signing hash is `sighash`: read from the marker on a
-    /// dev chain, otherwise recovered (or remembered: markers never enter that memory, so a
-    /// strict decode of a marker always reaches [`recover`] and its `s != 0` rule).
+    /// dev chain, otherwise recovered (or remembered). `s = 0` is the marker or invalid, decided
+    /// before the memory of recovered senders is asked, which markers never enter.
     fn sender(self, sighash: H256, y_odd: bool, r: U256, s: U256) -> Result<H160, TxDecodeError> {
-        if self.signatures == Signatures::DevMarkers && s.is_zero() {
-            return marker_sender(y_odd, r);
+        if s.is_zero() {
+            return match self.signatures {
+                Signatures::DevMarkers => marker_sender(y_odd, r),
+                Signatures::Strict => Err(TxDecodeError::InvalidSignature),
+            };
         }
         senders::recover(self.hash, || recover(sighash, y_odd, r, s))
     }

@@ -98,6 +98,20 @@ fn init_code(runtime: &[u8]) -> Vec<u8> {
     wat::parse_str(wat).unwrap()
 }
 
+/// `from`'s first transaction: deploys `runtime` with 2 000 000 gas.
+fn deployment(from: &DevAccount, runtime: &[u8]) -> (SignedTransaction, Vec<u8>) {
+    signed(
+        from,
+        Tx {
+            to: None,
+            data: init_code(runtime),
+            gas: 2_000_000,
+            value: U256::zero(),
+            ..Tx::default()
+        },
+    )
+}
+
 /// Counts calls in slot 0, logs the new count (topic = 0x11…11), returns it; call data `0xdead`
 /// reverts with `Error("no dead beef")`.
 const COUNTER: &str = r#"(module
@@ -511,22 +525,102 @@ fn invalid_candidates_are_left_out_with_geths_reasons() {
     );
 }
 
+/// Prints a number, a text from memory and slot 0 through module `debug`, then stores 1.
+const PRINTER: &str = r#"(module
+  (import "debug" "print32" (func $print32 (param i32)))
+  (import "debug" "printMem" (func $print (param i32 i32)))
+  (import "debug" "printStorageHex" (func $slot (param i32)))
+  (import "ethereum" "storageStore" (func $store (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "hello from wasm")
+  (data (i32.const 127) "\01")
+  (func (export "main")
+    (call $print32 (i32.const 7))
+    (call $print (i32.const 64) (i32.const 15))
+    (call $slot (i32.const 0))
+    (call $store (i32.const 0) (i32.const 96))))"#;
+
+/// Module `debug` is a dev chain's: there its imports deploy, print (the call's debug output)
+/// and cost pinned gas; any other chain's validator refuses them, so the create fails.
+#[test]
+fn the_debug_module_prints_on_dev_chains_only() {
+    let runtime = wat::parse_str(PRINTER).unwrap();
+    let a = accounts().remove(0);
+    let create = || deployment(&a, &runtime);
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path());
+    let mined = chain.mine(vec![create()], Some(T0)).unwrap();
+    assert!(mined.receipts[0].success, "{:?}", mined.receipts[0]);
+    let contract = create_address(&a.address, 0);
+    let call = CallRequest {
+        from: Some(a.address),
+        to: Some(contract),
+        ..CallRequest::default()
+    };
+    let outcome = chain.call(&call, 1).unwrap();
+    assert_eq!(outcome.status, rewasm_eei::CallStatus::Success);
+    let printed: Vec<_> = outcome
+        .debug
+        .lines
+        .iter()
+        .map(|l| (l.address, l.depth, l.text.as_str()))
+        .collect();
+    let zero = format!("{:?}", H256::zero());
+    assert_eq!(
+        printed,
+        [
+            (contract, 0, "7 (0x00000007)"),
+            (contract, 0, "hello from wasm"),
+            (contract, 0, zero.as_str()),
+        ]
+    );
+    let mined = chain
+        .mine(
+            vec![signed(
+                &a,
+                Tx {
+                    nonce: 1,
+                    to: Some(contract),
+                    gas: 100_000,
+                    value: U256::zero(),
+                    ..Tx::default()
+                },
+            )],
+            Some(T0 + 1),
+        )
+        .unwrap();
+    let receipt = &mined.receipts[0];
+    assert!(receipt.success, "{receipt:?}");
+    assert_eq!(
+        receipt.gas_used, 43_123,
+        "pinned: the gas of three prints and a store"
+    );
+    drop(chain);
+
+    let dir = tempfile::tempdir().unwrap();
+    let strict = Genesis {
+        dev_mode: false,
+        ..Genesis::dev().unwrap()
+    };
+    let chain = open_with(dir.path(), &strict);
+    let mined = chain.mine(vec![create()], Some(T0)).unwrap();
+    let refused = &mined.receipts[0];
+    assert!(!refused.success);
+    let failure = refused.failure.as_deref().unwrap_or_default();
+    assert!(
+        failure.contains("invalid deployed code: contract:import-debug"),
+        "{failure}"
+    );
+    assert!(chain.account_at(&contract, 1).unwrap().code.is_empty());
+}
+
 #[test]
 fn contracts_deploy_run_log_revert_and_estimate() {
     let dir = tempfile::tempdir().unwrap();
     let chain = open(dir.path());
     let a = accounts().remove(0);
     let runtime = wat::parse_str(COUNTER).unwrap();
-    let create = signed(
-        &a,
-        Tx {
-            to: None,
-            data: init_code(&runtime),
-            gas: 2_000_000,
-            value: U256::zero(),
-            ..Tx::default()
-        },
-    );
+    let create = deployment(&a, &runtime);
     let mined = chain.mine(vec![create.clone()], Some(T0)).unwrap();
     let receipt = &mined.receipts[0];
     assert!(receipt.success, "{receipt:?}");

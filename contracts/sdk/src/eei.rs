@@ -137,6 +137,13 @@ pub mod sys {
     unsafe extern "C" {
         pub fn keccak256(data_offset: *const u8, data_length: i32, result_offset: *mut u8);
     }
+
+    // Module `debug`: printing, on dev chains only (the SDK's `debug` feature, `crate::debug!`).
+    #[link(wasm_import_module = "debug")]
+    unsafe extern "C" {
+        #[link_name = "printMem"]
+        pub fn print_mem(offset: *const u8, length: i32);
+    }
 }
 
 /// The host functions as slices and arrays instead of pointers: on wasm32 the imports, on the host

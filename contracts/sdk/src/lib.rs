@@ -99,6 +99,10 @@
 //! - `allocator` (default): on wasm32, a bump `#[global_allocator]`: it never frees except the
 //!   last allocation, which is right for a frame that lives for one call. Memory grows by whole
 //!   64 KiB pages, which the default gas schedule prices (30,000 gas each), so keep data small.
+//! - `precompile-keccak`: keccak256 through the precompile at 0x09, for chains whose schedule
+//!   does not offer module `rewasm`.
+//! - `debug`: [`debug!`] prints (module `debug`, dev chains only; see [`mod@debug`]); without it
+//!   `debug!` does nothing (its arguments are not even evaluated) and costs nothing.
 //!
 //! ## Entry points (what `rewasm build` relies on)
 //! [`macro@contract`] exports two functions `[] -> []` on wasm32:
@@ -128,6 +132,7 @@ extern crate std;
 pub mod abi;
 mod alloc_impl;
 pub mod crypto;
+pub mod debug;
 pub mod eei;
 mod error;
 mod event;

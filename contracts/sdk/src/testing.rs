@@ -76,6 +76,8 @@ pub struct TestEnv {
     pub codes: BTreeMap<Address, Vec<u8>>,
     /// Logs emitted so far.
     pub logs: Vec<Log>,
+    /// What [`crate::debug!`] printed so far (with the SDK's `debug` feature).
+    pub printed: Vec<String>,
     /// The return-data buffer.
     pub return_data: Vec<u8>,
     /// `getBlockNumber`. Default 1.
@@ -113,6 +115,7 @@ impl Default for TestEnv {
             balances: BTreeMap::new(),
             codes: BTreeMap::new(),
             logs: Vec::new(),
+            printed: Vec::new(),
             return_data: Vec::new(),
             block_number: 1,
             timestamp: 1_700_000_000,
@@ -254,6 +257,12 @@ pub fn storage_at(key: &[u8; 32]) -> [u8; 32] {
 /// Takes the logs emitted so far.
 pub fn take_logs() -> Vec<Log> {
     with_env(|env| std::mem::take(&mut env.logs))
+}
+
+/// Takes what [`crate::debug!`] printed so far (with the SDK's `debug` feature; without it,
+/// nothing is printed).
+pub fn take_printed() -> Vec<String> {
+    with_env(|env| std::mem::take(&mut env.printed))
 }
 
 /// Installs the handler for `call`, `callCode`, `callDelegate` and `callStatic` to addresses
@@ -589,6 +598,10 @@ pub(crate) mod backend {
     }
     pub(crate) fn gas_price(out: &mut [u8; 16]) {
         *out = env(|e| u128_le(e.gas_price))
+    }
+    #[cfg(feature = "debug")]
+    pub(crate) fn print(text: &str) {
+        env(|e| e.printed.push(text.to_string()))
     }
     pub(crate) fn log(topics: &[[u8; 32]], data: &[u8]) {
         env(|e| {

@@ -1,6 +1,8 @@
 //! Storage, logs and the ends of a frame: `storageLoad`, `storageStore`, `log`, `finish`,
 //! `revert`, `selfDestruct`.
 
+use primitive_types::H256;
+
 use crate::gas;
 use crate::host::{Gas, Host, HostExit, Memory};
 
@@ -14,6 +16,12 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
     /// writes the 32-byte value. Under [`gas::StateAccess`]: reads the key, then charges the
     /// slot's warm or cold price (EIP-2929).
     pub fn storage_load(&mut self, path_offset: i32, result_offset: i32) -> Result<(), HostExit> {
+        let value = self.load_slot(path_offset)?;
+        self.write(result_offset, value.as_bytes())
+    }
+
+    /// The slot named by the 32 bytes at `path_offset`, charged as `storageLoad` charges it.
+    pub(super) fn load_slot(&mut self, path_offset: i32) -> Result<H256, HostExit> {
         let key = match self.host.prices().state_access {
             None => {
                 self.gas.charge(gas::STORAGE_LOAD)?;
@@ -26,8 +34,7 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
                 key
             }
         };
-        let value = self.host.storage_load(&key);
-        self.write(result_offset, value.as_bytes())
+        Ok(self.host.storage_load(&key))
     }
 
     /// `storageStore(i32 pathOffset, i32 valueOffset)`, in Hera's order: charge 5000 → static

@@ -54,6 +54,7 @@ struct MockHost {
     code_access: CodeAccess,
     code_accesses: Vec<Address>,
     counted_codes: Vec<Address>,
+    printed: Vec<String>,
 }
 
 const SELF: Address = H160([0xaa; 20]);
@@ -110,6 +111,7 @@ impl Default for MockHost {
             code_access: CodeAccess::Warm,
             code_accesses: Vec::new(),
             counted_codes: Vec::new(),
+            printed: Vec::new(),
         }
     }
 }
@@ -117,6 +119,9 @@ impl Default for MockHost {
 impl Host for MockHost {
     fn frame(&self) -> &FrameInfo {
         &self.frame
+    }
+    fn debug_print(&mut self, text: String) {
+        self.printed.push(text);
     }
     fn tx(&self) -> &TxInfo {
         &self.tx
@@ -1822,4 +1827,41 @@ fn without_state_access_nothing_is_marked_warm() {
     assert_eq!(fx.used(), 400 + 200);
     assert!(fx.host.warm_accounts.is_empty());
     assert!(fx.host.warm_slots.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module `debug` (dev chains)
+
+#[test]
+fn debug_prints_numbers_memory_and_slots_charging_first() {
+    let mut fx = Fixture::new();
+    assert_eq!(fx.eei().print32(-1), Ok(()));
+    assert_eq!(fx.eei().print64(42), Ok(()));
+    assert_eq!(fx.used(), 4, "2 each");
+    fx.put(100, "héllo".as_bytes());
+    assert_eq!(fx.eei().print_mem(100, 6), Ok(()));
+    assert_eq!(fx.eei().print_mem_hex(100, 2), Ok(()));
+    assert_eq!(fx.used(), 4 + 5 + 5, "2 + 3 per word each");
+    let key = H256([7; 32]);
+    fx.host.storage.insert(key, H256::from_low_u64_be(0x41));
+    fx.put(200, key.as_bytes());
+    assert_eq!(fx.eei().print_storage_hex(200), Ok(()));
+    assert_eq!(fx.used(), 14 + 200, "as storageLoad");
+    assert_eq!(
+        fx.host.printed,
+        [
+            "4294967295 (0xffffffff)".to_string(),
+            "42 (0x000000000000002a)".to_string(),
+            "héllo".to_string(),
+            "0x68c3".to_string(),
+            format!("{:?}", H256::from_low_u64_be(0x41)),
+        ]
+    );
+
+    // Out of gas before the read: a huge length traps without touching memory.
+    let mut fx = Fixture::with_gas(10);
+    assert_eq!(fx.eei().print_mem(0, -1), Err(HostExit::OutOfGas));
+    let mut fx = Fixture::new();
+    assert!(is_oob(fx.eei().print_mem(MEM_END, 1)));
+    assert!(fx.host.printed.is_empty());
 }

@@ -4,8 +4,9 @@
 //! in the module's interface is either unusable or dangerous.
 //! - Imports only from `ethereum` (and from the modules beyond it the chain's schedule offers,
 //!   `rewasm`), only functions, only their names, each with exactly the table's signature: a mismatched signature would fail at instantiation (after deploy gas was paid) or,
-//!   worse, be coerced differently by different engines. The `debug` namespace is local tooling and
-//!   is named in its own rule, because it is the one a developer is most likely to leave in.
+//!   worse, be coerced differently by different engines. The `debug` namespace (printing, for
+//!   development) is offered by dev chains only and is named in its own rule elsewhere, because it
+//!   is the one a developer is most likely to leave in.
 //! - Exports exactly `main: [] -> []` and `memory`: the host reads and writes contract memory
 //!   through the exported `memory`, and calls nothing but `main`. The SDK's build tool trims the
 //!   rest, so an extra export means the contract was not built with it.
@@ -31,8 +32,11 @@ pub(crate) fn check_import(
     modules: HostModules,
 ) -> Result<(), Violation> {
     let (module, name) = (import.module, import.name);
-    if module == DEBUG_MODULE {
-        let detail = format!("import `{module}.{name}`: the debug namespace is local tooling only");
+    if module == DEBUG_MODULE && !modules.debug {
+        let detail = format!(
+            "import `{module}.{name}`: the debug namespace is for development; only dev chains \
+             (genesis devMode) offer it"
+        );
         return Err(violation(ContractRule::ImportDebug, detail));
     }
     if module == REWASM_MODULE && !modules.offers(module) {
@@ -241,6 +245,25 @@ mod tests {
         let unknown = Some(Rule::Contract(ContractRule::ImportUnknown));
         assert_eq!(check("sha256", TypeRef::Func(0)), unknown);
         assert_eq!(check("finish", TypeRef::Func(1)), unknown);
+    }
+
+    #[test]
+    fn the_debug_module_on_dev_chains_only() {
+        let types = [
+            FuncType::new([ValType::I32, ValType::I32], []),
+            FuncType::new([ValType::I64], []),
+        ];
+        let check =
+            |modules, name, ty| rule(check_import(&import("debug", name, ty), &types, modules));
+        let dev = HostModules::ALL.with_debug();
+        assert_eq!(check(dev, "printMem", TypeRef::Func(0)), None);
+        assert_eq!(check(dev, "print64", TypeRef::Func(1)), None);
+        let signature = Some(Rule::Contract(ContractRule::ImportSignature));
+        assert_eq!(check(dev, "print64", TypeRef::Func(0)), signature);
+        let unknown = Some(Rule::Contract(ContractRule::ImportUnknown));
+        assert_eq!(check(dev, "printf", TypeRef::Func(0)), unknown);
+        let debug = Some(Rule::Contract(ContractRule::ImportDebug));
+        assert_eq!(check(HostModules::ALL, "printMem", TypeRef::Func(0)), debug);
     }
 
     #[test]

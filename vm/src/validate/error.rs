@@ -116,7 +116,7 @@ pub enum ContractRule {
     Memory,
     /// An import from a module other than `ethereum`.
     ImportModule,
-    /// An import from the `debug` namespace (local tooling only).
+    /// An import from the `debug` namespace on a chain that does not offer it (only dev chains do).
     ImportDebug,
     /// An import of a table, memory, global or tag: a contract imports only functions.
     ImportKind,

@@ -159,13 +159,13 @@ pub(super) fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         "runtime  {}  {} bytes, {} initial page(s)",
         runtime_path.display(),
         artifacts.runtime.len(),
-        runtime.initial_pages
+        runtime.summary.initial_pages
     );
     println!(
         "deploy   {}  {} bytes, {} initial page(s){}",
         deploy_path.display(),
         artifacts.deploy.len(),
-        deploy.initial_pages,
+        deploy.summary.initial_pages,
         if artifacts.has_constructor {
             ", runs `deploy`"
         } else {
@@ -177,6 +177,12 @@ pub(super) fn run(args: &BuildArgs) -> anyhow::Result<ExitCode> {
         abi_path.display(),
         artifacts.abi.len()
     );
+    if runtime.dev_only || deploy.dev_only {
+        println!(
+            "note     imports module `debug` (the SDK's `debug` feature): deploys on dev chains \
+             only (`rewasm node --dev`, genesis devMode)"
+        );
+    }
     match &wasm_opt {
         Some(wasm_opt) => println!(
             "wasm-opt {} {}",

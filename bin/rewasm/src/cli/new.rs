@@ -213,6 +213,10 @@ crate-type = ["cdylib", "rlib"]
 [dependencies]
 rewasm-sdk = { path = "{{sdk}}" }
 
+[features]
+# `rewasm build --features debug`: `debug!` prints (on dev chains only, which alone accept it).
+debug = ["rewasm-sdk/debug"]
+
 # Its own workspace: it builds wherever it is created.
 [workspace]
 "#;
@@ -256,6 +260,7 @@ impl {{Type}} {
     pub fn increment(&mut self) -> U256 {
         let count = COUNT.get() + 1;
         COUNT.set(count);
+        rewasm_sdk::debug!("{{name}}: count is now {}", count);
         Changed {
             by: eei::caller(),
             count,
@@ -293,6 +298,13 @@ mod tests {
         let logs = testing::take_logs();
         assert_eq!(logs.len(), 1);
         assert_eq!(logs[0].topics[0], keccak!("Changed(address,uint256)"));
+        // `debug!` prints with `--features debug` only.
+        let printed: &[&str] = if cfg!(feature = "debug") {
+            &["{{name}}: count is now 42"]
+        } else {
+            &[]
+        };
+        assert_eq!(testing::take_printed(), printed);
         let count = testing::call::<{{Type}}>(&selector!("count()"));
         assert_eq!(count.decode::<U256>(), Ok(U256::from(42)));
     }
@@ -321,6 +333,11 @@ rewasm deploy build/{{lib}}.deploy.wasm --args 41   # prints the address
 rewasm send ADDRESS "increment()"
 rewasm call ADDRESS "count()(uint256)"
 ```
+
+`debug!` lines print while you develop: `rewasm build --features debug` makes a contract for the
+dev chain only, whose `increment()` prints `{{name}}: count is now N` in `rewasm node --dev`'s log
+(beside the transaction's hash) and in `rewasm run`'s report; without the feature it prints
+nothing and costs nothing.
 
 `rewasm build` needs the `wasm32-unknown-unknown` target (`rustup target add
 wasm32-unknown-unknown`) and binaryen's `wasm-opt` (or `--no-wasm-opt`). ethers, viem and web3.py

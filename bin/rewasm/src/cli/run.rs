@@ -1,6 +1,7 @@
 //! `rewasm run --code FILE [--input HEX] [--gas N] [--value N] [--schedule NAME] [--state FILE]`:
 //! runs a contract's `main` once against an in-memory state and prints what happened as JSON —
-//! a contract developer's first debugging tool.
+//! a contract developer's first debugging tool. Module `debug` is offered, as on the dev chain:
+//! what the contract printed (`rewasm_sdk::debug!`) is the report's `debug` lines.
 //!
 //! The contract is installed at [`CONTRACT`] (replacing any account there in `--state`), called
 //! by [`CALLER`] (funded with the value if needed) with gas price 0, in block 1. `gasUsed` is the
@@ -114,8 +115,12 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         gas_limit: tx.gas_limit,
         ..BlockInfo::default()
     };
+    // A developer's tool: module `debug` is offered, as on the dev chain.
     let engine = Engine::new(VmConfig {
-        schedule,
+        schedule: GasSchedule {
+            modules: schedule.modules.with_debug(),
+            ..schedule
+        },
         ..VmConfig::default()
     })
     .context("creating the engine")?;
@@ -146,6 +151,7 @@ pub(super) fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         "logs": logs,
         "storage": storage_writes(&before, &state),
         "trap": receipt.failure,
+        "debug": receipt.debug.lines.iter().map(|line| &line.text).collect::<Vec<_>>(),
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(if receipt.status == CallStatus::Success {

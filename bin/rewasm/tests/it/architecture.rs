@@ -33,7 +33,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("rewasm-consensus", &["rewasm-primitives", "rewasm-node"]),
     (
         "rewasm-contract-build",
-        &["rewasm-primitives", "rewasm-vm", "rewasm-executor"],
+        &[
+            "rewasm-primitives",
+            "rewasm-eei",
+            "rewasm-vm",
+            "rewasm-executor",
+        ],
     ),
     (
         "rewasm-statetest",

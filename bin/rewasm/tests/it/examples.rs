@@ -34,7 +34,10 @@ pub(crate) fn built() -> &'static Artifacts {
 
 /// `rewasm build` of example `name` with cargo `features`: (runtime, deploy code).
 pub(crate) fn build(name: &str, features: &[&str]) -> (Vec<u8>, Vec<u8>) {
-    let variant = if features.is_empty() { "" } else { "-features" };
+    let variant: String = features
+        .iter()
+        .map(|feature| format!("+{}", feature.replace('/', "_")))
+        .collect();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("examples{variant}"))
         .join(name);
@@ -48,9 +51,18 @@ pub(crate) fn build(name: &str, features: &[&str]) -> (Vec<u8>, Vec<u8>) {
     if !features.is_empty() {
         command.arg("--features").arg(features.join(","));
     }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        command.status().unwrap().success(),
-        "rewasm build {name} failed"
+        output.status.success(),
+        "rewasm build {name} failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dev_only = stdout.contains("imports module `debug`");
+    assert_eq!(
+        dev_only,
+        features.contains(&"debug"),
+        "`rewasm build` names a dev-only contract: {stdout}"
     );
     let read = |file: String| std::fs::read(dir.join(file)).unwrap();
     (
@@ -260,6 +272,42 @@ fn assert_reverts(receipt: &Receipt, expected: &str) {
 /// Solidity's slot of `mapping[key]` at `slot`.
 fn mapping_slot(key: &[u8], slot: H256) -> H256 {
     keccak256(&[key, slot.as_bytes()].concat())
+}
+
+/// The counter's `debug!` prints through module `debug` when it is built with its `debug`
+/// feature (`rewasm run` shows the line); the default build imports nothing from it.
+#[test]
+fn the_counter_prints_with_its_debug_feature_only() {
+    let imports_debug = |code: &[u8]| {
+        wasmparser_latest::Parser::new(0)
+            .parse_all(code)
+            .any(|payload| match payload {
+                Ok(wasmparser_latest::Payload::ImportSection(reader)) => reader
+                    .into_imports()
+                    .any(|import| import.is_ok_and(|import| import.module == "debug")),
+                _ => false,
+            })
+    };
+    assert!(!imports_debug(&built()["counter"].0));
+    let (runtime, _) = build("counter", &["debug"]);
+    assert!(imports_debug(&runtime));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("counter.wasm");
+    std::fs::write(&path, &runtime).unwrap();
+    let increment = format!("0x{}", hex::encode(&keccak256(b"increment()")[..4]));
+    let output = Command::new(env!("CARGO_BIN_EXE_rewasm"))
+        .args([
+            "run",
+            "--code",
+            path.to_str().unwrap(),
+            "--input",
+            &increment,
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["status"], "success", "{report}");
+    assert_eq!(report["debug"], serde_json::json!(["counter: now 1"]));
 }
 
 #[test]

@@ -35,6 +35,20 @@ fn a_new_crate_tests_and_builds() {
     // The SDK's dependencies are shared through $CARGO_TARGET_DIR when it is set (as in CI).
     let tests = succeeds(Command::new(env!("CARGO")).arg("test").current_dir(&root));
     assert!(tests.contains("2 passed"), "{tests}");
+    let printing = Command::new(env!("CARGO"))
+        .args(["test", "--features", "debug"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(printing.status.success(), "{printing:?}");
+    let dev = succeeds(
+        rewasm()
+            .arg("build")
+            .arg(&root)
+            .args(["--features", "debug", "--out"])
+            .arg(dir.path().join("dev")),
+    );
+    assert!(dev.contains("deploys on dev chains only"), "{dev}");
     let out = dir.path().join("out");
     succeeds(rewasm().arg("build").arg(&root).arg("--out").arg(&out));
     for file in ["tally_ho.wasm", "tally_ho.deploy.wasm", "tally_ho.abi.json"] {

@@ -25,6 +25,8 @@ impl Counter {
     pub fn increment(&mut self) -> U256 {
         let count = COUNT.get() + 1;
         COUNT.set(count);
+        // Printed on a dev chain when built with `--features debug`; nothing otherwise.
+        rewasm_sdk::debug!("counter: now {}", count);
         count
     }
 
