@@ -1,5 +1,5 @@
 //! What contracts printed through module `debug` (dev chains only): kept per transaction, beside
-//! its receipt, for the node's log and `rewasm run`. Not part of the chain, and bounded:
+//! its receipt, for the node's log, `rewasm run` and traces (`debug_traceTransaction`). Not part of the chain, and bounded:
 //! a contract that prints in a loop pays gas for every line but the node keeps at most
 //! [`MAX_DEBUG_LINES`] lines and [`MAX_DEBUG_BYTES`] bytes of them.
 

@@ -8,6 +8,7 @@
 //! - [`debug`]: what contracts printed, kept beside the receipt;
 //! - [`transaction`]: intrinsic gas, checks, refunds, fees;
 //! - [`threads`]: the long-lived executor threads everything runs on;
+//! - [`trace`]: call traces (geth's `callTracer`), when asked;
 //! - [`precompiles`]: ecrecover, sha256, ripemd160, identity, keccak256.
 //!
 //! The committed state it reads is [`rewasm_primitives::state::State`] (re-exported here): the
@@ -19,6 +20,7 @@ pub mod debug;
 pub mod journal;
 pub mod precompiles;
 pub mod threads;
+pub mod trace;
 pub mod transaction;
 mod world;
 
@@ -29,6 +31,7 @@ pub use rewasm_primitives::state::{
     StateRead,
 };
 pub use threads::{EXECUTOR_STACK_BYTES, ExecutorPool, declare_executor_stack, on_executor_stack};
+pub use trace::{CallFrame, FrameKind, TracedLog};
 pub use transaction::{
     Receipt, Transaction, TxError, execute_transaction, execute_transaction_with, intrinsic_gas,
 };

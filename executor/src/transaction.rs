@@ -3,12 +3,13 @@
 //! state access, as since London), fees to the coinbase, and the state changes.
 
 use primitive_types::{H160, H256, U256};
-use rewasm_eei::{BlockInfo, CallStatus, FrameInfo, TxInfo};
+use rewasm_eei::{BlockInfo, CallKind, CallStatus, FrameInfo, TxInfo};
 
 use crate::code_loads::LoadedCodes;
 use crate::debug::DebugOutput;
 use crate::journal::{Accessed, Journal};
 use crate::threads::on_executor_stack;
+use crate::trace::{CallFrame, CallTracer, FrameKind};
 use crate::world::{
     Abort, BlockHashes, Deadline, ExecutionOptions, HostFailure, Message, World, create_address,
 };
@@ -101,6 +102,9 @@ pub struct Receipt {
     pub accessed: Option<Accessed>,
     /// What the code printed through module `debug` (dev chains only), in reverted frames too.
     pub debug: DebugOutput,
+    /// Every frame, when [`crate::ExecutionOptions::trace_calls`] asked: the transaction's own
+    /// frame with the transaction's gas limit and gas used.
+    pub trace: Option<CallFrame>,
 }
 
 /// Intrinsic gas of `tx` with the schedule's `calldata` prices
@@ -176,6 +180,8 @@ fn execute_on_this_thread(
             pages: TxPages::default(),
             loaded: LoadedCodes::new(engine.config().schedule.host.code_loads),
             debug: DebugOutput::default(),
+            tracer: options.trace_calls.then(CallTracer::default),
+            frame_failure: None,
         };
         let receipt = run(&mut world, tx, options.record_accesses);
         match world.abort.take() {
@@ -195,6 +201,31 @@ impl From<StateError> for TxError {
     fn from(error: StateError) -> Self {
         Self::Host(HostFailure::State(error))
     }
+}
+
+/// The trace's root: the transaction's own frame, with the transaction's gas limit and gas used
+/// (after refunds), as geth reports them. A transaction that ran out of gas loading its
+/// target's code entered no frame; its root is made here.
+fn root_frame(
+    tracer: CallTracer,
+    tx: &Transaction,
+    status: CallStatus,
+    gas_used: u64,
+    failure: Option<&str>,
+) -> CallFrame {
+    let mut root = tracer.finish().unwrap_or_else(|| {
+        let kind = match tx.to {
+            Some(_) => FrameKind::Call,
+            None => FrameKind::Create,
+        };
+        let mut frame = CallFrame::entered(kind, tx.sender, tx.to, Some(tx.value), 0, &tx.data);
+        frame.status = status;
+        frame.failure = failure.map(str::to_string);
+        frame
+    });
+    root.gas = tx.gas_limit;
+    root.gas_used = gas_used;
+    root
 }
 
 /// What loading the transaction's target `to` costs beyond its base gas
@@ -313,6 +344,7 @@ fn run(world: &mut World<'_>, tx: &Transaction, record_accesses: bool) -> Result
             let outcome = world.call(Message {
                 frame,
                 code_address: to,
+                kind: CallKind::Call,
                 transfer: true,
                 gas,
             });
@@ -353,17 +385,23 @@ fn run(world: &mut World<'_>, tx: &Transaction, record_accesses: bool) -> Result
     } else {
         Vec::new()
     };
+    let failure = world.failure.take();
+    let trace = world
+        .tracer
+        .take()
+        .map(|tracer| root_frame(tracer, tx, status, gas_used, failure.as_deref()));
     Ok(Receipt {
         status,
         gas_used,
         logs,
         output,
         contract_address,
-        failure: world.failure.take(),
+        failure,
         accessed: world
             .journal
             .take_accessed()
             .map(|accessed| accessed.without_implicit(tx.sender, target)),
         debug: std::mem::take(&mut world.debug),
+        trace,
     })
 }

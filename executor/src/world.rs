@@ -21,6 +21,7 @@ use crate::code_loads::LoadedCodes;
 use crate::debug::{DebugLine, DebugOutput};
 use crate::journal::Journal;
 use crate::precompiles::{self, PrecompileOutcome};
+use crate::trace::{CallFrame, CallTracer, FrameEnd, FrameKind};
 use rewasm_primitives::consensus::MAX_CODE_SIZE;
 use rewasm_primitives::state::{Bytecode, StateError};
 use rewasm_primitives::{LogEntry, keccak256};
@@ -109,6 +110,9 @@ pub struct ExecutionOptions {
     /// Record the accounts and slots the code accesses ([`crate::Receipt::accessed`]), for
     /// `eth_createAccessList`.
     pub record_accesses: bool,
+    /// Record every frame ([`crate::Receipt::trace`]), for `debug_traceTransaction` and
+    /// `debug_traceCall`.
+    pub trace_calls: bool,
 }
 
 impl Default for ExecutionOptions {
@@ -117,6 +121,7 @@ impl Default for ExecutionOptions {
             timeout: None,
             artifacts: ArtifactPolicy::Persist,
             record_accesses: false,
+            trace_calls: false,
         }
     }
 }
@@ -167,6 +172,10 @@ pub(crate) struct World<'a> {
     pub(super) loaded: LoadedCodes,
     /// What the code printed through module `debug`.
     pub(super) debug: DebugOutput,
+    /// The frames so far, when the execution is traced.
+    pub(super) tracer: Option<CallTracer>,
+    /// Why the frame that just ended failed, for its trace (only kept when tracing).
+    pub(super) frame_failure: Option<String>,
 }
 
 impl std::fmt::Debug for World<'_> {
@@ -186,6 +195,8 @@ pub(crate) struct Message {
     pub frame: FrameInfo,
     /// Whose code runs.
     pub code_address: H160,
+    /// How the frame was entered (for its trace).
+    pub kind: CallKind,
     /// Whether `frame.value` moves from `frame.caller` to `frame.address`.
     pub transfer: bool,
     /// Gas for the frame.
@@ -249,8 +260,56 @@ impl<'a> World<'a> {
         self.read(code).filter(|code| !code.is_empty())
     }
 
+    /// Runs a message call, recording its frame when the execution is traced.
+    pub(crate) fn call(&mut self, message: Message) -> CallOutcome {
+        let Some(tracer) = self.tracer.as_mut() else {
+            return self.run_message(message);
+        };
+        let frame = &message.frame;
+        let kind = FrameKind::of_call(message.kind);
+        let from = match message.kind {
+            CallKind::Delegate => frame.address,
+            _ => frame.caller,
+        };
+        let value =
+            matches!(message.kind, CallKind::Call | CallKind::CallCode).then_some(frame.value);
+        let gas = message.gas;
+        tracer.enter(CallFrame::entered(
+            kind,
+            from,
+            Some(message.code_address),
+            value,
+            gas,
+            &frame.input,
+        ));
+        let outcome = self.run_message(message);
+        self.trace_exit(FrameEnd {
+            status: outcome.status,
+            gas_used: gas.saturating_sub(outcome.gas_left),
+            output: outcome.output.clone(),
+            failure: None,
+            created: None,
+        });
+        outcome
+    }
+
+    /// Ends the traced frame that is running (with the failure the frame recorded).
+    fn trace_exit(&mut self, mut end: FrameEnd) {
+        end.failure = self.frame_failure.take();
+        if let Some(tracer) = self.tracer.as_mut() {
+            tracer.exit(end);
+        }
+    }
+
+    /// Keeps why the running frame failed, for its trace.
+    fn note_frame_failure(&mut self, reason: impl FnOnce() -> String) {
+        if self.tracer.is_some() {
+            self.frame_failure = Some(reason());
+        }
+    }
+
     /// Runs a message call.
-    pub(crate) fn call(&mut self, mut message: Message) -> CallOutcome {
+    fn run_message(&mut self, mut message: Message) -> CallOutcome {
         let aborted = || outcome(CallStatus::Failure, 0, Vec::new());
         if self.should_stop() {
             return aborted();
@@ -267,6 +326,7 @@ impl<'a> World<'a> {
             };
             if !transferred {
                 self.journal.revert_to(checkpoint);
+                self.note_frame_failure(|| "insufficient balance for transfer".to_string());
                 return outcome(CallStatus::Failure, message.gas, Vec::new());
             }
         }
@@ -282,6 +342,7 @@ impl<'a> World<'a> {
                 ),
                 PrecompileOutcome::OutOfGas => {
                     self.journal.revert_to(checkpoint);
+                    self.note_frame_failure(|| OUT_OF_GAS.to_string());
                     outcome(CallStatus::Failure, 0, Vec::new())
                 }
             };
@@ -339,8 +400,41 @@ impl<'a> World<'a> {
         self.create_at(caller, address, value, init_code, gas, depth)
     }
 
-    /// Runs a create at a given address (a transaction's create derives it from the tx nonce).
+    /// Runs a create at a given address (a transaction's create derives it from the tx nonce),
+    /// recording its frame when the execution is traced.
     pub(crate) fn create_at(
+        &mut self,
+        caller: H160,
+        address: H160,
+        value: U256,
+        init_code: Vec<u8>,
+        gas: u64,
+        depth: u32,
+    ) -> CreateOutcome {
+        let Some(tracer) = self.tracer.as_mut() else {
+            return self.run_create(caller, address, value, init_code, gas, depth);
+        };
+        tracer.enter(CallFrame::entered(
+            FrameKind::Create,
+            caller,
+            None,
+            Some(value),
+            gas,
+            &init_code,
+        ));
+        let outcome = self.run_create(caller, address, value, init_code, gas, depth);
+        self.trace_exit(FrameEnd {
+            status: outcome.status,
+            gas_used: gas.saturating_sub(outcome.gas_left),
+            output: outcome.output.clone(),
+            failure: None,
+            created: outcome.address,
+        });
+        outcome
+    }
+
+    /// Runs a create at a given address.
+    fn run_create(
         &mut self,
         caller: H160,
         address: H160,
@@ -452,6 +546,9 @@ impl<'a> World<'a> {
         top_level: bool,
     ) -> Option<u64> {
         let mut refuse = |reason: String| {
+            if self.tracer.is_some() {
+                self.frame_failure = Some(reason.clone());
+            }
             if top_level {
                 self.failure = Some(reason);
             }
@@ -480,8 +577,10 @@ impl<'a> World<'a> {
             match compiled {
                 Ok(_) => {}
                 Err(CompileError::Invalid(error)) => {
+                    let reason = format!("invalid deployed code: {error}");
+                    self.note_frame_failure(|| reason.clone());
                     if top_level {
-                        self.failure = Some(format!("invalid deployed code: {error}"));
+                        self.failure = Some(reason);
                     }
                     return None;
                 }
@@ -512,8 +611,11 @@ impl<'a> World<'a> {
             Ok(module) => self.run_main(&module, frame, gas),
             Err(end) => (end, 0),
         };
-        if let (End::Failure(reason), true) = (&end, top_level) {
-            self.failure = Some(reason.clone());
+        if let End::Failure(reason) = &end {
+            if top_level {
+                self.failure = Some(reason.clone());
+            }
+            self.note_frame_failure(|| reason.clone());
         }
         (end, gas_left)
     }
@@ -846,6 +948,7 @@ impl Host for FrameHost<'_, '_> {
         self.world.call(Message {
             frame: callee,
             code_address: message.to,
+            kind: message.kind,
             transfer,
             gas: message.gas,
         })
@@ -858,11 +961,15 @@ impl Host for FrameHost<'_, '_> {
     }
 
     fn log(&mut self, topics: Vec<H256>, data: Vec<u8>) {
-        self.world.journal.log(LogEntry {
+        let entry = LogEntry {
             address: self.frame.address,
             topics,
             data,
-        });
+        };
+        if let Some(tracer) = self.world.tracer.as_mut() {
+            tracer.log(&entry);
+        }
+        self.world.journal.log(entry);
     }
 
     fn self_destruct(&mut self, beneficiary: &H160) {

@@ -95,6 +95,29 @@ pub(crate) struct Built {
 /// The price per gas `tx` pays in a block with `base_fee` (EIP-1559: min(max fee, base fee +
 /// tip); legacy and EIP-2930 transactions have max fee = tip = gas price), or why it cannot be
 /// included now.
+/// `tx` as the executor runs it in a block with `base_fee` (at its EIP-1559 effective price).
+pub(crate) fn executable(
+    tx: &SignedTransaction,
+    base_fee: U256,
+    chain_id: u64,
+) -> Result<Transaction, Rejection> {
+    effective_gas_price(tx, base_fee, chain_id).map(|price| with_price(tx, price))
+}
+
+/// `tx` as the executor runs it, paying `price` per gas.
+fn with_price(tx: &SignedTransaction, price: U256) -> Transaction {
+    Transaction {
+        sender: tx.sender,
+        to: tx.to,
+        nonce: tx.nonce,
+        gas_limit: tx.gas_limit,
+        gas_price: price,
+        value: tx.value,
+        data: tx.data.clone(),
+        access_list: tx.access_list.clone(),
+    }
+}
+
 pub(crate) fn effective_gas_price(
     tx: &SignedTransaction,
     base_fee: U256,
@@ -256,16 +279,7 @@ pub(crate) fn build_block(
                     continue;
                 }
             };
-            let executable = Transaction {
-                sender: tx.sender,
-                to: tx.to,
-                nonce: tx.nonce,
-                gas_limit: tx.gas_limit,
-                gas_price: price,
-                value: tx.value,
-                data: tx.data.clone(),
-                access_list: tx.access_list.clone(),
-            };
+            let executable = with_price(&tx, price);
             let executed = execute_transaction(
                 chain.engine(),
                 &mut state,

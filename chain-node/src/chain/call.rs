@@ -24,7 +24,7 @@ use primitive_types::{H160, H256, U256};
 use rewasm_eei::CallStatus;
 use rewasm_executor::precompiles::Precompile;
 use rewasm_executor::{
-    Accessed, DebugOutput, ExecutionOptions, HostFailure, State, Transaction, TxError,
+    Accessed, CallFrame, DebugOutput, ExecutionOptions, HostFailure, State, Transaction, TxError,
     execute_transaction_with, intrinsic_gas,
 };
 use rewasm_primitives::LogEntry;
@@ -68,6 +68,32 @@ pub struct CallOutcome {
     pub accessed: Option<Accessed>,
     /// What the code printed through module `debug` (dev chains only).
     pub debug: DebugOutput,
+    /// Every frame, when traced ([`Chain::trace_call`]).
+    pub trace: Option<CallFrame>,
+}
+
+/// What a call's execution records beyond its result.
+#[derive(Clone, Copy, Debug)]
+struct Recording {
+    /// The accounts and slots the code accessed (`eth_createAccessList`).
+    accesses: bool,
+    /// Every frame (`debug_traceCall`).
+    calls: bool,
+}
+
+impl Recording {
+    const NOTHING: Self = Self {
+        accesses: false,
+        calls: false,
+    };
+    const ACCESSES: Self = Self {
+        accesses: true,
+        calls: false,
+    };
+    const CALLS: Self = Self {
+        accesses: false,
+        calls: true,
+    };
 }
 
 /// What `eth_createAccessList` answers.
@@ -218,6 +244,16 @@ impl Chain {
         Ok(outcome)
     }
 
+    /// `request` executed as [`Chain::call`] does, with every frame recorded
+    /// ([`CallOutcome::trace`]): `debug_traceCall`.
+    pub fn trace_call(&self, request: &CallRequest, number: u64) -> Result<CallOutcome, CallError> {
+        let gas = request
+            .gas
+            .unwrap_or(self.config.gas_limit)
+            .min(self.config.gas_limit);
+        self.bounded(|deadline| self.run_call(request, number, gas, deadline, Recording::CALLS))
+    }
+
     /// The access list `request` would use on the state after block `number`, found as geth
     /// does: run with the list so far and add what the run accessed, until a run adds nothing
     /// (each run can only add, so this ends; all runs share one deadline).
@@ -252,7 +288,7 @@ impl Chain {
                         .collect(),
                     ..request.clone()
                 };
-                let outcome = self.run_call(&trial, number, gas, deadline, true)?;
+                let outcome = self.run_call(&trial, number, gas, deadline, Recording::ACCESSES)?;
                 let before = list.clone();
                 let accessed = outcome.accessed.clone().unwrap_or_default();
                 for address in accessed.accounts {
@@ -288,7 +324,7 @@ impl Chain {
     }
 
     /// Runs `work` on an executor thread once one is free, with the call deadline.
-    fn bounded<R: Send>(
+    pub(super) fn bounded<R: Send>(
         &self,
         work: impl FnOnce(Instant) -> Result<R, CallError> + Send,
     ) -> Result<R, CallError> {
@@ -380,7 +416,7 @@ impl Chain {
         gas: u64,
         deadline: Instant,
     ) -> Result<CallOutcome, CallError> {
-        self.run_call(request, number, gas, deadline, false)
+        self.run_call(request, number, gas, deadline, Recording::NOTHING)
     }
 
     fn run_call(
@@ -389,7 +425,7 @@ impl Chain {
         number: u64,
         gas: u64,
         deadline: Instant,
-        record_accesses: bool,
+        recording: Recording,
     ) -> Result<CallOutcome, CallError> {
         let timeout = self.config.calls.timeout;
         let left = deadline
@@ -439,7 +475,8 @@ impl Chain {
         let options = ExecutionOptions {
             timeout: Some(left),
             artifacts: ArtifactPolicy::MemoryOnly,
-            record_accesses,
+            record_accesses: recording.accesses,
+            trace_calls: recording.calls,
         };
         let receipt = execute_transaction_with(
             self.engine(),
@@ -468,6 +505,7 @@ impl Chain {
             failure: receipt.failure,
             accessed: receipt.accessed,
             debug: receipt.debug,
+            trace: receipt.trace,
         })
     }
 }

@@ -14,7 +14,7 @@
 //! code would otherwise fail every call into it.
 
 use primitive_types::{H160, H256, U256};
-use rewasm_executor::{AccountChange, Bytecode, StateChanges};
+use rewasm_executor::{AccountChange, BasicAccount, Bytecode, StateChanges};
 use rewasm_primitives::rlp::{ListWriter, RlpError, single_item};
 use rewasm_store::Store;
 
@@ -107,8 +107,12 @@ impl StateEdit {
     /// account and leave it empty (a zero balance, nonce or code for an address that has no
     /// account) changes nothing, so that no empty account enters the state (EIP-161).
     pub fn changes(&self, store: &Store) -> Result<StateChanges, rewasm_store::StoreError> {
+        Ok(self.changes_given(store.account(&self.address())?))
+    }
+
+    /// [`StateEdit::changes`] to an account that is `existing` (for a replay on an overlay).
+    pub fn changes_given(&self, existing: Option<BasicAccount>) -> StateChanges {
         let address = self.address();
-        let existing = store.account(&address)?;
         let existed = existing.is_some();
         let mut account = existing.unwrap_or_default();
         let mut storage = std::collections::BTreeMap::new();
@@ -133,7 +137,7 @@ impl StateEdit {
                 },
             );
         }
-        Ok(changes)
+        changes
     }
 }
 

@@ -20,6 +20,7 @@ pub mod header;
 mod printed;
 pub mod receipt;
 pub mod snapshot;
+mod trace;
 mod verify;
 
 use std::path::Path;
@@ -47,6 +48,7 @@ pub use edit::StateEdit;
 pub use header::{Bloom, Header};
 pub use receipt::{BlockLog, ReceiptRecord};
 pub use snapshot::{MAX_SNAPSHOTS, SnapshotPoint, TooManySnapshots};
+pub use trace::Traced;
 pub use verify::{VerifyError, VerifyReport, verify};
 
 /// Extra data of every block this node seals.

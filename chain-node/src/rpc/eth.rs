@@ -418,7 +418,7 @@ pub fn cap_gas(gas: Option<u64>, cap: u64) -> Option<u64> {
 }
 
 /// A call request with the node's gas cap applied.
-fn capped_request(context: &RpcContext, args: &Args) -> Result<CallRequest, RpcError> {
+pub(super) fn capped_request(context: &RpcContext, args: &Args) -> Result<CallRequest, RpcError> {
     let mut request = args.required(0, params::call_request)?.into_request()?;
     if let Some(asked) = request.gas
         && context.gas_cap != 0

@@ -26,6 +26,7 @@ pub mod json;
 pub mod params;
 pub mod pubsub;
 pub mod signer;
+pub mod trace;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -330,6 +331,14 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
         1,
         Blocking(dev::anvil_auto_impersonate_account),
     ),
+    (
+        "debug_traceTransaction",
+        2,
+        Blocking(trace::trace_transaction),
+    ),
+    ("debug_traceBlockByNumber", 2, Blocking(trace::trace_block)),
+    ("debug_traceBlockByHash", 2, Blocking(trace::trace_block)),
+    ("debug_traceCall", 3, Blocking(trace::trace_call)),
 ];
 
 /// The methods of the JSON-RPC specification (`ethereum/execution-apis`) this node does not
@@ -359,12 +368,6 @@ pub const NOT_SERVED: &[(&str, &str)] = &[
     (
         "eth_simulateV1",
         "not yet: use eth_call, or evm_snapshot / evm_revert on the dev chain",
-    ),
-    ("debug_traceTransaction", "not yet: call traces are planned"),
-    ("debug_traceBlockByHash", "not yet: call traces are planned"),
-    (
-        "debug_traceBlockByNumber",
-        "not yet: call traces are planned",
     ),
 ];
 

@@ -574,6 +574,12 @@ fn the_debug_module_prints_on_dev_chains_only() {
             (contract, 0, zero.as_str()),
         ]
     );
+    let traced = chain.trace_call(&call, 1).unwrap();
+    assert_eq!(
+        traced.debug, outcome.debug,
+        "a trace carries what was printed"
+    );
+    assert_eq!(traced.trace.map(|root| root.to), Some(Some(contract)));
     let mined = chain
         .mine(
             vec![signed(

@@ -2178,6 +2178,156 @@ async fn impersonated_accounts_send_without_keys_on_the_dev_chain_only() {
     assert!(refused.to_string().contains("dev mode"), "{refused}");
 }
 
+/// Calls the contract of [`runtime`] at `target` three ways — a store of 7 (which logs), an
+/// empty call (which reverts with `Error("nope")`) and a static read — then logs
+/// [`RELAY_TOPIC`] itself and returns 7.
+fn relay(target: H160) -> Vec<u8> {
+    let wat = format!(
+        r#"(module
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (import "ethereum" "callStatic" (func $static (param i64 i32 i32 i32) (result i32)))
+  (import "ethereum" "log" (func $log (param i32 i32 i32 i32 i32 i32 i32)))
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{target}")
+  (data (i32.const 64) "{seven}")
+  (data (i32.const 128) "{topic}")
+  (func (export "main")
+    (drop (call $call (i64.const 200000) (i32.const 0) (i32.const 32) (i32.const 64) (i32.const 32)))
+    (drop (call $call (i64.const 200000) (i32.const 0) (i32.const 32) (i32.const 64) (i32.const 0)))
+    (drop (call $static (i64.const 100000) (i32.const 0) (i32.const 64) (i32.const 1)))
+    (call $log (i32.const 64) (i32.const 32) (i32.const 1) (i32.const 128) (i32.const 0) (i32.const 0) (i32.const 0))
+    (call $finish (i32.const 64) (i32.const 32))))"#,
+        target = wat_bytes(target.as_bytes()),
+        seven = wat_bytes(&word(7)),
+        topic = wat_bytes(&RELAY_TOPIC),
+    );
+    wat::parse_str(wat).unwrap()
+}
+
+/// The topic of [`relay`]'s own log.
+const RELAY_TOPIC: [u8; 32] = [0xbb; 32];
+
+/// geth's `callTracer` of a transaction, a block and a call: every frame with its type,
+/// addresses, value, gas, input and output, reverts with their reason, each frame's own logs
+/// with their position among its calls (none from the reverted frame); `onlyTopCall` leaves out
+/// the nested frames; anything but the call tracer is refused with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn call_traces_are_geths_call_tracer() {
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    let keys = keys();
+    let (store, _) = deploy(a, &keys[0], 0).await;
+    let relay_address = H160::repeat_byte(0x7e);
+    result(
+        a,
+        "anvil_setCode",
+        json!([addr_hex(&relay_address), hex(&relay(store))]),
+    )
+    .await;
+    let sender = address(&keys[1]);
+    let hash = send(
+        a,
+        &signed(
+            &dynamic(0, Some(relay_address), 0, vec![], 1_000_000),
+            &keys[1],
+        ),
+    )
+    .await;
+    let mined = receipt(a, &hash).await;
+    assert_eq!(mined["status"], json!("0x1"));
+    let with_log = json!({"tracer": "callTracer", "tracerConfig": {"withLog": true}});
+    let trace = result(a, "debug_traceTransaction", json!([hash, with_log])).await;
+
+    let seven = hex(&word(7));
+    assert_eq!(trace["type"], json!("CALL"));
+    assert_eq!(trace["from"], json!(addr_hex(&sender)));
+    assert_eq!(trace["to"], json!(addr_hex(&relay_address)));
+    assert_eq!(trace["value"], json!("0x0"));
+    assert_eq!(trace["gas"], json!("0xf4240"));
+    assert_eq!(trace["gasUsed"], mined["gasUsed"]);
+    assert_eq!(trace["input"], json!("0x"));
+    assert_eq!(trace["output"], json!(seven));
+    assert_eq!(trace.get("error"), None);
+    assert_eq!(
+        trace["logs"],
+        json!([{
+            "address": addr_hex(&relay_address),
+            "topics": [hex(&RELAY_TOPIC)],
+            "data": seven,
+            "position": "0x3",
+        }])
+    );
+    let calls = trace["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 3, "{trace}");
+    let (stored, reverted, read) = (&calls[0], &calls[1], &calls[2]);
+    assert_eq!(stored["type"], json!("CALL"));
+    assert_eq!(stored["from"], json!(addr_hex(&relay_address)));
+    assert_eq!(stored["to"], json!(addr_hex(&store)));
+    assert_eq!(stored["value"], json!("0x0"));
+    assert_eq!(stored["gas"], json!("0x30d40"));
+    assert_eq!(
+        (&stored["input"], &stored["output"]),
+        (&json!(seven), &json!(seven))
+    );
+    assert_eq!(stored["logs"][0]["topics"], json!([hex(&TOPIC)]));
+    assert_eq!(stored["logs"][0]["position"], json!("0x0"));
+    assert_eq!(reverted["error"], json!("execution reverted"));
+    assert_eq!(reverted["revertReason"], json!("nope"));
+    assert_eq!(reverted["output"], json!(hex(&nope())));
+    assert_eq!(reverted.get("logs"), None);
+    assert_eq!(read["type"], json!("STATICCALL"));
+    assert_eq!(read.get("value"), None);
+    assert_eq!(read["output"], json!(seven));
+    for call in calls {
+        let used = quantity(&call["gasUsed"]);
+        assert!(used > 0 && used <= quantity(&call["gas"]), "{call}");
+    }
+
+    let top = json!({"tracer": "callTracer", "tracerConfig": {"onlyTopCall": true}});
+    let only = result(a, "debug_traceTransaction", json!([hash, top])).await;
+    assert_eq!(only.get("calls"), None);
+    assert_eq!(only.get("logs"), None, "withLog was not asked");
+    assert_eq!(only["gasUsed"], trace["gasUsed"]);
+
+    let block = mined["blockNumber"].clone();
+    let tracer = json!({"tracer": "callTracer"});
+    let blocks = result(a, "debug_traceBlockByNumber", json!([block, tracer])).await;
+    assert_eq!(blocks.as_array().map(Vec::len), Some(1));
+    assert_eq!(blocks[0]["txHash"], json!(hash));
+    assert_eq!(blocks[0]["result"]["calls"], {
+        let mut without_logs = trace["calls"].clone();
+        without_logs[0].as_object_mut().unwrap().remove("logs");
+        without_logs
+    });
+    let by_hash = result(
+        a,
+        "debug_traceBlockByHash",
+        json!([mined["blockHash"], tracer]),
+    )
+    .await;
+    assert_eq!(by_hash, blocks);
+
+    let call = json!({"from": addr_hex(&sender), "to": addr_hex(&relay_address), "gas": "0xf4240"});
+    let called = result(a, "debug_traceCall", json!([call, "latest", tracer])).await;
+    assert_eq!(called["output"], json!(seven));
+    assert_eq!(called["calls"].as_array().map(Vec::len), Some(3));
+    assert_eq!(called["calls"][1]["revertReason"], json!("nope"));
+
+    let (code, text, _) = error(a, "debug_traceTransaction", json!([hash])).await;
+    assert_eq!(code, -32602);
+    assert!(text.contains("callTracer"), "{text}");
+    let (_, text, _) = error(
+        a,
+        "debug_traceTransaction",
+        json!([format!("0x{}", "11".repeat(32)), tracer]),
+    )
+    .await;
+    assert!(text.contains("not found"), "{text}");
+    let (_, text, _) = error(a, "debug_traceBlockByNumber", json!(["0x0", tracer])).await;
+    assert!(text.contains("genesis"), "{text}");
+}
+
 /// What a test reads to tell two states apart.
 async fn observed(a: SocketAddr, accounts: &[H160], contracts: &[H160]) -> Vec<Value> {
     let mut seen = vec![result(a, "eth_blockNumber", json!([])).await];

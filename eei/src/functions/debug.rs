@@ -3,7 +3,7 @@
 //! imports).
 //!
 //! The text is not part of the chain: it goes to [`Host::debug_print`], which the executor
-//! keeps beside the transaction for the node's log and `rewasm run`. The gas is, as for
+//! keeps beside the transaction for the node's log, `rewasm run` and traces. The gas is, as for
 //! every host function, charged before anything is read, so a dev chain's blocks replay with
 //! the same gas; the prices are those of the EEI functions doing the same reads (`BASE` plus
 //! `W(length)` for memory, `storageLoad`'s for a slot).

@@ -223,6 +223,31 @@ fn deploy_call_send_balance_and_receipt() {
     assert_eq!(field(&sent, "logs"), "1");
     assert!(sent.contains(TRANSFER_TOPIC), "{sent}");
     let transfer_block: u64 = field(&sent, "block").parse().unwrap();
+
+    // Its call tree, decoded with the ABI `rewasm build` wrote; without it, raw hex.
+    let abi = erc20().join("erc20.abi.json");
+    let hash = field(&sent, "transaction hash");
+    let tree = node.ok(&["trace", hash, "--abi", abi.to_str().unwrap()]);
+    let mut lines = tree.lines();
+    let call = lines.next().unwrap_or_default();
+    assert!(
+        call.starts_with(&format!(
+            "CALL {} -> {} transfer(to: {ACCOUNT1}, value: 250) -> (true) [gas ",
+            ACCOUNT0, token
+        )),
+        "{tree}"
+    );
+    assert_eq!(
+        lines.next().map(str::trim),
+        Some(format!("emit Transfer(from: {ACCOUNT0}, to: {ACCOUNT1}, value: 250)").as_str()),
+        "{tree}"
+    );
+    let raw = node.ok(&["trace", hash]);
+    assert!(raw.contains(" 0xa9059cbb"), "{raw}");
+    assert!(raw.contains(&format!("log [{TRANSFER_TOPIC}")), "{raw}");
+    let json: Value = serde_json::from_str(&node.ok(&["trace", hash, "--json"])).unwrap();
+    assert_eq!(json["type"], "CALL");
+    assert_eq!(json["logs"][0]["topics"][0], TRANSFER_TOPIC);
     assert_eq!(
         node.ok(&["call", &token, "balanceOf(address)(uint256)", ACCOUNT1]),
         "250\n"

@@ -16,6 +16,7 @@ import {
   createPublicClient,
   createTestClient,
   createWalletClient,
+  decodeFunctionData,
   defineChain,
   http,
   parseEther,
@@ -86,6 +87,21 @@ test("viem deploys the ERC-20, reads it, transfers and decodes the event", async
   const [event] = parseEventLogs({ abi, logs: receipt.logs, eventName: "Transfer" });
   assert.equal(event.args.to, to);
   assert.equal(event.args.value, 1234n);
+
+  // geth's callTracer, as tools that read traces ask for it.
+  const trace = await publicClient.request({
+    method: "debug_traceTransaction",
+    params: [receipt.transactionHash, { tracer: "callTracer", tracerConfig: { withLog: true } }],
+  });
+  assert.equal(trace.type, "CALL");
+  assert.equal(trace.from.toLowerCase(), erin.address.toLowerCase());
+  assert.equal(trace.to.toLowerCase(), token.toLowerCase());
+  assert.equal(BigInt(trace.gasUsed), receipt.gasUsed);
+  const called = decodeFunctionData({ abi, data: trace.input });
+  assert.equal(called.functionName, "transfer");
+  assert.deepEqual(called.args, [to, 1234n]);
+  const [traced] = parseEventLogs({ abi, logs: trace.logs, eventName: "Transfer" });
+  assert.equal(traced.args.value, 1234n);
   assert.equal(
     await publicClient.readContract({ address: token, abi, functionName: "balanceOf", args: [to] }),
     1234n,

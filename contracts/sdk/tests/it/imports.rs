@@ -1,6 +1,6 @@
-//! The SDK declares the 33 `ethereum` imports and module `rewasm`'s by hand
-//! (`rewasm_sdk::eei::sys`); the node checks a contract's imports against
-//! `rewasm_eei::EEI_FUNCTIONS` and `REWASM_FUNCTIONS`. A name or signature that drifts
+//! The SDK declares the 33 `ethereum` imports, module `rewasm`'s and module `debug`'s
+//! `printMem` by hand (`rewasm_sdk::eei::sys`); the node checks a contract's imports against
+//! `rewasm_eei::EEI_FUNCTIONS`, `REWASM_FUNCTIONS` and `DEBUG_FUNCTIONS`. A name or signature that drifts
 //! between the two would make every contract using that function fail validation on deploy, so
 //! this test reads the SDK's declarations (with `syn`, from the source) and compares each with
 //! the table: same names, and on wasm32 pointers and `i32` are `i32`, `i64` is `i64`.
@@ -8,7 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use rewasm_eei::{EEI_FUNCTIONS, ETHEREUM_MODULE, REWASM_FUNCTIONS, REWASM_MODULE, WasmType};
+use rewasm_eei::{
+    DEBUG_FUNCTIONS, DEBUG_MODULE, EEI_FUNCTIONS, ETHEREUM_MODULE, REWASM_FUNCTIONS, REWASM_MODULE,
+    WasmType,
+};
 use syn::{ForeignItem, Item, Lit, Meta, ReturnType, Type};
 
 /// (params, results) of each declared import, by `module.name`.
@@ -137,9 +140,14 @@ fn the_sdk_declares_exactly_the_host_functions_with_their_signatures() {
             })
             .collect::<Vec<_>>()
     };
+    // Of module `debug` (dev chains) the SDK declares `printMem` only, which `debug!` calls.
+    let printing = module(DEBUG_MODULE, &DEBUG_FUNCTIONS)
+        .into_iter()
+        .filter(|(name, _)| name == "debug.printMem");
     let expected: Signatures = module(ETHEREUM_MODULE, &EEI_FUNCTIONS)
         .into_iter()
         .chain(module(REWASM_MODULE, &REWASM_FUNCTIONS))
+        .chain(printing)
         .collect();
     for (name, signature) in &expected {
         assert_eq!(
@@ -153,5 +161,5 @@ fn the_sdk_declares_exactly_the_host_functions_with_their_signatures() {
         .filter(|name| !expected.contains_key(*name))
         .collect();
     assert!(extra.is_empty(), "not host functions: {extra:?}");
-    assert_eq!(declared.len(), 33 + 1);
+    assert_eq!(declared.len(), 33 + 1 + 1);
 }

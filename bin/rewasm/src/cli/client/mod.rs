@@ -1,4 +1,4 @@
-//! The client commands — `deploy`, `send`, `call`, `balance`, `receipt` — in the spirit of
+//! The client commands — `deploy`, `send`, `call`, `balance`, `receipt`, `trace` — in the spirit of
 //! foundry's `cast`: they talk to any Ethereum JSON-RPC node (a `rewasm node` by default), sign
 //! locally, and print what a developer checks after a deployment or a call.
 //!
@@ -8,6 +8,7 @@
 
 mod abi;
 mod rpc;
+mod trace;
 mod wallet;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,9 @@ pub(super) enum ClientCommand {
     Balance(BalanceArgs),
     /// Print a transaction's receipt as JSON.
     Receipt(ReceiptArgs),
+    /// Print a transaction's call tree (debug_traceTransaction's callTracer), with function
+    /// names, arguments, results and events decoded from the contracts' embedded ABIs.
+    Trace(trace::TraceArgs),
 }
 
 /// Where the node is and how to print.
@@ -235,6 +239,7 @@ async fn dispatch(cmd: &ClientCommand) -> Result<ExitCode, ClientError> {
         ClientCommand::Call(args) => call(args).await,
         ClientCommand::Balance(args) => balance(args).await,
         ClientCommand::Receipt(args) => receipt(args).await,
+        ClientCommand::Trace(args) => trace::trace(args).await,
     }
 }
 
