@@ -70,6 +70,8 @@ step "build rewasm and the ERC-20"
 cargo test --workspace --locked --no-run || die "cargo build failed"
 REWASM="$CARGO_TARGET_DIR/debug/rewasm"
 "$REWASM" build contracts/examples/erc20 --out "$work/erc20" || die "rewasm build of the ERC-20 failed"
+# The vault calls the ERC-20 through the SDK's `#[interface]` (viem's nested-revert test).
+"$REWASM" build contracts/examples/vault --out "$work/erc20" || die "rewasm build of the vault failed"
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -841,6 +841,9 @@ mod tests {
         app: App,
         signer: ValidatorSigner,
         proposer: Address,
+        /// The time blocks are dated back from: fixed, so that two blocks asked for with
+        /// different ages differ even when the clock ticks between them.
+        now: u64,
         _dir: tempfile::TempDir,
     }
 
@@ -864,6 +867,7 @@ mod tests {
             app,
             signer: ValidatorSigner::new(key, DEV_CHAIN_ID),
             proposer: Address::of(&public_key),
+            now: now_seconds(),
             _dir: dir,
         }
     }
@@ -871,11 +875,7 @@ mod tests {
     impl Fixture {
         /// A valid empty block for height 1, told apart by its timestamp.
         fn block(&self, seconds_ago: u64) -> Vec<u8> {
-            let executed = self
-                .app
-                .node
-                .propose_block(now_seconds() - seconds_ago)
-                .unwrap();
+            let executed = self.app.node.propose_block(self.now - seconds_ago).unwrap();
             executed.block().encode()
         }
 

@@ -18,6 +18,11 @@ use rewasm_primitives::LogEntry;
 /// ([`CallFrame::untraced`] counts them on the root).
 pub const MAX_TRACED_FRAMES: usize = 100_000;
 
+/// The most bytes of inputs and outputs one trace keeps (a frame's data past it is left out,
+/// and [`CallFrame::untraced_bytes`] on the root counts it): gas prices data by the word, not
+/// tightly enough to bound what a call with the RPC gas cap could make a trace hold.
+pub const MAX_TRACED_BYTES: usize = 16 << 20;
+
 /// How a frame was entered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FrameKind {
@@ -95,6 +100,8 @@ pub struct CallFrame {
     pub calls: Vec<CallFrame>,
     /// Frames run under this one but not recorded, past [`MAX_TRACED_FRAMES`] (the root only).
     pub untraced: u64,
+    /// Bytes of input and output left out, past [`MAX_TRACED_BYTES`] (the root only).
+    pub untraced_bytes: u64,
 }
 
 impl CallFrame {
@@ -121,6 +128,7 @@ impl CallFrame {
             logs: Vec::new(),
             calls: Vec::new(),
             untraced: 0,
+            untraced_bytes: 0,
         }
     }
 
@@ -152,6 +160,9 @@ pub(crate) struct CallTracer {
     /// Frames entered past the bound, still open (their exits are not recorded either).
     skipped_open: usize,
     untraced: u64,
+    /// Bytes of data kept so far, and left out.
+    kept_bytes: usize,
+    untraced_bytes: u64,
 }
 
 impl CallTracer {
@@ -162,7 +173,23 @@ impl CallTracer {
             return;
         }
         self.recorded += 1;
+        let mut frame = frame;
+        frame.input = self.keep(frame.input);
         self.open.push(frame);
+    }
+
+    /// `data` if the byte budget has room for it, else nothing (counted).
+    fn keep(&mut self, data: Vec<u8>) -> Vec<u8> {
+        match self.kept_bytes.checked_add(data.len()) {
+            Some(total) if total <= MAX_TRACED_BYTES => {
+                self.kept_bytes = total;
+                data
+            }
+            _ => {
+                self.untraced_bytes = self.untraced_bytes.saturating_add(data.len() as u64);
+                Vec::new()
+            }
+        }
     }
 
     pub(crate) fn log(&mut self, log: &LogEntry) {
@@ -188,7 +215,7 @@ impl CallTracer {
         };
         frame.status = end.status;
         frame.gas_used = end.gas_used;
-        frame.output = end.output;
+        frame.output = self.keep(end.output);
         frame.failure = end.failure;
         if frame.kind == FrameKind::Create {
             frame.to = end.created;
@@ -206,6 +233,7 @@ impl CallTracer {
     pub(crate) fn finish(self) -> Option<CallFrame> {
         self.root.map(|mut root| {
             root.untraced = self.untraced;
+            root.untraced_bytes = self.untraced_bytes;
             root
         })
     }

@@ -92,9 +92,6 @@ pub(crate) struct Built {
     pub write: BlockWrite,
 }
 
-/// The price per gas `tx` pays in a block with `base_fee` (EIP-1559: min(max fee, base fee +
-/// tip); legacy and EIP-2930 transactions have max fee = tip = gas price), or why it cannot be
-/// included now.
 /// `tx` as the executor runs it in a block with `base_fee` (at its EIP-1559 effective price).
 pub(crate) fn executable(
     tx: &SignedTransaction,
@@ -118,6 +115,9 @@ fn with_price(tx: &SignedTransaction, price: U256) -> Transaction {
     }
 }
 
+/// The price per gas `tx` pays in a block with `base_fee` (EIP-1559: min(max fee, base fee +
+/// tip); legacy and EIP-2930 transactions have max fee = tip = gas price), or why it cannot be
+/// included now.
 pub(crate) fn effective_gas_price(
     tx: &SignedTransaction,
     base_fee: U256,

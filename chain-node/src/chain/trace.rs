@@ -39,9 +39,15 @@ impl Chain {
         let block = self
             .block_by_number(number)?
             .ok_or(ChainError::MissingBlock(number))?;
+        if block.hash != included.location.block_hash {
+            return Err(changed());
+        }
         let index = usize::try_from(included.location.index).unwrap_or(usize::MAX);
-        let mut traced = self.trace_block_upto(&block, Some(index))?;
-        Ok(traced.pop())
+        let traced = self.trace_block_upto(&block, Some(index))?.pop();
+        match traced {
+            Some(traced) if traced.hash == *hash => Ok(Some(traced)),
+            _ => Err(changed()),
+        }
     }
 
     /// The traces of every transaction of block `number`, in order; `None` if there is no such
@@ -67,6 +73,9 @@ impl Chain {
         let parent = self
             .header_by_number(parent_number)?
             .ok_or(ChainError::MissingBlock(parent_number))?;
+        if parent.hash() != block.header.parent_hash {
+            return Err(changed());
+        }
         let edits = self.state_edits(parent_number)?;
         let timeout = self.config.calls.timeout;
         self.bounded(|deadline| {
@@ -122,6 +131,11 @@ impl Chain {
             Ok(traces)
         })
     }
+}
+
+/// The chain moved under the trace (a dev chain's `evm_revert` or reset between its reads).
+fn changed() -> CallError {
+    CallError::Invalid("the chain changed while the trace was read; ask again".to_string())
 }
 
 /// A stored transaction the replay refuses: the store or the executor changed under the chain.

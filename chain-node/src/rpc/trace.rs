@@ -121,6 +121,9 @@ fn root(trace: &CallFrame, debug: &DebugOutput, config: Config) -> Value {
         if trace.untraced > 0 {
             map.insert("untracedFrames".into(), json!(trace.untraced));
         }
+        if trace.untraced_bytes > 0 {
+            map.insert("untracedBytes".into(), json!(trace.untraced_bytes));
+        }
     }
     out
 }

@@ -11,6 +11,7 @@ use syn::{ItemImpl, ItemStruct, LitStr, parse_macro_input};
 
 mod contract;
 mod event;
+mod interface;
 mod sol;
 
 /// Turns an `impl` block of a unit struct into a Solidity-ABI contract.
@@ -108,6 +109,34 @@ pub fn contract(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn event(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item = parse_macro_input!(item as ItemStruct);
     match event::expand(attr.into(), item) {
+        Ok(tokens) => tokens.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// Declares another contract's functions, as a trait, and generates a handle that calls them.
+///
+/// ```text
+/// #[interface]
+/// pub trait Erc20 {
+///     fn balance_of(&self, owner: Address) -> U256;              // balanceOf(address), static
+///     fn transfer(&mut self, to: Address, value: U256) -> bool;  // transfer(...), a call
+///     #[name = "symbol"] fn ticker(&self) -> String;             // explicit ABI name
+/// }
+///
+/// let balance = Erc20::at(token).balance_of(owner)?;
+/// Erc20::at(token).with_gas(100_000).with_value(v).transfer(to, value)?;
+/// ```
+///
+/// The trait is not emitted: in its place comes a `Copy` struct of the same name with `at`,
+/// `address`, `with_gas`, `with_value`, `static_call`, and one method per function returning
+/// `Result<T, rewasm_sdk::interface::CallError>`. Names, selectors and types map as for
+/// `#[contract]` (`balance_of` → `balanceOf`, selectors computed at compile time). `&self`
+/// functions are called with `callStatic`, `&mut self` ones with `call` (and the value).
+#[proc_macro_attribute]
+pub fn interface(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = parse_macro_input!(item as syn::ItemTrait);
+    match interface::expand(attr.into(), item) {
         Ok(tokens) => tokens.into(),
         Err(e) => e.to_compile_error().into(),
     }

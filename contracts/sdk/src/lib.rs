@@ -136,6 +136,7 @@ pub mod debug;
 pub mod eei;
 mod error;
 mod event;
+pub mod interface;
 mod panic;
 pub mod storage;
 #[cfg(not(target_arch = "wasm32"))]
@@ -150,7 +151,7 @@ pub use error::{
 };
 pub use event::{Event, emit_event};
 pub use primitive_types::{H160, H256, U256};
-pub use rewasm_sdk_macros::{contract, event, keccak, selector};
+pub use rewasm_sdk_macros::{contract, event, interface, keccak, selector};
 
 /// A 20-byte account address (`address` in Solidity). The same type as the node's `Address`.
 pub type Address = H160;

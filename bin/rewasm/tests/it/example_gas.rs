@@ -6,8 +6,8 @@
 
 use crate::common;
 use crate::examples::{
-    ALICE, Artifacts, BOB, CAROL, Chain, addr, address_word, build, built, reason, signed,
-    strings_and_number, word,
+    ALICE, Artifacts, BOB, CAROL, Chain, EXAMPLES, addr, address_word, build, built, reason,
+    signed, strings_and_number, word,
 };
 use primitive_types::H160;
 use rewasm_eei::CallStatus;
@@ -33,7 +33,7 @@ struct Bench {
 
 impl Bench {
     fn new(schedule: GasSchedule, features: &[&str]) -> Self {
-        let code = ["counter", "erc20", "factory", "proxy", "escrow", "verifier"]
+        let code = EXAMPLES
             .into_iter()
             .map(|name| (name, build(name, features)))
             .collect();
@@ -138,6 +138,13 @@ impl Bench {
         let verify = [address_word(signer), signature].concat();
         let signature = "verify(address,bytes32,uint8,bytes32,bytes32)";
         self.call("verifier", verifier, BOB, signature, &verify);
+
+        let vault = self.deploy("vault", &address_word(token), 0);
+        let approval = [address_word(vault), word(40u64)].concat();
+        self.call("erc20", token, ALICE, "approve(address,uint256)", &approval);
+        self.call("vault", vault, ALICE, "deposit(uint256)", &word(40u64));
+        self.call("vault", vault, BOB, "holdings()", &[]);
+        self.call("vault", vault, ALICE, "withdraw(uint256)", &word(15u64));
         self.rows
     }
 }

@@ -17,7 +17,9 @@ use rewasm_executor::{
 use rewasm_primitives::keccak256;
 use rewasm_vm::{Engine, GasSchedule, VmConfig};
 
-const EXAMPLES: [&str; 6] = ["counter", "erc20", "factory", "proxy", "escrow", "verifier"];
+pub(crate) const EXAMPLES: [&str; 7] = [
+    "counter", "erc20", "factory", "proxy", "escrow", "verifier", "vault",
+];
 
 /// Built artifacts: name → (runtime, deploy code).
 pub(crate) type Artifacts = BTreeMap<&'static str, (Vec<u8>, Vec<u8>)>;
@@ -272,6 +274,67 @@ fn assert_reverts(receipt: &Receipt, expected: &str) {
 /// Solidity's slot of `mapping[key]` at `slot`.
 fn mapping_slot(key: &[u8], slot: H256) -> H256 {
     keccak256(&[key, slot.as_bytes()].concat())
+}
+
+/// The vault calls the ERC-20 through `#[interface]`: a deposit pulls approved tokens with
+/// `transferFrom`, a withdrawal sends them back; the token's revert reaches the vault's caller
+/// with the token's reason, and the vault's own check reverts with its own.
+#[test]
+fn the_vault_calls_the_token_through_its_interface_and_passes_reverts_on() {
+    let mut chain = Chain::new();
+    let (alice, bob) = (addr(ALICE), addr(BOB));
+    let token = chain.deploy(ALICE, "erc20", &strings_and_number("T", "T", 1000), 0);
+    let vault = chain.deploy(ALICE, "vault", &address_word(token), 0);
+    let approve = [address_word(vault), word(100u64)].concat();
+    assert!(
+        chain
+            .call(ALICE, token, "approve(address,uint256)", &approve)
+            .status
+            == CallStatus::Success
+    );
+
+    let deposit = chain.call(ALICE, vault, "deposit(uint256)", &word(60u64));
+    assert_eq!(
+        deposit.status,
+        CallStatus::Success,
+        "{:?}",
+        reason(&deposit)
+    );
+    let balance_of = |chain: &mut Chain, owner| {
+        as_u256(
+            &chain
+                .call(BOB, token, "balanceOf(address)", &address_word(owner))
+                .output,
+        )
+    };
+    assert_eq!(balance_of(&mut chain, vault), U256::from(60));
+    assert_eq!(balance_of(&mut chain, alice), U256::from(940));
+    let deposited = chain.call(BOB, vault, "deposited(address)", &address_word(alice));
+    assert_eq!(as_u256(&deposited.output), U256::from(60));
+    let holdings = chain.call(BOB, vault, "holdings()", &[]);
+    assert_eq!(
+        as_u256(&holdings.output),
+        U256::from(60),
+        "a static call through the interface"
+    );
+
+    // Past the allowance: the token reverts inside the vault's call, and its reason comes out.
+    let too_much = chain.call(ALICE, vault, "deposit(uint256)", &word(41u64));
+    assert_reverts(&too_much, "ERC20: insufficient allowance");
+    assert_reverts(
+        &chain.call(BOB, vault, "withdraw(uint256)", &word(1u64)),
+        "vault: withdrawal exceeds the deposit",
+    );
+    let withdrawn = chain.call(ALICE, vault, "withdraw(uint256)", &word(25u64));
+    assert_eq!(
+        withdrawn.status,
+        CallStatus::Success,
+        "{:?}",
+        reason(&withdrawn)
+    );
+    assert_eq!(balance_of(&mut chain, alice), U256::from(965));
+    assert_eq!(balance_of(&mut chain, vault), U256::from(35));
+    assert_eq!(balance_of(&mut chain, bob), U256::zero());
 }
 
 /// The counter's `debug!` prints through module `debug` when it is built with its `debug`

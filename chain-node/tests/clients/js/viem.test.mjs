@@ -108,6 +108,35 @@ test("viem deploys the ERC-20, reads it, transfers and decodes the event", async
   );
 });
 
+test("a token's revert reaches viem through the vault that called it, with the token's reason", async () => {
+  const vaultAbi = JSON.parse(readFileSync(join(folder, "vault.abi.json"), "utf8"));
+  const vaultCode = toHex(readFileSync(join(folder, "vault.deploy.wasm")));
+  const wallet = createWalletClient({ account: erin, chain, transport: http(url) });
+  const mined = (hash) => publicClient.waitForTransactionReceipt({ hash });
+  const token = (
+    await mined(await wallet.deployContract({ abi, bytecode: initCode, args: ["Vaulted", "VLT", SUPPLY] }))
+  ).contractAddress;
+  const vault = (await mined(await wallet.deployContract({ abi: vaultAbi, bytecode: vaultCode, args: [token] })))
+    .contractAddress;
+  await mined(await wallet.writeContract({ address: token, abi, functionName: "approve", args: [vault, 10n] }));
+
+  // erin -> vault.deposit -> token.transferFrom, which reverts past the allowance.
+  const deposit = (amount) => ({
+    account: erin,
+    address: vault,
+    abi: vaultAbi,
+    functionName: "deposit",
+    args: [amount],
+  });
+  await assert.rejects(publicClient.simulateContract(deposit(11n)), /ERC20: insufficient allowance/);
+  const { request } = await publicClient.simulateContract(deposit(10n));
+  assert.equal((await mined(await wallet.writeContract(request))).status, "success");
+  const read = (functionName, args) => publicClient.readContract({ address: vault, abi: vaultAbi, functionName, args });
+  assert.equal(await read("deposited", [erin.address]), 10n);
+  assert.equal(await read("holdings", []), 10n);
+  await assert.rejects(publicClient.simulateContract(deposit(1n)), /ERC20: insufficient allowance/);
+});
+
 test("viem's test client moves the clock and edits the state of the dev chain only", async () => {
   if (!DEV) {
     await assert.rejects(testClient.mine({ blocks: 1 }), /does not exist\/is not available/);

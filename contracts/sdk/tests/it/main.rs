@@ -8,4 +8,5 @@ mod abi;
 mod contract;
 mod eei;
 mod imports;
+mod interface;
 mod storage;

@@ -140,6 +140,7 @@ fn frame_lines<'a>(
         let known: Vec<JsonAbi> = abis.for_address(&to).await.into_iter().cloned().collect();
         let call = match text("type") {
             "CREATE" => format!("create ({} bytes of init code)", input.len()),
+            _ if frame.get("error").is_some() => describe_call(&known, &input, &[]),
             _ => describe_call(&known, &input, &output),
         };
         let gas = |key: &str| {
