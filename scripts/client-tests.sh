@@ -10,7 +10,11 @@
 #
 # Needs python3 (with venv), node and npm; installs the pinned client libraries into a venv at
 # $REWASM_VENV (default $HOME/.cache/rewasm-venv) and into chain-node/tests/clients/js/node_modules
-# (git-ignored). Ends with `clients: N passed, M failed`; exits non-zero if anything failed.
+# (git-ignored). Every exchange goes through spec/record_proxy.py, and spec/check_responses.py
+# validates each answer against the JSON-RPC specification's result schemas
+# (../shared/conformance/execution-apis, or $REWASM_SHARED/conformance/...); test_spec_methods.py
+# calls the methods the other suites do not, so every specified method is answered. Ends with
+# `clients: N passed, M failed`; exits non-zero if anything failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -23,10 +27,12 @@ SUITE_TIMEOUT=600
 NETWORK=""
 [ "${1:-}" = "--network" ] && NETWORK=1
 
+SPEC="${REWASM_SHARED:-$ROOT/../shared}/conformance/execution-apis"
+
 work="$(mktemp -d)"
 node_pid=""
 cleanup() {
-  for pid in "$node_pid" "${refusing_pid:-}"; do
+  for pid in "${proxy_pid:-}" "$node_pid" "${refusing_pid:-}"; do
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
@@ -46,6 +52,7 @@ die() {
 for tool in python3 node npm; do
   command -v "$tool" >/dev/null || die "$tool is not installed (bash scripts/setup.sh)"
 done
+[ -d "$SPEC/eth" ] || die "no JSON-RPC specification at $SPEC (set REWASM_SHARED)"
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 if [ -z "$NETWORK" ] && [ -z "${REWASM_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
   step "install Debian's chromium (the browser test)"
@@ -138,7 +145,21 @@ if [ -z "$NETWORK" ]; then
   done
 fi
 
-export REWASM_RPC_URL="$url"
+step "record every exchange (spec/record_proxy.py)"
+proxy_port="$(free_port)"
+"$VENV/bin/python" "$CLIENTS/spec/record_proxy.py" --listen "$proxy_port" --upstream "$url" \
+  --record "$work/exchanges.jsonl" >"$work/proxy.log" 2>&1 &
+proxy_pid=$!
+proxy_url="http://127.0.0.1:$proxy_port"
+started=$SECONDS
+until answers_chain_id "$proxy_url"; do
+  kill -0 "$proxy_pid" 2>/dev/null || die "the recording proxy exited: $(tail -n 20 "$work/proxy.log")"
+  [ $((SECONDS - started)) -lt "$STARTUP_TIMEOUT" ] || die "the recording proxy did not answer"
+  sleep 0.2
+done
+echo "clients talk to $proxy_url, relayed to $url"
+
+export REWASM_RPC_URL="$proxy_url"
 export REWASM_ARTIFACTS="$work/erc20"
 # The dev node signs with the dev accounts (eth_sendTransaction, eth_sign); a network node
 # holds no keys.
@@ -166,6 +187,10 @@ viem_status=$?
 step "node --test (headless chromium)"
 node_test browser
 browser_status=$?
+step "every answer against the JSON-RPC specification (spec/check_responses.py)"
+"$VENV/bin/python" "$CLIENTS/spec/check_responses.py" --spec "$SPEC" \
+  --record "$work/exchanges.jsonl" --require-all | tee "$work/spec.txt"
+spec_status=${PIPESTATUS[0]}
 set -e
 
 # passed failed, from a JUnit XML report; "0 0" if there is none.
@@ -196,7 +221,9 @@ if [ "$py_status" -ne 0 ] && [ "$py_failed" -eq 0 ]; then py_failed=1; fi
 if [ "$ethers_status" -ne 0 ] && [ "$ethers_failed" -eq 0 ]; then ethers_failed=1; fi
 if [ "$viem_status" -ne 0 ] && [ "$viem_failed" -eq 0 ]; then viem_failed=1; fi
 if [ "$browser_status" -ne 0 ] && [ "$browser_failed" -eq 0 ]; then browser_failed=1; fi
-failed=$((py_failed + ethers_failed + viem_failed + browser_failed))
+spec_failed=0
+[ "$spec_status" -eq 0 ] || spec_failed=1
+failed=$((py_failed + ethers_failed + viem_failed + browser_failed + spec_failed))
 if [ "$failed" -gt 0 ]; then node_log; fi
 
 step "summary"
@@ -204,6 +231,7 @@ echo "web3.py: $py_passed passed, $py_failed failed"
 echo "ethers:  $ethers_passed passed, $ethers_failed failed"
 echo "viem:    $viem_passed passed, $viem_failed failed"
 echo "browser: $browser_passed passed, $browser_failed failed"
+grep -m1 '^spec:' "$work/spec.txt" || echo "spec: no report"
 passed=$((py_passed + ethers_passed + viem_passed + browser_passed))
 echo "clients: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

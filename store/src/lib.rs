@@ -1050,9 +1050,36 @@ impl Store {
         Ok(rewasm_primitives::state_root(leaves))
     }
 
+    /// The state root after `changes` on the state with root `root` (any root this store
+    /// committed), computed in memory: what a simulated block's header holds (`eth_simulateV1`).
+    pub fn state_root_over(&self, root: H256, changes: &StateChanges) -> Result<H256, StoreError> {
+        let storage_root = |address: &H160| {
+            Ok(self
+                .account_leaf_at(root, address)?
+                .map_or(EMPTY_ROOT, |leaf| leaf.storage_root))
+        };
+        Ok(self.state_update_over(root, changes, storage_root)?.root)
+    }
+
     /// Applies `changes` to the head's tries in memory: each updated account's storage trie
     /// (from its stored root, or empty after a reset), then the account trie.
     fn state_update(&self, changes: &StateChanges) -> Result<StateUpdate, StoreError> {
+        let storage_root = |address: &H160| {
+            Ok(self
+                .stored_account(address)?
+                .map_or(EMPTY_ROOT, |stored| stored.storage_root))
+        };
+        self.state_update_over(self.state_root()?, changes, storage_root)
+    }
+
+    /// [`Store::state_update`] on the state with root `root`, whose accounts' storage roots
+    /// `storage_root` gives.
+    fn state_update_over(
+        &self,
+        root: H256,
+        changes: &StateChanges,
+        storage_root: impl Fn(&H160) -> Result<H256, StoreError>,
+    ) -> Result<StateUpdate, StoreError> {
         let mut nodes = Vec::new();
         let mut accounts = BTreeMap::new();
         let mut entries = Vec::with_capacity(changes.len());
@@ -1070,8 +1097,7 @@ impl Store {
             let base = if *storage_reset {
                 EMPTY_ROOT
             } else {
-                self.stored_account(address)?
-                    .map_or(EMPTY_ROOT, |stored| stored.storage_root)
+                storage_root(address)?
             };
             let storage_root = if storage.is_empty() {
                 base
@@ -1099,7 +1125,7 @@ impl Store {
             accounts.insert(*address, stored);
         }
         entries.sort_unstable_by_key(|(key, _)| *key);
-        let commit = trie::update(self, self.state_root()?, entries)?;
+        let commit = trie::update(self, root, entries)?;
         nodes.extend(commit.nodes);
         Ok(StateUpdate {
             root: commit.root,

@@ -23,6 +23,9 @@ pub(crate) struct BlockEnv {
     pub gas_limit: u64,
     pub base_fee: U256,
     pub extra_data: Vec<u8>,
+    /// What the EEI's `getBlockDifficulty` returns: zero in every block this chain builds;
+    /// a simulation may override it (`prevRandao`).
+    pub difficulty: U256,
 }
 
 impl BlockEnv {
@@ -36,6 +39,7 @@ impl BlockEnv {
             gas_limit: config.gas_limit,
             base_fee: parent.next_base_fee(),
             extra_data: EXTRA_DATA.to_vec(),
+            difficulty: U256::zero(),
         }
     }
 
@@ -49,6 +53,7 @@ impl BlockEnv {
             gas_limit: header.gas_limit,
             base_fee: header.base_fee_per_gas,
             extra_data: header.extra_data.clone(),
+            difficulty: U256::zero(),
         }
     }
 
@@ -59,7 +64,7 @@ impl BlockEnv {
             number: self.number,
             timestamp: self.timestamp,
             gas_limit: self.gas_limit,
-            difficulty: U256::zero(),
+            difficulty: self.difficulty,
             base_fee: self.base_fee,
         }
     }
@@ -325,28 +330,7 @@ pub(crate) fn build_block(
 
     let changes = state.into_block_changes();
     let state_root = chain.store().state_root_after(&changes)?;
-    let mut logs_bloom = Bloom::default();
-    for receipt in &receipts {
-        logs_bloom.union(&receipt.bloom());
-    }
-    let header = Header {
-        parent_hash: env.parent_hash,
-        ommers_hash: EMPTY_OMMERS_HASH,
-        beneficiary: env.coinbase,
-        state_root,
-        transactions_root: transactions_root(&raws),
-        receipts_root: receipts_root(&receipts),
-        logs_bloom,
-        difficulty: U256::zero(),
-        number: env.number,
-        gas_limit: env.gas_limit,
-        gas_used: cumulative_gas,
-        timestamp: env.timestamp,
-        extra_data: env.extra_data.clone(),
-        mix_hash: H256::zero(),
-        nonce: [0; 8],
-        base_fee_per_gas: env.base_fee,
-    };
+    let header = seal_header(env, state_root, &raws, &receipts, H256::zero());
     let hash = header.hash();
     let block = Block {
         header,
@@ -377,6 +361,39 @@ pub(crate) fn build_block(
         rejected,
         write,
     })
+}
+
+/// The header of a block built in `env` holding `raws` with `receipts`: its roots, bloom and
+/// gas used. (Simulated blocks set `mix_hash`; built ones leave it zero.)
+pub(crate) fn seal_header(
+    env: &BlockEnv,
+    state_root: H256,
+    raws: &[Vec<u8>],
+    receipts: &[ReceiptRecord],
+    mix_hash: H256,
+) -> Header {
+    let mut logs_bloom = Bloom::default();
+    for receipt in receipts {
+        logs_bloom.union(&receipt.bloom());
+    }
+    Header {
+        parent_hash: env.parent_hash,
+        ommers_hash: EMPTY_OMMERS_HASH,
+        beneficiary: env.coinbase,
+        state_root,
+        transactions_root: transactions_root(raws),
+        receipts_root: receipts_root(receipts),
+        logs_bloom,
+        difficulty: U256::zero(),
+        number: env.number,
+        gas_limit: env.gas_limit,
+        gas_used: receipts.last().map_or(0, |last| last.cumulative_gas_used),
+        timestamp: env.timestamp,
+        extra_data: env.extra_data.clone(),
+        mix_hash,
+        nonce: [0; 8],
+        base_fee_per_gas: env.base_fee,
+    }
 }
 
 fn reject(

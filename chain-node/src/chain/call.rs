@@ -31,6 +31,7 @@ use rewasm_primitives::LogEntry;
 use rewasm_vm::ArtifactPolicy;
 
 use super::build::BlockEnv;
+use super::overrides::{self, Overrides};
 use super::{Chain, ChainError};
 
 /// A call as `eth_call` and `eth_estimateGas` receive it.
@@ -48,6 +49,9 @@ pub struct CallRequest {
     /// EIP-2930: paid as intrinsic gas; under warm and cold state access its entries start
     /// warm.
     pub access_list: Vec<(H160, Vec<H256>)>,
+    /// State and block overrides (`eth_call`'s third and fourth parameters): the call runs on
+    /// the block's state and context with these replaced.
+    pub overrides: Overrides,
 }
 
 /// What a call did.
@@ -234,10 +238,7 @@ const ESTIMATE_ERROR_RATIO: f64 = 0.015;
 impl Chain {
     /// Executes `request` on the state after block `number` and discards the changes.
     pub fn call(&self, request: &CallRequest, number: u64) -> Result<CallOutcome, CallError> {
-        let gas = request
-            .gas
-            .unwrap_or(self.config.gas_limit)
-            .min(self.config.gas_limit);
+        let gas = self.gas_cap(request);
         let outcome =
             self.bounded(|deadline| self.call_with_gas(request, number, gas, deadline))?;
         super::printed::log_call(request.to, &outcome.debug);
@@ -247,10 +248,7 @@ impl Chain {
     /// `request` executed as [`Chain::call`] does, with every frame recorded
     /// ([`CallOutcome::trace`]): `debug_traceCall`.
     pub fn trace_call(&self, request: &CallRequest, number: u64) -> Result<CallOutcome, CallError> {
-        let gas = request
-            .gas
-            .unwrap_or(self.config.gas_limit)
-            .min(self.config.gas_limit);
+        let gas = self.gas_cap(request);
         self.bounded(|deadline| self.run_call(request, number, gas, deadline, Recording::CALLS))
     }
 
@@ -262,10 +260,7 @@ impl Chain {
         request: &CallRequest,
         number: u64,
     ) -> Result<AccessListOutcome, CallError> {
-        let gas = request
-            .gas
-            .unwrap_or(self.config.gas_limit)
-            .min(self.config.gas_limit);
+        let gas = self.gas_cap(request);
         self.bounded(|deadline| {
             let implicit = |address: &H160| {
                 Some(*address) == request.from
@@ -323,6 +318,19 @@ impl Chain {
         self.bounded(|deadline| self.search_gas(request, number, deadline))
     }
 
+    /// The gas `request` runs with: what it asks for, at most the block's gas limit (the
+    /// chain's, or a lower one its block overrides set, which the executor holds it to).
+    fn gas_cap(&self, request: &CallRequest) -> u64 {
+        let block_limit = request
+            .overrides
+            .block
+            .gas_limit
+            .map_or(self.config.gas_limit, |limit| {
+                limit.min(self.config.gas_limit)
+            });
+        request.gas.unwrap_or(block_limit).min(block_limit)
+    }
+
     /// Runs `work` on an executor thread once one is free, with the call deadline.
     pub(super) fn bounded<R: Send>(
         &self,
@@ -343,10 +351,7 @@ impl Chain {
         number: u64,
         deadline: Instant,
     ) -> Result<u64, CallError> {
-        let cap = request
-            .gas
-            .unwrap_or(self.config.gas_limit)
-            .min(self.config.gas_limit);
+        let cap = self.gas_cap(request);
         let first = self.call_with_gas(request, number, cap, deadline)?;
         match first.status {
             CallStatus::Success => {}
@@ -435,6 +440,7 @@ impl Chain {
             .header_by_number(number)?
             .ok_or(ChainError::MissingBlock(number))?;
         let mut env = BlockEnv::of(&header);
+        request.overrides.block.apply(&mut env);
         let price = request
             .gas_price
             .or(request.max_fee_per_gas.map(|cap| {
@@ -456,6 +462,7 @@ impl Chain {
         } else {
             Box::new(self.store().state_at(header.state_root))
         };
+        overrides::apply_state(&self.config, state.as_mut(), &request.overrides.state)?;
         let nonce = state
             .basic(&sender)
             .map_err(HostFailure::State)?

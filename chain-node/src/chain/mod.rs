@@ -17,8 +17,10 @@ mod build;
 mod call;
 pub mod edit;
 pub mod header;
+pub mod overrides;
 mod printed;
 pub mod receipt;
+pub mod simulate;
 pub mod snapshot;
 mod trace;
 mod verify;
@@ -291,6 +293,8 @@ fn check_params(stored: &ChainParams, configured: &ChainParams) -> Result<(), Ch
 pub struct TxLocation {
     pub block_number: u64,
     pub block_hash: H256,
+    /// The block's timestamp (`blockTimestamp` of a transaction object).
+    pub block_timestamp: u64,
     pub index: u64,
 }
 
@@ -685,9 +689,10 @@ impl Chain {
             return Ok(None);
         };
         let position = usize::try_from(index).unwrap_or(usize::MAX);
-        let location = |block_hash| TxLocation {
+        let location = |header: &Header, block_hash| TxLocation {
             block_number: number,
             block_hash,
+            block_timestamp: header.timestamp,
             index: u64::from(index),
         };
         let head = self.head();
@@ -702,7 +707,7 @@ impl Chain {
             return Ok(Some(IncludedTransaction {
                 transaction: transaction.clone(),
                 raw: raw.clone(),
-                location: location(head.hash),
+                location: location(&head.header, head.hash),
                 base_fee: head.header.base_fee_per_gas,
             }));
         }
@@ -717,7 +722,7 @@ impl Chain {
         Ok(Some(IncludedTransaction {
             transaction,
             raw,
-            location: location(header.hash()),
+            location: location(&header, header.hash()),
             base_fee: header.base_fee_per_gas,
         }))
     }
@@ -996,6 +1001,7 @@ impl Chain {
             gas_limit: self.config.gas_limit,
             base_fee: parent.header.next_base_fee(),
             extra_data: header.extra_data.clone(),
+            difficulty: U256::zero(),
         };
         let candidates = proposed
             .transactions

@@ -11,6 +11,7 @@
 use jsonrpsee::types::ErrorObjectOwned;
 use serde_json::Value;
 
+use crate::chain::simulate::SimulateError;
 use crate::chain::{CallError, ChainError};
 use crate::node::SubmitError;
 
@@ -108,6 +109,18 @@ impl From<CallError> for RpcError {
             CallError::Chain(chain) => chain.into(),
             CallError::Host(_) => Self::internal(error),
             other => Self::server(other.to_string()),
+        }
+    }
+}
+
+impl From<SimulateError> for RpcError {
+    fn from(error: SimulateError) -> Self {
+        match error {
+            SimulateError::Call(call) => call.into(),
+            refused => match refused.code() {
+                Some(code) => Self::new(code, refused.to_string()),
+                None => Self::server(refused.to_string()),
+            },
         }
     }
 }

@@ -19,10 +19,12 @@ use super::error::RpcError;
 use super::filters;
 use super::json;
 use super::params::{self, Args, BlockId, BlockTag};
-use super::{AsyncAnswer, RpcContext};
+use super::{AsyncAnswer, RpcContext, signer};
+use crate::chain::overrides::Overrides;
 use crate::chain::{
     Block, CallError, CallRequest, Chain, ChainError, Header, TxLocation, revert_reason,
 };
+use crate::tx;
 
 /// The tip suggested to senders (`eth_maxPriorityFeePerGas`, and on top of the base fee for
 /// `eth_gasPrice`): 1 gwei. A dev chain has no fee market to sample, and 1 gwei is what geth's
@@ -150,11 +152,33 @@ pub fn send_transaction(context: &RpcContext, args: &Args) -> Answer {
     Ok(json!(json::hash(&hash)))
 }
 
-/// The transaction signed with the dev key of its `from`, as raw bytes (anvil's answer).
+/// The transaction signed with the dev key of its `from`, not sent: `{raw, tx}`, as the
+/// specification and geth answer (anvil and hardhat answer the raw bytes alone).
 pub fn sign_transaction(context: &RpcContext, args: &Args) -> Answer {
     let request = args.required(0, params::call_request)?;
     let raw = context.signer.sign_transaction(&context.node, request)?;
-    Ok(json!(json::data(&raw)))
+    let signed = tx::decode(&raw).map_err(|error| {
+        RpcError::internal(format!("reading back the signed transaction: {error}"))
+    })?;
+    Ok(json!({
+        "raw": json::data(&raw),
+        "tx": json::signed_transaction(&signed),
+    }))
+}
+
+/// `eth_fillTransaction(tx)`: the request completed as `eth_signTransaction` completes it
+/// (nonce, fees, gas, chain id: [`signer::fill`]) but left unsigned, as geth answers: `raw`, its
+/// bytes with a zero signature, and `tx`. It needs no key, so any node answers it.
+pub fn fill_transaction(context: &RpcContext, args: &Args) -> Answer {
+    let request = args.required(0, params::call_request)?;
+    let from = request.from.unwrap_or_default();
+    let unsigned = signer::fill(&context.node, from, request)?;
+    let raw =
+        tx::encode_unsigned(&unsigned).map_err(|error| RpcError::server(error.to_string()))?;
+    Ok(json!({
+        "raw": json::data(&raw),
+        "tx": json::unsigned_transaction(&unsigned),
+    }))
 }
 
 /// `eth_sign(address, data)`: the EIP-191 personal-message signature.
@@ -393,19 +417,17 @@ pub fn get_proof(context: &RpcContext, args: &Args) -> Answer {
     }))
 }
 
-/// State and block overrides (`eth_call`'s third and fourth parameters) are not supported;
-/// refusing them beats silently ignoring them.
-fn refuse_overrides(args: &Args, from: usize, to: usize) -> Result<(), RpcError> {
-    for index in from..to {
-        let given = args.optional(index, |value, _| Ok(value.clone()))?;
-        if given.is_some() {
-            return Err(RpcError::invalid_argument(
-                index,
-                "overrides are not supported",
-            ));
-        }
-    }
-    Ok(())
+/// State and block overrides at `state` and `state + 1` (`eth_call`'s and
+/// `eth_estimateGas`'s third and fourth parameters), as geth takes them.
+fn overrides(args: &Args, state: usize) -> Result<Overrides, RpcError> {
+    Ok(Overrides {
+        state: args
+            .optional(state, params::state_overrides)?
+            .unwrap_or_default(),
+        block: args
+            .optional(state + 1, params::block_overrides)?
+            .unwrap_or_default(),
+    })
 }
 
 /// geth's `--rpc.gascap` applied to a call's gas: a call without gas gets the cap, one asking
@@ -435,7 +457,10 @@ pub fn call(context: &RpcContext, args: &Args) -> Answer {
     let id = args
         .optional(1, params::block_id)?
         .unwrap_or(BlockId::Tag(BlockTag::Latest));
-    refuse_overrides(args, 2, 4)?;
+    let request = CallRequest {
+        overrides: overrides(args, 2)?,
+        ..request
+    };
     let chain = context.node.chain();
     let outcome = chain.call(&request, state_block(chain, id)?)?;
     match outcome.status {
@@ -477,7 +502,10 @@ pub fn estimate_gas(context: &RpcContext, args: &Args) -> Answer {
     let id = args
         .optional(1, params::block_id)?
         .unwrap_or(BlockId::Tag(BlockTag::Latest));
-    refuse_overrides(args, 2, 3)?;
+    let request = CallRequest {
+        overrides: overrides(args, 2)?,
+        ..request
+    };
     let chain = context.node.chain();
     let gas = chain.estimate_gas(&request, state_block(chain, id)?)?;
     Ok(json!(json::quantity(gas)))
@@ -566,6 +594,7 @@ fn transaction_in(block: Option<std::sync::Arc<Block>>, index: u64) -> Value {
     let location = TxLocation {
         block_number: block.header.number,
         block_hash: block.hash,
+        block_timestamp: block.header.timestamp,
         index,
     };
     json::transaction(tx, Some((&location, block.header.base_fee_per_gas)))
@@ -602,6 +631,7 @@ pub fn get_block_receipts(context: &RpcContext, args: &Args) -> Answer {
         let location = TxLocation {
             block_number: block.header.number,
             block_hash: block.hash,
+            block_timestamp: block.header.timestamp,
             index: index as u64,
         };
         receipts.push(json::receipt(tx, &receipt, &location));

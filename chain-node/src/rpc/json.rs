@@ -11,7 +11,7 @@ use rewasm_primitives::LogEntry;
 use serde_json::{Map, Value, json};
 
 use crate::chain::{Block, Header, ReceiptRecord, TxLocation};
-use crate::tx::{SignedTransaction, TxKind};
+use crate::tx::{SignedTransaction, TxKind, UnsignedTransaction};
 
 /// A quantity: `0x` and the minimal lowercase hex digits (`0x0` for zero).
 pub fn quantity(value: u64) -> String {
@@ -77,6 +77,7 @@ pub fn block(block: &Block, full_transactions: bool) -> Value {
                 let location = TxLocation {
                     block_number: block.header.number,
                     block_hash: block.hash,
+                    block_timestamp: block.header.timestamp,
                     index: index as u64,
                 };
                 transaction(tx, Some((&location, block.header.base_fee_per_gas)))
@@ -95,16 +96,18 @@ pub fn block(block: &Block, full_transactions: bool) -> Value {
 /// A transaction; `included` gives its block and that block's base fee, `None` for a pooled one.
 pub fn transaction(tx: &SignedTransaction, included: Option<(&TxLocation, U256)>) -> Value {
     let mut map = Map::new();
-    let (block_hash, block_number, index) = match included {
+    let (block_hash, block_number, block_timestamp, index) = match included {
         Some((location, _)) => (
             Value::String(hash(&location.block_hash)),
             Value::String(quantity(location.block_number)),
+            Value::String(quantity(location.block_timestamp)),
             Value::String(quantity(location.index)),
         ),
-        None => (Value::Null, Value::Null, Value::Null),
+        None => (Value::Null, Value::Null, Value::Null, Value::Null),
     };
     map.insert("blockHash".into(), block_hash);
     map.insert("blockNumber".into(), block_number);
+    map.insert("blockTimestamp".into(), block_timestamp);
     map.insert("transactionIndex".into(), index);
     map.insert("hash".into(), Value::String(hash(&tx.hash)));
     map.insert("from".into(), Value::String(address(&tx.sender)));
@@ -140,19 +143,86 @@ pub fn transaction(tx: &SignedTransaction, included: Option<(&TxLocation, U256)>
             "yParity".into(),
             Value::String(quantity(u64::from(tx.signature.y_parity))),
         );
-        map.insert("accessList".into(), access_list(&tx.access_list));
     }
-    if tx.kind == TxKind::DynamicFee {
-        map.insert(
-            "maxFeePerGas".into(),
-            Value::String(quantity_u256(tx.max_fee)),
-        );
+    insert_typed_fields(
+        &mut map,
+        tx.kind,
+        &tx.access_list,
+        tx.max_fee,
+        tx.max_priority_fee,
+    );
+    Value::Object(map)
+}
+
+/// The access list of a typed transaction, and the fee fields of an EIP-1559 one.
+fn insert_typed_fields(
+    map: &mut Map<String, Value>,
+    kind: TxKind,
+    list: &[(H160, Vec<H256>)],
+    max_fee: U256,
+    max_priority_fee: U256,
+) {
+    if !matches!(kind, TxKind::Legacy { .. }) {
+        map.insert("accessList".into(), access_list(list));
+    }
+    if kind == TxKind::DynamicFee {
+        map.insert("maxFeePerGas".into(), Value::String(quantity_u256(max_fee)));
         map.insert(
             "maxPriorityFeePerGas".into(),
-            Value::String(quantity_u256(tx.max_priority_fee)),
+            Value::String(quantity_u256(max_priority_fee)),
         );
     }
+}
+
+/// A transaction not yet signed (`eth_fillTransaction`): the spec's unsigned shapes, with
+/// `gasPrice` equal to the fee cap for an EIP-1559 one.
+pub fn unsigned_transaction(tx: &UnsignedTransaction) -> Value {
+    let mut map = Map::new();
+    let type_byte = u64::from(tx.kind.type_byte());
+    map.insert("type".into(), Value::String(quantity(type_byte)));
+    map.insert("nonce".into(), Value::String(quantity(tx.nonce)));
+    map.insert(
+        "to".into(),
+        tx.to.map_or(Value::Null, |to| Value::String(address(&to))),
+    );
+    map.insert("gas".into(), Value::String(quantity(tx.gas_limit)));
+    map.insert("value".into(), Value::String(quantity_u256(tx.value)));
+    map.insert("input".into(), Value::String(data(&tx.data)));
+    if let Some(chain_id) = tx.chain_id {
+        map.insert("chainId".into(), Value::String(quantity(chain_id)));
+    }
+    let gas_price = match tx.kind {
+        TxKind::DynamicFee => tx.max_fee,
+        TxKind::Legacy { .. } | TxKind::AccessList => tx.gas_price,
+    };
+    map.insert("gasPrice".into(), Value::String(quantity_u256(gas_price)));
+    insert_typed_fields(
+        &mut map,
+        tx.kind,
+        &tx.access_list,
+        tx.max_fee,
+        tx.max_priority_fee,
+    );
     Value::Object(map)
+}
+
+/// A signed transaction outside any block (`eth_signTransaction`'s `tx`): its fields, hash
+/// and signature.
+pub fn signed_transaction(tx: &SignedTransaction) -> Value {
+    let mut answer = unsigned_transaction(&tx.unsigned());
+    if let Some(map) = answer.as_object_mut() {
+        map.insert("hash".into(), Value::String(hash(&tx.hash)));
+        map.insert("v".into(), Value::String(quantity_u256(tx.signature.v)));
+        map.insert("r".into(), Value::String(quantity_u256(tx.signature.r)));
+        map.insert("s".into(), Value::String(quantity_u256(tx.signature.s)));
+        if !matches!(tx.kind, TxKind::Legacy { .. }) {
+            map.insert(
+                "yParity".into(),
+                Value::String(quantity(u64::from(tx.signature.y_parity))),
+            );
+        }
+    }
+    answer
 }
 
 pub fn access_list(list: &[(H160, Vec<H256>)]) -> Value {

@@ -26,6 +26,7 @@ pub mod json;
 pub mod params;
 pub mod pubsub;
 pub mod signer;
+pub mod simulate;
 pub mod trace;
 
 use std::net::SocketAddr;
@@ -169,6 +170,7 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_coinbase", 0, Blocking(eth::coinbase)),
     ("eth_sendTransaction", 1, Blocking(eth::send_transaction)),
     ("eth_signTransaction", 1, Blocking(eth::sign_transaction)),
+    ("eth_fillTransaction", 1, Blocking(eth::fill_transaction)),
     ("eth_sign", 2, Blocking(eth::sign)),
     ("personal_sign", 3, Blocking(eth::personal_sign)),
     ("eth_signTypedData_v4", 2, Blocking(eth::sign_typed_data)),
@@ -213,7 +215,8 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_getStorageAt", 3, Blocking(eth::get_storage_at)),
     ("eth_getProof", 3, Blocking(eth::get_proof)),
     ("eth_call", 4, Blocking(eth::call)),
-    ("eth_estimateGas", 3, Blocking(eth::estimate_gas)),
+    ("eth_estimateGas", 4, Blocking(eth::estimate_gas)),
+    ("eth_simulateV1", 2, Blocking(simulate::simulate)),
     ("eth_createAccessList", 2, Blocking(eth::create_access_list)),
     ("debug_getRawHeader", 1, Blocking(debug::get_raw_header)),
     ("debug_getRawBlock", 1, Blocking(debug::get_raw_block)),
@@ -360,14 +363,6 @@ pub const NOT_SERVED: &[(&str, &str)] = &[
         "eth_config",
         "rewasm has no Ethereum forks or fork ids (EIP-7910); its rules are the genesis's gas \
          schedule and limits",
-    ),
-    (
-        "eth_fillTransaction",
-        "not yet: eth_signTransaction fills and signs with the dev accounts",
-    ),
-    (
-        "eth_simulateV1",
-        "not yet: use eth_call, or evm_snapshot / evm_revert on the dev chain",
     ),
 ];
 

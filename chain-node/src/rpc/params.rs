@@ -7,6 +7,8 @@
 //! address is exactly 20 bytes, a hash 32, quantities have no leading zeros and fit their type,
 //! data has an even number of digits.
 
+use std::collections::BTreeMap;
+
 use primitive_types::{H160, H256, U256};
 use serde_json::{Map, Value};
 
@@ -15,6 +17,7 @@ use super::filters::{
     EXCEED_MAX_ADDRESSES, EXCEED_MAX_TOPICS, MAX_ADDRESSES, MAX_SUB_TOPICS, MAX_TOPICS,
 };
 use crate::chain::CallRequest;
+use crate::chain::overrides::{AccountOverride, BlockOverrides, StateOverrides, StorageOverride};
 
 /// A parser of one value; `field` names the struct field for nested values (Go's wording).
 pub type Parser<T> = fn(&Value, Option<&str>) -> Result<T, String>;
@@ -345,7 +348,7 @@ pub fn floats(value: &Value, field: Option<&str>) -> Result<Vec<f64>, String> {
         .collect()
 }
 
-fn object<'a>(
+pub(super) fn object<'a>(
     value: &'a Value,
     go_type: &str,
     field: Option<&str>,
@@ -356,7 +359,7 @@ fn object<'a>(
 }
 
 /// A field of an object, `None` when absent or null.
-fn member<T>(
+pub(super) fn member<T>(
     map: &Map<String, Value>,
     name: &str,
     go_struct: &str,
@@ -366,6 +369,82 @@ fn member<T>(
         None | Some(Value::Null) => Ok(None),
         Some(value) => parse(value, Some(&format!("{go_struct}.{name}"))).map(Some),
     }
+}
+
+/// geth's `StateOverride`: `{address: {balance, nonce, code, state | stateDiff}}`.
+/// `movePrecompileToAddress` is refused: rewasm's precompiles are host functions at fixed
+/// addresses, not code that can move.
+pub fn state_overrides(value: &Value, field: Option<&str>) -> Result<StateOverrides, String> {
+    const ACCOUNT: &str = "OverrideAccount";
+    let map = object(value, "override.StateOverride", field)?;
+    let mut overrides = StateOverrides::new();
+    for (key, wanted) in map {
+        let at = address(&Value::String(key.clone()), field)?;
+        let fields = object(wanted, "override.OverrideAccount", field)?;
+        if fields
+            .get("movePrecompileToAddress")
+            .is_some_and(|v| !v.is_null())
+        {
+            return Err(format!(
+                "account {key}: movePrecompileToAddress is not supported (rewasm's precompiles \
+                 are host functions at fixed addresses)"
+            ));
+        }
+        let state = member(fields, "state", ACCOUNT, storage_slots)?;
+        let state_diff = member(fields, "stateDiff", ACCOUNT, storage_slots)?;
+        let storage = match (state, state_diff) {
+            (Some(_), Some(_)) => {
+                return Err(format!("account {key} has both 'state' and 'stateDiff'"));
+            }
+            (Some(slots), None) => Some(StorageOverride::Replace(slots)),
+            (None, Some(slots)) => Some(StorageOverride::Patch(slots)),
+            (None, None) => None,
+        };
+        let account = AccountOverride {
+            balance: member(fields, "balance", ACCOUNT, quantity_u256)?,
+            nonce: member(fields, "nonce", ACCOUNT, quantity_u64)?,
+            code: member(fields, "code", ACCOUNT, bytes)?,
+            storage,
+        };
+        overrides.insert(at, account);
+    }
+    Ok(overrides)
+}
+
+/// Storage slots and their values: `{slot: value}`, both 32-byte hashes.
+fn storage_slots(value: &Value, field: Option<&str>) -> Result<BTreeMap<H256, H256>, String> {
+    let map = object(value, "map[common.Hash]common.Hash", field)?;
+    map.iter()
+        .map(|(slot, value)| {
+            Ok((
+                hash(&Value::String(slot.clone()), field)?,
+                hash(value, field)?,
+            ))
+        })
+        .collect()
+}
+
+/// geth's `BlockOverrides`. `blobBaseFee` and `beaconRoot` are accepted and change nothing (no
+/// blobs, no beacon root in rewasm); withdrawals are refused (rewasm has none).
+pub fn block_overrides(value: &Value, field: Option<&str>) -> Result<BlockOverrides, String> {
+    const BLOCK: &str = "BlockOverrides";
+    let map = object(value, "override.BlockOverrides", field)?;
+    if map
+        .get("withdrawals")
+        .and_then(Value::as_array)
+        .is_some_and(|list| !list.is_empty())
+    {
+        return Err("withdrawals are not supported: rewasm has no beacon chain".to_string());
+    }
+    Ok(BlockOverrides {
+        number: member(map, "number", BLOCK, quantity_u64)?,
+        time: member(map, "time", BLOCK, quantity_u64)?,
+        gas_limit: member(map, "gasLimit", BLOCK, quantity_u64)?,
+        coinbase: member(map, "feeRecipient", BLOCK, address)?,
+        base_fee: member(map, "baseFeePerGas", BLOCK, quantity_u256)?,
+        prev_randao: member(map, "prevRandao", BLOCK, hash)?
+            .map(|randao| U256::from_big_endian(randao.as_bytes())),
+    })
 }
 
 /// A call as `eth_call` and `eth_estimateGas` take it (geth's `TransactionArgs`; the nonce,
@@ -496,6 +575,7 @@ impl CallArgs {
             value: self.value,
             data,
             access_list: self.access_list,
+            overrides: Default::default(),
         })
     }
 }

@@ -212,6 +212,7 @@ fn matching_logs(new: &NewBlock, criteria: &LogCriteria) -> Vec<Value> {
         let location = TxLocation {
             block_number: block.header.number,
             block_hash: block.hash,
+            block_timestamp: block.header.timestamp,
             index: index as u64,
         };
         for (offset, entry) in receipt.logs.iter().enumerate() {

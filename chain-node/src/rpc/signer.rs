@@ -4,8 +4,8 @@
 //! node to sign work unchanged: Remix's external provider, web3.py's `send_transaction`, ethers'
 //! `provider.getSigner()`. `eth_accounts` lists them; `eth_sendTransaction` fills in what a
 //! request leaves out (nonce, gas, fees, chain id: [`fill`]), signs with the sender's key and
-//! submits as `eth_sendRawTransaction` does; `eth_signTransaction` returns the signed raw
-//! transaction instead (anvil's answer, a hex string); `eth_sign` and `personal_sign` sign
+//! submits as `eth_sendRawTransaction` does; `eth_signTransaction` returns the signed transaction
+//! instead (`{raw, tx}`, the specification's and geth's answer); `eth_sign` and `personal_sign` sign
 //! EIP-191 personal messages, `eth_signTypedData_v4` EIP-712 typed data (encoded by alloy's
 //! `dyn-abi`). On any other chain the node holds no key: `eth_accounts` is empty and the signing
 //! methods answer [`NO_KEYS`].

@@ -692,20 +692,7 @@ fn seal(
 ) -> Result<Vec<u8>, TxSignError> {
     match unsigned.kind {
         TxKind::Legacy { chain_id } => {
-            if unsigned.chain_id != chain_id {
-                return Err(TxSignError::ChainIdMismatch);
-            }
-            if !unsigned.access_list.is_empty() {
-                return Err(TxSignError::AccessListOnLegacy);
-            }
-            let mut fields = ListWriter::new();
-            fields
-                .u64(unsigned.nonce)
-                .u256(unsigned.gas_price)
-                .u64(unsigned.gas_limit)
-                .optional_address(unsigned.to)
-                .u256(unsigned.value)
-                .bytes(&unsigned.data);
+            let mut fields = legacy_fields(unsigned)?;
             let mut for_hash = fields.clone();
             if let Some(id) = chain_id {
                 for_hash.u64(id).u64(0).u64(0);
@@ -724,6 +711,45 @@ fn seal(
             Ok(typed_payload(unsigned, chain_id, Some(sig)))
         }
     }
+}
+
+/// `unsigned`'s bytes with a zero signature (`v`, `r` and `s` all 0): geth's encoding of an
+/// unsigned transaction, the `raw` of `eth_fillTransaction`'s answer.
+pub fn encode_unsigned(unsigned: &UnsignedTransaction) -> Result<Vec<u8>, TxSignError> {
+    match unsigned.kind {
+        TxKind::Legacy { .. } => {
+            let mut fields = legacy_fields(unsigned)?;
+            fields.u64(0).u64(0).u64(0);
+            Ok(fields.finish())
+        }
+        TxKind::AccessList | TxKind::DynamicFee => {
+            let chain_id = unsigned.chain_id.ok_or(TxSignError::ChainIdMismatch)?;
+            let zero = U256::zero();
+            Ok(typed_payload(unsigned, chain_id, Some((false, zero, zero))))
+        }
+    }
+}
+
+/// The signed fields of a legacy transaction, checked against its kind.
+fn legacy_fields(unsigned: &UnsignedTransaction) -> Result<ListWriter, TxSignError> {
+    let TxKind::Legacy { chain_id } = unsigned.kind else {
+        return Err(TxSignError::ChainIdMismatch);
+    };
+    if unsigned.chain_id != chain_id {
+        return Err(TxSignError::ChainIdMismatch);
+    }
+    if !unsigned.access_list.is_empty() {
+        return Err(TxSignError::AccessListOnLegacy);
+    }
+    let mut fields = ListWriter::new();
+    fields
+        .u64(unsigned.nonce)
+        .u256(unsigned.gas_price)
+        .u64(unsigned.gas_limit)
+        .optional_address(unsigned.to)
+        .u256(unsigned.value)
+        .bytes(&unsigned.data);
+    Ok(fields)
 }
 
 #[cfg(test)]

@@ -116,6 +116,28 @@ fn impersonated_transactions_decode_on_dev_chains_only() {
     }
 }
 
+/// geth's encoding of an unsigned transaction (`eth_fillTransaction`'s `raw`): the signed
+/// fields and a zero `v`, `r` and `s`, legacy ones without EIP-155's chain id in `v`.
+#[test]
+fn unsigned_encoding_carries_a_zero_signature() {
+    let legacy = sample(
+        TxKind::Legacy {
+            chain_id: Some(1337),
+        },
+        Some(1337),
+    );
+    assert_eq!(
+        hex::encode(encode_unsigned(&legacy).unwrap()),
+        "ef07843b9aca00825208944242424242424242424242424242424242424242880de0b6b3a764000084deadbeef808080"
+    );
+    let mut dynamic = sample(TxKind::DynamicFee, Some(31337));
+    dynamic.access_list.clear();
+    assert_eq!(
+        hex::encode(encode_unsigned(&dynamic).unwrap()),
+        "02f838827a69078459682f008477359400825208944242424242424242424242424242424242424242880de0b6b3a764000084deadbeefc0808080"
+    );
+}
+
 /// The marker's bytes are in blocks, so they are consensus: pinned for one legacy and one
 /// EIP-1559 transaction.
 #[test]

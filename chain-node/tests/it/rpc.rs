@@ -1700,18 +1700,22 @@ async fn the_dev_node_signs_with_its_accounts() {
         json!("0x1")
     );
 
-    let raw = result(
+    let signed = result(
         a,
         "eth_signTransaction",
         json!([{"from": from, "to": to, "value": "0x2"}]),
     )
     .await;
+    let raw = &signed["raw"];
+    assert_eq!(signed["tx"]["nonce"], json!("0x2"));
+    assert_eq!(signed["tx"]["value"], json!("0x2"));
     let raw_bytes = hex::decode(raw.as_str().unwrap().trim_start_matches("0x")).unwrap();
     let decoded = tx::decode(&raw_bytes).unwrap();
     assert_eq!(decoded.sender, address(&keys[0]));
     assert_eq!(decoded.nonce, 2, "the pending nonce");
     assert_eq!(decoded.value, U256::from(2));
     let hash = send(a, raw.as_str().unwrap()).await;
+    assert_eq!(signed["tx"]["hash"], json!(hash));
     assert_eq!(receipt(a, &hash).await["status"], json!("0x1"));
 
     let message = b"hello rewasm";
@@ -1785,6 +1789,51 @@ async fn a_node_without_dev_accounts_signs_nothing() {
             "{method}: {text}"
         );
     }
+}
+
+/// `eth_fillTransaction` completes a request as `eth_signTransaction` does, unsigned, and needs
+/// no key: geth's `{raw, tx}` with a zero signature.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fill_transaction_completes_a_request_without_a_key() {
+    let node = start().await;
+    let a = node.addr;
+    let from = addr_hex(&address(&keys()[0]));
+    let filled = result(
+        a,
+        "eth_fillTransaction",
+        json!([{"from": from, "to": from, "value": "0x5"}]),
+    )
+    .await;
+    let tx = &filled["tx"];
+    assert_eq!(tx["type"], json!("0x2"));
+    assert_eq!(tx["nonce"], json!("0x0"));
+    assert_eq!(
+        tx["gas"],
+        json!("0x5208"),
+        "the estimate of a plain transfer"
+    );
+    assert_eq!(tx["value"], json!("0x5"));
+    assert_eq!(tx["chainId"], json!(format!("{DEV_CHAIN_ID:#x}")));
+    assert_eq!(tx["gasPrice"], tx["maxFeePerGas"]);
+    assert_eq!(tx["accessList"], json!([]));
+    let raw = hex::decode(filled["raw"].as_str().unwrap().trim_start_matches("0x")).unwrap();
+    assert_eq!(raw.first(), Some(&2), "an EIP-1559 envelope");
+    assert!(raw.ends_with(&[0x80, 0x80, 0x80]), "a zero signature");
+    assert_eq!(
+        tx::decode(&raw).map(|_| ()),
+        Err(tx::TxDecodeError::InvalidSignature)
+    );
+
+    let legacy = result(
+        a,
+        "eth_fillTransaction",
+        json!([{"from": from, "to": from, "gasPrice": "0x3b9aca00", "nonce": "0x9"}]),
+    )
+    .await;
+    assert_eq!(legacy["tx"]["type"], json!("0x0"));
+    assert_eq!(legacy["tx"]["nonce"], json!("0x9"));
+    assert_eq!(legacy["tx"]["gasPrice"], json!("0x3b9aca00"));
+    assert!(legacy["tx"].get("accessList").is_none());
 }
 
 /// The uncle methods and `eth_coinbase` answer as on a chain without uncles.
@@ -2868,4 +2917,314 @@ async fn chain_control_is_only_for_the_dev_chain() {
         result(node.addr, "eth_blockNumber", json!([])).await,
         json!("0x0")
     );
+}
+
+/// Runtime returning the block's number and timestamp (8 bytes each, little-endian) and its
+/// difficulty (32 bytes, little-endian): what block overrides change.
+fn block_reader() -> Vec<u8> {
+    wat::parse_str(
+        r#"(module
+  (import "ethereum" "getBlockNumber" (func $number (result i64)))
+  (import "ethereum" "getBlockTimestamp" (func $time (result i64)))
+  (import "ethereum" "getBlockDifficulty" (func $difficulty (param i32)))
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "main")
+    (i64.store (i32.const 0) (call $number))
+    (i64.store (i32.const 8) (call $time))
+    (call $difficulty (i32.const 16))
+    (call $finish (i32.const 0) (i32.const 48))))"#,
+    )
+    .unwrap()
+}
+
+fn le_u64(bytes: &[u8]) -> u64 {
+    u64::from_le_bytes(bytes.try_into().unwrap())
+}
+
+/// `eth_call` and `eth_estimateGas` take geth's state overrides (balance, nonce, code, whole
+/// storage or single slots) and block overrides; overridden code is validated first, and
+/// nothing an override sets outlives the call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_and_estimates_take_state_and_block_overrides() {
+    let node = start().await;
+    let a = node.addr;
+    let keys = keys();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+    let stored = dynamic(1, Some(contract), 0, word(6), 200_000);
+    receipt(a, &send(a, &signed(&stored, &keys[0])).await).await;
+    let target = addr_hex(&contract);
+    let slot_zero = format!("0x{}", "00".repeat(32));
+    let read = json!({"to": target, "data": "0x01"});
+    let read_with = |overrides: Value| json!([read, "latest", overrides]);
+
+    assert_eq!(
+        result(a, "eth_call", json!([read])).await,
+        json!(hex(&word(6)))
+    );
+    let patched = json!({target.clone(): {"stateDiff": {slot_zero.clone(): hex(&word(9))}}});
+    assert_eq!(
+        result(a, "eth_call", read_with(patched)).await,
+        json!(hex(&word(9)))
+    );
+    let replaced = json!({target.clone(): {"state": {}}});
+    assert_eq!(
+        result(a, "eth_call", read_with(replaced)).await,
+        json!(hex(&word(0))),
+        "`state` replaces the whole storage"
+    );
+    let both = json!({target.clone(): {"state": {}, "stateDiff": {}}});
+    let (code, text, _) = error(a, "eth_call", read_with(both)).await;
+    assert_eq!(code, -32602);
+    assert!(text.contains("has both 'state' and 'stateDiff'"), "{text}");
+
+    // Code at an address that has none, with storage beside it.
+    let elsewhere = addr_hex(&H160::repeat_byte(0x77));
+    let planted = json!({elsewhere.clone(): {
+        "code": hex(&runtime()),
+        "stateDiff": {slot_zero.clone(): hex(&word(3))},
+    }});
+    assert_eq!(
+        result(
+            a,
+            "eth_call",
+            json!([{"to": elsewhere, "data": "0x01"}, "latest", planted])
+        )
+        .await,
+        json!(hex(&word(3)))
+    );
+    let float = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+  (func (export "main") (drop (f32.const 1))))"#,
+    )
+    .unwrap();
+    let invalid = json!({elsewhere.clone(): {"code": hex(&float)}});
+    let (code, text, _) = error(
+        a,
+        "eth_call",
+        json!([{"to": elsewhere, "data": "0x01"}, "latest", invalid]),
+    )
+    .await;
+    assert_eq!(code, -32000);
+    assert!(
+        text.starts_with("invalid code override for 0x7777"),
+        "{text}"
+    );
+
+    // A sender with nothing, funded by an override; its nonce too.
+    let pauper = addr_hex(&H160::repeat_byte(0x55));
+    let pay = json!({"from": pauper, "to": target, "value": "0xde0b6b3a7640000", "data": "0x01"});
+    let (_, text, _) = error(a, "eth_call", json!([pay])).await;
+    assert!(text.starts_with("insufficient funds"), "{text}");
+    let funded = json!({pauper.clone(): {"balance": "0x1bc16d674ec80000", "nonce": "0x7"}});
+    assert_eq!(
+        result(a, "eth_call", json!([pay, "latest", funded])).await,
+        json!(hex(&word(6)))
+    );
+    let (_, text, _) = error(a, "eth_estimateGas", json!([pay])).await;
+    assert!(text.starts_with("insufficient funds"), "{text}");
+    assert!(quantity(&result(a, "eth_estimateGas", json!([pay, "latest", funded])).await) > 21_000);
+
+    // Block overrides: number, time and the RANDAO mix the EEI reports as the difficulty.
+    let reader = addr_hex(&H160::repeat_byte(0x66));
+    let code = json!({reader.clone(): {"code": hex(&block_reader())}});
+    let at_head = result(a, "eth_call", json!([{"to": reader}, "latest", code])).await;
+    let head = unhex(&at_head);
+    assert_eq!(le_u64(&head[..8]), 2, "the head's number");
+    let randao = format!("0x{}01", "00".repeat(31));
+    let moved = result(
+        a,
+        "eth_call",
+        json!([{"to": reader}, "latest", code, {"number": "0x1234", "time": "0x10000", "prevRandao": randao}]),
+    )
+    .await;
+    let moved = unhex(&moved);
+    assert_eq!(le_u64(&moved[..8]), 0x1234);
+    assert_eq!(le_u64(&moved[8..16]), 0x10000);
+    assert_eq!(moved[16], 1, "little-endian difficulty");
+    assert!(moved[17..48].iter().all(|byte| *byte == 0));
+    let small_block = json!([read, "latest", {}, {"gasLimit": "0x100000"}]);
+    assert_eq!(
+        result(a, "eth_call", small_block.clone()).await,
+        json!(hex(&word(6)))
+    );
+    assert!(quantity(&result(a, "eth_estimateGas", small_block).await) < 0x100000);
+    let (code, text, _) = error(
+        a,
+        "eth_call",
+        json!([read, "latest", {}, {"withdrawals": [{"index": "0x0"}]}]),
+    )
+    .await;
+    assert_eq!(code, -32602);
+    assert!(text.contains("withdrawals are not supported"), "{text}");
+
+    // Nothing stayed.
+    assert_eq!(
+        result(a, "eth_call", json!([read])).await,
+        json!(hex(&word(6)))
+    );
+    assert_eq!(
+        result(a, "eth_getBalance", json!([pauper, "latest"])).await,
+        json!("0x0")
+    );
+    assert_eq!(
+        result(a, "eth_getCode", json!([elsewhere, "latest"])).await,
+        json!("0x")
+    );
+}
+
+/// `eth_simulateV1`: calls in simulated blocks see each other's writes; gaps are filled,
+/// blocks chain by hash, reverts are results, invalid calls are the specification's errors;
+/// nothing is stored. A simulated block with validation has the state and receipts roots the
+/// same transaction gives when mined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simulations_run_dependent_calls_in_sealed_blocks() {
+    let node = start().await;
+    let a = node.addr;
+    let keys = keys();
+    let (contract, _) = deploy(a, &keys[0], 0).await;
+    let target = addr_hex(&contract);
+    let sender = addr_hex(&address(&keys[1]));
+    let head = result(a, "eth_getBlockByNumber", json!(["latest", false])).await;
+    let head_number = quantity(&head["number"]);
+    let slot_zero = format!("0x{}", "00".repeat(32));
+    let payload = json!({"blockStateCalls": [
+        {"calls": [
+            {"from": sender, "to": target, "input": hex(&word(7))},
+            {"from": sender, "to": target, "input": "0x01"},
+        ]},
+        {
+            "blockOverrides": {"number": format!("{:#x}", head_number + 5)},
+            "stateOverrides": {target.clone(): {"stateDiff": {slot_zero: hex(&word(9))}}},
+            "calls": [{"to": target, "input": "0x01"}, {"to": target, "input": "0x"}],
+        },
+    ]});
+    let blocks = result(a, "eth_simulateV1", json!([payload, "latest"])).await;
+    let blocks = blocks.as_array().unwrap();
+    assert_eq!(blocks.len(), 5, "two asked for, three filling the gap");
+    let mut parent = head.clone();
+    for block in blocks {
+        assert_eq!(block["parentHash"], parent["hash"]);
+        assert_eq!(quantity(&block["number"]), quantity(&parent["number"]) + 1);
+        assert_eq!(
+            quantity(&block["timestamp"]),
+            quantity(&parent["timestamp"]) + 12
+        );
+        assert_eq!(block["baseFeePerGas"], json!("0x0"), "no validation");
+        parent = block.clone();
+    }
+    let first = &blocks[0]["calls"];
+    assert_eq!(first[0]["status"], json!("0x1"));
+    assert_eq!(first[0]["returnData"], json!(hex(&word(7))));
+    assert_eq!(first[0]["logs"][0]["topics"][0], json!(hex(&TOPIC)));
+    assert_eq!(first[0]["logs"][0]["blockHash"], blocks[0]["hash"]);
+    assert_eq!(
+        first[0]["logs"][0]["transactionHash"],
+        blocks[0]["transactions"][0]
+    );
+    assert_eq!(
+        first[1]["returnData"],
+        json!(hex(&word(7))),
+        "sees the write"
+    );
+    assert_eq!(blocks[2]["transactions"], json!([]));
+    assert_eq!(blocks[2]["stateRoot"], blocks[0]["stateRoot"]);
+    assert_ne!(blocks[0]["stateRoot"], head["stateRoot"]);
+    let last = &blocks[4]["calls"];
+    assert_eq!(last[0]["returnData"], json!(hex(&word(9))));
+    assert_eq!(last[1]["status"], json!("0x0"));
+    assert_eq!(last[1]["error"]["code"], json!(3));
+    assert_eq!(
+        last[1]["error"]["message"],
+        json!("execution reverted: nope")
+    );
+    assert_eq!(last[1]["returnData"], json!(hex(&nope())));
+    let full = json!({"blockStateCalls": [{"calls": [{"from": sender, "to": target, "input": "0x01"}]}],
+        "returnFullTransactions": true});
+    let full = result(a, "eth_simulateV1", json!([full])).await;
+    assert_eq!(
+        full[0]["transactions"][0]["from"],
+        json!(sender.to_lowercase())
+    );
+    // Nothing was stored.
+    assert_eq!(
+        result(a, "eth_blockNumber", json!([])).await,
+        json!(format!("{head_number:#x}"))
+    );
+    assert_eq!(
+        result(a, "eth_call", json!([{"to": target, "data": "0x01"}])).await,
+        json!(hex(&word(0)))
+    );
+
+    for (payload, code, text) in [
+        (
+            json!({"blockStateCalls": [{"blockOverrides": {"number": format!("{head_number:#x}")}}]}),
+            -38020,
+            "block numbers must be in order",
+        ),
+        (
+            json!({"blockStateCalls": [{"blockOverrides": {"number": "0xffffffff"}}]}),
+            -38026,
+            "too many blocks",
+        ),
+        (
+            json!({"validation": true, "blockStateCalls": [{"calls": [{"from": sender, "to": target, "nonce": "0x5", "maxFeePerGas": "0x2540be400"}]}]}),
+            -38011,
+            "nonce too high",
+        ),
+        (
+            json!({"validation": true, "blockStateCalls": [{"calls": [{"from": sender, "to": target}]}]}),
+            -38012,
+            "max fee per gas less than block base fee",
+        ),
+        (
+            json!({"blockStateCalls": [{"calls": [{"from": sender, "to": target, "gas": "0x5208000000"}]}]}),
+            -38015,
+            "block gas limit reached",
+        ),
+        (
+            json!({"traceTransfers": true, "blockStateCalls": [{}]}),
+            -32602,
+            "traceTransfers is not supported",
+        ),
+        (json!({"blockStateCalls": []}), -32602, "empty input"),
+        (
+            json!({"blockStateCalls": [{}, {"blockOverrides": {"time": format!("{:#x}", quantity(&head["timestamp"]) + 12)}}]}),
+            -38021,
+            "block timestamps must be in order",
+        ),
+    ] {
+        let (got, message, _) = error(a, "eth_simulateV1", json!([payload])).await;
+        assert_eq!(got, code, "{message}");
+        assert!(message.contains(text), "{message}");
+    }
+
+    // With validation, the block a real transaction lands in: the same roots.
+    let fee = 10 * GWEI;
+    let call = json!({"from": sender, "to": target, "input": hex(&word(5)), "nonce": "0x0",
+        "gas": "0x30d40", "maxFeePerGas": format!("{fee:#x}"), "maxPriorityFeePerGas": format!("{GWEI:#x}")});
+    let payload = json!({"validation": true, "blockStateCalls": [{"calls": [call]}]});
+    let simulated = result(a, "eth_simulateV1", json!([payload])).await;
+    let mut tx = dynamic(0, Some(contract), 0, word(5), 200_000);
+    tx.max_fee = U256::from(fee);
+    tx.max_priority_fee = U256::from(GWEI);
+    let mined = receipt(a, &send(a, &signed(&tx, &keys[1])).await).await;
+    let block = result(a, "eth_getBlockByHash", json!([mined["blockHash"], false])).await;
+    for field in [
+        "stateRoot",
+        "receiptsRoot",
+        "logsBloom",
+        "gasUsed",
+        "baseFeePerGas",
+        "number",
+    ] {
+        assert_eq!(simulated[0][field], block[field], "{field}");
+    }
+    assert_eq!(simulated[0]["calls"][0]["gasUsed"], mined["gasUsed"]);
+
+    // An override that leaves an absent account empty creates no account.
+    let nobody = addr_hex(&H160::repeat_byte(0x99));
+    let empty = json!({"blockStateCalls": [{"stateOverrides": {nobody: {"balance": "0x0", "nonce": "0x0"}}}]});
+    let untouched = result(a, "eth_simulateV1", json!([empty])).await;
+    assert_eq!(untouched[0]["stateRoot"], block["stateRoot"]);
 }

@@ -338,6 +338,40 @@ fn transactions_of_a_block_see_each_other() {
     assert_eq!(store.storage_slots(&addr(2)).unwrap().len(), 1);
 }
 
+/// A simulated block's root: `state_root_over` an older root gives the root committing the
+/// same changes on that state gave, and over the head's root what `state_root_after` gives.
+#[test]
+fn roots_over_an_older_state_match_committed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.commit_block(block(0, first_changes())).unwrap();
+    let first_root = store.state_root().unwrap();
+    let mut second = StateChanges::new();
+    second.insert(
+        addr(2),
+        updated(account(3, 9, b"\0asm contract"), false, &[(1, 12), (4, 40)]),
+    );
+    second.insert(addr(7), updated(account(0, 70, b""), false, &[]));
+    assert_eq!(
+        store.state_root_over(first_root, &second).unwrap(),
+        store.state_root_after(&second).unwrap()
+    );
+    store.commit_block(block(1, second.clone())).unwrap();
+    let second_root = store.state_root().unwrap();
+    assert_ne!(second_root, first_root);
+    assert_eq!(
+        store.state_root_over(first_root, &second).unwrap(),
+        second_root,
+        "the same changes over the older root, after the head moved on"
+    );
+    assert_eq!(
+        store
+            .state_root_over(first_root, &StateChanges::new())
+            .unwrap(),
+        first_root
+    );
+}
+
 #[test]
 fn an_unwritten_batch_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
