@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use alloy_dyn_abi::DynSolType;
 use clap::{Args, Subcommand};
 use primitive_types::{H160, H256, U256};
 use rewasm_primitives::text::Prefix;
@@ -325,7 +326,7 @@ fn sibling_abi(file: &Path) -> Option<PathBuf> {
     Some(file.with_file_name(format!("{stem}.abi.json")))
 }
 
-fn read_constructor(path: &Path) -> Result<Vec<abi::AbiType>, ClientError> {
+fn read_constructor(path: &Path) -> Result<Vec<DynSolType>, ClientError> {
     let text = std::fs::read_to_string(path).map_err(|source| ClientError::Read {
         path: path.to_path_buf(),
         source,
@@ -345,7 +346,7 @@ fn read_constructor(path: &Path) -> Result<Vec<abi::AbiType>, ClientError> {
 fn call_data(
     sig: &str,
     args: &[String],
-) -> Result<(Vec<u8>, Option<Vec<abi::AbiType>>), ClientError> {
+) -> Result<(Vec<u8>, Option<Vec<DynSolType>>), ClientError> {
     if sig.starts_with("0x") || sig.starts_with("0X") {
         if !args.is_empty() {
             return Err(ClientError::Usage(
@@ -441,11 +442,11 @@ async fn call(args: &CallArgs) -> Result<ExitCode, ClientError> {
         Some(types) if !types.is_empty() => {
             let values = abi::decode(&types, &result)?;
             if args.node.json {
-                let items: Vec<Value> = values.iter().map(abi::AbiValue::to_json).collect();
+                let items: Vec<Value> = values.iter().map(abi::to_json).collect();
                 println!("{}", Value::Array(items));
             } else {
                 for value in &values {
-                    println!("{}", value.display());
+                    println!("{}", abi::display(value));
                 }
             }
         }
@@ -629,13 +630,13 @@ mod tests {
         assert!(call_data("0x1234", &["1".to_string()]).is_err());
         let (data, outputs) = call_data("decimals()(uint8)", &[]).unwrap();
         assert_eq!(hex::encode(data), "313ce567");
-        assert_eq!(outputs.unwrap(), vec![abi::AbiType::Uint(8)]);
+        assert_eq!(outputs.unwrap(), vec![DynSolType::Uint(8)]);
     }
 
     #[test]
     fn reverts_print_their_reason_and_other_errors_their_message() {
         let mut data = vec![0x08, 0xc3, 0x79, 0xa0];
-        data.extend(encode(&[abi::AbiValue::String(
+        data.extend(encode(&[alloy_dyn_abi::DynSolValue::String(
             "ERC20: transfer amount exceeds balance".to_string(),
         )]));
         let revert = RpcError::Node {
