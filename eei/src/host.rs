@@ -90,6 +90,47 @@ pub struct CallMessage {
     pub input: Vec<u8>,
 }
 
+/// A nested call or create the EEI refused before it started: no frame ran and no gas went to
+/// one, but geth's tracers show such a call as a failed frame, and so does a traced execution
+/// here ([`Host::refused`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedFrame {
+    /// The call's kind; `None` for a create.
+    pub kind: Option<CallKind>,
+    /// The callee (none for a create).
+    pub to: Option<Address>,
+    /// The value it would have sent.
+    pub value: U256,
+    /// The gas it would have been given.
+    pub gas: u64,
+    /// Its call data (a create's init code is not read before its checks, so none).
+    pub input: Vec<u8>,
+    /// Why it was refused.
+    pub refusal: Refusal,
+}
+
+/// Why the EEI refused a call or create.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The frame is at the call depth limit.
+    Depth,
+    /// The frame's account cannot pay the value.
+    Balance,
+    /// The transaction has loaded as many codes as it may.
+    CodeLoads,
+}
+
+impl Refusal {
+    /// geth's words where it has them.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Depth => "max call depth exceeded",
+            Self::Balance => "insufficient balance for transfer",
+            Self::CodeLoads => "too many codes loaded by the transaction",
+        }
+    }
+}
+
 /// How a nested call or create ended, as the contract sees it (0 / 1 / 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CallStatus {
@@ -189,6 +230,9 @@ pub trait Host {
     fn call(&mut self, message: CallMessage) -> CallOutcome;
     /// Runs a create with `gas` for the init code.
     fn create(&mut self, value: U256, init_code: Vec<u8>, gas: u64) -> CreateOutcome;
+    /// Told of a call or create refused before it started, for a trace; it changes nothing
+    /// (gas and state are the EEI's business) and a host that does not trace ignores it.
+    fn refused(&mut self, _frame: RefusedFrame) {}
     /// Emits a log from the frame's account.
     fn log(&mut self, topics: Vec<H256>, data: Vec<u8>);
     /// Marks the frame's account for destruction, its balance going to `beneficiary`.

@@ -22,7 +22,7 @@ mod table;
 
 pub use host::{
     Address, BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CodeAccess, CreateOutcome,
-    FrameInfo, Gas, Host, HostExit, Memory, TxInfo,
+    FrameInfo, Gas, Host, HostExit, Memory, Refusal, RefusedFrame, TxInfo,
 };
 pub use table::{
     DEBUG_FUNCTIONS, DEBUG_MODULE, EEI_FUNCTIONS, ETHEREUM_MODULE, HostFunction, HostModules,

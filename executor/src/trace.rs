@@ -4,6 +4,10 @@
 //! ([`crate::ExecutionOptions::trace_calls`]); an untraced execution pays one `Option` check per
 //! frame.
 //!
+//! A call or create the EEI refuses before it starts (the depth limit, a balance that cannot
+//! pay the value, too many codes loaded) is a failed frame with no gas used, as geth shows one;
+//! a refused create shows no init code (the EEI reads it only after those checks).
+//!
 //! A frame's logs are the ones it emitted itself, each with its position among the frame's
 //! nested calls (geth's `position`); a frame that failed or reverted keeps none, nor do the
 //! frames under it, since none of them are in the receipt. A trace holds at most
@@ -88,7 +92,7 @@ pub struct CallFrame {
     pub gas_used: u64,
     /// Call data, or init code.
     pub input: Vec<u8>,
-    /// Return or revert data (empty for a create that succeeded: its code is the account's).
+    /// Return or revert data; for a create that succeeded, the code it deployed (as geth).
     pub output: Vec<u8>,
     /// How it ended.
     pub status: CallStatus,

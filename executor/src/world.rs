@@ -13,7 +13,7 @@ use primitive_types::{H160, H256, U256};
 use rewasm_eei::gas::{Access, HostPrices};
 use rewasm_eei::{
     BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CodeAccess, CreateOutcome,
-    FrameInfo, Host, HostExit, TxInfo,
+    FrameInfo, Host, HostExit, RefusedFrame, TxInfo,
 };
 
 use crate::binding::{self, EeiEnv};
@@ -423,10 +423,20 @@ impl<'a> World<'a> {
             &init_code,
         ));
         let outcome = self.run_create(caller, address, value, init_code, gas, depth);
+        // geth's callTracer gives a successful create's output as the code it deployed.
+        let output = match outcome.address {
+            Some(created) if outcome.status == CallStatus::Success => {
+                let code = self.journal.code(&created);
+                self.read(code)
+                    .map(|code| code.bytes().to_vec())
+                    .unwrap_or_default()
+            }
+            _ => outcome.output.clone(),
+        };
         self.trace_exit(FrameEnd {
             status: outcome.status,
             gas_used: gas.saturating_sub(outcome.gas_left),
-            output: outcome.output.clone(),
+            output,
             failure: None,
             created: outcome.address,
         });
@@ -958,6 +968,35 @@ impl Host for FrameHost<'_, '_> {
         let depth = self.frame.depth.saturating_add(1);
         self.world
             .create(self.frame.address, value, init_code, gas, depth)
+    }
+
+    fn refused(&mut self, refused: RefusedFrame) {
+        let Some(tracer) = self.world.tracer.as_mut() else {
+            return;
+        };
+        // As a frame that ran: a create or `call`/`callCode` shows its value.
+        let (kind, value) = match refused.kind {
+            None => (FrameKind::Create, Some(refused.value)),
+            Some(kind @ (CallKind::Call | CallKind::CallCode)) => {
+                (FrameKind::of_call(kind), Some(refused.value))
+            }
+            Some(kind) => (FrameKind::of_call(kind), None),
+        };
+        tracer.enter(CallFrame::entered(
+            kind,
+            self.frame.address,
+            refused.to,
+            value,
+            refused.gas,
+            &refused.input,
+        ));
+        tracer.exit(FrameEnd {
+            status: CallStatus::Failure,
+            gas_used: 0,
+            output: Vec::new(),
+            failure: Some(refused.refusal.reason().to_string()),
+            created: None,
+        });
     }
 
     fn log(&mut self, topics: Vec<H256>, data: Vec<u8>) {

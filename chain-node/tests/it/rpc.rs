@@ -2377,6 +2377,75 @@ async fn call_traces_are_geths_call_tracer() {
     assert!(text.contains("genesis"), "{text}");
 }
 
+/// Runtime: a `call` to `target` with more value than it holds (refused before it starts), then
+/// a `create` of [`init_code`].
+fn refuser(target: H160) -> Vec<u8> {
+    let init = init_code();
+    let wat = format!(
+        r#"(module
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
+  (import "ethereum" "create" (func $create (param i32 i32 i32 i32) (result i32)))
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{target}")
+  (data (i32.const 32) "{rich}")
+  (data (i32.const 128) "{init}")
+  (func (export "main")
+    (drop (call $call (i64.const 100000) (i32.const 0) (i32.const 32) (i32.const 0) (i32.const 4)))
+    (drop (call $create (i32.const 64) (i32.const 128) (i32.const {init_len}) (i32.const 96)))
+    (call $finish (i32.const 96) (i32.const 20))))"#,
+        target = wat_bytes(target.as_bytes()),
+        rich = wat_bytes(&[0xff; 16]),
+        init = wat_bytes(&init),
+        init_len = init.len(),
+    );
+    wat::parse_str(wat).unwrap()
+}
+
+/// A call the EEI refuses before it starts is a failed frame with no gas used, as on geth; a
+/// create's frame gives the code it deployed as its output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refused_calls_and_creates_show_in_traces_as_on_geth() {
+    let node = start_config(Mining::Instant, dev_config()).await;
+    let a = node.addr;
+    let keys = keys();
+    let target = H160::repeat_byte(0x5e);
+    let refusing = H160::repeat_byte(0x7f);
+    result(
+        a,
+        "anvil_setCode",
+        json!([addr_hex(&refusing), hex(&refuser(target))]),
+    )
+    .await;
+    let hash = send(
+        a,
+        &signed(&dynamic(0, Some(refusing), 0, vec![], 3_000_000), &keys[1]),
+    )
+    .await;
+    let mined = receipt(a, &hash).await;
+    assert_eq!(mined["status"], json!("0x1"));
+    let tracer = json!({"tracer": "callTracer"});
+    let trace = result(a, "debug_traceTransaction", json!([hash, tracer])).await;
+    let calls = trace["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2, "{trace}");
+    let (refused, created) = (&calls[0], &calls[1]);
+    assert_eq!(refused["type"], json!("CALL"));
+    assert_eq!(refused["from"], json!(addr_hex(&refusing)));
+    assert_eq!(refused["to"], json!(addr_hex(&target)));
+    assert_eq!(refused["value"], json!(format!("0x{}", "f".repeat(32))));
+    assert_eq!(refused["gasUsed"], json!("0x0"));
+    assert_eq!(
+        refused["input"],
+        json!("0x5e5e5e5e"),
+        "the first 4 bytes of its memory"
+    );
+    assert_eq!(refused["error"], json!("insufficient balance for transfer"));
+    assert_eq!(created["type"], json!("CREATE"));
+    assert_eq!(created.get("error"), None);
+    assert_eq!(created["output"], json!(hex(&runtime())));
+    assert_eq!(trace["output"], created["to"]);
+}
+
 /// What a test reads to tell two states apart.
 async fn observed(a: SocketAddr, accounts: &[H160], contracts: &[H160]) -> Vec<Value> {
     let mut seen = vec![result(a, "eth_blockNumber", json!([])).await];

@@ -14,7 +14,10 @@
 use primitive_types::U256;
 
 use crate::gas;
-use crate::host::{CallKind, CallMessage, CallStatus, CodeAccess, Gas, Host, HostExit, Memory};
+use crate::host::{
+    CallKind, CallMessage, CallStatus, CodeAccess, Gas, Host, HostExit, Memory, Refusal,
+    RefusedFrame,
+};
 
 use super::{Eei, MAX_CALL_DEPTH, all_but_one_64th, ptr};
 
@@ -141,12 +144,24 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         self.gas.charge(self.frame_price(gas::CREATE))?;
         self.ensure_not_static("create")?;
         let value = self.read_u128(value_offset)?;
+        let refuse = |eei: &mut Self, refusal| {
+            let gas = all_but_one_64th(eei.gas.left());
+            eei.host.refused(RefusedFrame {
+                kind: None,
+                to: None,
+                value,
+                gas,
+                input: Vec::new(),
+                refusal,
+            });
+            Ok(FAILURE)
+        };
         if self.host.frame().depth >= MAX_CALL_DEPTH {
-            return Ok(FAILURE);
+            return refuse(self, Refusal::Depth);
         }
         let account = self.host.frame().address;
         if self.balance_u128("create", &account)? < value.low_u128() {
-            return Ok(FAILURE);
+            return refuse(self, Refusal::Balance);
         }
         self.charge_input(data_length)?;
         let init_code = self.read_input(data_offset, data_length)?;
@@ -224,8 +239,20 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
             Some(access) => access.account(self.host.access_account(&to)),
         };
         self.gas.charge(self.frame_price(base))?;
+        let refuse = |eei: &mut Self, refusal, input: Vec<u8>| {
+            let gas = requested.min(all_but_one_64th(eei.gas.left()));
+            eei.host.refused(RefusedFrame {
+                kind: Some(kind),
+                to: Some(to),
+                value,
+                gas,
+                input,
+                refusal,
+            });
+            Ok(FAILURE)
+        };
         if self.host.frame().depth >= MAX_CALL_DEPTH {
-            return Ok(FAILURE);
+            return refuse(self, Refusal::Depth, input);
         }
         if let Some(loads) = self.host.prices().code_loads {
             match self.host.code_access(&to) {
@@ -236,14 +263,14 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
                     self.gas.charge(loads.price(len))?;
                     self.host.count_code(&to);
                 }
-                CodeAccess::OverLimit => return Ok(FAILURE),
+                CodeAccess::OverLimit => return refuse(self, Refusal::CodeLoads, input),
             }
         }
         if transfers_value {
             self.gas.charge(gas::CALL_VALUE)?;
             let account = self.host.frame().address;
             if self.balance_u128(function, &account)? < value.low_u128() {
-                return Ok(FAILURE);
+                return refuse(self, Refusal::Balance, input);
             }
             if kind == CallKind::Call && !self.host.is_alive(&to) {
                 self.gas.charge(gas::CALL_NEW_ACCOUNT)?;

@@ -14,7 +14,7 @@ use rewasm_eei::functions::{Eei, MAX_CALL_DEPTH};
 use rewasm_eei::gas::{Access, CodeLoads, HostPrices, StateAccess};
 use rewasm_eei::{
     Address, BlockInfo, CallKind, CallMessage, CallOutcome, CallStatus, CodeAccess, CreateOutcome,
-    FrameInfo, Gas, Host, HostExit, Memory, TxInfo,
+    FrameInfo, Gas, Host, HostExit, Memory, Refusal, RefusedFrame, TxInfo,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -43,6 +43,7 @@ struct MockHost {
     call_output: Vec<u8>,
     call_gas_left: Option<u64>,
     creates: Vec<(U256, Vec<u8>, u64)>,
+    refused: Vec<RefusedFrame>,
     create_status: CallStatus,
     create_address: Option<Address>,
     create_output: Vec<u8>,
@@ -101,6 +102,7 @@ impl Default for MockHost {
             call_output: b"callee output".to_vec(),
             call_gas_left: None,
             creates: Vec::new(),
+            refused: Vec::new(),
             create_status: CallStatus::Success,
             create_address: Some(NEW_CONTRACT),
             create_output: Vec::new(),
@@ -201,6 +203,9 @@ impl Host for MockHost {
             gas_left: self.create_gas_left.unwrap_or(gas),
             output: self.create_output.clone(),
         }
+    }
+    fn refused(&mut self, frame: RefusedFrame) {
+        self.refused.push(frame);
     }
     fn log(&mut self, topics: Vec<H256>, data: Vec<u8>) {
         self.logs.push((topics, data));
@@ -1154,6 +1159,26 @@ fn call_at_depth_1024_returns_1_after_charging_700() {
     assert_eq!(fx.eei().call_static(50_000, 0, 64, 5), Ok(1));
     assert_eq!(fx.used(), 4 * 700);
     assert!(fx.host.calls.is_empty());
+    // The host is told, for a trace: four refusals with the gas each would have had.
+    let kinds: Vec<_> = fx.host.refused.iter().map(|frame| frame.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            CallKind::Call,
+            CallKind::CallCode,
+            CallKind::Delegate,
+            CallKind::Static
+        ]
+        .map(Some)
+    );
+    assert!(
+        fx.host
+            .refused
+            .iter()
+            .all(|frame| frame.refusal == Refusal::Depth)
+    );
+    assert!(fx.host.refused.iter().all(|frame| frame.gas == 50_000));
+    assert_eq!(fx.host.refused[0].input.len(), 5);
     // The buffer is left as it was (the callee never ran).
     assert_eq!(fx.return_data, b"previous");
     // With less than 700 it is out of gas, not 1.

@@ -195,6 +195,32 @@ test("a failing transfer shows its revert reason", async () => {
   assert.equal(await token.balanceOf(recipient), 0n);
 });
 
+test("a token's revert reaches ethers through the vault that called it, with the token's reason", async () => {
+  const folder = requiredEnv("REWASM_ARTIFACTS");
+  const vaultAbi = JSON.parse(readFileSync(join(folder, "vault.abi.json"), "utf8"));
+  const vaultCode = ethers.hexlify(readFileSync(join(folder, "vault.deploy.wasm")));
+  const dave = new ethers.Wallet(DAVE_KEY, provider);
+  const vault = await new ethers.ContractFactory(vaultAbi, vaultCode, deployer).deploy(await token.getAddress());
+  await vault.waitForDeployment();
+  const vaultAddress = await vault.getAddress();
+  await (await token.transfer(dave.address, 20n)).wait();
+  await (await token.connect(dave).approve(vaultAddress, 10n)).wait();
+
+  // dave -> vault.deposit -> token.transferFrom, which reverts past the allowance: ethers reads
+  // the innermost reason out of the revert data the vault passed on unchanged.
+  const daves = vault.connect(dave);
+  for (const attempt of [() => daves.deposit.staticCall(11n), () => daves.deposit.estimateGas(11n)]) {
+    await assert.rejects(attempt(), (error) => {
+      assert.equal(error.code, "CALL_EXCEPTION");
+      assert.equal(error.reason, "ERC20: insufficient allowance");
+      return true;
+    });
+  }
+  await (await daves.deposit(10n)).wait();
+  assert.equal(await vault.deposited(dave.address), 10n);
+  assert.equal(await token.balanceOf(vaultAddress), 10n);
+});
+
 test("eth_estimateGas is enough and not wasteful", async () => {
   const recipient = freshAddress();
   const estimate = await token.transfer.estimateGas(recipient, 5n);
