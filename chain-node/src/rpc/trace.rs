@@ -14,7 +14,8 @@ use serde_json::{Map, Value, json};
 use super::eth::{Answer, block_by_id, capped_request, state_block};
 use super::params::{self, Args, BlockId, BlockTag};
 use super::{RpcContext, RpcError, json};
-use crate::chain::{Traced, revert_reason};
+use crate::chain::overrides::{BlockOverrides, Overrides, StateOverrides};
+use crate::chain::{CallRequest, Traced, revert_reason};
 use rewasm_eei::CallStatus;
 use rewasm_executor::{CallFrame, DebugOutput};
 
@@ -62,6 +63,30 @@ fn config(args: &Args, index: usize) -> Result<Config, RpcError> {
         only_top_call: flag("onlyTopCall")?,
         with_log: flag("withLog")?,
     })
+}
+
+/// `stateOverrides` and `blockOverrides` of the `TraceCallConfig` at `index`, as `eth_call`'s
+/// third and fourth parameters.
+fn call_overrides(args: &Args, index: usize) -> Result<Overrides, RpcError> {
+    let given = args.optional(index, |value, _| Ok(value.clone()))?;
+    let member = |name: &str| {
+        given
+            .as_ref()
+            .and_then(|config| config.get(name))
+            .filter(|v| !v.is_null())
+    };
+    let invalid = |why| RpcError::invalid_argument(index, why);
+    let state = match member("stateOverrides") {
+        Some(value) => params::state_overrides(value, Some("TraceCallConfig.StateOverrides"))
+            .map_err(invalid)?,
+        None => StateOverrides::default(),
+    };
+    let block = match member("blockOverrides") {
+        Some(value) => params::block_overrides(value, Some("TraceCallConfig.BlockOverrides"))
+            .map_err(invalid)?,
+        None => BlockOverrides::default(),
+    };
+    Ok(Overrides { state, block })
 }
 
 /// One frame, and the frames under it unless only the top call is asked for.
@@ -158,9 +183,13 @@ pub fn trace_block(context: &RpcContext, args: &Args) -> Answer {
     ))
 }
 
-/// `debug_traceCall(call, block, config)`: the call's trace on the state after `block`.
+/// `debug_traceCall(call, block, config)`: the call's trace on the state after `block`, with
+/// the state and block overrides the config may carry (geth's `TraceCallConfig`).
 pub fn trace_call(context: &RpcContext, args: &Args) -> Answer {
-    let request = capped_request(context, args)?;
+    let request = CallRequest {
+        overrides: call_overrides(args, 2)?,
+        ..capped_request(context, args)?
+    };
     let id = args
         .optional(1, params::block_id)?
         .unwrap_or(BlockId::Tag(BlockTag::Latest));

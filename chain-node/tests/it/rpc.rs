@@ -2362,6 +2362,14 @@ async fn call_traces_are_geths_call_tracer() {
     assert_eq!(called["output"], json!(seven));
     assert_eq!(called["calls"].as_array().map(Vec::len), Some(3));
     assert_eq!(called["calls"][1]["revertReason"], json!("nope"));
+    // The same relay at an address without code, through the config's state overrides.
+    let elsewhere = addr_hex(&H160::repeat_byte(0x7d));
+    let planted = json!({"tracer": "callTracer",
+        "stateOverrides": {elsewhere.clone(): {"code": hex(&relay(store))}}});
+    let call = json!({"from": addr_hex(&sender), "to": elsewhere, "gas": "0xf4240"});
+    let overridden = result(a, "debug_traceCall", json!([call, "latest", planted])).await;
+    assert_eq!(overridden["output"], json!(seven));
+    assert_eq!(overridden["calls"].as_array().map(Vec::len), Some(3));
 
     let (code, text, _) = error(a, "debug_traceTransaction", json!([hash])).await;
     assert_eq!(code, -32602);
