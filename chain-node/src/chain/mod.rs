@@ -435,6 +435,10 @@ pub struct Chain {
     /// The executor thread blocks are built and replayed on, so a block never waits behind
     /// calls. It runs at a lower priority ([`BLOCK_THREAD_NICE`]) than the request handlers.
     block_thread: ExecutorPool,
+    /// Threads that admit submitted transactions (decode, recover the sender, pool), at the
+    /// block thread's priority: under a stream of submissions they are most of the node's CPU,
+    /// and a call waiting for a core should not wait behind them.
+    ingest_threads: ExecutorPool,
 }
 
 impl std::fmt::Debug for Chain {
@@ -559,6 +563,12 @@ impl Chain {
                 .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
             block_thread: ExecutorPool::with_nice(1, "rewasm-block", BLOCK_THREAD_NICE)
                 .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
+            ingest_threads: ExecutorPool::with_nice(
+                std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
+                "rewasm-ingest",
+                BLOCK_THREAD_NICE,
+            )
+            .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
             config,
         };
         let stored_genesis = chain
@@ -607,6 +617,11 @@ impl Chain {
         f: impl FnOnce() + Send + 'static,
     ) -> Result<(), HostFailure> {
         self.block_thread.spawn(f)
+    }
+
+    /// Sends `f` to the threads that admit submitted transactions, without waiting for it.
+    pub fn spawn_ingest(&self, f: impl FnOnce() + Send + 'static) -> Result<(), HostFailure> {
+        self.ingest_threads.spawn(f)
     }
 
     /// The store underneath (read-only use).

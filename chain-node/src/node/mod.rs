@@ -394,13 +394,25 @@ impl Node {
 
     /// [`Node::submit_raw_transaction`] for async callers: the wait for the block holding the
     /// transaction holds no thread (a JSON-RPC handler awaits it), and the sealing it may start
-    /// runs on the block thread. Decoding and sender recovery (tens of microseconds) run on the
-    /// caller's.
+    /// runs on the block thread. Decoding, sender recovery and pooling (tens of microseconds)
+    /// run on the chain's ingest threads, below the request handlers' priority.
     pub async fn submit_raw_transaction_async(
         self: &Arc<Self>,
         raw: Vec<u8>,
     ) -> Result<H256, SubmitError> {
-        let (hash, ticket) = self.pool_raw_transaction(raw)?;
+        let (reply, admitted) = tokio::sync::oneshot::channel();
+        let node = Arc::clone(self);
+        self.chain
+            .spawn_ingest(move || {
+                // The submitter may have gone away; its transaction stays pooled.
+                let _ = reply.send(node.pool_raw_transaction(raw));
+            })
+            .map_err(SubmitError::Sealing)?;
+        let (hash, ticket) = admitted.await.map_err(|_| {
+            SubmitError::Sealing(HostFailure::Thread(
+                "an ingest thread ended without an answer".to_string(),
+            ))
+        })??;
         if self.mining == Mining::Instant {
             self.sealed(hash, ticket).await?;
             self.refusal(&hash)?;
