@@ -26,7 +26,7 @@ mod trace;
 mod verify;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use primitive_types::{H160, H256, U256};
@@ -437,8 +437,9 @@ pub struct Chain {
     block_thread: ExecutorPool,
     /// Threads that admit submitted transactions (decode, recover the sender, pool), at the
     /// block thread's priority: under a stream of submissions they are most of the node's CPU,
-    /// and a call waiting for a core should not wait behind them.
-    ingest_threads: ExecutorPool,
+    /// and a call waiting for a core should not wait behind them. Started at the first
+    /// submission: a chain opened to verify or replay never needs them.
+    ingest_threads: OnceLock<Result<ExecutorPool, HostFailure>>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -563,12 +564,7 @@ impl Chain {
                 .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
             block_thread: ExecutorPool::with_nice(1, "rewasm-block", BLOCK_THREAD_NICE)
                 .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
-            ingest_threads: ExecutorPool::with_nice(
-                std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
-                "rewasm-ingest",
-                BLOCK_THREAD_NICE,
-            )
-            .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
+            ingest_threads: OnceLock::new(),
             config,
         };
         let stored_genesis = chain
@@ -619,9 +615,14 @@ impl Chain {
         self.block_thread.spawn(f)
     }
 
-    /// Sends `f` to the threads that admit submitted transactions, without waiting for it.
+    /// Sends `f` to the threads that admit submitted transactions (two, one per core of the
+    /// reference machine), without waiting for it.
     pub fn spawn_ingest(&self, f: impl FnOnce() + Send + 'static) -> Result<(), HostFailure> {
-        self.ingest_threads.spawn(f)
+        self.ingest_threads
+            .get_or_init(|| ExecutorPool::with_nice(2, "rewasm-ingest", BLOCK_THREAD_NICE))
+            .as_ref()
+            .map_err(Clone::clone)?
+            .spawn(f)
     }
 
     /// The store underneath (read-only use).

@@ -132,6 +132,9 @@ pub enum SubmitError {
     /// is shutting down).
     #[error("the node cannot seal blocks: {0}")]
     Sealing(HostFailure),
+    /// The node could not admit the transaction (its ingest threads failed or are gone).
+    #[error("the node could not admit the transaction: {0}")]
+    Admission(HostFailure),
     /// The dev chain was reverted or reset while the transaction waited for its block; it
     /// was dropped with the pool.
     #[error(
@@ -404,13 +407,22 @@ impl Node {
         let node = Arc::clone(self);
         self.chain
             .spawn_ingest(move || {
-                // The submitter may have gone away; its transaction stays pooled.
-                let _ = reply.send(node.pool_raw_transaction(raw));
+                let pooled = node.pool_raw_transaction(raw);
+                // The sealing turn starts here, not in the submitter, which may be gone by the
+                // time it would read the answer (a client that hung up): an instant-mining
+                // node would otherwise leave the transaction pooled until the next submission.
+                if pooled.is_ok()
+                    && node.mining == Mining::Instant
+                    && let Err(error) = node.seal_soon()
+                {
+                    tracing::warn!(%error, "starting a sealing turn");
+                }
+                let _ = reply.send(pooled);
             })
-            .map_err(SubmitError::Sealing)?;
+            .map_err(SubmitError::Admission)?;
         let (hash, ticket) = admitted.await.map_err(|_| {
-            SubmitError::Sealing(HostFailure::Thread(
-                "an ingest thread ended without an answer".to_string(),
+            SubmitError::Admission(HostFailure::Thread(
+                "an ingest job ended without an answer".to_string(),
             ))
         })??;
         if self.mining == Mining::Instant {
@@ -474,6 +486,17 @@ impl Node {
             }
             notified.await;
         }
+    }
+
+    /// Starts a sealing turn unless one is under way.
+    fn seal_soon(self: &Arc<Self>) -> Result<(), SubmitError> {
+        let mut group = self.group.lock();
+        if group.sealing {
+            return Ok(());
+        }
+        group.sealing = true;
+        drop(group);
+        self.start_sealing_turn()
     }
 
     /// Starts a sealing turn on the block thread (the caller has marked the group sealing).
@@ -1062,6 +1085,45 @@ mod tests {
         let head = node.chain().head();
         assert_eq!(head.header.number, 1, "one block for all eight");
         assert_eq!(head.transactions.len(), 8);
+    }
+
+    /// A submitter that goes away while its transaction is admitted (a client that hung up)
+    /// still has it sealed: the ingest job starts the turn nobody else would.
+    #[test]
+    fn a_gone_submitters_transaction_is_still_sealed() {
+        let dir = tempfile::tempdir().unwrap();
+        let node =
+            Arc::new(Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let raw = transfer_from(0, 0, H160::repeat_byte(0x42), 1);
+        let hash = keccak256(&raw);
+        runtime.block_on(async {
+            let submission = node.submit_raw_transaction_async(raw);
+            tokio::pin!(submission);
+            // One poll hands the transaction to an ingest thread; then the submitter is gone.
+            let polled = futures_poll_once(submission.as_mut()).await;
+            assert!(polled.is_none(), "answered before its block: {polled:?}");
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while node.chain().transaction(&hash).unwrap().is_none() {
+            assert!(std::time::Instant::now() < deadline, "never sealed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(node.chain().head().header.number, 1);
+    }
+
+    /// Polls `future` once: its output if it was ready.
+    async fn futures_poll_once<F: std::future::Future + Unpin>(mut future: F) -> Option<F::Output> {
+        std::future::poll_fn(|context| {
+            std::task::Poll::Ready(match std::pin::Pin::new(&mut future).poll(context) {
+                std::task::Poll::Ready(output) => Some(output),
+                std::task::Poll::Pending => None,
+            })
+        })
+        .await
     }
 
     #[test]

@@ -132,6 +132,7 @@ impl From<SubmitError> for RpcError {
             SubmitError::Pool(pool) => Self::new(pool.code(), pool.to_string()),
             refused @ (SubmitError::StoreUnavailable(_)
             | SubmitError::Sealing(_)
+            | SubmitError::Admission(_)
             | SubmitError::Rewound
             | SubmitError::NotImpersonated(_)) => Self::server(refused.to_string()),
         }

@@ -102,6 +102,12 @@ fn parse_kind(params: &Params<'_>) -> Result<Kind, RpcError> {
     }
 }
 
+/// How often a subscription also looks whether it was closed. `closed()` should wake it at
+/// once, but a task that did not see its unsubscribe for over 30 s was observed (in
+/// `rpc::filters_and_subscriptions_are_bounded`, cause not found); the look bounds how long a
+/// connection's subscription slot can stay taken after an `eth_unsubscribe`.
+const CLOSED_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Registers `eth_subscribe` and `eth_unsubscribe`.
 pub fn register(
     module: &mut RpcModule<RpcContext>,
@@ -130,6 +136,12 @@ async fn serve(kind: Kind, pending: PendingSubscriptionSink, context: Arc<RpcCon
             loop {
                 let hash = tokio::select! {
                     () = sink.closed() => return,
+                    () = tokio::time::sleep(CLOSED_CHECK) => {
+                        if sink.is_closed() {
+                            return;
+                        }
+                        continue;
+                    }
                     received = hashes.recv() => received,
                 };
                 match hash {
@@ -153,6 +165,12 @@ async fn serve(kind: Kind, pending: PendingSubscriptionSink, context: Arc<RpcCon
             loop {
                 let block = tokio::select! {
                     () = sink.closed() => return,
+                    () = tokio::time::sleep(CLOSED_CHECK) => {
+                        if sink.is_closed() {
+                            return;
+                        }
+                        continue;
+                    }
                     received = blocks.recv() => received,
                 };
                 match block {

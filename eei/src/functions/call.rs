@@ -240,7 +240,13 @@ impl<H: Host + ?Sized, M: Memory + ?Sized, G: Gas + ?Sized> Eei<'_, H, M, G> {
         };
         self.gas.charge(self.frame_price(base))?;
         let refuse = |eei: &mut Self, refusal, input: Vec<u8>| {
-            let gas = requested.min(all_but_one_64th(eei.gas.left()));
+            // What the callee would have had: the forwarded gas, and the stipend with value.
+            let forwarded = requested.min(all_but_one_64th(eei.gas.left()));
+            let gas = if transfers_value {
+                forwarded.saturating_add(gas::CALL_STIPEND)
+            } else {
+                forwarded
+            };
             eei.host.refused(RefusedFrame {
                 kind: Some(kind),
                 to: Some(to),

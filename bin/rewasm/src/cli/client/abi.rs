@@ -8,7 +8,8 @@
 //! it every integer must fit its width and every `bytesN` be zero beyond N, and static results
 //! (the common `balanceOf(address)(uint256)` kind) must be their canonical encoding: a bool 0 or
 //! 1, an address without high bytes. Inside dynamic results bools and addresses are read as
-//! alloy and cast read them (not zero; the low 20 bytes).
+//! alloy and cast read them (not zero; the low 20 bytes), and a `string` that is not UTF-8 is
+//! read with U+FFFD for what does not decode, as alloy reads it.
 
 use alloy_dyn_abi::{DynSolType, DynSolValue, Specifier};
 use alloy_json_abi::{Function, JsonAbi};
