@@ -54,6 +54,19 @@ pub struct CallRequest {
     pub overrides: Overrides,
 }
 
+impl CallRequest {
+    /// What the call pays per gas in a block with `base_fee`: its `gasPrice`, else the
+    /// EIP-1559 effective price of its fee cap and tip, else nothing.
+    pub(super) fn price(&self, base_fee: U256) -> U256 {
+        let tip = self.max_priority_fee_per_gas.unwrap_or_default();
+        self.gas_price
+            .or(self
+                .max_fee_per_gas
+                .map(|cap| cap.min(base_fee.saturating_add(tip))))
+            .unwrap_or_default()
+    }
+}
+
 /// What a call did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallOutcome {
@@ -441,15 +454,7 @@ impl Chain {
             .ok_or(ChainError::MissingBlock(number))?;
         let mut env = BlockEnv::of(&header);
         request.overrides.block.apply(&mut env);
-        let price = request
-            .gas_price
-            .or(request.max_fee_per_gas.map(|cap| {
-                cap.min(
-                    env.base_fee
-                        .saturating_add(request.max_priority_fee_per_gas.unwrap_or_default()),
-                )
-            }))
-            .unwrap_or_default();
+        let price = request.price(env.base_fee);
         if price.is_zero() {
             env.base_fee = U256::zero();
         }

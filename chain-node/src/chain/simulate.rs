@@ -442,12 +442,7 @@ impl Chain {
             current
         };
         let tip = request.max_priority_fee_per_gas.unwrap_or_default();
-        let price = request
-            .gas_price
-            .or(request
-                .max_fee_per_gas
-                .map(|cap| cap.min(env.base_fee.saturating_add(tip))))
-            .unwrap_or_default();
+        let price = request.price(env.base_fee);
         let chain_id = self.chain_id();
         let kind = match (request.gas_price, request.access_list.is_empty()) {
             (Some(_), true) => TxKind::Legacy {
