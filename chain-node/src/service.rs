@@ -24,13 +24,18 @@ pub const MAX_BLOCKING_THREADS: usize = 128;
 /// ([`rewasm_executor::EXECUTOR_STACK_BYTES`], only touched pages committed) and say so, so a
 /// JSON-RPC handler runs `eth_call` and seals blocks on its own thread instead of handing the
 /// work to an executor thread and waiting: one thread hop less per request, which on a small
-/// machine is a large part of a call's time.
+/// machine is a large part of a call's time. They ask for the scheduler's shortest turn
+/// ([`rewasm_executor::threads::SHORT_SLICE`]), so a request's thread gets a core as soon as
+/// it wakes even while the block thread keeps one busy.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(rewasm_executor::EXECUTOR_STACK_BYTES)
         .max_blocking_threads(MAX_BLOCKING_THREADS)
-        .on_thread_start(rewasm_executor::declare_executor_stack)
+        .on_thread_start(|| {
+            rewasm_executor::declare_executor_stack();
+            rewasm_executor::request_slice(rewasm_executor::threads::SHORT_SLICE);
+        })
         .build()
 }
 

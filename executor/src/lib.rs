@@ -30,7 +30,9 @@ pub use rewasm_primitives::state::{
     Account, AccountChange, BasicAccount, Bytecode, InMemoryState, State, StateChanges, StateError,
     StateRead,
 };
-pub use threads::{EXECUTOR_STACK_BYTES, ExecutorPool, declare_executor_stack, on_executor_stack};
+pub use threads::{
+    EXECUTOR_STACK_BYTES, ExecutorPool, declare_executor_stack, on_executor_stack, request_slice,
+};
 pub use trace::{CallFrame, FrameKind, TracedLog};
 pub use transaction::{
     Receipt, Transaction, TxError, execute_transaction, execute_transaction_with, intrinsic_gas,

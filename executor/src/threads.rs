@@ -33,6 +33,15 @@ pub const EXECUTOR_STACK_BYTES: usize = 256 << 20;
 /// a node under load) finds its thread awake.
 const SPIN: Duration = Duration::from_micros(50);
 
+/// The scheduling turn a thread answering requests asks for ([`request_slice`]): the kernel's
+/// shortest, so that a request's thread gets a core as soon as it wakes.
+pub const SHORT_SLICE: Duration = Duration::from_micros(100);
+
+/// The scheduling turn of a pool started below the default priority (block building, taking
+/// in submissions): long, so that it yields to a woken request handler at once and is itself
+/// switched out less often. Measured on the 2-core machine, `docs/NODE.md` "The request path".
+pub const LONG_SLICE: Duration = Duration::from_millis(3);
+
 thread_local! {
     /// Set on executor threads, whose stack is [`EXECUTOR_STACK_BYTES`].
     static ON_EXECUTOR_STACK: Cell<bool> = const { Cell::new(false) };
@@ -67,14 +76,13 @@ impl ExecutorPool {
     /// that a node started under `nice` keeps the difference. Work that may wait, such as
     /// sealing blocks, runs below the threads that answer requests, so that a saturated node
     /// still answers a call quickly; the priority matters only while the cores are all busy.
-    /// Where the priority cannot be set the threads run at the starter's (logged).
+    /// Such threads also take a [`LONG_SLICE`], so a woken request handler does not wait for
+    /// their turn to end. Where the priority cannot be set the threads run at the starter's
+    /// (logged).
     pub fn with_nice(threads: usize, name: &str, nice: i32) -> Result<Self, HostFailure> {
         let threads = threads.max(1);
         let id = NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed);
-        let nice = match nice {
-            0 => 0,
-            steps => current_thread_nice().saturating_add(steps).min(19),
-        };
+        let lowered = (nice != 0).then(|| current_thread_nice().saturating_add(nice).min(19));
         let (sender, receiver) = channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
         for index in 0..threads {
@@ -85,8 +93,9 @@ impl ExecutorPool {
                 .spawn(move || {
                     ON_EXECUTOR_STACK.set(true);
                     POOL.set(id);
-                    if nice != 0 {
+                    if let Some(nice) = lowered {
                         set_current_thread_nice(nice);
+                        request_slice(LONG_SLICE);
                     }
                     while let Some(job) = next_job(&receiver) {
                         job();
@@ -249,6 +258,53 @@ fn set_current_thread_nice(nice: i32) {
     );
 }
 
+/// Asks the scheduler to run the calling thread in turns of `slice` (Linux 6.12 and later:
+/// EEVDF's custom slice, which the kernel clamps to 0.1–100 ms; `Duration::ZERO` asks for the
+/// default again). When a thread wakes, the scheduler picks by deadline, and a thread's
+/// deadline is its slice away: a thread with a short slice takes a core from one with a long
+/// slice at once instead of waiting for that one's turn to end. Request handlers
+/// ([`SHORT_SLICE`]) want that while block building ([`LONG_SLICE`]) keeps the cores busy.
+///
+/// Only the slice changes: the share of the CPU (the nice value, passed back as it is) and the
+/// policy stay. An operator's `chrt --batch` thread gets the slice too; idle and real-time
+/// threads, kernels before 6.12 (which take the request and ignore the slice) and before 5.3
+/// (which refuse it) keep their scheduling. A refusal costs latency only, so it is logged at
+/// debug level.
+#[cfg(target_os = "linux")]
+pub fn request_slice(slice: Duration) {
+    let attr = libc::sched_attr {
+        size: std::mem::size_of::<libc::sched_attr>() as u32,
+        // Ignored under `SCHED_FLAG_KEEP_POLICY`, which also keeps the reset-on-fork flag.
+        sched_policy: 0,
+        sched_flags: libc::SCHED_FLAG_KEEP_POLICY as u64,
+        sched_nice: current_thread_nice(),
+        sched_priority: 0,
+        sched_runtime: u64::try_from(slice.as_nanos()).unwrap_or(u64::MAX),
+        sched_deadline: 0,
+        sched_period: 0,
+    };
+    // SAFETY: `sched_setattr` reads `attr.size` bytes (48, `SCHED_ATTR_SIZE_VER0`) from a
+    // valid, initialised `sched_attr` and changes only the calling thread's (id 0) scheduling.
+    let failed = unsafe {
+        libc::syscall(
+            libc::SYS_sched_setattr,
+            0,
+            &raw const attr,
+            0 as libc::c_uint,
+        ) != 0
+    };
+    if failed {
+        tracing::debug!(
+            ?slice,
+            error = %std::io::Error::last_os_error(),
+            "the scheduler refused a custom slice; the thread keeps its scheduling"
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn request_slice(_slice: Duration) {}
+
 /// A one-shot signal from an executor thread to the caller waiting for its job.
 struct Completion {
     done: AtomicBool,
@@ -384,6 +440,48 @@ mod tests {
         // `run` from an executor thread stays in place, whatever the pool.
         let stayed = normal.run(|| low.run(name).unwrap()).unwrap();
         assert_eq!(stayed.as_deref(), Some("test-normal-0"));
+    }
+
+    /// The slice the kernel reports for the calling thread: `None` where it reports none
+    /// (kernels before 6.12) or cannot be asked.
+    #[cfg(target_os = "linux")]
+    fn current_thread_slice() -> Option<Duration> {
+        // SAFETY: `sched_attr` is plain integers, for which zero is a valid value.
+        let mut attr: libc::sched_attr = unsafe { std::mem::zeroed() };
+        let size = std::mem::size_of::<libc::sched_attr>() as libc::c_uint;
+        // SAFETY: `sched_getattr` writes at most `size` bytes into `attr`, a valid
+        // `sched_attr`, about the calling thread (id 0).
+        let read = unsafe { libc::syscall(libc::SYS_sched_getattr, 0, &raw mut attr, size, 0) };
+        (read == 0 && attr.sched_runtime != 0).then(|| Duration::from_nanos(attr.sched_runtime))
+    }
+
+    /// A niced pool's threads take the long slice and keep their nice value; a thread that
+    /// asks for the short one gets it, at its own nice value.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn slices_are_set_and_nice_values_kept() {
+        let low = ExecutorPool::with_nice(1, "test-slice", 3).unwrap();
+        let (slice, nice) = low
+            .run_on_pool(|| (current_thread_slice(), current_thread_nice()))
+            .unwrap();
+        assert_eq!(nice, (current_thread_nice() + 3).min(19));
+        let supported = slice.is_some();
+        if supported {
+            assert_eq!(slice, Some(LONG_SLICE));
+        }
+        let lower = (current_thread_nice() + 1).min(19);
+        let (slice, nice) = std::thread::spawn(move || {
+            set_current_thread_nice(lower);
+            request_slice(SHORT_SLICE);
+            (current_thread_slice(), current_thread_nice())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(nice, lower);
+        assert_eq!(slice.is_some(), supported);
+        if supported {
+            assert_eq!(slice, Some(SHORT_SLICE));
+        }
     }
 
     #[test]

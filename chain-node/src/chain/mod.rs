@@ -44,7 +44,7 @@ pub use block::{Block, BlockDecodeError, transactions_root};
 pub use build::Rejection;
 pub use call::{
     AccessListOutcome, CallError, CallLimits, CallOutcome, CallRequest, DEFAULT_CALL_TIMEOUT,
-    revert_reason,
+    StateBlock, revert_reason,
 };
 pub use edit::StateEdit;
 pub use header::{Bloom, Header};
@@ -670,6 +670,17 @@ impl Chain {
                 .map(|block| Some(Arc::new(block)))
                 .map_err(|source| ChainError::CorruptBlock { number, source }),
         }
+    }
+
+    /// Block `number`'s header for executing on its state: the head's from memory, any other
+    /// from the store.
+    pub(crate) fn state_header(&self, number: u64) -> Result<Header, ChainError> {
+        let head = self.head();
+        if head.header.number == number {
+            return Ok(head.header.clone());
+        }
+        self.header_by_number(number)?
+            .ok_or(ChainError::MissingBlock(number))
     }
 
     /// A block's header by number, without recovering its transactions' senders.

@@ -22,7 +22,7 @@ use super::params::{self, Args, BlockId, BlockTag};
 use super::{AsyncAnswer, RpcContext, signer};
 use crate::chain::overrides::Overrides;
 use crate::chain::{
-    Block, CallError, CallRequest, Chain, ChainError, Header, TxLocation, revert_reason,
+    Block, CallError, CallRequest, Chain, ChainError, Header, StateBlock, TxLocation, revert_reason,
 };
 use crate::tx;
 
@@ -65,7 +65,17 @@ pub(super) fn state_block(chain: &Chain, id: BlockId) -> Result<u64, RpcError> {
     }
 }
 
-/// The block a block query names, if it exists.
+/// The block whose state a single call runs on: the head's tags stay the head until the call
+/// takes its view ([`StateBlock::Head`]), any other block is resolved now.
+pub(super) fn call_state(chain: &Chain, id: BlockId) -> Result<StateBlock, RpcError> {
+    match id {
+        BlockId::Tag(
+            BlockTag::Latest | BlockTag::Pending | BlockTag::Safe | BlockTag::Finalized,
+        ) => Ok(StateBlock::Head),
+        other => state_block(chain, other).map(StateBlock::Number),
+    }
+}
+
 /// The block a number, tag or hash names, if there is one.
 pub(super) fn block_by_id(
     chain: &Chain,
@@ -462,7 +472,7 @@ pub fn call(context: &RpcContext, args: &Args) -> Answer {
         ..request
     };
     let chain = context.node.chain();
-    let outcome = chain.call(&request, state_block(chain, id)?)?;
+    let outcome = chain.call(&request, call_state(chain, id)?)?;
     match outcome.status {
         CallStatus::Success => Ok(json!(json::data(&outcome.output))),
         CallStatus::Revert => Err(CallError::Reverted {

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::eth::{Answer, block_by_id, capped_request, state_block};
+use super::eth::{Answer, block_by_id, call_state, capped_request};
 use super::params::{self, Args, BlockId, BlockTag};
 use super::{RpcContext, RpcError, json};
 use crate::chain::overrides::{BlockOverrides, Overrides, StateOverrides};
@@ -195,7 +195,7 @@ pub fn trace_call(context: &RpcContext, args: &Args) -> Answer {
         .unwrap_or(BlockId::Tag(BlockTag::Latest));
     let config = config(args, 2)?;
     let chain = context.node.chain();
-    let outcome = chain.trace_call(&request, state_block(chain, id)?)?;
+    let outcome = chain.trace_call(&request, call_state(chain, id)?)?;
     let trace = outcome
         .trace
         .ok_or_else(|| RpcError::internal("the call left no trace"))?;

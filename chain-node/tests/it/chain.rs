@@ -6,7 +6,7 @@ use primitive_types::{H160, H256, U256};
 use rewasm_executor::{BasicAccount, create_address};
 use rewasm_node::chain::ChainSetting;
 use rewasm_node::chain::{
-    CallError, CallRequest, Chain, ChainConfig, ChainError, VerifyError, verify,
+    CallError, CallRequest, Chain, ChainConfig, ChainError, StateBlock, VerifyError, verify,
 };
 use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, Genesis, GenesisValidator, derive_accounts};
 use rewasm_node::tx::{self, SignedTransaction, TxKind, UnsignedTransaction};
@@ -618,6 +618,52 @@ fn the_debug_module_prints_on_dev_chains_only() {
         "{failure}"
     );
     assert!(chain.account_at(&contract, 1).unwrap().code.is_empty());
+}
+
+#[test]
+fn a_call_at_the_head_reads_the_block_its_view_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path());
+    let a = accounts().remove(0);
+    let runtime = wat::parse_str(COUNTER).unwrap();
+    chain
+        .mine(vec![deployment(&a, &runtime)], Some(T0))
+        .unwrap();
+    let contract = create_address(&a.address, 0);
+    let call = CallRequest {
+        from: Some(a.address),
+        to: Some(contract),
+        ..CallRequest::default()
+    };
+    // What a request for `latest` becomes on arrival, and what it used to become: the head's
+    // number, 1. Then a block lands before the call runs.
+    let latest = StateBlock::Head;
+    let resolved = StateBlock::Number(1);
+    let bump = signed(
+        &a,
+        Tx {
+            nonce: 1,
+            to: Some(contract),
+            gas: 1_000_000,
+            value: U256::zero(),
+            ..Tx::default()
+        },
+    );
+    let mined = chain.mine(vec![bump], Some(T0 + 1)).unwrap();
+    assert!(mined.receipts[0].success, "{:?}", mined.receipts[0]);
+    let trie_reads = chain.store().trie_node_reads();
+    assert_eq!(chain.call(&call, latest).unwrap().output, word(2));
+    assert_eq!(chain.trace_call(&call, latest).unwrap().output, word(2));
+    assert_eq!(
+        chain.store().trie_node_reads(),
+        trie_reads,
+        "the head's state is read flat and from the head cache"
+    );
+    assert_eq!(chain.call(&call, resolved).unwrap().output, word(1));
+    assert!(
+        chain.store().trie_node_reads() > trie_reads,
+        "a block behind the head is read through the trie, the slow way the head now avoids"
+    );
 }
 
 #[test]

@@ -618,6 +618,13 @@ async fn every_method_answers_after_a_few_transactions() {
         hex(&word(7)),
         "block defaults to latest"
     );
+    for tag in ["pending", "safe", "finalized"] {
+        assert_eq!(
+            result(a, "eth_call", json!([view, tag])).await,
+            hex(&word(7)),
+            "{tag} is the head on a dev chain"
+        );
+    }
     assert_eq!(
         result(a, "eth_call", json!([view, deployed["blockNumber"]])).await,
         hex(&[0; 32])
