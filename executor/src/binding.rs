@@ -109,6 +109,8 @@ impl Memory for ViewMemory<'_> {
 struct LocalGas {
     ink: u64,
     ink_per_gas: u64,
+    /// Whether the host function read how much gas is left (`World::gas_observed`).
+    observed: bool,
 }
 
 impl Gas for LocalGas {
@@ -129,6 +131,7 @@ impl Gas for LocalGas {
     }
 
     fn left(&mut self) -> u64 {
+        self.observed = true;
         self.ink / self.ink_per_gas
     }
 
@@ -169,6 +172,7 @@ fn with_eei<R>(
     let mut gas = LocalGas {
         ink: meter.ink(&mut store),
         ink_per_gas: meter.ink_per_gas(),
+        observed: false,
     };
     let depth = meter.depth(&mut store);
     let pages = match nesting {
@@ -204,6 +208,7 @@ fn with_eei<R>(
             return_data: &mut env.return_data,
         };
         let result = function(&mut eei);
+        host.world.gas_observed |= gas.observed;
         (
             result,
             host.world.should_stop(),

@@ -105,6 +105,12 @@ pub struct Receipt {
     /// Every frame, when [`crate::ExecutionOptions::trace_calls`] asked: the transaction's own
     /// frame with the transaction's gas limit and gas used.
     pub trace: Option<CallFrame>,
+    /// Whether a host function read how much gas its frame had left: `getGasLeft`,
+    /// `storageStore`'s stipend check, and every call or create (which forward a share of what
+    /// is left). Besides running out, that is the only way an execution can depend on its gas
+    /// limit: charges otherwise only succeed or fail. `eth_call` relies on it to run a call with
+    /// less gas first (`Chain::call_briefly` in the node).
+    pub gas_observed: bool,
 }
 
 /// Intrinsic gas of `tx` with the schedule's `calldata` prices
@@ -182,6 +188,7 @@ fn execute_on_this_thread(
             debug: DebugOutput::default(),
             tracer: options.trace_calls.then(CallTracer::default),
             frame_failure: None,
+            gas_observed: false,
         };
         let receipt = run(&mut world, tx, options.record_accesses);
         match world.abort.take() {
@@ -403,5 +410,6 @@ fn run(world: &mut World<'_>, tx: &Transaction, record_accesses: bool) -> Result
             .map(|accessed| accessed.without_implicit(tx.sender, target)),
         debug: std::mem::take(&mut world.debug),
         trace,
+        gas_observed: world.gas_observed,
     })
 }

@@ -176,6 +176,8 @@ pub(crate) struct World<'a> {
     pub(super) tracer: Option<CallTracer>,
     /// Why the frame that just ended failed, for its trace (only kept when tracing).
     pub(super) frame_failure: Option<String>,
+    /// Whether a host function read how much gas its frame had left (`Receipt::gas_observed`).
+    pub(super) gas_observed: bool,
 }
 
 impl std::fmt::Debug for World<'_> {

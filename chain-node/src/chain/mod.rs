@@ -43,8 +43,8 @@ use rewasm_store::{BlockWrite, ChainParams, Store, StoreError, StoreMemory};
 pub use block::{Block, BlockDecodeError, transactions_root};
 pub use build::Rejection;
 pub use call::{
-    AccessListOutcome, CallError, CallLimits, CallOutcome, CallRequest, DEFAULT_CALL_TIMEOUT,
-    StateBlock, revert_reason,
+    AccessListOutcome, BRIEF_CALL_GAS, CallError, CallLimits, CallOutcome, CallRequest,
+    DEFAULT_CALL_TIMEOUT, StateBlock, revert_reason,
 };
 pub use edit::StateEdit;
 pub use header::{Bloom, Header};
@@ -430,6 +430,8 @@ pub struct Chain {
     /// The snapshots held and what later commits overwrote ([`snapshot`]).
     journal: Mutex<snapshot::Journal>,
     call_slots: call::CallSlots,
+    /// Taken by the one brief call that may run at a time ([`Chain::call_briefly`]).
+    brief_call: Mutex<()>,
     /// Executor threads for `eth_call` and `eth_estimateGas`, one per call slot.
     call_threads: ExecutorPool,
     /// The executor thread blocks are built and replayed on, so a block never waits behind
@@ -560,6 +562,7 @@ impl Chain {
             genesis: genesis.clone(),
             journal: Mutex::new(snapshot::Journal::default()),
             call_slots: call::CallSlots::new(config.calls.executors),
+            brief_call: Mutex::new(()),
             call_threads: ExecutorPool::new(config.calls.executors, "rewasm-call")
                 .map_err(|failure| ChainError::ExecutorThread(Box::new(failure)))?,
             block_thread: ExecutorPool::with_nice(1, "rewasm-block", BLOCK_THREAD_NICE)

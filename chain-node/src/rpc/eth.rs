@@ -22,7 +22,8 @@ use super::params::{self, Args, BlockId, BlockTag};
 use super::{AsyncAnswer, RpcContext, signer};
 use crate::chain::overrides::Overrides;
 use crate::chain::{
-    Block, CallError, CallRequest, Chain, ChainError, Header, StateBlock, TxLocation, revert_reason,
+    Block, CallError, CallOutcome, CallRequest, Chain, ChainError, Header, StateBlock, TxLocation,
+    revert_reason,
 };
 use crate::tx;
 
@@ -68,12 +69,20 @@ pub(super) fn state_block(chain: &Chain, id: BlockId) -> Result<u64, RpcError> {
 /// The block whose state a single call runs on: the head's tags stay the head until the call
 /// takes its view ([`StateBlock::Head`]), any other block is resolved now.
 pub(super) fn call_state(chain: &Chain, id: BlockId) -> Result<StateBlock, RpcError> {
-    match id {
-        BlockId::Tag(
-            BlockTag::Latest | BlockTag::Pending | BlockTag::Safe | BlockTag::Finalized,
-        ) => Ok(StateBlock::Head),
-        other => state_block(chain, other).map(StateBlock::Number),
+    if names_head(id) {
+        Ok(StateBlock::Head)
+    } else {
+        state_block(chain, id).map(StateBlock::Number)
     }
+}
+
+/// Whether `id` is a tag for the head: on a chain that mines every block at once, the pending,
+/// safe and finalized blocks are the latest one.
+fn names_head(id: BlockId) -> bool {
+    matches!(
+        id,
+        BlockId::Tag(BlockTag::Latest | BlockTag::Pending | BlockTag::Safe | BlockTag::Finalized)
+    )
 }
 
 /// The block a number, tag or hash names, if there is one.
@@ -472,7 +481,26 @@ pub fn call(context: &RpcContext, args: &Args) -> Answer {
         ..request
     };
     let chain = context.node.chain();
-    let outcome = chain.call(&request, call_state(chain, id)?)?;
+    call_answer(chain.call(&request, call_state(chain, id)?)?)
+}
+
+/// `eth_call` at the head tried briefly, on the request's thread ([`Chain::call_briefly`]);
+/// `None` leaves the request to [`call`], which also reports malformed parameters.
+pub fn call_briefly(context: &RpcContext, args: &Args) -> Option<Answer> {
+    let id = args.optional(1, params::block_id).ok()?;
+    if !names_head(id.unwrap_or(BlockId::Tag(BlockTag::Latest))) {
+        return None;
+    }
+    let request = CallRequest {
+        overrides: overrides(args, 2).ok()?,
+        ..capped_request(context, args).ok()?
+    };
+    let outcome = context.node.chain().call_briefly(&request)?;
+    Some(outcome.map_err(RpcError::from).and_then(call_answer))
+}
+
+/// `eth_call`'s answer to `outcome`: its output, or its revert or failure as an error.
+fn call_answer(outcome: CallOutcome) -> Answer {
     match outcome.status {
         CallStatus::Success => Ok(json!(json::data(&outcome.output))),
         CallStatus::Revert => Err(CallError::Reverted {

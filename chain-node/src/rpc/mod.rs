@@ -132,6 +132,9 @@ pub struct RpcContext {
 /// A handler that runs to its answer.
 pub type SyncHandler = fn(&RpcContext, &Args) -> eth::Answer;
 
+/// A handler that answers at once when it can, or leaves the request to another (`None`).
+pub type BriefHandler = fn(&RpcContext, &Args) -> Option<eth::Answer>;
+
 /// A handler that awaits an event.
 pub type AsyncHandler = fn(Arc<RpcContext>, Args) -> AsyncAnswer;
 
@@ -147,13 +150,17 @@ pub enum Handler {
     /// Lookups of microseconds ran on the worker itself for a while, without the hand-over;
     /// with that, a WebSocket subscription's task sometimes never saw its unsubscribe (its slot
     /// stayed taken for 30 s and more, `filters_and_subscriptions_are_bounded`), for a reason
-    /// not yet found, so every handler goes through here.
+    /// not yet found, so every handler goes through here but the brief `eth_call`.
     Blocking(SyncHandler),
+    /// Tried in place on the runtime thread, without the hand-over, where the first handler
+    /// bounds its own work (`eth_call`: [`crate::chain::Chain::call_briefly`]); what it leaves
+    /// goes to the second, as [`Handler::Blocking`].
+    Brief(BriefHandler, SyncHandler),
     /// Waits for an event (the block holding a transaction) without holding a thread.
     Async(AsyncHandler),
 }
 
-use Handler::{Async, Blocking};
+use Handler::{Async, Blocking, Brief};
 
 /// Every method but the subscriptions: name, most parameters it takes, handler.
 pub const METHODS: &[(&str, usize, Handler)] = &[
@@ -214,7 +221,7 @@ pub const METHODS: &[(&str, usize, Handler)] = &[
     ("eth_getCode", 2, Blocking(eth::get_code)),
     ("eth_getStorageAt", 3, Blocking(eth::get_storage_at)),
     ("eth_getProof", 3, Blocking(eth::get_proof)),
-    ("eth_call", 4, Blocking(eth::call)),
+    ("eth_call", 4, Brief(eth::call_briefly, eth::call)),
     ("eth_estimateGas", 4, Blocking(eth::estimate_gas)),
     ("eth_simulateV1", 2, Blocking(simulate::simulate)),
     ("eth_createAccessList", 2, Blocking(eth::create_access_list)),
@@ -377,6 +384,14 @@ pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMeth
                     handler(context, &Args::parse(params.as_str(), arity)?)
                 })
                 .await,
+                Brief(brief, handler) => match Args::parse(params.as_str(), arity) {
+                    Ok(args) => match brief(&context, &args) {
+                        Some(answer) => answer,
+                        None => run_blocking(name, &context, move |context| handler(context, &args))
+                            .await,
+                    },
+                    Err(error) => Err(error),
+                },
                 Async(handler) => match Args::parse(params.as_str(), arity) {
                     Ok(args) => handler(Arc::clone(&context), args).await,
                     Err(error) => Err(error),

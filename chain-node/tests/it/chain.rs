@@ -3,10 +3,12 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use primitive_types::{H160, H256, U256};
+use rewasm_eei::CallStatus;
 use rewasm_executor::{BasicAccount, create_address};
 use rewasm_node::chain::ChainSetting;
 use rewasm_node::chain::{
-    CallError, CallRequest, Chain, ChainConfig, ChainError, StateBlock, VerifyError, verify,
+    BRIEF_CALL_GAS, CallError, CallRequest, Chain, ChainConfig, ChainError, StateBlock,
+    VerifyError, verify,
 };
 use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, Genesis, GenesisValidator, derive_accounts};
 use rewasm_node::tx::{self, SignedTransaction, TxKind, UnsignedTransaction};
@@ -558,7 +560,7 @@ fn the_debug_module_prints_on_dev_chains_only() {
         ..CallRequest::default()
     };
     let outcome = chain.call(&call, 1).unwrap();
-    assert_eq!(outcome.status, rewasm_eei::CallStatus::Success);
+    assert_eq!(outcome.status, CallStatus::Success);
     let printed: Vec<_> = outcome
         .debug
         .lines
@@ -663,6 +665,96 @@ fn a_call_at_the_head_reads_the_block_its_view_holds() {
     assert!(
         chain.store().trie_node_reads() > trie_reads,
         "a block behind the head is read through the trie, the slow way the head now avoids"
+    );
+}
+
+/// No call data: returns storage slot 0. `0x01`: returns `getGasLeft` (8 bytes, little-endian).
+/// Anything else: a loop that needs more gas than a brief call has, then returns 4 zero bytes.
+const BRIEF_CASES: &str = r#"(module
+  (import "ethereum" "storageLoad" (func $load (param i32 i32)))
+  (import "ethereum" "getGasLeft" (func $gas_left (result i64)))
+  (import "ethereum" "finish" (func $finish (param i32 i32)))
+  (import "ethereum" "getCallDataSize" (func $size (result i32)))
+  (import "ethereum" "callDataCopy" (func $copy (param i32 i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "main") (local $i i32)
+    (if (i32.eqz (call $size))
+      (then
+        (call $load (i32.const 0) (i32.const 32))
+        (call $finish (i32.const 32) (i32.const 32))))
+    (call $copy (i32.const 0) (i32.const 0) (i32.const 1))
+    (if (i32.eq (i32.load8_u (i32.const 0)) (i32.const 1))
+      (then
+        (i64.store (i32.const 0) (call $gas_left))
+        (call $finish (i32.const 0) (i32.const 8))))
+    (i32.store (i32.const 0) (i32.const 0))
+    (loop $again
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $again (i32.lt_u (local.get $i) (i32.const 200000))))
+    (call $finish (i32.const 0) (i32.const 4))))"#;
+
+#[test]
+fn a_brief_call_answers_only_what_the_full_call_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path());
+    let a = accounts().remove(0);
+    let runtime = wat::parse_str(BRIEF_CASES).unwrap();
+    chain
+        .mine(vec![deployment(&a, &runtime)], Some(T0))
+        .unwrap();
+    let call = |data: &[u8]| CallRequest {
+        from: Some(a.address),
+        to: Some(create_address(&a.address, 0)),
+        data: data.to_vec(),
+        ..CallRequest::default()
+    };
+    let full = |request: &CallRequest| chain.call(request, StateBlock::Head).unwrap();
+
+    // A read depends on its gas only through the charges it paid: the brief run is the answer.
+    let read = call(&[]);
+    let brief = chain
+        .call_briefly(&read)
+        .expect("answered briefly")
+        .unwrap();
+    assert_eq!(brief.output, word(0));
+    assert!(!brief.gas_observed);
+    assert_eq!(brief, full(&read));
+
+    // What a frame reads of its gas depends on the limit: the call runs again in full, and
+    // its answer is what only the full limit gives.
+    let gas_left = call(&[1]);
+    assert!(chain.call_briefly(&gas_left).is_none());
+    let answer = full(&gas_left);
+    assert!(answer.gas_observed);
+    let left = u64::from_le_bytes(answer.output[..8].try_into().unwrap());
+    assert!(left > BRIEF_CALL_GAS, "{left} gas left");
+
+    // Out of gas in the brief run, enough in the full one.
+    let long = call(&[2]);
+    assert!(chain.call_briefly(&long).is_none());
+    let answer = full(&long);
+    assert_eq!(answer.status, CallStatus::Success, "{:?}", answer.failure);
+    assert!(answer.gas_used > BRIEF_CALL_GAS, "{} gas", answer.gas_used);
+
+    // With no more gas than a brief call has, the brief run is the call, out of gas and all.
+    let capped = CallRequest {
+        gas: Some(BRIEF_CALL_GAS),
+        ..long
+    };
+    let brief = chain.call_briefly(&capped).expect("run briefly").unwrap();
+    assert_eq!(brief.status, CallStatus::Failure);
+    assert_eq!(brief, full(&capped));
+
+    // A gas price makes the sender's balance depend on the limit; a create is not brief.
+    let priced = CallRequest {
+        gas_price: Some(U256::from(GWEI)),
+        ..read.clone()
+    };
+    assert!(chain.call_briefly(&priced).is_none());
+    assert!(
+        chain
+            .call_briefly(&CallRequest { to: None, ..read })
+            .is_none()
     );
 }
 
@@ -773,7 +865,7 @@ fn contracts_deploy_run_log_revert_and_estimate() {
     };
     match chain.call(&dead, 2) {
         Ok(outcome) => {
-            assert_eq!(outcome.status, rewasm_eei::CallStatus::Revert);
+            assert_eq!(outcome.status, CallStatus::Revert);
         }
         Err(other) => panic!("a revert is an outcome of call: {other}"),
     }
