@@ -31,7 +31,8 @@ pub use rewasm_primitives::state::{
     StateRead,
 };
 pub use threads::{
-    EXECUTOR_STACK_BYTES, ExecutorPool, declare_executor_stack, on_executor_stack, request_slice,
+    EXECUTOR_STACK_BYTES, ExecutorPool, declare_executor_stack, is_executor_stack,
+    on_executor_stack, request_slice,
 };
 pub use trace::{CallFrame, FrameKind, TracedLog};
 pub use transaction::{

@@ -340,6 +340,12 @@ impl Completion {
     }
 }
 
+/// Whether the calling thread is an executor thread (a pool's, or one declared with
+/// [`declare_executor_stack`]): work handed to an [`ExecutorPool`] from it runs in place.
+pub fn is_executor_stack() -> bool {
+    ON_EXECUTOR_STACK.get()
+}
+
 /// Declares the calling thread an executor thread: work handed to any [`ExecutorPool`] from it
 /// runs in place. For the threads of another pool (an async runtime's) that were started with a
 /// stack of [`EXECUTOR_STACK_BYTES`]; on a smaller stack, deep nested calls could overflow it

@@ -24,7 +24,7 @@
 //! runs again with its own gas, as any other call.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use primitive_types::{H160, H256, U256};
@@ -205,6 +205,13 @@ impl CallSlots {
         }
     }
 
+    /// Takes an executor if one is free now.
+    fn try_take(&self) -> Option<CallSlot<'_>> {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        *free = free.checked_sub(1)?;
+        Some(CallSlot(self))
+    }
+
     /// Takes an executor, waiting until `deadline` at most.
     fn take(&self, deadline: Instant) -> Option<CallSlot<'_>> {
         let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
@@ -270,6 +277,21 @@ impl From<u64> for StateBlock {
     }
 }
 
+/// What [`Chain::call_briefly`] did.
+#[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "returned once per call and taken apart at once; a box would allocate per call"
+)]
+pub enum BriefCall {
+    /// The brief run is the call's answer.
+    Answered(Result<CallOutcome, CallError>),
+    /// The brief run may differ from a run with the call's own gas: the call must run in full.
+    Rerun,
+    /// Not tried: the call does not qualify, or another brief call or every executor is busy.
+    Skipped,
+}
+
 /// The most gas a brief call runs with ([`Chain::call_briefly`]): 39 000 beyond a transaction's
 /// 21 000, about 0.5 ms of the costliest code at the gas schedule's exchange rate (13 ns per
 /// gas), and three times what an ERC-20's `balanceOf` uses. That is how long one of the
@@ -294,21 +316,30 @@ impl Chain {
         Ok(outcome)
     }
 
-    /// [`Chain::call`] at the head, run in place with at most [`BRIEF_CALL_GAS`]; `None` when
-    /// it must run as [`Chain::call`] does instead:
-    /// - the call creates a contract, or has a gas price (the sender's balance it may read
-    ///   would then depend on its gas limit), or another brief call is running (one at a time
-    ///   keeps the other request threads free);
-    /// - its brief run, with less gas than the call has, failed or read how much gas a frame
-    ///   had left: it may then differ from the full run.
-    ///
-    /// Otherwise the brief run is exactly the full one: every charge it made succeeds with more
-    /// gas as well, and nothing else in an execution depends on the gas limit.
-    pub fn call_briefly(&self, request: &CallRequest) -> Option<Result<CallOutcome, CallError>> {
-        if request.to.is_none() || !request.price(U256::MAX).is_zero() {
-            return None;
+    /// [`Chain::call`] at the head, run in place with at most [`BRIEF_CALL_GAS`]. It is
+    /// [`BriefCall::Skipped`] when the call creates a contract, has a gas price (the sender's
+    /// balance it may read would then depend on its gas limit) or state overrides (code to
+    /// compile, which gas does not pay for), or when another brief call is running (one at a
+    /// time keeps the other request threads free) or no executor is free (the call then waits
+    /// for one as any other). It is [`BriefCall::Rerun`] when the brief run, with less gas than
+    /// the call has, failed or read how much gas a frame had left: it may then differ from the
+    /// full run. Otherwise the brief run is exactly the full one: every charge it made succeeds
+    /// with more gas as well, and nothing else in an execution depends on the gas limit.
+    pub fn call_briefly(&self, request: &CallRequest) -> BriefCall {
+        if request.to.is_none()
+            || !request.price(U256::MAX).is_zero()
+            || !request.overrides.state.is_empty()
+        {
+            return BriefCall::Skipped;
         }
-        let _turn = self.brief_call.try_lock().ok()?;
+        let _turn = match self.brief_call.try_lock() {
+            Ok(turn) => turn,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return BriefCall::Skipped,
+        };
+        let Some(_slot) = self.call_slots.try_take() else {
+            return BriefCall::Skipped;
+        };
         let gas = self.gas_cap(request);
         let brief = gas.min(BRIEF_CALL_GAS);
         let deadline = Instant::now() + self.config.calls.timeout;
@@ -329,12 +360,12 @@ impl Chain {
             || matches!(&result, Ok(outcome)
                 if !outcome.gas_observed && outcome.status != CallStatus::Failure);
         if !complete {
-            return None;
+            return BriefCall::Rerun;
         }
         if let Ok(outcome) = &result {
             super::printed::log_call(request.to, &outcome.debug);
         }
-        Some(result)
+        BriefCall::Answered(result)
     }
 
     /// `request` executed as [`Chain::call`] does, with every frame recorded

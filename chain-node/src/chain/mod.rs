@@ -43,7 +43,7 @@ use rewasm_store::{BlockWrite, ChainParams, Store, StoreError, StoreMemory};
 pub use block::{Block, BlockDecodeError, transactions_root};
 pub use build::Rejection;
 pub use call::{
-    AccessListOutcome, BRIEF_CALL_GAS, CallError, CallLimits, CallOutcome, CallRequest,
+    AccessListOutcome, BRIEF_CALL_GAS, BriefCall, CallError, CallLimits, CallOutcome, CallRequest,
     DEFAULT_CALL_TIMEOUT, StateBlock, revert_reason,
 };
 pub use edit::StateEdit;

@@ -55,7 +55,11 @@ pub struct Metrics {
     allocator_free: Gauge,
     rpc_latency: Family<MethodLabel, Histogram, fn() -> Histogram>,
     rpc_errors: Family<MethodLabel, Counter>,
+    brief_calls: Family<OutcomeLabel, Counter>,
 }
+
+/// The label set of [`Metrics::brief_call`]'s counter.
+type OutcomeLabel = [(&'static str, &'static str); 1];
 
 impl Default for Metrics {
     fn default() -> Self {
@@ -87,6 +91,7 @@ impl Metrics {
         let rpc_latency: Family<MethodLabel, Histogram, fn() -> Histogram> =
             Family::new_with_constructor(rpc_histogram);
         let rpc_errors = Family::<MethodLabel, Counter>::default();
+        let brief_calls = Family::<OutcomeLabel, Counter>::default();
 
         registry.register(
             "rewasm_head_block_number",
@@ -191,6 +196,11 @@ impl Metrics {
             "JSON-RPC calls answered with an error, by method",
             rpc_errors.clone(),
         );
+        registry.register(
+            "rewasm_rpc_brief_calls",
+            "eth_call runs tried on a request thread with brief gas, by outcome: answered, or run again in full",
+            brief_calls.clone(),
+        );
         Self {
             registry,
             head,
@@ -212,6 +222,7 @@ impl Metrics {
             allocator_free,
             rpc_latency,
             rpc_errors,
+            brief_calls,
         }
     }
 
@@ -280,6 +291,14 @@ impl Metrics {
         if failed {
             self.rpc_errors.get_or_create(&label).inc();
         }
+    }
+
+    /// Records a brief `eth_call` run: its answer given, or the call run again in full.
+    pub fn brief_call(&self, answered: bool) {
+        let outcome = if answered { "answered" } else { "rerun" };
+        self.brief_calls
+            .get_or_create(&[("outcome", outcome)])
+            .inc();
     }
 
     /// The OpenMetrics text of every metric.

@@ -22,8 +22,8 @@ use super::params::{self, Args, BlockId, BlockTag};
 use super::{AsyncAnswer, RpcContext, signer};
 use crate::chain::overrides::Overrides;
 use crate::chain::{
-    Block, CallError, CallOutcome, CallRequest, Chain, ChainError, Header, StateBlock, TxLocation,
-    revert_reason,
+    Block, BriefCall, CallError, CallOutcome, CallRequest, Chain, ChainError, Header, StateBlock,
+    TxLocation, revert_reason,
 };
 use crate::tx;
 
@@ -495,8 +495,18 @@ pub fn call_briefly(context: &RpcContext, args: &Args) -> Option<Answer> {
         overrides: overrides(args, 2).ok()?,
         ..capped_request(context, args).ok()?
     };
-    let outcome = context.node.chain().call_briefly(&request)?;
-    Some(outcome.map_err(RpcError::from).and_then(call_answer))
+    let metrics = context.node.metrics();
+    match context.node.chain().call_briefly(&request) {
+        BriefCall::Answered(outcome) => {
+            metrics.brief_call(true);
+            Some(outcome.map_err(RpcError::from).and_then(call_answer))
+        }
+        BriefCall::Rerun => {
+            metrics.brief_call(false);
+            None
+        }
+        BriefCall::Skipped => None,
+    }
 }
 
 /// `eth_call`'s answer to `outcome`: its output, or its revert or failure as an error.

@@ -380,11 +380,7 @@ pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMeth
         module.register_async_method(name, move |params, context, _| async move {
             let started = Instant::now();
             let result = match handler {
-                Blocking(handler) => run_blocking(name, &context, move |context| {
-                    handler(context, &Args::parse(params.as_str(), arity)?)
-                })
-                .await,
-                Brief(brief, handler) => match Args::parse(params.as_str(), arity) {
+                Brief(brief, handler) if may_be_brief(params.as_str()) => match Args::parse(params.as_str(), arity) {
                     Ok(args) => match brief(&context, &args) {
                         Some(answer) => answer,
                         None => run_blocking(name, &context, move |context| handler(context, &args))
@@ -392,6 +388,10 @@ pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMeth
                     },
                     Err(error) => Err(error),
                 },
+                Blocking(handler) | Brief(_, handler) => run_blocking(name, &context, move |context| {
+                    handler(context, &Args::parse(params.as_str(), arity)?)
+                })
+                .await,
                 Async(handler) => match Args::parse(params.as_str(), arity) {
                     Ok(args) => handler(Arc::clone(&context), args).await,
                     Err(error) => Err(error),
@@ -418,6 +418,18 @@ pub fn module(context: RpcContext) -> Result<RpcModule<RpcContext>, RegisterMeth
     }
     pubsub::register(&mut module)?;
     Ok(module)
+}
+
+/// The largest parameters a brief handler parses on the runtime thread: a call's parameters
+/// are a few hundred bytes; a larger one (up to the request size limit) is parsed on the
+/// blocking path.
+const BRIEF_PARAMS_BYTES: usize = 16 * 1024;
+
+/// Whether a [`Handler::Brief`] request may be tried in place: on an executor thread (the
+/// node's runtime; elsewhere the work would be handed over and waited for), with parameters of
+/// at most [`BRIEF_PARAMS_BYTES`].
+fn may_be_brief(params: Option<&str>) -> bool {
+    rewasm_executor::is_executor_stack() && params.map_or(0, str::len) <= BRIEF_PARAMS_BYTES
 }
 
 /// Runs `work` in place on the runtime thread, after handing the thread's queued tasks to

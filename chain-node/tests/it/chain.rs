@@ -7,7 +7,7 @@ use rewasm_eei::CallStatus;
 use rewasm_executor::{BasicAccount, create_address};
 use rewasm_node::chain::ChainSetting;
 use rewasm_node::chain::{
-    BRIEF_CALL_GAS, CallError, CallRequest, Chain, ChainConfig, ChainError, StateBlock,
+    BRIEF_CALL_GAS, BriefCall, CallError, CallRequest, Chain, ChainConfig, ChainError, StateBlock,
     VerifyError, verify,
 };
 use rewasm_node::genesis::{DEV_MNEMONIC, DevAccount, Genesis, GenesisValidator, derive_accounts};
@@ -669,10 +669,12 @@ fn a_call_at_the_head_reads_the_block_its_view_holds() {
 }
 
 /// No call data: returns storage slot 0. `0x01`: returns `getGasLeft` (8 bytes, little-endian).
+/// `0x02`: calls the empty account 0x00…00 with 1 000 gas, then returns 4 zero bytes.
 /// Anything else: a loop that needs more gas than a brief call has, then returns 4 zero bytes.
 const BRIEF_CASES: &str = r#"(module
   (import "ethereum" "storageLoad" (func $load (param i32 i32)))
   (import "ethereum" "getGasLeft" (func $gas_left (result i64)))
+  (import "ethereum" "call" (func $call (param i64 i32 i32 i32 i32) (result i32)))
   (import "ethereum" "finish" (func $finish (param i32 i32)))
   (import "ethereum" "getCallDataSize" (func $size (result i32)))
   (import "ethereum" "callDataCopy" (func $copy (param i32 i32 i32)))
@@ -687,6 +689,11 @@ const BRIEF_CASES: &str = r#"(module
       (then
         (i64.store (i32.const 0) (call $gas_left))
         (call $finish (i32.const 0) (i32.const 8))))
+    (if (i32.eq (i32.load8_u (i32.const 0)) (i32.const 2))
+      (then
+        (drop (call $call (i64.const 1000) (i32.const 64) (i32.const 96) (i32.const 0) (i32.const 0)))
+        (i32.store (i32.const 0) (i32.const 0))
+        (call $finish (i32.const 0) (i32.const 4))))
     (i32.store (i32.const 0) (i32.const 0))
     (loop $again
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -709,13 +716,16 @@ fn a_brief_call_answers_only_what_the_full_call_would() {
         ..CallRequest::default()
     };
     let full = |request: &CallRequest| chain.call(request, StateBlock::Head).unwrap();
+    let answered = |request: &CallRequest| match chain.call_briefly(request) {
+        BriefCall::Answered(outcome) => outcome.unwrap(),
+        other => panic!("not answered briefly: {other:?}"),
+    };
+    let rerun = |request: &CallRequest| matches!(chain.call_briefly(request), BriefCall::Rerun);
+    let skipped = |request: &CallRequest| matches!(chain.call_briefly(request), BriefCall::Skipped);
 
     // A read depends on its gas only through the charges it paid: the brief run is the answer.
     let read = call(&[]);
-    let brief = chain
-        .call_briefly(&read)
-        .expect("answered briefly")
-        .unwrap();
+    let brief = answered(&read);
     assert_eq!(brief.output, word(0));
     assert!(!brief.gas_observed);
     assert_eq!(brief, full(&read));
@@ -723,15 +733,19 @@ fn a_brief_call_answers_only_what_the_full_call_would() {
     // What a frame reads of its gas depends on the limit: the call runs again in full, and
     // its answer is what only the full limit gives.
     let gas_left = call(&[1]);
-    assert!(chain.call_briefly(&gas_left).is_none());
+    assert!(rerun(&gas_left));
     let answer = full(&gas_left);
     assert!(answer.gas_observed);
     let left = u64::from_le_bytes(answer.output[..8].try_into().unwrap());
     assert!(left > BRIEF_CALL_GAS, "{left} gas left");
+    // A nested call gets a share of what is left, so it reads it too.
+    let nested = call(&[2]);
+    assert!(rerun(&nested));
+    assert!(full(&nested).gas_observed);
 
     // Out of gas in the brief run, enough in the full one.
-    let long = call(&[2]);
-    assert!(chain.call_briefly(&long).is_none());
+    let long = call(&[3]);
+    assert!(rerun(&long));
     let answer = full(&long);
     assert_eq!(answer.status, CallStatus::Success, "{:?}", answer.failure);
     assert!(answer.gas_used > BRIEF_CALL_GAS, "{} gas", answer.gas_used);
@@ -741,21 +755,27 @@ fn a_brief_call_answers_only_what_the_full_call_would() {
         gas: Some(BRIEF_CALL_GAS),
         ..long
     };
-    let brief = chain.call_briefly(&capped).expect("run briefly").unwrap();
+    let brief = answered(&capped);
     assert_eq!(brief.status, CallStatus::Failure);
     assert_eq!(brief, full(&capped));
 
-    // A gas price makes the sender's balance depend on the limit; a create is not brief.
+    // A gas price makes the sender's balance depend on the limit; a create, or code put in by
+    // an override, would compile.
     let priced = CallRequest {
         gas_price: Some(U256::from(GWEI)),
         ..read.clone()
     };
-    assert!(chain.call_briefly(&priced).is_none());
-    assert!(
-        chain
-            .call_briefly(&CallRequest { to: None, ..read })
-            .is_none()
+    assert!(skipped(&priced));
+    assert!(skipped(&CallRequest {
+        to: None,
+        ..read.clone()
+    }));
+    let mut overridden = read;
+    overridden.overrides.state.insert(
+        H160::repeat_byte(0x42),
+        rewasm_node::chain::overrides::AccountOverride::default(),
     );
+    assert!(skipped(&overridden));
 }
 
 #[test]
