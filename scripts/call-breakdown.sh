@@ -22,8 +22,8 @@ for tool in "$rewasm" "$bench"; do
 done
 command -v perf >/dev/null || { echo "call-breakdown: perf is missing (Debian: linux-perf)" >&2; exit 1; }
 case "$mode" in
-  busy) load=(--transfers 300 --calls 200 --busy-calls 20000); settle=6 ;;
-  idle) load=(--transfers 300 --calls 30000 --busy-calls 0); settle=5 ;;
+  busy) load=(--transfers 300 --calls 200 --busy-calls 60000) ;;
+  idle) load=(--transfers 300 --calls 60000 --busy-calls 0) ;;
   *) echo "call-breakdown: mode is busy or idle, not $mode" >&2; exit 1 ;;
 esac
 
@@ -42,7 +42,19 @@ done
 "$bench" load --url "http://127.0.0.1:$port" --init "$work/wasm/erc20.deploy.wasm" \
   --senders "$senders" "${load[@]}" >"$work/load.out" 2>&1 &
 bench_pid=$!
-sleep "$settle"
+# The busy phase starts once its transfers are signed (seconds, with the machine's speed), and
+# the load generator says so; the idle calls follow the 300 transfers within a second or two.
+sleep 1
+if [ "$mode" = busy ]; then
+  for _ in $(seq 600); do
+    grep -q '^busy calls:' "$work/load.out" && break
+    kill -0 "$bench_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 0.5
+else
+  sleep 2
+fi
 ls "/proc/$bench_pid/task" >"$work/client-threads"
 timeout -s INT 2 perf trace -e recvfrom,writev -p "$node_pid,$bench_pid" -o "$work/trace" 2>/dev/null || true
 wait "$bench_pid"

@@ -511,6 +511,8 @@ async fn busy_calls(url: &str, prepared: &mut Prepared, calls: u32) -> anyhow::R
     }
     // Let the writers reach full speed first.
     tokio::time::sleep(Duration::from_millis(200)).await;
+    // `scripts/call-breakdown.sh` waits for this line before it traces the calls.
+    eprintln!("busy calls: {calls} while {senders} senders write");
     let (url, token, holder) = (url.to_string(), prepared.token, prepared.holder);
     let latencies = tokio::task::spawn_blocking(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()

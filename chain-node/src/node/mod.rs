@@ -12,12 +12,15 @@
 //!   its transaction is on disk, as anvil's and hardhat's automine do. A client's first receipt
 //!   poll therefore finds the receipt: ethers' `tx.wait()` subscribes to new blocks only after
 //!   that first poll, and on an idle chain would otherwise wait for a block that never comes.
-//!   Submissions commit as a group ([`GroupCommit`]): one submitter at a time seals a block of
-//!   everything executable in the pool (one execution pass, one write batch, one sync), and
-//!   the transactions that arrive meanwhile go into the next block together. A submitter
-//!   answers as soon as its transaction has left the pool (mined, or dropped as invalid) or a
-//!   block built after it arrived left nothing executable behind (its transaction waits for a
-//!   nonce gap, as geth's queue does).
+//!   Submissions commit as a group ([`GroupCommit`]): one sealing turn on the block thread
+//!   seals blocks of everything executable in the pool (one execution pass, one write batch,
+//!   one sync each) while submitters wait, and the transactions that arrive during a block go
+//!   into the next one together. The turn answers each submitter, once, as soon as its
+//!   transaction has left the pool (mined, or dropped as invalid) or a block built after it
+//!   arrived left nothing executable behind (its transaction waits for a nonce gap, as geth's
+//!   queue does). A submitter is thus woken once, with its answer, whatever the blocks in
+//!   between: at 16 concurrent senders that saves thousands of thread wake-ups a second over
+//!   waking every waiter after every block.
 //! - [`Mining::Interval`]: a task ([`Node::spawn_miner`]) seals a block every period, empty or
 //!   not, like a real chain's slots.
 //!
@@ -44,10 +47,10 @@ pub mod impersonation;
 pub mod metrics;
 mod store_fault;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use primitive_types::{H160, H256, U256};
@@ -186,42 +189,64 @@ pub struct NodeLimits {
     pub store: StoreMemory,
 }
 
-/// Instant mining's group commit: at most one submitter seals at a time, the others wait for
-/// its block (module documentation).
+/// Instant mining's group commit (module documentation): the submitters awaiting their blocks,
+/// and whether a sealing turn is under way for them.
 #[derive(Debug, Default)]
 struct GroupCommit {
     state: Mutex<GroupState>,
-    /// Notified after every sealing, for submitters that wait on a thread.
-    sealed: Condvar,
-    /// Notified after every sealing, for submitters that await it.
-    sealed_async: tokio::sync::Notify,
 }
 
 #[derive(Debug, Default)]
 struct GroupState {
-    /// A submitter is sealing a block.
+    /// A sealing turn is under way on the block thread.
     sealing: bool,
     /// Every submission numbered up to this one is settled: in a committed block, dropped, or
     /// found not executable by a block built after it was pooled.
     settled: u64,
+    /// The submitters awaiting their transaction's block, by submission number. The sealing
+    /// turn answers each exactly once, so a submitter is woken once, with its answer.
+    waiting: BTreeMap<u64, Waiter>,
 }
 
-/// A submitter's turn at sealing; ending it (also by a panic) lets the next one seal and
-/// wakes the waiters.
+/// A submitter awaiting the block of its transaction.
+#[derive(Debug)]
+struct Waiter {
+    hash: H256,
+    reply: Reply,
+}
+
+/// Where a submitter awaits its answer: a task ([`Node::submit_raw_transaction_async`]) or a
+/// thread ([`Node::submit_raw_transaction`]).
+#[derive(Debug)]
+enum Reply {
+    Async(tokio::sync::oneshot::Sender<Result<H256, SubmitError>>),
+    Blocking(std::sync::mpsc::SyncSender<Result<H256, SubmitError>>),
+}
+
+impl Reply {
+    /// Sends the answer; a submitter that went away (its client hung up) is not an error.
+    fn send(self, answer: Result<H256, SubmitError>) {
+        let _ = match self {
+            Reply::Async(sender) => sender.send(answer).map_err(drop),
+            Reply::Blocking(sender) => sender.send(answer).map_err(drop),
+        };
+    }
+}
+
+/// The sealing turn under way. If it ends by a panic, the submitters it would have answered
+/// get an error, and the next submission starts a new turn.
 struct SealingTurn<'a> {
-    group: &'a GroupCommit,
-    settled: Option<u64>,
+    node: &'a Node,
+    finished: bool,
 }
 
 impl Drop for SealingTurn<'_> {
     fn drop(&mut self) {
-        let mut group = self.group.lock();
-        group.sealing = false;
-        if let Some(settled) = self.settled {
-            group.settled = group.settled.max(settled);
+        if !self.finished {
+            self.node.end_turn(&HostFailure::Thread(
+                "the sealing turn panicked".to_string(),
+            ));
         }
-        self.group.sealed.notify_all();
-        self.group.sealed_async.notify_waiters();
     }
 }
 
@@ -229,14 +254,14 @@ impl GroupCommit {
     fn lock(&self) -> MutexGuard<'_, GroupState> {
         lock_or_recover(&self.state)
     }
+}
 
-    /// A sealing turn settled up to `settled` and goes on: the waiters it settled may answer.
-    fn progress(&self, settled: u64) {
-        let mut group = self.lock();
-        group.settled = group.settled.max(settled);
-        self.sealed.notify_all();
-        self.sealed_async.notify_waiters();
-    }
+/// The error of a submission whose answer never came: the thread that held its reply ended
+/// without sending it (the node is shutting down).
+fn unanswered() -> SubmitError {
+    SubmitError::Admission(HostFailure::Thread(
+        "the submission ended without an answer".to_string(),
+    ))
 }
 
 /// A lock whose holder panicked: the data is a plain value, valid between statements.
@@ -380,56 +405,47 @@ impl Node {
         lock_or_recover(&self.pool)
     }
 
-    /// Decodes raw transaction bytes and pools the transaction; with instant mining, also seals
-    /// the blocks that include it. Returns the transaction hash.
+    /// Decodes raw transaction bytes and pools the transaction; with instant mining, also
+    /// waits until the block that includes it is committed (sealed on the block thread).
+    /// Returns the transaction hash.
     ///
     /// A sealing failure is logged, not returned, and the transaction stays pooled for the next
     /// one; except when the store failed: then the transaction leaves the pool and the error is
     /// returned, and later submissions are refused until the store writes again.
-    pub fn submit_raw_transaction(&self, raw: Vec<u8>) -> Result<H256, SubmitError> {
+    pub fn submit_raw_transaction(self: &Arc<Self>, raw: Vec<u8>) -> Result<H256, SubmitError> {
         let (hash, ticket) = self.pool_raw_transaction(raw)?;
-        if self.mining == Mining::Instant {
-            self.await_sealed(&hash, ticket);
-            self.refusal(&hash)?;
+        if self.mining != Mining::Instant {
+            return Ok(hash);
         }
-        Ok(hash)
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.await_block(hash, ticket, Reply::Blocking(reply));
+        answer.recv().map_err(|_| unanswered())?
     }
 
     /// [`Node::submit_raw_transaction`] for async callers: the wait for the block holding the
-    /// transaction holds no thread (a JSON-RPC handler awaits it), and the sealing it may start
-    /// runs on the block thread. Decoding, sender recovery and pooling (tens of microseconds)
-    /// run on the chain's ingest threads, below the request handlers' priority.
+    /// transaction holds no thread (a JSON-RPC handler awaits it). Decoding, sender recovery
+    /// and pooling (tens of microseconds) run on the chain's ingest threads, below the request
+    /// handlers' priority; the sealing turn answers the submitter when its block is committed,
+    /// so the task is woken once, with its answer.
     pub async fn submit_raw_transaction_async(
         self: &Arc<Self>,
         raw: Vec<u8>,
     ) -> Result<H256, SubmitError> {
-        let (reply, admitted) = tokio::sync::oneshot::channel();
+        let (reply, answer) = tokio::sync::oneshot::channel();
         let node = Arc::clone(self);
         self.chain
-            .spawn_ingest(move || {
-                let pooled = node.pool_raw_transaction(raw);
-                // The sealing turn starts here, not in the submitter, which may be gone by the
-                // time it would read the answer (a client that hung up): an instant-mining
-                // node would otherwise leave the transaction pooled until the next submission.
-                if pooled.is_ok()
-                    && node.mining == Mining::Instant
-                    && let Err(error) = node.seal_soon()
-                {
-                    tracing::warn!(%error, "starting a sealing turn");
+            .spawn_ingest(move || match node.pool_raw_transaction(raw) {
+                // Registered here, not by the submitter, which may be gone by the time it
+                // would (a client that hung up): the transaction is sealed all the same.
+                Ok((hash, ticket)) if node.mining == Mining::Instant => {
+                    node.await_block(hash, ticket, Reply::Async(reply));
                 }
-                let _ = reply.send(pooled);
+                pooled => {
+                    let _ = reply.send(pooled.map(|(hash, _)| hash));
+                }
             })
             .map_err(SubmitError::Admission)?;
-        let (hash, ticket) = admitted.await.map_err(|_| {
-            SubmitError::Admission(HostFailure::Thread(
-                "an ingest job ended without an answer".to_string(),
-            ))
-        })??;
-        if self.mining == Mining::Instant {
-            self.sealed(hash, ticket).await?;
-            self.refusal(&hash)?;
-        }
-        Ok(hash)
+        answer.await.map_err(|_| unanswered())?
     }
 
     /// Decodes and pools a transaction: its hash and submission number.
@@ -464,97 +480,89 @@ impl Node {
         }
     }
 
-    /// [`Node::await_sealed`] for async callers: a sealing turn is started on the block thread,
-    /// and the submitter awaits the notice that a turn ended.
-    async fn sealed(self: &Arc<Self>, hash: H256, ticket: u64) -> Result<(), SubmitError> {
-        loop {
-            // Registered before the state is read, so that a turn ending in between still
-            // wakes this submitter.
-            let notified = self.group.sealed_async.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            {
-                let mut group = self.group.lock();
-                if group.settled >= ticket || !self.pool().contains(&hash) {
-                    return Ok(());
-                }
-                if !group.sealing {
-                    group.sealing = true;
-                    drop(group);
-                    self.start_sealing_turn()?;
-                }
-            }
-            notified.await;
-        }
-    }
-
-    /// Starts a sealing turn unless one is under way.
-    fn seal_soon(self: &Arc<Self>) -> Result<(), SubmitError> {
+    /// Has `reply` answered once pooled submission `ticket` (transaction `hash`) is settled,
+    /// starting a sealing turn unless one is under way.
+    fn await_block(self: &Arc<Self>, hash: H256, ticket: u64, reply: Reply) {
         let mut group = self.group.lock();
+        // A turn that began after the transaction was pooled may have settled it already.
+        if group.settled >= ticket || !self.pool().contains(&hash) {
+            drop(group);
+            reply.send(self.answer(hash));
+            return;
+        }
+        group.waiting.insert(ticket, Waiter { hash, reply });
         if group.sealing {
-            return Ok(());
+            return;
         }
         group.sealing = true;
         drop(group);
-        self.start_sealing_turn()
-    }
-
-    /// Starts a sealing turn on the block thread (the caller has marked the group sealing).
-    fn start_sealing_turn(self: &Arc<Self>) -> Result<(), SubmitError> {
         let node = Arc::clone(self);
-        let started = self.chain.spawn_on_block_thread(move || {
-            let mut turn = SealingTurn {
-                group: &node.group,
-                settled: None,
-            };
-            // Goes on while submissions wait: an awaiting submitter that went away (its client
-            // disconnected) no longer starts the turn its transaction needs.
-            loop {
-                turn.settled = node.seal_group();
-                match turn.settled {
-                    Some(settled) if node.submissions.load(Ordering::SeqCst) > settled => {
-                        node.group.progress(settled);
-                    }
-                    _ => break,
-                }
-            }
-        });
-        started.map_err(|failure| {
-            // Ends the turn that never began, so that others may try.
-            drop(SealingTurn {
-                group: &self.group,
-                settled: None,
-            });
-            SubmitError::Sealing(failure)
-        })
+        if let Err(failure) = self
+            .chain
+            .spawn_on_block_thread(move || node.seal_while_awaited())
+        {
+            self.end_turn(&failure);
+        }
     }
 
-    /// Waits until submission `ticket` (transaction `hash`) is settled, sealing blocks while no
-    /// other submitter does ([`GroupCommit`]).
-    fn await_sealed(&self, hash: &H256, ticket: u64) {
-        let mut group = self.group.lock();
+    /// The sealing turn, on the block thread: seals blocks while submitters await theirs, and
+    /// answers each as soon as its submission is settled. It ends when no submitter waits; the
+    /// check and a new submitter's registration both hold the group's lock, so none is left
+    /// waiting without a turn.
+    fn seal_while_awaited(&self) {
+        let mut turn = SealingTurn {
+            node: self,
+            finished: false,
+        };
         loop {
-            if group.settled >= ticket || !self.pool().contains(hash) {
+            let settled = self.seal_group();
+            let (answered, finished) = {
+                let mut group = self.group.lock();
+                if let Some(settled) = settled {
+                    group.settled = group.settled.max(settled);
+                }
+                let settled = group.settled;
+                let pool = self.pool();
+                let answered: Vec<Waiter> = group
+                    .waiting
+                    .extract_if(.., |ticket, waiter| {
+                        *ticket <= settled || !pool.contains(&waiter.hash)
+                    })
+                    .map(|(_, waiter)| waiter)
+                    .collect();
+                drop(pool);
+                let finished = group.waiting.is_empty();
+                group.sealing = !finished;
+                (answered, finished)
+            };
+            for waiter in answered {
+                waiter.reply.send(self.answer(waiter.hash));
+            }
+            if finished {
+                turn.finished = true;
                 return;
             }
-            if group.sealing {
-                group = self
-                    .group
-                    .sealed
-                    .wait(group)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                continue;
-            }
-            group.sealing = true;
-            drop(group);
-            let mut turn = SealingTurn {
-                group: &self.group,
-                settled: None,
-            };
-            turn.settled = self.seal_group();
-            drop(turn);
-            group = self.group.lock();
         }
+    }
+
+    /// Ends a turn that could not go on (`failure`): every waiting submitter gets the error.
+    /// Their transactions stay pooled, for the next submission's turn.
+    fn end_turn(&self, failure: &HostFailure) {
+        let waiting = {
+            let mut group = self.group.lock();
+            group.sealing = false;
+            std::mem::take(&mut group.waiting)
+        };
+        for waiter in waiting.into_values() {
+            waiter
+                .reply
+                .send(Err(SubmitError::Sealing(failure.clone())));
+        }
+    }
+
+    /// What a settled submission answers: its hash, or the refusal of its block.
+    fn answer(&self, hash: H256) -> Result<H256, SubmitError> {
+        self.refusal(&hash).map(|()| hash)
     }
 
     /// Seals one block of what is executable in the pool. Returns the last submission it
@@ -958,7 +966,8 @@ mod tests {
     #[test]
     fn instant_mining_seals_before_the_submission_returns() {
         let dir = tempfile::tempdir().unwrap();
-        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap();
+        let node =
+            Arc::new(Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap());
         let mut blocks = node.subscribe_blocks();
         let first = node.submit_raw_transaction(transfer(0, 1)).unwrap();
         let (block, location) = node
@@ -1018,6 +1027,7 @@ mod tests {
         let head = node.chain().head();
         assert_eq!(head.header.number, 1, "one block for all eight");
         assert_eq!(head.transactions.len(), 8);
+        assert_turn_ended(&node);
     }
 
     /// The same for submitters that await their block ([`Node::submit_raw_transaction_async`])
@@ -1085,6 +1095,7 @@ mod tests {
         let head = node.chain().head();
         assert_eq!(head.header.number, 1, "one block for all eight");
         assert_eq!(head.transactions.len(), 8);
+        assert_turn_ended(&node);
     }
 
     /// A submitter that goes away while its transaction is admitted (a client that hung up)
@@ -1115,6 +1126,43 @@ mod tests {
         assert_eq!(node.chain().head().header.number, 1);
     }
 
+    /// Once every submitter is answered, the sealing turn has ended and holds no one.
+    fn assert_turn_ended(node: &Node) {
+        let group = node.group.lock();
+        assert!(!group.sealing, "a turn still runs with no one waiting");
+        assert!(group.waiting.is_empty(), "{:?}", group.waiting);
+    }
+
+    /// A turn that cannot go on (the block thread is gone, or the turn panicked) answers
+    /// everyone waiting with the failure, and the next submission may start a turn.
+    #[test]
+    fn a_failed_turn_answers_its_waiters_with_the_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap();
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        {
+            let mut group = node.group.lock();
+            group.sealing = true;
+            let hash = H256::repeat_byte(7);
+            let reply = Reply::Blocking(reply);
+            group.waiting.insert(1, Waiter { hash, reply });
+        }
+        drop(SealingTurn {
+            node: &node,
+            finished: false,
+        });
+        match answer.recv().unwrap() {
+            Err(SubmitError::Sealing(failure)) => {
+                assert_eq!(
+                    failure.to_string(),
+                    "the executor thread failed: the sealing turn panicked"
+                );
+            }
+            other => panic!("expected the turn's failure, got {other:?}"),
+        }
+        assert_turn_ended(&node);
+    }
+
     /// Polls `future` once: its output if it was ready.
     async fn futures_poll_once<F: std::future::Future + Unpin>(mut future: F) -> Option<F::Output> {
         std::future::poll_fn(|context| {
@@ -1129,7 +1177,7 @@ mod tests {
     #[test]
     fn a_block_takes_the_pooled_transactions_and_the_pool_forgets_them() {
         let dir = tempfile::tempdir().unwrap();
-        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), MANUAL).unwrap();
+        let node = Arc::new(Node::open(dir.path(), &Genesis::dev().unwrap(), MANUAL).unwrap());
         let mut blocks = node.subscribe_blocks();
         let mut pooled = node.subscribe_transactions();
         let first = node.submit_raw_transaction(transfer(0, 1)).unwrap();
@@ -1161,7 +1209,7 @@ mod tests {
     #[test]
     fn bad_submissions_are_typed_errors() {
         let dir = tempfile::tempdir().unwrap();
-        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), MANUAL).unwrap();
+        let node = Arc::new(Node::open(dir.path(), &Genesis::dev().unwrap(), MANUAL).unwrap());
         assert!(matches!(
             node.submit_raw_transaction(vec![0x05, 0xc0]),
             Err(SubmitError::Decode(TxDecodeError::TxTypeNotSupported))
@@ -1190,7 +1238,7 @@ mod tests {
             db.put_cf(accounts, unreadable.as_bytes(), b"corrupt")
                 .unwrap();
         }
-        let node = Node::open(dir.path(), &genesis, MANUAL).unwrap();
+        let node = Arc::new(Node::open(dir.path(), &genesis, MANUAL).unwrap());
         let first = node.submit_raw_transaction(transfer(0, 1)).unwrap();
         let poisoned = node
             .submit_raw_transaction(transfer_from(1, 0, unreadable, 1))
@@ -1233,7 +1281,7 @@ mod tests {
     #[test]
     fn the_pool_refuses_gas_below_the_access_list_intrinsic_gas() {
         let dir = tempfile::tempdir().unwrap();
-        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), MANUAL).unwrap();
+        let node = Arc::new(Node::open(dir.path(), &Genesis::dev().unwrap(), MANUAL).unwrap());
         let key = &derive_accounts(DEV_MNEMONIC, 1).unwrap()[0].key;
         let needed = 21_000 + 2 * 2_400 + 3 * 1_900;
         let listed = |gas_limit: u64| {

@@ -14,6 +14,8 @@
 //! `eth_sendTransaction` too, without a key: the transaction carries the impersonation marker
 //! for a signature ([`tx::seal_impersonated`]), which only a dev chain accepts.
 
+use std::sync::Arc;
+
 use alloy_dyn_abi::eip712::TypedData;
 use k256::ecdsa::SigningKey;
 use primitive_types::{H160, H256, U256};
@@ -135,7 +137,7 @@ impl Signer {
     }
 
     /// `args` completed ([`fill`]), signed by its `from` and submitted: the transaction hash.
-    pub fn send_transaction(&self, node: &Node, args: CallArgs) -> Result<H256, RpcError> {
+    pub fn send_transaction(&self, node: &Arc<Node>, args: CallArgs) -> Result<H256, RpcError> {
         let from = args.from.ok_or_else(|| RpcError::server(UNKNOWN_ACCOUNT))?;
         if self.held(&from).is_err() && node.impersonation().covers(&from) {
             return self.send_impersonated(node, from, args);
@@ -150,7 +152,12 @@ impl Signer {
     }
 
     /// `args` completed and sent for the impersonated `from`, with the marker for a signature.
-    fn send_impersonated(&self, node: &Node, from: H160, args: CallArgs) -> Result<H256, RpcError> {
+    fn send_impersonated(
+        &self,
+        node: &Arc<Node>,
+        from: H160,
+        args: CallArgs,
+    ) -> Result<H256, RpcError> {
         let _nonce = self
             .impersonated_sending
             .lock()

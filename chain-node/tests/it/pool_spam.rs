@@ -34,7 +34,9 @@ fn transfer(nonce: u64, max_fee: u64, tip: u64) -> UnsignedTransaction {
 #[test]
 fn zero_fee_gapped_spam_from_unfunded_keys_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap();
+    let node = std::sync::Arc::new(
+        Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap(),
+    );
     let head = node.chain().head().header.number;
 
     for i in 0..300u32 {
