@@ -55,6 +55,11 @@ if [ "$mode" = busy ]; then
 else
   sleep 2
 fi
+if ! kill -0 "$bench_pid" 2>/dev/null; then
+  echo "call-breakdown: the load ended before it could be traced; its output:" >&2
+  cat "$work/load.out" >&2
+  exit 1
+fi
 ls "/proc/$bench_pid/task" >"$work/client-threads"
 timeout -s INT 2 perf trace -e recvfrom,writev -p "$node_pid,$bench_pid" -o "$work/trace" 2>/dev/null || true
 wait "$bench_pid"

@@ -609,8 +609,8 @@ impl Chain {
         self.block_thread.run_on_pool(f)
     }
 
-    /// Starts `f` on the block thread without waiting for it (an async submitter awaits the
-    /// sealing's effect instead of blocking a runtime thread on it).
+    /// Starts `f` on the block thread without waiting for it (the sealing turn, which answers
+    /// the submitters itself).
     pub fn spawn_on_block_thread(
         &self,
         f: impl FnOnce() + Send + 'static,

@@ -2,9 +2,8 @@
 //! serves to filters and subscriptions.
 //!
 //! [`Node`] is what the RPC handlers hold. Nearly everything on it is synchronous and may touch
-//! the disk or run contracts, so async code calls it from a blocking context; the exceptions are
-//! waking the miner, which is a `Notify`, and [`Node::submit_raw_transaction_async`], whose
-//! wait for its block holds no thread.
+//! the disk or run contracts, so async code calls it from a blocking context; the exception is
+//! [`Node::submit_raw_transaction_async`], whose wait for its block holds no thread.
 //!
 //! Blocks are sealed one at a time (a sealing lock spans taking the pool's best transactions,
 //! building, committing and updating the pool):
@@ -131,8 +130,8 @@ pub enum SubmitError {
          writes again"
     )]
     StoreUnavailable(String),
-    /// The node could not start sealing the block for it (its block thread is gone: the node
-    /// is shutting down).
+    /// The node could not seal the block for it: its block thread is gone (the node is shutting
+    /// down), or the sealing turn panicked. The transaction stays pooled.
     #[error("the node cannot seal blocks: {0}")]
     Sealing(HostFailure),
     /// The node could not admit the transaction (its ingest threads failed or are gone).
@@ -286,7 +285,7 @@ pub struct Node {
     /// The senders it sends for without their keys (dev chains only).
     impersonation: impersonation::Impersonation,
     /// The clock's settings when each held snapshot was taken, by snapshot id.
-    clock_snapshots: Mutex<std::collections::BTreeMap<u64, clock::ClockState>>,
+    clock_snapshots: Mutex<BTreeMap<u64, clock::ClockState>>,
     /// The pooled transactions the last rewind (`evm_revert`, `anvil_reset`) dropped, whose
     /// waiting submitters are told so.
     rewound: Mutex<std::collections::HashSet<H256>>,
@@ -409,9 +408,12 @@ impl Node {
     /// waits until the block that includes it is committed (sealed on the block thread).
     /// Returns the transaction hash.
     ///
-    /// A sealing failure is logged, not returned, and the transaction stays pooled for the next
+    /// A failed block is logged, not returned, and the transaction stays pooled for the next
     /// one; except when the store failed: then the transaction leaves the pool and the error is
     /// returned, and later submissions are refused until the store writes again.
+    ///
+    /// Not to be called on the block thread (`Chain::on_block_thread`): the sealing turn it
+    /// waits for runs there.
     pub fn submit_raw_transaction(self: &Arc<Self>, raw: Vec<u8>) -> Result<H256, SubmitError> {
         let (hash, ticket) = self.pool_raw_transaction(raw)?;
         if self.mining != Mining::Instant {
@@ -484,8 +486,10 @@ impl Node {
     /// starting a sealing turn unless one is under way.
     fn await_block(self: &Arc<Self>, hash: H256, ticket: u64, reply: Reply) {
         let mut group = self.group.lock();
-        // A turn that began after the transaction was pooled may have settled it already.
-        if group.settled >= ticket || !self.pool().contains(&hash) {
+        // A turn that began after the transaction was pooled may have settled it already. A
+        // transaction gone from the pool is left to the turn's check: a rewind or a failed
+        // write may have removed it without having recorded the refusal yet.
+        if group.settled >= ticket {
             drop(group);
             reply.send(self.answer(hash));
             return;
@@ -535,11 +539,12 @@ impl Node {
                 group.sealing = !finished;
                 (answered, finished)
             };
+            // Before the answers: from here on a newer turn may own the waiters.
+            turn.finished = finished;
             for waiter in answered {
                 waiter.reply.send(self.answer(waiter.hash));
             }
             if finished {
-                turn.finished = true;
                 return;
             }
         }
@@ -891,8 +896,8 @@ impl Node {
         }));
     }
 
-    /// Starts the interval miner task, or nothing with instant mining (submissions seal their
-    /// own blocks); it stops (after finishing the block it is building) when `stop` turns true
+    /// Starts the interval miner task, or nothing with instant mining (submissions start the
+    /// sealing turn); it stops (after finishing the block it is building) when `stop` turns true
     /// or its sender is dropped.
     pub fn spawn_miner(self: &Arc<Self>, stop: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
         let Mining::Interval(period) = self.mining else {
@@ -1138,7 +1143,8 @@ mod tests {
     #[test]
     fn a_failed_turn_answers_its_waiters_with_the_failure() {
         let dir = tempfile::tempdir().unwrap();
-        let node = Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap();
+        let node =
+            Arc::new(Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap());
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
         {
             let mut group = node.group.lock();
@@ -1160,6 +1166,13 @@ mod tests {
             }
             other => panic!("expected the turn's failure, got {other:?}"),
         }
+        assert_turn_ended(&node);
+
+        let hash = node.submit_raw_transaction(transfer(0, 1)).unwrap();
+        assert!(
+            node.chain().transaction(&hash).unwrap().is_some(),
+            "sealed by a new turn"
+        );
         assert_turn_ended(&node);
     }
 
