@@ -192,11 +192,6 @@ pub struct NodeLimits {
 /// and whether a sealing turn is under way for them.
 #[derive(Debug, Default)]
 struct GroupCommit {
-    state: Mutex<GroupState>,
-}
-
-#[derive(Debug, Default)]
-struct GroupState {
     /// A sealing turn is under way on the block thread.
     sealing: bool,
     /// Every submission numbered up to this one is settled: in a committed block, dropped, or
@@ -249,12 +244,6 @@ impl Drop for SealingTurn<'_> {
     }
 }
 
-impl GroupCommit {
-    fn lock(&self) -> MutexGuard<'_, GroupState> {
-        lock_or_recover(&self.state)
-    }
-}
-
 /// The error of a submission whose answer never came: the thread that held its reply ended
 /// without sending it (the node is shutting down).
 fn unanswered() -> SubmitError {
@@ -278,7 +267,7 @@ pub struct Node {
     sealing: Mutex<()>,
     /// Numbers the pooled submissions, in pool order (taken under the pool's lock).
     submissions: AtomicU64,
-    group: GroupCommit,
+    group: Mutex<GroupCommit>,
     store_fault: StoreFault,
     /// The timestamps the dev chain's test methods ask blocks for.
     clock: clock::DevClock,
@@ -361,7 +350,7 @@ impl Node {
             mining,
             sealing: Mutex::new(()),
             submissions: AtomicU64::new(0),
-            group: GroupCommit::default(),
+            group: Mutex::default(),
             store_fault: StoreFault::default(),
             clock: clock::DevClock::default(),
             impersonation: impersonation::Impersonation::default(),
@@ -402,6 +391,11 @@ impl Node {
     /// between statements that can panic, and a dev node is better served running on.
     fn pool(&self) -> MutexGuard<'_, Pool> {
         lock_or_recover(&self.pool)
+    }
+
+    /// The group commit's state, even if a panic poisoned its lock (as [`Node::pool`]).
+    fn group(&self) -> MutexGuard<'_, GroupCommit> {
+        lock_or_recover(&self.group)
     }
 
     /// Decodes raw transaction bytes and pools the transaction; with instant mining, also
@@ -485,7 +479,7 @@ impl Node {
     /// Has `reply` answered once pooled submission `ticket` (transaction `hash`) is settled,
     /// starting a sealing turn unless one is under way.
     fn await_block(self: &Arc<Self>, hash: H256, ticket: u64, reply: Reply) {
-        let mut group = self.group.lock();
+        let mut group = self.group();
         // A turn that began after the transaction was pooled may have settled it already. A
         // transaction gone from the pool is left to the turn's check: a rewind or a failed
         // write may have removed it without having recorded the refusal yet.
@@ -521,7 +515,7 @@ impl Node {
         loop {
             let settled = self.seal_group();
             let (answered, finished) = {
-                let mut group = self.group.lock();
+                let mut group = self.group();
                 if let Some(settled) = settled {
                     group.settled = group.settled.max(settled);
                 }
@@ -554,7 +548,7 @@ impl Node {
     /// Their transactions stay pooled, for the next submission's turn.
     fn end_turn(&self, failure: &HostFailure) {
         let waiting = {
-            let mut group = self.group.lock();
+            let mut group = self.group();
             group.sealing = false;
             std::mem::take(&mut group.waiting)
         };
@@ -1133,7 +1127,7 @@ mod tests {
 
     /// Once every submitter is answered, the sealing turn has ended and holds no one.
     fn assert_turn_ended(node: &Node) {
-        let group = node.group.lock();
+        let group = node.group();
         assert!(!group.sealing, "a turn still runs with no one waiting");
         assert!(group.waiting.is_empty(), "{:?}", group.waiting);
     }
@@ -1147,7 +1141,7 @@ mod tests {
             Arc::new(Node::open(dir.path(), &Genesis::dev().unwrap(), Mining::Instant).unwrap());
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
         {
-            let mut group = node.group.lock();
+            let mut group = node.group();
             group.sealing = true;
             let hash = H256::repeat_byte(7);
             let reply = Reply::Blocking(reply);
